@@ -1,0 +1,69 @@
+/*  pp_chan: a bounded, thread-safe FIFO of pointers -- the Go channel in C.
+
+    Capacity is fixed at creation. Send blocks while the channel is full,
+    receive blocks while it is empty, both with an optional timeout.
+    Close and abort are the two ways to end it, and they differ:
+
+      close   no more sends; receivers still get every buffered item, then
+              PP_ECLOSED. Blocked senders wake with PP_ECLOSED.
+      abort   buffered items are freed at once (with the free function) and
+              every waiter, sender or receiver, wakes with PP_EABORTED.
+
+    Close and abort are separate from destroy: destroy only frees memory and
+    must not race with any other call. Timeouts are in milliseconds: -1
+    waits forever, 0 never waits (PP_EAGAIN when it would have to).         */
+
+#ifndef PP_CHAN_H_INCLUDED
+#define PP_CHAN_H_INCLUDED
+
+#include <stddef.h>
+
+typedef struct _pp_chan_t pp_chan_t;
+
+/*  Frees one item; called for items discarded by abort or destroy.        */
+typedef void (pp_chan_free_fn) (void *item);
+
+/*  Creates a channel holding at most capacity items (capacity >= 1).
+    free_fn may be NULL when items need no freeing. Returns NULL when
+    capacity is 0 or memory is short.                                       */
+pp_chan_t *pp_chan_new (size_t capacity, pp_chan_free_fn *free_fn);
+
+/*  Frees buffered items and the channel; NULL-safe, nulls *self_p. No
+    thread may still be using the channel.                                  */
+void pp_chan_destroy (pp_chan_t **self_p);
+
+/*  Puts item at the tail, waiting up to timeout_ms for a free slot.
+    Returns 0 (the channel owns item), or PP_EAGAIN (full, timeout 0),
+    PP_ETIMEDOUT, PP_ECLOSED, PP_EABORTED -- then the caller keeps item.   */
+int pp_chan_send (pp_chan_t *self, void *item, int timeout_ms);
+
+/*  Takes the head item into *item_p (the caller owns it), waiting up to
+    timeout_ms. Returns 0, or PP_EAGAIN (empty, timeout 0), PP_ETIMEDOUT,
+    PP_ECLOSED (closed and empty), PP_EABORTED.                             */
+int pp_chan_recv (pp_chan_t *self, void **item_p, int timeout_ms);
+
+/*  Takes up to max items in FIFO order under one lock, waiting up to
+    timeout_ms for the first. Returns how many were taken (>= 1) or an
+    error code as pp_chan_recv.                                             */
+int pp_chan_recv_many (pp_chan_t *self, void **items, int max,
+                       int timeout_ms);
+
+/*  No more sends. Idempotent; does nothing after abort.                   */
+void pp_chan_close (pp_chan_t *self);
+
+/*  Frees every buffered item and wakes every waiter with PP_EABORTED.
+    Idempotent; later sends and receives fail with PP_EABORTED.            */
+void pp_chan_abort (pp_chan_t *self);
+
+/*  Waits up to timeout_ms for the channel to be aborted. Returns
+    PP_EABORTED if it is (or was), else PP_ETIMEDOUT. An interruptible
+    sleep for jobs that must stop when the run is aborted.                  */
+int pp_chan_wait_aborted (pp_chan_t *self, int timeout_ms);
+
+/*  Number of items buffered now (a snapshot).                             */
+size_t pp_chan_size (pp_chan_t *self);
+
+/*  The capacity given at creation.                                        */
+size_t pp_chan_capacity (pp_chan_t *self);
+
+#endif

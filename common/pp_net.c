@@ -1,0 +1,176 @@
+/*  pp_net: socket setup and message I/O.                                   */
+
+#include "pp_net.h"
+#include "pp_error.h"
+
+#include <errno.h>
+#include <time.h>
+
+uint64_t
+pp_rejects_total (const pp_rejects_t *rejects)
+{
+    uint64_t total = 0;
+    for (int i = 0; i < PP_REJECT_COUNT; i++)
+        total += rejects->count[i];
+    return total;
+}
+
+zsock_t *
+pp_net_socket (int type, const pp_common_t *common, const char *endpoint,
+               bool bind, const char *flag)
+{
+    zsock_t *sock = zsock_new (type);
+    if (!sock) {
+        zsys_error ("cannot create a socket: %s", zmq_strerror (errno));
+        return NULL;
+    }
+    zsock_set_sndhwm (sock, common->hwm);
+    zsock_set_rcvhwm (sock, common->hwm);
+    zsock_set_linger (sock, 0);   /* we never rely on linger: peers confirm */
+    int64_t max_msg = (int64_t) common->max_item + PP_WIRE_RECORD_SIZE;
+    if (max_msg < PP_BATCH_BYTES + PP_WIRE_RECORD_SIZE)
+        max_msg = PP_BATCH_BYTES + PP_WIRE_RECORD_SIZE;
+    zsock_set_maxmsgsize (sock, (int) max_msg);
+    zsock_set_reconnect_ivl (sock, 100);
+    zsock_set_reconnect_ivl_max (sock, 2000);
+    if (type == ZMQ_SUB)
+        zsock_set_subscribe (sock, "");
+    int rc = bind ? zsock_bind (sock, "%s", endpoint)
+                  : zsock_connect (sock, "%s", endpoint);
+    if (rc == -1) {
+        zsys_error ("%s: cannot %s %s: %s", flag, bind ? "bind" : "connect",
+                    endpoint, zmq_strerror (zmq_errno ()));
+        zsock_destroy (&sock);
+        return NULL;
+    }
+    return sock;
+}
+
+int
+pp_net_send (zsock_t *sock, zframe_t *identity, const pp_header_t *hdr,
+             const void *payload, size_t size, bool dontwait)
+{
+    void *handle = zsock_resolve (sock);
+    uint8_t head[PP_WIRE_HEADER_SIZE];
+    pp_wire_encode_header (hdr, head);
+    int flags = dontwait ? ZMQ_DONTWAIT : 0;
+    if (identity) {
+        if (zmq_send (handle, zframe_data (identity), zframe_size (identity),
+                      flags | ZMQ_SNDMORE)
+            == -1)
+            return zmq_errno () == EAGAIN ? PP_EAGAIN : PP_EIO;
+        flags &= ~ZMQ_DONTWAIT;   /* the rest of a started message goes    */
+    }
+    while (zmq_send (handle, head, sizeof (head), flags | ZMQ_SNDMORE)
+           == -1) {
+        if (zmq_errno () == EAGAIN)
+            return PP_EAGAIN;
+        if (zmq_errno () != EINTR)
+            return PP_EIO;
+    }
+    while (zmq_send (handle, payload, size, flags & ~ZMQ_DONTWAIT) == -1)
+        if (zmq_errno () != EINTR)
+            return PP_EIO;
+    return 0;
+}
+
+static int
+s_reject (pp_inmsg_t *in, pp_rejects_t *rejects, pp_reject_t reason)
+{
+    rejects->count[reason]++;
+    zmsg_destroy (&in->msg);
+    return PP_EPROTO;
+}
+
+int
+pp_net_recv (zsock_t *sock, bool router, pp_inmsg_t *in,
+             pp_rejects_t *rejects)
+{
+    memset (in, 0, sizeof (*in));
+    in->msg = zmsg_recv (sock);
+    if (!in->msg)
+        return zmq_errno () == EAGAIN || zmq_errno () == EINTR ? PP_EAGAIN
+                                                                : PP_EIO;
+    if (router)
+        in->identity = zmsg_first (in->msg);
+    zframe_t *head = router ? zmsg_next (in->msg) : zmsg_first (in->msg);
+    zframe_t *body = head ? zmsg_next (in->msg) : NULL;
+    if (!head || !body)
+        return s_reject (in, rejects, PP_REJECT_SHORT);
+    if (zmsg_next (in->msg))
+        return s_reject (in, rejects, PP_REJECT_BATCH);
+    pp_reject_t reason;
+    if (pp_wire_decode_header (zframe_data (head), zframe_size (head),
+                               &in->hdr, &reason)
+        != 0)
+        return s_reject (in, rejects, reason);
+    in->payload = zframe_data (body);
+    in->size = zframe_size (body);
+    return 0;
+}
+
+void
+pp_inmsg_free (pp_inmsg_t *in)
+{
+    zmsg_destroy (&in->msg);
+    in->identity = NULL;
+    in->payload = NULL;
+}
+
+int64_t
+pp_now_ms (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_MONOTONIC, &ts);
+    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+uint64_t
+pp_wall_us (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_REALTIME, &ts);
+    return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
+}
+
+bool
+pp_batch_full (const pp_batch_t *batch, size_t len, uint32_t max_count)
+{
+    if (batch->count == 0)
+        return false;
+    return batch->count >= max_count
+           || batch->size + pp_wire_record_size (len) > PP_BATCH_BYTES;
+}
+
+int
+pp_batch_add (pp_batch_t *batch, const pp_record_t *rec)
+{
+    size_t need = batch->size + pp_wire_record_size (rec->len);
+    if (need > batch->cap) {
+        size_t cap = batch->cap ? batch->cap : 4096;
+        while (cap < need)
+            cap *= 2;
+        uint8_t *grown = realloc (batch->data, cap);
+        if (!grown)
+            return PP_ENOMEM;
+        batch->data = grown;
+        batch->cap = cap;
+    }
+    batch->size += pp_wire_encode_record (rec, batch->data + batch->size);
+    batch->count++;
+    return 0;
+}
+
+void
+pp_batch_reset (pp_batch_t *batch)
+{
+    batch->size = 0;
+    batch->count = 0;
+}
+
+void
+pp_batch_free (pp_batch_t *batch)
+{
+    free (batch->data);
+    memset (batch, 0, sizeof (*batch));
+}

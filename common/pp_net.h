@@ -1,0 +1,76 @@
+/*  pp_net: sockets set up the pushpull way, and whole-message send and
+    receive that run every inbound message through the defensive decoder. */
+
+#ifndef PP_NET_H_INCLUDED
+#define PP_NET_H_INCLUDED
+
+#include "pp_cli.h"
+#include "pp_wire.h"
+
+#include <czmq.h>
+
+/*  Largest batch payload a sender builds; one item may exceed it alone.   */
+#define PP_BATCH_BYTES (256 * 1024)
+
+/*  Counts of rejected inbound messages, by reason.                        */
+typedef struct {
+    uint64_t count[PP_REJECT_COUNT];
+} pp_rejects_t;
+
+/*  Total of all reasons.                                                   */
+uint64_t pp_rejects_total (const pp_rejects_t *rejects);
+
+/*  Creates a socket of type, applies HWM, max message size and linger,
+    then binds or connects endpoint. Returns NULL after logging why (a bind
+    that fails names the flag and the endpoint). The caller owns it.        */
+zsock_t *pp_net_socket (int type, const pp_common_t *common,
+                        const char *endpoint, bool bind, const char *flag);
+
+/*  Sends header + payload as one message (identity first when not NULL,
+    for ROUTER). Returns 0, PP_EAGAIN (dontwait and HWM reached), or
+    PP_EIO.                                                                 */
+int pp_net_send (zsock_t *sock, zframe_t *identity, const pp_header_t *hdr,
+                 const void *payload, size_t size, bool dontwait);
+
+/*  One received, header-checked message.                                  */
+typedef struct {
+    zmsg_t *msg;          /* owns the frames below                         */
+    zframe_t *identity;   /* ROUTER only, else NULL                        */
+    pp_header_t hdr;
+    const uint8_t *payload;
+    size_t size;
+} pp_inmsg_t;
+
+/*  Receives one message (the socket must be readable). Returns 0 with *in
+    filled (free with pp_inmsg_free), PP_EPROTO when it was malformed
+    (counted in rejects, already freed), PP_EAGAIN or PP_EIO.               */
+int pp_net_recv (zsock_t *sock, bool router, pp_inmsg_t *in,
+                 pp_rejects_t *rejects);
+
+/*  Frees a received message; NULL-safe on an empty one.                   */
+void pp_inmsg_free (pp_inmsg_t *in);
+
+/*  Monotonic milliseconds and wall-clock microseconds.                    */
+int64_t pp_now_ms (void);
+uint64_t pp_wall_us (void);
+
+/*  A TASK or RESULT batch being built: records back to back.              */
+typedef struct {
+    uint8_t *data;
+    size_t size;
+    size_t cap;
+    uint32_t count;
+} pp_batch_t;
+
+/*  True when a record of len bytes should start a new batch (this one is
+    not empty and would pass PP_BATCH_BYTES, or holds max_count records).  */
+bool pp_batch_full (const pp_batch_t *batch, size_t len, uint32_t max_count);
+
+/*  Appends a record. Returns 0 or PP_ENOMEM.                               */
+int pp_batch_add (pp_batch_t *batch, const pp_record_t *rec);
+
+/*  Empties the batch, keeping its memory; pp_batch_free releases it.      */
+void pp_batch_reset (pp_batch_t *batch);
+void pp_batch_free (pp_batch_t *batch);
+
+#endif

@@ -1,0 +1,318 @@
+/*  pp_stats: counters, latency histogram, worker table, rendering.
+
+    The histogram is log-linear: 16 sub-buckets per power of two, so every
+    percentile is within about 6% of the truth and memory is fixed.        */
+
+#include "pp_stats.h"
+#include "pp_error.h"
+#include "pp_net.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define S_SUB 16
+#define S_BUCKETS (64 * S_SUB)
+#define S_REASON 200
+
+typedef struct {
+    uint32_t id;
+    bool said_hello;
+    pp_hello_t hello;
+    uint64_t items;
+} s_worker_t;
+
+typedef struct {
+    uint64_t seq;
+    uint32_t worker_id;
+    char reason[S_REASON];
+} s_failure_t;
+
+struct _pp_stats_t {
+    pp_counts_t st_counts;
+    uint64_t st_hist[S_BUCKETS];   /* latency, log-linear buckets          */
+    uint64_t st_max_us;
+    int64_t st_first_ms;           /* first and last outcome, monotonic    */
+    int64_t st_last_ms;
+    s_worker_t *st_workers;
+    size_t st_nworkers;
+    size_t st_last_worker;         /* index of the last lookup (a cache)   */
+    s_failure_t st_failures[PP_STATS_FAILURES];
+    size_t st_nfailures;
+};
+
+pp_stats_t *
+pp_stats_new (void)
+{
+    return calloc (1, sizeof (pp_stats_t));
+}
+
+void
+pp_stats_destroy (pp_stats_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    free ((*self_p)->st_workers);
+    free (*self_p);
+    *self_p = NULL;
+}
+
+pp_counts_t *
+pp_stats_counts (pp_stats_t *self)
+{
+    return &self->st_counts;
+}
+
+static s_worker_t *
+s_worker (pp_stats_t *self, uint32_t id)
+{
+    if (self->st_last_worker < self->st_nworkers
+        && self->st_workers[self->st_last_worker].id == id)
+        return &self->st_workers[self->st_last_worker];
+    for (size_t i = 0; i < self->st_nworkers; i++)
+        if (self->st_workers[i].id == id) {
+            self->st_last_worker = i;
+            return &self->st_workers[i];
+        }
+    s_worker_t *grown = realloc (self->st_workers, (self->st_nworkers + 1)
+                                                       * sizeof (s_worker_t));
+    if (!grown)
+        return NULL;
+    self->st_workers = grown;
+    s_worker_t *worker = &grown[self->st_nworkers];
+    memset (worker, 0, sizeof (*worker));
+    worker->id = id;
+    self->st_last_worker = self->st_nworkers++;
+    return worker;
+}
+
+static size_t
+s_bucket (uint64_t us)
+{
+    if (us < S_SUB)
+        return (size_t) us;
+    int msb = 63 - __builtin_clzll (us);
+    size_t sub = (size_t) (us >> (msb - 4)) & (S_SUB - 1);
+    return (size_t) (msb - 3) * S_SUB + sub;
+}
+
+static uint64_t
+s_bucket_value (size_t bucket)
+{
+    if (bucket < S_SUB)
+        return bucket;
+    int msb = (int) (bucket / S_SUB) + 3;
+    uint64_t sub = bucket % S_SUB;
+    return ((S_SUB + sub) << (msb - 4)) + ((1ULL << (msb - 4)) / 2);
+}
+
+void
+pp_stats_outcome (pp_stats_t *self, uint32_t worker_id,
+                  const pp_record_t *rec, uint64_t latency_us)
+{
+    pp_counts_t *counts = &self->st_counts;
+    int64_t now = pp_now_ms ();
+    if (pp_stats_done (self) == 0)
+        self->st_first_ms = now;
+    self->st_last_ms = now;
+    if (rec->outcome == PP_OUTCOME_OK)
+        counts->ok++;
+    else if (rec->outcome == PP_OUTCOME_FAILED)
+        counts->failed++;
+    else
+        counts->dropped++;
+    if (rec->attempt > 0)
+        counts->redelivered++;
+    self->st_hist[s_bucket (latency_us)]++;
+    if (latency_us > self->st_max_us)
+        self->st_max_us = latency_us;
+    s_worker_t *worker = s_worker (self, worker_id);
+    if (worker)
+        worker->items++;
+    if (rec->outcome != PP_OUTCOME_OK
+        && self->st_nfailures < PP_STATS_FAILURES) {
+        s_failure_t *failure = &self->st_failures[self->st_nfailures++];
+        failure->seq = rec->seq;
+        failure->worker_id = worker_id;
+        int len = rec->len < S_REASON - 1 ? (int) rec->len : S_REASON - 1;
+        snprintf (failure->reason, S_REASON, "%.*s", len, rec->data);
+    }
+}
+
+void
+pp_stats_hello (pp_stats_t *self, uint32_t worker_id, const pp_hello_t *hello)
+{
+    s_worker_t *worker = s_worker (self, worker_id);
+    if (worker) {
+        worker->hello = *hello;
+        worker->said_hello = true;
+    }
+}
+
+uint64_t
+pp_stats_done (const pp_stats_t *self)
+{
+    const pp_counts_t *c = &self->st_counts;
+    return c->ok + c->failed + c->dropped;
+}
+
+double
+pp_stats_elapsed (const pp_stats_t *self)
+{
+    return (double) (self->st_last_ms - self->st_first_ms) / 1000.0;
+}
+
+uint64_t
+pp_stats_latency (const pp_stats_t *self, double percentile)
+{
+    uint64_t done = pp_stats_done (self);
+    if (done == 0)
+        return 0;
+    uint64_t rank = (uint64_t) (percentile / 100.0 * (double) done + 0.5);
+    if (rank < 1)
+        rank = 1;
+    uint64_t seen = 0;
+    for (size_t b = 0; b < S_BUCKETS; b++) {
+        seen += self->st_hist[b];
+        if (seen >= rank) {
+            uint64_t value = s_bucket_value (b);
+            return value > self->st_max_us ? self->st_max_us : value;
+        }
+    }
+    return self->st_max_us;
+}
+
+static double
+s_rate (const pp_stats_t *self)
+{
+    double elapsed = pp_stats_elapsed (self);
+    return elapsed > 0 ? (double) pp_stats_done (self) / elapsed : 0;
+}
+
+void
+pp_stats_print (const pp_stats_t *self, FILE *out)
+{
+    const pp_counts_t *c = &self->st_counts;
+    fprintf (out, "run %016llx %s\n", (unsigned long long) c->run_id,
+             c->aborted ? "ABORTED" : "completed");
+    fprintf (out,
+             "  total: %llu  ok: %llu  failed: %llu  dropped: %llu\n"
+             "  duplicates suppressed: %llu  redelivered: %llu\n",
+             (unsigned long long) pp_stats_done (self),
+             (unsigned long long) c->ok, (unsigned long long) c->failed,
+             (unsigned long long) c->dropped,
+             (unsigned long long) c->duplicates,
+             (unsigned long long) c->redelivered);
+    fprintf (out, "  elapsed: %.3f s  rate: %.0f items/s\n",
+             pp_stats_elapsed (self), s_rate (self));
+    fprintf (out,
+             "  latency: p50 %.3f ms  p90 %.3f ms  p99 %.3f ms  max %.3f ms\n",
+             pp_stats_latency (self, 50) / 1000.0,
+             pp_stats_latency (self, 90) / 1000.0,
+             pp_stats_latency (self, 99) / 1000.0, self->st_max_us / 1000.0);
+    uint64_t rejected = 0;
+    for (int r = 0; r < PP_REJECT_COUNT; r++)
+        rejected += c->rejects[r];
+    if (rejected > 0) {
+        fprintf (out, "  rejected frames:");
+        for (int r = 0; r < PP_REJECT_COUNT; r++)
+            if (c->rejects[r])
+                fprintf (out, " %s %llu", pp_reject_name ((pp_reject_t) r),
+                         (unsigned long long) c->rejects[r]);
+        fprintf (out, "\n");
+    }
+    for (size_t i = 0; i < self->st_nfailures; i++)
+        fprintf (out, "  failed #%llu: %s\n",
+                 (unsigned long long) self->st_failures[i].seq,
+                 self->st_failures[i].reason);
+    fprintf (out, "  %-8s %-20s %8s %7s %10s %6s\n", "worker", "host", "pid",
+             "threads", "items", "share");
+    for (size_t i = 0; i < self->st_nworkers; i++) {
+        const s_worker_t *w = &self->st_workers[i];
+        double share = pp_stats_done (self)
+                           ? 100.0 * (double) w->items
+                                 / (double) pp_stats_done (self)
+                           : 0;
+        fprintf (out, "  %08x %-20s %8u %7u %10llu %5.1f%%\n", w->id,
+                 w->said_hello ? w->hello.host : "?", w->hello.pid,
+                 w->hello.threads, (unsigned long long) w->items, share);
+    }
+}
+
+static void
+s_json_string (FILE *out, const char *text)
+{
+    fputc ('"', out);
+    for (const unsigned char *p = (const unsigned char *) text; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            fprintf (out, "\\%c", *p);
+        else if (*p < 0x20)
+            fprintf (out, "\\u%04x", *p);
+        else
+            fputc (*p, out);
+    }
+    fputc ('"', out);
+}
+
+static void
+s_json_workers (const pp_stats_t *self, FILE *out)
+{
+    fprintf (out, "  \"workers\": [");
+    for (size_t i = 0; i < self->st_nworkers; i++) {
+        const s_worker_t *w = &self->st_workers[i];
+        fprintf (out, "%s\n    {\"id\": \"%08x\", \"host\": ", i ? "," : "",
+                 w->id);
+        s_json_string (out, w->said_hello ? w->hello.host : "");
+        fprintf (out, ", \"pid\": %u, \"threads\": %u, \"items\": %llu}",
+                 w->hello.pid, w->hello.threads,
+                 (unsigned long long) w->items);
+    }
+    fprintf (out, "\n  ],\n  \"failures\": [");
+    for (size_t i = 0; i < self->st_nfailures; i++) {
+        fprintf (out, "%s\n    {\"seq\": %llu, \"worker\": \"%08x\", "
+                      "\"reason\": ",
+                 i ? "," : "", (unsigned long long) self->st_failures[i].seq,
+                 self->st_failures[i].worker_id);
+        s_json_string (out, self->st_failures[i].reason);
+        fprintf (out, "}");
+    }
+    fprintf (out, "\n  ]\n");
+}
+
+int
+pp_stats_write_json (const pp_stats_t *self, const char *path)
+{
+    FILE *out = fopen (path, "w");
+    if (!out)
+        return PP_EIO;
+    const pp_counts_t *c = &self->st_counts;
+    fprintf (out, "{\n  \"run_id\": \"%016llx\",\n",
+             (unsigned long long) c->run_id);
+    fprintf (out,
+             "  \"total\": %llu,\n  \"ok\": %llu,\n  \"failed\": %llu,\n"
+             "  \"dropped\": %llu,\n  \"duplicates\": %llu,\n"
+             "  \"redelivered\": %llu,\n",
+             (unsigned long long) pp_stats_done (self),
+             (unsigned long long) c->ok, (unsigned long long) c->failed,
+             (unsigned long long) c->dropped,
+             (unsigned long long) c->duplicates,
+             (unsigned long long) c->redelivered);
+    fprintf (out, "  \"elapsed_s\": %.6f,\n  \"items_per_s\": %.1f,\n",
+             pp_stats_elapsed (self), s_rate (self));
+    fprintf (out, "  \"aborted\": %s,\n", c->aborted ? "true" : "false");
+    fprintf (out,
+             "  \"latency_us\": {\"p50\": %llu, \"p90\": %llu, "
+             "\"p99\": %llu, \"max\": %llu},\n",
+             (unsigned long long) pp_stats_latency (self, 50),
+             (unsigned long long) pp_stats_latency (self, 90),
+             (unsigned long long) pp_stats_latency (self, 99),
+             (unsigned long long) self->st_max_us);
+    fprintf (out, "  \"rejected\": {");
+    for (int r = 0; r < PP_REJECT_COUNT; r++)
+        fprintf (out, "%s\"%s\": %llu", r ? ", " : "",
+                 pp_reject_name ((pp_reject_t) r),
+                 (unsigned long long) c->rejects[r]);
+    fprintf (out, "},\n");
+    s_json_workers (self, out);
+    fprintf (out, "}\n");
+    return fclose (out) == 0 ? 0 : PP_EIO;
+}

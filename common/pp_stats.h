@@ -1,0 +1,63 @@
+/*  pp_stats: the sink's account of a run -- outcome counters, a latency
+    histogram, the per-worker table, the failures worth showing -- and its
+    two renderings: the human summary and the --stats-json document.       */
+
+#ifndef PP_STATS_H_INCLUDED
+#define PP_STATS_H_INCLUDED
+
+#include "pp_wire.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define PP_STATS_FAILURES 10   /* failures kept with their reasons        */
+
+typedef struct _pp_stats_t pp_stats_t;
+
+/*  Counters, readable and writable by the owner (one thread).             */
+typedef struct {
+    uint64_t run_id;
+    uint64_t total;          /* items in the run, once known               */
+    bool total_known;
+    uint64_t ok, failed, dropped;
+    uint64_t duplicates;     /* deliveries suppressed as already recorded  */
+    uint64_t redelivered;    /* recorded outcomes of a redelivered item    */
+    uint64_t rejects[PP_REJECT_COUNT];
+    bool aborted;
+    int64_t int_sum;         /* --sum: int64 sum of ok results             */
+    uint64_t not_summed;     /* --sum: ok results that were not integers   */
+} pp_counts_t;
+
+/*  New, empty stats; the clock starts at the first outcome.               */
+pp_stats_t *pp_stats_new (void);
+void pp_stats_destroy (pp_stats_t **self_p);
+
+/*  The counters, to read and update.                                      */
+pp_counts_t *pp_stats_counts (pp_stats_t *self);
+
+/*  Records one outcome from worker_id with its enqueue-to-sink latency
+    in microseconds; reason is for failures (may be NULL).                  */
+void pp_stats_outcome (pp_stats_t *self, uint32_t worker_id,
+                       const pp_record_t *rec, uint64_t latency_us);
+
+/*  Records what a worker said about itself.                               */
+void pp_stats_hello (pp_stats_t *self, uint32_t worker_id,
+                     const pp_hello_t *hello);
+
+/*  Outcomes recorded so far (ok + failed + dropped).                      */
+uint64_t pp_stats_done (const pp_stats_t *self);
+
+/*  Seconds from the first outcome to the last.                            */
+double pp_stats_elapsed (const pp_stats_t *self);
+
+/*  Latency percentile (0..100) in microseconds, 0 when nothing recorded.  */
+uint64_t pp_stats_latency (const pp_stats_t *self, double percentile);
+
+/*  Writes the human summary.                                              */
+void pp_stats_print (const pp_stats_t *self, FILE *out);
+
+/*  Writes the JSON document to path. Returns 0 or PP_EIO.                 */
+int pp_stats_write_json (const pp_stats_t *self, const char *path);
+
+#endif

@@ -1,0 +1,153 @@
+/*  pp_wire: the pushpull wire protocol -- encode and defensive decode.
+
+    Every message is two frames (a ROUTER adds an identity frame in front):
+      frame 1  a 32-byte header, network byte order (see docs/PROTOCOL.md)
+      frame 2  the payload, whose layout depends on the type (may be empty)
+    TASK and RESULT payloads are batches: count records, each a 24-byte
+    record header followed by its bytes. The decoder trusts nothing: every
+    length is checked against the frame and the item size limit before use. */
+
+#ifndef PP_WIRE_H_INCLUDED
+#define PP_WIRE_H_INCLUDED
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define PP_WIRE_MAGIC 0x7070        /* "pp": filters stray bytes early     */
+#define PP_WIRE_VERSION 1
+#define PP_WIRE_HEADER_SIZE 32
+#define PP_WIRE_RECORD_SIZE 24      /* per item inside a batch payload     */
+
+typedef enum {
+    PP_MSG_TASK = 1,      /* ventilator -> worker: batch of items           */
+    PP_MSG_RESULT = 2,    /* worker -> sink: batch of outcomes              */
+    PP_MSG_HELLO = 3,     /* worker -> ventilator, sink: who I am           */
+    PP_MSG_ACK = 4,       /* sink -> ventilator: ranges of recorded seqs    */
+    PP_MSG_COMPLETE = 5,  /* sink -> ventilator: every item has an outcome  */
+    PP_MSG_STATE = 6,     /* ventilator -> all (control PUB): run state     */
+    PP_MSG_REQUEST = 7,   /* anyone -> ventilator: please drain / abort     */
+    PP_MSG_CREDIT = 8,    /* worker -> ventilator (credit flow): grant      */
+    PP_MSG_BYE = 9,       /* worker -> ventilator: leaving, hands back      */
+    PP_MSG_TYPE_MAX = 9
+} pp_msg_type_t;
+
+/*  Run states carried by STATE messages (header flags).                   */
+typedef enum {
+    PP_STATE_WAITING = 1,   /* waiting for --wait-workers                   */
+    PP_STATE_RUNNING = 2,
+    PP_STATE_DRAINING = 3,  /* input ended: total is final                  */
+    PP_STATE_DONE = 4,      /* the sink has every outcome; exit             */
+    PP_STATE_ABORTED = 5,   /* stop now                                     */
+} pp_run_state_t;
+
+/*  REQUEST flags.                                                          */
+enum { PP_REQUEST_DRAIN = 1, PP_REQUEST_ABORT = 2 };
+
+/*  Item outcomes carried in RESULT records (and TASK records: 0).          */
+enum { PP_OUTCOME_OK = 0, PP_OUTCOME_FAILED = 1, PP_OUTCOME_DROPPED = 2 };
+
+/*  Why a message was rejected; counters are indexed by this.              */
+typedef enum {
+    PP_REJECT_SHORT = 0,    /* fewer frames or bytes than the type needs    */
+    PP_REJECT_VERSION,      /* bad magic or unknown version                 */
+    PP_REJECT_TYPE,         /* unknown or unexpected message type           */
+    PP_REJECT_OVERSIZE,     /* an item over --max-item-size                 */
+    PP_REJECT_BATCH,        /* records do not add up to the frame           */
+    PP_REJECT_RUN,          /* foreign run id                               */
+    PP_REJECT_COUNT         /* number of reasons                            */
+} pp_reject_t;
+
+/*  Name of a reject reason, for summaries ("bad_version", ...).           */
+const char *pp_reject_name (pp_reject_t reason);
+
+/*  Frame 1, decoded.                                                       */
+typedef struct {
+    uint8_t version;
+    uint8_t type;         /* pp_msg_type_t                                  */
+    uint16_t flags;       /* state, request kind, ...                       */
+    uint64_t run_id;
+    uint64_t seq;         /* first sequence number, or a count              */
+    uint32_t worker_id;
+    uint32_t count;       /* records in the payload                         */
+} pp_header_t;
+
+/*  One record of a TASK or RESULT batch, pointing into the frame.         */
+typedef struct {
+    uint64_t seq;
+    uint64_t t_enq_us;    /* wall clock at the ventilator, microseconds     */
+    uint32_t len;
+    uint8_t outcome;      /* PP_OUTCOME_*                                   */
+    uint8_t attempt;      /* 0 first delivery, 1.. redeliveries             */
+    const char *data;     /* len bytes, not NUL-terminated                  */
+} pp_record_t;
+
+/*  STATE and COMPLETE payload.                                             */
+typedef struct {
+    uint64_t sent;        /* items dispatched so far (first sends)          */
+    uint64_t total;       /* final item count, PP_TOTAL_UNKNOWN until drain */
+    uint32_t window;      /* the ventilator's --window                      */
+    uint64_t ok, failed, dropped;  /* outcomes (COMPLETE, DONE)             */
+} pp_state_t;
+#define PP_TOTAL_UNKNOWN UINT64_MAX
+#define PP_STATE_PAYLOAD_SIZE 44
+
+/*  HELLO payload: a worker describes itself.                               */
+typedef struct {
+    uint32_t pid;
+    uint32_t threads;
+    uint32_t capacity;
+    uint8_t flow;         /* 0 push, 1 credit                               */
+    char host[64];        /* NUL-terminated, truncated                      */
+} pp_hello_t;
+#define PP_HELLO_PAYLOAD_MIN 13
+
+/*  Writes hdr into out (PP_WIRE_HEADER_SIZE bytes).                       */
+void pp_wire_encode_header (const pp_header_t *hdr, uint8_t *out);
+
+/*  Decodes frame 1. Returns 0, or PP_EPROTO with *reason set (short, bad
+    magic or version, unknown type).                                        */
+int pp_wire_decode_header (const void *data, size_t size, pp_header_t *hdr,
+                           pp_reject_t *reason);
+
+/*  Bytes a record of len data bytes takes in a batch.                      */
+size_t pp_wire_record_size (size_t len);
+
+/*  Writes one record at out (pp_wire_record_size (rec->len) bytes).
+    Returns the bytes written.                                              */
+size_t pp_wire_encode_record (const pp_record_t *rec, uint8_t *out);
+
+/*  Checks that a batch payload holds exactly count well-formed records,
+    none longer than max_item. Returns 0, or PP_EPROTO with *reason.
+    Only a checked payload may be walked with pp_wire_next_record.          */
+int pp_wire_check_batch (const void *data, size_t size, uint32_t count,
+                         size_t max_item, pp_reject_t *reason);
+
+/*  Reads the record at *offset of a checked payload and advances *offset.
+    Returns true, or false at the end of the payload.                       */
+bool pp_wire_next_record (const void *data, size_t size, size_t *offset,
+                          pp_record_t *rec);
+
+/*  STATE / COMPLETE payload codec. decode returns 0 or PP_EPROTO.         */
+void pp_wire_encode_state (const pp_state_t *state, uint8_t *out);
+int pp_wire_decode_state (const void *data, size_t size, pp_state_t *state);
+
+/*  HELLO payload codec. encode returns the bytes written (<= 80).          */
+size_t pp_wire_encode_hello (const pp_hello_t *hello, uint8_t *out);
+int pp_wire_decode_hello (const void *data, size_t size, pp_hello_t *hello);
+
+/*  ACK payload: count ranges of 16 bytes (first seq, number of seqs).     */
+#define PP_ACK_RANGE_SIZE 16
+void pp_wire_encode_range (uint64_t first, uint64_t n, uint8_t *out);
+int pp_wire_decode_range (const void *data, size_t size, uint32_t index,
+                          uint64_t *first, uint64_t *n);
+
+/*  Big-endian helpers, shared by the codecs and tests.                     */
+void pp_put_u16 (uint8_t *p, uint16_t v);
+void pp_put_u32 (uint8_t *p, uint32_t v);
+void pp_put_u64 (uint8_t *p, uint64_t v);
+uint16_t pp_get_u16 (const uint8_t *p);
+uint32_t pp_get_u32 (const uint8_t *p);
+uint64_t pp_get_u64 (const uint8_t *p);
+
+#endif
