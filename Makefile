@@ -31,19 +31,27 @@ UNIT_BINS = $(UNIT_SRC:tests/%.c=$(BUILD)/tests/%)
         format-check install deps
 all: $(LIB) $(BINS)
 
-$(BUILD)/%.o: %.c $(wildcard common/*.h)
+$(BUILD)/%.o: %.c $(wildcard common/*.h */*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c $< -o $@
+	@echo "  CC  $<"
+	@$(CC) $(CFLAGS) -c $< -o $@
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	@echo "  AR  $@"
+	@ar rcs $@ $^
 
-$(BUILD)/pp-%: $(BUILD)/%/main.o $(LIB)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+# Each binary is every .c file of its folder plus the library.
+.SECONDARY:
+.SECONDEXPANSION:
+$(BUILD)/pp-%: $$(addprefix $(BUILD)/,$$(subst .c,.o,$$(wildcard $$*/*.c))) \
+               $(LIB)
+	@echo "  LD  $@"
+	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIB) $(LDLIBS)
 
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(TEST_LIBS) $(LDLIBS)
+	@echo "  LD  $@"
+	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(TEST_LIBS) $(LDLIBS)
 
 # Unit tests print cmocka's summary; end-to-end tests run the real binaries.
 unit: $(UNIT_BINS)

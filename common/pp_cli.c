@@ -21,12 +21,21 @@ const char *pp_cli_common_help =
     "  EP is tcp://HOST:PORT or ipc:///path/to/socket.\n"
     "Transport:\n"
     "  --flow MODE        push (default) or credit; same on every process\n"
-    "  --hwm N            ZeroMQ high-water mark per socket (default 1000)\n"
+    "  --hwm N            ZeroMQ high-water mark, messages (default 100)\n"
     "  --max-item-size S  largest item or result (default 1M; K/M/G)\n"
     "  --insecure         allow plaintext binds off loopback\n"
     "General:\n"
     "  -v, --verbose      log more     -q, --quiet   log errors only\n"
     "  -h, --help         this text    --version     print the version\n";
+
+void
+pp_cli_help (const char *head, const char *tail)
+{
+    fputs (head, stdout);
+    fputs (pp_cli_common_help, stdout);
+    fputs (tail, stdout);
+    exit (PP_EXIT_OK);
+}
 
 const char *
 pp_cli_prog (void)
@@ -38,7 +47,7 @@ void
 pp_cli_init (pp_common_t *common, const char *prog)
 {
     memset (common, 0, sizeof (*common));
-    common->hwm = 1000;
+    common->hwm = 100;
     common->max_item = 1024 * 1024;
     common->flow = PP_FLOW_PUSH;
     s_prog = prog;

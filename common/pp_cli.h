@@ -52,6 +52,10 @@ typedef struct {
 /*  Help text for the shared options, for each binary's --help.            */
 extern const char *pp_cli_common_help;
 
+/*  Prints head, the shared options, then tail on stdout; exits 0.        */
+void pp_cli_help (const char *head, const char *tail)
+    __attribute__ ((noreturn));
+
 /*  Logging verbosity: 0 quiet (errors), 1 normal, 2 verbose (-v).         */
 extern int pp_verbosity;
 

@@ -6,15 +6,6 @@
 #include <errno.h>
 #include <time.h>
 
-uint64_t
-pp_rejects_total (const pp_rejects_t *rejects)
-{
-    uint64_t total = 0;
-    for (int i = 0; i < PP_REJECT_COUNT; i++)
-        total += rejects->count[i];
-    return total;
-}
-
 zsock_t *
 pp_net_socket (int type, const pp_common_t *common, const char *endpoint,
                bool bind, const char *flag)
@@ -27,9 +18,10 @@ pp_net_socket (int type, const pp_common_t *common, const char *endpoint,
     zsock_set_sndhwm (sock, common->hwm);
     zsock_set_rcvhwm (sock, common->hwm);
     zsock_set_linger (sock, 0);   /* we never rely on linger: peers confirm */
-    int64_t max_msg = (int64_t) common->max_item + PP_WIRE_RECORD_SIZE;
-    if (max_msg < PP_BATCH_BYTES + PP_WIRE_RECORD_SIZE)
-        max_msg = PP_BATCH_BYTES + PP_WIRE_RECORD_SIZE;
+    /*  A batch stops at PP_BATCH_BYTES, but its last record may be a full
+        item: that bounds every honest message.                           */
+    int64_t max_msg = PP_BATCH_BYTES + (int64_t) common->max_item
+                      + 2 * PP_WIRE_RECORD_SIZE;
     zsock_set_maxmsgsize (sock, (int) max_msg);
     zsock_set_reconnect_ivl (sock, 100);
     zsock_set_reconnect_ivl_max (sock, 2000);
@@ -75,16 +67,16 @@ pp_net_send (zsock_t *sock, zframe_t *identity, const pp_header_t *hdr,
 }
 
 static int
-s_reject (pp_inmsg_t *in, pp_rejects_t *rejects, pp_reject_t reason)
+s_reject (pp_inmsg_t *in, uint64_t *rejects, pp_reject_t reason)
 {
-    rejects->count[reason]++;
+    rejects[reason]++;
     zmsg_destroy (&in->msg);
     return PP_EPROTO;
 }
 
 int
 pp_net_recv (zsock_t *sock, bool router, pp_inmsg_t *in,
-             pp_rejects_t *rejects)
+             uint64_t rejects[PP_REJECT_COUNT])
 {
     memset (in, 0, sizeof (*in));
     in->msg = zmsg_recv (sock);
@@ -134,12 +126,9 @@ pp_wall_us (void)
 }
 
 bool
-pp_batch_full (const pp_batch_t *batch, size_t len, uint32_t max_count)
+pp_batch_full (const pp_batch_t *batch, uint32_t max_count)
 {
-    if (batch->count == 0)
-        return false;
-    return batch->count >= max_count
-           || batch->size + pp_wire_record_size (len) > PP_BATCH_BYTES;
+    return batch->count >= max_count || batch->size >= PP_BATCH_BYTES;
 }
 
 int

@@ -12,14 +12,6 @@
 /*  Largest batch payload a sender builds; one item may exceed it alone.   */
 #define PP_BATCH_BYTES (256 * 1024)
 
-/*  Counts of rejected inbound messages, by reason.                        */
-typedef struct {
-    uint64_t count[PP_REJECT_COUNT];
-} pp_rejects_t;
-
-/*  Total of all reasons.                                                   */
-uint64_t pp_rejects_total (const pp_rejects_t *rejects);
-
 /*  Creates a socket of type, applies HWM, max message size and linger,
     then binds or connects endpoint. Returns NULL after logging why (a bind
     that fails names the flag and the endpoint). The caller owns it.        */
@@ -43,9 +35,9 @@ typedef struct {
 
 /*  Receives one message (the socket must be readable). Returns 0 with *in
     filled (free with pp_inmsg_free), PP_EPROTO when it was malformed
-    (counted in rejects, already freed), PP_EAGAIN or PP_EIO.               */
+    (counted in rejects[reason], already freed), PP_EAGAIN or PP_EIO.       */
 int pp_net_recv (zsock_t *sock, bool router, pp_inmsg_t *in,
-                 pp_rejects_t *rejects);
+                 uint64_t rejects[PP_REJECT_COUNT]);
 
 /*  Frees a received message; NULL-safe on an empty one.                   */
 void pp_inmsg_free (pp_inmsg_t *in);
@@ -62,9 +54,9 @@ typedef struct {
     uint32_t count;
 } pp_batch_t;
 
-/*  True when a record of len bytes should start a new batch (this one is
-    not empty and would pass PP_BATCH_BYTES, or holds max_count records).  */
-bool pp_batch_full (const pp_batch_t *batch, size_t len, uint32_t max_count);
+/*  True when the batch holds max_count records or PP_BATCH_BYTES bytes:
+    send it before adding more (one more record may pass the byte mark).   */
+bool pp_batch_full (const pp_batch_t *batch, uint32_t max_count);
 
 /*  Appends a record. Returns 0 or PP_ENOMEM.                               */
 int pp_batch_add (pp_batch_t *batch, const pp_record_t *rec);

@@ -1,0 +1,14 @@
+/*  pp_signal: counts SIGINT/SIGTERM so a main loop can act on the first
+    (drain or leave) and the second (abort or exit now).                   */
+
+#ifndef PP_SIGNAL_H_INCLUDED
+#define PP_SIGNAL_H_INCLUDED
+
+/*  Installs the counting handler for SIGINT and SIGTERM (no SA_RESTART, so
+    blocking calls return EINTR) and ignores SIGPIPE.                       */
+void pp_signal_install (void);
+
+/*  How many SIGINT/SIGTERM arrived so far.                                */
+int pp_signal_count (void);
+
+#endif

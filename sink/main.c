@@ -1,0 +1,542 @@
+/*  pp-sink: collects results, records one outcome per sequence number,
+    writes them out, acks them to the ventilator, and says COMPLETE when
+    every item of the run has an outcome.
+
+    Dedup and reorder state is a ring of --window slots over sequence
+    numbers [base, base + window): the ventilator never has more than
+    window items unacknowledged, and it only advances past what we acked,
+    so no honest sequence number falls outside the ring.                    */
+
+#include "pp_chan.h"
+#include "pp_cli.h"
+#include "pp_error.h"
+#include "pp_job.h"
+#include "pp_net.h"
+#include "pp_signal.h"
+#include "pp_stats.h"
+
+#include <czmq.h>
+#include <unistd.h>
+
+#define S_ACK_RANGES 256      /* flush acks when this many ranges pile up */
+#define S_ACK_DELAY_MS 20     /* ... or when the oldest waited this long  */
+#define S_COMPLETE_EVERY_MS 200
+#define S_DONE_WAIT_MS 5000   /* after COMPLETE, wait this long for DONE  */
+
+typedef enum {
+    S_WAITING,    /* no run known yet                                      */
+    S_RUNNING,    /* recording outcomes                                    */
+    S_COMPLETE,   /* every outcome recorded; COMPLETE sent, awaiting DONE  */
+    S_FINISHED,   /* DONE seen (or waited long enough): exit               */
+    S_ABORTED     /* the run was aborted: write what we have, exit 3       */
+} s_phase_t;
+
+typedef struct {
+    pp_common_t common;
+    const char *output_path;   /* --output, else stdout                   */
+    const char *stats_json;    /* --stats-json                            */
+    bool sum;                  /* --sum                                   */
+    bool ordered;              /* --ordered                               */
+    char delim;                /* '\n', or '\0' with -0                   */
+    int progress;              /* -1 auto, 0 off, 1 on                    */
+} s_options_t;
+
+typedef struct {
+    s_options_t *opt;
+    zsock_t *results;          /* PULL, bound                             */
+    zsock_t *control;          /* SUB                                     */
+    zsock_t *acks;             /* PUSH to the ventilator                  */
+    FILE *out;
+    pp_stats_t *stats;
+    pp_counts_t *counts;
+    s_phase_t phase;
+    uint64_t run_id;
+    uint32_t window;
+    uint64_t base;             /* lowest seq without an outcome           */
+    uint8_t *seen;             /* window flags: outcome recorded          */
+    pp_item_t **held;          /* --ordered: ok results waiting for base  */
+    uint64_t ack_first[S_ACK_RANGES];
+    uint64_t ack_n[S_ACK_RANGES];
+    uint32_t ack_ranges;
+    int64_t ack_since_ms;
+    int64_t complete_sent_ms;
+    int64_t complete_first_ms;
+    int64_t progress_ms;
+    uint64_t early;            /* results before the run was known        */
+    int signals_seen;
+} s_sink_t;
+
+static const char *s_help_head =
+    "Usage: pp-sink [OPTIONS]\n"
+    "Collect the results of a pushpull run: one outcome per item, written\n"
+    "once even when an item was delivered twice, acked to the ventilator.\n"
+    "Binds --results; connects --control and --acks.\n"
+    "\n"
+    "Output:\n"
+    "  -o, --output FILE   write results to FILE (default stdout)\n"
+    "  --sum               print the int64 sum of ok results instead\n"
+    "  --ordered           write results in input order (bounded by the\n"
+    "                      ventilator's --window)\n"
+    "  -0, --null          NUL-separated results instead of lines\n"
+    "  --stats-json FILE   write the summary as JSON (docs/stats.md)\n"
+    "  --progress, --no-progress   force the progress line on or off\n"
+    "                      (default: on when stderr is a terminal)\n"
+    "\n";
+static const char *s_help_tail =
+    "\n"
+    "Signals: the first SIGINT/SIGTERM asks the ventilator to drain, the\n"
+    "second aborts the run. Exit: 0 all ok, 1 error, 2 usage, 3 aborted,\n"
+    "4 some items failed or were dropped.\n"
+    "\n"
+    "Examples:\n"
+    "  pp-sink --sum\n"
+    "  pp-sink --ordered -o results.txt --stats-json stats.json\n"
+    "  PP_RESULTS=ipc:///tmp/pp-results pp-sink --sum\n";
+
+static void
+s_parse (s_options_t *opt, int argc, char **argv)
+{
+    static struct option longs[] = {
+        PP_CLI_COMMON_OPTIONS,
+        {"output", required_argument, 0, 'o'},
+        {"sum", no_argument, 0, 2000},
+        {"ordered", no_argument, 0, 2001},
+        {"null", no_argument, 0, '0'},
+        {"stats-json", required_argument, 0, 2002},
+        {"progress", no_argument, 0, 2003},
+        {"no-progress", no_argument, 0, 2004},
+        {0, 0, 0, 0}};
+    opt->delim = '\n';
+    opt->progress = -1;
+    int c;
+    while ((c = getopt_long (argc, argv, "hvqo:0", longs, NULL)) != -1) {
+        if (pp_cli_common_option (&opt->common, c, optarg))
+            continue;
+        switch (c) {
+            case 'h': pp_cli_help (s_help_head, s_help_tail);
+            case 'o': opt->output_path = optarg; break;
+            case 2000: opt->sum = true; break;
+            case 2001: opt->ordered = true; break;
+            case '0': opt->delim = '\0'; break;
+            case 2002: opt->stats_json = optarg; break;
+            case 2003: opt->progress = 1; break;
+            case 2004: opt->progress = 0; break;
+            default: pp_cli_bad_option (argc, argv);
+        }
+    }
+    if (optind < argc)
+        pp_cli_usage_error ("unexpected argument '%s'", argv[optind]);
+    if (opt->sum && opt->ordered)
+        pp_cli_usage_error ("--sum and --ordered do not go together "
+                            "(a sum has no order)");
+    pp_cli_endpoints (&opt->common);
+    pp_cli_check_bind (&opt->common, "--results", opt->common.results);
+}
+
+/*  Sends the acks gathered so far as one ACK message.                     */
+static void
+s_flush_acks (s_sink_t *self)
+{
+    if (self->ack_ranges == 0)
+        return;
+    uint8_t payload[S_ACK_RANGES * PP_ACK_RANGE_SIZE];
+    for (uint32_t i = 0; i < self->ack_ranges; i++)
+        pp_wire_encode_range (self->ack_first[i], self->ack_n[i],
+                              payload + i * PP_ACK_RANGE_SIZE);
+    pp_header_t hdr = {.type = PP_MSG_ACK,
+                       .run_id = self->run_id,
+                       .count = self->ack_ranges};
+    /*  An ack lost to a full queue is harmless: the item is sent again,
+        recognised as a duplicate, and acked again.                        */
+    pp_net_send (self->acks, NULL, &hdr, payload,
+                 self->ack_ranges * PP_ACK_RANGE_SIZE, true);
+    self->ack_ranges = 0;
+}
+
+static void
+s_ack (s_sink_t *self, uint64_t seq)
+{
+    uint32_t last = self->ack_ranges - 1;
+    if (self->ack_ranges > 0
+        && self->ack_first[last] + self->ack_n[last] == seq) {
+        self->ack_n[last]++;
+        return;
+    }
+    if (self->ack_ranges == S_ACK_RANGES)
+        s_flush_acks (self);
+    if (self->ack_ranges == 0)
+        self->ack_since_ms = pp_now_ms ();
+    self->ack_first[self->ack_ranges] = seq;
+    self->ack_n[self->ack_ranges++] = 1;
+}
+
+/*  Writes one ok result to the output (or adds it to the sum).            */
+static void
+s_emit (s_sink_t *self, const char *data, size_t len)
+{
+    if (self->opt->sum) {
+        int64_t value;
+        if (pp_parse_int64 (data, len, &value) == 0) {
+            if (__builtin_add_overflow (self->counts->int_sum, value,
+                                        &self->counts->int_sum))
+                self->counts->not_summed++;
+        }
+        else
+            self->counts->not_summed++;
+        return;
+    }
+    fwrite (data, 1, len, self->out);
+    fputc (self->opt->delim, self->out);
+}
+
+/*  Moves base past every recorded seq, writing held results in order.     */
+static void
+s_advance (s_sink_t *self)
+{
+    while (self->seen[self->base % self->window]) {
+        uint64_t slot = self->base % self->window;
+        self->seen[slot] = 0;
+        if (self->held && self->held[slot]) {
+            s_emit (self, self->held[slot]->data, self->held[slot]->len);
+            pp_item_free (self->held[slot]);
+            self->held[slot] = NULL;
+        }
+        self->base++;
+    }
+}
+
+/*  Records one result record: the outcome once, duplicates counted.       */
+static void
+s_record (s_sink_t *self, uint32_t worker_id, const pp_record_t *rec)
+{
+    if (rec->seq >= self->base + self->window
+        || (self->counts->total_known && rec->seq >= self->counts->total)) {
+        self->counts->rejects[PP_REJECT_BATCH]++;
+        return;
+    }
+    s_ack (self, rec->seq);   /* acked again if a duplicate: it was lost  */
+    uint64_t slot = rec->seq % self->window;
+    if (rec->seq < self->base || self->seen[slot]) {
+        self->counts->duplicates++;
+        return;
+    }
+    self->seen[slot] = 1;
+    uint64_t now = pp_wall_us ();
+    pp_stats_outcome (self->stats, worker_id, rec,
+                      now > rec->t_enq_us ? now - rec->t_enq_us : 0);
+    if (rec->outcome == PP_OUTCOME_OK) {
+        if (self->held)
+            self->held[slot] =
+                pp_item_new (self->run_id, rec->seq, rec->data, rec->len);
+        else
+            s_emit (self, rec->data, rec->len);
+    }
+    s_advance (self);
+}
+
+static void
+s_on_result (s_sink_t *self, pp_inmsg_t *in)
+{
+    if (self->phase == S_WAITING) {
+        self->early++;   /* not acked: the ventilator will send it again  */
+        return;
+    }
+    if (in->hdr.run_id != self->run_id) {
+        self->counts->rejects[PP_REJECT_RUN]++;
+        return;
+    }
+    pp_reject_t reason;
+    if (pp_wire_check_batch (in->payload, in->size, in->hdr.count,
+                             self->opt->common.max_item, &reason)
+        != 0) {
+        self->counts->rejects[reason]++;
+        return;
+    }
+    size_t offset = 0;
+    pp_record_t rec;
+    while (pp_wire_next_record (in->payload, in->size, &offset, &rec))
+        s_record (self, in->hdr.worker_id, &rec);
+}
+
+static void
+s_on_results_socket (s_sink_t *self)
+{
+    pp_inmsg_t in;
+    if (pp_net_recv (self->results, false, &in, self->counts->rejects) != 0)
+        return;
+    if (in.hdr.type == PP_MSG_RESULT)
+        s_on_result (self, &in);
+    else if (in.hdr.type == PP_MSG_HELLO) {
+        pp_hello_t hello;
+        if (pp_wire_decode_hello (in.payload, in.size, &hello) == 0)
+            pp_stats_hello (self->stats, in.hdr.worker_id, &hello);
+        else
+            self->counts->rejects[PP_REJECT_SHORT]++;
+    }
+    else
+        self->counts->rejects[PP_REJECT_TYPE]++;
+    pp_inmsg_free (&in);
+}
+
+/*  Learns the run from the first live STATE: its id and window.           */
+static int
+s_adopt (s_sink_t *self, const pp_header_t *hdr, const pp_state_t *state)
+{
+    if (hdr->flags == PP_STATE_DONE || hdr->flags == PP_STATE_ABORTED)
+        return 0;   /* the tail of an earlier run                          */
+    self->run_id = hdr->run_id;
+    self->window = state->window;
+    self->seen = calloc (self->window, 1);
+    if (self->opt->ordered)
+        self->held = calloc (self->window, sizeof (pp_item_t *));
+    if (!self->seen || (self->opt->ordered && !self->held)) {
+        zsys_error ("out of memory for a window of %u", self->window);
+        return PP_ENOMEM;
+    }
+    self->counts->run_id = self->run_id;
+    self->phase = S_RUNNING;
+    if (pp_verbosity > 1)
+        zsys_info ("run %016llx, window %u", (unsigned long long) hdr->run_id,
+                   self->window);
+    return 0;
+}
+
+static int
+s_on_state (s_sink_t *self, const pp_header_t *hdr, const pp_state_t *state)
+{
+    if (self->phase == S_WAITING) {
+        int rc = s_adopt (self, hdr, state);
+        if (rc != 0 || self->phase == S_WAITING)
+            return rc;
+    }
+    if (hdr->run_id != self->run_id) {
+        self->counts->rejects[PP_REJECT_RUN]++;
+        return 0;
+    }
+    if (state->total != PP_TOTAL_UNKNOWN && !self->counts->total_known) {
+        self->counts->total = state->total;
+        self->counts->total_known = true;
+    }
+    if (hdr->flags == PP_STATE_ABORTED)
+        self->phase = S_ABORTED;
+    else if (hdr->flags == PP_STATE_DONE && self->phase == S_COMPLETE)
+        self->phase = S_FINISHED;
+    return 0;
+}
+
+static int
+s_on_control (s_sink_t *self)
+{
+    pp_inmsg_t in;
+    if (pp_net_recv (self->control, false, &in, self->counts->rejects) != 0)
+        return 0;
+    pp_state_t state;
+    int rc = 0;
+    if (in.hdr.type != PP_MSG_STATE)
+        self->counts->rejects[PP_REJECT_TYPE]++;
+    else if (pp_wire_decode_state (in.payload, in.size, &state) != 0)
+        self->counts->rejects[PP_REJECT_SHORT]++;
+    else
+        rc = s_on_state (self, &in.hdr, &state);
+    pp_inmsg_free (&in);
+    return rc;
+}
+
+/*  Asks the ventilator to drain or abort (any run: run id 0).             */
+static void
+s_request (s_sink_t *self, uint16_t what)
+{
+    pp_header_t hdr = {.type = PP_MSG_REQUEST, .flags = what,
+                       .run_id = self->run_id};
+    pp_net_send (self->acks, NULL, &hdr, "", 0, true);
+}
+
+static void
+s_send_complete (s_sink_t *self)
+{
+    pp_state_t state = {.sent = self->counts->total,
+                        .total = self->counts->total,
+                        .window = self->window,
+                        .ok = self->counts->ok,
+                        .failed = self->counts->failed,
+                        .dropped = self->counts->dropped};
+    uint8_t payload[PP_STATE_PAYLOAD_SIZE];
+    pp_wire_encode_state (&state, payload);
+    pp_header_t hdr = {.type = PP_MSG_COMPLETE, .run_id = self->run_id,
+                       .seq = self->counts->total};
+    pp_net_send (self->acks, NULL, &hdr, payload, sizeof (payload), true);
+    self->complete_sent_ms = pp_now_ms ();
+}
+
+static void
+s_progress (s_sink_t *self, bool last)
+{
+    int64_t now = pp_now_ms ();
+    if (!last && now - self->progress_ms < 250)
+        return;
+    self->progress_ms = now;
+    double elapsed = pp_stats_elapsed (self->stats);
+    uint64_t done = pp_stats_done (self->stats);
+    double rate = elapsed > 0 ? (double) done / elapsed : 0;
+    char total[32] = "?";
+    if (self->counts->total_known)
+        snprintf (total, sizeof (total), "%llu",
+                  (unsigned long long) self->counts->total);
+    fprintf (stderr, "\r\033[K%llu/%s items  %.0f items/s  failed %llu  "
+                     "dropped %llu%s",
+             (unsigned long long) done, total, rate,
+             (unsigned long long) self->counts->failed,
+             (unsigned long long) self->counts->dropped, last ? "\n" : "");
+}
+
+/*  Timers and state changes between socket events.                        */
+static void
+s_tick (s_sink_t *self)
+{
+    int64_t now = pp_now_ms ();
+    if (self->ack_ranges > 0 && now - self->ack_since_ms >= S_ACK_DELAY_MS)
+        s_flush_acks (self);
+    int signals = pp_signal_count ();
+    if (signals != self->signals_seen) {
+        self->signals_seen = signals;
+        s_request (self, signals == 1 ? PP_REQUEST_DRAIN : PP_REQUEST_ABORT);
+        if (signals >= 2)
+            self->phase = S_ABORTED;
+    }
+    if (self->phase == S_RUNNING && self->counts->total_known
+        && self->base == self->counts->total) {
+        s_flush_acks (self);
+        fflush (self->out);
+        self->phase = S_COMPLETE;
+        self->complete_first_ms = now;
+        s_send_complete (self);
+    }
+    if (self->phase == S_COMPLETE) {
+        if (now - self->complete_sent_ms >= S_COMPLETE_EVERY_MS)
+            s_send_complete (self);
+        if (now - self->complete_first_ms >= S_DONE_WAIT_MS) {
+            zsys_warning ("no DONE from the ventilator after COMPLETE; "
+                          "exiting with every outcome recorded");
+            self->phase = S_FINISHED;
+        }
+    }
+    if (self->opt->progress == 1)
+        s_progress (self, false);
+}
+
+static int
+s_loop (s_sink_t *self)
+{
+    zmq_pollitem_t items[] = {
+        {zsock_resolve (self->results), 0, ZMQ_POLLIN, 0},
+        {zsock_resolve (self->control), 0, ZMQ_POLLIN, 0}};
+    while (self->phase != S_FINISHED && self->phase != S_ABORTED) {
+        long timeout = self->ack_ranges > 0 ? S_ACK_DELAY_MS : 100;
+        if (zmq_poll (items, 2, timeout) == -1 && zmq_errno () != EINTR)
+            return PP_EIO;
+        /*  Drain what is queued before timers, a bounded burst each.     */
+        for (int burst = 0; burst < 64 && (items[0].revents & ZMQ_POLLIN)
+                            && zsock_events (self->results) & ZMQ_POLLIN;
+             burst++)
+            s_on_results_socket (self);
+        if (items[1].revents & ZMQ_POLLIN)
+            while (zsock_events (self->control) & ZMQ_POLLIN)
+                if (s_on_control (self) != 0)
+                    return PP_ENOMEM;
+        s_tick (self);
+    }
+    return 0;
+}
+
+static int
+s_open (s_sink_t *self)
+{
+    pp_common_t *common = &self->opt->common;
+    self->results =
+        pp_net_socket (ZMQ_PULL, common, common->results, true, "--results");
+    self->control =
+        pp_net_socket (ZMQ_SUB, common, common->control, false, "--control");
+    self->acks = pp_net_socket (ZMQ_PUSH, common, common->acks, false,
+                                "--acks");
+    if (!self->results || !self->control || !self->acks)
+        return PP_EIO;
+    self->out = stdout;
+    if (self->opt->output_path) {
+        self->out = fopen (self->opt->output_path, "w");
+        if (!self->out) {
+            zsys_error ("--output: cannot open %s: %s",
+                        self->opt->output_path, strerror (errno));
+            return PP_EIO;
+        }
+    }
+    self->stats = pp_stats_new ();
+    if (!self->stats)
+        return PP_ENOMEM;
+    self->counts = pp_stats_counts (self->stats);
+    return 0;
+}
+
+static void
+s_close (s_sink_t *self)
+{
+    if (self->held)
+        for (uint32_t i = 0; i < self->window; i++)
+            pp_item_free (self->held[i]);
+    free (self->held);
+    free (self->seen);
+    if (self->out && self->out != stdout)
+        fclose (self->out);
+    pp_stats_destroy (&self->stats);
+    zsock_destroy (&self->results);
+    zsock_destroy (&self->control);
+    zsock_destroy (&self->acks);
+}
+
+/*  Final output: the sum, the summary, the JSON; returns the exit code.   */
+static int
+s_finish (s_sink_t *self)
+{
+    pp_counts_t *counts = self->counts;
+    counts->aborted = self->phase == S_ABORTED;
+    if (self->opt->sum)
+        fprintf (self->out, "%lld\n", (long long) counts->int_sum);
+    if (fflush (self->out) != 0) {
+        zsys_error ("cannot write results: %s", strerror (errno));
+        return PP_EXIT_RUNTIME;
+    }
+    if (self->opt->progress == 1)
+        s_progress (self, true);
+    if (pp_verbosity > 0)
+        pp_stats_print (self->stats, stderr);
+    if (counts->not_summed > 0)
+        zsys_warning ("--sum: %llu ok results were not int64 (or overflowed)"
+                      " and were left out of the sum",
+                      (unsigned long long) counts->not_summed);
+    if (self->opt->stats_json
+        && pp_stats_write_json (self->stats, self->opt->stats_json) != 0) {
+        zsys_error ("--stats-json: cannot write %s", self->opt->stats_json);
+        return PP_EXIT_RUNTIME;
+    }
+    if (counts->aborted)
+        return PP_EXIT_ABORTED;
+    return counts->failed + counts->dropped > 0 ? PP_EXIT_FAILED : PP_EXIT_OK;
+}
+
+int
+main (int argc, char **argv)
+{
+    s_options_t opt;
+    memset (&opt, 0, sizeof (opt));
+    pp_cli_init (&opt.common, "pp-sink");
+    s_parse (&opt, argc, argv);
+    if (opt.progress == -1)
+        opt.progress = isatty (STDERR_FILENO) ? 1 : 0;
+    pp_signal_install ();
+    s_sink_t sink = {.opt = &opt, .phase = S_WAITING};
+    int code = PP_EXIT_RUNTIME;
+    if (s_open (&sink) == 0 && s_loop (&sink) == 0)
+        code = s_finish (&sink);
+    s_close (&sink);
+    zsys_shutdown ();
+    return code;
+}

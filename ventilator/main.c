@@ -1,0 +1,669 @@
+/*  pp-ventilator: reads records, numbers them, fans them out to workers,
+    keeps each one until the sink acks it, and runs the control plane.
+
+    The window is a ring of --window slots over sequence numbers
+    [base, next): a slot holds its item until the sink acks it, so a lost
+    item can be sent again, and reading pauses while the ring is full --
+    memory stays flat however long the input is.                            */
+
+#include "input.h"
+#include "pp_cli.h"
+#include "pp_error.h"
+#include "pp_job.h"
+#include "pp_net.h"
+#include "pp_signal.h"
+
+#include <czmq.h>
+#include <fcntl.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#define S_STATE_EVERY_MS 200     /* state while running                    */
+#define S_URGENT_EVERY_MS 100    /* DRAIN, DONE, ABORT repeats             */
+#define S_RESEND_SCAN_MS 200
+#define S_ABORT_LINGER_MS 500    /* keep publishing ABORT this long        */
+#define S_MAX_HELLOS 4096
+
+typedef enum {
+    S_WAITING = PP_STATE_WAITING,
+    S_RUNNING = PP_STATE_RUNNING,
+    S_DRAINING = PP_STATE_DRAINING,
+    S_DONE = PP_STATE_DONE,
+    S_ABORTED = PP_STATE_ABORTED
+} s_state_t;
+
+typedef struct {
+    pp_common_t common;
+    const char *path;          /* FILE, or NULL / "-" for stdin           */
+    char delim;
+    uint64_t generate;         /* --generate N                            */
+    uint64_t workload;         /* --workload N                            */
+    uint64_t seed;
+    uint64_t skip;             /* --skip N                                */
+    double rate;               /* --rate R items/s, 0 = unpaced           */
+    uint32_t window;
+    int64_t ack_timeout_ms;
+    uint32_t batch;
+    uint32_t wait_workers;
+    int64_t linger_ms;         /* keep publishing DONE this long          */
+} s_options_t;
+
+typedef struct {
+    pp_item_t *item;           /* NULL once acked                         */
+    int64_t sent_ms;           /* last (re)send                           */
+} s_slot_t;
+
+typedef struct {
+    s_options_t *opt;
+    zsock_t *tasks, *control, *acks;
+    vent_input_t *input;
+    s_state_t state;
+    uint64_t run_id;
+    s_slot_t *slots;
+    uint64_t base;             /* lowest unacked seq                      */
+    uint64_t next;             /* next seq to read                        */
+    bool input_ended;
+    bool drain_asked;          /* drain by request, not end of input      */
+    pp_batch_t batch;
+    bool batch_ready;          /* built, waiting for the socket           */
+    uint64_t resend_at;        /* resend scan position, or UINT64_MAX     */
+    int64_t resend_scan_ms;
+    int64_t state_sent_ms;
+    int64_t start_ms;
+    int64_t end_ms;            /* DONE or ABORTED since                   */
+    uint64_t redelivered;
+    uint32_t hellos[S_MAX_HELLOS];
+    uint32_t nhellos;
+    pp_state_t outcome;        /* counts from the sink's COMPLETE         */
+    uint64_t rejects[PP_REJECT_COUNT];
+    int signals_seen;
+} s_vent_t;
+
+static const char *s_help_head =
+    "Usage: pp-ventilator [OPTIONS] [FILE]\n"
+    "Read records from FILE (or stdin), number them, and fan them out to\n"
+    "every connected pp-worker; publish drain/abort on --control and wait\n"
+    "for pp-sink to report every outcome. Binds --tasks, --control, --acks.\n"
+    "\n"
+    "Input:\n"
+    "  FILE                records, one per line ('-' or none: stdin)\n"
+    "  -0, --null          records are NUL-separated\n"
+    "  --generate N        the numbers 1..N instead of input\n"
+    "  --workload N        N random sleep times of 1..100 ms (--job sleep)\n"
+    "  --seed S            seed for --workload (default 1)\n"
+    "  --skip N            skip the first N records (resume a drained run)\n"
+    "Dispatch:\n"
+    "  --window N          at most N items unacknowledged (default 65536)\n"
+    "  --ack-timeout D     send an item again if not acked in D (default "
+    "10s)\n"
+    "  --batch N           items per message (default 64; 1 with --workload)"
+    "\n"
+    "  --rate R            dispatch at most R items per second\n"
+    "  --wait-workers N    hold dispatch until N workers said hello\n"
+    "  --linger D          keep announcing DONE for D (default 1s)\n"
+    "\n";
+static const char *s_help_tail =
+    "\n"
+    "Signals: the first SIGINT/SIGTERM drains (stop reading, finish what\n"
+    "was sent), the second aborts. Exit: 0 all ok, 1 error, 2 usage,\n"
+    "3 aborted, 4 some items failed or were dropped.\n"
+    "\n"
+    "Examples:\n"
+    "  pp-ventilator --generate 1000000 --wait-workers 4\n"
+    "  pp-ventilator --workload 200 --seed 1 --wait-workers 2\n"
+    "  find . -name '*.log' -print0 | pp-ventilator -0\n";
+
+static void
+s_parse (s_options_t *opt, int argc, char **argv)
+{
+    static struct option longs[] = {
+        PP_CLI_COMMON_OPTIONS,
+        {"null", no_argument, 0, '0'},
+        {"generate", required_argument, 0, 2000},
+        {"workload", required_argument, 0, 2001},
+        {"seed", required_argument, 0, 2002},
+        {"skip", required_argument, 0, 2003},
+        {"rate", required_argument, 0, 2004},
+        {"window", required_argument, 0, 2005},
+        {"ack-timeout", required_argument, 0, 2006},
+        {"batch", required_argument, 0, 2007},
+        {"wait-workers", required_argument, 0, 2008},
+        {"linger", required_argument, 0, 2009},
+        {0, 0, 0, 0}};
+    opt->delim = '\n';
+    opt->seed = 1;
+    opt->window = 65536;
+    opt->ack_timeout_ms = 10000;
+    opt->linger_ms = 1000;
+    int c;
+    while ((c = getopt_long (argc, argv, "hvq0", longs, NULL)) != -1) {
+        if (pp_cli_common_option (&opt->common, c, optarg))
+            continue;
+        switch (c) {
+            case 'h': pp_cli_help (s_help_head, s_help_tail);
+            case '0': opt->delim = '\0'; break;
+            case 2000:
+                opt->generate =
+                    pp_cli_number ("--generate", optarg, 0, INT64_MAX / 2);
+                break;
+            case 2001:
+                opt->workload =
+                    pp_cli_number ("--workload", optarg, 0, INT64_MAX / 2);
+                break;
+            case 2002:
+                opt->seed = pp_cli_number ("--seed", optarg, 0, INT64_MAX);
+                break;
+            case 2003:
+                opt->skip = pp_cli_number ("--skip", optarg, 0, INT64_MAX);
+                break;
+            case 2004:
+                opt->rate = pp_cli_number ("--rate", optarg, 1, 100000000);
+                break;
+            case 2005:
+                opt->window =
+                    pp_cli_number ("--window", optarg, 1, 1 << 24);
+                break;
+            case 2006:
+                opt->ack_timeout_ms =
+                    pp_cli_duration_ms ("--ack-timeout", optarg);
+                if (opt->ack_timeout_ms < 10)
+                    pp_cli_usage_error ("--ack-timeout: %s is under 10ms",
+                                        optarg);
+                break;
+            case 2007:
+                opt->batch = pp_cli_number ("--batch", optarg, 1, 65536);
+                break;
+            case 2008:
+                opt->wait_workers =
+                    pp_cli_number ("--wait-workers", optarg, 0, S_MAX_HELLOS);
+                break;
+            case 2009:
+                opt->linger_ms = pp_cli_duration_ms ("--linger", optarg);
+                break;
+            default: pp_cli_bad_option (argc, argv);
+        }
+    }
+    if (optind < argc)
+        opt->path = argv[optind++];
+    if (optind < argc)
+        pp_cli_usage_error ("unexpected argument '%s' (one FILE at most)",
+                            argv[optind]);
+    int sources = (opt->path != NULL) + (opt->generate > 0)
+                  + (opt->workload > 0);
+    if (sources > 1)
+        pp_cli_usage_error ("give one input: FILE, --generate or --workload");
+    if (opt->batch == 0)
+        opt->batch = opt->workload > 0 ? 1 : 64;
+    pp_cli_endpoints (&opt->common);
+    pp_cli_check_bind (&opt->common, "--tasks", opt->common.tasks);
+    pp_cli_check_bind (&opt->common, "--control", opt->common.control);
+    pp_cli_check_bind (&opt->common, "--acks", opt->common.acks);
+}
+
+static void
+s_publish (s_vent_t *self)
+{
+    pp_state_t state = self->outcome;
+    state.sent = self->next;
+    state.total = self->input_ended ? self->next : PP_TOTAL_UNKNOWN;
+    state.window = self->opt->window;
+    uint8_t payload[PP_STATE_PAYLOAD_SIZE];
+    pp_wire_encode_state (&state, payload);
+    pp_header_t hdr = {.type = PP_MSG_STATE,
+                       .flags = (uint16_t) self->state,
+                       .run_id = self->run_id,
+                       .seq = self->next};
+    pp_net_send (self->control, NULL, &hdr, payload, sizeof (payload), true);
+    self->state_sent_ms = pp_now_ms ();
+}
+
+static void
+s_set_state (s_vent_t *self, s_state_t state)
+{
+    self->state = state;
+    if (state == S_DONE || state == S_ABORTED)
+        self->end_ms = pp_now_ms ();
+    s_publish (self);   /* at once; then repeated by s_tick             */
+}
+
+/*  Input ends (or drain was asked): the total is what was read.           */
+static void
+s_start_drain (s_vent_t *self, bool asked)
+{
+    if (self->input_ended)
+        return;
+    self->input_ended = true;
+    self->drain_asked = asked;
+    if (asked)
+        zsys_notice ("draining after %llu records; to resume later, run "
+                     "again with --skip %llu",
+                     (unsigned long long) self->next,
+                     (unsigned long long) (self->opt->skip + self->next));
+    if (self->state == S_RUNNING || self->state == S_WAITING)
+        s_set_state (self, S_DRAINING);
+}
+
+/*  Appends the item in slot seq to the batch being built.                 */
+static int
+s_batch_slot (s_vent_t *self, uint64_t seq)
+{
+    pp_item_t *item = self->slots[seq % self->opt->window].item;
+    pp_record_t rec = {.seq = seq,
+                       .t_enq_us = item->t_enq_us,
+                       .len = item->len,
+                       .outcome = item->outcome,
+                       .attempt = item->attempt,
+                       .data = item->data};
+    self->slots[seq % self->opt->window].sent_ms = pp_now_ms ();
+    return pp_batch_add (&self->batch, &rec);
+}
+
+/*  Reads one record into a new slot. Returns 1, 0 (nothing yet) or an
+    error. An oversized record becomes an item that is failed already.     */
+static int
+s_read_one (s_vent_t *self)
+{
+    const char *data = NULL;
+    size_t len = 0;
+    int rc = vent_input_next (self->input, &data, &len);
+    if (rc == PP_ECLOSED) {
+        s_start_drain (self, false);
+        return 0;
+    }
+    if (rc == 0)
+        return 0;
+    char reason[128];
+    if (rc == PP_ETOOBIG) {
+        len = (size_t) snprintf (reason, sizeof (reason),
+                                 "record %llu is over --max-item-size (%llu)",
+                                 (unsigned long long) (self->opt->skip
+                                                       + self->next + 1),
+                                 (unsigned long long) self->opt->common
+                                     .max_item);
+        data = reason;
+        zsys_warning ("%s: marked failed", reason);
+    }
+    pp_item_t *item = pp_item_new (self->run_id, self->next, data, len);
+    if (!item)
+        return PP_ENOMEM;
+    item->t_enq_us = pp_wall_us ();
+    if (rc == PP_ETOOBIG)
+        item->outcome = PP_OUTCOME_FAILED;
+    self->slots[self->next % self->opt->window].item = item;
+    self->next++;
+    return 1;
+}
+
+static bool
+s_may_read (s_vent_t *self)
+{
+    if (self->state != S_RUNNING || self->input_ended
+        || self->next - self->base >= self->opt->window)
+        return false;
+    if (self->opt->rate > 0) {
+        double elapsed = (double) (pp_now_ms () - self->start_ms) / 1000.0;
+        return (double) self->next < elapsed * self->opt->rate + 1;
+    }
+    return true;
+}
+
+/*  Adds to the batch the unacked items whose ack is overdue.              */
+static void
+s_batch_resends (s_vent_t *self)
+{
+    int64_t due = pp_now_ms () - self->opt->ack_timeout_ms;
+    if (self->resend_at < self->base)
+        self->resend_at = self->base;
+    while (self->resend_at < self->next) {
+        if (pp_batch_full (&self->batch, self->opt->batch))
+            return;
+        s_slot_t *slot = &self->slots[self->resend_at % self->opt->window];
+        if (slot->item && slot->sent_ms <= due) {
+            if (slot->item->attempt < 255)
+                slot->item->attempt++;
+            self->redelivered++;
+            s_batch_slot (self, self->resend_at);
+        }
+        self->resend_at++;
+    }
+    self->resend_at = UINT64_MAX;   /* scan finished                      */
+}
+
+/*  Builds the next batch: overdue resends first, then new records.        */
+static int
+s_build_batch (s_vent_t *self)
+{
+    pp_batch_reset (&self->batch);
+    if (self->resend_at != UINT64_MAX)
+        s_batch_resends (self);
+    int rc = 0;
+    while (!pp_batch_full (&self->batch, self->opt->batch)
+           && s_may_read (self)) {
+        rc = s_read_one (self);
+        if (rc <= 0)
+            break;
+        rc = s_batch_slot (self, self->next - 1);
+        if (rc != 0)
+            break;
+    }
+    self->batch_ready = self->batch.count > 0;
+    return rc < 0 ? rc : 0;
+}
+
+/*  Sends the ready batch without blocking; false while the HWM holds it.  */
+static bool
+s_send_batch (s_vent_t *self)
+{
+    pp_header_t hdr = {.type = PP_MSG_TASK,
+                       .run_id = self->run_id,
+                       .count = self->batch.count};
+    int rc = pp_net_send (self->tasks, NULL, &hdr, self->batch.data,
+                          self->batch.size, true);
+    if (rc == PP_EAGAIN)
+        return false;
+    if (rc != 0)
+        zsys_error ("cannot send tasks: %s", zmq_strerror (zmq_errno ()));
+    self->batch_ready = false;
+    return true;
+}
+
+/*  Sends batches until the socket is full or there is nothing to send.    */
+static int
+s_dispatch (s_vent_t *self)
+{
+    for (int burst = 0; burst < 64; burst++) {
+        if (!self->batch_ready) {
+            int rc = s_build_batch (self);
+            if (rc != 0)
+                return rc;
+        }
+        if (!self->batch_ready || !s_send_batch (self))
+            break;
+    }
+    return 0;
+}
+
+static void
+s_on_ack (s_vent_t *self, const pp_inmsg_t *in)
+{
+    for (uint32_t i = 0; i < in->hdr.count; i++) {
+        uint64_t first, n;
+        if (pp_wire_decode_range (in->payload, in->size, i, &first, &n)
+            != 0) {
+            self->rejects[PP_REJECT_BATCH]++;
+            return;
+        }
+        uint64_t from = first < self->base ? self->base : first;
+        uint64_t to = first + n > self->next ? self->next : first + n;
+        for (uint64_t seq = from; seq < to; seq++) {
+            s_slot_t *slot = &self->slots[seq % self->opt->window];
+            pp_item_free (slot->item);
+            slot->item = NULL;
+        }
+    }
+    while (self->base < self->next
+           && !self->slots[self->base % self->opt->window].item)
+        self->base++;
+}
+
+static void
+s_on_hello (s_vent_t *self, uint32_t worker_id)
+{
+    for (uint32_t i = 0; i < self->nhellos; i++)
+        if (self->hellos[i] == worker_id)
+            return;
+    if (self->nhellos < S_MAX_HELLOS)
+        self->hellos[self->nhellos++] = worker_id;
+    if (pp_verbosity > 1)
+        zsys_info ("worker %08x said hello (%u so far)", worker_id,
+                   self->nhellos);
+}
+
+static void
+s_on_complete (s_vent_t *self, const pp_inmsg_t *in)
+{
+    pp_state_t outcome;
+    if (pp_wire_decode_state (in->payload, in->size, &outcome) != 0) {
+        self->rejects[PP_REJECT_SHORT]++;
+        return;
+    }
+    if (self->state != S_DRAINING || outcome.total != self->next)
+        return;   /* early or stale: the sink repeats it                   */
+    self->outcome = outcome;
+    s_set_state (self, S_DONE);
+}
+
+static void
+s_on_request (s_vent_t *self, uint16_t what)
+{
+    if (what == PP_REQUEST_ABORT && self->state != S_DONE)
+        s_set_state (self, S_ABORTED);
+    else if (what == PP_REQUEST_DRAIN)
+        s_start_drain (self, true);
+}
+
+static void
+s_on_acks_socket (s_vent_t *self)
+{
+    pp_inmsg_t in;
+    if (pp_net_recv (self->acks, false, &in, self->rejects) != 0)
+        return;
+    bool ours = in.hdr.run_id == self->run_id;
+    switch (in.hdr.type) {
+        case PP_MSG_ACK:
+            if (ours)
+                s_on_ack (self, &in);
+            break;
+        case PP_MSG_HELLO:
+            if (ours)
+                s_on_hello (self, in.hdr.worker_id);
+            break;
+        case PP_MSG_COMPLETE:
+            if (ours)
+                s_on_complete (self, &in);
+            break;
+        case PP_MSG_REQUEST:
+            /*  An operator may not know the run id: 0 means this run.     */
+            if (ours || in.hdr.run_id == 0)
+                s_on_request (self, in.hdr.flags);
+            else
+                self->rejects[PP_REJECT_RUN]++;
+            break;
+        default: self->rejects[PP_REJECT_TYPE]++;
+    }
+    if (!ours && in.hdr.type != PP_MSG_REQUEST)
+        self->rejects[PP_REJECT_RUN]++;
+    pp_inmsg_free (&in);
+}
+
+/*  Timers, signals and state changes between socket events.               */
+static void
+s_tick (s_vent_t *self)
+{
+    int64_t now = pp_now_ms ();
+    int signals = pp_signal_count ();
+    if (signals != self->signals_seen) {
+        self->signals_seen = signals;
+        s_on_request (self,
+                      signals == 1 ? PP_REQUEST_DRAIN : PP_REQUEST_ABORT);
+    }
+    if (self->state == S_WAITING
+        && self->nhellos >= self->opt->wait_workers) {
+        self->start_ms = now;
+        s_set_state (self, self->input_ended ? S_DRAINING : S_RUNNING);
+    }
+    bool urgent = self->state >= S_DRAINING;
+    if (now - self->state_sent_ms
+        >= (urgent ? S_URGENT_EVERY_MS : S_STATE_EVERY_MS))
+        s_publish (self);
+    if (now - self->resend_scan_ms >= S_RESEND_SCAN_MS) {
+        self->resend_scan_ms = now;
+        if (self->resend_at == UINT64_MAX)
+            self->resend_at = self->base;
+    }
+}
+
+static bool
+s_finished (s_vent_t *self)
+{
+    int64_t since = pp_now_ms () - self->end_ms;
+    if (self->state == S_DONE)
+        return since >= self->opt->linger_ms;
+    return self->state == S_ABORTED && since >= S_ABORT_LINGER_MS;
+}
+
+static int
+s_loop (s_vent_t *self)
+{
+    while (!s_finished (self)) {
+        bool active = self->state == S_RUNNING || self->state == S_DRAINING;
+        bool want_input = active && !self->batch_ready
+                          && vent_input_fd (self->input) >= 0
+                          && s_may_read (self);
+        zmq_pollitem_t items[] = {
+            {zsock_resolve (self->acks), 0, ZMQ_POLLIN, 0},
+            {zsock_resolve (self->tasks), 0,
+             (short) (active && self->batch_ready ? ZMQ_POLLOUT : 0), 0},
+            {NULL, vent_input_fd (self->input),
+             (short) (want_input ? ZMQ_POLLIN : 0), 0}};
+        /*  Generated input is always ready: don't sleep while it may go.  */
+        bool busy = active && !self->batch_ready && s_may_read (self)
+                    && vent_input_fd (self->input) < 0;
+        long timeout = busy ? 0 : S_URGENT_EVERY_MS / 2;
+        if (self->opt->rate > 0 && active && !busy)
+            timeout = 5;
+        int n = zmq_poll (items, want_input ? 3 : 2, timeout);
+        if (n == -1 && zmq_errno () != EINTR)
+            return PP_EIO;
+        if (n > 0 && (items[0].revents & ZMQ_POLLIN))
+            for (int burst = 0;
+                 burst < 256 && (zsock_events (self->acks) & ZMQ_POLLIN);
+                 burst++)
+                s_on_acks_socket (self);
+        if (want_input && (items[2].revents & (ZMQ_POLLIN | ZMQ_POLLERR))
+            && vent_input_fill (self->input) != 0) {
+            zsys_error ("cannot read input: %s", strerror (errno));
+            return PP_EIO;
+        }
+        if (active && s_dispatch (self) != 0)
+            return PP_ENOMEM;
+        s_tick (self);
+    }
+    return 0;
+}
+
+static int
+s_open (s_vent_t *self)
+{
+    s_options_t *opt = self->opt;
+    pp_common_t *common = &opt->common;
+    if (opt->generate > 0)
+        self->input = vent_input_new_generate (opt->skip + 1, opt->generate);
+    else if (opt->workload > 0)
+        self->input = vent_input_new_workload (opt->workload, opt->seed);
+    else {
+        int fd = STDIN_FILENO;
+        if (opt->path && strcmp (opt->path, "-") != 0) {
+            fd = open (opt->path, O_RDONLY | O_CLOEXEC);
+            if (fd == -1) {
+                zsys_error ("cannot open %s: %s", opt->path,
+                            strerror (errno));
+                return PP_EIO;
+            }
+        }
+        self->input = vent_input_new_fd (fd, opt->delim, common->max_item);
+    }
+    self->slots = calloc (opt->window, sizeof (s_slot_t));
+    if (!self->input || !self->slots)
+        return PP_ENOMEM;
+    self->tasks =
+        pp_net_socket (ZMQ_PUSH, common, common->tasks, true, "--tasks");
+    self->control =
+        pp_net_socket (ZMQ_PUB, common, common->control, true, "--control");
+    self->acks = pp_net_socket (ZMQ_PULL, common, common->acks, true,
+                                "--acks");
+    if (!self->tasks || !self->control || !self->acks)
+        return PP_EIO;
+    while (self->run_id == 0)
+        if (getrandom (&self->run_id, sizeof (self->run_id), 0) == -1)
+            self->run_id = (uint64_t) pp_wall_us () ^ (uint64_t) getpid ();
+    self->resend_at = UINT64_MAX;
+    self->start_ms = pp_now_ms ();
+    return 0;
+}
+
+/*  Skips --skip records of file input before the run starts.              */
+static int
+s_skip (s_vent_t *self)
+{
+    s_options_t *opt = self->opt;
+    if (opt->generate > 0 || opt->skip == 0)
+        return 0;
+    for (uint64_t skipped = 0; skipped < opt->skip;) {
+        const char *data;
+        size_t len;
+        int rc = vent_input_next (self->input, &data, &len);
+        if (rc == PP_ECLOSED)
+            break;
+        if (rc == 0 && vent_input_fill (self->input) != 0)
+            return PP_EIO;
+        if (rc != 0)
+            skipped++;
+    }
+    return 0;
+}
+
+static void
+s_close (s_vent_t *self)
+{
+    if (self->slots)
+        for (uint32_t i = 0; i < self->opt->window; i++)
+            pp_item_free (self->slots[i].item);
+    free (self->slots);
+    pp_batch_free (&self->batch);
+    int fd = self->input ? vent_input_fd (self->input) : -1;
+    if (fd > STDIN_FILENO)
+        close (fd);
+    vent_input_destroy (&self->input);
+    zsock_destroy (&self->tasks);
+    zsock_destroy (&self->control);
+    zsock_destroy (&self->acks);
+}
+
+static int
+s_exit_code (s_vent_t *self)
+{
+    if (self->state == S_ABORTED)
+        return PP_EXIT_ABORTED;
+    if (pp_verbosity > 0)
+        zsys_info ("run %016llx done: %llu items, %llu ok, %llu failed, "
+                   "%llu dropped, %llu sent again",
+                   (unsigned long long) self->run_id,
+                   (unsigned long long) self->next,
+                   (unsigned long long) self->outcome.ok,
+                   (unsigned long long) self->outcome.failed,
+                   (unsigned long long) self->outcome.dropped,
+                   (unsigned long long) self->redelivered);
+    return self->outcome.failed + self->outcome.dropped > 0 ? PP_EXIT_FAILED
+                                                             : PP_EXIT_OK;
+}
+
+int
+main (int argc, char **argv)
+{
+    s_options_t opt;
+    memset (&opt, 0, sizeof (opt));
+    pp_cli_init (&opt.common, "pp-ventilator");
+    s_parse (&opt, argc, argv);
+    pp_signal_install ();
+    s_vent_t vent = {.opt = &opt, .state = S_WAITING};
+    int code = PP_EXIT_RUNTIME;
+    if (s_open (&vent) == 0 && s_skip (&vent) == 0) {
+        s_publish (&vent);
+        if (s_loop (&vent) == 0)
+            code = s_exit_code (&vent);
+    }
+    s_close (&vent);
+    zsys_shutdown ();
+    return code;
+}
