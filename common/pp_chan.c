@@ -10,9 +10,12 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 struct _pp_chan_t {
     pthread_mutex_t ch_lock;
@@ -28,6 +31,12 @@ struct _pp_chan_t {
     bool ch_closed;
     bool ch_aborted;
     pp_chan_free_fn *ch_free;
+    pp_overflow_t ch_overflow;
+    pp_chan_codec_t ch_codec;     /* spill: item <-> bytes                */
+    int ch_spill_fd;              /* spill: unlinked file, or -1          */
+    off_t ch_spill_read;          /* spill: next record to read back      */
+    off_t ch_spill_write;         /* spill: end of the file               */
+    size_t ch_spilled;            /* spill: records on disk               */
 };
 
 static void
@@ -109,6 +118,7 @@ pp_chan_new (size_t capacity, pp_chan_free_fn *free_fn)
     }
     self->ch_capacity = capacity;
     self->ch_free = free_fn;
+    self->ch_spill_fd = -1;
     s_check (pthread_mutex_init (&self->ch_lock, NULL), "pthread_mutex_init");
     s_cond_init (&self->ch_not_full);
     s_cond_init (&self->ch_not_empty);
@@ -128,6 +138,12 @@ s_discard (pp_chan_t *self)
         if (self->ch_free)
             self->ch_free (item);
     }
+    if (self->ch_spill_fd != -1) {
+        self->ch_spilled = 0;
+        self->ch_spill_read = self->ch_spill_write = 0;
+        if (ftruncate (self->ch_spill_fd, 0) != 0)
+            return;   /* nothing to undo: offsets already forget the data */
+    }
 }
 
 void
@@ -141,6 +157,8 @@ pp_chan_destroy (pp_chan_t **self_p)
     pthread_cond_destroy (&self->ch_not_empty);
     pthread_cond_destroy (&self->ch_aborted_cv);
     pthread_mutex_destroy (&self->ch_lock);
+    if (self->ch_spill_fd != -1)
+        close (self->ch_spill_fd);
     free (self->ch_ring);
     free (self);
     *self_p = NULL;
@@ -169,19 +187,96 @@ s_wait_not_full (pp_chan_t *self, int timeout_ms)
     }
 }
 
+/*  Appends item to the spill file; lock held. Returns 0 or PP_EIO.      */
+static int
+s_spill_write (pp_chan_t *self, void *item)
+{
+    size_t size = self->ch_codec.size (item);
+    unsigned char *record = malloc (4 + size);
+    if (!record)
+        return PP_ENOMEM;
+    record[0] = (unsigned char) (size >> 24);
+    record[1] = (unsigned char) (size >> 16);
+    record[2] = (unsigned char) (size >> 8);
+    record[3] = (unsigned char) size;
+    self->ch_codec.encode (item, record + 4);
+    ssize_t wrote =
+        pwrite (self->ch_spill_fd, record, 4 + size, self->ch_spill_write);
+    free (record);
+    if (wrote != (ssize_t) (4 + size))
+        return PP_EIO;   /* a torn tail is overwritten by the next write */
+    self->ch_spill_write += (off_t) (4 + size);
+    self->ch_spilled++;
+    if (self->ch_free)
+        self->ch_free (item);
+    return 0;
+}
+
+/*  Reads the oldest spilled record back; lock held. NULL on I/O error.   */
+static void *
+s_spill_read (pp_chan_t *self)
+{
+    unsigned char head[4];
+    if (pread (self->ch_spill_fd, head, 4, self->ch_spill_read) != 4)
+        return NULL;
+    size_t size = ((size_t) head[0] << 24) | ((size_t) head[1] << 16)
+                  | ((size_t) head[2] << 8) | head[3];
+    unsigned char *body = malloc (size ? size : 1);
+    void *item = NULL;
+    if (body && pread (self->ch_spill_fd, body, size,
+                       self->ch_spill_read + 4) == (ssize_t) size)
+        item = self->ch_codec.decode (body, size);
+    free (body);
+    if (!item)
+        return NULL;
+    self->ch_spill_read += (off_t) (4 + size);
+    if (--self->ch_spilled == 0) {   /* empty again: reuse from the start */
+        self->ch_spill_read = self->ch_spill_write = 0;
+        if (ftruncate (self->ch_spill_fd, 0) != 0)
+            return item;
+    }
+    return item;
+}
+
+/*  Moves spilled records into free ring slots; lock held.                */
+static void
+s_refill (pp_chan_t *self)
+{
+    while (self->ch_spilled > 0 && self->ch_count < self->ch_capacity) {
+        void *item = s_spill_read (self);
+        if (!item) {
+            fprintf (stderr, "pp_chan: cannot read the spill file back\n");
+            abort ();   /* items would be lost: refuse to limp on        */
+        }
+        size_t tail = (self->ch_head + self->ch_count) % self->ch_capacity;
+        self->ch_ring[tail] = item;
+        self->ch_count++;
+    }
+}
+
 int
 pp_chan_send (pp_chan_t *self, void *item, int timeout_ms)
 {
     s_lock (self);
-    int rc = s_wait_not_full (self, timeout_ms);
-    if (rc == 0) {
-        size_t tail = (self->ch_head + self->ch_count) % self->ch_capacity;
-        self->ch_ring[tail] = item;
-        self->ch_count++;
-        if (self->ch_recv_waiters > 0)
-            s_check (pthread_cond_signal (&self->ch_not_empty),
-                     "pthread_cond_signal");
+    int rc;
+    if (self->ch_overflow == PP_OVERFLOW_SPILL && !self->ch_aborted
+        && !self->ch_closed
+        && (self->ch_spilled > 0 || self->ch_count == self->ch_capacity))
+        rc = s_spill_write (self, item);
+    else {
+        if (self->ch_overflow != PP_OVERFLOW_BLOCK)
+            timeout_ms = 0;
+        rc = s_wait_not_full (self, timeout_ms);
+        if (rc == 0) {
+            size_t tail =
+                (self->ch_head + self->ch_count) % self->ch_capacity;
+            self->ch_ring[tail] = item;
+            self->ch_count++;
+        }
     }
+    if (rc == 0 && self->ch_recv_waiters > 0)
+        s_check (pthread_cond_signal (&self->ch_not_empty),
+                 "pthread_cond_signal");
     s_unlock (self);
     return rc;
 }
@@ -224,6 +319,7 @@ pp_chan_recv_many (pp_chan_t *self, void **items, int max, int timeout_ms)
             self->ch_head = (self->ch_head + 1) % self->ch_capacity;
             self->ch_count--;
         }
+        s_refill (self);
         rc = taken;
         if (self->ch_send_waiters > 0)
             s_check (taken > 1 ? pthread_cond_broadcast (&self->ch_not_full)
@@ -284,7 +380,7 @@ size_t
 pp_chan_size (pp_chan_t *self)
 {
     s_lock (self);
-    size_t size = self->ch_count;
+    size_t size = self->ch_count + self->ch_spilled;
     s_unlock (self);
     return size;
 }
@@ -293,4 +389,49 @@ size_t
 pp_chan_capacity (pp_chan_t *self)
 {
     return self->ch_capacity;
+}
+
+int
+pp_overflow_parse (const char *text, pp_overflow_t *overflow)
+{
+    if (strcmp (text, "block") == 0)
+        *overflow = PP_OVERFLOW_BLOCK;
+    else if (strcmp (text, "drop") == 0)
+        *overflow = PP_OVERFLOW_DROP;
+    else if (strcmp (text, "spill") == 0)
+        *overflow = PP_OVERFLOW_SPILL;
+    else
+        return PP_EINVAL;
+    return 0;
+}
+
+void
+pp_chan_set_drop (pp_chan_t *self)
+{
+    self->ch_overflow = PP_OVERFLOW_DROP;
+}
+
+int
+pp_chan_set_spill (pp_chan_t *self, const char *dir,
+                   const pp_chan_codec_t *codec)
+{
+    char path[4096];
+    snprintf (path, sizeof (path), "%s/pushpull-spill.XXXXXX", dir);
+    int fd = mkstemp (path);
+    if (fd == -1)
+        return PP_EIO;
+    unlink (path);   /* anonymous: gone at exit, even after a crash    */
+    self->ch_spill_fd = fd;
+    self->ch_codec = *codec;
+    self->ch_overflow = PP_OVERFLOW_SPILL;
+    return 0;
+}
+
+size_t
+pp_chan_spilled (pp_chan_t *self)
+{
+    s_lock (self);
+    size_t spilled = self->ch_spilled;
+    s_unlock (self);
+    return spilled;
 }

@@ -34,7 +34,8 @@ void pp_chan_destroy (pp_chan_t **self_p);
 
 /*  Puts item at the tail, waiting up to timeout_ms for a free slot.
     Returns 0 (the channel owns item), or PP_EAGAIN (full, timeout 0),
-    PP_ETIMEDOUT, PP_ECLOSED, PP_EABORTED -- then the caller keeps item.   */
+    PP_ETIMEDOUT, PP_ECLOSED, PP_EABORTED, PP_EIO (spill write failed) --
+    then the caller keeps item.                                             */
 int pp_chan_send (pp_chan_t *self, void *item, int timeout_ms);
 
 /*  Takes the head item into *item_p (the caller owns it), waiting up to
@@ -48,6 +49,39 @@ int pp_chan_recv (pp_chan_t *self, void **item_p, int timeout_ms);
 int pp_chan_recv_many (pp_chan_t *self, void **items, int max,
                        int timeout_ms);
 
+/*  What send does when the channel is full (--overflow).                   */
+typedef enum {
+    PP_OVERFLOW_BLOCK = 0,  /* wait for room: backpressure (default)        */
+    PP_OVERFLOW_DROP,       /* fail at once with PP_EAGAIN; caller reports  */
+    PP_OVERFLOW_SPILL       /* append to a file, read back in FIFO order    */
+} pp_overflow_t;
+
+/*  Turns an item into bytes and back, for spilling to disk.               */
+typedef struct {
+    size_t (*size) (const void *item);             /* bytes encode writes */
+    void (*encode) (const void *item, unsigned char *out);
+    void *(*decode) (const unsigned char *data, size_t size);  /* or NULL */
+} pp_chan_codec_t;
+
+/*  Parses "block", "drop", "spill"; returns 0 or PP_EINVAL.               */
+int pp_overflow_parse (const char *text, pp_overflow_t *overflow);
+
+/*  Sends never wait: a full channel fails the send with PP_EAGAIN at once
+    (whatever the timeout), so the caller can count and report the drop.
+    Call before the channel is shared.                                      */
+void pp_chan_set_drop (pp_chan_t *self);
+
+/*  Sends never wait: when the ring is full, items go to an unlinked file
+    in dir (gone when the process ends, however it ends) and come back in
+    FIFO order as the ring drains; memory stays at capacity items. A write
+    that fails (disk full) fails the send with PP_EIO and the caller keeps
+    the item. Returns 0, or PP_EIO when no file can be made in dir.        */
+int pp_chan_set_spill (pp_chan_t *self, const char *dir,
+                       const pp_chan_codec_t *codec);
+
+/*  Items waiting on disk now (spill only).                                */
+size_t pp_chan_spilled (pp_chan_t *self);
+
 /*  No more sends. Idempotent; does nothing after abort.                   */
 void pp_chan_close (pp_chan_t *self);
 
@@ -60,7 +94,7 @@ void pp_chan_abort (pp_chan_t *self);
     sleep for jobs that must stop when the run is aborted.                  */
 int pp_chan_wait_aborted (pp_chan_t *self, int timeout_ms);
 
-/*  Number of items buffered now (a snapshot).                             */
+/*  Number of items buffered now, in memory and on disk (a snapshot).     */
 size_t pp_chan_size (pp_chan_t *self);
 
 /*  The capacity given at creation.                                        */

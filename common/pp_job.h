@@ -5,6 +5,7 @@
 #ifndef PP_JOB_H_INCLUDED
 #define PP_JOB_H_INCLUDED
 
+#include "pp_chan.h"
 #include "pp_wire.h"
 
 #include <stddef.h>
@@ -27,6 +28,9 @@ pp_item_t *pp_item_new (uint64_t run_id, uint64_t seq, const void *data,
 
 /*  Frees an item (a pp_chan_free_fn). NULL-safe.                          */
 void pp_item_free (void *item);
+
+/*  Spills items to disk and reads them back (pp_chan_set_spill).         */
+extern const pp_chan_codec_t pp_item_codec;
 
 /*  A growable byte buffer with a hard limit, for results and reasons.     */
 typedef struct {

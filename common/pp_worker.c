@@ -8,6 +8,7 @@
 
 #include "pp_worker.h"
 #include "pp_chan.h"
+#include "pp_ctl.h"
 #include "pp_error.h"
 #include "pp_job_internal.h"
 #include "pp_net.h"
@@ -39,6 +40,7 @@ typedef struct {
     zsock_t *tasks, *control, *acks;
     s_phase_t phase;
     uint64_t run_id;
+    uint64_t ended_run;   /* the last run that ended: never re-joined      */
     int code;
     /*  The pipeline of the current run.                                   */
     pp_chan_t *task_chan;
@@ -198,6 +200,15 @@ s_pipeline_start (s_worker_t *self)
     self->jobs = calloc ((size_t) self->cfg->threads, sizeof (pthread_t));
     if (!self->task_chan || !self->result_chan || !self->jobs)
         return PP_ENOMEM;
+    if (self->cfg->overflow == PP_OVERFLOW_DROP)
+        pp_chan_set_drop (self->task_chan);
+    const char *dir = self->cfg->spill_dir ? self->cfg->spill_dir : "/tmp";
+    if (self->cfg->overflow == PP_OVERFLOW_SPILL
+        && pp_chan_set_spill (self->task_chan, dir, &pp_item_codec) != 0) {
+        zsys_error ("--spill-dir: cannot create a file in %s: %s", dir,
+                    strerror (errno));
+        return PP_EIO;
+    }
     if (pthread_create (&self->sender, NULL, s_sender_thread, self) != 0)
         return PP_ENOMEM;
     self->sender_started = true;
@@ -237,6 +248,24 @@ s_pipeline_stop (s_worker_t *self, bool discard)
 
 /*  --- receiving tasks --------------------------------------------------- */
 
+/*  Turns the pending item into a dropped outcome that names this worker. */
+static void
+s_drop (s_worker_t *self)
+{
+    pp_item_t *task = self->pending_item;
+    char reason[96];
+    pp_buf_t out = {.data = reason,
+                    .len = (size_t) snprintf (reason, sizeof (reason),
+                                              "dropped: worker %08x channel "
+                                              "full",
+                                              self->worker_id)};
+    pp_item_t *dropped = s_outcome (task, &out, PP_OUTCOME_DROPPED);
+    if (dropped) {
+        pp_item_free (task);
+        self->pending_item = dropped;
+    }
+}
+
 /*  Moves the pending TASK's records into the channel, waiting at most
     S_POLL_MS for room. Returns 0 (all moved or still pending) or an error. */
 static int
@@ -268,8 +297,17 @@ s_feed (s_worker_t *self)
         int64_t left = deadline - pp_now_ms ();
         int rc = pp_chan_send (chan, self->pending_item,
                                left > 0 ? (int) left : 0);
+        if (rc == PP_EAGAIN && self->cfg->overflow == PP_OVERFLOW_DROP
+            && chan == self->task_chan) {
+            s_drop (self);   /* now a dropped outcome, bound for the sink */
+            continue;
+        }
         if (rc == PP_ETIMEDOUT || rc == PP_EAGAIN)
             return 0;
+        if (rc == PP_EIO) {
+            zsys_error ("--spill-dir: cannot write (disk full?); waiting");
+            return 0;
+        }
         if (rc != 0)
             return rc;
         self->pending_item = NULL;
@@ -322,6 +360,7 @@ static void
 s_run_ended (s_worker_t *self, uint16_t state, const pp_state_t *counts)
 {
     s_pipeline_stop (self, true);
+    self->ended_run = self->run_id;
     if (state == PP_STATE_ABORTED)
         self->code = PP_EXIT_ABORTED;
     else
@@ -333,9 +372,10 @@ s_run_ended (s_worker_t *self, uint16_t state, const pp_state_t *counts)
 static int
 s_on_state (s_worker_t *self, const pp_header_t *hdr, const pp_state_t *st)
 {
-    bool ended = hdr->flags == PP_STATE_DONE
-                 || hdr->flags == PP_STATE_ABORTED;
+    bool ended = pp_ctl_ended (hdr->flags);
     if (self->phase == S_IDLE) {
+        if (hdr->run_id == self->ended_run)
+            return 0;   /* the tail of the run we served last             */
         if (!ended)
             return s_adopt (self, hdr->run_id);
         if (!self->cfg->serve)
@@ -357,19 +397,11 @@ s_on_state (s_worker_t *self, const pp_header_t *hdr, const pp_state_t *st)
 static int
 s_on_control (s_worker_t *self)
 {
-    pp_inmsg_t in;
-    if (pp_net_recv (self->control, false, &in, self->rejects) != 0)
-        return 0;
+    pp_header_t hdr;
     pp_state_t state;
-    int rc = 0;
-    if (in.hdr.type != PP_MSG_STATE)
-        self->rejects[PP_REJECT_TYPE]++;
-    else if (pp_wire_decode_state (in.payload, in.size, &state) != 0)
-        self->rejects[PP_REJECT_SHORT]++;
-    else
-        rc = s_on_state (self, &in.hdr, &state);
-    pp_inmsg_free (&in);
-    return rc;
+    if (pp_ctl_recv (self->control, &hdr, &state, self->rejects) != 0)
+        return 0;
+    return s_on_state (self, &hdr, &state);
 }
 
 static int
@@ -384,6 +416,11 @@ s_on_tasks_socket (s_worker_t *self)
         return 0;
     }
     /*  Tasks may beat the first STATE here (slow joiner on SUB).          */
+    if (self->phase == S_IDLE && in.hdr.run_id == self->ended_run) {
+        self->rejects[PP_REJECT_RUN]++;   /* a straggler of the last run   */
+        pp_inmsg_free (&in);
+        return 0;
+    }
     if (self->phase == S_IDLE) {
         int rc = s_adopt (self, in.hdr.run_id);
         if (rc != 0) {

@@ -8,6 +8,7 @@
 #ifndef PP_WORKER_H_INCLUDED
 #define PP_WORKER_H_INCLUDED
 
+#include "pp_chan.h"
 #include "pp_cli.h"
 #include "pp_job.h"
 
@@ -18,6 +19,9 @@ typedef struct {
     int threads;          /* job threads (>= 1)                            */
     int capacity;         /* channel slots between receiver and jobs       */
     bool serve;           /* stay up for the next run after DONE           */
+    pp_overflow_t overflow;   /* when the channel is full: block (default),
+                                 drop (report the item dropped), spill     */
+    const char *spill_dir;    /* spill files go here (default /tmp)        */
 } pp_worker_config_t;
 
 /*  Fills config with the defaults (threads = cores, capacity = 2 x

@@ -9,6 +9,7 @@
 
 #include "pp_chan.h"
 #include "pp_cli.h"
+#include "pp_ctl.h"
 #include "pp_error.h"
 #include "pp_job.h"
 #include "pp_net.h"
@@ -53,6 +54,7 @@ typedef struct {
     uint64_t run_id;
     uint32_t window;
     uint64_t base;             /* lowest seq without an outcome           */
+    uint64_t seq_total;        /* numbered items, once total_known        */
     uint8_t *seen;             /* window flags: outcome recorded          */
     pp_item_t **held;          /* --ordered: ok results waiting for base  */
     uint64_t ack_first[S_ACK_RANGES];
@@ -210,7 +212,7 @@ static void
 s_record (s_sink_t *self, uint32_t worker_id, const pp_record_t *rec)
 {
     if (rec->seq >= self->base + self->window
-        || (self->counts->total_known && rec->seq >= self->counts->total)) {
+        || (self->counts->total_known && rec->seq >= self->seq_total)) {
         self->counts->rejects[PP_REJECT_BATCH]++;
         return;
     }
@@ -282,7 +284,7 @@ s_on_results_socket (s_sink_t *self)
 static int
 s_adopt (s_sink_t *self, const pp_header_t *hdr, const pp_state_t *state)
 {
-    if (hdr->flags == PP_STATE_DONE || hdr->flags == PP_STATE_ABORTED)
+    if (pp_ctl_ended (hdr->flags))
         return 0;   /* the tail of an earlier run                          */
     self->run_id = hdr->run_id;
     self->window = state->window;
@@ -314,7 +316,11 @@ s_on_state (s_sink_t *self, const pp_header_t *hdr, const pp_state_t *state)
         return 0;
     }
     if (state->total != PP_TOTAL_UNKNOWN && !self->counts->total_known) {
-        self->counts->total = state->total;
+        /*  Records the ventilator dropped were never numbered: they are
+            outcomes all the same, so ok + failed + dropped == total.      */
+        self->seq_total = state->total;
+        self->counts->total = state->total + state->dropped;
+        self->counts->dropped += state->dropped;
         self->counts->total_known = true;
     }
     if (hdr->flags == PP_STATE_ABORTED)
@@ -327,35 +333,19 @@ s_on_state (s_sink_t *self, const pp_header_t *hdr, const pp_state_t *state)
 static int
 s_on_control (s_sink_t *self)
 {
-    pp_inmsg_t in;
-    if (pp_net_recv (self->control, false, &in, self->counts->rejects) != 0)
-        return 0;
+    pp_header_t hdr;
     pp_state_t state;
-    int rc = 0;
-    if (in.hdr.type != PP_MSG_STATE)
-        self->counts->rejects[PP_REJECT_TYPE]++;
-    else if (pp_wire_decode_state (in.payload, in.size, &state) != 0)
-        self->counts->rejects[PP_REJECT_SHORT]++;
-    else
-        rc = s_on_state (self, &in.hdr, &state);
-    pp_inmsg_free (&in);
-    return rc;
-}
-
-/*  Asks the ventilator to drain or abort (any run: run id 0).             */
-static void
-s_request (s_sink_t *self, uint16_t what)
-{
-    pp_header_t hdr = {.type = PP_MSG_REQUEST, .flags = what,
-                       .run_id = self->run_id};
-    pp_net_send (self->acks, NULL, &hdr, "", 0, true);
+    if (pp_ctl_recv (self->control, &hdr, &state, self->counts->rejects)
+        != 0)
+        return 0;
+    return s_on_state (self, &hdr, &state);
 }
 
 static void
 s_send_complete (s_sink_t *self)
 {
-    pp_state_t state = {.sent = self->counts->total,
-                        .total = self->counts->total,
+    pp_state_t state = {.sent = self->seq_total,
+                        .total = self->seq_total,
                         .window = self->window,
                         .ok = self->counts->ok,
                         .failed = self->counts->failed,
@@ -363,7 +353,7 @@ s_send_complete (s_sink_t *self)
     uint8_t payload[PP_STATE_PAYLOAD_SIZE];
     pp_wire_encode_state (&state, payload);
     pp_header_t hdr = {.type = PP_MSG_COMPLETE, .run_id = self->run_id,
-                       .seq = self->counts->total};
+                       .seq = self->seq_total};
     pp_net_send (self->acks, NULL, &hdr, payload, sizeof (payload), true);
     self->complete_sent_ms = pp_now_ms ();
 }
@@ -399,12 +389,13 @@ s_tick (s_sink_t *self)
     int signals = pp_signal_count ();
     if (signals != self->signals_seen) {
         self->signals_seen = signals;
-        s_request (self, signals == 1 ? PP_REQUEST_DRAIN : PP_REQUEST_ABORT);
+        pp_ctl_request (self->acks, self->run_id,
+                        signals == 1 ? PP_REQUEST_DRAIN : PP_REQUEST_ABORT);
         if (signals >= 2)
             self->phase = S_ABORTED;
     }
     if (self->phase == S_RUNNING && self->counts->total_known
-        && self->base == self->counts->total) {
+        && self->base == self->seq_total) {
         s_flush_acks (self);
         fflush (self->out);
         self->phase = S_COMPLETE;

@@ -7,7 +7,9 @@
     memory stays flat however long the input is.                            */
 
 #include "input.h"
+#include "pp_chan.h"
 #include "pp_cli.h"
+#include "pp_ctl.h"
 #include "pp_error.h"
 #include "pp_job.h"
 #include "pp_net.h"
@@ -46,6 +48,8 @@ typedef struct {
     uint32_t batch;
     uint32_t wait_workers;
     int64_t linger_ms;         /* keep publishing DONE this long          */
+    pp_overflow_t overflow;    /* --overflow                              */
+    const char *spill_dir;     /* --spill-dir                             */
 } s_options_t;
 
 typedef struct {
@@ -62,8 +66,13 @@ typedef struct {
     s_slot_t *slots;
     uint64_t base;             /* lowest unacked seq                      */
     uint64_t next;             /* next seq to read                        */
-    bool input_ended;
-    bool drain_asked;          /* drain by request, not end of input      */
+    pp_chan_t *inbox;          /* read, not yet numbered (--overflow)     */
+    pp_item_t *unqueued;       /* read, waiting for room in the inbox     */
+    bool input_eof;            /* the input has no more records           */
+    bool need_fill;            /* the input fd must be read first         */
+    bool reading_stopped;      /* drain asked: read no more               */
+    bool input_ended;          /* total final: all read items numbered    */
+    uint64_t dropped;          /* --overflow drop: never numbered         */
     pp_batch_t batch;
     bool batch_ready;          /* built, waiting for the socket           */
     uint64_t resend_at;        /* resend scan position, or UINT64_MAX     */
@@ -101,6 +110,10 @@ static const char *s_help_head =
     "  --rate R            dispatch at most R items per second\n"
     "  --wait-workers N    hold dispatch until N workers said hello\n"
     "  --linger D          keep announcing DONE for D (default 1s)\n"
+    "  --overflow P        when workers lag behind the input: block (stop\n"
+    "                      reading, default), drop (count the record as\n"
+    "                      dropped) or spill (queue it in --spill-dir)\n"
+    "  --spill-dir DIR     where spill files go (default $TMPDIR or /tmp)\n"
     "\n";
 static const char *s_help_tail =
     "\n"
@@ -129,6 +142,8 @@ s_parse (s_options_t *opt, int argc, char **argv)
         {"batch", required_argument, 0, 2007},
         {"wait-workers", required_argument, 0, 2008},
         {"linger", required_argument, 0, 2009},
+        {"overflow", required_argument, 0, 2010},
+        {"spill-dir", required_argument, 0, 2011},
         {0, 0, 0, 0}};
     opt->delim = '\n';
     opt->seed = 1;
@@ -180,9 +195,18 @@ s_parse (s_options_t *opt, int argc, char **argv)
             case 2009:
                 opt->linger_ms = pp_cli_duration_ms ("--linger", optarg);
                 break;
+            case 2010:
+                if (pp_overflow_parse (optarg, &opt->overflow) != 0)
+                    pp_cli_usage_error ("--overflow: '%s' is not block, "
+                                        "drop or spill",
+                                        optarg);
+                break;
+            case 2011: opt->spill_dir = optarg; break;
             default: pp_cli_bad_option (argc, argv);
         }
     }
+    if (opt->overflow == PP_OVERFLOW_SPILL && !opt->spill_dir)
+        opt->spill_dir = getenv ("TMPDIR") ? getenv ("TMPDIR") : "/tmp";
     if (optind < argc)
         opt->path = argv[optind++];
     if (optind < argc)
@@ -207,13 +231,10 @@ s_publish (s_vent_t *self)
     state.sent = self->next;
     state.total = self->input_ended ? self->next : PP_TOTAL_UNKNOWN;
     state.window = self->opt->window;
-    uint8_t payload[PP_STATE_PAYLOAD_SIZE];
-    pp_wire_encode_state (&state, payload);
-    pp_header_t hdr = {.type = PP_MSG_STATE,
-                       .flags = (uint16_t) self->state,
-                       .run_id = self->run_id,
-                       .seq = self->next};
-    pp_net_send (self->control, NULL, &hdr, payload, sizeof (payload), true);
+    if (self->state != S_DONE)
+        state.dropped = self->dropped;   /* dropped before numbering      */
+    pp_ctl_publish (self->control, self->run_id,
+                    (pp_run_state_t) self->state, &state);
     self->state_sent_ms = pp_now_ms ();
 }
 
@@ -226,19 +247,28 @@ s_set_state (s_vent_t *self, s_state_t state)
     s_publish (self);   /* at once; then repeated by s_tick             */
 }
 
-/*  Input ends (or drain was asked): the total is what was read.           */
+/*  Drain asked: read no more input; what was read is still sent.          */
 static void
-s_start_drain (s_vent_t *self, bool asked)
+s_stop_reading (s_vent_t *self)
 {
-    if (self->input_ended)
+    if (self->reading_stopped || self->input_eof)
+        return;
+    self->reading_stopped = true;
+    uint64_t read = vent_input_records (self->input);
+    zsys_notice ("draining: stopped after record %llu; to resume later, "
+                 "run again with --skip %llu",
+                 (unsigned long long) (self->opt->skip + read),
+                 (unsigned long long) (self->opt->skip + read));
+}
+
+/*  The total is final once no more input comes and all read is numbered. */
+static void
+s_check_total (s_vent_t *self)
+{
+    if (self->input_ended || !(self->input_eof || self->reading_stopped)
+        || self->unqueued || pp_chan_size (self->inbox) > 0)
         return;
     self->input_ended = true;
-    self->drain_asked = asked;
-    if (asked)
-        zsys_notice ("draining after %llu records; to resume later, run "
-                     "again with --skip %llu",
-                     (unsigned long long) self->next,
-                     (unsigned long long) (self->opt->skip + self->next));
     if (self->state == S_RUNNING || self->state == S_WAITING)
         s_set_state (self, S_DRAINING);
 }
@@ -258,52 +288,102 @@ s_batch_slot (s_vent_t *self, uint64_t seq)
     return pp_batch_add (&self->batch, &rec);
 }
 
-/*  Reads one record into a new slot. Returns 1, 0 (nothing yet) or an
-    error. An oversized record becomes an item that is failed already.     */
+/*  Reads one record as a new item (not numbered yet). Returns 1, 0 when
+    nothing is ready, or an error. An oversized record becomes an item
+    that has failed already: it still gets its outcome at the sink.        */
 static int
-s_read_one (s_vent_t *self)
+s_next_record (s_vent_t *self, pp_item_t **item_p)
 {
     const char *data = NULL;
     size_t len = 0;
     int rc = vent_input_next (self->input, &data, &len);
-    if (rc == PP_ECLOSED) {
-        s_start_drain (self, false);
-        return 0;
-    }
-    if (rc == 0)
+    if (rc == PP_ECLOSED)
+        self->input_eof = true;
+    self->need_fill = rc == 0 && vent_input_fd (self->input) >= 0;
+    if (rc == PP_ECLOSED || rc == 0)
         return 0;
     char reason[128];
     if (rc == PP_ETOOBIG) {
-        len = (size_t) snprintf (reason, sizeof (reason),
-                                 "record %llu is over --max-item-size (%llu)",
-                                 (unsigned long long) (self->opt->skip
-                                                       + self->next + 1),
-                                 (unsigned long long) self->opt->common
-                                     .max_item);
+        unsigned long long record =
+            self->opt->skip + vent_input_records (self->input);
+        len = (size_t) snprintf (
+            reason, sizeof (reason), "record %llu is over --max-item-size "
+                                     "(%llu bytes)",
+            record, (unsigned long long) self->opt->common.max_item);
         data = reason;
         zsys_warning ("%s: marked failed", reason);
     }
-    pp_item_t *item = pp_item_new (self->run_id, self->next, data, len);
+    pp_item_t *item = pp_item_new (self->run_id, 0, data, len);
     if (!item)
         return PP_ENOMEM;
     item->t_enq_us = pp_wall_us ();
     if (rc == PP_ETOOBIG)
         item->outcome = PP_OUTCOME_FAILED;
-    self->slots[self->next % self->opt->window].item = item;
-    self->next++;
+    *item_p = item;
     return 1;
 }
 
 static bool
 s_may_read (s_vent_t *self)
 {
-    if (self->state != S_RUNNING || self->input_ended
-        || self->next - self->base >= self->opt->window)
+    if (self->state != S_RUNNING || self->input_eof || self->reading_stopped)
         return false;
     if (self->opt->rate > 0) {
         double elapsed = (double) (pp_now_ms () - self->start_ms) / 1000.0;
-        return (double) self->next < elapsed * self->opt->rate + 1;
+        return (double) vent_input_records (self->input)
+               < elapsed * self->opt->rate + 1;
     }
+    return true;
+}
+
+/*  Moves input records into the inbox, applying --overflow when it is
+    full: block stops reading, drop counts and frees, spill goes to disk.  */
+static int
+s_read_input (s_vent_t *self)
+{
+    for (int n = 0; n < 1024 && s_may_read (self); n++) {
+        if (!self->unqueued) {
+            int rc = s_next_record (self, &self->unqueued);
+            if (rc <= 0)
+                return rc;
+        }
+        int rc = pp_chan_send (self->inbox, self->unqueued, 0);
+        if (rc == PP_EAGAIN && self->opt->overflow == PP_OVERFLOW_DROP) {
+            pp_item_free (self->unqueued);
+            self->dropped++;
+        }
+        else if (rc == PP_EIO) {
+            zsys_error ("--spill-dir: cannot write %s (disk full?); "
+                        "reading paused, nothing lost",
+                        self->opt->spill_dir);
+            return 0;
+        }
+        else if (rc != 0)
+            return 0;   /* block: the inbox is full                      */
+        self->unqueued = NULL;
+    }
+    return 0;
+}
+
+/*  Takes the next read item, numbers it and gives it a window slot.
+    Returns false when there is none or the window is full.                */
+static bool
+s_number_next (s_vent_t *self)
+{
+    if (self->next - self->base >= self->opt->window
+        || (self->state != S_RUNNING && self->state != S_DRAINING))
+        return false;
+    void *item = NULL;
+    if (pp_chan_recv (self->inbox, &item, 0) != 0) {
+        if (!self->unqueued || !(self->input_eof || self->reading_stopped))
+            return false;
+        item = self->unqueued;   /* read before the drain: still goes     */
+        self->unqueued = NULL;
+    }
+    pp_item_t *numbered = item;
+    numbered->seq = self->next;
+    self->slots[self->next % self->opt->window].item = numbered;
+    self->next++;
     return true;
 }
 
@@ -336,18 +416,18 @@ s_build_batch (s_vent_t *self)
     pp_batch_reset (&self->batch);
     if (self->resend_at != UINT64_MAX)
         s_batch_resends (self);
-    int rc = 0;
-    while (!pp_batch_full (&self->batch, self->opt->batch)
-           && s_may_read (self)) {
-        rc = s_read_one (self);
-        if (rc <= 0)
-            break;
+    int rc = s_read_input (self);
+    while (rc == 0 && !pp_batch_full (&self->batch, self->opt->batch)) {
+        if (!s_number_next (self)) {
+            rc = s_read_input (self);
+            if (rc != 0 || !s_number_next (self))
+                break;
+        }
         rc = s_batch_slot (self, self->next - 1);
-        if (rc != 0)
-            break;
     }
+    s_check_total (self);
     self->batch_ready = self->batch.count > 0;
-    return rc < 0 ? rc : 0;
+    return rc;
 }
 
 /*  Sends the ready batch without blocking; false while the HWM holds it.  */
@@ -439,7 +519,7 @@ s_on_request (s_vent_t *self, uint16_t what)
     if (what == PP_REQUEST_ABORT && self->state != S_DONE)
         s_set_state (self, S_ABORTED);
     else if (what == PP_REQUEST_DRAIN)
-        s_start_drain (self, true);
+        s_stop_reading (self);
 }
 
 static void
@@ -512,25 +592,34 @@ s_finished (s_vent_t *self)
     return self->state == S_ABORTED && since >= S_ABORT_LINGER_MS;
 }
 
+/*  True when a batch could be built right now without waiting.          */
+static bool
+s_has_work (s_vent_t *self)
+{
+    if (self->batch_ready)
+        return false;
+    bool room = self->next - self->base < self->opt->window;
+    if (room && pp_chan_size (self->inbox) > 0)
+        return true;
+    bool blocked = self->opt->overflow == PP_OVERFLOW_BLOCK && self->unqueued;
+    return s_may_read (self) && !self->need_fill && !blocked
+           && (room || self->opt->overflow != PP_OVERFLOW_BLOCK);
+}
+
 static int
 s_loop (s_vent_t *self)
 {
     while (!s_finished (self)) {
         bool active = self->state == S_RUNNING || self->state == S_DRAINING;
-        bool want_input = active && !self->batch_ready
-                          && vent_input_fd (self->input) >= 0
-                          && s_may_read (self);
+        bool want_input = active && self->need_fill && s_may_read (self);
         zmq_pollitem_t items[] = {
             {zsock_resolve (self->acks), 0, ZMQ_POLLIN, 0},
             {zsock_resolve (self->tasks), 0,
              (short) (active && self->batch_ready ? ZMQ_POLLOUT : 0), 0},
             {NULL, vent_input_fd (self->input),
              (short) (want_input ? ZMQ_POLLIN : 0), 0}};
-        /*  Generated input is always ready: don't sleep while it may go.  */
-        bool busy = active && !self->batch_ready && s_may_read (self)
-                    && vent_input_fd (self->input) < 0;
-        long timeout = busy ? 0 : S_URGENT_EVERY_MS / 2;
-        if (self->opt->rate > 0 && active && !busy)
+        long timeout = active && s_has_work (self) ? 0 : S_URGENT_EVERY_MS / 2;
+        if (self->opt->rate > 0 && active && timeout > 0)
             timeout = 5;
         int n = zmq_poll (items, want_input ? 3 : 2, timeout);
         if (n == -1 && zmq_errno () != EINTR)
@@ -540,10 +629,12 @@ s_loop (s_vent_t *self)
                  burst < 256 && (zsock_events (self->acks) & ZMQ_POLLIN);
                  burst++)
                 s_on_acks_socket (self);
-        if (want_input && (items[2].revents & (ZMQ_POLLIN | ZMQ_POLLERR))
-            && vent_input_fill (self->input) != 0) {
-            zsys_error ("cannot read input: %s", strerror (errno));
-            return PP_EIO;
+        if (want_input && (items[2].revents & (ZMQ_POLLIN | ZMQ_POLLERR))) {
+            self->need_fill = false;
+            if (vent_input_fill (self->input) != 0) {
+                zsys_error ("cannot read input: %s", strerror (errno));
+                return PP_EIO;
+            }
         }
         if (active && s_dispatch (self) != 0)
             return PP_ENOMEM;
@@ -574,8 +665,19 @@ s_open (s_vent_t *self)
         self->input = vent_input_new_fd (fd, opt->delim, common->max_item);
     }
     self->slots = calloc (opt->window, sizeof (s_slot_t));
-    if (!self->input || !self->slots)
+    size_t ahead = opt->batch * 4 > 1024 ? opt->batch * 4 : 1024;
+    self->inbox = pp_chan_new (ahead, pp_item_free);
+    if (!self->input || !self->slots || !self->inbox)
         return PP_ENOMEM;
+    if (opt->overflow == PP_OVERFLOW_DROP)
+        pp_chan_set_drop (self->inbox);
+    if (opt->overflow == PP_OVERFLOW_SPILL
+        && pp_chan_set_spill (self->inbox, opt->spill_dir, &pp_item_codec)
+               != 0) {
+        zsys_error ("--spill-dir: cannot create a file in %s: %s",
+                    opt->spill_dir, strerror (errno));
+        return PP_EIO;
+    }
     self->tasks =
         pp_net_socket (ZMQ_PUSH, common, common->tasks, true, "--tasks");
     self->control =
@@ -620,6 +722,8 @@ s_close (s_vent_t *self)
         for (uint32_t i = 0; i < self->opt->window; i++)
             pp_item_free (self->slots[i].item);
     free (self->slots);
+    pp_item_free (self->unqueued);
+    pp_chan_destroy (&self->inbox);
     pp_batch_free (&self->batch);
     int fd = self->input ? vent_input_fd (self->input) : -1;
     if (fd > STDIN_FILENO)

@@ -21,6 +21,10 @@ static const char *s_help_head =
     "  --capacity N        items buffered between receiver and job threads\n"
     "                      (default 2 x threads)\n"
     "  --serve             stay up after a run and serve the next one\n"
+    "  --overflow P        when the buffer is full: block (stop pulling,\n"
+    "                      default), drop (report the item as dropped) or\n"
+    "                      spill (queue it on disk in --spill-dir)\n"
+    "  --spill-dir DIR     where spill files go (default /tmp)\n"
     "\n";
 static const char *s_help_tail =
     "\n"
@@ -44,6 +48,8 @@ main (int argc, char **argv)
         {"threads", required_argument, 0, 2001},
         {"capacity", required_argument, 0, 2002},
         {"serve", no_argument, 0, 2003},
+        {"overflow", required_argument, 0, 2004},
+        {"spill-dir", required_argument, 0, 2005},
         {0, 0, 0, 0}};
     pp_worker_config_t config;
     pp_worker_config_init (&config);
@@ -64,6 +70,13 @@ main (int argc, char **argv)
                     (int) pp_cli_number ("--capacity", optarg, 1, 1000000);
                 break;
             case 2003: config.serve = true; break;
+            case 2004:
+                if (pp_overflow_parse (optarg, &config.overflow) != 0)
+                    pp_cli_usage_error ("--overflow: '%s' is not block, "
+                                        "drop or spill",
+                                        optarg);
+                break;
+            case 2005: config.spill_dir = optarg; break;
             default: pp_cli_bad_option (argc, argv);
         }
     }

@@ -1,0 +1,69 @@
+/*  pp_ctl: control messages over the wire codec.                          */
+
+#include "pp_ctl.h"
+#include "pp_error.h"
+#include "pp_net.h"
+
+void
+pp_ctl_publish (zsock_t *pub, uint64_t run_id, pp_run_state_t state,
+                const pp_state_t *counts)
+{
+    uint8_t payload[PP_STATE_PAYLOAD_SIZE];
+    pp_wire_encode_state (counts, payload);
+    pp_header_t hdr = {.type = PP_MSG_STATE,
+                       .flags = (uint16_t) state,
+                       .run_id = run_id,
+                       .seq = counts->sent};
+    pp_net_send (pub, NULL, &hdr, payload, sizeof (payload), true);
+}
+
+int
+pp_ctl_recv (zsock_t *sub, pp_header_t *hdr, pp_state_t *counts,
+             uint64_t rejects[PP_REJECT_COUNT])
+{
+    pp_inmsg_t in;
+    int rc = pp_net_recv (sub, false, &in, rejects);
+    if (rc != 0)
+        return rc;
+    if (in.hdr.type != PP_MSG_STATE) {
+        rejects[PP_REJECT_TYPE]++;
+        rc = PP_EPROTO;
+    }
+    else if (in.hdr.flags < PP_STATE_WAITING
+             || in.hdr.flags > PP_STATE_ABORTED
+             || pp_wire_decode_state (in.payload, in.size, counts) != 0) {
+        rejects[PP_REJECT_SHORT]++;
+        rc = PP_EPROTO;
+    }
+    else
+        *hdr = in.hdr;
+    pp_inmsg_free (&in);
+    return rc;
+}
+
+void
+pp_ctl_request (zsock_t *push, uint64_t run_id, uint16_t what)
+{
+    pp_header_t hdr = {.type = PP_MSG_REQUEST, .flags = what,
+                       .run_id = run_id};
+    pp_net_send (push, NULL, &hdr, "", 0, true);
+}
+
+bool
+pp_ctl_ended (uint16_t state)
+{
+    return state == PP_STATE_DONE || state == PP_STATE_ABORTED;
+}
+
+const char *
+pp_ctl_state_name (uint16_t state)
+{
+    switch (state) {
+        case PP_STATE_WAITING: return "waiting";
+        case PP_STATE_RUNNING: return "running";
+        case PP_STATE_DRAINING: return "draining";
+        case PP_STATE_DONE: return "done";
+        case PP_STATE_ABORTED: return "aborted";
+        default: return "unknown";
+    }
+}

@@ -1,0 +1,34 @@
+/*  pp_ctl: the control plane. The ventilator publishes its run state on
+    a PUB socket several times a second, and at once on every change, so a
+    subscriber that joins late or reconnects learns it within one period
+    (PUB drops what is published before a subscriber is connected). Drain
+    and abort requests go the other way, over the acks endpoint.           */
+
+#ifndef PP_CTL_H_INCLUDED
+#define PP_CTL_H_INCLUDED
+
+#include "pp_wire.h"
+
+#include <czmq.h>
+
+/*  Publishes run_id's state (PP_STATE_*) and counts. Never blocks.        */
+void pp_ctl_publish (zsock_t *pub, uint64_t run_id, pp_run_state_t state,
+                     const pp_state_t *counts);
+
+/*  Receives one control message (the socket must be readable). Returns 0
+    with *hdr (flags = state) and *counts filled, or PP_EPROTO when it was
+    malformed (counted in rejects), or PP_EAGAIN.                           */
+int pp_ctl_recv (zsock_t *sub, pp_header_t *hdr, pp_state_t *counts,
+                 uint64_t rejects[PP_REJECT_COUNT]);
+
+/*  Asks the ventilator of run_id (0: whichever runs) to drain or abort
+    (PP_REQUEST_DRAIN / PP_REQUEST_ABORT). Never blocks.                    */
+void pp_ctl_request (zsock_t *push, uint64_t run_id, uint16_t what);
+
+/*  True for DONE and ABORTED: the run is over.                            */
+bool pp_ctl_ended (uint16_t state);
+
+/*  Name of a state ("running", ...).                                       */
+const char *pp_ctl_state_name (uint16_t state);
+
+#endif

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs the Debian packages pushpull builds and tests with, only those
+# missing. Safe to run twice. Needs root (or sudo) only when something is
+# missing.
+set -euo pipefail
+
+packages=(build-essential pkg-config libzmq3-dev libczmq-dev libcmocka-dev
+          python3)
+
+missing=()
+for pkg in "${packages[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null \
+        | grep -q "install ok installed"; then
+        missing+=("$pkg")
+    fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+    echo "install-deps: all dependencies present"
+    exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+if [ "$(id -u)" -eq 0 ]; then
+    sudo=()
+elif command -v sudo >/dev/null 2>&1; then
+    sudo=(sudo)
+else
+    echo "install-deps: need root to install: ${missing[*]}" >&2
+    echo "install-deps: run as root, or: apt-get install ${missing[*]}" >&2
+    exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -qq
+"${sudo[@]}" apt-get install -y -qq "${missing[@]}"
