@@ -150,6 +150,12 @@ pp_job_sleep (pp_job_ctx_t *ctx, int64_t ms)
                : 0;
 }
 
+bool
+pp_job_aborted (pp_job_ctx_t *ctx)
+{
+    return pp_chan_wait_aborted (ctx->cancel, 0) == PP_EABORTED;
+}
+
 int
 pp_parse_int64 (const char *text, size_t len, int64_t *value)
 {

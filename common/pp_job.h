@@ -8,6 +8,7 @@
 #include "pp_chan.h"
 #include "pp_wire.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -62,6 +63,10 @@ uint32_t pp_job_worker_id (const pp_job_ctx_t *ctx);
 /*  Sleeps ms milliseconds unless the run is aborted first. Returns 0, or
     PP_EABORTED when the handler should give up at once.                    */
 int pp_job_sleep (pp_job_ctx_t *ctx, int64_t ms);
+
+/*  True once the run is aborted: a long-running handler checks it between
+    waits (at least every 100 ms) and gives up.                             */
+bool pp_job_aborted (pp_job_ctx_t *ctx);
 
 /*  A job: turns item (len bytes, NUL-terminated) into a result in out and
     returns 0, or returns non-zero with a one-line reason in out: the item
