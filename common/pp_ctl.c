@@ -6,6 +6,7 @@
 
 void
 pp_ctl_publish (zsock_t *pub, uint64_t run_id, pp_run_state_t state,
+                uint32_t flow, uint32_t heartbeat_ms,
                 const pp_state_t *counts)
 {
     uint8_t payload[PP_STATE_PAYLOAD_SIZE];
@@ -13,7 +14,9 @@ pp_ctl_publish (zsock_t *pub, uint64_t run_id, pp_run_state_t state,
     pp_header_t hdr = {.type = PP_MSG_STATE,
                        .flags = (uint16_t) state,
                        .run_id = run_id,
-                       .seq = counts->sent};
+                       .seq = counts->sent,
+                       .worker_id = heartbeat_ms,
+                       .count = flow};
     pp_net_send (pub, NULL, &hdr, payload, sizeof (payload), true);
 }
 

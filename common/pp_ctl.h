@@ -11,12 +11,17 @@
 
 #include <czmq.h>
 
-/*  Publishes run_id's state (PP_STATE_*) and counts. Never blocks.        */
+/*  Publishes run_id's state (PP_STATE_*), the ventilator's flow (0 push,
+    1 credit: in the header's count, so a worker with the other flow can
+    say so instead of hanging), the heartbeat interval credit-flow workers
+    must keep (in the header's worker_id) and counts. Never blocks.        */
 void pp_ctl_publish (zsock_t *pub, uint64_t run_id, pp_run_state_t state,
+                     uint32_t flow, uint32_t heartbeat_ms,
                      const pp_state_t *counts);
 
 /*  Receives one control message (the socket must be readable). Returns 0
-    with *hdr (flags = state) and *counts filled, or PP_EPROTO when it was
+    with *hdr (flags = state, count = flow, worker_id = heartbeat ms) and
+    *counts filled, or PP_EPROTO when it was
     malformed (counted in rejects), or PP_EAGAIN.                           */
 int pp_ctl_recv (zsock_t *sub, pp_header_t *hdr, pp_state_t *counts,
                  uint64_t rejects[PP_REJECT_COUNT]);

@@ -17,15 +17,15 @@
 typedef struct {
     pp_common_t common;   /* endpoints, hwm, max item size, flow           */
     int threads;          /* job threads (>= 1)                            */
-    int capacity;         /* channel slots between receiver and jobs       */
+    int capacity;         /* items held between receiver and jobs (0: auto) */
     bool serve;           /* stay up for the next run after DONE           */
     pp_overflow_t overflow;   /* when the channel is full: block (default),
                                  drop (report the item dropped), spill     */
     const char *spill_dir;    /* spill files go here (default /tmp)        */
 } pp_worker_config_t;
 
-/*  Fills config with the defaults (threads = cores, capacity = 2 x
-    threads); endpoints left NULL are taken from PP_* or the standard
+/*  Fills config with the defaults (threads = cores, capacity automatic:
+    see pp-worker --help); endpoints left NULL are taken from PP_* or the standard
     ports when the worker runs. Also sets up logging on stderr.            */
 void pp_worker_config_init (pp_worker_config_t *config);
 

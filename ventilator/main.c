@@ -6,7 +6,7 @@
     item can be sent again, and reading pauses while the ring is full --
     memory stays flat however long the input is.                            */
 
-#include "input.h"
+#include "vent.h"
 #include "pp_chan.h"
 #include "pp_cli.h"
 #include "pp_ctl.h"
@@ -24,69 +24,6 @@
 #define S_URGENT_EVERY_MS 100    /* DRAIN, DONE, ABORT repeats             */
 #define S_RESEND_SCAN_MS 200
 #define S_ABORT_LINGER_MS 500    /* keep publishing ABORT this long        */
-#define S_MAX_HELLOS 4096
-
-typedef enum {
-    S_WAITING = PP_STATE_WAITING,
-    S_RUNNING = PP_STATE_RUNNING,
-    S_DRAINING = PP_STATE_DRAINING,
-    S_DONE = PP_STATE_DONE,
-    S_ABORTED = PP_STATE_ABORTED
-} s_state_t;
-
-typedef struct {
-    pp_common_t common;
-    const char *path;          /* FILE, or NULL / "-" for stdin           */
-    char delim;
-    uint64_t generate;         /* --generate N                            */
-    uint64_t workload;         /* --workload N                            */
-    uint64_t seed;
-    uint64_t skip;             /* --skip N                                */
-    double rate;               /* --rate R items/s, 0 = unpaced           */
-    uint32_t window;
-    int64_t ack_timeout_ms;
-    uint32_t batch;
-    uint32_t wait_workers;
-    int64_t linger_ms;         /* keep publishing DONE this long          */
-    pp_overflow_t overflow;    /* --overflow                              */
-    const char *spill_dir;     /* --spill-dir                             */
-} s_options_t;
-
-typedef struct {
-    pp_item_t *item;           /* NULL once acked                         */
-    int64_t sent_ms;           /* last (re)send                           */
-} s_slot_t;
-
-typedef struct {
-    s_options_t *opt;
-    zsock_t *tasks, *control, *acks;
-    vent_input_t *input;
-    s_state_t state;
-    uint64_t run_id;
-    s_slot_t *slots;
-    uint64_t base;             /* lowest unacked seq                      */
-    uint64_t next;             /* next seq to read                        */
-    pp_chan_t *inbox;          /* read, not yet numbered (--overflow)     */
-    pp_item_t *unqueued;       /* read, waiting for room in the inbox     */
-    bool input_eof;            /* the input has no more records           */
-    bool need_fill;            /* the input fd must be read first         */
-    bool reading_stopped;      /* drain asked: read no more               */
-    bool input_ended;          /* total final: all read items numbered    */
-    uint64_t dropped;          /* --overflow drop: never numbered         */
-    pp_batch_t batch;
-    bool batch_ready;          /* built, waiting for the socket           */
-    uint64_t resend_at;        /* resend scan position, or UINT64_MAX     */
-    int64_t resend_scan_ms;
-    int64_t state_sent_ms;
-    int64_t start_ms;
-    int64_t end_ms;            /* DONE or ABORTED since                   */
-    uint64_t redelivered;
-    uint32_t hellos[S_MAX_HELLOS];
-    uint32_t nhellos;
-    pp_state_t outcome;        /* counts from the sink's COMPLETE         */
-    uint64_t rejects[PP_REJECT_COUNT];
-    int signals_seen;
-} s_vent_t;
 
 static const char *s_help_head =
     "Usage: pp-ventilator [OPTIONS] [FILE]\n"
@@ -114,6 +51,10 @@ static const char *s_help_head =
     "                      reading, default), drop (count the record as\n"
     "                      dropped) or spill (queue it in --spill-dir)\n"
     "  --spill-dir DIR     where spill files go (default $TMPDIR or /tmp)\n"
+    "Credit flow (--flow credit):\n"
+    "  --heartbeat D       workers beat every D (default 1s)\n"
+    "  --liveness N        a worker silent for N beats is dead and its\n"
+    "                      items go to others (default 3)\n"
     "\n";
 static const char *s_help_tail =
     "\n"
@@ -127,7 +68,7 @@ static const char *s_help_tail =
     "  find . -name '*.log' -print0 | pp-ventilator -0\n";
 
 static void
-s_parse (s_options_t *opt, int argc, char **argv)
+s_parse (vent_options_t *opt, int argc, char **argv)
 {
     static struct option longs[] = {
         PP_CLI_COMMON_OPTIONS,
@@ -144,12 +85,16 @@ s_parse (s_options_t *opt, int argc, char **argv)
         {"linger", required_argument, 0, 2009},
         {"overflow", required_argument, 0, 2010},
         {"spill-dir", required_argument, 0, 2011},
+        {"heartbeat", required_argument, 0, 2012},
+        {"liveness", required_argument, 0, 2013},
         {0, 0, 0, 0}};
     opt->delim = '\n';
     opt->seed = 1;
     opt->window = 65536;
     opt->ack_timeout_ms = 10000;
     opt->linger_ms = 1000;
+    opt->heartbeat_ms = 1000;
+    opt->liveness = 3;
     int c;
     while ((c = getopt_long (argc, argv, "hvq0", longs, NULL)) != -1) {
         if (pp_cli_common_option (&opt->common, c, optarg))
@@ -190,7 +135,7 @@ s_parse (s_options_t *opt, int argc, char **argv)
                 break;
             case 2008:
                 opt->wait_workers =
-                    pp_cli_number ("--wait-workers", optarg, 0, S_MAX_HELLOS);
+                    pp_cli_number ("--wait-workers", optarg, 0, VENT_MAX_HELLOS);
                 break;
             case 2009:
                 opt->linger_ms = pp_cli_duration_ms ("--linger", optarg);
@@ -202,6 +147,16 @@ s_parse (s_options_t *opt, int argc, char **argv)
                                         optarg);
                 break;
             case 2011: opt->spill_dir = optarg; break;
+            case 2012:
+                opt->heartbeat_ms = pp_cli_duration_ms ("--heartbeat", optarg);
+                if (opt->heartbeat_ms < 10)
+                    pp_cli_usage_error ("--heartbeat: %s is under 10ms",
+                                        optarg);
+                break;
+            case 2013:
+                opt->liveness =
+                    (int) pp_cli_number ("--liveness", optarg, 1, 1000);
+                break;
             default: pp_cli_bad_option (argc, argv);
         }
     }
@@ -225,31 +180,33 @@ s_parse (s_options_t *opt, int argc, char **argv)
 }
 
 static void
-s_publish (s_vent_t *self)
+s_publish (vent_t *self)
 {
     pp_state_t state = self->outcome;
     state.sent = self->next;
     state.total = self->input_ended ? self->next : PP_TOTAL_UNKNOWN;
     state.window = self->opt->window;
-    if (self->state != S_DONE)
+    if (self->state != VENT_DONE)
         state.dropped = self->dropped;   /* dropped before numbering      */
     pp_ctl_publish (self->control, self->run_id,
-                    (pp_run_state_t) self->state, &state);
+                    (pp_run_state_t) self->state,
+                    (uint32_t) self->opt->common.flow,
+                    (uint32_t) self->opt->heartbeat_ms, &state);
     self->state_sent_ms = pp_now_ms ();
 }
 
 static void
-s_set_state (s_vent_t *self, s_state_t state)
+s_set_state (vent_t *self, vent_state_t state)
 {
     self->state = state;
-    if (state == S_DONE || state == S_ABORTED)
+    if (state == VENT_DONE || state == VENT_ABORTED)
         self->end_ms = pp_now_ms ();
     s_publish (self);   /* at once; then repeated by s_tick             */
 }
 
 /*  Drain asked: read no more input; what was read is still sent.          */
 static void
-s_stop_reading (s_vent_t *self)
+s_stop_reading (vent_t *self)
 {
     if (self->reading_stopped || self->input_eof)
         return;
@@ -263,19 +220,19 @@ s_stop_reading (s_vent_t *self)
 
 /*  The total is final once no more input comes and all read is numbered. */
 static void
-s_check_total (s_vent_t *self)
+s_check_total (vent_t *self)
 {
     if (self->input_ended || !(self->input_eof || self->reading_stopped)
         || self->unqueued || pp_chan_size (self->inbox) > 0)
         return;
     self->input_ended = true;
-    if (self->state == S_RUNNING || self->state == S_WAITING)
-        s_set_state (self, S_DRAINING);
+    if (self->state == VENT_RUNNING || self->state == VENT_WAITING)
+        s_set_state (self, VENT_DRAINING);
 }
 
-/*  Appends the item in slot seq to the batch being built.                 */
+/*  Appends the item in slot seq to the batch being built for owner.      */
 static int
-s_batch_slot (s_vent_t *self, uint64_t seq)
+s_batch_slot (vent_t *self, uint64_t seq, uint32_t owner)
 {
     pp_item_t *item = self->slots[seq % self->opt->window].item;
     pp_record_t rec = {.seq = seq,
@@ -285,6 +242,7 @@ s_batch_slot (s_vent_t *self, uint64_t seq)
                        .attempt = item->attempt,
                        .data = item->data};
     self->slots[seq % self->opt->window].sent_ms = pp_now_ms ();
+    self->slots[seq % self->opt->window].owner = owner;
     return pp_batch_add (&self->batch, &rec);
 }
 
@@ -292,7 +250,7 @@ s_batch_slot (s_vent_t *self, uint64_t seq)
     nothing is ready, or an error. An oversized record becomes an item
     that has failed already: it still gets its outcome at the sink.        */
 static int
-s_next_record (s_vent_t *self, pp_item_t **item_p)
+s_next_record (vent_t *self, pp_item_t **item_p)
 {
     const char *data = NULL;
     size_t len = 0;
@@ -324,9 +282,9 @@ s_next_record (s_vent_t *self, pp_item_t **item_p)
 }
 
 static bool
-s_may_read (s_vent_t *self)
+s_may_read (vent_t *self)
 {
-    if (self->state != S_RUNNING || self->input_eof || self->reading_stopped)
+    if (self->state != VENT_RUNNING || self->input_eof || self->reading_stopped)
         return false;
     if (self->opt->rate > 0) {
         double elapsed = (double) (pp_now_ms () - self->start_ms) / 1000.0;
@@ -339,7 +297,7 @@ s_may_read (s_vent_t *self)
 /*  Moves input records into the inbox, applying --overflow when it is
     full: block stops reading, drop counts and frees, spill goes to disk.  */
 static int
-s_read_input (s_vent_t *self)
+s_read_input (vent_t *self)
 {
     for (int n = 0; n < 1024 && s_may_read (self); n++) {
         if (!self->unqueued) {
@@ -368,10 +326,10 @@ s_read_input (s_vent_t *self)
 /*  Takes the next read item, numbers it and gives it a window slot.
     Returns false when there is none or the window is full.                */
 static bool
-s_number_next (s_vent_t *self)
+s_number_next (vent_t *self)
 {
     if (self->next - self->base >= self->opt->window
-        || (self->state != S_RUNNING && self->state != S_DRAINING))
+        || (self->state != VENT_RUNNING && self->state != VENT_DRAINING))
         return false;
     void *item = NULL;
     if (pp_chan_recv (self->inbox, &item, 0) != 0) {
@@ -389,41 +347,40 @@ s_number_next (s_vent_t *self)
 
 /*  Adds to the batch the unacked items whose ack is overdue.              */
 static void
-s_batch_resends (s_vent_t *self)
+s_batch_resends (vent_t *self, uint32_t max_items, uint32_t owner)
 {
     int64_t due = pp_now_ms () - self->opt->ack_timeout_ms;
     if (self->resend_at < self->base)
         self->resend_at = self->base;
     while (self->resend_at < self->next) {
-        if (pp_batch_full (&self->batch, self->opt->batch))
+        if (pp_batch_full (&self->batch, max_items))
             return;
-        s_slot_t *slot = &self->slots[self->resend_at % self->opt->window];
+        vent_slot_t *slot = &self->slots[self->resend_at % self->opt->window];
         if (slot->item && slot->sent_ms <= due) {
             if (slot->item->attempt < 255)
                 slot->item->attempt++;
             self->redelivered++;
-            s_batch_slot (self, self->resend_at);
+            s_batch_slot (self, self->resend_at, owner);
         }
         self->resend_at++;
     }
     self->resend_at = UINT64_MAX;   /* scan finished                      */
 }
 
-/*  Builds the next batch: overdue resends first, then new records.        */
-static int
-s_build_batch (s_vent_t *self)
+int
+vent_build_batch (vent_t *self, uint32_t max_items, uint32_t owner)
 {
     pp_batch_reset (&self->batch);
     if (self->resend_at != UINT64_MAX)
-        s_batch_resends (self);
+        s_batch_resends (self, max_items, owner);
     int rc = s_read_input (self);
-    while (rc == 0 && !pp_batch_full (&self->batch, self->opt->batch)) {
+    while (rc == 0 && !pp_batch_full (&self->batch, max_items)) {
         if (!s_number_next (self)) {
             rc = s_read_input (self);
             if (rc != 0 || !s_number_next (self))
                 break;
         }
-        rc = s_batch_slot (self, self->next - 1);
+        rc = s_batch_slot (self, self->next - 1, owner);
     }
     s_check_total (self);
     self->batch_ready = self->batch.count > 0;
@@ -432,7 +389,7 @@ s_build_batch (s_vent_t *self)
 
 /*  Sends the ready batch without blocking; false while the HWM holds it.  */
 static bool
-s_send_batch (s_vent_t *self)
+s_send_batch (vent_t *self)
 {
     pp_header_t hdr = {.type = PP_MSG_TASK,
                        .run_id = self->run_id,
@@ -449,11 +406,13 @@ s_send_batch (s_vent_t *self)
 
 /*  Sends batches until the socket is full or there is nothing to send.    */
 static int
-s_dispatch (s_vent_t *self)
+s_dispatch (vent_t *self)
 {
+    if (self->credit)
+        return vent_credit_dispatch (self->credit);
     for (int burst = 0; burst < 64; burst++) {
         if (!self->batch_ready) {
-            int rc = s_build_batch (self);
+            int rc = vent_build_batch (self, self->opt->batch, 0);
             if (rc != 0)
                 return rc;
         }
@@ -464,7 +423,7 @@ s_dispatch (s_vent_t *self)
 }
 
 static void
-s_on_ack (s_vent_t *self, const pp_inmsg_t *in)
+s_on_ack (vent_t *self, const pp_inmsg_t *in)
 {
     for (uint32_t i = 0; i < in->hdr.count; i++) {
         uint64_t first, n;
@@ -476,7 +435,7 @@ s_on_ack (s_vent_t *self, const pp_inmsg_t *in)
         uint64_t from = first < self->base ? self->base : first;
         uint64_t to = first + n > self->next ? self->next : first + n;
         for (uint64_t seq = from; seq < to; seq++) {
-            s_slot_t *slot = &self->slots[seq % self->opt->window];
+            vent_slot_t *slot = &self->slots[seq % self->opt->window];
             pp_item_free (slot->item);
             slot->item = NULL;
         }
@@ -486,13 +445,35 @@ s_on_ack (s_vent_t *self, const pp_inmsg_t *in)
         self->base++;
 }
 
-static void
-s_on_hello (s_vent_t *self, uint32_t worker_id)
+void
+vent_requeue (vent_t *self, uint64_t seq)
+{
+    if (seq < self->base || seq >= self->next)
+        return;
+    vent_slot_t *slot = &self->slots[seq % self->opt->window];
+    if (slot->item) {
+        slot->sent_ms = INT64_MIN / 2;   /* overdue whatever the timeout */
+        slot->owner = 0;
+        if (self->resend_at > seq)
+            self->resend_at = seq;
+    }
+}
+
+void
+vent_requeue_owner (vent_t *self, uint32_t owner)
+{
+    for (uint64_t seq = self->base; seq < self->next; seq++)
+        if (self->slots[seq % self->opt->window].owner == owner)
+            vent_requeue (self, seq);
+}
+
+void
+vent_on_hello (vent_t *self, uint32_t worker_id)
 {
     for (uint32_t i = 0; i < self->nhellos; i++)
         if (self->hellos[i] == worker_id)
             return;
-    if (self->nhellos < S_MAX_HELLOS)
+    if (self->nhellos < VENT_MAX_HELLOS)
         self->hellos[self->nhellos++] = worker_id;
     if (pp_verbosity > 1)
         zsys_info ("worker %08x said hello (%u so far)", worker_id,
@@ -500,30 +481,30 @@ s_on_hello (s_vent_t *self, uint32_t worker_id)
 }
 
 static void
-s_on_complete (s_vent_t *self, const pp_inmsg_t *in)
+s_on_complete (vent_t *self, const pp_inmsg_t *in)
 {
     pp_state_t outcome;
     if (pp_wire_decode_state (in->payload, in->size, &outcome) != 0) {
         self->rejects[PP_REJECT_SHORT]++;
         return;
     }
-    if (self->state != S_DRAINING || outcome.total != self->next)
+    if (self->state != VENT_DRAINING || outcome.total != self->next)
         return;   /* early or stale: the sink repeats it                   */
     self->outcome = outcome;
-    s_set_state (self, S_DONE);
+    s_set_state (self, VENT_DONE);
 }
 
 static void
-s_on_request (s_vent_t *self, uint16_t what)
+s_on_request (vent_t *self, uint16_t what)
 {
-    if (what == PP_REQUEST_ABORT && self->state != S_DONE)
-        s_set_state (self, S_ABORTED);
+    if (what == PP_REQUEST_ABORT && self->state != VENT_DONE)
+        s_set_state (self, VENT_ABORTED);
     else if (what == PP_REQUEST_DRAIN)
         s_stop_reading (self);
 }
 
 static void
-s_on_acks_socket (s_vent_t *self)
+s_on_acks_socket (vent_t *self)
 {
     pp_inmsg_t in;
     if (pp_net_recv (self->acks, false, &in, self->rejects) != 0)
@@ -536,7 +517,7 @@ s_on_acks_socket (s_vent_t *self)
             break;
         case PP_MSG_HELLO:
             if (ours)
-                s_on_hello (self, in.hdr.worker_id);
+                vent_on_hello (self, in.hdr.worker_id);
             break;
         case PP_MSG_COMPLETE:
             if (ours)
@@ -558,7 +539,7 @@ s_on_acks_socket (s_vent_t *self)
 
 /*  Timers, signals and state changes between socket events.               */
 static void
-s_tick (s_vent_t *self)
+s_tick (vent_t *self)
 {
     int64_t now = pp_now_ms ();
     int signals = pp_signal_count ();
@@ -567,15 +548,17 @@ s_tick (s_vent_t *self)
         s_on_request (self,
                       signals == 1 ? PP_REQUEST_DRAIN : PP_REQUEST_ABORT);
     }
-    if (self->state == S_WAITING
+    if (self->state == VENT_WAITING
         && self->nhellos >= self->opt->wait_workers) {
         self->start_ms = now;
-        s_set_state (self, self->input_ended ? S_DRAINING : S_RUNNING);
+        s_set_state (self, self->input_ended ? VENT_DRAINING : VENT_RUNNING);
     }
-    bool urgent = self->state >= S_DRAINING;
+    bool urgent = self->state >= VENT_DRAINING;
     if (now - self->state_sent_ms
         >= (urgent ? S_URGENT_EVERY_MS : S_STATE_EVERY_MS))
         s_publish (self);
+    if (self->credit)
+        vent_credit_tick (self->credit);
     if (now - self->resend_scan_ms >= S_RESEND_SCAN_MS) {
         self->resend_scan_ms = now;
         if (self->resend_at == UINT64_MAX)
@@ -584,19 +567,21 @@ s_tick (s_vent_t *self)
 }
 
 static bool
-s_finished (s_vent_t *self)
+s_finished (vent_t *self)
 {
     int64_t since = pp_now_ms () - self->end_ms;
-    if (self->state == S_DONE)
+    if (self->state == VENT_DONE)
         return since >= self->opt->linger_ms;
-    return self->state == S_ABORTED && since >= S_ABORT_LINGER_MS;
+    return self->state == VENT_ABORTED && since >= S_ABORT_LINGER_MS;
 }
 
 /*  True when a batch could be built right now without waiting.          */
 static bool
-s_has_work (s_vent_t *self)
+s_has_work (vent_t *self)
 {
     if (self->batch_ready)
+        return false;
+    if (self->credit && !vent_credit_can_send (self->credit))
         return false;
     bool room = self->next - self->base < self->opt->window;
     if (room && pp_chan_size (self->inbox) > 0)
@@ -607,15 +592,17 @@ s_has_work (s_vent_t *self)
 }
 
 static int
-s_loop (s_vent_t *self)
+s_loop (vent_t *self)
 {
     while (!s_finished (self)) {
-        bool active = self->state == S_RUNNING || self->state == S_DRAINING;
+        bool active = self->state == VENT_RUNNING || self->state == VENT_DRAINING;
         bool want_input = active && self->need_fill && s_may_read (self);
+        short tasks_events = self->credit ? ZMQ_POLLIN
+                             : active && self->batch_ready ? ZMQ_POLLOUT
+                                                           : 0;
         zmq_pollitem_t items[] = {
             {zsock_resolve (self->acks), 0, ZMQ_POLLIN, 0},
-            {zsock_resolve (self->tasks), 0,
-             (short) (active && self->batch_ready ? ZMQ_POLLOUT : 0), 0},
+            {zsock_resolve (self->tasks), 0, tasks_events, 0},
             {NULL, vent_input_fd (self->input),
              (short) (want_input ? ZMQ_POLLIN : 0), 0}};
         long timeout = active && s_has_work (self) ? 0 : S_URGENT_EVERY_MS / 2;
@@ -629,6 +616,11 @@ s_loop (s_vent_t *self)
                  burst < 256 && (zsock_events (self->acks) & ZMQ_POLLIN);
                  burst++)
                 s_on_acks_socket (self);
+        if (self->credit && (items[1].revents & ZMQ_POLLIN))
+            for (int burst = 0;
+                 burst < 256 && (zsock_events (self->tasks) & ZMQ_POLLIN);
+                 burst++)
+                vent_credit_on_message (self->credit);
         if (want_input && (items[2].revents & (ZMQ_POLLIN | ZMQ_POLLERR))) {
             self->need_fill = false;
             if (vent_input_fill (self->input) != 0) {
@@ -644,9 +636,9 @@ s_loop (s_vent_t *self)
 }
 
 static int
-s_open (s_vent_t *self)
+s_open (vent_t *self)
 {
-    s_options_t *opt = self->opt;
+    vent_options_t *opt = self->opt;
     pp_common_t *common = &opt->common;
     if (opt->generate > 0)
         self->input = vent_input_new_generate (opt->skip + 1, opt->generate);
@@ -664,7 +656,7 @@ s_open (s_vent_t *self)
         }
         self->input = vent_input_new_fd (fd, opt->delim, common->max_item);
     }
-    self->slots = calloc (opt->window, sizeof (s_slot_t));
+    self->slots = calloc (opt->window, sizeof (vent_slot_t));
     size_t ahead = opt->batch * 4 > 1024 ? opt->batch * 4 : 1024;
     self->inbox = pp_chan_new (ahead, pp_item_free);
     if (!self->input || !self->slots || !self->inbox)
@@ -678,8 +670,15 @@ s_open (s_vent_t *self)
                     opt->spill_dir, strerror (errno));
         return PP_EIO;
     }
-    self->tasks =
-        pp_net_socket (ZMQ_PUSH, common, common->tasks, true, "--tasks");
+    bool credit = common->flow == PP_FLOW_CREDIT;
+    self->tasks = pp_net_socket (credit ? ZMQ_ROUTER : ZMQ_PUSH, common,
+                                 common->tasks, true, "--tasks");
+    if (credit && self->tasks) {
+        zsock_set_router_mandatory (self->tasks, 1);
+        self->credit = vent_credit_new (self);
+        if (!self->credit)
+            return PP_ENOMEM;
+    }
     self->control =
         pp_net_socket (ZMQ_PUB, common, common->control, true, "--control");
     self->acks = pp_net_socket (ZMQ_PULL, common, common->acks, true,
@@ -696,9 +695,9 @@ s_open (s_vent_t *self)
 
 /*  Skips --skip records of file input before the run starts.              */
 static int
-s_skip (s_vent_t *self)
+s_skip (vent_t *self)
 {
-    s_options_t *opt = self->opt;
+    vent_options_t *opt = self->opt;
     if (opt->generate > 0 || opt->skip == 0)
         return 0;
     for (uint64_t skipped = 0; skipped < opt->skip;) {
@@ -716,7 +715,7 @@ s_skip (s_vent_t *self)
 }
 
 static void
-s_close (s_vent_t *self)
+s_close (vent_t *self)
 {
     if (self->slots)
         for (uint32_t i = 0; i < self->opt->window; i++)
@@ -724,6 +723,7 @@ s_close (s_vent_t *self)
     free (self->slots);
     pp_item_free (self->unqueued);
     pp_chan_destroy (&self->inbox);
+    vent_credit_destroy (&self->credit);
     pp_batch_free (&self->batch);
     int fd = self->input ? vent_input_fd (self->input) : -1;
     if (fd > STDIN_FILENO)
@@ -735,9 +735,9 @@ s_close (s_vent_t *self)
 }
 
 static int
-s_exit_code (s_vent_t *self)
+s_exit_code (vent_t *self)
 {
-    if (self->state == S_ABORTED)
+    if (self->state == VENT_ABORTED)
         return PP_EXIT_ABORTED;
     if (pp_verbosity > 0)
         zsys_info ("run %016llx done: %llu items, %llu ok, %llu failed, "
@@ -755,12 +755,12 @@ s_exit_code (s_vent_t *self)
 int
 main (int argc, char **argv)
 {
-    s_options_t opt;
+    vent_options_t opt;
     memset (&opt, 0, sizeof (opt));
     pp_cli_init (&opt.common, "pp-ventilator");
     s_parse (&opt, argc, argv);
     pp_signal_install ();
-    s_vent_t vent = {.opt = &opt, .state = S_WAITING};
+    vent_t vent = {.opt = &opt, .state = VENT_WAITING};
     int code = PP_EXIT_RUNTIME;
     if (s_open (&vent) == 0 && s_skip (&vent) == 0) {
         s_publish (&vent);

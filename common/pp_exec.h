@@ -1,0 +1,62 @@
+/*  pp_exec: "run any command" jobs (pp-worker -- CMD ARGS...).
+
+    Per item (the default), CMD runs once per item with posix_spawnp, no
+    shell: "{}" in any argument is replaced by the item, else the item and a
+    newline go to the child's stdin. The child's stdout, less one trailing
+    newline, is the result; a non-zero exit, a signal, --timeout or an abort
+    make the item failed. Each child is the leader of its own process group;
+    when the item ends, the whole group is killed and the child reaped.
+
+    With --pipe, CMD starts once per job thread, on its first item, and is
+    fed one line per item and answers one line per item (Hadoop-streaming
+    style). A child that dies fails the item in flight and is started again
+    for the next one. Every pipe child sits in a fixed slot table inside the
+    pp_exec_t, so pp_exec_shutdown can end them all from any thread.       */
+
+#ifndef PP_EXEC_H_INCLUDED
+#define PP_EXEC_H_INCLUDED
+
+#include "pp_job.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct {
+    int64_t timeout_ms;      /* per item; 0 = none                          */
+    int64_t kill_grace_ms;   /* SIGTERM -> SIGKILL after a timeout (1 s)     */
+    bool tag;                /* child's stderr lines get "[SEQ] " in front  */
+    bool stderr_reason;      /* child's stderr goes into the failure reason */
+    bool pipe;               /* one long-running CMD per job thread         */
+    int threads;             /* job threads that call the handler (slots)   */
+} pp_exec_options_t;
+
+typedef struct _pp_exec_t pp_exec_t;
+
+/*  Fills opts with the defaults: no timeout, 1 s grace, per-item mode,
+    stderr passed through untouched, one thread.                           */
+void pp_exec_options_init (pp_exec_options_t *opts);
+
+/*  Creates a command job for argv (CMD ARGS..., NULL-terminated; copied).
+    Takes a snapshot of the environment for the children. Returns NULL on
+    OOM or an empty argv.                                                   */
+pp_exec_t *pp_exec_new (char **argv, const pp_exec_options_t *opts);
+
+/*  Ends every pipe child (pp_exec_shutdown), then frees self. NULL-safe,
+    nulls the caller's pointer. Call only when no job thread runs.        */
+void pp_exec_destroy (pp_exec_t **self_p);
+
+/*  Ends every --pipe child: closes its stdin, gives it 100 ms to leave on
+    its own, then SIGTERM to its group, SIGKILL 200 ms later, and reaps it.
+    For after pp_worker_run returned (job threads joined). Safe twice.     */
+void pp_exec_shutdown (pp_exec_t *self);
+
+/*  True when cmd can run: it names an executable file (it holds a '/') or
+    one is found in PATH. Arguments with "{}" are not checked: true.       */
+bool pp_exec_found (const char *cmd);
+
+/*  The handler: user is the pp_exec_t. Returns 0 with the child's output
+    in out, or -1 with a one-line reason ("exit status 3", "killed by
+    signal 9", "timed out after 2s", "aborted", "result too large").      */
+pp_handler_fn pp_exec_handler;
+
+#endif
