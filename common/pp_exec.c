@@ -28,81 +28,82 @@
 #include <time.h>
 #include <unistd.h>
 
-#if defined(__GLIBC__)                                                     \
-    && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
-#define S_HAVE_CLOSEFROM 1   /* the child closes every fd from 3 up      */
+#if defined(__GLIBC__) &&                                                      \
+    (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
+#define S_HAVE_CLOSEFROM 1 /* the child closes every fd from 3 up */
 #endif
 
-#define S_ABORT_CHECK_MS 100   /* pp_job_aborted at least this often      */
-#define S_ABORT_GRACE_MS 200   /* SIGTERM -> SIGKILL when aborted          */
-#define S_EOF_GRACE_MS 100     /* a pipe child may leave on EOF this long  */
-#define S_REASON_MAX 200       /* stderr kept for --stderr-reason          */
-#define S_LINE_MAX 1024        /* a longer --tag line is cut in pieces     */
-#define S_CHUNK 16384          /* one read of a per-item child's stdout    */
-#define S_PIPE_BUF 65536       /* read-ahead of a --pipe child's stdout    */
+#define S_ABORT_CHECK_MS 100 /* pp_job_aborted at least this often */
+#define S_ABORT_GRACE_MS 200 /* SIGTERM -> SIGKILL when aborted */
+#define S_EOF_GRACE_MS 100   /* a pipe child may leave on EOF this long */
+#define S_REASON_MAX 200     /* stderr kept for --stderr-reason */
+#define S_LINE_MAX 1024      /* a longer --tag line is cut in pieces */
+#define S_CHUNK 16384        /* one read of a per-item child's stdout */
+#define S_PIPE_BUF 65536     /* read-ahead of a --pipe child's stdout */
 
 extern char **environ;
 
 /*  A running child and our ends of its pipes (-1 when closed).           */
 typedef struct {
-    pid_t pid;   /* 0: none                                               */
-    int in;      /* write end of its stdin (non-blocking)                 */
-    int out;     /* read end of its stdout                                */
-    int err;     /* read end of its stderr (--tag, --stderr-reason)       */
+    pid_t pid; /* 0: none */
+    int in;    /* write end of its stdin (non-blocking) */
+    int out;   /* read end of its stdout */
+    int err;   /* read end of its stderr (--tag, --stderr-reason) */
 } s_child_t;
 
 /*  Where a child's stderr goes once we read it.                          */
 typedef struct {
-    bool tag;                          /* to our stderr, "[SEQ] " first   */
-    bool capture;                      /* kept for the failure reason     */
-    bool cut;                          /* more came than was kept         */
-    uint64_t seq;                      /* the tag                         */
-    size_t line_len;                   /* of the partial line             */
-    size_t kept;                       /* of reason                       */
-    char line[S_LINE_MAX];             /* a line being assembled          */
-    char reason[S_REASON_MAX + 4];     /* stderr, one line, maybe "..."   */
+    bool tag;                      /* to our stderr, "[SEQ] " first */
+    bool capture;                  /* kept for the failure reason */
+    bool cut;                      /* more came than was kept */
+    uint64_t seq;                  /* the tag */
+    size_t line_len;               /* of the partial line */
+    size_t kept;                   /* of reason */
+    char line[S_LINE_MAX];         /* a line being assembled */
+    char reason[S_REASON_MAX + 4]; /* stderr, one line, maybe "..." */
 } s_errlog_t;
 
 /*  The item on its way to the child's stdin: data, then a newline.       */
 typedef struct {
     const char *data;
-    size_t len;      /* of data                                           */
-    size_t sent;     /* of len + 1                                        */
-    bool refused;    /* the child closed its stdin before reading it all  */
+    size_t len;   /* of data */
+    size_t sent;  /* of len + 1 */
+    bool refused; /* the child closed its stdin before reading it all */
 } s_input_t;
 
 /*  How waiting for a child ended.                                        */
 typedef enum {
-    S_RUNNING,     /* not yet: wait on                                    */
-    S_DONE,        /* --pipe: a whole line of result arrived              */
-    S_EXITED,      /* the child closed its output and (per item) exited   */
-    S_TIMED_OUT,   /* --timeout ran out                                   */
-    S_ABORTED,     /* the run was aborted                                 */
-    S_TOO_BIG,     /* the result went past out->max                       */
-    S_IO_ERROR     /* poll, read or memory failed (errno in err)          */
+    S_RUNNING,    /* not yet: wait on */
+    S_DONE,       /* --pipe: a whole line of result arrived */
+    S_EXITED,     /* the child closed its output and (per item) exited */
+    S_TIMED_OUT,  /* --timeout ran out */
+    S_ABORTED,    /* the run was aborted */
+    S_TOO_BIG,    /* the result went past out->max */
+    S_IO_ERROR,   /* poll, read or memory failed (errno in err) */
+    S_NOT_STARTED /* --pipe: the command could not start (errno in err) */
 } s_end_t;
 
 /*  A --pipe child of one job thread.                                     */
 typedef struct {
-    atomic_bool claimed;   /* a live job thread owns this slot            */
+    atomic_bool claimed; /* a live job thread owns this slot */
     s_child_t child;
-    uint64_t run_id;       /* the run it was started for (its PP_RUN)     */
-    char *buf;             /* read-ahead of its stdout, S_PIPE_BUF bytes  */
-    size_t pos, len;       /* unconsumed bytes are buf[pos..len)          */
+    uint64_t run_id; /* the run it was started for (its PP_RUN) */
+    char *buf;       /* read-ahead of its stdout, S_PIPE_BUF bytes */
+    size_t pos, len; /* unconsumed bytes are buf[pos..len) */
     s_errlog_t errlog;
 } s_pipe_t;
 
 struct _pp_exec_t {
-    char **argv;             /* CMD ARGS, NULL-terminated                 */
-    bool *braces;            /* argv[i] holds "{}"                        */
+    char **argv;  /* CMD ARGS, NULL-terminated */
+    bool *braces; /* argv[i] holds "{}" */
     int argc;
-    bool substitute;         /* some argv[i] holds "{}": no stdin         */
+    bool substitute; /* some argv[i] holds "{}": no stdin */
     pp_exec_options_t opts;
-    char **env;              /* environment snapshot + 4 free slots       */
-    size_t nenv;             /* entries before the free slots             */
-    s_pipe_t *pipes;         /* opts.threads slots (--pipe)               */
+    char **env;      /* environment snapshot + 4 free slots */
+    size_t nenv;     /* entries before the free slots */
+    s_pipe_t *pipes; /* opts.threads slots (--pipe) */
     int npipes;
-    pthread_key_t key;       /* a job thread's s_pipe_t                   */
+    pthread_key_t key; /* a job thread's s_pipe_t */
     bool has_key;
 };
 
@@ -114,9 +115,9 @@ typedef struct {
     s_errlog_t *errlog;
     s_input_t input;
     pp_buf_t *out;
-    int64_t deadline;     /* INT64_MAX without --timeout                  */
-    int64_t next_check;   /* when to ask pp_job_aborted next               */
-    int err;              /* errno of an S_IO_ERROR                       */
+    int64_t deadline;   /* INT64_MAX without --timeout */
+    int64_t next_check; /* when to ask pp_job_aborted next */
+    int err;            /* errno of an S_IO_ERROR */
 } s_run_t;
 
 /*  --- small helpers ---------------------------------------------------- */
@@ -149,11 +150,11 @@ static void
 s_duration (int64_t ms, char *text, size_t size)
 {
     if (ms >= 60000 && ms % 60000 == 0)
-        snprintf (text, size, "%lldm", (long long) (ms / 60000));
+        snprintf (text, size, "%lldm", (long long)(ms / 60000));
     else if (ms >= 1000 && ms % 1000 == 0)
-        snprintf (text, size, "%llds", (long long) (ms / 1000));
+        snprintf (text, size, "%llds", (long long)(ms / 1000));
     else
-        snprintf (text, size, "%lldms", (long long) ms);
+        snprintf (text, size, "%lldms", (long long)ms);
 }
 
 /*  --- the child's stderr ------------------------------------------------ */
@@ -166,12 +167,11 @@ s_errlog_emit (s_errlog_t *self)
     if (self->line[self->line_len - 1] != '\n')
         self->line[self->line_len++] = '\n';
     char tag[32];
-    int size = snprintf (tag, sizeof (tag), "[%llu] ",
-                         (unsigned long long) self->seq);
-    struct iovec iov[2] = {{tag, (size_t) size},
-                           {self->line, self->line_len}};
+    int size =
+        snprintf (tag, sizeof (tag), "[%llu] ", (unsigned long long)self->seq);
+    struct iovec iov[2] = {{tag, (size_t)size}, {self->line, self->line_len}};
     ssize_t rc = writev (STDERR_FILENO, iov, 2);
-    (void) rc;   /* nowhere to report that stderr failed                  */
+    (void)rc; /* nowhere to report that stderr failed */
     self->line_len = 0;
 }
 
@@ -222,8 +222,10 @@ s_errlog_text (s_errlog_t *self)
     size_t start = 0;
     while (start < len && self->reason[start] == ' ')
         start++;
-    if (self->cut && len > 0)
-        memcpy (self->reason + len, "...", 3), len += 3;
+    if (self->cut && len > 0) {
+        memcpy (self->reason + len, "...", 3);
+        len += 3;
+    }
     self->reason[len] = '\0';
     return self->reason + start;
 }
@@ -238,7 +240,7 @@ s_spawn_fds (char **argv, char **envp, int in, int out, int err, pid_t *pid)
     sigset_t mask, deflt;
     sigemptyset (&mask);
     sigemptyset (&deflt);
-    sigaddset (&deflt, SIGPIPE);   /* we ignore it; the child must not   */
+    sigaddset (&deflt, SIGPIPE); /* we ignore it; the child must not */
     int rc = posix_spawn_file_actions_init (&actions);
     if (rc != 0)
         return rc;
@@ -259,9 +261,9 @@ s_spawn_fds (char **argv, char **envp, int in, int out, int err, pid_t *pid)
     rc = rc ? rc : posix_spawnattr_setsigdefault (&attr, &deflt);
     rc = rc ? rc : posix_spawnattr_setpgroup (&attr, 0);
     rc = rc ? rc
-            : posix_spawnattr_setflags (&attr, POSIX_SPAWN_SETPGROUP
-                                                   | POSIX_SPAWN_SETSIGMASK
-                                                   | POSIX_SPAWN_SETSIGDEF);
+            : posix_spawnattr_setflags (&attr, POSIX_SPAWN_SETPGROUP |
+                                                   POSIX_SPAWN_SETSIGMASK |
+                                                   POSIX_SPAWN_SETSIGDEF);
     rc = rc ? rc : posix_spawnp (pid, argv[0], &actions, &attr, argv, envp);
     posix_spawnattr_destroy (&attr);
     posix_spawn_file_actions_destroy (&actions);
@@ -277,9 +279,8 @@ s_spawn (const pp_exec_t *self, char **argv, char **envp, bool with_stdin,
     int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1};
     bool errpipe = self->opts.tag || self->opts.stderr_reason;
     int rc = 0;
-    if ((with_stdin && pipe2 (in, O_CLOEXEC) != 0)
-        || pipe2 (out, O_CLOEXEC) != 0
-        || (errpipe && pipe2 (err, O_CLOEXEC) != 0))
+    if ((with_stdin && pipe2 (in, O_CLOEXEC) != 0) ||
+        pipe2 (out, O_CLOEXEC) != 0 || (errpipe && pipe2 (err, O_CLOEXEC) != 0))
         rc = errno;
     else
         rc = s_spawn_fds (argv, envp, in[0], out[1], err[1], &child->pid);
@@ -296,7 +297,7 @@ s_spawn (const pp_exec_t *self, char **argv, char **envp, bool with_stdin,
         return PP_EIO;
     }
     if (child->in >= 0)
-        fcntl (child->in, F_SETFL, O_NONBLOCK);   /* our end only         */
+        fcntl (child->in, F_SETFL, O_NONBLOCK); /* our end only */
     return 0;
 }
 
@@ -310,8 +311,8 @@ s_wait_exit (pid_t pid, int64_t ms)
     for (;;) {
         siginfo_t info;
         memset (&info, 0, sizeof (info));
-        if (waitid (P_PID, (id_t) pid, &info, WEXITED | WNOHANG | WNOWAIT)
-            != 0) {
+        if (waitid (P_PID, (id_t)pid, &info, WEXITED | WNOHANG | WNOWAIT) !=
+            0) {
             if (errno == EINTR)
                 continue;
             return true;
@@ -321,7 +322,7 @@ s_wait_exit (pid_t pid, int64_t ms)
         int64_t left = deadline - pp_now_ms ();
         if (left <= 0)
             return false;
-        s_nap_us (nap_us < left * 1000 ? nap_us : (long) left * 1000);
+        s_nap_us (nap_us < left * 1000 ? nap_us : (long)left * 1000);
         nap_us = nap_us < 10000 ? nap_us * 2 : 20000;
     }
 }
@@ -369,12 +370,12 @@ s_send (s_child_t *child, s_input_t *input, bool close_after)
         struct iovec iov[2];
         int n = 0;
         if (input->sent < input->len)
-            iov[n++] = (struct iovec){(char *) input->data + input->sent,
+            iov[n++] = (struct iovec){(char *)input->data + input->sent,
                                       input->len - input->sent};
         iov[n++] = (struct iovec){newline, 1};
         ssize_t rc = writev (child->in, iov, n);
         if (rc > 0)
-            input->sent += (size_t) rc;
+            input->sent += (size_t)rc;
         else if (rc < 0 && errno == EAGAIN)
             return;
         else if (!(rc < 0 && errno == EINTR)) {
@@ -393,7 +394,7 @@ s_read_stderr (s_child_t *child, s_errlog_t *errlog)
     char data[4096];
     ssize_t n = read (child->err, data, sizeof (data));
     if (n > 0)
-        s_errlog_feed (errlog, data, (size_t) n);
+        s_errlog_feed (errlog, data, (size_t)n);
     else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
         s_close (&child->err);
         s_errlog_flush (errlog);
@@ -437,7 +438,7 @@ s_check (s_run_t *run, int *wait_ms)
     }
     int64_t until =
         run->deadline < run->next_check ? run->deadline : run->next_check;
-    *wait_ms = (int) (until - now);
+    *wait_ms = (int)(until - now);
     return S_RUNNING;
 }
 
@@ -450,8 +451,8 @@ s_run_init (s_run_t *run, const pp_exec_t *exec, pp_job_ctx_t *ctx,
     run->exec = exec;
     run->ctx = ctx;
     run->out = out;
-    run->deadline = exec->opts.timeout_ms > 0 ? now + exec->opts.timeout_ms
-                                              : INT64_MAX;
+    run->deadline =
+        exec->opts.timeout_ms > 0 ? now + exec->opts.timeout_ms : INT64_MAX;
     run->next_check = now + S_ABORT_CHECK_MS;
 }
 
@@ -459,8 +460,7 @@ s_run_init (s_run_t *run, const pp_exec_t *exec, pp_job_ctx_t *ctx,
 
 /*  Puts the reason in out, then the child's stderr (--stderr-reason) and a
     note when it did not read its input. Returns -1: the item failed.     */
-static int
-s_fail (s_run_t *run, const char *fmt, ...)
+static int s_fail (s_run_t *run, const char *fmt, ...)
     __attribute__ ((format (printf, 2, 3)));
 
 static int
@@ -473,8 +473,7 @@ s_fail (s_run_t *run, const char *fmt, ...)
     va_end (args);
     const char *said = run->errlog ? s_errlog_text (run->errlog) : "";
     pp_buf_printf (run->out, "%s%s%s%s", text,
-                   run->input.refused ? " (it did not read all its input)"
-                                      : "",
+                   run->input.refused ? " (it did not read all its input)" : "",
                    *said ? ": " : "", said);
     return -1;
 }
@@ -484,10 +483,9 @@ static int
 s_fail_status (s_run_t *run, const char *prefix, int status)
 {
     if (WIFSIGNALED (status))
-        return s_fail (run, "%skilled by signal %d", prefix,
-                       WTERMSIG (status));
-    return s_fail (run, "%sexit%s status %d", prefix,
-                   *prefix ? "ed with" : "", WEXITSTATUS (status));
+        return s_fail (run, "%skilled by signal %d", prefix, WTERMSIG (status));
+    return s_fail (run, "%sexit%s status %d", prefix, *prefix ? "ed with" : "",
+                   WEXITSTATUS (status));
 }
 
 /*  Every end but S_EXITED and S_DONE.                                    */
@@ -500,6 +498,9 @@ s_fail_end (s_run_t *run, s_end_t end)
             s_duration (run->exec->opts.timeout_ms, text, sizeof (text));
             return s_fail (run, "timed out after %s", text);
         case S_ABORTED: return s_fail (run, "aborted");
+        case S_NOT_STARTED:
+            return s_fail (run, "cannot run %s: %s", run->exec->argv[0],
+                           strerror (run->err));
         case S_TOO_BIG:
             return s_fail (run, "result too large (over %zu bytes)",
                            run->out->max);
@@ -532,7 +533,7 @@ s_substitute (const char *arg, const char *item, size_t len)
         return NULL;
     char *to = copy;
     for (const char *at; (at = strstr (arg, "{}")); arg = at + 2) {
-        memcpy (to, arg, (size_t) (at - arg));
+        memcpy (to, arg, (size_t)(at - arg));
         to += at - arg;
         memcpy (to, item, len);
         to += len;
@@ -556,7 +557,7 @@ s_argv_free (const pp_exec_t *self, char **argv)
 static char **
 s_argv (const pp_exec_t *self, const char *item, size_t len)
 {
-    char **argv = calloc ((size_t) self->argc + 1, sizeof (char *));
+    char **argv = calloc ((size_t)self->argc + 1, sizeof (char *));
     if (!argv)
         return NULL;
     for (int i = 0; i < self->argc; i++) {
@@ -582,10 +583,9 @@ s_env (const pp_exec_t *self, pp_job_ctx_t *ctx, bool with_seq,
     memcpy (envp, self->env, self->nenv * sizeof (char *));
     size_t n = self->nenv;
     snprintf (vars[0], 48, "PP_RUN=%016llx",
-              (unsigned long long) pp_job_run_id (ctx));
+              (unsigned long long)pp_job_run_id (ctx));
     snprintf (vars[1], 48, "PP_WORKER=%08x", pp_job_worker_id (ctx));
-    snprintf (vars[2], 48, "PP_SEQ=%llu",
-              (unsigned long long) pp_job_seq (ctx));
+    snprintf (vars[2], 48, "PP_SEQ=%llu", (unsigned long long)pp_job_seq (ctx));
     envp[n++] = vars[0];
     envp[n++] = vars[1];
     if (with_seq)
@@ -605,9 +605,9 @@ s_read_result (s_run_t *run)
     if (n <= 0) {
         run->err = n < 0 ? errno : 0;
         return n == 0 || errno == EINTR || errno == EAGAIN ? S_RUNNING
-                                                         : S_IO_ERROR;
+                                                           : S_IO_ERROR;
     }
-    int rc = pp_buf_append (run->out, chunk, (size_t) n);
+    int rc = pp_buf_append (run->out, chunk, (size_t)n);
     run->err = ENOMEM;
     return rc == 0 ? S_RUNNING : rc == PP_ETOOBIG ? S_TOO_BIG : S_IO_ERROR;
 }
@@ -629,7 +629,7 @@ s_collect (s_run_t *run)
         if (rc > 0 && (end = s_read_result (run)) != S_RUNNING)
             return end;
     }
-    for (;;) {   /* its output is closed; it may still be running          */
+    for (;;) { /* its output is closed; it may still be running */
         int wait_ms;
         s_end_t end = s_check (run, &wait_ms);
         if (end != S_RUNNING)
@@ -646,7 +646,7 @@ s_run_child (s_run_t *run)
     pp_buf_t *out = run->out;
     size_t max = out->max;
     if (max < SIZE_MAX)
-        out->max = max + 1;   /* room for the newline that is stripped    */
+        out->max = max + 1; /* room for the newline that is stripped */
     s_end_t end = s_collect (run);
     out->max = max;
     int status = end == S_EXITED ? s_reap (run->child)
@@ -662,8 +662,8 @@ s_run_child (s_run_t *run)
 }
 
 static int
-s_run_once (pp_exec_t *self, pp_job_ctx_t *ctx, const char *item,
-            size_t len, pp_buf_t *out)
+s_run_once (pp_exec_t *self, pp_job_ctx_t *ctx, const char *item, size_t len,
+            pp_buf_t *out)
 {
     s_run_t run;
     s_run_init (&run, self, ctx, out);
@@ -675,9 +675,9 @@ s_run_once (pp_exec_t *self, pp_job_ctx_t *ctx, const char *item,
     char **envp = s_env (self, ctx, true, vars);
     s_child_t child = {0, -1, -1, -1};
     errno = ENOMEM;
-    int rc = argv && envp ? s_spawn (self, argv, envp, !self->substitute,
-                                     &child)
-                          : PP_ENOMEM;
+    int rc = argv && envp
+                 ? s_spawn (self, argv, envp, !self->substitute, &child)
+                 : PP_ENOMEM;
     int err = errno;
     s_argv_free (self, argv);
     free (envp);
@@ -701,7 +701,7 @@ s_run_once (pp_exec_t *self, pp_job_ctx_t *ctx, const char *item,
 static void
 s_pipe_release (void *slot)
 {
-    atomic_store (&((s_pipe_t *) slot)->claimed, false);
+    atomic_store (&((s_pipe_t *)slot)->claimed, false);
 }
 
 /*  This thread's slot, claimed on its first item. NULL if none is free. */
@@ -711,8 +711,8 @@ s_pipe_mine (pp_exec_t *self)
     s_pipe_t *slot = pthread_getspecific (self->key);
     for (int i = 0; !slot && i < self->npipes; i++) {
         bool unclaimed = false;
-        if (atomic_compare_exchange_strong (&self->pipes[i].claimed,
-                                            &unclaimed, true)) {
+        if (atomic_compare_exchange_strong (&self->pipes[i].claimed, &unclaimed,
+                                            true)) {
             slot = &self->pipes[i];
             if (pthread_setspecific (self->key, slot) != 0) {
                 s_pipe_release (slot);
@@ -738,10 +738,12 @@ s_pipe_stop (pp_exec_t *self, s_pipe_t *slot)
 static int
 s_pipe_start (pp_exec_t *self, s_pipe_t *slot, pp_job_ctx_t *ctx)
 {
+    errno = ENOMEM;
     if (!slot->buf && !(slot->buf = malloc (S_PIPE_BUF)))
         return PP_ENOMEM;
     char vars[3][48];
     char **envp = s_env (self, ctx, false, vars);
+    errno = ENOMEM;
     if (!envp)
         return PP_ENOMEM;
     int rc = s_spawn (self, self->argv, envp, true, &slot->child);
@@ -762,7 +764,7 @@ s_take_line (s_run_t *run, s_pipe_t *slot)
     char *start = slot->buf + slot->pos;
     size_t avail = slot->len - slot->pos;
     char *newline = avail ? memchr (start, '\n', avail) : NULL;
-    size_t take = newline ? (size_t) (newline - start) : avail;
+    size_t take = newline ? (size_t)(newline - start) : avail;
     int rc = pp_buf_append (run->out, start, take);
     if (rc != 0) {
         run->err = ENOMEM;
@@ -778,10 +780,10 @@ s_take_line (s_run_t *run, s_pipe_t *slot)
 static s_end_t
 s_fill (s_run_t *run, s_pipe_t *slot)
 {
-    ssize_t n = read (run->child->out, slot->buf + slot->len,
-                      S_PIPE_BUF - slot->len);
+    ssize_t n =
+        read (run->child->out, slot->buf + slot->len, S_PIPE_BUF - slot->len);
     if (n > 0) {
-        slot->len += (size_t) n;
+        slot->len += (size_t)n;
         return S_RUNNING;
     }
     run->err = n < 0 ? errno : 0;
@@ -795,8 +797,8 @@ static s_end_t
 s_pipe_exchange (s_run_t *run, s_pipe_t *slot)
 {
     s_send (run->child, &run->input, false);
-    if (!run->child->in >= 0 && run->input.refused)
-        return S_EXITED;
+    if (run->input.refused)
+        return S_EXITED; /* it closed its stdin: it is leaving */
     for (;;) {
         s_end_t end = s_take_line (run, slot);
         if (end != S_RUNNING)
@@ -832,9 +834,25 @@ s_pipe_died (s_run_t *run)
                             : s_fail_end (run, end);
 }
 
+/*  Starts the slot's child if it has none (or one of another run), then
+    trades the item for a line of result.                                  */
+static s_end_t
+s_pipe_try (pp_exec_t *self, s_pipe_t *slot, s_run_t *run)
+{
+    if (slot->child.pid > 0 && slot->run_id != pp_job_run_id (run->ctx))
+        s_pipe_stop (self, slot); /* a new run: a new PP_RUN */
+    if (slot->child.pid <= 0 && s_pipe_start (self, slot, run->ctx) != 0) {
+        run->err = errno;
+        return S_NOT_STARTED;
+    }
+    run->input.sent = 0;
+    run->input.refused = false;
+    return s_pipe_exchange (run, slot);
+}
+
 static int
-s_run_piped (pp_exec_t *self, pp_job_ctx_t *ctx, const char *item,
-             size_t len, pp_buf_t *out)
+s_run_piped (pp_exec_t *self, pp_job_ctx_t *ctx, const char *item, size_t len,
+             pp_buf_t *out)
 {
     s_run_t run;
     s_run_init (&run, self, ctx, out);
@@ -843,25 +861,30 @@ s_run_piped (pp_exec_t *self, pp_job_ctx_t *ctx, const char *item,
                              "per item");
     s_pipe_t *slot = s_pipe_mine (self);
     if (!slot)
-        return s_fail (&run, "no --pipe slot free (more job threads than "
+        return s_fail (&run, "no free --pipe slot (more job threads than "
                              "--threads?)");
-    if (slot->child.pid > 0 && slot->run_id != pp_job_run_id (ctx))
-        s_pipe_stop (self, slot);   /* a new run: a new PP_RUN             */
-    if (slot->child.pid <= 0 && s_pipe_start (self, slot, ctx) != 0)
-        return s_fail (&run, "cannot run %s: %s", self->argv[0],
-                       strerror (errno));
     slot->errlog.seq = pp_job_seq (ctx);
     slot->errlog.kept = 0;
     slot->errlog.cut = false;
     run.child = &slot->child;
     run.errlog = &slot->errlog;
     run.input = (s_input_t){.data = item, .len = len};
-    s_end_t end = s_pipe_exchange (&run, slot);
+    s_end_t end = s_pipe_try (self, slot, &run);
+    if (end == S_EXITED && run.input.sent == 0) {
+        /*  It left after its last item, before this one: not this item's
+            fault. Reap it and try once more on a new child.              */
+        if (pp_verbosity > 1)
+            zsys_info ("pipe command %s left between items; restarting",
+                       self->argv[0]);
+        s_pipe_stop (self, slot);
+        end = s_pipe_try (self, slot, &run);
+    }
     if (end == S_DONE)
         return 0;
     if (end == S_EXITED)
         return s_pipe_died (&run);
-    s_child_end (&slot->child, s_grace (&run, end));
+    if (slot->child.pid > 0)
+        s_child_end (&slot->child, s_grace (&run, end));
     return s_fail_end (&run, end);
 }
 
@@ -879,8 +902,7 @@ s_std_fds_open (void)
     /*  An ignored SIGCHLD (inherited through exec) reaps children for us
         and loses their exit status.                                      */
     struct sigaction action;
-    if (sigaction (SIGCHLD, NULL, &action) == 0
-        && action.sa_handler == SIG_IGN)
+    if (sigaction (SIGCHLD, NULL, &action) == 0 && action.sa_handler == SIG_IGN)
         signal (SIGCHLD, SIG_DFL);
 }
 
@@ -889,8 +911,8 @@ s_copy_argv (pp_exec_t *self, char **argv)
 {
     while (argv[self->argc])
         self->argc++;
-    self->argv = calloc ((size_t) self->argc + 1, sizeof (char *));
-    self->braces = calloc ((size_t) self->argc, sizeof (bool));
+    self->argv = calloc ((size_t)self->argc + 1, sizeof (char *));
+    self->braces = calloc ((size_t)self->argc, sizeof (bool));
     if (!self->argv || !self->braces)
         return PP_ENOMEM;
     for (int i = 0; i < self->argc; i++) {
@@ -905,8 +927,9 @@ s_copy_argv (pp_exec_t *self, char **argv)
 static bool
 s_is_ours (const char *var)
 {
-    return strncmp (var, "PP_SEQ=", 7) == 0 || strncmp (var, "PP_RUN=", 7) == 0
-           || strncmp (var, "PP_WORKER=", 10) == 0;
+    return strncmp (var, "PP_SEQ=", 7) == 0 ||
+           strncmp (var, "PP_RUN=", 7) == 0 ||
+           strncmp (var, "PP_WORKER=", 10) == 0;
 }
 
 /*  Snapshots environ, less the variables we set per child.              */
@@ -934,10 +957,10 @@ s_pipes_new (pp_exec_t *self)
 {
     if (!self->opts.pipe)
         return 0;
-    self->npipes = self->opts.threads;
-    self->pipes = calloc ((size_t) self->npipes, sizeof (s_pipe_t));
+    self->pipes = calloc ((size_t)self->opts.threads, sizeof (s_pipe_t));
     if (!self->pipes)
         return PP_ENOMEM;
+    self->npipes = self->opts.threads;
     for (int i = 0; i < self->npipes; i++) {
         atomic_init (&self->pipes[i].claimed, false);
         self->pipes[i].child = (s_child_t){0, -1, -1, -1};
@@ -970,8 +993,8 @@ pp_exec_new (char **argv, const pp_exec_options_t *opts)
     if (self->opts.threads < 1)
         self->opts.threads = 1;
     s_std_fds_open ();
-    if (s_copy_argv (self, argv) != 0 || s_copy_env (self) != 0
-        || s_pipes_new (self) != 0)
+    if (s_copy_argv (self, argv) != 0 || s_copy_env (self) != 0 ||
+        s_pipes_new (self) != 0)
         pp_exec_destroy (&self);
     return self;
 }
@@ -1017,7 +1040,7 @@ pp_exec_shutdown (pp_exec_t *self)
     if (!self)
         return;
     for (int i = 0; i < self->npipes; i++)
-        s_close (&self->pipes[i].child.in);   /* EOF: leave on your own   */
+        s_close (&self->pipes[i].child.in); /* EOF: leave on your own */
     s_pipes_wait (self, S_EOF_GRACE_MS);
     for (int i = 0; i < self->npipes; i++)
         if (self->pipes[i].child.pid > 0)
@@ -1037,17 +1060,17 @@ pp_exec_found (const char *cmd)
     if (strstr (cmd, "{}"))
         return true;
     if (strchr (cmd, '/'))
-        return access (cmd, X_OK) == 0 && stat (cmd, &st) == 0
-               && !S_ISDIR (st.st_mode);
+        return access (cmd, X_OK) == 0 && stat (cmd, &st) == 0 &&
+               !S_ISDIR (st.st_mode);
     const char *path = getenv ("PATH");
     for (const char *dir = path && *path ? path : "/bin:/usr/bin"; dir;) {
         const char *end = strchr (dir, ':');
-        int len = end ? (int) (end - dir) : (int) strlen (dir);
+        int len = end ? (int)(end - dir) : (int)strlen (dir);
         char file[4096];
         snprintf (file, sizeof (file), "%.*s/%s", len ? len : 1,
                   len ? dir : ".", cmd);
-        if (access (file, X_OK) == 0 && stat (file, &st) == 0
-            && !S_ISDIR (st.st_mode))
+        if (access (file, X_OK) == 0 && stat (file, &st) == 0 &&
+            !S_ISDIR (st.st_mode))
             return true;
         dir = end ? end + 1 : NULL;
     }
@@ -1055,8 +1078,8 @@ pp_exec_found (const char *cmd)
 }
 
 int
-pp_exec_handler (pp_job_ctx_t *ctx, const char *item, size_t len,
-                 pp_buf_t *out, void *user)
+pp_exec_handler (pp_job_ctx_t *ctx, const char *item, size_t len, pp_buf_t *out,
+                 void *user)
 {
     pp_exec_t *self = user;
     return self->opts.pipe ? s_run_piped (self, ctx, item, len, out)

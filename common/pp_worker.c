@@ -448,9 +448,10 @@ s_credit_hello (s_worker_t *self)
     s_credit_tick (self);
 }
 
-/*  Joins run_id: starts a pipeline for it and says hello.                 */
+/*  Joins run_id, heard of in state (0: from a task): starts a pipeline
+    for it and says hello.                                                  */
 static int
-s_adopt (s_worker_t *self, uint64_t run_id)
+s_adopt (s_worker_t *self, uint64_t run_id, uint16_t state)
 {
     self->run_id = run_id;
     self->phase = S_RUNNING;
@@ -458,7 +459,8 @@ s_adopt (s_worker_t *self, uint64_t run_id)
     self->rate = self->rate_mark = 0;
     self->rate_ms = pp_now_ms ();
     if (pp_verbosity > 1)
-        zsys_info ("joined run %016llx", (unsigned long long) run_id);
+        zsys_info ("joined run %016llx (%s)", (unsigned long long) run_id,
+                   state ? pp_ctl_state_name (state) : "from a task");
     int rc = s_pipeline_start (self);
     s_send_hello_to_ventilator (self);
     if (rc == 0 && s_credit_flow (self))
@@ -497,7 +499,7 @@ s_on_state (s_worker_t *self, const pp_header_t *hdr, const pp_state_t *st)
         if (hdr->run_id == self->ended_run)
             return 0;   /* the tail of the run we served last             */
         if (!ended)
-            return s_adopt (self, hdr->run_id);
+            return s_adopt (self, hdr->run_id, hdr->flags);
         if (!self->cfg->serve)
             s_run_ended (self, hdr->flags, st);   /* came too late: leave */
         return 0;
@@ -549,7 +551,7 @@ s_on_tasks_socket (s_worker_t *self)
         return 0;
     }
     if (self->phase == S_IDLE) {
-        int rc = s_adopt (self, in.hdr.run_id);
+        int rc = s_adopt (self, in.hdr.run_id, 0);
         if (rc != 0) {
             pp_inmsg_free (&in);
             return rc;

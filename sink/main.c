@@ -23,6 +23,7 @@
 #define S_ACK_DELAY_MS 20     /* ... or when the oldest waited this long  */
 #define S_COMPLETE_EVERY_MS 200
 #define S_DONE_WAIT_MS 5000   /* after COMPLETE, wait this long for DONE  */
+#define S_EARLY_MAX 4096      /* results held before the run is known     */
 
 typedef enum {
     S_WAITING,    /* no run known yet                                      */
@@ -64,7 +65,9 @@ typedef struct {
     int64_t complete_sent_ms;
     int64_t complete_first_ms;
     int64_t progress_ms;
-    uint64_t early;            /* results before the run was known        */
+    zlist_t *early;            /* RESULT messages (zmsg_t) that came
+                                  before the first STATE: replayed then   */
+    uint64_t early_dropped;    /* early ones past S_EARLY_MAX: resent     */
     int signals_seen;
 } s_sink_t;
 
@@ -240,7 +243,14 @@ static void
 s_on_result (s_sink_t *self, pp_inmsg_t *in)
 {
     if (self->phase == S_WAITING) {
-        self->early++;   /* not acked: the ventilator will send it again  */
+        /*  Results can beat the first STATE (our SUB joins late): hold
+            them; past the bound they are not acked and come again.       */
+        if (zlist_size (self->early) < S_EARLY_MAX) {
+            zlist_append (self->early, in->msg);
+            in->msg = NULL;
+        }
+        else
+            self->early_dropped++;
         return;
     }
     if (in->hdr.run_id != self->run_id) {
@@ -303,6 +313,27 @@ s_adopt (s_sink_t *self, const pp_header_t *hdr, const pp_state_t *state)
     return 0;
 }
 
+/*  Records the results that came before the run was known.               */
+static void
+s_replay_early (s_sink_t *self)
+{
+    zmsg_t *msg;
+    while ((msg = zlist_pop (self->early))) {
+        pp_inmsg_t in = {.msg = msg};
+        zframe_t *head = zmsg_first (msg);
+        zframe_t *body = zmsg_next (msg);
+        pp_reject_t reason;
+        if (pp_wire_decode_header (zframe_data (head), zframe_size (head),
+                                   &in.hdr, &reason)
+            == 0) {
+            in.payload = zframe_data (body);
+            in.size = zframe_size (body);
+            s_on_result (self, &in);
+        }
+        pp_inmsg_free (&in);
+    }
+}
+
 static int
 s_on_state (s_sink_t *self, const pp_header_t *hdr, const pp_state_t *state)
 {
@@ -310,6 +341,11 @@ s_on_state (s_sink_t *self, const pp_header_t *hdr, const pp_state_t *state)
         int rc = s_adopt (self, hdr, state);
         if (rc != 0 || self->phase == S_WAITING)
             return rc;
+        s_replay_early (self);
+        if (self->early_dropped > 0)
+            zsys_notice ("%llu results came before the run was known and "
+                         "will be sent again",
+                         (unsigned long long) self->early_dropped);
     }
     if (hdr->run_id != self->run_id) {
         self->counts->rejects[PP_REJECT_RUN]++;
@@ -461,7 +497,8 @@ s_open (s_sink_t *self)
         }
     }
     self->stats = pp_stats_new ();
-    if (!self->stats)
+    self->early = zlist_new ();
+    if (!self->stats || !self->early)
         return PP_ENOMEM;
     self->counts = pp_stats_counts (self->stats);
     return 0;
@@ -478,6 +515,10 @@ s_close (s_sink_t *self)
     if (self->out && self->out != stdout)
         fclose (self->out);
     pp_stats_destroy (&self->stats);
+    zmsg_t *msg;
+    while (self->early && (msg = zlist_pop (self->early)))
+        zmsg_destroy (&msg);
+    zlist_destroy (&self->early);
     zsock_destroy (&self->results);
     zsock_destroy (&self->control);
     zsock_destroy (&self->acks);
