@@ -89,12 +89,17 @@ format:
 format-check:
 	clang-format --dry-run --Werror common/*.[ch] */main.c tests/*.c
 
+# PREFIX is what the installed pushpull.pc points at; DESTDIR only stages.
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
-	  $(DESTDIR)$(PREFIX)/include/pushpull
+	  $(DESTDIR)$(PREFIX)/include/pushpull $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin
 	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib
-	install -m 644 common/*.h $(DESTDIR)$(PREFIX)/include/pushpull
+	install -m 644 $(filter-out %_internal.h,$(wildcard common/*.h)) \
+	  $(DESTDIR)$(PREFIX)/include/pushpull
+	install -m 644 $(wildcard docs/man/*.1) $(DESTDIR)$(PREFIX)/share/man/man1
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' \
+	  pushpull.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/pushpull.pc
 
 clean:
 	rm -rf build

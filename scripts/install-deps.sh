@@ -4,8 +4,9 @@
 # missing.
 set -euo pipefail
 
+# python3 and man-db serve the tests (free ports, stats JSON, man -l).
 packages=(build-essential pkg-config libzmq3-dev libczmq-dev libcmocka-dev
-          python3)
+          python3 man-db procps)
 
 missing=()
 for pkg in "${packages[@]}"; do
