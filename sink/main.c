@@ -24,6 +24,7 @@
 #define S_COMPLETE_EVERY_MS 200
 #define S_DONE_WAIT_MS 5000   /* after COMPLETE, wait this long for DONE  */
 #define S_EARLY_MAX 4096      /* results held before the run is known     */
+#define S_PROGRESS_LOG_MS 10000  /* progress log line when not a terminal */
 
 typedef enum {
     S_WAITING,    /* no run known yet                                      */
@@ -40,7 +41,7 @@ typedef struct {
     bool sum;                  /* --sum                                   */
     bool ordered;              /* --ordered                               */
     char delim;                /* '\n', or '\0' with -0                   */
-    int progress;              /* -1 auto, 0 off, 1 on                    */
+    int progress;              /* -1 auto, 0 off, 1 on a terminal, 2 log  */
 } s_options_t;
 
 typedef struct {
@@ -56,6 +57,7 @@ typedef struct {
     uint32_t window;
     uint64_t base;             /* lowest seq without an outcome           */
     uint64_t seq_total;        /* numbered items, once total_known        */
+    uint64_t sent;             /* numbered so far, from STATE             */
     uint8_t *seen;             /* window flags: outcome recorded          */
     pp_item_t **held;          /* --ordered: ok results waiting for base  */
     uint64_t ack_first[S_ACK_RANGES];
@@ -85,7 +87,8 @@ static const char *s_help_head =
     "  -0, --null          NUL-separated results instead of lines\n"
     "  --stats-json FILE   write the summary as JSON (docs/stats.md)\n"
     "  --progress, --no-progress   force the progress line on or off\n"
-    "                      (default: on when stderr is a terminal)\n"
+    "                      (default: redrawn on a terminal, else a log\n"
+    "                      line every 10 s)\n"
     "\n";
 static const char *s_help_tail =
     "\n"
@@ -351,6 +354,7 @@ s_on_state (s_sink_t *self, const pp_header_t *hdr, const pp_state_t *state)
         self->counts->rejects[PP_REJECT_RUN]++;
         return 0;
     }
+    self->sent = state->sent;
     if (state->total != PP_TOTAL_UNKNOWN && !self->counts->total_known) {
         /*  Records the ventilator dropped were never numbered: they are
             outcomes all the same, so ok + failed + dropped == total.      */
@@ -394,25 +398,42 @@ s_send_complete (s_sink_t *self)
     self->complete_sent_ms = pp_now_ms ();
 }
 
+/*  Progress: redrawn in place on a terminal (4 times a second), else a
+    plain log line every S_PROGRESS_LOG_MS. Total shows as ">= sent" until
+    the drain makes it final.                                               */
 static void
 s_progress (s_sink_t *self, bool last)
 {
     int64_t now = pp_now_ms ();
-    if (!last && now - self->progress_ms < 250)
+    int64_t every = self->opt->progress == 1 ? 250 : S_PROGRESS_LOG_MS;
+    if (!last && now - self->progress_ms < every)
         return;
     self->progress_ms = now;
     double elapsed = pp_stats_elapsed (self->stats);
     uint64_t done = pp_stats_done (self->stats);
     double rate = elapsed > 0 ? (double) done / elapsed : 0;
-    char total[32] = "?";
-    if (self->counts->total_known)
+    char total[32], eta[32] = "";
+    if (self->counts->total_known) {
         snprintf (total, sizeof (total), "%llu",
                   (unsigned long long) self->counts->total);
-    fprintf (stderr, "\r\033[K%llu/%s items  %.0f items/s  failed %llu  "
-                     "dropped %llu%s",
-             (unsigned long long) done, total, rate,
-             (unsigned long long) self->counts->failed,
-             (unsigned long long) self->counts->dropped, last ? "\n" : "");
+        if (rate > 0 && !last)
+            snprintf (eta, sizeof (eta), "  ETA %.0f s",
+                      (double) (self->counts->total - done) / rate);
+    }
+    else
+        snprintf (total, sizeof (total), ">=%llu",   /* STATE may lag    */
+                  (unsigned long long) (self->sent > done ? self->sent
+                                                          : done));
+    char line[200];
+    snprintf (line, sizeof (line),
+              "%llu/%s items  %.0f items/s%s  failed %llu  dropped %llu",
+              (unsigned long long) done, total, rate, eta,
+              (unsigned long long) self->counts->failed,
+              (unsigned long long) self->counts->dropped);
+    if (self->opt->progress == 1)
+        fprintf (stderr, "\r\033[K%s%s", line, last ? "\n" : "");
+    else if (!last)
+        zsys_info ("progress: %s", line);
 }
 
 /*  Timers and state changes between socket events.                        */
@@ -447,7 +468,8 @@ s_tick (s_sink_t *self)
             self->phase = S_FINISHED;
         }
     }
-    if (self->opt->progress == 1)
+    if (self->opt->progress == 1
+        || (self->opt->progress == 2 && self->phase == S_RUNNING))
         s_progress (self, false);
 }
 
@@ -562,7 +584,7 @@ main (int argc, char **argv)
     pp_cli_init (&opt.common, "pp-sink");
     s_parse (&opt, argc, argv);
     if (opt.progress == -1)
-        opt.progress = isatty (STDERR_FILENO) ? 1 : 0;
+        opt.progress = isatty (STDERR_FILENO) ? 1 : pp_verbosity > 0 ? 2 : 0;
     pp_signal_install ();
     s_sink_t sink = {.opt = &opt, .phase = S_WAITING};
     int code = PP_EXIT_RUNTIME;

@@ -2,13 +2,16 @@
     Everything but flag parsing is pp_worker_run in the library.           */
 
 #include "pp_cli.h"
+#include "pp_exec.h"
 #include "pp_job.h"
 #include "pp_worker.h"
 
 #include <czmq.h>
+#include <string.h>
 
 static const char *s_help_head =
     "Usage: pp-worker [OPTIONS] --job NAME\n"
+    "       pp-worker [OPTIONS] [--pipe] -- CMD [ARGS...]\n"
     "Pull work items from a pp-ventilator, run a job on each on --threads\n"
     "job threads, push every outcome to pp-sink. Connects to all four\n"
     "endpoints; start as many workers, on as many machines, as you like.\n"
@@ -18,13 +21,36 @@ static const char *s_help_head =
     "                      fails), sleep (sleep ITEM ms, result = item),\n"
     "                      echo (result = item)\n"
     "  --threads N         job threads (default: number of cores)\n"
-    "  --capacity N        items buffered between receiver and job threads\n"
-    "                      (default 2 x threads)\n"
+    "  --capacity N        items held between receiver and job threads\n"
+    "                      (push flow default: 2 x threads, at least 128;\n"
+    "                      credit flow default: adapts to the job's speed)\n"
     "  --serve             stay up after a run and serve the next one\n"
     "  --overflow P        when the buffer is full: block (stop pulling,\n"
     "                      default), drop (report the item as dropped) or\n"
     "                      spill (queue it on disk in --spill-dir)\n"
     "  --spill-dir DIR     where spill files go (default /tmp)\n"
+    "\n"
+    "Command (instead of --job; no shell unless you write sh -c):\n"
+    "  -- CMD [ARGS...]    run CMD once per item: {} in CMD or ARGS is\n"
+    "                      replaced by the item (also inside a word), else\n"
+    "                      the item and a newline go to CMD's stdin. Its\n"
+    "                      stdout, less one trailing newline, is the\n"
+    "                      result; a non-zero exit or a signal fails the\n"
+    "                      item. CMD sees PP_SEQ, PP_RUN and PP_WORKER and\n"
+    "                      runs in its own process group, killed whole\n"
+    "                      when the item ends\n"
+    "  --pipe              start CMD once per job thread instead and\n"
+    "                      stream items through it: one line in, one line\n"
+    "                      out per item ({} is not replaced; no PP_SEQ).\n"
+    "                      Items with a newline fail; a CMD that dies\n"
+    "                      fails its item and is started again\n"
+    "  --timeout D         fail an item after D (250ms, 2s, 1m): SIGTERM\n"
+    "                      to CMD's process group, SIGKILL after the grace\n"
+    "  --kill-grace D      SIGTERM -> SIGKILL delay (default 1s)\n"
+    "  --tag               prefix each line CMD writes on stderr with\n"
+    "                      [SEQ] (default: its stderr is ours, untouched)\n"
+    "  --stderr-reason     keep CMD's stderr (first 200 bytes) as the\n"
+    "                      failure reason instead of showing it\n"
     "\n";
 static const char *s_help_tail =
     "\n"
@@ -35,61 +61,157 @@ static const char *s_help_tail =
     "\n"
     "Examples:\n"
     "  pp-worker --job square\n"
+    "  pp-worker -- sh -c 'echo $(( {} * 3 ))'\n"
+    "  pp-worker --pipe -- cat\n"
+    "  pp-worker --timeout 30s --tag -- convert {} -resize 50% small/{}\n"
     "  pp-worker --job sleep --threads 4 --tasks tcp://head:5557 \\\n"
     "      --results tcp://head:5558 --control tcp://head:5559 \\\n"
     "      --acks tcp://head:5560 --insecure\n";
 
-int
-main (int argc, char **argv)
+/*  What the command line asked for besides the worker configuration.    */
+typedef struct {
+    const char *job;        /* --job NAME, or NULL */
+    char **command;         /* CMD ARGS... after --, or NULL */
+    pp_exec_options_t exec; /* --timeout, --kill-grace, --tag, ... */
+    const char *exec_flag;  /* the first command-only flag given */
+} s_args_t;
+
+/*  Handles a command-only flag; false when opt is not one.               */
+static bool
+s_exec_option (s_args_t *args, int opt, const char *arg)
 {
-    static struct option longs[] = {
-        PP_CLI_COMMON_OPTIONS,
-        {"job", required_argument, 0, 2000},
-        {"threads", required_argument, 0, 2001},
-        {"capacity", required_argument, 0, 2002},
-        {"serve", no_argument, 0, 2003},
-        {"overflow", required_argument, 0, 2004},
-        {"spill-dir", required_argument, 0, 2005},
-        {0, 0, 0, 0}};
-    pp_worker_config_t config;
-    pp_worker_config_init (&config);
-    const char *job = NULL;
+    static const char *names[] = {"--timeout", "--kill-grace", "--tag",
+                                  "--stderr-reason", "--pipe"};
+    switch (opt) {
+        case 2006:
+            args->exec.timeout_ms = pp_cli_duration_ms ("--timeout", arg);
+            if (args->exec.timeout_ms == 0)
+                pp_cli_usage_error ("--timeout: '%s' is no time at all "
+                                    "(leave it out for no timeout)",
+                                    arg);
+            break;
+        case 2007:
+            args->exec.kill_grace_ms = pp_cli_duration_ms ("--kill-grace", arg);
+            break;
+        case 2008: args->exec.tag = true; break;
+        case 2009: args->exec.stderr_reason = true; break;
+        case 2010: args->exec.pipe = true; break;
+        default: return false;
+    }
+    if (!args->exec_flag)
+        args->exec_flag = names[opt - 2006];
+    return true;
+}
+
+/*  Takes CMD ARGS... after "--"; anything else left over is an error.   */
+static void
+s_command (int argc, char **argv, s_args_t *args)
+{
+    bool dashes = optind > 1 && strcmp (argv[optind - 1], "--") == 0;
+    if (optind < argc && !dashes)
+        pp_cli_usage_error ("unexpected argument '%s' (a command goes "
+                            "after --: pp-worker [OPTIONS] -- %s ...)",
+                            argv[optind], argv[optind]);
+    if (dashes && optind == argc)
+        pp_cli_usage_error ("-- must be followed by a command "
+                            "(pp-worker [OPTIONS] -- CMD [ARGS...])");
+    if (dashes)
+        args->command = argv + optind;
+}
+
+/*  Checks that the flags make one kind of job; exits 2 if not.          */
+static void
+s_check_job (const s_args_t *args)
+{
+    if (args->job && args->command)
+        pp_cli_usage_error ("--job %s and a command (-- %s ...) are "
+                            "mutually exclusive: give one of them",
+                            args->job, args->command[0]);
+    if (!args->job && !args->command)
+        pp_cli_usage_error ("give --job NAME (square, sleep, echo) or a "
+                            "command after -- (pp-worker -- CMD ARGS...)");
+    if (args->job && args->exec_flag)
+        pp_cli_usage_error ("%s applies to a command, not to --job "
+                            "(pp-worker %s -- CMD ARGS...)",
+                            args->exec_flag, args->exec_flag);
+    if (args->job && !pp_job_builtin (args->job))
+        pp_cli_usage_error ("--job: '%s' is not a job (square, sleep, echo)",
+                            args->job);
+    if (args->command && !pp_exec_found (args->command[0]))
+        pp_cli_usage_error ("-- %s: command not found (not in PATH, or not "
+                            "executable)",
+                            args->command[0]);
+}
+
+static void
+s_parse (int argc, char **argv, pp_worker_config_t *config, s_args_t *args)
+{
+    static struct option longs[] = {PP_CLI_COMMON_OPTIONS,
+                                    {"job", required_argument, 0, 2000},
+                                    {"threads", required_argument, 0, 2001},
+                                    {"capacity", required_argument, 0, 2002},
+                                    {"serve", no_argument, 0, 2003},
+                                    {"overflow", required_argument, 0, 2004},
+                                    {"spill-dir", required_argument, 0, 2005},
+                                    {"timeout", required_argument, 0, 2006},
+                                    {"kill-grace", required_argument, 0, 2007},
+                                    {"tag", no_argument, 0, 2008},
+                                    {"stderr-reason", no_argument, 0, 2009},
+                                    {"pipe", no_argument, 0, 2010},
+                                    {0, 0, 0, 0}};
     int c;
     while ((c = getopt_long (argc, argv, "+hvq", longs, NULL)) != -1) {
-        if (pp_cli_common_option (&config.common, c, optarg))
+        if (pp_cli_common_option (&config->common, c, optarg) ||
+            s_exec_option (args, c, optarg))
             continue;
         switch (c) {
             case 'h': pp_cli_help (s_help_head, s_help_tail);
-            case 2000: job = optarg; break;
+            case 2000: args->job = optarg; break;
             case 2001:
-                config.threads =
-                    (int) pp_cli_number ("--threads", optarg, 1, 1024);
+                config->threads =
+                    (int)pp_cli_number ("--threads", optarg, 1, 1024);
                 break;
             case 2002:
-                config.capacity =
-                    (int) pp_cli_number ("--capacity", optarg, 1, 1000000);
+                config->capacity =
+                    (int)pp_cli_number ("--capacity", optarg, 1, 1000000);
                 break;
-            case 2003: config.serve = true; break;
+            case 2003: config->serve = true; break;
             case 2004:
-                if (pp_overflow_parse (optarg, &config.overflow) != 0)
+                if (pp_overflow_parse (optarg, &config->overflow) != 0)
                     pp_cli_usage_error ("--overflow: '%s' is not block, "
                                         "drop or spill",
                                         optarg);
                 break;
-            case 2005: config.spill_dir = optarg; break;
+            case 2005: config->spill_dir = optarg; break;
             default: pp_cli_bad_option (argc, argv);
         }
     }
-    if (optind < argc)
-        pp_cli_usage_error ("unexpected argument '%s'", argv[optind]);
-    if (!job)
-        pp_cli_usage_error ("--job is required (square, sleep or echo)");
-    pp_handler_fn *handler = pp_job_builtin (job);
-    if (!handler)
-        pp_cli_usage_error ("--job: '%s' is not a job (square, sleep, echo)",
-                            job);
+    s_command (argc, argv, args);
+    s_check_job (args);
+}
+
+int
+main (int argc, char **argv)
+{
+    pp_worker_config_t config;
+    pp_worker_config_init (&config);
+    s_args_t args = {0};
+    pp_exec_options_init (&args.exec);
+    s_parse (argc, argv, &config, &args);
     pp_cli_endpoints (&config.common);
-    int code = pp_worker_run (&config, handler, NULL);
+    int code;
+    if (args.command) {
+        args.exec.threads = config.threads;
+        pp_exec_t *exec = pp_exec_new (args.command, &args.exec);
+        if (!exec) {
+            zsys_error ("cannot set up the command: out of memory");
+            return PP_EXIT_RUNTIME;
+        }
+        code = pp_worker_run (&config, pp_exec_handler, exec);
+        pp_exec_shutdown (exec); /* no --pipe child outlives us */
+        pp_exec_destroy (&exec);
+    } else
+        code = pp_worker_run (&config, pp_job_builtin (args.job), NULL);
     zsys_shutdown ();
     return code;
 }
