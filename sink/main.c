@@ -586,7 +586,8 @@ main (int argc, char **argv)
     if (opt.progress == -1)
         opt.progress = isatty (STDERR_FILENO) ? 1 : pp_verbosity > 0 ? 2 : 0;
     pp_signal_install ();
-    s_sink_t sink = {.opt = &opt, .phase = S_WAITING};
+    s_sink_t sink = {.opt = &opt, .phase = S_WAITING,
+                     .progress_ms = pp_now_ms ()};
     int code = PP_EXIT_RUNTIME;
     if (s_open (&sink) == 0 && s_loop (&sink) == 0)
         code = s_finish (&sink);
