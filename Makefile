@@ -103,3 +103,31 @@ install: all
 
 clean:
 	rm -rf build
+
+# libFuzzer harness of the wire decoders (tests/fuzz/README.md). Needs clang
+# and its runtime (Debian: clang, libclang-rt-14-dev).
+#   make fuzz [FUZZ_TIME=600] [FUZZ_RUNS=10000000]   grows build/fuzz/corpus
+#   make fuzz-smoke                                  short bounded run, for CI
+FUZZ_CC    ?= clang
+FUZZ_TIME  ?= 60
+FUZZ_RUNS  ?= -1
+FUZZ_FLAGS ?=
+FUZZ_BIN    = $(BUILD)/fuzz/fuzz_wire
+FUZZ_SRC    = tests/fuzz/fuzz_wire.c common/pp_wire.c common/pp_error.c
+
+.PHONY: fuzz fuzz-smoke
+$(FUZZ_BIN): $(FUZZ_SRC) common/pp_wire.h common/pp_error.h
+	@mkdir -p $(dir $@)
+	@echo "  LD  $@"
+	@$(FUZZ_CC) -std=c11 -D_GNU_SOURCE $(WARN) -O1 -g \
+	  -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined \
+	  -fno-sanitize-recover=all -Icommon -o $@ $(FUZZ_SRC)
+
+fuzz: $(FUZZ_BIN)
+	@bash tests/fuzz/run.sh $(FUZZ_BIN) $(BUILD)/fuzz/corpus \
+	  -max_total_time=$(FUZZ_TIME) -runs=$(FUZZ_RUNS) $(FUZZ_FLAGS)
+
+fuzz-smoke: $(FUZZ_BIN)
+	@rm -rf $(BUILD)/fuzz/smoke-corpus
+	@bash tests/fuzz/run.sh $(FUZZ_BIN) $(BUILD)/fuzz/smoke-corpus \
+	  -runs=200000 -max_total_time=20
