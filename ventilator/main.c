@@ -557,8 +557,9 @@ s_tick (vent_t *self)
     if (now - self->state_sent_ms
         >= (urgent ? S_URGENT_EVERY_MS : S_STATE_EVERY_MS))
         s_publish (self);
-    if (self->credit)
-        vent_credit_tick (self->credit);
+    if (self->credit
+        && (self->state == VENT_RUNNING || self->state == VENT_DRAINING))
+        vent_credit_tick (self->credit);   /* after DONE, workers leave  */
     if (now - self->resend_scan_ms >= S_RESEND_SCAN_MS) {
         self->resend_scan_ms = now;
         if (self->resend_at == UINT64_MAX)
