@@ -57,7 +57,13 @@ $(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB)
 unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
 
-e2e: all
+TOOLS     = $(BUILD)/tests/tools/pp_rogue
+
+$(BUILD)/tests/tools/%: $(BUILD)/tests/tools/%.o $(LIB)
+	@echo "  LD  $@"
+	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+e2e: all $(TOOLS)
 	@BUILD=$(BUILD) bash tests/e2e/run.sh
 
 test: unit e2e

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 int pp_verbosity = 1;
 static const char *s_prog = "pushpull";
@@ -24,6 +26,11 @@ const char *pp_cli_common_help =
     "  --hwm N            ZeroMQ high-water mark, messages (default 100)\n"
     "  --max-item-size S  largest item or result (default 1M; K/M/G)\n"
     "  --insecure         allow plaintext binds off loopback\n"
+    "Security (CURVE, see README):\n"
+    "  --keygen PATH      write a key pair: PATH (public), PATH_secret\n"
+    "  --curve-secret F   our key pair (binding sides: the server key)\n"
+    "  --curve-allow DIR  binding sides: public keys of allowed peers\n"
+    "  --curve-server F   connecting sides: the server public key\n"
     "General:\n"
     "  -v, --verbose      log more     -q, --quiet   log errors only\n"
     "  -h, --help         this text    --version     print the version\n";
@@ -153,6 +160,28 @@ s_check_endpoint (const char *flag, const char *endpoint)
                             flag, endpoint);
 }
 
+/*  --keygen PATH: a new key pair in czmq's format; the secret is 0600.    */
+static void
+s_keygen (const char *path)
+{
+    zcert_t *cert = zcert_new ();
+    char secret[4096];
+    snprintf (secret, sizeof (secret), "%s_secret", path);
+    mode_t old = umask (077);
+    int rc = cert ? zcert_save (cert, path) : -1;
+    umask (old);
+    if (rc == 0)
+        rc = chmod (secret, 0600) | chmod (path, 0644);
+    zcert_destroy (&cert);
+    if (rc != 0) {
+        fprintf (stderr, "%s: --keygen: cannot write %s: %s\n", s_prog, path,
+                 strerror (errno));
+        exit (PP_EXIT_RUNTIME);
+    }
+    printf ("wrote %s (public) and %s (secret, mode 0600)\n", path, secret);
+    exit (PP_EXIT_OK);
+}
+
 bool
 pp_cli_common_option (pp_common_t *common, int opt, const char *arg)
 {
@@ -182,6 +211,10 @@ pp_cli_common_option (pp_common_t *common, int opt, const char *arg)
         case 1008:
             printf ("%s %s\n", s_prog, PP_VERSION);
             exit (PP_EXIT_OK);
+        case 1009: s_keygen (arg); break;
+        case 1010: common->curve_secret = arg; break;
+        case 1011: common->curve_allow = arg; break;
+        case 1012: common->curve_server = arg; break;
         case 'v': pp_verbosity = 2; break;
         case 'q': pp_verbosity = 0; break;
         default: return false;
@@ -224,19 +257,95 @@ s_is_loopback (const char *host, size_t len)
     return len == 5 && strncmp (host, "[::1]", 5) == 0;
 }
 
+/*  Loads a certificate; a pair (with secret) when need_secret.            */
+static zcert_t *
+s_load_cert (const char *flag, const char *path, bool need_secret)
+{
+    if (access (path, R_OK) != 0)
+        pp_cli_usage_error ("%s: cannot read %s: %s", flag, path,
+                            strerror (errno));
+    zcert_t *cert = zcert_load (path);
+    if (!cert)
+        pp_cli_usage_error ("%s: %s is not a key file (make one with "
+                            "--keygen PATH)",
+                            flag, path);
+    if (need_secret
+        && strcmp (zcert_secret_txt (cert),
+                   "0000000000000000000000000000000000000000")
+               == 0)
+        pp_cli_usage_error ("%s: %s holds no secret key (give the "
+                            "PATH_secret file)",
+                            flag, path);
+    return cert;
+}
+
+void
+pp_cli_security (pp_common_t *common, bool server, bool client)
+{
+    bool any = common->curve_secret || common->curve_allow
+               || common->curve_server;
+    if (!any)
+        return;
+    if (!common->curve_secret)
+        pp_cli_usage_error ("--curve-secret is needed with --curve-allow "
+                            "or --curve-server");
+    common->cert = s_load_cert ("--curve-secret", common->curve_secret, true);
+    if (server && !common->curve_allow)
+        pp_cli_usage_error ("--curve-allow DIR is needed with "
+                            "--curve-secret here (the public keys of the "
+                            "peers allowed in)");
+    if (server) {
+        struct stat st;
+        if (stat (common->curve_allow, &st) != 0 || !S_ISDIR (st.st_mode))
+            pp_cli_usage_error ("--curve-allow: %s is not a directory",
+                                common->curve_allow);
+        zactor_t *auth = zactor_new (zauth, NULL);
+        zstr_sendx (auth, "CURVE", common->curve_allow, NULL);
+        zsock_wait (auth);
+        common->auth = auth;
+    }
+    if (client && common->curve_server) {
+        zcert_t *server_cert =
+            s_load_cert ("--curve-server", common->curve_server, false);
+        snprintf (common->server_key, sizeof (common->server_key), "%s",
+                  zcert_public_txt (server_cert));
+        zcert_destroy (&server_cert);
+    }
+    else if (client && server)   /* the sink: our key is the servers' key */
+        snprintf (common->server_key, sizeof (common->server_key), "%s",
+                  zcert_public_txt (common->cert));
+    else if (client)
+        pp_cli_usage_error ("--curve-server FILE is needed with "
+                            "--curve-secret here (the server public key)");
+}
+
+void
+pp_cli_security_end (pp_common_t *common)
+{
+    zcert_t *cert = common->cert;
+    zcert_destroy (&cert);
+    common->cert = NULL;
+    zactor_t *auth = common->auth;
+    zactor_destroy (&auth);
+    common->auth = NULL;
+}
+
 void
 pp_cli_check_bind (const pp_common_t *common, const char *flag,
                    const char *endpoint)
 {
-    if (common->insecure || strncmp (endpoint, "tcp://", 6) != 0)
+    if (common->insecure || common->curve_secret
+        || strncmp (endpoint, "tcp://", 6) != 0)
         return;
     const char *host = endpoint + 6;
     const char *colon = strrchr (host, ':');
     size_t len = colon ? (size_t) (colon - host) : strlen (host);
     if (!s_is_loopback (host, len))
         pp_cli_usage_error ("%s: refusing to bind plaintext %s beyond this "
-                            "machine (protected mode); bind 127.0.0.1 or "
-                            "an ipc:// path, or pass --insecure to accept "
-                            "anyone who can reach the port",
+                            "machine (protected mode): use CURVE "
+                            "(--curve-secret and --curve-allow), bind "
+                            "127.0.0.1 or an ipc:// path, or pass "
+                            "--insecure to accept anyone who can reach "
+                            "the port",
                             flag, endpoint);
 }

@@ -34,6 +34,13 @@ typedef struct {
     uint64_t max_item;          /* --max-item-size, bytes                  */
     pp_flow_t flow;             /* --flow push|credit                      */
     bool insecure;              /* --insecure: allow plaintext off-host    */
+    const char *curve_secret;   /* --curve-secret: our key pair            */
+    const char *curve_allow;    /* --curve-allow: dir of allowed clients   */
+    const char *curve_server;   /* --curve-server: the servers' public key */
+    /*  Set up by pp_cli_security: used by pp_net_socket.                  */
+    void *cert;                 /* zcert_t: our key pair, or NULL          */
+    char server_key[41];        /* Z85 public key of the servers, or ""    */
+    void *auth;                 /* zactor_t running zauth, or NULL         */
 } pp_common_t;
 
 /*  Long options shared by all binaries; their values start at 1000.       */
@@ -47,7 +54,11 @@ typedef struct {
         {"flow", required_argument, 0, 1006},                              \
         {"insecure", no_argument, 0, 1007},                                \
         {"help", no_argument, 0, 'h'}, {"version", no_argument, 0, 1008},  \
-        {"verbose", no_argument, 0, 'v'}, {"quiet", no_argument, 0, 'q'}
+        {"verbose", no_argument, 0, 'v'}, {"quiet", no_argument, 0, 'q'}, \
+        {"keygen", required_argument, 0, 1009},                            \
+        {"curve-secret", required_argument, 0, 1010},                      \
+        {"curve-allow", required_argument, 0, 1011},                       \
+        {"curve-server", required_argument, 0, 1012}
 
 /*  Help text for the shared options, for each binary's --help.            */
 extern const char *pp_cli_common_help;
@@ -88,6 +99,14 @@ uint64_t pp_cli_size (const char *flag, const char *value);
 /*  Parses a whole number in [min, max]. Exits 2 naming flag and value.    */
 int64_t pp_cli_number (const char *flag, const char *value, int64_t min,
                        int64_t max);
+
+/*  Sets up CURVE after parsing: loads our key pair, and as a server
+    (binds) starts zauth allowing the public keys in --curve-allow, as a
+    client (connects) takes the servers' public key. Exits 2 naming the
+    flag when a file is missing or a needed flag is not given. Call once;
+    pp_cli_security_end releases it.                                        */
+void pp_cli_security (pp_common_t *common, bool server, bool client);
+void pp_cli_security_end (pp_common_t *common);
 
 /*  Protected mode: refuses (exit 2) to bind a plaintext tcp endpoint on a
     non-loopback address unless --insecure was given.                      */

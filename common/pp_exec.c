@@ -36,7 +36,7 @@
 #define S_ABORT_CHECK_MS 100 /* pp_job_aborted at least this often */
 #define S_ABORT_GRACE_MS 200 /* SIGTERM -> SIGKILL when aborted */
 #define S_EOF_GRACE_MS 100   /* a pipe child may leave on EOF this long */
-#define S_REASON_MAX 200     /* stderr kept for --stderr-reason */
+#define S_REASON_MAX 199     /* a whole reason, as pp_stats keeps it */
 #define S_LINE_MAX 1024      /* a longer --tag line is cut in pieces */
 #define S_CHUNK 16384        /* one read of a per-item child's stdout */
 #define S_PIPE_BUF 65536     /* read-ahead of a --pipe child's stdout */
@@ -55,12 +55,11 @@ typedef struct {
 typedef struct {
     bool tag;                      /* to our stderr, "[SEQ] " first */
     bool capture;                  /* kept for the failure reason */
-    bool cut;                      /* more came than was kept */
     uint64_t seq;                  /* the tag */
     size_t line_len;               /* of the partial line */
     size_t kept;                   /* of reason */
     char line[S_LINE_MAX];         /* a line being assembled */
-    char reason[S_REASON_MAX + 4]; /* stderr, one line, maybe "..." */
+    char reason[S_REASON_MAX + 1]; /* stderr, on one line */
 } s_errlog_t;
 
 /*  The item on its way to the child's stdin: data, then a newline.       */
@@ -179,11 +178,7 @@ s_errlog_emit (s_errlog_t *self)
 static void
 s_errlog_keep (s_errlog_t *self, const char *data, size_t len)
 {
-    for (size_t i = 0; i < len; i++) {
-        if (self->kept == S_REASON_MAX) {
-            self->cut = true;
-            return;
-        }
+    for (size_t i = 0; i < len && self->kept < S_REASON_MAX; i++) {
         char c = data[i];
         self->reason[self->kept++] =
             c == '\n' || c == '\r' || c == '\t' ? ' ' : c;
@@ -212,7 +207,7 @@ s_errlog_flush (s_errlog_t *self)
         s_errlog_emit (self);
 }
 
-/*  The captured stderr, trimmed, "..." when cut; "" when none.           */
+/*  The captured stderr, trimmed; "" when none.                          */
 static const char *
 s_errlog_text (s_errlog_t *self)
 {
@@ -222,10 +217,6 @@ s_errlog_text (s_errlog_t *self)
     size_t start = 0;
     while (start < len && self->reason[start] == ' ')
         start++;
-    if (self->cut && len > 0) {
-        memcpy (self->reason + len, "...", 3);
-        len += 3;
-    }
     self->reason[len] = '\0';
     return self->reason + start;
 }
@@ -466,15 +457,19 @@ static int s_fail (s_run_t *run, const char *fmt, ...)
 static int
 s_fail (s_run_t *run, const char *fmt, ...)
 {
-    char text[128];
+    char text[S_REASON_MAX + 128];
     va_list args;
     va_start (args, fmt);
-    vsnprintf (text, sizeof (text), fmt, args);
+    vsnprintf (text, 128, fmt, args);
     va_end (args);
+    size_t len = strlen (text);
     const char *said = run->errlog ? s_errlog_text (run->errlog) : "";
-    pp_buf_printf (run->out, "%s%s%s%s", text,
-                   run->input.refused ? " (it did not read all its input)" : "",
-                   *said ? ": " : "", said);
+    snprintf (text + len, sizeof (text) - len, "%s%s%s",
+              run->input.refused ? " (it did not read all its input)" : "",
+              *said ? ": " : "", said);
+    if (strlen (text) > S_REASON_MAX)
+        memcpy (text + S_REASON_MAX - 3, "...", 4);
+    pp_buf_printf (run->out, "%s", text);
     return -1;
 }
 
@@ -865,7 +860,6 @@ s_run_piped (pp_exec_t *self, pp_job_ctx_t *ctx, const char *item, size_t len,
                              "--threads?)");
     slot->errlog.seq = pp_job_seq (ctx);
     slot->errlog.kept = 0;
-    slot->errlog.cut = false;
     run.child = &slot->child;
     run.errlog = &slot->errlog;
     run.input = (s_input_t){.data = item, .len = len};
@@ -899,11 +893,19 @@ s_std_fds_open (void)
         if (fcntl (fd, F_GETFD) == -1 && errno == EBADF)
             if (open ("/dev/null", O_RDWR) == -1)
                 return;
-    /*  An ignored SIGCHLD (inherited through exec) reaps children for us
-        and loses their exit status.                                      */
+}
+
+/*  An ignored SIGCHLD (inherited through exec) reaps children for us and
+    loses their exit status; a default SIGPIPE kills us when a child does
+    not read its input (pp_worker_run ignores it already).                */
+static void
+s_signals_fix (void)
+{
     struct sigaction action;
     if (sigaction (SIGCHLD, NULL, &action) == 0 && action.sa_handler == SIG_IGN)
         signal (SIGCHLD, SIG_DFL);
+    if (sigaction (SIGPIPE, NULL, &action) == 0 && action.sa_handler == SIG_DFL)
+        signal (SIGPIPE, SIG_IGN);
 }
 
 static int
@@ -993,6 +995,7 @@ pp_exec_new (char **argv, const pp_exec_options_t *opts)
     if (self->opts.threads < 1)
         self->opts.threads = 1;
     s_std_fds_open ();
+    s_signals_fix ();
     if (s_copy_argv (self, argv) != 0 || s_copy_env (self) != 0 ||
         s_pipes_new (self) != 0)
         pp_exec_destroy (&self);

@@ -37,8 +37,9 @@ typedef struct _pp_exec_t pp_exec_t;
 void pp_exec_options_init (pp_exec_options_t *opts);
 
 /*  Creates a command job for argv (CMD ARGS..., NULL-terminated; copied).
-    Takes a snapshot of the environment for the children. Returns NULL on
-    OOM or an empty argv.                                                   */
+    Takes a snapshot of the environment for the children; ignores SIGPIPE
+    and un-ignores SIGCHLD process-wide (a child's early exit must not kill
+    us, its exit status must reach us). Returns NULL on OOM or no argv.    */
 pp_exec_t *pp_exec_new (char **argv, const pp_exec_options_t *opts);
 
 /*  Ends every pipe child (pp_exec_shutdown), then frees self. NULL-safe,

@@ -27,6 +27,13 @@ pp_net_socket (int type, const pp_common_t *common, const char *endpoint,
     zsock_set_reconnect_ivl_max (sock, 2000);
     if (type == ZMQ_SUB)
         zsock_set_subscribe (sock, "");
+    if (common->cert) {   /* CURVE: servers bind, clients connect        */
+        zcert_apply (common->cert, sock);
+        if (bind)
+            zsock_set_curve_server (sock, 1);
+        else
+            zsock_set_curve_serverkey (sock, common->server_key);
+    }
     int rc = bind ? zsock_bind (sock, "%s", endpoint)
                   : zsock_connect (sock, "%s", endpoint);
     if (rc == -1) {
@@ -99,6 +106,21 @@ pp_net_recv (zsock_t *sock, bool router, pp_inmsg_t *in,
     in->payload = zframe_data (body);
     in->size = zframe_size (body);
     return 0;
+}
+
+void
+pp_net_log_rejects (const uint64_t rejects[PP_REJECT_COUNT])
+{
+    char text[256] = "";
+    size_t used = 0;
+    for (int r = 0; r < PP_REJECT_COUNT && used < sizeof (text); r++)
+        if (rejects[r])
+            used += (size_t) snprintf (text + used, sizeof (text) - used,
+                                       " %s %llu",
+                                       pp_reject_name ((pp_reject_t) r),
+                                       (unsigned long long) rejects[r]);
+    if (used > 0)
+        zsys_warning ("rejected frames:%s", text);
 }
 
 void

@@ -39,6 +39,9 @@ typedef struct {
 int pp_net_recv (zsock_t *sock, bool router, pp_inmsg_t *in,
                  uint64_t rejects[PP_REJECT_COUNT]);
 
+/*  Logs a warning with the nonzero reject counts, if any.                 */
+void pp_net_log_rejects (const uint64_t rejects[PP_REJECT_COUNT]);
+
 /*  Frees a received message; NULL-safe on an empty one.                   */
 void pp_inmsg_free (pp_inmsg_t *in);
 

@@ -713,6 +713,7 @@ pp_worker_run (const pp_worker_config_t *config, pp_handler_fn *handler,
 {
     pp_worker_config_t cfg = *config;
     pp_cli_endpoints (&cfg.common);   /* unset ones from PP_* or defaults */
+    pp_cli_security (&cfg.common, false, true);
     s_worker_t self = {.beat_every_ms = 1000,
                        .cfg = &cfg,
                        .handler = handler,
@@ -728,9 +729,11 @@ pp_worker_run (const pp_worker_config_t *config, pp_handler_fn *handler,
         self.code = PP_EXIT_RUNTIME;
     }
     s_pipeline_stop (&self, true);
+    pp_net_log_rejects (self.rejects);
     zsock_destroy (&self.tasks);
     zsock_destroy (&self.done);
     zsock_destroy (&self.control);
     zsock_destroy (&self.acks);
+    pp_cli_security_end (&cfg.common);
     return self.code;
 }

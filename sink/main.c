@@ -583,6 +583,7 @@ main (int argc, char **argv)
     memset (&opt, 0, sizeof (opt));
     pp_cli_init (&opt.common, "pp-sink");
     s_parse (&opt, argc, argv);
+    pp_cli_security (&opt.common, true, true);
     if (opt.progress == -1)
         opt.progress = isatty (STDERR_FILENO) ? 1 : pp_verbosity > 0 ? 2 : 0;
     pp_signal_install ();
@@ -592,6 +593,7 @@ main (int argc, char **argv)
     if (s_open (&sink) == 0 && s_loop (&sink) == 0)
         code = s_finish (&sink);
     s_close (&sink);
+    pp_cli_security_end (&opt.common);
     zsys_shutdown ();
     return code;
 }

@@ -738,6 +738,7 @@ s_close (vent_t *self)
 static int
 s_exit_code (vent_t *self)
 {
+    pp_net_log_rejects (self->rejects);
     if (self->state == VENT_ABORTED)
         return PP_EXIT_ABORTED;
     if (pp_verbosity > 0)
@@ -760,6 +761,7 @@ main (int argc, char **argv)
     memset (&opt, 0, sizeof (opt));
     pp_cli_init (&opt.common, "pp-ventilator");
     s_parse (&opt, argc, argv);
+    pp_cli_security (&opt.common, true, false);
     pp_signal_install ();
     vent_t vent = {.opt = &opt, .state = VENT_WAITING};
     int code = PP_EXIT_RUNTIME;
@@ -769,6 +771,7 @@ main (int argc, char **argv)
             code = s_exit_code (&vent);
     }
     s_close (&vent);
+    pp_cli_security_end (&opt.common);
     zsys_shutdown ();
     return code;
 }

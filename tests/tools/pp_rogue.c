@@ -1,0 +1,212 @@
+/*  pp_rogue: a hostile peer for the end-to-end tests.
+
+    pp_rogue junk ENDPOINT [--control EP]
+                                 connects a PUSH and sends malformed
+                                 messages of every kind the decoder must
+                                 reject: one frame, three frames, short and
+                                 long headers, bad magic, bad version,
+                                 unknown type, a foreign run id, a batch
+                                 whose records do not add up, an item over
+                                 the size limit. With --control it first
+                                 learns the live run id by listening, so
+                                 batch-level junk reaches the deeper checks.
+                                 Prints how many it sent.
+    pp_rogue forge ENDPOINT RUN  sends RESULT batches claiming seqs 0..99
+                                 of run RUN (hex) with result 666: with
+                                 CURVE on and an unknown key, none may land.
+    pp_rogue swallow ENDPOINT S  connects a PULL and takes tasks for S s.
+
+    Options after the arguments: --curve-secret F --curve-server F.       */
+
+#include "pp_cli.h"
+#include "pp_net.h"
+#include "pp_wire.h"
+
+#include <czmq.h>
+
+static zcert_t *s_cert;
+static char s_server_key[41];
+
+static zsock_t *
+s_connect (int type, const char *endpoint)
+{
+    zsock_t *sock = zsock_new (type);
+    zsock_set_linger (sock, 2000);
+    zsock_set_sndtimeo (sock, 2000);
+    if (s_cert) {
+        zcert_apply (s_cert, sock);
+        zsock_set_curve_serverkey (sock, s_server_key);
+    }
+    if (zsock_connect (sock, "%s", endpoint) != 0) {
+        fprintf (stderr, "pp_rogue: cannot connect %s\n", endpoint);
+        exit (1);
+    }
+    return sock;
+}
+
+static int
+s_send_frames (zsock_t *sock, const void *f1, size_t n1, const void *f2,
+               size_t n2, const void *f3, size_t n3)
+{
+    zmsg_t *msg = zmsg_new ();
+    zmsg_addmem (msg, f1, n1);
+    if (f2)
+        zmsg_addmem (msg, f2, n2);
+    if (f3)
+        zmsg_addmem (msg, f3, n3);
+    return zmsg_send (&msg, sock) == 0 ? 1 : 0;
+}
+
+static void
+s_header (uint8_t *out, uint8_t type, uint64_t run_id, uint32_t count)
+{
+    pp_header_t hdr = {.type = type, .run_id = run_id, .count = count};
+    pp_wire_encode_header (&hdr, out);
+}
+
+/*  Learns the live run id the way any eavesdropper on a plaintext control
+    socket can: from a STATE message. 42 when none comes within 5 s.       */
+static uint64_t
+s_snoop_run (const char *control)
+{
+    if (!control)
+        return 42;
+    zsock_t *sub = s_connect (ZMQ_SUB, control);
+    zsock_set_subscribe (sub, "");
+    zsock_set_rcvtimeo (sub, 5000);
+    uint64_t run_id = 42;
+    zmsg_t *msg = zmsg_recv (sub);
+    zframe_t *head = msg ? zmsg_first (msg) : NULL;
+    pp_header_t hdr;
+    pp_reject_t reason;
+    if (head && pp_wire_decode_header (zframe_data (head), zframe_size (head),
+                                       &hdr, &reason)
+                    == 0)
+        run_id = hdr.run_id;
+    zmsg_destroy (&msg);
+    zsock_destroy (&sub);
+    return run_id;
+}
+
+static int
+s_junk (const char *endpoint, const char *control)
+{
+    uint64_t run_id = s_snoop_run (control);
+    zsock_t *sock = s_connect (ZMQ_PUSH, endpoint);
+    uint8_t head[PP_WIRE_HEADER_SIZE + 8], body[64];
+    memset (body, 0, sizeof (body));
+    int sent = 0;
+    s_header (head, PP_MSG_RESULT, 42, 1);
+    sent += s_send_frames (sock, head, 32, NULL, 0, NULL, 0);   /* 1 frame */
+    sent += s_send_frames (sock, head, 32, body, 8, body, 8);   /* 3       */
+    sent += s_send_frames (sock, head, 20, body, 8, NULL, 0);   /* short   */
+    sent += s_send_frames (sock, head, 40, body, 8, NULL, 0);   /* long    */
+    head[0] = 0x42;   /* bad magic */
+    sent += s_send_frames (sock, head, 32, body, 8, NULL, 0);
+    s_header (head, PP_MSG_RESULT, 42, 1);
+    head[2] = 9;      /* bad version */
+    sent += s_send_frames (sock, head, 32, body, 8, NULL, 0);
+    s_header (head, 77, 42, 1);                                  /* type    */
+    sent += s_send_frames (sock, head, 32, body, 8, NULL, 0);
+    s_header (head, PP_MSG_RESULT, 0xdeadbeef, 1);               /* run id  */
+    pp_record_t rec = {.seq = 0, .len = 3, .data = "666"};
+    size_t size = pp_wire_encode_record (&rec, body);
+    sent += s_send_frames (sock, head, 32, body, size, NULL, 0);
+    s_header (head, PP_MSG_RESULT, run_id, 5);                   /* batch   */
+    sent += s_send_frames (sock, head, 32, body, size, NULL, 0);
+    /*  One record of 200 KiB: over a --max-item-size of 64K, yet under
+        the message limit that implies, so the decoder sees and counts it. */
+    size_t mid = 200 * 1024;
+    uint8_t *record = calloc (1, PP_WIRE_RECORD_SIZE + mid);
+    pp_record_t over = {.seq = 1, .len = (uint32_t) mid, .data = (char *) record};
+    size = pp_wire_encode_record (&over, record);
+    s_header (head, PP_MSG_RESULT, run_id, 1);
+    sent += s_send_frames (sock, head, 32, record, size, NULL, 0);
+    free (record);
+    /*  Over any sane --max-item-size: libzmq drops the connection.        */
+    size_t huge = 64 * 1024 * 1024;
+    uint8_t *big = calloc (1, huge);
+    s_header (head, PP_MSG_RESULT, 42, 1);
+    sent += s_send_frames (sock, head, 32, big, huge, NULL, 0);
+    free (big);
+    zsock_destroy (&sock);
+    printf ("%d\n", sent);
+    return 0;
+}
+
+static int
+s_forge (const char *endpoint, const char *run_hex)
+{
+    uint64_t run_id = strtoull (run_hex, NULL, 16);
+    zsock_t *sock = s_connect (ZMQ_PUSH, endpoint);
+    pp_batch_t batch = {0};
+    for (uint64_t seq = 0; seq < 100; seq++) {
+        pp_record_t rec = {.seq = seq, .len = 3, .data = "666"};
+        pp_batch_add (&batch, &rec);
+    }
+    uint8_t head[PP_WIRE_HEADER_SIZE];
+    pp_header_t hdr = {.type = PP_MSG_RESULT, .run_id = run_id,
+                       .worker_id = 0x666, .count = batch.count};
+    pp_wire_encode_header (&hdr, head);
+    int sent = 0;
+    for (int i = 0; i < 20; i++)
+        sent += s_send_frames (sock, head, sizeof (head), batch.data,
+                               batch.size, NULL, 0);
+    pp_batch_free (&batch);
+    zsock_destroy (&sock);
+    printf ("%d\n", sent);
+    return 0;
+}
+
+static int
+s_swallow (const char *endpoint, const char *seconds)
+{
+    zsock_t *sock = s_connect (ZMQ_PULL, endpoint);
+    zsock_set_rcvtimeo (sock, 100);
+    int64_t until = zclock_mono () + (int64_t) (atof (seconds) * 1000);
+    int taken = 0;
+    while (zclock_mono () < until) {
+        zmsg_t *msg = zmsg_recv (sock);
+        if (msg)
+            taken++;
+        zmsg_destroy (&msg);
+    }
+    zsock_destroy (&sock);
+    printf ("%d\n", taken);
+    return 0;
+}
+
+int
+main (int argc, char **argv)
+{
+    zsys_handler_set (NULL);
+    for (int i = 1; i + 1 < argc; i++) {
+        if (strcmp (argv[i], "--curve-secret") == 0)
+            s_cert = zcert_load (argv[i + 1]);
+        if (strcmp (argv[i], "--curve-server") == 0) {
+            zcert_t *server = zcert_load (argv[i + 1]);
+            if (server)
+                snprintf (s_server_key, sizeof (s_server_key), "%s",
+                          zcert_public_txt (server));
+            zcert_destroy (&server);
+        }
+    }
+    int rc = 2;
+    const char *control = NULL;
+    for (int i = 1; i + 1 < argc; i++)
+        if (strcmp (argv[i], "--control") == 0)
+            control = argv[i + 1];
+    if (argc >= 3 && strcmp (argv[1], "junk") == 0)
+        rc = s_junk (argv[2], control);
+    else if (argc >= 4 && strcmp (argv[1], "forge") == 0)
+        rc = s_forge (argv[2], argv[3]);
+    else if (argc >= 4 && strcmp (argv[1], "swallow") == 0)
+        rc = s_swallow (argv[2], argv[3]);
+    else
+        fprintf (stderr, "usage: pp_rogue junk EP [--control EP] | "
+                         "forge EP RUN | "
+                         "swallow EP SECONDS [--curve-secret F "
+                         "--curve-server F]\n");
+    zcert_destroy (&s_cert);
+    return rc;
+}
