@@ -15,6 +15,7 @@
 #include "pp_net.h"
 #include "pp_signal.h"
 #include "pp_stats.h"
+#include "journal.h"
 
 #include <czmq.h>
 #include <unistd.h>
@@ -40,6 +41,7 @@ typedef struct {
     const char *stats_json;    /* --stats-json                            */
     bool sum;                  /* --sum                                   */
     bool ordered;              /* --ordered                               */
+    bool resume;               /* --resume: continue FILE after a crash   */
     char delim;                /* '\n', or '\0' with -0                   */
     int progress;              /* -1 auto, 0 off, 1 on a terminal, 2 log  */
 } s_options_t;
@@ -70,6 +72,9 @@ typedef struct {
     zlist_t *early;            /* RESULT messages (zmsg_t) that came
                                   before the first STATE: replayed then   */
     uint64_t early_dropped;    /* early ones past S_EARLY_MAX: resent     */
+    sink_journal_t *journal;   /* --output FILE: FILE.journal             */
+    char *journal_path;
+    uint64_t resumed_run;      /* --resume: the run the journal is for    */
     int signals_seen;
 } s_sink_t;
 
@@ -86,6 +91,9 @@ static const char *s_help_head =
     "                      ventilator's --window)\n"
     "  -0, --null          NUL-separated results instead of lines\n"
     "  --stats-json FILE   write the summary as JSON (docs/stats.md)\n"
+    "  --resume            continue --output FILE after a crash: FILE is\n"
+    "                      cut back to its journal (FILE.journal) and no\n"
+    "                      item is written twice\n"
     "  --progress, --no-progress   force the progress line on or off\n"
     "                      (default: redrawn on a terminal, else a log\n"
     "                      line every 10 s)\n"
@@ -113,6 +121,7 @@ s_parse (s_options_t *opt, int argc, char **argv)
         {"stats-json", required_argument, 0, 2002},
         {"progress", no_argument, 0, 2003},
         {"no-progress", no_argument, 0, 2004},
+        {"resume", no_argument, 0, 2005},
         {0, 0, 0, 0}};
     opt->delim = '\n';
     opt->progress = -1;
@@ -129,16 +138,53 @@ s_parse (s_options_t *opt, int argc, char **argv)
             case 2002: opt->stats_json = optarg; break;
             case 2003: opt->progress = 1; break;
             case 2004: opt->progress = 0; break;
+            case 2005: opt->resume = true; break;
             default: pp_cli_bad_option (argc, argv);
         }
     }
     if (optind < argc)
         pp_cli_usage_error ("unexpected argument '%s'", argv[optind]);
+    if (opt->resume && !opt->output_path)
+        pp_cli_usage_error ("--resume needs --output FILE (the journal "
+                            "lives beside it)");
+    if (opt->resume && opt->ordered)
+        pp_cli_usage_error ("--resume does not work with --ordered yet");
     if (opt->sum && opt->ordered)
         pp_cli_usage_error ("--sum and --ordered do not go together "
                             "(a sum has no order)");
     pp_cli_endpoints (&opt->common);
     pp_cli_check_bind (&opt->common, "--results", opt->common.results);
+}
+
+/*  Makes what was written so far durable in the journal: the output is
+    flushed, then a checkpoint records its length, the counts, and the
+    seqs about to be acked. Returns 0 or PP_EIO.                            */
+static int
+s_checkpoint (s_sink_t *self)
+{
+    pp_counts_t *c = self->counts;
+    if (fflush (self->out) != 0) {
+        zsys_error ("--output: cannot write: %s", strerror (errno));
+        return PP_EIO;
+    }
+    long offset = ftell (self->out);
+    sink_checkpoint_t cp = {.run_id = self->run_id,
+                            .window = self->window,
+                            .offset = offset < 0 ? 0 : (uint64_t) offset,
+                            .ok = c->ok,
+                            .failed = c->failed,
+                            .dropped = c->dropped,
+                            .duplicates = c->duplicates,
+                            .not_summed = c->not_summed,
+                            .int_sum = c->int_sum};
+    if (sink_journal_write (self->journal, &cp, self->ack_first,
+                            self->ack_n, self->ack_ranges)
+        != 0) {
+        zsys_error ("cannot write the journal %s: %s", self->journal_path,
+                    strerror (errno));
+        return PP_EIO;
+    }
+    return 0;
 }
 
 /*  Sends the acks gathered so far as one ACK message.                     */
@@ -147,6 +193,10 @@ s_flush_acks (s_sink_t *self)
 {
     if (self->ack_ranges == 0)
         return;
+    if (self->journal && s_checkpoint (self) != 0) {
+        self->ack_ranges = 0;   /* not acked: they will come again       */
+        return;
+    }
     uint8_t payload[S_ACK_RANGES * PP_ACK_RANGE_SIZE];
     for (uint32_t i = 0; i < self->ack_ranges; i++)
         pp_wire_encode_range (self->ack_first[i], self->ack_n[i],
@@ -299,6 +349,18 @@ s_adopt (s_sink_t *self, const pp_header_t *hdr, const pp_state_t *state)
 {
     if (pp_ctl_ended (hdr->flags))
         return 0;   /* the tail of an earlier run                          */
+    if (self->resumed_run) {
+        if (hdr->run_id != self->resumed_run) {
+            zsys_error ("--resume: %s is for run %016llx, but the "
+                        "ventilator runs %016llx; remove it to start over",
+                        self->journal_path,
+                        (unsigned long long) self->resumed_run,
+                        (unsigned long long) hdr->run_id);
+            return PP_EINVAL;
+        }
+        self->phase = S_RUNNING;   /* the ring is rebuilt already         */
+        return 0;
+    }
     self->run_id = hdr->run_id;
     self->window = state->window;
     self->seen = calloc (self->window, 1);
@@ -497,10 +559,160 @@ s_loop (s_sink_t *self)
     return 0;
 }
 
+/*  --resume: the ranges read from the journal, applied once it is read.  */
+typedef struct {
+    uint64_t *first, *n;
+    size_t count, cap;
+} s_ranges_t;
+
+static int
+s_collect_range (void *arg, uint64_t first, uint64_t n)
+{
+    s_ranges_t *ranges = arg;
+    if (ranges->count == ranges->cap) {
+        ranges->cap = ranges->cap ? ranges->cap * 2 : 1024;
+        uint64_t *f = realloc (ranges->first, ranges->cap * 8);
+        uint64_t *c = f ? realloc (ranges->n, ranges->cap * 8) : NULL;
+        if (f)
+            ranges->first = f;
+        if (!c)
+            return PP_ENOMEM;
+        ranges->n = c;
+    }
+    ranges->first[ranges->count] = first;
+    ranges->n[ranges->count++] = n;
+    return 0;
+}
+
+/*  Marks every journaled seq as recorded; base moves past the prefix.     */
+static int
+s_apply_ranges (s_sink_t *self, const s_ranges_t *ranges)
+{
+    for (size_t i = 0; i < ranges->count; i++)
+        for (uint64_t seq = ranges->first[i];
+             seq < ranges->first[i] + ranges->n[i]; seq++) {
+            if (seq < self->base)
+                continue;
+            if (seq >= self->base + self->window)
+                return PP_EPROTO;
+            self->seen[seq % self->window] = 1;
+            if (seq == self->base)
+                s_advance (self);
+        }
+    return 0;
+}
+
+/*  Starts the journal afresh with one checkpoint of everything known:
+    [0, base) and the recorded seqs above base. Keeps journals small.      */
+static int
+s_compact (s_sink_t *self)
+{
+    self->journal = sink_journal_create (self->journal_path);
+    if (!self->journal)
+        return PP_EIO;
+    self->ack_ranges = 0;
+    if (self->base > 0) {
+        self->ack_first[0] = 0;
+        self->ack_n[0] = self->base;
+        self->ack_ranges = 1;
+    }
+    for (uint64_t seq = self->base; seq < self->base + self->window; seq++)
+        if (self->seen[seq % self->window])
+            s_ack (self, seq);   /* flushes (checkpoints) when it fills  */
+    int rc = s_checkpoint (self);
+    self->ack_ranges = 0;
+    return rc;
+}
+
+/*  --resume: rebuilds the run from FILE.journal and cuts FILE back to
+    what the last checkpoint vouches for. Returns 0 when there was nothing
+    to resume (a fresh start), 1 when resumed, or an error.                */
+static int
+s_resume (s_sink_t *self)
+{
+    sink_checkpoint_t cp;
+    s_ranges_t ranges = {0};
+    int found = sink_journal_read (self->journal_path, &cp, s_collect_range,
+                                   &ranges);
+    int rc = found;
+    if (found == 1) {
+        self->run_id = self->resumed_run = cp.run_id;
+        self->window = cp.window;
+        self->seen = calloc (cp.window ? cp.window : 1, 1);
+        rc = self->seen && cp.window ? s_apply_ranges (self, &ranges)
+                                     : PP_EPROTO;
+    }
+    free (ranges.first);
+    free (ranges.n);
+    if (found != 1 || rc != 0)
+        return rc;
+    self->out = fopen (self->opt->output_path, "r+");
+    if (!self->out || ftruncate (fileno (self->out), (off_t) cp.offset) != 0
+        || fseek (self->out, 0, SEEK_END) != 0)
+        return PP_EIO;
+    pp_counts_t *c = self->counts;
+    c->run_id = cp.run_id;
+    c->ok = cp.ok;
+    c->failed = cp.failed;
+    c->dropped = cp.dropped;
+    c->duplicates = cp.duplicates;
+    c->not_summed = cp.not_summed;
+    c->int_sum = cp.int_sum;
+    zsys_notice ("resuming run %016llx: %llu outcomes already in %s",
+                 (unsigned long long) cp.run_id,
+                 (unsigned long long) (cp.ok + cp.failed + cp.dropped),
+                 self->opt->output_path);
+    return 1;
+}
+
+/*  The output, and its journal when it is a file we can resume.           */
+static int
+s_open_output (s_sink_t *self)
+{
+    const char *path = self->opt->output_path;
+    if (!path) {
+        self->out = stdout;
+        return 0;
+    }
+    int resumed = 0;
+    if (!self->opt->ordered) {
+        self->journal_path = malloc (strlen (path) + 9);
+        if (!self->journal_path)
+            return PP_ENOMEM;
+        sprintf (self->journal_path, "%s.journal", path);
+    }
+    if (self->opt->resume) {
+        resumed = s_resume (self);
+        if (resumed < 0) {
+            zsys_error ("--resume: cannot resume from %s and %s (%s)", path,
+                        self->journal_path, pp_strerror (resumed));
+            return resumed;
+        }
+    }
+    if (!resumed && !(self->out = fopen (path, "w"))) {
+        zsys_error ("--output: cannot open %s: %s", path, strerror (errno));
+        return PP_EIO;
+    }
+    if (!self->journal_path)
+        return 0;
+    if (resumed)
+        return s_compact (self);
+    self->journal = sink_journal_create (self->journal_path);
+    return self->journal ? 0 : PP_EIO;
+}
+
 static int
 s_open (s_sink_t *self)
 {
     pp_common_t *common = &self->opt->common;
+    self->stats = pp_stats_new ();
+    self->early = zlist_new ();
+    if (!self->stats || !self->early)
+        return PP_ENOMEM;
+    self->counts = pp_stats_counts (self->stats);
+    int rc = s_open_output (self);
+    if (rc != 0)
+        return rc;
     self->results =
         pp_net_socket (ZMQ_PULL, common, common->results, true, "--results");
     self->control =
@@ -509,20 +721,6 @@ s_open (s_sink_t *self)
                                 "--acks");
     if (!self->results || !self->control || !self->acks)
         return PP_EIO;
-    self->out = stdout;
-    if (self->opt->output_path) {
-        self->out = fopen (self->opt->output_path, "w");
-        if (!self->out) {
-            zsys_error ("--output: cannot open %s: %s",
-                        self->opt->output_path, strerror (errno));
-            return PP_EIO;
-        }
-    }
-    self->stats = pp_stats_new ();
-    self->early = zlist_new ();
-    if (!self->stats || !self->early)
-        return PP_ENOMEM;
-    self->counts = pp_stats_counts (self->stats);
     return 0;
 }
 
@@ -534,6 +732,9 @@ s_close (s_sink_t *self)
             pp_item_free (self->held[i]);
     free (self->held);
     free (self->seen);
+    /*  A completed run needs no journal; any other end keeps it.         */
+    sink_journal_destroy (&self->journal, self->phase == S_FINISHED);
+    free (self->journal_path);
     if (self->out && self->out != stdout)
         fclose (self->out);
     pp_stats_destroy (&self->stats);

@@ -1,0 +1,183 @@
+/*  sink_journal: checkpoint records, each
+      magic u32 "PPJ1" | nranges u32 | run_id u64 | window u32 | offset u64
+      | ok, failed, dropped, duplicates, not_summed u64 | int_sum i64
+      | nranges x (first u64, n u64)
+    big-endian; a torn last record (a crash mid-write) is ignored.          */
+
+#include "journal.h"
+#include "pp_error.h"
+#include "pp_wire.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define S_MAGIC 0x50504a31u   /* "PPJ1"                                   */
+#define S_HEAD 76             /* bytes before the ranges                  */
+
+struct _sink_journal_t {
+    int fd;
+    char *path;
+    char *fresh;      /* path.new until the first checkpoint is in it     */
+};
+
+static void
+s_encode (const sink_checkpoint_t *cp, uint32_t nranges, uint8_t *out)
+{
+    pp_put_u32 (out, S_MAGIC);
+    pp_put_u32 (out + 4, nranges);
+    pp_put_u64 (out + 8, cp->run_id);
+    pp_put_u32 (out + 16, cp->window);
+    pp_put_u64 (out + 20, cp->offset);
+    pp_put_u64 (out + 28, cp->ok);
+    pp_put_u64 (out + 36, cp->failed);
+    pp_put_u64 (out + 44, cp->dropped);
+    pp_put_u64 (out + 52, cp->duplicates);
+    pp_put_u64 (out + 60, cp->not_summed);
+    pp_put_u64 (out + 68, (uint64_t) cp->int_sum);
+}
+
+static void
+s_decode (const uint8_t *in, sink_checkpoint_t *cp)
+{
+    cp->run_id = pp_get_u64 (in + 8);
+    cp->window = pp_get_u32 (in + 16);
+    cp->offset = pp_get_u64 (in + 20);
+    cp->ok = pp_get_u64 (in + 28);
+    cp->failed = pp_get_u64 (in + 36);
+    cp->dropped = pp_get_u64 (in + 44);
+    cp->duplicates = pp_get_u64 (in + 52);
+    cp->not_summed = pp_get_u64 (in + 60);
+    cp->int_sum = (int64_t) pp_get_u64 (in + 68);
+}
+
+/*  Reads the whole file into memory (journals are small). NULL if none.  */
+static uint8_t *
+s_slurp (const char *path, size_t *size)
+{
+    FILE *file = fopen (path, "rb");
+    if (!file)
+        return NULL;
+    uint8_t *data = NULL;
+    size_t cap = 0, used = 0, got;
+    do {
+        if (used == cap) {
+            cap = cap ? cap * 2 : 65536;
+            uint8_t *grown = realloc (data, cap);
+            if (!grown)
+                break;
+            data = grown;
+        }
+        got = fread (data + used, 1, cap - used, file);
+        used += got;
+    } while (got > 0);
+    fclose (file);
+    *size = used;
+    return data;
+}
+
+int
+sink_journal_read (const char *path, sink_checkpoint_t *last,
+                   sink_range_fn *on_range, void *arg)
+{
+    size_t size = 0;
+    uint8_t *data = s_slurp (path, &size);
+    if (!data)
+        return errno == ENOENT ? 0 : PP_EIO;
+    int found = 0;
+    size_t at = 0;
+    while (size - at >= S_HEAD && pp_get_u32 (data + at) == S_MAGIC) {
+        uint32_t nranges = pp_get_u32 (data + at + 4);
+        size_t need = S_HEAD + (size_t) nranges * 16;
+        if (size - at < need)
+            break;   /* torn by a crash: the checkpoint before counts     */
+        s_decode (data + at, last);
+        for (uint32_t i = 0; i < nranges && found >= 0; i++) {
+            const uint8_t *range = data + at + S_HEAD + i * 16;
+            if (on_range (arg, pp_get_u64 (range), pp_get_u64 (range + 8))
+                != 0)
+                found = PP_EPROTO;
+        }
+        if (found < 0)
+            break;
+        found = 1;
+        at += need;
+    }
+    free (data);
+    return found;
+}
+
+sink_journal_t *
+sink_journal_create (const char *path)
+{
+    sink_journal_t *self = calloc (1, sizeof (sink_journal_t));
+    if (!self)
+        return NULL;
+    /*  Written beside, renamed over path once it holds a checkpoint: a
+        crash in between leaves the old journal whole.                     */
+    self->path = strdup (path);
+    self->fresh = malloc (strlen (path) + 5);
+    if (self->fresh)
+        sprintf (self->fresh, "%s.new", path);
+    self->fd = self->fresh ? open (self->fresh, O_WRONLY | O_CREAT | O_TRUNC
+                                                    | O_APPEND | O_CLOEXEC,
+                                   0644)
+                           : -1;
+    if (self->fd == -1 || !self->path) {
+        sink_journal_destroy (&self, false);
+        return NULL;
+    }
+    return self;
+}
+
+int
+sink_journal_write (sink_journal_t *self, const sink_checkpoint_t *cp,
+                    const uint64_t *first, const uint64_t *n,
+                    uint32_t nranges)
+{
+    size_t size = S_HEAD + (size_t) nranges * 16;
+    uint8_t stack[S_HEAD + 256 * 16];
+    uint8_t *record = size <= sizeof (stack) ? stack : malloc (size);
+    if (!record)
+        return PP_ENOMEM;
+    s_encode (cp, nranges, record);
+    for (uint32_t i = 0; i < nranges; i++) {
+        pp_put_u64 (record + S_HEAD + i * 16, first[i]);
+        pp_put_u64 (record + S_HEAD + i * 16 + 8, n[i]);
+    }
+    /*  One write of the whole record: O_APPEND keeps it in one piece in
+        the file, and a crash can only tear the last record.              */
+    ssize_t wrote = write (self->fd, record, size);
+    if (record != stack)
+        free (record);
+    if (wrote != (ssize_t) size)
+        return PP_EIO;
+    if (self->fresh) {
+        if (fsync (self->fd) != 0 || rename (self->fresh, self->path) != 0)
+            return PP_EIO;
+        free (self->fresh);
+        self->fresh = NULL;
+    }
+    return 0;
+}
+
+void
+sink_journal_destroy (sink_journal_t **self_p, bool remove_file)
+{
+    if (!self_p || !*self_p)
+        return;
+    sink_journal_t *self = *self_p;
+    if (self->fd != -1)
+        close (self->fd);
+    if (remove_file && self->path)
+        unlink (self->path);
+    if (self->fresh)
+        unlink (self->fresh);
+    free (self->fresh);
+    free (self->path);
+    free (self);
+    *self_p = NULL;
+}
