@@ -58,6 +58,7 @@ pp_cli_init (pp_common_t *common, const char *prog)
     common->max_item = 1024 * 1024;
     common->flow = PP_FLOW_PUSH;
     s_prog = prog;
+    opterr = 0;                    /* pp_cli_bad_option says it our way   */
     zsys_handler_set (NULL);       /* our binaries own SIGINT/SIGTERM     */
     zsys_set_logstream (stderr);   /* stdout carries results              */
     zsys_set_logident (prog);
@@ -79,11 +80,13 @@ pp_cli_usage_error (const char *fmt, ...)
 void
 pp_cli_bad_option (int argc, char **argv)
 {
-    /*  getopt already printed which option; add the hint and exit 2.      */
-    (void) argc;
-    (void) argv;
-    fprintf (stderr, "Try '%s --help' for more information.\n", s_prog);
-    exit (PP_EXIT_USAGE);
+    /*  getopt is silenced (opterr = 0) so the message names us, not a
+        path; optind has moved past the option it refused.                 */
+    const char *bad = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
+    if (optopt && optopt < 256 && bad[0] == '-' && bad[1] != '-')
+        pp_cli_usage_error ("unknown option '-%c', or it needs a value",
+                            optopt);
+    pp_cli_usage_error ("unknown option '%s', or it needs a value", bad);
 }
 
 int64_t

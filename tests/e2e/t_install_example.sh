@@ -14,8 +14,15 @@ for f in bin/pp-ventilator bin/pp-worker bin/pp-sink lib/libpushpull.a \
     [[ -f $prefix/$f ]] || fail "not installed: $f"
 done
 export PKG_CONFIG_PATH=$prefix/lib/pkgconfig
+# A sanitizer build's library needs the same runtime in the example.
+sanitize=()
+nm "$prefix/lib/libpushpull.a" 2>/dev/null | grep -q __asan_init &&
+    sanitize=(-fsanitize=address,undefined)
+nm "$prefix/lib/libpushpull.a" 2>/dev/null | grep -q __tsan_init &&
+    sanitize=(-fsanitize=thread)
 # shellcheck disable=SC2046 # word splitting of pkg-config's flags is meant
-cc -std=c11 -Wall -Wextra -Werror "$ROOT/examples/custom_worker.c" \
+cc -std=c11 -Wall -Wextra -Werror "${sanitize[@]}" \
+    "$ROOT/examples/custom_worker.c" \
     $(pkg-config --cflags --libs pushpull) -o "$TEST_DIR/wc-worker" ||
     die "the example does not build against the installed library"
 for page in pp-ventilator pp-worker pp-sink; do
