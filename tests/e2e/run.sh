@@ -8,6 +8,7 @@
 #
 #   BUILD=build/asan bash tests/e2e/run.sh    the sanitizer build
 #   PP_E2E_ONLY=basic bash tests/e2e/run.sh   tests whose name contains basic
+#   PP_E2E_ONLY='basic|kill9'                 ... or any of several
 #   PP_E2E_TRANSPORT=tcp ...                  every test over tcp (or ipc)
 #   PP_E2E_TEST_TIMEOUT=150                   seconds per test, then killed
 
@@ -52,7 +53,14 @@ run_one() {
 
 for test in "$here"/t_*.sh; do
     name=$(basename "$test" .sh)
-    [[ -n $only && $name != *"$only"* ]] && continue
+    if [[ -n $only ]]; then   # substrings, several separated by |
+        IFS='|' read -ra wanted <<<"$only"
+        match=0
+        for want in "${wanted[@]}"; do
+            [[ $name == *"$want"* ]] && match=1
+        done
+        ((match)) || continue
+    fi
     run_one "$test"
 done
 
