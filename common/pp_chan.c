@@ -8,6 +8,7 @@
 #include "pp_error.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -417,7 +418,7 @@ pp_chan_set_spill (pp_chan_t *self, const char *dir,
 {
     char path[4096];
     snprintf (path, sizeof (path), "%s/pushpull-spill.XXXXXX", dir);
-    int fd = mkstemp (path);
+    int fd = mkostemp (path, O_CLOEXEC);   /* no child inherits it */
     if (fd == -1)
         return PP_EIO;
     unlink (path);   /* anonymous: gone at exit, even after a crash    */

@@ -614,12 +614,29 @@ s_on_done (s_worker_t *self)
     s_credit_tick (self);
 }
 
-/*  First signal: stop taking tasks, finish the buffer, flush, exit 0.
-    Second: discard everything, exit 3.                                     */
+/*  Leaving: true once every job thread finished what it started; then
+    the results are flushed and the pipeline is gone.                       */
+static bool
+s_left (s_worker_t *self)
+{
+    for (int i = 0; i < self->njobs;)
+        if (pthread_tryjoin_np (self->jobs[i], NULL) == 0)
+            self->jobs[i] = self->jobs[--self->njobs];
+        else
+            i++;
+    if (self->njobs > 0)
+        return false;
+    s_pipeline_stop (self, false);   /* flushes the results, joins sender */
+    return true;
+}
+
+/*  First signal: stop taking tasks (credit flow: hand back what was not
+    started), let the job threads finish, flush, exit 0 -- the main loop
+    keeps watching, so a second signal still aborts at once (exit 3).     */
 static void
 s_on_signal (s_worker_t *self, int signals)
 {
-    if (signals >= 2 || self->phase == S_IDLE) {
+    if (signals >= 2 || self->phase != S_RUNNING) {
         s_pipeline_stop (self, true);
         self->code = signals >= 2 ? PP_EXIT_ABORTED : PP_EXIT_OK;
         self->phase = S_EXIT;
@@ -635,10 +652,9 @@ s_on_signal (s_worker_t *self, int signals)
             self->pending_item = NULL;
     }
     zsock_destroy (&self->tasks);   /* what libzmq had queued is redelivered */
+    pp_chan_close (self->task_chan);
     self->phase = S_LEAVING;
-    s_pipeline_stop (self, false);
     self->code = PP_EXIT_OK;
-    self->phase = S_EXIT;
 }
 
 static int
@@ -669,6 +685,8 @@ s_loop (s_worker_t *self)
             rc = s_feed (self);
         if (rc != 0)
             return rc;
+        if (self->phase == S_LEAVING && s_left (self))
+            self->phase = S_EXIT;
         int signals = pp_signal_count ();
         if (signals != self->signals_seen) {
             self->signals_seen = signals;

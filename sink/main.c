@@ -24,7 +24,7 @@
 #define S_ACK_DELAY_MS 20     /* ... or when the oldest waited this long  */
 #define S_COMPLETE_EVERY_MS 200
 #define S_DONE_WAIT_MS 5000   /* after COMPLETE, wait this long for DONE  */
-#define S_EARLY_MAX 4096      /* results held before the run is known     */
+#define S_EARLY_BYTES (64 << 20)  /* results held before the run is known */
 #define S_PROGRESS_LOG_MS 10000  /* progress log line when not a terminal */
 
 typedef enum {
@@ -71,7 +71,8 @@ typedef struct {
     int64_t progress_ms;
     zlist_t *early;            /* RESULT messages (zmsg_t) that came
                                   before the first STATE: replayed then   */
-    uint64_t early_dropped;    /* early ones past S_EARLY_MAX: resent     */
+    size_t early_bytes;        /* payload bytes held in early             */
+    uint64_t early_dropped;    /* early ones past S_EARLY_BYTES: resent   */
     sink_journal_t *journal;   /* --output FILE: FILE.journal             */
     char *journal_path;
     uint64_t resumed_run;      /* --resume: the run the journal is for    */
@@ -298,7 +299,8 @@ s_on_result (s_sink_t *self, pp_inmsg_t *in)
     if (self->phase == S_WAITING) {
         /*  Results can beat the first STATE (our SUB joins late): hold
             them; past the bound they are not acked and come again.       */
-        if (zlist_size (self->early) < S_EARLY_MAX) {
+        if (self->early_bytes + in->size <= S_EARLY_BYTES) {
+            self->early_bytes += in->size;
             zlist_append (self->early, in->msg);
             in->msg = NULL;
         }

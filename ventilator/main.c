@@ -22,6 +22,7 @@
 
 #define S_STATE_EVERY_MS 200     /* state while running                    */
 #define S_URGENT_EVERY_MS 100    /* DRAIN, DONE, ABORT repeats             */
+#define S_EARLY_EVERY_MS 20      /* state in the first second              */
 #define S_RESEND_SCAN_MS 200
 #define S_ABORT_LINGER_MS 500    /* keep publishing ABORT this long        */
 
@@ -553,9 +554,13 @@ s_tick (vent_t *self)
         self->start_ms = now;
         s_set_state (self, self->input_ended ? VENT_DRAINING : VENT_RUNNING);
     }
+    /*  Often in the first second, when peers are still joining: a sink
+        that has not heard the run yet must hold every result it gets.     */
     bool urgent = self->state >= VENT_DRAINING;
-    if (now - self->state_sent_ms
-        >= (urgent ? S_URGENT_EVERY_MS : S_STATE_EVERY_MS))
+    int64_t every = urgent ? S_URGENT_EVERY_MS : S_STATE_EVERY_MS;
+    if (now - self->opened_ms < 1000)
+        every = S_EARLY_EVERY_MS;
+    if (now - self->state_sent_ms >= every)
         s_publish (self);
     if (self->credit
         && (self->state == VENT_RUNNING || self->state == VENT_DRAINING))
@@ -607,6 +612,8 @@ s_loop (vent_t *self)
             {NULL, vent_input_fd (self->input),
              (short) (want_input ? ZMQ_POLLIN : 0), 0}};
         long timeout = active && s_has_work (self) ? 0 : S_URGENT_EVERY_MS / 2;
+        if (timeout > S_EARLY_EVERY_MS && pp_now_ms () - self->opened_ms < 1000)
+            timeout = S_EARLY_EVERY_MS;
         if (self->opt->rate > 0 && active && timeout > 0)
             timeout = 5;
         int n = zmq_poll (items, want_input ? 3 : 2, timeout);
@@ -690,7 +697,7 @@ s_open (vent_t *self)
         if (getrandom (&self->run_id, sizeof (self->run_id), 0) == -1)
             self->run_id = (uint64_t) pp_wall_us () ^ (uint64_t) getpid ();
     self->resend_at = UINT64_MAX;
-    self->start_ms = pp_now_ms ();
+    self->start_ms = self->opened_ms = pp_now_ms ();
     return 0;
 }
 

@@ -69,7 +69,8 @@ typedef struct {
     uint64_t resend_at;        /* resend scan position, or UINT64_MAX     */
     int64_t resend_scan_ms;
     int64_t state_sent_ms;
-    int64_t start_ms;
+    int64_t start_ms;          /* dispatch began (for --rate)             */
+    int64_t opened_ms;         /* the sockets were bound                  */
     int64_t end_ms;            /* DONE or ABORTED since                   */
     uint64_t redelivered;
     uint32_t hellos[VENT_MAX_HELLOS];

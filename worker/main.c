@@ -49,8 +49,8 @@ static const char *s_help_head =
     "  --kill-grace D      SIGTERM -> SIGKILL delay (default 1s)\n"
     "  --tag               prefix each line CMD writes on stderr with\n"
     "                      [SEQ] (default: its stderr is ours, untouched)\n"
-    "  --stderr-reason     keep CMD's stderr (first 200 bytes) as the\n"
-    "                      failure reason instead of showing it\n"
+    "  --stderr-reason     put CMD's stderr in the failure reason (on one\n"
+    "                      line, cut at 200 bytes) instead of showing it\n"
     "\n";
 static const char *s_help_tail =
     "\n"
