@@ -118,10 +118,12 @@ s_junk (const char *endpoint, const char *control)
         the message limit that implies, so the decoder sees and counts it. */
     size_t mid = 200 * 1024;
     uint8_t *record = calloc (1, PP_WIRE_RECORD_SIZE + mid);
-    pp_record_t over = {.seq = 1, .len = (uint32_t) mid, .data = (char *) record};
+    char *item = calloc (1, mid);
+    pp_record_t over = {.seq = 1, .len = (uint32_t) mid, .data = item};
     size = pp_wire_encode_record (&over, record);
     s_header (head, PP_MSG_RESULT, run_id, 1);
     sent += s_send_frames (sock, head, 32, record, size, NULL, 0);
+    free (item);
     free (record);
     /*  Over any sane --max-item-size: libzmq drops the connection.        */
     size_t huge = 64 * 1024 * 1024;
