@@ -25,6 +25,7 @@ typedef struct {
     uint64_t seq;
     uint32_t worker_id;
     char reason[S_REASON];
+    char input[S_REASON];  /* the start of the item, when the worker sent it */
 } s_failure_t;
 
 struct _pp_stats_t {
@@ -105,6 +106,17 @@ s_bucket_value (size_t bucket)
     return ((S_SUB + sub) << (msb - 4)) + ((1ULL << (msb - 4)) / 2);
 }
 
+/*  Copies len bytes as text: truncated, control bytes shown as '?'.       */
+static void
+s_copy_text (char *to, const char *from, size_t len)
+{
+    if (len > S_REASON - 1)
+        len = S_REASON - 1;
+    for (size_t i = 0; i < len; i++)
+        to[i] = (unsigned char) from[i] < 0x20 ? '?' : from[i];
+    to[len] = '\0';
+}
+
 void
 pp_stats_outcome (pp_stats_t *self, uint32_t worker_id,
                   const pp_record_t *rec, uint64_t latency_us)
@@ -133,8 +145,12 @@ pp_stats_outcome (pp_stats_t *self, uint32_t worker_id,
         s_failure_t *failure = &self->st_failures[self->st_nfailures++];
         failure->seq = rec->seq;
         failure->worker_id = worker_id;
-        int len = rec->len < S_REASON - 1 ? (int) rec->len : S_REASON - 1;
-        snprintf (failure->reason, S_REASON, "%.*s", len, rec->data);
+        /*  data = reason, then optionally a NUL and the input's start.    */
+        const char *nul = memchr (rec->data, '\0', rec->len);
+        size_t reason = nul ? (size_t) (nul - rec->data) : rec->len;
+        s_copy_text (failure->reason, rec->data, reason);
+        s_copy_text (failure->input, nul ? nul + 1 : "",
+                     nul ? rec->len - reason - 1 : 0);
     }
 }
 
@@ -220,10 +236,14 @@ pp_stats_print (const pp_stats_t *self, FILE *out)
                          (unsigned long long) c->rejects[r]);
         fprintf (out, "\n");
     }
-    for (size_t i = 0; i < self->st_nfailures; i++)
-        fprintf (out, "  failed #%llu: %s\n",
-                 (unsigned long long) self->st_failures[i].seq,
-                 self->st_failures[i].reason);
+    for (size_t i = 0; i < self->st_nfailures; i++) {
+        const s_failure_t *f = &self->st_failures[i];
+        fprintf (out, "  failed #%llu: %s", (unsigned long long) f->seq,
+                 f->reason);
+        if (f->input[0])
+            fprintf (out, "  (input: %s)", f->input);
+        fprintf (out, "\n");
+    }
     fprintf (out, "  %-8s %-20s %8s %7s %10s %6s\n", "worker", "host", "pid",
              "threads", "items", "share");
     for (size_t i = 0; i < self->st_nworkers; i++) {
@@ -273,6 +293,8 @@ s_json_workers (const pp_stats_t *self, FILE *out)
                  i ? "," : "", (unsigned long long) self->st_failures[i].seq,
                  self->st_failures[i].worker_id);
         s_json_string (out, self->st_failures[i].reason);
+        fprintf (out, ", \"input\": ");
+        s_json_string (out, self->st_failures[i].input);
         fprintf (out, "}");
     }
     fprintf (out, "\n  ]\n");

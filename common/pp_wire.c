@@ -182,6 +182,7 @@ pp_wire_encode_state (const pp_state_t *state, uint8_t *out)
     pp_put_u64 (out + 20, state->ok);
     pp_put_u64 (out + 28, state->failed);
     pp_put_u64 (out + 36, state->dropped);
+    pp_put_u32 (out + 44, state->retries);
 }
 
 int
@@ -196,6 +197,7 @@ pp_wire_decode_state (const void *data, size_t size, pp_state_t *state)
     state->ok = pp_get_u64 (p + 20);
     state->failed = pp_get_u64 (p + 28);
     state->dropped = pp_get_u64 (p + 36);
+    state->retries = pp_get_u32 (p + 44);
     if (state->window == 0)
         return PP_EPROTO;
     return 0;

@@ -44,6 +44,9 @@ typedef enum {
 /*  REQUEST flags.                                                          */
 enum { PP_REQUEST_DRAIN = 1, PP_REQUEST_ABORT = 2 };
 
+/*  ACK flags: 0 recorded; RETRY: failed, send again (--retries).          */
+enum { PP_ACK_RETRY = 1 };
+
 /*  Item outcomes carried in RESULT records (and TASK records: 0).          */
 enum { PP_OUTCOME_OK = 0, PP_OUTCOME_FAILED = 1, PP_OUTCOME_DROPPED = 2 };
 
@@ -88,9 +91,10 @@ typedef struct {
     uint64_t total;       /* final item count, PP_TOTAL_UNKNOWN until drain */
     uint32_t window;      /* the ventilator's --window                      */
     uint64_t ok, failed, dropped;  /* outcomes (COMPLETE, DONE)             */
+    uint32_t retries;     /* the ventilator's --retries                     */
 } pp_state_t;
 #define PP_TOTAL_UNKNOWN UINT64_MAX
-#define PP_STATE_PAYLOAD_SIZE 44
+#define PP_STATE_PAYLOAD_SIZE 48
 
 /*  HELLO payload: a worker describes itself.                               */
 typedef struct {

@@ -24,6 +24,7 @@
 #define S_RESULT_BATCH 256
 #define S_HELLO_EVERY_MS 1000
 #define S_CREDIT_MAX 4096         /* most items a credit worker holds     */
+#define S_INPUT_SHOWN 120         /* input bytes sent with a failure      */
 #define S_PUSH_CAPACITY 128       /* least channel slots in push flow     */
 #define S_CREDIT_AHEAD_MS 25      /* credit covers this much work         */
 #define S_RATE_EVERY_MS 100       /* completion rate sampling period      */
@@ -124,8 +125,25 @@ s_credit_target (const s_worker_t *self)
 static pp_item_t *
 s_outcome (const pp_item_t *task, const pp_buf_t *out, uint8_t outcome)
 {
+    /*  A failure carries its reason, a NUL, and the start of the input:
+        the sink shows which record failed, not only why.                  */
+    size_t input = outcome == PP_OUTCOME_OK
+                       ? 0
+                       : task->len < S_INPUT_SHOWN ? task->len : S_INPUT_SHOWN;
+    if (out->len + 1 + input > out->max)   /* stay a valid record        */
+        input = 0;
     pp_item_t *result =
         pp_item_new (task->run_id, task->seq, out->data, out->len);
+    if (result && input) {
+        pp_item_t *both = realloc (result, sizeof (pp_item_t) + out->len
+                                              + 1 + input + 1);
+        if (both) {
+            result = both;
+            memcpy (result->data + out->len + 1, task->data, input);
+            result->len = (uint32_t) (out->len + 1 + input);
+            result->data[result->len] = '\0';
+        }
+    }
     if (result) {
         result->t_enq_us = task->t_enq_us;
         result->attempt = task->attempt;

@@ -65,6 +65,9 @@ typedef struct {
     uint64_t ack_first[S_ACK_RANGES];
     uint64_t ack_n[S_ACK_RANGES];
     uint32_t ack_ranges;
+    uint64_t retry_seq[S_ACK_RANGES];   /* failed, to be sent again      */
+    uint32_t nretry;
+    uint32_t retries;          /* the ventilator's --retries              */
     int64_t ack_since_ms;
     int64_t complete_sent_ms;
     int64_t complete_first_ms;
@@ -188,10 +191,31 @@ s_checkpoint (s_sink_t *self)
     return 0;
 }
 
+/*  Asks the ventilator to send the failed items gathered again.         */
+static void
+s_flush_retries (s_sink_t *self)
+{
+    if (self->nretry == 0)
+        return;
+    uint8_t payload[S_ACK_RANGES * PP_ACK_RANGE_SIZE];
+    for (uint32_t i = 0; i < self->nretry; i++)
+        pp_wire_encode_range (self->retry_seq[i], 1,
+                              payload + i * PP_ACK_RANGE_SIZE);
+    pp_header_t hdr = {.type = PP_MSG_ACK,
+                       .flags = PP_ACK_RETRY,
+                       .run_id = self->run_id,
+                       .count = self->nretry};
+    /*  Lost, it costs an ack timeout: the item is sent again anyway.      */
+    pp_net_send (self->acks, NULL, &hdr, payload,
+                 self->nretry * PP_ACK_RANGE_SIZE, true);
+    self->nretry = 0;
+}
+
 /*  Sends the acks gathered so far as one ACK message.                     */
 static void
 s_flush_acks (s_sink_t *self)
 {
+    s_flush_retries (self);
     if (self->ack_ranges == 0)
         return;
     if (self->journal && s_checkpoint (self) != 0) {
@@ -273,8 +297,16 @@ s_record (s_sink_t *self, uint32_t worker_id, const pp_record_t *rec)
         self->counts->rejects[PP_REJECT_BATCH]++;
         return;
     }
-    s_ack (self, rec->seq);   /* acked again if a duplicate: it was lost  */
     uint64_t slot = rec->seq % self->window;
+    bool known = rec->seq < self->base || self->seen[slot];
+    if (!known && rec->outcome == PP_OUTCOME_FAILED
+        && rec->attempt < self->retries) {
+        if (self->nretry == S_ACK_RANGES)
+            s_flush_retries (self);
+        self->retry_seq[self->nretry++] = rec->seq;   /* not recorded    */
+        return;
+    }
+    s_ack (self, rec->seq);   /* acked again if a duplicate: it was lost  */
     if (rec->seq < self->base || self->seen[slot]) {
         self->counts->duplicates++;
         return;
@@ -351,6 +383,7 @@ s_adopt (s_sink_t *self, const pp_header_t *hdr, const pp_state_t *state)
 {
     if (pp_ctl_ended (hdr->flags))
         return 0;   /* the tail of an earlier run                          */
+    self->retries = state->retries;   /* before early results replay     */
     if (self->resumed_run) {
         if (hdr->run_id != self->resumed_run) {
             zsys_error ("--resume: %s is for run %016llx, but the "
@@ -419,6 +452,7 @@ s_on_state (s_sink_t *self, const pp_header_t *hdr, const pp_state_t *state)
         return 0;
     }
     self->sent = state->sent;
+    self->retries = state->retries;
     if (state->total != PP_TOTAL_UNKNOWN && !self->counts->total_known) {
         /*  Records the ventilator dropped were never numbered: they are
             outcomes all the same, so ok + failed + dropped == total.      */
@@ -505,7 +539,8 @@ static void
 s_tick (s_sink_t *self)
 {
     int64_t now = pp_now_ms ();
-    if (self->ack_ranges > 0 && now - self->ack_since_ms >= S_ACK_DELAY_MS)
+    if ((self->ack_ranges > 0 && now - self->ack_since_ms >= S_ACK_DELAY_MS)
+        || self->nretry > 0)
         s_flush_acks (self);
     int signals = pp_signal_count ();
     if (signals != self->signals_seen) {
@@ -544,7 +579,7 @@ s_loop (s_sink_t *self)
         {zsock_resolve (self->results), 0, ZMQ_POLLIN, 0},
         {zsock_resolve (self->control), 0, ZMQ_POLLIN, 0}};
     while (self->phase != S_FINISHED && self->phase != S_ABORTED) {
-        long timeout = self->ack_ranges > 0 ? S_ACK_DELAY_MS : 100;
+        long timeout = self->ack_ranges + self->nretry > 0 ? S_ACK_DELAY_MS : 100;
         if (zmq_poll (items, 2, timeout) == -1 && zmq_errno () != EINTR)
             return PP_EIO;
         /*  Drain what is queued before timers, a bounded burst each.     */

@@ -574,7 +574,7 @@ test_state_round_trip (void **state)
         memset (buf, 0xaa, sizeof (buf));
         pp_wire_encode_state (&cases[i], buf);
         for (size_t b = PP_STATE_PAYLOAD_SIZE; b < sizeof (buf); b++)
-            assert_int_equal (buf[b], 0xaa); /* wrote exactly 44 bytes */
+            assert_int_equal (buf[b], 0xaa); /* wrote exactly the payload */
 
         pp_state_t out;
         memset (&out, 0x5a, sizeof (out));

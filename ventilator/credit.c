@@ -11,6 +11,7 @@
 
 typedef struct {
     zframe_t *identity;   /* ROUTER routing id                             */
+    uint64_t tried;       /* dispatch round that found nothing for it      */
     uint32_t worker_id;
     uint64_t credit;      /* items it can take now                         */
     int64_t seen_ms;      /* last message from it                          */
@@ -21,6 +22,7 @@ struct _vent_credit_t {
     vent_t *vent;
     s_peer_t *peers;
     size_t npeers;
+    uint64_t round;       /* dispatch calls so far                         */
 };
 
 vent_credit_t *
@@ -136,14 +138,15 @@ vent_credit_on_message (vent_credit_t *self)
     pp_inmsg_free (&in);
 }
 
-/*  The peer with the most credit: an idle worker first.                   */
+/*  The peer with the most credit (an idle worker first) that this round
+    has not found empty-handed yet.                                         */
 static s_peer_t *
 s_pick (vent_credit_t *self)
 {
     s_peer_t *best = NULL;
     for (size_t i = 0; i < self->npeers; i++) {
         s_peer_t *peer = &self->peers[i];
-        if (!peer->leaving && peer->credit > 0
+        if (!peer->leaving && peer->credit > 0 && peer->tried != self->round
             && (!best || peer->credit > best->credit))
             best = peer;
     }
@@ -153,7 +156,18 @@ s_pick (vent_credit_t *self)
 bool
 vent_credit_can_send (vent_credit_t *self)
 {
+    self->round++;
     return s_pick (self) != NULL;
+}
+
+bool
+vent_credit_other_can_take (vent_credit_t *self, uint32_t worker_id)
+{
+    for (size_t i = 0; i < self->npeers; i++)
+        if (self->peers[i].worker_id != worker_id && !self->peers[i].leaving
+            && self->peers[i].credit > 0)
+            return true;
+    return false;
 }
 
 /*  Makes every item of the unsendable batch due again.                    */
@@ -171,6 +185,7 @@ int
 vent_credit_dispatch (vent_credit_t *self)
 {
     vent_t *vent = self->vent;
+    self->round++;
     for (int burst = 0; burst < 64; burst++) {
         s_peer_t *peer = s_pick (self);
         if (!peer)
@@ -178,8 +193,12 @@ vent_credit_dispatch (vent_credit_t *self)
         uint64_t max = peer->credit < vent->opt->batch ? peer->credit
                                                        : vent->opt->batch;
         int rc = vent_build_batch (vent, (uint32_t) max, peer->worker_id);
-        if (rc != 0 || !vent->batch_ready)
+        if (rc != 0)
             return rc;
+        if (!vent->batch_ready) {   /* nothing for it: maybe for another */
+            peer->tried = self->round;
+            continue;
+        }
         pp_header_t hdr = {.type = PP_MSG_TASK,
                            .run_id = vent->run_id,
                            .count = vent->batch.count};

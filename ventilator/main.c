@@ -47,6 +47,8 @@ static const char *s_help_head =
     "\n"
     "  --rate R            dispatch at most R items per second\n"
     "  --wait-workers N    hold dispatch until N workers said hello\n"
+    "  --retries N         send a failed item again, to another worker\n"
+    "                      when there is one, up to N times (default 0)\n"
     "  --linger D          keep announcing DONE for D (default 1s)\n"
     "  --overflow P        when workers lag behind the input: block (stop\n"
     "                      reading, default), drop (count the record as\n"
@@ -88,6 +90,7 @@ s_parse (vent_options_t *opt, int argc, char **argv)
         {"spill-dir", required_argument, 0, 2011},
         {"heartbeat", required_argument, 0, 2012},
         {"liveness", required_argument, 0, 2013},
+        {"retries", required_argument, 0, 2014},
         {0, 0, 0, 0}};
     opt->delim = '\n';
     opt->seed = 1;
@@ -158,6 +161,10 @@ s_parse (vent_options_t *opt, int argc, char **argv)
                 opt->liveness =
                     (int) pp_cli_number ("--liveness", optarg, 1, 1000);
                 break;
+            case 2014:
+                opt->retries =
+                    (uint32_t) pp_cli_number ("--retries", optarg, 0, 100);
+                break;
             default: pp_cli_bad_option (argc, argv);
         }
     }
@@ -187,6 +194,7 @@ s_publish (vent_t *self)
     state.sent = self->next;
     state.total = self->input_ended ? self->next : PP_TOTAL_UNKNOWN;
     state.window = self->opt->window;
+    state.retries = self->opt->retries;
     if (self->state != VENT_DONE)
         state.dropped = self->dropped;   /* dropped before numbering      */
     pp_ctl_publish (self->control, self->run_id,
@@ -353,19 +361,31 @@ s_batch_resends (vent_t *self, uint32_t max_items, uint32_t owner)
     int64_t due = pp_now_ms () - self->opt->ack_timeout_ms;
     if (self->resend_at < self->base)
         self->resend_at = self->base;
-    while (self->resend_at < self->next) {
-        if (pp_batch_full (&self->batch, max_items))
-            return;
+    uint64_t skipped = UINT64_MAX;   /* first item left for another worker */
+    while (self->resend_at < self->next
+           && !pp_batch_full (&self->batch, max_items)) {
         vent_slot_t *slot = &self->slots[self->resend_at % self->opt->window];
         if (slot->item && slot->sent_ms <= due) {
-            if (slot->item->attempt < 255)
-                slot->item->attempt++;
-            self->redelivered++;
-            s_batch_slot (self, self->resend_at, owner);
+            /*  A retried item goes to another worker while one can take
+                it; the scan comes back for it.                            */
+            if (owner != 0 && slot->avoid == owner && self->credit
+                && vent_credit_other_can_take (self->credit, owner)) {
+                if (skipped == UINT64_MAX)
+                    skipped = self->resend_at;
+            }
+            else {
+                if (slot->item->attempt < 255)
+                    slot->item->attempt++;
+                self->redelivered++;
+                s_batch_slot (self, self->resend_at, owner);
+            }
         }
         self->resend_at++;
     }
-    self->resend_at = UINT64_MAX;   /* scan finished                      */
+    if (self->resend_at >= self->next)
+        self->resend_at = UINT64_MAX;   /* scan finished                  */
+    if (skipped < self->resend_at)
+        self->resend_at = skipped;
 }
 
 int
@@ -423,9 +443,36 @@ s_dispatch (vent_t *self)
     return 0;
 }
 
+/*  The sink asks for failed items again (--retries).                     */
+static void
+s_on_retry (vent_t *self, const pp_inmsg_t *in)
+{
+    for (uint32_t i = 0; i < in->hdr.count; i++) {
+        uint64_t first, n;
+        if (pp_wire_decode_range (in->payload, in->size, i, &first, &n)
+            != 0) {
+            self->rejects[PP_REJECT_BATCH]++;
+            return;
+        }
+        for (uint64_t seq = first; seq < first + n && seq < self->next;
+             seq++) {
+            if (seq < self->base)
+                continue;
+            vent_slot_t *slot = &self->slots[seq % self->opt->window];
+            uint32_t failed_on = slot->owner;
+            vent_requeue (self, seq);
+            slot->avoid = failed_on;
+        }
+    }
+}
+
 static void
 s_on_ack (vent_t *self, const pp_inmsg_t *in)
 {
+    if (in->hdr.flags & PP_ACK_RETRY) {
+        s_on_retry (self, in);
+        return;
+    }
     for (uint32_t i = 0; i < in->hdr.count; i++) {
         uint64_t first, n;
         if (pp_wire_decode_range (in->payload, in->size, i, &first, &n)

@@ -40,12 +40,14 @@ typedef struct {
     const char *spill_dir;     /* --spill-dir                             */
     int64_t heartbeat_ms;      /* --heartbeat: credit flow liveness tick  */
     int liveness;              /* --liveness: ticks missed = dead         */
+    uint32_t retries;          /* --retries: failed items sent again      */
 } vent_options_t;
 
 typedef struct {
     pp_item_t *item;           /* NULL once acked                         */
     int64_t sent_ms;           /* last (re)send                           */
     uint32_t owner;            /* credit flow: worker that holds it       */
+    uint32_t avoid;            /* --retries: the worker it failed on      */
 } vent_slot_t;
 
 typedef struct {
@@ -111,6 +113,9 @@ int vent_credit_dispatch (vent_credit_t *self);
 
 /*  True when some worker has credit left.                                 */
 bool vent_credit_can_send (vent_credit_t *self);
+
+/*  True when a worker other than worker_id has credit left.               */
+bool vent_credit_other_can_take (vent_credit_t *self, uint32_t worker_id);
 
 /*  Declares silent workers dead and requeues what they held.              */
 void vent_credit_tick (vent_credit_t *self);

@@ -34,3 +34,5 @@ expect_exit "$vent2" 10 4
 assert_counts "$stats2" 100 99 1 0
 assert_contains "$stats2" '"reason": "exit status 3: no 77"' "failure reason"
 assert_eq 99 "$(sort -un "$(out_of sink2)" | wc -l)" "PP_SEQ of each ok item"
+assert_contains "$stats2" '"seq": 76' "the failed item's sequence number"
+assert_contains "$stats2" '"input": "77"' "the failed item's input"

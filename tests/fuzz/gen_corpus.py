@@ -31,8 +31,9 @@ def batch(mtype, records, worker=0):
     return header(mtype, seq=seq, worker=worker, count=len(records)), payload
 
 
-def state(sent, total, window, ok=0, failed=0, dropped=0):
-    return struct.pack(">QQIQQQ", sent, total, window, ok, failed, dropped)
+def state(sent, total, window, ok=0, failed=0, dropped=0, retries=0):
+    return struct.pack(">QQIQQQI", sent, total, window, ok, failed, dropped,
+                       retries)
 
 
 def hello(pid, threads, capacity, flow, host):
