@@ -23,8 +23,19 @@ pp_net_socket (int type, const pp_common_t *common, const char *endpoint,
     int64_t max_msg = PP_BATCH_BYTES + (int64_t) common->max_item
                       + 2 * PP_WIRE_RECORD_SIZE;
     zsock_set_maxmsgsize (sock, (int) max_msg);
+    /*  Reconnect fast, back off to 2 s; ZMTP heartbeats find a peer that
+        vanished without a FIN (a cut link, a dead host) in about 3 s, so
+        push flow stops feeding it; TCP keepalive backs that up for idle
+        connections. Chosen for clusters: see README, "Real networks".    */
     zsock_set_reconnect_ivl (sock, 100);
     zsock_set_reconnect_ivl_max (sock, 2000);
+    zsock_set_heartbeat_ivl (sock, PP_NET_HEARTBEAT_MS);
+    zsock_set_heartbeat_timeout (sock, 3 * PP_NET_HEARTBEAT_MS);
+    zsock_set_heartbeat_ttl (sock, 3 * PP_NET_HEARTBEAT_MS);
+    zsock_set_tcp_keepalive (sock, 1);
+    zsock_set_tcp_keepalive_idle (sock, 30);
+    zsock_set_tcp_keepalive_intvl (sock, 5);
+    zsock_set_tcp_keepalive_cnt (sock, 3);
     if (type == ZMQ_SUB)
         zsock_set_subscribe (sock, "");
     if (common->cert) {   /* CURVE: servers bind, clients connect        */

@@ -9,6 +9,10 @@
 
 #include <czmq.h>
 
+/*  ZMTP heartbeat interval of every socket; a peer silent for three is
+    dropped.                                                                */
+#define PP_NET_HEARTBEAT_MS 1000
+
 /*  Largest batch payload a sender builds; one item may exceed it alone.   */
 #define PP_BATCH_BYTES (256 * 1024)
 
