@@ -82,6 +82,12 @@ int pp_chan_set_spill (pp_chan_t *self, const char *dir,
 /*  Items waiting on disk now (spill only).                                */
 size_t pp_chan_spilled (pp_chan_t *self);
 
+/*  Puts n items at the tail in order under as few lock rounds as room
+    allows, waiting up to timeout_ms for room each time. Returns how many
+    were sent (the channel owns those; the caller keeps the rest), or an
+    error code as pp_chan_send when none was. Block policy only.           */
+int pp_chan_send_many (pp_chan_t *self, void **items, int n, int timeout_ms);
+
 /*  No more sends. Idempotent; does nothing after abort.                   */
 void pp_chan_close (pp_chan_t *self);
 

@@ -51,6 +51,7 @@ void pp_inmsg_free (pp_inmsg_t *in);
 
 /*  Monotonic milliseconds and wall-clock microseconds.                    */
 int64_t pp_now_ms (void);
+int64_t pp_now_ns (void);
 uint64_t pp_wall_us (void);
 
 /*  A TASK or RESULT batch being built: records back to back.              */

@@ -354,36 +354,56 @@ s_number_next (vent_t *self)
     return true;
 }
 
-/*  Adds to the batch the unacked items whose ack is overdue.              */
+/*  True when the item in slot is due again and may go to owner. A retried
+    item goes to another worker while one can take it (the scan comes
+    back for it: *skip is set).                                             */
+static bool
+s_due_for (vent_t *self, vent_slot_t *slot, int64_t due, uint32_t owner,
+           bool *skip)
+{
+    if (!slot->item || slot->sent_ms > due)
+        return false;
+    *skip = owner != 0 && slot->avoid == owner && self->credit
+            && vent_credit_other_can_take (self->credit, owner);
+    return !*skip;
+}
+
+/*  Adds to the batch the unacked items whose ack is overdue. A finished
+    scan remembers when the oldest send it saw falls due: no scan runs
+    before then (items sent later fall due later still).                   */
 static void
 s_batch_resends (vent_t *self, uint32_t max_items, uint32_t owner)
 {
-    int64_t due = pp_now_ms () - self->opt->ack_timeout_ms;
+    int64_t now = pp_now_ms ();
+    int64_t due = now - self->opt->ack_timeout_ms;
     if (self->resend_at < self->base)
         self->resend_at = self->base;
     uint64_t skipped = UINT64_MAX;   /* first item left for another worker */
+    uint64_t index = self->resend_at % self->opt->window;
     while (self->resend_at < self->next
            && !pp_batch_full (&self->batch, max_items)) {
-        vent_slot_t *slot = &self->slots[self->resend_at % self->opt->window];
-        if (slot->item && slot->sent_ms <= due) {
-            /*  A retried item goes to another worker while one can take
-                it; the scan comes back for it.                            */
-            if (owner != 0 && slot->avoid == owner && self->credit
-                && vent_credit_other_can_take (self->credit, owner)) {
-                if (skipped == UINT64_MAX)
-                    skipped = self->resend_at;
-            }
-            else {
-                if (slot->item->attempt < 255)
-                    slot->item->attempt++;
-                self->redelivered++;
-                s_batch_slot (self, self->resend_at, owner);
-            }
+        vent_slot_t *slot = &self->slots[index];
+        bool skip = false;
+        if (s_due_for (self, slot, due, owner, &skip)) {
+            if (slot->item->attempt < 255)
+                slot->item->attempt++;
+            self->redelivered++;
+            s_batch_slot (self, self->resend_at, owner);
         }
+        else if (skip && skipped == UINT64_MAX)
+            skipped = self->resend_at;
+        if (slot->item && slot->sent_ms < self->scan_oldest)
+            self->scan_oldest = slot->sent_ms;
         self->resend_at++;
+        if (++index == self->opt->window)
+            index = 0;
     }
-    if (self->resend_at >= self->next)
-        self->resend_at = UINT64_MAX;   /* scan finished                  */
+    if (self->resend_at >= self->next) {   /* scan finished               */
+        self->resend_at = UINT64_MAX;
+        int64_t oldest = self->scan_oldest < now ? self->scan_oldest : now;
+        self->next_scan_ms = oldest + self->opt->ack_timeout_ms;
+        self->scan_oldest = INT64_MAX;
+    }
     if (skipped < self->resend_at)
         self->resend_at = skipped;
 }
@@ -612,7 +632,8 @@ s_tick (vent_t *self)
     if (self->credit
         && (self->state == VENT_RUNNING || self->state == VENT_DRAINING))
         vent_credit_tick (self->credit);   /* after DONE, workers leave  */
-    if (now - self->resend_scan_ms >= S_RESEND_SCAN_MS) {
+    if (now - self->resend_scan_ms >= S_RESEND_SCAN_MS
+        && now >= self->next_scan_ms) {
         self->resend_scan_ms = now;
         if (self->resend_at == UINT64_MAX)
             self->resend_at = self->base;
@@ -744,6 +765,7 @@ s_open (vent_t *self)
         if (getrandom (&self->run_id, sizeof (self->run_id), 0) == -1)
             self->run_id = (uint64_t) pp_wall_us () ^ (uint64_t) getpid ();
     self->resend_at = UINT64_MAX;
+    self->scan_oldest = INT64_MAX;
     self->start_ms = self->opened_ms = pp_now_ms ();
     return 0;
 }

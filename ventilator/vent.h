@@ -70,6 +70,8 @@ typedef struct {
     bool batch_ready;          /* built, waiting for the socket           */
     uint64_t resend_at;        /* resend scan position, or UINT64_MAX     */
     int64_t resend_scan_ms;
+    int64_t next_scan_ms;      /* no resend scan before: nothing is due   */
+    int64_t scan_oldest;       /* oldest send seen by the running scan    */
     int64_t state_sent_ms;
     int64_t start_ms;          /* dispatch began (for --rate)             */
     int64_t opened_ms;         /* the sockets were bound                  */
