@@ -93,11 +93,14 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) bash scripts/demo.sh
 
+FORMAT_SRC = common/*.[ch] ventilator/*.[ch] worker/*.c sink/*.[ch] \
+             tests/*.c tests/tools/*.c tests/fuzz/*.c examples/*.c
+
 format:
-	clang-format -i common/*.[ch] */main.c tests/*.c
+	clang-format -i $(FORMAT_SRC)
 
 format-check:
-	clang-format --dry-run --Werror common/*.[ch] */main.c tests/*.c
+	clang-format --dry-run --Werror $(FORMAT_SRC)
 
 # PREFIX is what the installed pushpull.pc points at; DESTDIR only stages.
 install: all
@@ -141,3 +144,25 @@ fuzz-smoke: $(FUZZ_BIN)
 	@rm -rf $(BUILD)/fuzz/smoke-corpus
 	@bash tests/fuzz/run.sh $(FUZZ_BIN) $(BUILD)/fuzz/smoke-corpus \
 	  -runs=200000 -max_total_time=20
+
+# Benchmarks: pushpull next to raw libzmq PUSH/PULL baselines measured in
+# the same run (bench/run.sh; about 8 minutes on 2 cores). Writes
+# bench/results/latest.md and PNG plots (gnuplot-nox, if installed). Not
+# part of CI.
+BENCH_RAW = $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/raw_*.c))
+
+$(BUILD)/bench/raw_%: bench/raw_%.c bench/raw_common.h
+	@mkdir -p $(dir $@)
+	@echo "  CC  $<"
+	@$(CC) -std=c11 -D_GNU_SOURCE -O2 $(WARN) -o $@ $< \
+	  $(shell pkg-config --cflags --libs libzmq)
+
+.PHONY: bench
+bench: all $(BENCH_RAW)
+	@BUILD=$(BUILD) bash bench/run.sh
+
+# Multi-host fault tests: network namespaces on a bridge, faults injected
+# mid-run (tests/netns/README.md). Needs root; skips where it cannot.
+.PHONY: check-netns
+check-netns: all
+	bash tests/netns/run.sh

@@ -25,19 +25,19 @@ struct _pp_chan_t {
     pthread_cond_t ch_aborted_cv; /* broadcast once, on abort             */
     void **ch_ring;               /* capacity slots                       */
     size_t ch_capacity;
-    size_t ch_head;               /* index of the oldest item             */
-    size_t ch_count;              /* items buffered                       */
-    int ch_send_waiters;          /* senders blocked on not_full          */
-    int ch_recv_waiters;          /* receivers blocked on not_empty       */
+    size_t ch_head;      /* index of the oldest item             */
+    size_t ch_count;     /* items buffered                       */
+    int ch_send_waiters; /* senders blocked on not_full          */
+    int ch_recv_waiters; /* receivers blocked on not_empty       */
     bool ch_closed;
     bool ch_aborted;
     pp_chan_free_fn *ch_free;
     pp_overflow_t ch_overflow;
-    pp_chan_codec_t ch_codec;     /* spill: item <-> bytes                */
-    int ch_spill_fd;              /* spill: unlinked file, or -1          */
-    off_t ch_spill_read;          /* spill: next record to read back      */
-    off_t ch_spill_write;         /* spill: end of the file               */
-    size_t ch_spilled;            /* spill: records on disk               */
+    pp_chan_codec_t ch_codec; /* spill: item <-> bytes                */
+    int ch_spill_fd;          /* spill: unlinked file, or -1          */
+    off_t ch_spill_read;      /* spill: next record to read back      */
+    off_t ch_spill_write;     /* spill: end of the file               */
+    size_t ch_spilled;        /* spill: records on disk               */
 };
 
 static void
@@ -79,7 +79,7 @@ s_deadline (int timeout_ms)
     struct timespec ts;
     clock_gettime (CLOCK_MONOTONIC, &ts);
     ts.tv_sec += timeout_ms / 1000;
-    ts.tv_nsec += (long) (timeout_ms % 1000) * 1000000L;
+    ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
     if (ts.tv_nsec >= 1000000000L) {
         ts.tv_sec++;
         ts.tv_nsec -= 1000000000L;
@@ -97,8 +97,7 @@ s_wait (pp_chan_t *self, pthread_cond_t *cond, int timeout_ms,
     if (timeout_ms > 0 && deadline->tv_sec == 0 && deadline->tv_nsec == 0)
         *deadline = s_deadline (timeout_ms);
     if (timeout_ms < 0) {
-        s_check (pthread_cond_wait (cond, &self->ch_lock),
-                 "pthread_cond_wait");
+        s_check (pthread_cond_wait (cond, &self->ch_lock), "pthread_cond_wait");
         return 0;
     }
     int rc = pthread_cond_timedwait (cond, &self->ch_lock, deadline);
@@ -147,7 +146,7 @@ s_discard (pp_chan_t *self)
         self->ch_spilled = 0;
         self->ch_spill_read = self->ch_spill_write = 0;
         if (ftruncate (self->ch_spill_fd, 0) != 0)
-            return;   /* nothing to undo: offsets already forget the data */
+            return; /* nothing to undo: offsets already forget the data */
     }
 }
 
@@ -173,7 +172,7 @@ pp_chan_destroy (pp_chan_t **self_p)
 static int
 s_wait_not_full (pp_chan_t *self, int timeout_ms)
 {
-    struct timespec deadline = {0, 0};   /* computed only when needed    */
+    struct timespec deadline = {0, 0}; /* computed only when needed    */
     while (true) {
         if (self->ch_aborted)
             return PP_EABORTED;
@@ -186,8 +185,8 @@ s_wait_not_full (pp_chan_t *self, int timeout_ms)
         self->ch_send_waiters++;
         int rc = s_wait (self, &self->ch_not_full, timeout_ms, &deadline);
         self->ch_send_waiters--;
-        if (rc == PP_ETIMEDOUT && self->ch_count == self->ch_capacity
-            && !self->ch_aborted && !self->ch_closed)
+        if (rc == PP_ETIMEDOUT && self->ch_count == self->ch_capacity &&
+            !self->ch_aborted && !self->ch_closed)
             return PP_ETIMEDOUT;
     }
 }
@@ -200,17 +199,17 @@ s_spill_write (pp_chan_t *self, void *item)
     unsigned char *record = malloc (4 + size);
     if (!record)
         return PP_ENOMEM;
-    record[0] = (unsigned char) (size >> 24);
-    record[1] = (unsigned char) (size >> 16);
-    record[2] = (unsigned char) (size >> 8);
-    record[3] = (unsigned char) size;
+    record[0] = (unsigned char)(size >> 24);
+    record[1] = (unsigned char)(size >> 16);
+    record[2] = (unsigned char)(size >> 8);
+    record[3] = (unsigned char)size;
     self->ch_codec.encode (item, record + 4);
     ssize_t wrote =
         pwrite (self->ch_spill_fd, record, 4 + size, self->ch_spill_write);
     free (record);
-    if (wrote != (ssize_t) (4 + size))
-        return PP_EIO;   /* a torn tail is overwritten by the next write */
-    self->ch_spill_write += (off_t) (4 + size);
+    if (wrote != (ssize_t)(4 + size))
+        return PP_EIO; /* a torn tail is overwritten by the next write */
+    self->ch_spill_write += (off_t)(4 + size);
     self->ch_spilled++;
     if (self->ch_free)
         self->ch_free (item);
@@ -224,18 +223,18 @@ s_spill_read (pp_chan_t *self)
     unsigned char head[4];
     if (pread (self->ch_spill_fd, head, 4, self->ch_spill_read) != 4)
         return NULL;
-    size_t size = ((size_t) head[0] << 24) | ((size_t) head[1] << 16)
-                  | ((size_t) head[2] << 8) | head[3];
+    size_t size = ((size_t)head[0] << 24) | ((size_t)head[1] << 16) |
+                  ((size_t)head[2] << 8) | head[3];
     unsigned char *body = malloc (size ? size : 1);
     void *item = NULL;
     if (body && pread (self->ch_spill_fd, body, size,
-                       self->ch_spill_read + 4) == (ssize_t) size)
+                       self->ch_spill_read + 4) == (ssize_t)size)
         item = self->ch_codec.decode (body, size);
     free (body);
     if (!item)
         return NULL;
-    self->ch_spill_read += (off_t) (4 + size);
-    if (--self->ch_spilled == 0) {   /* empty again: reuse from the start */
+    self->ch_spill_read += (off_t)(4 + size);
+    if (--self->ch_spilled == 0) { /* empty again: reuse from the start */
         self->ch_spill_read = self->ch_spill_write = 0;
         if (ftruncate (self->ch_spill_fd, 0) != 0)
             return item;
@@ -251,7 +250,7 @@ s_refill (pp_chan_t *self)
         void *item = s_spill_read (self);
         if (!item) {
             fprintf (stderr, "pp_chan: cannot read the spill file back\n");
-            abort ();   /* items would be lost: refuse to limp on        */
+            abort (); /* items would be lost: refuse to limp on        */
         }
         size_t tail = (self->ch_head + self->ch_count) % self->ch_capacity;
         self->ch_ring[tail] = item;
@@ -264,17 +263,16 @@ pp_chan_send (pp_chan_t *self, void *item, int timeout_ms)
 {
     s_lock (self);
     int rc;
-    if (self->ch_overflow == PP_OVERFLOW_SPILL && !self->ch_aborted
-        && !self->ch_closed
-        && (self->ch_spilled > 0 || self->ch_count == self->ch_capacity))
+    if (self->ch_overflow == PP_OVERFLOW_SPILL && !self->ch_aborted &&
+        !self->ch_closed &&
+        (self->ch_spilled > 0 || self->ch_count == self->ch_capacity))
         rc = s_spill_write (self, item);
     else {
         if (self->ch_overflow != PP_OVERFLOW_BLOCK)
             timeout_ms = 0;
         rc = s_wait_not_full (self, timeout_ms);
         if (rc == 0) {
-            size_t tail =
-                (self->ch_head + self->ch_count) % self->ch_capacity;
+            size_t tail = (self->ch_head + self->ch_count) % self->ch_capacity;
             self->ch_ring[tail] = item;
             self->ch_count++;
         }
@@ -298,8 +296,7 @@ pp_chan_send_many (pp_chan_t *self, void **items, int n, int timeout_ms)
         if (rc != 0)
             break;
         while (sent < n && self->ch_count < self->ch_capacity) {
-            size_t tail =
-                (self->ch_head + self->ch_count) % self->ch_capacity;
+            size_t tail = (self->ch_head + self->ch_count) % self->ch_capacity;
             self->ch_ring[tail] = items[sent++];
             self->ch_count++;
         }
@@ -315,7 +312,7 @@ pp_chan_send_many (pp_chan_t *self, void **items, int n, int timeout_ms)
 static int
 s_wait_not_empty (pp_chan_t *self, int timeout_ms)
 {
-    struct timespec deadline = {0, 0};   /* computed only when needed    */
+    struct timespec deadline = {0, 0}; /* computed only when needed    */
     while (true) {
         if (self->ch_aborted)
             return PP_EABORTED;
@@ -328,8 +325,8 @@ s_wait_not_empty (pp_chan_t *self, int timeout_ms)
         self->ch_recv_waiters++;
         int rc = s_wait (self, &self->ch_not_empty, timeout_ms, &deadline);
         self->ch_recv_waiters--;
-        if (rc == PP_ETIMEDOUT && self->ch_count == 0 && !self->ch_aborted
-            && !self->ch_closed)
+        if (rc == PP_ETIMEDOUT && self->ch_count == 0 && !self->ch_aborted &&
+            !self->ch_closed)
             return PP_ETIMEDOUT;
     }
 }
@@ -392,12 +389,12 @@ pp_chan_abort (pp_chan_t *self)
 int
 pp_chan_wait_aborted (pp_chan_t *self, int timeout_ms)
 {
-    struct timespec deadline = {0, 0};   /* computed only when needed    */
+    struct timespec deadline = {0, 0}; /* computed only when needed    */
     s_lock (self);
     int rc = PP_ETIMEDOUT;
     while (!self->ch_aborted && timeout_ms != 0) {
-        if (s_wait (self, &self->ch_aborted_cv, timeout_ms, &deadline)
-            == PP_ETIMEDOUT)
+        if (s_wait (self, &self->ch_aborted_cv, timeout_ms, &deadline) ==
+            PP_ETIMEDOUT)
             break;
     }
     if (self->ch_aborted)
@@ -447,10 +444,10 @@ pp_chan_set_spill (pp_chan_t *self, const char *dir,
 {
     char path[4096];
     snprintf (path, sizeof (path), "%s/pushpull-spill.XXXXXX", dir);
-    int fd = mkostemp (path, O_CLOEXEC);   /* no child inherits it */
+    int fd = mkostemp (path, O_CLOEXEC); /* no child inherits it */
     if (fd == -1)
         return PP_EIO;
-    unlink (path);   /* anonymous: gone at exit, even after a crash    */
+    unlink (path); /* anonymous: gone at exit, even after a crash    */
     self->ch_spill_fd = fd;
     self->ch_codec = *codec;
     self->ch_overflow = PP_OVERFLOW_SPILL;

@@ -58,9 +58,9 @@ pp_cli_init (pp_common_t *common, const char *prog)
     common->max_item = 1024 * 1024;
     common->flow = PP_FLOW_PUSH;
     s_prog = prog;
-    opterr = 0;                    /* pp_cli_bad_option says it our way   */
-    zsys_handler_set (NULL);       /* our binaries own SIGINT/SIGTERM     */
-    zsys_set_logstream (stderr);   /* stdout carries results              */
+    opterr = 0;                  /* pp_cli_bad_option says it our way   */
+    zsys_handler_set (NULL);     /* our binaries own SIGINT/SIGTERM     */
+    zsys_set_logstream (stderr); /* stdout carries results              */
     zsys_set_logident (prog);
     zsys_init ();
 }
@@ -90,8 +90,7 @@ pp_cli_bad_option (int argc, char **argv)
 }
 
 int64_t
-pp_cli_number (const char *flag, const char *value, int64_t min,
-               int64_t max)
+pp_cli_number (const char *flag, const char *value, int64_t min, int64_t max)
 {
     char *end = NULL;
     errno = 0;
@@ -99,8 +98,8 @@ pp_cli_number (const char *flag, const char *value, int64_t min,
     if (errno || end == value || *end != '\0')
         pp_cli_usage_error ("%s: '%s' is not a whole number", flag, value);
     if (n < min || n > max)
-        pp_cli_usage_error ("%s: %s is out of range (%lld..%lld)", flag,
-                            value, (long long) min, (long long) max);
+        pp_cli_usage_error ("%s: %s is out of range (%lld..%lld)", flag, value,
+                            (long long)min, (long long)max);
     return n;
 }
 
@@ -125,7 +124,7 @@ pp_cli_duration_ms (const char *flag, const char *value)
         pp_cli_usage_error ("%s: '%s' is not a duration (write e.g. 250ms, "
                             "2s, 1m)",
                             flag, value);
-    return (int64_t) (n * scale + 0.5);
+    return (int64_t)(n * scale + 0.5);
 }
 
 uint64_t
@@ -155,9 +154,9 @@ pp_cli_size (const char *flag, const char *value)
 static void
 s_check_endpoint (const char *flag, const char *endpoint)
 {
-    if (strncmp (endpoint, "tcp://", 6) != 0
-        && strncmp (endpoint, "ipc://", 6) != 0
-        && strncmp (endpoint, "inproc://", 9) != 0)
+    if (strncmp (endpoint, "tcp://", 6) != 0 &&
+        strncmp (endpoint, "ipc://", 6) != 0 &&
+        strncmp (endpoint, "inproc://", 9) != 0)
         pp_cli_usage_error ("%s: '%s' is not an endpoint (write "
                             "tcp://HOST:PORT or ipc:///path)",
                             flag, endpoint);
@@ -194,7 +193,7 @@ pp_cli_common_option (pp_common_t *common, int opt, const char *arg)
         case 1002: common->control = arg; break;
         case 1003: common->acks = arg; break;
         case 1004:
-            common->hwm = (int) pp_cli_number ("--hwm", arg, 1, 1000000);
+            common->hwm = (int)pp_cli_number ("--hwm", arg, 1, 1000000);
             break;
         case 1005:
             common->max_item = pp_cli_size ("--max-item-size", arg);
@@ -207,13 +206,10 @@ pp_cli_common_option (pp_common_t *common, int opt, const char *arg)
             else if (strcmp (arg, "credit") == 0)
                 common->flow = PP_FLOW_CREDIT;
             else
-                pp_cli_usage_error ("--flow: '%s' is not push or credit",
-                                    arg);
+                pp_cli_usage_error ("--flow: '%s' is not push or credit", arg);
             break;
         case 1007: common->insecure = true; break;
-        case 1008:
-            printf ("%s %s\n", s_prog, PP_VERSION);
-            exit (PP_EXIT_OK);
+        case 1008: printf ("%s %s\n", s_prog, PP_VERSION); exit (PP_EXIT_OK);
         case 1009: s_keygen (arg); break;
         case 1010: common->curve_secret = arg; break;
         case 1011: common->curve_allow = arg; break;
@@ -272,10 +268,8 @@ s_load_cert (const char *flag, const char *path, bool need_secret)
         pp_cli_usage_error ("%s: %s is not a key file (make one with "
                             "--keygen PATH)",
                             flag, path);
-    if (need_secret
-        && strcmp (zcert_secret_txt (cert),
-                   "0000000000000000000000000000000000000000")
-               == 0)
+    if (need_secret && strcmp (zcert_secret_txt (cert),
+                               "0000000000000000000000000000000000000000") == 0)
         pp_cli_usage_error ("%s: %s holds no secret key (give the "
                             "PATH_secret file)",
                             flag, path);
@@ -285,8 +279,8 @@ s_load_cert (const char *flag, const char *path, bool need_secret)
 void
 pp_cli_security (pp_common_t *common, bool server, bool client)
 {
-    bool any = common->curve_secret || common->curve_allow
-               || common->curve_server;
+    bool any =
+        common->curve_secret || common->curve_allow || common->curve_server;
     if (!any)
         return;
     if (!common->curve_secret)
@@ -313,8 +307,7 @@ pp_cli_security (pp_common_t *common, bool server, bool client)
         snprintf (common->server_key, sizeof (common->server_key), "%s",
                   zcert_public_txt (server_cert));
         zcert_destroy (&server_cert);
-    }
-    else if (client && server)   /* the sink: our key is the servers' key */
+    } else if (client && server) /* the sink: our key is the servers' key */
         snprintf (common->server_key, sizeof (common->server_key), "%s",
                   zcert_public_txt (common->cert));
     else if (client)
@@ -337,12 +330,12 @@ void
 pp_cli_check_bind (const pp_common_t *common, const char *flag,
                    const char *endpoint)
 {
-    if (common->insecure || common->curve_secret
-        || strncmp (endpoint, "tcp://", 6) != 0)
+    if (common->insecure || common->curve_secret ||
+        strncmp (endpoint, "tcp://", 6) != 0)
         return;
     const char *host = endpoint + 6;
     const char *colon = strrchr (host, ':');
-    size_t len = colon ? (size_t) (colon - host) : strlen (host);
+    size_t len = colon ? (size_t)(colon - host) : strlen (host);
     if (!s_is_loopback (host, len))
         pp_cli_usage_error ("%s: refusing to bind plaintext %s beyond this "
                             "machine (protected mode): use CURVE "

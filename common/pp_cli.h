@@ -26,39 +26,41 @@ typedef enum { PP_FLOW_PUSH = 0, PP_FLOW_CREDIT = 1 } pp_flow_t;
 
 /*  Options every binary takes.                                             */
 typedef struct {
-    const char *tasks;          /* --tasks / PP_TASKS                      */
-    const char *results;        /* --results / PP_RESULTS                  */
-    const char *control;        /* --control / PP_CONTROL                  */
-    const char *acks;           /* --acks / PP_ACKS                        */
-    int hwm;                    /* --hwm: ZeroMQ high-water mark           */
-    uint64_t max_item;          /* --max-item-size, bytes                  */
-    pp_flow_t flow;             /* --flow push|credit                      */
-    bool insecure;              /* --insecure: allow plaintext off-host    */
-    const char *curve_secret;   /* --curve-secret: our key pair            */
-    const char *curve_allow;    /* --curve-allow: dir of allowed clients   */
-    const char *curve_server;   /* --curve-server: the servers' public key */
+    const char *tasks;        /* --tasks / PP_TASKS                      */
+    const char *results;      /* --results / PP_RESULTS                  */
+    const char *control;      /* --control / PP_CONTROL                  */
+    const char *acks;         /* --acks / PP_ACKS                        */
+    int hwm;                  /* --hwm: ZeroMQ high-water mark           */
+    uint64_t max_item;        /* --max-item-size, bytes                  */
+    pp_flow_t flow;           /* --flow push|credit                      */
+    bool insecure;            /* --insecure: allow plaintext off-host    */
+    const char *curve_secret; /* --curve-secret: our key pair            */
+    const char *curve_allow;  /* --curve-allow: dir of allowed clients   */
+    const char *curve_server; /* --curve-server: the servers' public key */
     /*  Set up by pp_cli_security: used by pp_net_socket.                  */
-    void *cert;                 /* zcert_t: our key pair, or NULL          */
-    char server_key[41];        /* Z85 public key of the servers, or ""    */
-    void *auth;                 /* zactor_t running zauth, or NULL         */
+    void *cert;          /* zcert_t: our key pair, or NULL          */
+    char server_key[41]; /* Z85 public key of the servers, or ""    */
+    void *auth;          /* zactor_t running zauth, or NULL         */
 } pp_common_t;
 
 /*  Long options shared by all binaries; their values start at 1000.       */
-#define PP_CLI_COMMON_OPTIONS                                              \
-    {"tasks", required_argument, 0, 1000},                                 \
-        {"results", required_argument, 0, 1001},                           \
-        {"control", required_argument, 0, 1002},                           \
-        {"acks", required_argument, 0, 1003},                              \
-        {"hwm", required_argument, 0, 1004},                               \
-        {"max-item-size", required_argument, 0, 1005},                     \
-        {"flow", required_argument, 0, 1006},                              \
-        {"insecure", no_argument, 0, 1007},                                \
-        {"help", no_argument, 0, 'h'}, {"version", no_argument, 0, 1008},  \
-        {"verbose", no_argument, 0, 'v'}, {"quiet", no_argument, 0, 'q'}, \
-        {"keygen", required_argument, 0, 1009},                            \
-        {"curve-secret", required_argument, 0, 1010},                      \
-        {"curve-allow", required_argument, 0, 1011},                       \
-        {"curve-server", required_argument, 0, 1012}
+#define PP_CLI_COMMON_OPTIONS                                                  \
+    {"tasks", required_argument, 0, 1000},                                     \
+        {"results", required_argument, 0, 1001},                               \
+        {"control", required_argument, 0, 1002},                               \
+        {"acks", required_argument, 0, 1003},                                  \
+        {"hwm", required_argument, 0, 1004},                                   \
+        {"max-item-size", required_argument, 0, 1005},                         \
+        {"flow", required_argument, 0, 1006},                                  \
+        {"insecure", no_argument, 0, 1007}, {"help", no_argument, 0, 'h'},     \
+        {"version", no_argument, 0, 1008}, {"verbose", no_argument, 0, 'v'},   \
+        {"quiet", no_argument, 0, 'q'},                                        \
+        {"keygen", required_argument, 0, 1009},                                \
+        {"curve-secret", required_argument, 0, 1010},                          \
+        {"curve-allow", required_argument, 0, 1011},                           \
+    {                                                                          \
+        "curve-server", required_argument, 0, 1012                             \
+    }
 
 /*  Help text for the shared options, for each binary's --help.            */
 extern const char *pp_cli_common_help;

@@ -6,13 +6,12 @@
 
 void
 pp_ctl_publish (zsock_t *pub, uint64_t run_id, pp_run_state_t state,
-                uint32_t flow, uint32_t heartbeat_ms,
-                const pp_state_t *counts)
+                uint32_t flow, uint32_t heartbeat_ms, const pp_state_t *counts)
 {
     uint8_t payload[PP_STATE_PAYLOAD_SIZE];
     pp_wire_encode_state (counts, payload);
     pp_header_t hdr = {.type = PP_MSG_STATE,
-                       .flags = (uint16_t) state,
+                       .flags = (uint16_t)state,
                        .run_id = run_id,
                        .seq = counts->sent,
                        .worker_id = heartbeat_ms,
@@ -31,14 +30,12 @@ pp_ctl_recv (zsock_t *sub, pp_header_t *hdr, pp_state_t *counts,
     if (in.hdr.type != PP_MSG_STATE) {
         rejects[PP_REJECT_TYPE]++;
         rc = PP_EPROTO;
-    }
-    else if (in.hdr.flags < PP_STATE_WAITING
-             || in.hdr.flags > PP_STATE_ABORTED
-             || pp_wire_decode_state (in.payload, in.size, counts) != 0) {
+    } else if (in.hdr.flags < PP_STATE_WAITING ||
+               in.hdr.flags > PP_STATE_ABORTED ||
+               pp_wire_decode_state (in.payload, in.size, counts) != 0) {
         rejects[PP_REJECT_SHORT]++;
         rc = PP_EPROTO;
-    }
-    else
+    } else
         *hdr = in.hdr;
     pp_inmsg_free (&in);
     return rc;
@@ -47,8 +44,7 @@ pp_ctl_recv (zsock_t *sub, pp_header_t *hdr, pp_state_t *counts,
 void
 pp_ctl_request (zsock_t *push, uint64_t run_id, uint16_t what)
 {
-    pp_header_t hdr = {.type = PP_MSG_REQUEST, .flags = what,
-                       .run_id = run_id};
+    pp_header_t hdr = {.type = PP_MSG_REQUEST, .flags = what, .run_id = run_id};
     pp_net_send (push, NULL, &hdr, "", 0, true);
 }
 

@@ -8,15 +8,15 @@
 
 enum {
     PP_OK = 0,
-    PP_ECLOSED = -1,    /* channel closed and drained; no more items        */
-    PP_ETIMEDOUT = -2,  /* the wait ran out before anything happened        */
-    PP_EAGAIN = -3,     /* would block: full on send, empty on receive      */
-    PP_EPROTO = -4,     /* a frame or message broke the wire protocol       */
-    PP_EABORTED = -5,   /* the channel or run was aborted                   */
-    PP_ENOMEM = -6,     /* out of memory                                    */
-    PP_EINVAL = -7,     /* a bad argument or value                          */
-    PP_EIO = -8,        /* a read, write or socket call failed              */
-    PP_ETOOBIG = -9,    /* an item or result is over the size limit         */
+    PP_ECLOSED = -1,   /* channel closed and drained; no more items        */
+    PP_ETIMEDOUT = -2, /* the wait ran out before anything happened        */
+    PP_EAGAIN = -3,    /* would block: full on send, empty on receive      */
+    PP_EPROTO = -4,    /* a frame or message broke the wire protocol       */
+    PP_EABORTED = -5,  /* the channel or run was aborted                   */
+    PP_ENOMEM = -6,    /* out of memory                                    */
+    PP_EINVAL = -7,    /* a bad argument or value                          */
+    PP_EIO = -8,       /* a read, write or socket call failed              */
+    PP_ETOOBIG = -9,   /* an item or result is over the size limit         */
 };
 
 /*  Returns a static, human-readable description of a PP_E* code.           */

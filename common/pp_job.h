@@ -16,11 +16,11 @@
 typedef struct {
     uint64_t run_id;
     uint64_t seq;
-    uint64_t t_enq_us;    /* when the ventilator first queued it           */
+    uint64_t t_enq_us; /* when the ventilator first queued it           */
     uint32_t len;
-    uint8_t outcome;      /* PP_OUTCOME_* (results only)                   */
-    uint8_t attempt;      /* delivery attempt, 0 = first                   */
-    char data[];          /* len bytes, then a NUL for convenience         */
+    uint8_t outcome; /* PP_OUTCOME_* (results only)                   */
+    uint8_t attempt; /* delivery attempt, 0 = first                   */
+    char data[];     /* len bytes, then a NUL for convenience         */
 } pp_item_t;
 
 /*  Allocates an item holding a copy of len bytes of data. NULL on OOM.    */
@@ -38,7 +38,7 @@ typedef struct {
     char *data;
     size_t len;
     size_t cap;
-    size_t max;           /* appends past this fail with PP_ETOOBIG         */
+    size_t max; /* appends past this fail with PP_ETOOBIG         */
 } pp_buf_t;
 
 /*  Appends len bytes; returns 0, PP_ETOOBIG (nothing appended) or

@@ -10,7 +10,7 @@ struct _pp_job_ctx_t {
     uint64_t run_id;
     uint64_t seq;
     uint32_t worker_id;
-    pp_chan_t *cancel;    /* aborted when the run is: wakes pp_job_sleep   */
+    pp_chan_t *cancel; /* aborted when the run is: wakes pp_job_sleep   */
 };
 
 #endif

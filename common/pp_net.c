@@ -17,12 +17,12 @@ pp_net_socket (int type, const pp_common_t *common, const char *endpoint,
     }
     zsock_set_sndhwm (sock, common->hwm);
     zsock_set_rcvhwm (sock, common->hwm);
-    zsock_set_linger (sock, 0);   /* we never rely on linger: peers confirm */
+    zsock_set_linger (sock, 0); /* we never rely on linger: peers confirm */
     /*  A batch stops at PP_BATCH_BYTES, but its last record may be a full
         item: that bounds every honest message.                           */
-    int64_t max_msg = PP_BATCH_BYTES + (int64_t) common->max_item
-                      + 2 * PP_WIRE_RECORD_SIZE;
-    zsock_set_maxmsgsize (sock, (int) max_msg);
+    int64_t max_msg =
+        PP_BATCH_BYTES + (int64_t)common->max_item + 2 * PP_WIRE_RECORD_SIZE;
+    zsock_set_maxmsgsize (sock, (int)max_msg);
     /*  Reconnect fast, back off to 2 s; ZMTP heartbeats find a peer that
         vanished without a FIN (a cut link, a dead host) in about 3 s, so
         push flow stops feeding it; TCP keepalive backs that up for idle
@@ -38,7 +38,7 @@ pp_net_socket (int type, const pp_common_t *common, const char *endpoint,
     zsock_set_tcp_keepalive_cnt (sock, 3);
     if (type == ZMQ_SUB)
         zsock_set_subscribe (sock, "");
-    if (common->cert) {   /* CURVE: servers bind, clients connect        */
+    if (common->cert) { /* CURVE: servers bind, clients connect        */
         zcert_apply (common->cert, sock);
         if (bind)
             zsock_set_curve_server (sock, 1);
@@ -66,13 +66,11 @@ pp_net_send (zsock_t *sock, zframe_t *identity, const pp_header_t *hdr,
     int flags = dontwait ? ZMQ_DONTWAIT : 0;
     if (identity) {
         if (zmq_send (handle, zframe_data (identity), zframe_size (identity),
-                      flags | ZMQ_SNDMORE)
-            == -1)
+                      flags | ZMQ_SNDMORE) == -1)
             return zmq_errno () == EAGAIN ? PP_EAGAIN : PP_EIO;
-        flags &= ~ZMQ_DONTWAIT;   /* the rest of a started message goes    */
+        flags &= ~ZMQ_DONTWAIT; /* the rest of a started message goes    */
     }
-    while (zmq_send (handle, head, sizeof (head), flags | ZMQ_SNDMORE)
-           == -1) {
+    while (zmq_send (handle, head, sizeof (head), flags | ZMQ_SNDMORE) == -1) {
         if (zmq_errno () == EAGAIN)
             return PP_EAGAIN;
         if (zmq_errno () != EINTR)
@@ -100,7 +98,7 @@ pp_net_recv (zsock_t *sock, bool router, pp_inmsg_t *in,
     in->msg = zmsg_recv (sock);
     if (!in->msg)
         return zmq_errno () == EAGAIN || zmq_errno () == EINTR ? PP_EAGAIN
-                                                                : PP_EIO;
+                                                               : PP_EIO;
     if (router)
         in->identity = zmsg_first (in->msg);
     zframe_t *head = router ? zmsg_next (in->msg) : zmsg_first (in->msg);
@@ -110,9 +108,8 @@ pp_net_recv (zsock_t *sock, bool router, pp_inmsg_t *in,
     if (zmsg_next (in->msg))
         return s_reject (in, rejects, PP_REJECT_BATCH);
     pp_reject_t reason;
-    if (pp_wire_decode_header (zframe_data (head), zframe_size (head),
-                               &in->hdr, &reason)
-        != 0)
+    if (pp_wire_decode_header (zframe_data (head), zframe_size (head), &in->hdr,
+                               &reason) != 0)
         return s_reject (in, rejects, reason);
     in->payload = zframe_data (body);
     in->size = zframe_size (body);
@@ -126,10 +123,10 @@ pp_net_log_rejects (const uint64_t rejects[PP_REJECT_COUNT])
     size_t used = 0;
     for (int r = 0; r < PP_REJECT_COUNT && used < sizeof (text); r++)
         if (rejects[r])
-            used += (size_t) snprintf (text + used, sizeof (text) - used,
-                                       " %s %llu",
-                                       pp_reject_name ((pp_reject_t) r),
-                                       (unsigned long long) rejects[r]);
+            used +=
+                (size_t)snprintf (text + used, sizeof (text) - used, " %s %llu",
+                                  pp_reject_name ((pp_reject_t)r),
+                                  (unsigned long long)rejects[r]);
     if (used > 0)
         zsys_warning ("rejected frames:%s", text);
 }
@@ -147,7 +144,7 @@ pp_now_ms (void)
 {
     struct timespec ts;
     clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 int64_t
@@ -155,7 +152,7 @@ pp_now_ns (void)
 {
     struct timespec ts;
     clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (int64_t) ts.tv_sec * 1000000000 + ts.tv_nsec;
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 uint64_t
@@ -163,7 +160,7 @@ pp_wall_us (void)
 {
     struct timespec ts;
     clock_gettime (CLOCK_REALTIME, &ts);
-    return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
+    return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
 bool

@@ -30,8 +30,8 @@ int pp_net_send (zsock_t *sock, zframe_t *identity, const pp_header_t *hdr,
 
 /*  One received, header-checked message.                                  */
 typedef struct {
-    zmsg_t *msg;          /* owns the frames below                         */
-    zframe_t *identity;   /* ROUTER only, else NULL                        */
+    zmsg_t *msg;        /* owns the frames below                         */
+    zframe_t *identity; /* ROUTER only, else NULL                        */
     pp_header_t hdr;
     const uint8_t *payload;
     size_t size;

@@ -11,22 +11,22 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define PP_STATS_FAILURES 10   /* failures kept with their reasons        */
+#define PP_STATS_FAILURES 10 /* failures kept with their reasons        */
 
 typedef struct _pp_stats_t pp_stats_t;
 
 /*  Counters, readable and writable by the owner (one thread).             */
 typedef struct {
     uint64_t run_id;
-    uint64_t total;          /* items in the run, once known               */
+    uint64_t total; /* items in the run, once known               */
     bool total_known;
     uint64_t ok, failed, dropped;
-    uint64_t duplicates;     /* deliveries suppressed as already recorded  */
-    uint64_t redelivered;    /* recorded outcomes of a redelivered item    */
+    uint64_t duplicates;  /* deliveries suppressed as already recorded  */
+    uint64_t redelivered; /* recorded outcomes of a redelivered item    */
     uint64_t rejects[PP_REJECT_COUNT];
     bool aborted;
-    int64_t int_sum;         /* --sum: int64 sum of ok results             */
-    uint64_t not_summed;     /* --sum: ok results that were not integers   */
+    int64_t int_sum;     /* --sum: int64 sum of ok results             */
+    uint64_t not_summed; /* --sum: ok results that were not integers   */
 } pp_counts_t;
 
 /*  New, empty stats; the clock starts at the first outcome.               */

@@ -14,31 +14,31 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PP_WIRE_MAGIC 0x7070        /* "pp": filters stray bytes early     */
+#define PP_WIRE_MAGIC 0x7070 /* "pp": filters stray bytes early     */
 #define PP_WIRE_VERSION 1
 #define PP_WIRE_HEADER_SIZE 32
-#define PP_WIRE_RECORD_SIZE 24      /* per item inside a batch payload     */
+#define PP_WIRE_RECORD_SIZE 24 /* per item inside a batch payload     */
 
 typedef enum {
-    PP_MSG_TASK = 1,      /* ventilator -> worker: batch of items           */
-    PP_MSG_RESULT = 2,    /* worker -> sink: batch of outcomes              */
-    PP_MSG_HELLO = 3,     /* worker -> ventilator, sink: who I am           */
-    PP_MSG_ACK = 4,       /* sink -> ventilator: ranges of recorded seqs    */
-    PP_MSG_COMPLETE = 5,  /* sink -> ventilator: every item has an outcome  */
-    PP_MSG_STATE = 6,     /* ventilator -> all (control PUB): run state     */
-    PP_MSG_REQUEST = 7,   /* anyone -> ventilator: please drain / abort     */
-    PP_MSG_CREDIT = 8,    /* worker -> ventilator (credit flow): grant      */
-    PP_MSG_BYE = 9,       /* worker -> ventilator: leaving, hands back      */
+    PP_MSG_TASK = 1,     /* ventilator -> worker: batch of items           */
+    PP_MSG_RESULT = 2,   /* worker -> sink: batch of outcomes              */
+    PP_MSG_HELLO = 3,    /* worker -> ventilator, sink: who I am           */
+    PP_MSG_ACK = 4,      /* sink -> ventilator: ranges of recorded seqs    */
+    PP_MSG_COMPLETE = 5, /* sink -> ventilator: every item has an outcome  */
+    PP_MSG_STATE = 6,    /* ventilator -> all (control PUB): run state     */
+    PP_MSG_REQUEST = 7,  /* anyone -> ventilator: please drain / abort     */
+    PP_MSG_CREDIT = 8,   /* worker -> ventilator (credit flow): grant      */
+    PP_MSG_BYE = 9,      /* worker -> ventilator: leaving, hands back      */
     PP_MSG_TYPE_MAX = 9
 } pp_msg_type_t;
 
 /*  Run states carried by STATE messages (header flags).                   */
 typedef enum {
-    PP_STATE_WAITING = 1,   /* waiting for --wait-workers                   */
+    PP_STATE_WAITING = 1, /* waiting for --wait-workers                   */
     PP_STATE_RUNNING = 2,
-    PP_STATE_DRAINING = 3,  /* input ended: total is final                  */
-    PP_STATE_DONE = 4,      /* the sink has every outcome; exit             */
-    PP_STATE_ABORTED = 5,   /* stop now                                     */
+    PP_STATE_DRAINING = 3, /* input ended: total is final                  */
+    PP_STATE_DONE = 4,     /* the sink has every outcome; exit             */
+    PP_STATE_ABORTED = 5,  /* stop now                                     */
 } pp_run_state_t;
 
 /*  REQUEST flags.                                                          */
@@ -52,13 +52,13 @@ enum { PP_OUTCOME_OK = 0, PP_OUTCOME_FAILED = 1, PP_OUTCOME_DROPPED = 2 };
 
 /*  Why a message was rejected; counters are indexed by this.              */
 typedef enum {
-    PP_REJECT_SHORT = 0,    /* fewer frames or bytes than the type needs    */
-    PP_REJECT_VERSION,      /* bad magic or unknown version                 */
-    PP_REJECT_TYPE,         /* unknown or unexpected message type           */
-    PP_REJECT_OVERSIZE,     /* an item over --max-item-size                 */
-    PP_REJECT_BATCH,        /* records do not add up to the frame           */
-    PP_REJECT_RUN,          /* foreign run id                               */
-    PP_REJECT_COUNT         /* number of reasons                            */
+    PP_REJECT_SHORT = 0, /* fewer frames or bytes than the type needs    */
+    PP_REJECT_VERSION,   /* bad magic or unknown version                 */
+    PP_REJECT_TYPE,      /* unknown or unexpected message type           */
+    PP_REJECT_OVERSIZE,  /* an item over --max-item-size                 */
+    PP_REJECT_BATCH,     /* records do not add up to the frame           */
+    PP_REJECT_RUN,       /* foreign run id                               */
+    PP_REJECT_COUNT      /* number of reasons                            */
 } pp_reject_t;
 
 /*  Name of a reject reason, for summaries ("bad_version", ...).           */
@@ -67,31 +67,31 @@ const char *pp_reject_name (pp_reject_t reason);
 /*  Frame 1, decoded.                                                       */
 typedef struct {
     uint8_t version;
-    uint8_t type;         /* pp_msg_type_t                                  */
-    uint16_t flags;       /* state, request kind, ...                       */
+    uint8_t type;   /* pp_msg_type_t                                  */
+    uint16_t flags; /* state, request kind, ...                       */
     uint64_t run_id;
-    uint64_t seq;         /* first sequence number, or a count              */
+    uint64_t seq; /* first sequence number, or a count              */
     uint32_t worker_id;
-    uint32_t count;       /* records in the payload                         */
+    uint32_t count; /* records in the payload                         */
 } pp_header_t;
 
 /*  One record of a TASK or RESULT batch, pointing into the frame.         */
 typedef struct {
     uint64_t seq;
-    uint64_t t_enq_us;    /* wall clock at the ventilator, microseconds     */
+    uint64_t t_enq_us; /* wall clock at the ventilator, microseconds     */
     uint32_t len;
-    uint8_t outcome;      /* PP_OUTCOME_*                                   */
-    uint8_t attempt;      /* 0 first delivery, 1.. redeliveries             */
-    const char *data;     /* len bytes, not NUL-terminated                  */
+    uint8_t outcome;  /* PP_OUTCOME_*                                   */
+    uint8_t attempt;  /* 0 first delivery, 1.. redeliveries             */
+    const char *data; /* len bytes, not NUL-terminated                  */
 } pp_record_t;
 
 /*  STATE and COMPLETE payload.                                             */
 typedef struct {
-    uint64_t sent;        /* items dispatched so far (first sends)          */
-    uint64_t total;       /* final item count, PP_TOTAL_UNKNOWN until drain */
-    uint32_t window;      /* the ventilator's --window                      */
-    uint64_t ok, failed, dropped;  /* outcomes (COMPLETE, DONE)             */
-    uint32_t retries;     /* the ventilator's --retries                     */
+    uint64_t sent;   /* items dispatched so far (first sends)          */
+    uint64_t total;  /* final item count, PP_TOTAL_UNKNOWN until drain */
+    uint32_t window; /* the ventilator's --window                      */
+    uint64_t ok, failed, dropped; /* outcomes (COMPLETE, DONE)             */
+    uint32_t retries; /* the ventilator's --retries                     */
 } pp_state_t;
 #define PP_TOTAL_UNKNOWN UINT64_MAX
 #define PP_STATE_PAYLOAD_SIZE 48
@@ -101,8 +101,8 @@ typedef struct {
     uint32_t pid;
     uint32_t threads;
     uint32_t capacity;
-    uint8_t flow;         /* 0 push, 1 credit                               */
-    char host[64];        /* NUL-terminated, truncated                      */
+    uint8_t flow;  /* 0 push, 1 credit                               */
+    char host[64]; /* NUL-terminated, truncated                      */
 } pp_hello_t;
 #define PP_HELLO_PAYLOAD_MIN 13
 

@@ -23,19 +23,19 @@
 #define S_SEND_RETRY_MS 100
 #define S_RESULT_BATCH 256
 #define S_HELLO_EVERY_MS 1000
-#define S_CREDIT_MAX 4096         /* most items a credit worker holds     */
-#define S_INPUT_SHOWN 120         /* input bytes sent with a failure      */
-#define S_JOB_BATCH 32            /* items a job thread takes at once ... */
-#define S_CHEAP_NS 20000          /* ... when its jobs take under this    */
-#define S_PUSH_CAPACITY 128       /* least channel slots in push flow     */
-#define S_CREDIT_AHEAD_MS 25      /* credit covers this much work         */
-#define S_RATE_EVERY_MS 100       /* completion rate sampling period      */
+#define S_CREDIT_MAX 4096    /* most items a credit worker holds     */
+#define S_INPUT_SHOWN 120    /* input bytes sent with a failure      */
+#define S_JOB_BATCH 32       /* items a job thread takes at once ... */
+#define S_CHEAP_NS 20000     /* ... when its jobs take under this    */
+#define S_PUSH_CAPACITY 128  /* least channel slots in push flow     */
+#define S_CREDIT_AHEAD_MS 25 /* credit covers this much work         */
+#define S_RATE_EVERY_MS 100  /* completion rate sampling period      */
 
 typedef enum {
-    S_IDLE,        /* no run yet (or --serve between runs)                 */
-    S_RUNNING,     /* a run adopted, pipeline running                      */
-    S_LEAVING,     /* first signal: no new tasks, finish the buffer        */
-    S_EXIT         /* leave the loop with self->code                       */
+    S_IDLE,    /* no run yet (or --serve between runs)                 */
+    S_RUNNING, /* a run adopted, pipeline running                      */
+    S_LEAVING, /* first signal: no new tasks, finish the buffer        */
+    S_EXIT     /* leave the loop with self->code                       */
 } s_phase_t;
 
 typedef struct {
@@ -47,7 +47,7 @@ typedef struct {
     zsock_t *tasks, *control, *acks;
     s_phase_t phase;
     uint64_t run_id;
-    uint64_t ended_run;   /* the last run that ended: never re-joined      */
+    uint64_t ended_run; /* the last run that ended: never re-joined      */
     int code;
     /*  The pipeline of the current run.                                   */
     pp_chan_t *task_chan;
@@ -64,14 +64,14 @@ typedef struct {
     int signals_seen;
     /*  Credit flow: we hold received - completed items and have granted
         granted - received more; together never above capacity.           */
-    zsock_t *done;        /* PULL: the sender reports completions here     */
+    zsock_t *done; /* PULL: the sender reports completions here     */
     char done_endpoint[64];
     uint64_t granted, received, completed;
-    int64_t beat_ms;      /* last heartbeat sent                           */
-    int64_t beat_every_ms;   /* from the ventilator's STATE               */
-    uint64_t rate;        /* completions per second, smoothed              */
-    uint64_t rate_mark;   /* completed at the last sample                  */
-    int64_t rate_ms;      /* time of the last sample                       */
+    int64_t beat_ms;       /* last heartbeat sent                           */
+    int64_t beat_every_ms; /* from the ventilator's STATE               */
+    uint64_t rate;         /* completions per second, smoothed              */
+    uint64_t rate_mark;    /* completed at the last sample                  */
+    int64_t rate_ms;       /* time of the last sample                       */
     uint64_t rejects[PP_REJECT_COUNT];
 } s_worker_t;
 
@@ -81,8 +81,8 @@ pp_worker_config_init (pp_worker_config_t *config)
     memset (config, 0, sizeof (*config));
     pp_cli_init (&config->common, "pp-worker");
     long cores = sysconf (_SC_NPROCESSORS_ONLN);
-    config->threads = cores > 0 ? (int) cores : 1;
-    config->capacity = 0;   /* 0: twice the threads                        */
+    config->threads = cores > 0 ? (int)cores : 1;
+    config->capacity = 0; /* 0: twice the threads                        */
 }
 
 static bool
@@ -114,8 +114,8 @@ static uint64_t
 s_credit_target (const s_worker_t *self)
 {
     if (self->cfg->capacity > 0)
-        return (uint64_t) self->cfg->capacity;
-    uint64_t floor = 2 * (uint64_t) self->cfg->threads;
+        return (uint64_t)self->cfg->capacity;
+    uint64_t floor = 2 * (uint64_t)self->cfg->threads;
     uint64_t want = self->rate * S_CREDIT_AHEAD_MS / 1000;
     if (want < floor)
         want = floor;
@@ -129,20 +129,20 @@ s_outcome (const pp_item_t *task, const pp_buf_t *out, uint8_t outcome)
 {
     /*  A failure carries its reason, a NUL, and the start of the input:
         the sink shows which record failed, not only why.                  */
-    size_t input = outcome == PP_OUTCOME_OK
-                       ? 0
-                       : task->len < S_INPUT_SHOWN ? task->len : S_INPUT_SHOWN;
-    if (out->len + 1 + input > out->max)   /* stay a valid record        */
+    size_t input = outcome == PP_OUTCOME_OK    ? 0
+                   : task->len < S_INPUT_SHOWN ? task->len
+                                               : S_INPUT_SHOWN;
+    if (out->len + 1 + input > out->max) /* stay a valid record        */
         input = 0;
     pp_item_t *result =
         pp_item_new (task->run_id, task->seq, out->data, out->len);
     if (result && input) {
-        pp_item_t *both = realloc (result, sizeof (pp_item_t) + out->len
-                                              + 1 + input + 1);
+        pp_item_t *both =
+            realloc (result, sizeof (pp_item_t) + out->len + 1 + input + 1);
         if (both) {
             result = both;
             memcpy (result->data + out->len + 1, task->data, input);
-            result->len = (uint32_t) (out->len + 1 + input);
+            result->len = (uint32_t)(out->len + 1 + input);
             result->data[result->len] = '\0';
         }
     }
@@ -156,8 +156,7 @@ s_outcome (const pp_item_t *task, const pp_buf_t *out, uint8_t outcome)
 
 /*  Runs the handler on one task; returns its outcome item (NULL on OOM). */
 static pp_item_t *
-s_run_one (s_worker_t *self, pp_job_ctx_t *ctx, pp_item_t *task,
-           pp_buf_t *out)
+s_run_one (s_worker_t *self, pp_job_ctx_t *ctx, pp_item_t *task, pp_buf_t *out)
 {
     ctx->seq = task->seq;
     out->len = 0;
@@ -181,28 +180,26 @@ s_job_thread (void *arg)
                         .cancel = self->task_chan};
     pp_buf_t out = {.max = self->cfg->common.max_item};
     void *items[S_JOB_BATCH];
-    int64_t avg_ns = S_CHEAP_NS * 4;   /* assume slow until measured      */
+    int64_t avg_ns = S_CHEAP_NS * 4; /* assume slow until measured      */
     int n;
     while ((n = pp_chan_recv_many (self->task_chan, items,
-                                   avg_ns < S_CHEAP_NS ? S_JOB_BATCH : 1,
-                                   -1))
-           > 0) {
+                                   avg_ns < S_CHEAP_NS ? S_JOB_BATCH : 1, -1)) >
+           0) {
         int64_t start = pp_now_ns ();
         for (int i = 0; i < n; i++)
             items[i] = s_run_one (self, &ctx, items[i], &out);
         int64_t each = (pp_now_ns () - start) / n;
         avg_ns = (avg_ns * 7 + each) / 8;
-        int kept = 0;   /* results that did not fit (OOM leaves NULLs)   */
+        int kept = 0; /* results that did not fit (OOM leaves NULLs)   */
         for (int i = 0; i < n; i++)
             if (items[i])
                 items[kept++] = items[i];
-        int sent = kept ? pp_chan_send_many (self->result_chan, items, kept,
-                                             -1)
-                        : 0;
+        int sent =
+            kept ? pp_chan_send_many (self->result_chan, items, kept, -1) : 0;
         for (int i = sent > 0 ? sent : 0; i < kept; i++)
             pp_item_free (items[i]);
         if (sent < kept)
-            break;   /* the run ended under us                           */
+            break; /* the run ended under us                           */
     }
     pp_buf_free (&out);
     return NULL;
@@ -213,10 +210,10 @@ s_job_thread (void *arg)
 static void
 s_send_hello (s_worker_t *self, zsock_t *sock)
 {
-    pp_hello_t hello = {.pid = (uint32_t) getpid (),
-                        .threads = (uint32_t) self->cfg->threads,
-                        .capacity = (uint32_t) self->cfg->capacity,
-                        .flow = (uint8_t) self->cfg->common.flow};
+    pp_hello_t hello = {.pid = (uint32_t)getpid (),
+                        .threads = (uint32_t)self->cfg->threads,
+                        .capacity = (uint32_t)self->cfg->capacity,
+                        .flow = (uint8_t)self->cfg->common.flow};
     snprintf (hello.host, sizeof (hello.host), "%s", self->host);
     uint8_t payload[128];
     size_t size = pp_wire_encode_hello (&hello, payload);
@@ -235,11 +232,11 @@ s_send_results (s_worker_t *self, zsock_t *sock, pp_batch_t *batch,
                        .run_id = self->run_id,
                        .worker_id = self->worker_id,
                        .count = batch->count};
-    while (pp_net_send (sock, NULL, &hdr, batch->data, batch->size, false)
-           == PP_EAGAIN)
+    while (pp_net_send (sock, NULL, &hdr, batch->data, batch->size, false) ==
+           PP_EAGAIN)
         if (pp_chan_wait_aborted (self->result_chan, 0) == PP_EABORTED)
             break;
-    if (done) {   /* credit flow: these slots are free again            */
+    if (done) { /* credit flow: these slots are free again            */
         uint8_t count[4];
         pp_put_u32 (count, batch->count);
         zmq_send (zsock_resolve (done), count, sizeof (count), 0);
@@ -251,24 +248,22 @@ static void *
 s_sender_thread (void *arg)
 {
     s_worker_t *self = arg;
-    zsock_t *sock = pp_net_socket (ZMQ_PUSH, &self->cfg->common,
-                                   self->cfg->common.results, false,
-                                   "--results");
+    zsock_t *sock =
+        pp_net_socket (ZMQ_PUSH, &self->cfg->common, self->cfg->common.results,
+                       false, "--results");
     if (!sock) {
         pp_chan_abort (self->result_chan);
         return NULL;
     }
     zsock_set_sndtimeo (sock, S_SEND_RETRY_MS);
-    zsock_t *done = s_credit_flow (self)
-                        ? zsock_new_push (self->done_endpoint)
-                        : NULL;
+    zsock_t *done =
+        s_credit_flow (self) ? zsock_new_push (self->done_endpoint) : NULL;
     s_send_hello (self, sock);
     pp_batch_t batch = {0};
     void *items[S_RESULT_BATCH];
     int n;
     while ((n = pp_chan_recv_many (self->result_chan, items, S_RESULT_BATCH,
-                                   -1))
-           > 0) {
+                                   -1)) > 0) {
         for (int i = 0; i < n; i++) {
             pp_item_t *result = items[i];
             pp_record_t rec = {.seq = result->seq,
@@ -301,17 +296,17 @@ static int
 s_pipeline_start (s_worker_t *self)
 {
     int capacity = s_capacity (self);
-    self->task_chan = pp_chan_new ((size_t) capacity, pp_item_free);
+    self->task_chan = pp_chan_new ((size_t)capacity, pp_item_free);
     self->result_chan =
-        pp_chan_new ((size_t) capacity + S_RESULT_BATCH, pp_item_free);
-    self->jobs = calloc ((size_t) self->cfg->threads, sizeof (pthread_t));
+        pp_chan_new ((size_t)capacity + S_RESULT_BATCH, pp_item_free);
+    self->jobs = calloc ((size_t)self->cfg->threads, sizeof (pthread_t));
     if (!self->task_chan || !self->result_chan || !self->jobs)
         return PP_ENOMEM;
     if (self->cfg->overflow == PP_OVERFLOW_DROP)
         pp_chan_set_drop (self->task_chan);
     const char *dir = self->cfg->spill_dir ? self->cfg->spill_dir : "/tmp";
-    if (self->cfg->overflow == PP_OVERFLOW_SPILL
-        && pp_chan_set_spill (self->task_chan, dir, &pp_item_codec) != 0) {
+    if (self->cfg->overflow == PP_OVERFLOW_SPILL &&
+        pp_chan_set_spill (self->task_chan, dir, &pp_item_codec) != 0) {
         zsys_error ("--spill-dir: cannot create a file in %s: %s", dir,
                     strerror (errno));
         return PP_EIO;
@@ -321,8 +316,7 @@ s_pipeline_start (s_worker_t *self)
     self->sender_started = true;
     for (; self->njobs < self->cfg->threads; self->njobs++)
         if (pthread_create (&self->jobs[self->njobs], NULL, s_job_thread,
-                            self)
-            != 0)
+                            self) != 0)
             return PP_ENOMEM;
     return 0;
 }
@@ -334,12 +328,12 @@ s_pipeline_stop (s_worker_t *self, bool discard)
 {
     if (self->task_chan)
         discard ? pp_chan_abort (self->task_chan)
-              : pp_chan_close (self->task_chan);
+                : pp_chan_close (self->task_chan);
     for (int i = 0; i < self->njobs; i++)
         pthread_join (self->jobs[i], NULL);
     if (self->result_chan)
         discard ? pp_chan_abort (self->result_chan)
-              : pp_chan_close (self->result_chan);
+                : pp_chan_close (self->result_chan);
     if (self->sender_started)
         pthread_join (self->sender, NULL);
     pp_item_free (self->pending_item);
@@ -362,10 +356,10 @@ s_drop (s_worker_t *self)
     pp_item_t *task = self->pending_item;
     char reason[96];
     pp_buf_t out = {.data = reason,
-                    .len = (size_t) snprintf (reason, sizeof (reason),
-                                              "dropped: worker %08x channel "
-                                              "full",
-                                              self->worker_id)};
+                    .len = (size_t)snprintf (reason, sizeof (reason),
+                                             "dropped: worker %08x channel "
+                                             "full",
+                                             self->worker_id)};
     pp_item_t *dropped = s_outcome (task, &out, PP_OUTCOME_DROPPED);
     if (dropped) {
         pp_item_free (task);
@@ -378,12 +372,11 @@ s_drop (s_worker_t *self)
 static int
 s_feed (s_worker_t *self)
 {
-    int64_t deadline = pp_now_ms () + S_POLL_MS;   /* then watch control */
+    int64_t deadline = pp_now_ms () + S_POLL_MS; /* then watch control */
     while (self->pending.msg) {
         if (!self->pending_item) {
             pp_record_t rec;
-            if (!pp_wire_next_record (self->pending.payload,
-                                      self->pending.size,
+            if (!pp_wire_next_record (self->pending.payload, self->pending.size,
                                       &self->pending_offset, &rec)) {
                 pp_inmsg_free (&self->pending);
                 break;
@@ -401,15 +394,15 @@ s_feed (s_worker_t *self)
         pp_chan_t *chan = self->pending_item->outcome == PP_OUTCOME_OK
                               ? self->task_chan
                               : self->result_chan;
-        int rc = pp_chan_send (chan, self->pending_item, 0);   /* room?  */
+        int rc = pp_chan_send (chan, self->pending_item, 0); /* room?  */
         if (rc == PP_EAGAIN && self->cfg->overflow == PP_OVERFLOW_BLOCK) {
             int64_t left = deadline - pp_now_ms ();
             if (left > 0)
-                rc = pp_chan_send (chan, self->pending_item, (int) left);
+                rc = pp_chan_send (chan, self->pending_item, (int)left);
         }
-        if (rc == PP_EAGAIN && self->cfg->overflow == PP_OVERFLOW_DROP
-            && chan == self->task_chan) {
-            s_drop (self);   /* now a dropped outcome, bound for the sink */
+        if (rc == PP_EAGAIN && self->cfg->overflow == PP_OVERFLOW_DROP &&
+            chan == self->task_chan) {
+            s_drop (self); /* now a dropped outcome, bound for the sink */
             continue;
         }
         if (rc == PP_ETIMEDOUT || rc == PP_EAGAIN)
@@ -435,8 +428,7 @@ s_on_task (s_worker_t *self, pp_inmsg_t *in)
         return;
     }
     if (pp_wire_check_batch (in->payload, in->size, in->hdr.count,
-                             self->cfg->common.max_item, &reason)
-        != 0) {
+                             self->cfg->common.max_item, &reason) != 0) {
         self->rejects[reason]++;
         pp_inmsg_free (in);
         return;
@@ -474,16 +466,16 @@ s_credit_tick (s_worker_t *self)
         return;
     int64_t now = pp_now_ms ();
     if (now - self->rate_ms >= S_RATE_EVERY_MS) {
-        uint64_t sample = (self->completed - self->rate_mark) * 1000
-                          / (uint64_t) (now - self->rate_ms);
+        uint64_t sample = (self->completed - self->rate_mark) * 1000 /
+                          (uint64_t)(now - self->rate_ms);
         self->rate = (self->rate + sample) / 2;
         self->rate_mark = self->completed;
         self->rate_ms = now;
     }
-    uint64_t busy = self->granted - self->completed;   /* held + owed     */
+    uint64_t busy = self->granted - self->completed; /* held + owed     */
     uint64_t target = s_credit_target (self);
     if (busy < target)
-        s_send_credit (self, (uint32_t) (target - busy));
+        s_send_credit (self, (uint32_t)(target - busy));
     else if (pp_now_ms () - self->beat_ms >= self->beat_every_ms / 3)
         s_send_credit (self, 0);
 }
@@ -509,7 +501,7 @@ s_adopt (s_worker_t *self, uint64_t run_id, uint16_t state)
     self->rate = self->rate_mark = 0;
     self->rate_ms = pp_now_ms ();
     if (pp_verbosity > 1)
-        zsys_info ("joined run %016llx (%s)", (unsigned long long) run_id,
+        zsys_info ("joined run %016llx (%s)", (unsigned long long)run_id,
                    state ? pp_ctl_state_name (state) : "from a task");
     int rc = s_pipeline_start (self);
     s_send_hello_to_ventilator (self);
@@ -527,8 +519,8 @@ s_run_ended (s_worker_t *self, uint16_t state, const pp_state_t *counts)
     if (state == PP_STATE_ABORTED)
         self->code = PP_EXIT_ABORTED;
     else
-        self->code = counts->failed + counts->dropped > 0 ? PP_EXIT_FAILED
-                                                          : PP_EXIT_OK;
+        self->code =
+            counts->failed + counts->dropped > 0 ? PP_EXIT_FAILED : PP_EXIT_OK;
     self->phase = self->cfg->serve ? S_IDLE : S_EXIT;
 }
 
@@ -536,7 +528,7 @@ static int
 s_on_state (s_worker_t *self, const pp_header_t *hdr, const pp_state_t *st)
 {
     bool ended = pp_ctl_ended (hdr->flags);
-    if (!ended && hdr->count != (uint32_t) self->cfg->common.flow) {
+    if (!ended && hdr->count != (uint32_t)self->cfg->common.flow) {
         zsys_error ("the ventilator runs --flow %s but this worker --flow "
                     "%s: give every process the same --flow",
                     hdr->count ? "credit" : "push",
@@ -547,11 +539,11 @@ s_on_state (s_worker_t *self, const pp_header_t *hdr, const pp_state_t *st)
         self->beat_every_ms = hdr->worker_id;
     if (self->phase == S_IDLE) {
         if (hdr->run_id == self->ended_run)
-            return 0;   /* the tail of the run we served last             */
+            return 0; /* the tail of the run we served last             */
         if (!ended)
             return s_adopt (self, hdr->run_id, hdr->flags);
         if (!self->cfg->serve)
-            s_run_ended (self, hdr->flags, st);   /* came too late: leave */
+            s_run_ended (self, hdr->flags, st); /* came too late: leave */
         return 0;
     }
     if (hdr->run_id != self->run_id) {
@@ -560,8 +552,8 @@ s_on_state (s_worker_t *self, const pp_header_t *hdr, const pp_state_t *st)
     }
     if (ended)
         s_run_ended (self, hdr->flags, st);
-    else if (hdr->flags == PP_STATE_WAITING
-             && pp_now_ms () - self->hello_ms >= S_HELLO_EVERY_MS)
+    else if (hdr->flags == PP_STATE_WAITING &&
+             pp_now_ms () - self->hello_ms >= S_HELLO_EVERY_MS)
         s_send_hello_to_ventilator (self);
     return 0;
 }
@@ -582,8 +574,8 @@ s_on_tasks_socket (s_worker_t *self)
     pp_inmsg_t in;
     if (pp_net_recv (self->tasks, false, &in, self->rejects) != 0)
         return 0;
-    if (in.hdr.type == PP_MSG_BYE && s_credit_flow (self)
-        && self->phase == S_RUNNING && in.hdr.run_id == self->run_id) {
+    if (in.hdr.type == PP_MSG_BYE && s_credit_flow (self) &&
+        self->phase == S_RUNNING && in.hdr.run_id == self->run_id) {
         zsys_notice ("the ventilator had written us off; joining again");
         pp_inmsg_free (&in);
         s_credit_hello (self);
@@ -596,7 +588,7 @@ s_on_tasks_socket (s_worker_t *self)
     }
     /*  Tasks may beat the first STATE here (slow joiner on SUB).          */
     if (self->phase == S_IDLE && in.hdr.run_id == self->ended_run) {
-        self->rejects[PP_REJECT_RUN]++;   /* a straggler of the last run   */
+        self->rejects[PP_REJECT_RUN]++; /* a straggler of the last run   */
         pp_inmsg_free (&in);
         return 0;
     }
@@ -616,7 +608,7 @@ s_on_tasks_socket (s_worker_t *self)
 static void
 s_hand_back (s_worker_t *self)
 {
-    size_t cap = (size_t) s_capacity (self) + 1, count = 0;
+    size_t cap = (size_t)s_capacity (self) + 1, count = 0;
     uint8_t *seqs = NULL;
     void *items[64];
     int n;
@@ -629,26 +621,28 @@ s_hand_back (s_worker_t *self)
                     seqs = grown;
             }
             if (seqs && count < cap)
-                pp_put_u64 (seqs + 8 * count++, ((pp_item_t *) items[i])->seq);
+                pp_put_u64 (seqs + 8 * count++, ((pp_item_t *)items[i])->seq);
             pp_item_free (items[i]);
         }
     pp_record_t rec;
-    if (self->pending_item && self->pending_item->outcome == PP_OUTCOME_OK
-        && seqs && count < cap)
+    if (self->pending_item && self->pending_item->outcome == PP_OUTCOME_OK &&
+        seqs && count < cap)
         pp_put_u64 (seqs + 8 * count++, self->pending_item->seq);
-    while (self->pending.msg && seqs && count < cap
-           && pp_wire_next_record (self->pending.payload, self->pending.size,
-                                   &self->pending_offset, &rec))
+    while (self->pending.msg && seqs && count < cap &&
+           pp_wire_next_record (self->pending.payload, self->pending.size,
+                                &self->pending_offset, &rec))
         pp_put_u64 (seqs + 8 * count++, rec.seq);
     pp_item_free (self->pending_item);
     self->pending_item = NULL;
     pp_inmsg_free (&self->pending);
-    pp_header_t hdr = {.type = PP_MSG_BYE, .run_id = self->run_id,
-                       .worker_id = self->worker_id, .count = (uint32_t) count};
-    zsock_set_linger (self->tasks, 1000);   /* best effort: else requeued
-                                               when our beats stop         */
-    pp_net_send (self->tasks, NULL, &hdr, seqs ? (void *) seqs : "",
-                 count * 8, true);
+    pp_header_t hdr = {.type = PP_MSG_BYE,
+                       .run_id = self->run_id,
+                       .worker_id = self->worker_id,
+                       .count = (uint32_t)count};
+    zsock_set_linger (self->tasks, 1000); /* best effort: else requeued
+                                             when our beats stop         */
+    pp_net_send (self->tasks, NULL, &hdr, seqs ? (void *)seqs : "", count * 8,
+                 true);
     free (seqs);
 }
 
@@ -658,8 +652,7 @@ s_on_done (s_worker_t *self)
 {
     uint8_t count[4];
     while (zmq_recv (zsock_resolve (self->done), count, sizeof (count),
-                     ZMQ_DONTWAIT)
-           == 4)
+                     ZMQ_DONTWAIT) == 4)
         self->completed += pp_get_u32 (count);
     s_credit_tick (self);
 }
@@ -676,7 +669,7 @@ s_left (s_worker_t *self)
             i++;
     if (self->njobs > 0)
         return false;
-    s_pipeline_stop (self, false);   /* flushes the results, joins sender */
+    s_pipeline_stop (self, false); /* flushes the results, joins sender */
     return true;
 }
 
@@ -697,11 +690,11 @@ s_on_signal (s_worker_t *self, int signals)
         s_hand_back (self);
     else {
         pp_inmsg_free (&self->pending);
-        if (self->pending_item
-            && pp_chan_send (self->task_chan, self->pending_item, -1) == 0)
+        if (self->pending_item &&
+            pp_chan_send (self->task_chan, self->pending_item, -1) == 0)
             self->pending_item = NULL;
     }
-    zsock_destroy (&self->tasks);   /* what libzmq had queued is redelivered */
+    zsock_destroy (&self->tasks); /* what libzmq had queued is redelivered */
     pp_chan_close (self->task_chan);
     self->phase = S_LEAVING;
     self->code = PP_EXIT_OK;
@@ -715,21 +708,20 @@ s_loop (s_worker_t *self)
         zmq_pollitem_t items[] = {
             {zsock_resolve (self->control), 0, ZMQ_POLLIN, 0},
             {self->tasks ? zsock_resolve (self->tasks) : NULL, 0,
-             (short) (take ? ZMQ_POLLIN : 0), 0},
-            {self->done ? zsock_resolve (self->done) : NULL, 0, ZMQ_POLLIN,
-             0}};
+             (short)(take ? ZMQ_POLLIN : 0), 0},
+            {self->done ? zsock_resolve (self->done) : NULL, 0, ZMQ_POLLIN, 0}};
         long timeout = self->pending.msg ? 0 : S_POLL_MS;
-        if (zmq_poll (items, self->done ? 3 : 2, timeout) == -1
-            && zmq_errno () != EINTR)
+        if (zmq_poll (items, self->done ? 3 : 2, timeout) == -1 &&
+            zmq_errno () != EINTR)
             return PP_EIO;
         if (self->done)
             s_on_done (self);
         int rc = 0;
-        while (rc == 0 && self->phase != S_EXIT
-               && (zsock_events (self->control) & ZMQ_POLLIN))
+        while (rc == 0 && self->phase != S_EXIT &&
+               (zsock_events (self->control) & ZMQ_POLLIN))
             rc = s_on_control (self);
-        if (rc == 0 && take && self->phase != S_EXIT
-            && (items[1].revents & ZMQ_POLLIN))
+        if (rc == 0 && take && self->phase != S_EXIT &&
+            (items[1].revents & ZMQ_POLLIN))
             rc = s_on_tasks_socket (self);
         if (rc == 0 && self->phase == S_RUNNING)
             rc = s_feed (self);
@@ -755,20 +747,20 @@ s_open (s_worker_t *self)
                                  common->tasks, false, "--tasks");
     if (credit) {
         snprintf (self->done_endpoint, sizeof (self->done_endpoint),
-                  "inproc://pp-worker-done-%p", (void *) self);
+                  "inproc://pp-worker-done-%p", (void *)self);
         self->done = zsock_new_pull (self->done_endpoint);
         if (!self->done)
             return PP_EIO;
     }
-    self->control = pp_net_socket (ZMQ_SUB, common, common->control, false,
-                                   "--control");
-    self->acks = pp_net_socket (ZMQ_PUSH, common, common->acks, false,
-                                "--acks");
+    self->control =
+        pp_net_socket (ZMQ_SUB, common, common->control, false, "--control");
+    self->acks =
+        pp_net_socket (ZMQ_PUSH, common, common->acks, false, "--acks");
     if (!self->tasks || !self->control || !self->acks)
         return PP_EIO;
     while (self->worker_id == 0)
         if (getrandom (&self->worker_id, sizeof (self->worker_id), 0) == -1)
-            self->worker_id = (uint32_t) getpid ();
+            self->worker_id = (uint32_t)getpid ();
     if (gethostname (self->host, sizeof (self->host)) != 0)
         snprintf (self->host, sizeof (self->host), "unknown");
     self->host[sizeof (self->host) - 1] = '\0';
@@ -780,7 +772,7 @@ pp_worker_run (const pp_worker_config_t *config, pp_handler_fn *handler,
                void *user_data)
 {
     pp_worker_config_t cfg = *config;
-    pp_cli_endpoints (&cfg.common);   /* unset ones from PP_* or defaults */
+    pp_cli_endpoints (&cfg.common); /* unset ones from PP_* or defaults */
     pp_cli_security (&cfg.common, false, true);
     s_worker_t self = {.beat_every_ms = 1000,
                        .cfg = &cfg,

@@ -15,18 +15,18 @@
 #include <stdbool.h>
 
 typedef struct {
-    pp_common_t common;   /* endpoints, hwm, max item size, flow           */
-    int threads;          /* job threads (>= 1)                            */
-    int capacity;         /* items held between receiver and jobs (0: auto) */
-    bool serve;           /* stay up for the next run after DONE           */
-    pp_overflow_t overflow;   /* when the channel is full: block (default),
-                                 drop (report the item dropped), spill     */
-    const char *spill_dir;    /* spill files go here (default /tmp)        */
+    pp_common_t common;     /* endpoints, hwm, max item size, flow           */
+    int threads;            /* job threads (>= 1)                            */
+    int capacity;           /* items held between receiver and jobs (0: auto) */
+    bool serve;             /* stay up for the next run after DONE           */
+    pp_overflow_t overflow; /* when the channel is full: block (default),
+                               drop (report the item dropped), spill     */
+    const char *spill_dir;  /* spill files go here (default /tmp)        */
 } pp_worker_config_t;
 
 /*  Fills config with the defaults (threads = cores, capacity automatic:
-    see pp-worker --help); endpoints left NULL are taken from PP_* or the standard
-    ports when the worker runs. Also sets up logging on stderr.            */
+    see pp-worker --help); endpoints left NULL are taken from PP_* or the
+   standard ports when the worker runs. Also sets up logging on stderr. */
 void pp_worker_config_init (pp_worker_config_t *config);
 
 /*  Runs a worker until its run ends; handler is called on job threads

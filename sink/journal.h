@@ -18,7 +18,7 @@
 typedef struct {
     uint64_t run_id;
     uint32_t window;
-    uint64_t offset;          /* output bytes that are valid               */
+    uint64_t offset; /* output bytes that are valid               */
     uint64_t ok, failed, dropped, duplicates, not_summed;
     int64_t int_sum;
 } sink_checkpoint_t;

@@ -20,65 +20,65 @@
 #include <czmq.h>
 #include <unistd.h>
 
-#define S_ACK_RANGES 256      /* flush acks when this many ranges pile up */
-#define S_ACK_DELAY_MS 20     /* ... or when the oldest waited this long  */
+#define S_ACK_RANGES 256  /* flush acks when this many ranges pile up */
+#define S_ACK_DELAY_MS 20 /* ... or when the oldest waited this long  */
 #define S_COMPLETE_EVERY_MS 200
-#define S_DONE_WAIT_MS 5000   /* after COMPLETE, wait this long for DONE  */
-#define S_EARLY_BYTES (64 << 20)  /* results held before the run is known */
+#define S_DONE_WAIT_MS 5000      /* after COMPLETE, wait this long for DONE  */
+#define S_EARLY_BYTES (64 << 20) /* results held before the run is known */
 #define S_PROGRESS_LOG_MS 10000  /* progress log line when not a terminal */
 
 typedef enum {
-    S_WAITING,    /* no run known yet                                      */
-    S_RUNNING,    /* recording outcomes                                    */
-    S_COMPLETE,   /* every outcome recorded; COMPLETE sent, awaiting DONE  */
-    S_FINISHED,   /* DONE seen (or waited long enough): exit               */
-    S_ABORTED     /* the run was aborted: write what we have, exit 3       */
+    S_WAITING,  /* no run known yet                                      */
+    S_RUNNING,  /* recording outcomes                                    */
+    S_COMPLETE, /* every outcome recorded; COMPLETE sent, awaiting DONE  */
+    S_FINISHED, /* DONE seen (or waited long enough): exit               */
+    S_ABORTED   /* the run was aborted: write what we have, exit 3       */
 } s_phase_t;
 
 typedef struct {
     pp_common_t common;
-    const char *output_path;   /* --output, else stdout                   */
-    const char *stats_json;    /* --stats-json                            */
-    bool sum;                  /* --sum                                   */
-    bool ordered;              /* --ordered                               */
-    bool resume;               /* --resume: continue FILE after a crash   */
-    char delim;                /* '\n', or '\0' with -0                   */
-    int progress;              /* -1 auto, 0 off, 1 on a terminal, 2 log  */
+    const char *output_path; /* --output, else stdout                   */
+    const char *stats_json;  /* --stats-json                            */
+    bool sum;                /* --sum                                   */
+    bool ordered;            /* --ordered                               */
+    bool resume;             /* --resume: continue FILE after a crash   */
+    char delim;              /* '\n', or '\0' with -0                   */
+    int progress;            /* -1 auto, 0 off, 1 on a terminal, 2 log  */
 } s_options_t;
 
 typedef struct {
     s_options_t *opt;
-    zsock_t *results;          /* PULL, bound                             */
-    zsock_t *control;          /* SUB                                     */
-    zsock_t *acks;             /* PUSH to the ventilator                  */
+    zsock_t *results; /* PULL, bound                             */
+    zsock_t *control; /* SUB                                     */
+    zsock_t *acks;    /* PUSH to the ventilator                  */
     FILE *out;
     pp_stats_t *stats;
     pp_counts_t *counts;
     s_phase_t phase;
     uint64_t run_id;
     uint32_t window;
-    uint64_t base;             /* lowest seq without an outcome           */
-    uint64_t seq_total;        /* numbered items, once total_known        */
-    uint64_t sent;             /* numbered so far, from STATE             */
-    uint8_t *seen;             /* window flags: outcome recorded          */
-    pp_item_t **held;          /* --ordered: ok results waiting for base  */
+    uint64_t base;      /* lowest seq without an outcome           */
+    uint64_t seq_total; /* numbered items, once total_known        */
+    uint64_t sent;      /* numbered so far, from STATE             */
+    uint8_t *seen;      /* window flags: outcome recorded          */
+    pp_item_t **held;   /* --ordered: ok results waiting for base  */
     uint64_t ack_first[S_ACK_RANGES];
     uint64_t ack_n[S_ACK_RANGES];
     uint32_t ack_ranges;
-    uint64_t retry_seq[S_ACK_RANGES];   /* failed, to be sent again      */
+    uint64_t retry_seq[S_ACK_RANGES]; /* failed, to be sent again      */
     uint32_t nretry;
-    uint32_t retries;          /* the ventilator's --retries              */
+    uint32_t retries; /* the ventilator's --retries              */
     int64_t ack_since_ms;
     int64_t complete_sent_ms;
     int64_t complete_first_ms;
     int64_t progress_ms;
-    zlist_t *early;            /* RESULT messages (zmsg_t) that came
-                                  before the first STATE: replayed then   */
-    size_t early_bytes;        /* payload bytes held in early             */
-    uint64_t early_dropped;    /* early ones past S_EARLY_BYTES: resent   */
-    sink_journal_t *journal;   /* --output FILE: FILE.journal             */
+    zlist_t *early;          /* RESULT messages (zmsg_t) that came
+                                before the first STATE: replayed then   */
+    size_t early_bytes;      /* payload bytes held in early             */
+    uint64_t early_dropped;  /* early ones past S_EARLY_BYTES: resent   */
+    sink_journal_t *journal; /* --output FILE: FILE.journal             */
     char *journal_path;
-    uint64_t resumed_run;      /* --resume: the run the journal is for    */
+    uint64_t resumed_run; /* --resume: the run the journal is for    */
     int signals_seen;
 } s_sink_t;
 
@@ -116,17 +116,16 @@ static const char *s_help_tail =
 static void
 s_parse (s_options_t *opt, int argc, char **argv)
 {
-    static struct option longs[] = {
-        PP_CLI_COMMON_OPTIONS,
-        {"output", required_argument, 0, 'o'},
-        {"sum", no_argument, 0, 2000},
-        {"ordered", no_argument, 0, 2001},
-        {"null", no_argument, 0, '0'},
-        {"stats-json", required_argument, 0, 2002},
-        {"progress", no_argument, 0, 2003},
-        {"no-progress", no_argument, 0, 2004},
-        {"resume", no_argument, 0, 2005},
-        {0, 0, 0, 0}};
+    static struct option longs[] = {PP_CLI_COMMON_OPTIONS,
+                                    {"output", required_argument, 0, 'o'},
+                                    {"sum", no_argument, 0, 2000},
+                                    {"ordered", no_argument, 0, 2001},
+                                    {"null", no_argument, 0, '0'},
+                                    {"stats-json", required_argument, 0, 2002},
+                                    {"progress", no_argument, 0, 2003},
+                                    {"no-progress", no_argument, 0, 2004},
+                                    {"resume", no_argument, 0, 2005},
+                                    {0, 0, 0, 0}};
     opt->delim = '\n';
     opt->progress = -1;
     int c;
@@ -174,16 +173,15 @@ s_checkpoint (s_sink_t *self)
     long offset = ftell (self->out);
     sink_checkpoint_t cp = {.run_id = self->run_id,
                             .window = self->window,
-                            .offset = offset < 0 ? 0 : (uint64_t) offset,
+                            .offset = offset < 0 ? 0 : (uint64_t)offset,
                             .ok = c->ok,
                             .failed = c->failed,
                             .dropped = c->dropped,
                             .duplicates = c->duplicates,
                             .not_summed = c->not_summed,
                             .int_sum = c->int_sum};
-    if (sink_journal_write (self->journal, &cp, self->ack_first,
-                            self->ack_n, self->ack_ranges)
-        != 0) {
+    if (sink_journal_write (self->journal, &cp, self->ack_first, self->ack_n,
+                            self->ack_ranges) != 0) {
         zsys_error ("cannot write the journal %s: %s", self->journal_path,
                     strerror (errno));
         return PP_EIO;
@@ -219,16 +217,15 @@ s_flush_acks (s_sink_t *self)
     if (self->ack_ranges == 0)
         return;
     if (self->journal && s_checkpoint (self) != 0) {
-        self->ack_ranges = 0;   /* not acked: they will come again       */
+        self->ack_ranges = 0; /* not acked: they will come again       */
         return;
     }
     uint8_t payload[S_ACK_RANGES * PP_ACK_RANGE_SIZE];
     for (uint32_t i = 0; i < self->ack_ranges; i++)
         pp_wire_encode_range (self->ack_first[i], self->ack_n[i],
                               payload + i * PP_ACK_RANGE_SIZE);
-    pp_header_t hdr = {.type = PP_MSG_ACK,
-                       .run_id = self->run_id,
-                       .count = self->ack_ranges};
+    pp_header_t hdr = {
+        .type = PP_MSG_ACK, .run_id = self->run_id, .count = self->ack_ranges};
     /*  An ack lost to a full queue is harmless: the item is sent again,
         recognised as a duplicate, and acked again.                        */
     pp_net_send (self->acks, NULL, &hdr, payload,
@@ -240,8 +237,8 @@ static void
 s_ack (s_sink_t *self, uint64_t seq)
 {
     uint32_t last = self->ack_ranges - 1;
-    if (self->ack_ranges > 0
-        && self->ack_first[last] + self->ack_n[last] == seq) {
+    if (self->ack_ranges > 0 &&
+        self->ack_first[last] + self->ack_n[last] == seq) {
         self->ack_n[last]++;
         return;
     }
@@ -263,8 +260,7 @@ s_emit (s_sink_t *self, const char *data, size_t len)
             if (__builtin_add_overflow (self->counts->int_sum, value,
                                         &self->counts->int_sum))
                 self->counts->not_summed++;
-        }
-        else
+        } else
             self->counts->not_summed++;
         return;
     }
@@ -292,21 +288,21 @@ s_advance (s_sink_t *self)
 static void
 s_record (s_sink_t *self, uint32_t worker_id, const pp_record_t *rec)
 {
-    if (rec->seq >= self->base + self->window
-        || (self->counts->total_known && rec->seq >= self->seq_total)) {
+    if (rec->seq >= self->base + self->window ||
+        (self->counts->total_known && rec->seq >= self->seq_total)) {
         self->counts->rejects[PP_REJECT_BATCH]++;
         return;
     }
     uint64_t slot = rec->seq % self->window;
     bool known = rec->seq < self->base || self->seen[slot];
-    if (!known && rec->outcome == PP_OUTCOME_FAILED
-        && rec->attempt < self->retries) {
+    if (!known && rec->outcome == PP_OUTCOME_FAILED &&
+        rec->attempt < self->retries) {
         if (self->nretry == S_ACK_RANGES)
             s_flush_retries (self);
-        self->retry_seq[self->nretry++] = rec->seq;   /* not recorded    */
+        self->retry_seq[self->nretry++] = rec->seq; /* not recorded    */
         return;
     }
-    s_ack (self, rec->seq);   /* acked again if a duplicate: it was lost  */
+    s_ack (self, rec->seq); /* acked again if a duplicate: it was lost  */
     if (rec->seq < self->base || self->seen[slot]) {
         self->counts->duplicates++;
         return;
@@ -335,8 +331,7 @@ s_on_result (s_sink_t *self, pp_inmsg_t *in)
             self->early_bytes += in->size;
             zlist_append (self->early, in->msg);
             in->msg = NULL;
-        }
-        else
+        } else
             self->early_dropped++;
         return;
     }
@@ -346,8 +341,7 @@ s_on_result (s_sink_t *self, pp_inmsg_t *in)
     }
     pp_reject_t reason;
     if (pp_wire_check_batch (in->payload, in->size, in->hdr.count,
-                             self->opt->common.max_item, &reason)
-        != 0) {
+                             self->opt->common.max_item, &reason) != 0) {
         self->counts->rejects[reason]++;
         return;
     }
@@ -371,8 +365,7 @@ s_on_results_socket (s_sink_t *self)
             pp_stats_hello (self->stats, in.hdr.worker_id, &hello);
         else
             self->counts->rejects[PP_REJECT_SHORT]++;
-    }
-    else
+    } else
         self->counts->rejects[PP_REJECT_TYPE]++;
     pp_inmsg_free (&in);
 }
@@ -382,18 +375,18 @@ static int
 s_adopt (s_sink_t *self, const pp_header_t *hdr, const pp_state_t *state)
 {
     if (pp_ctl_ended (hdr->flags))
-        return 0;   /* the tail of an earlier run                          */
-    self->retries = state->retries;   /* before early results replay     */
+        return 0; /* the tail of an earlier run                          */
+    self->retries = state->retries; /* before early results replay     */
     if (self->resumed_run) {
         if (hdr->run_id != self->resumed_run) {
             zsys_error ("--resume: %s is for run %016llx, but the "
                         "ventilator runs %016llx; remove it to start over",
                         self->journal_path,
-                        (unsigned long long) self->resumed_run,
-                        (unsigned long long) hdr->run_id);
+                        (unsigned long long)self->resumed_run,
+                        (unsigned long long)hdr->run_id);
             return PP_EINVAL;
         }
-        self->phase = S_RUNNING;   /* the ring is rebuilt already         */
+        self->phase = S_RUNNING; /* the ring is rebuilt already         */
         return 0;
     }
     self->run_id = hdr->run_id;
@@ -408,7 +401,7 @@ s_adopt (s_sink_t *self, const pp_header_t *hdr, const pp_state_t *state)
     self->counts->run_id = self->run_id;
     self->phase = S_RUNNING;
     if (pp_verbosity > 1)
-        zsys_info ("run %016llx, window %u", (unsigned long long) hdr->run_id,
+        zsys_info ("run %016llx, window %u", (unsigned long long)hdr->run_id,
                    self->window);
     return 0;
 }
@@ -424,8 +417,7 @@ s_replay_early (s_sink_t *self)
         zframe_t *body = zmsg_next (msg);
         pp_reject_t reason;
         if (pp_wire_decode_header (zframe_data (head), zframe_size (head),
-                                   &in.hdr, &reason)
-            == 0) {
+                                   &in.hdr, &reason) == 0) {
             in.payload = zframe_data (body);
             in.size = zframe_size (body);
             s_on_result (self, &in);
@@ -445,7 +437,7 @@ s_on_state (s_sink_t *self, const pp_header_t *hdr, const pp_state_t *state)
         if (self->early_dropped > 0)
             zsys_notice ("%llu results came before the run was known and "
                          "will be sent again",
-                         (unsigned long long) self->early_dropped);
+                         (unsigned long long)self->early_dropped);
     }
     if (hdr->run_id != self->run_id) {
         self->counts->rejects[PP_REJECT_RUN]++;
@@ -473,8 +465,7 @@ s_on_control (s_sink_t *self)
 {
     pp_header_t hdr;
     pp_state_t state;
-    if (pp_ctl_recv (self->control, &hdr, &state, self->counts->rejects)
-        != 0)
+    if (pp_ctl_recv (self->control, &hdr, &state, self->counts->rejects) != 0)
         return 0;
     return s_on_state (self, &hdr, &state);
 }
@@ -490,7 +481,8 @@ s_send_complete (s_sink_t *self)
                         .dropped = self->counts->dropped};
     uint8_t payload[PP_STATE_PAYLOAD_SIZE];
     pp_wire_encode_state (&state, payload);
-    pp_header_t hdr = {.type = PP_MSG_COMPLETE, .run_id = self->run_id,
+    pp_header_t hdr = {.type = PP_MSG_COMPLETE,
+                       .run_id = self->run_id,
                        .seq = self->seq_total};
     pp_net_send (self->acks, NULL, &hdr, payload, sizeof (payload), true);
     self->complete_sent_ms = pp_now_ms ();
@@ -509,25 +501,23 @@ s_progress (s_sink_t *self, bool last)
     self->progress_ms = now;
     double elapsed = pp_stats_elapsed (self->stats);
     uint64_t done = pp_stats_done (self->stats);
-    double rate = elapsed > 0 ? (double) done / elapsed : 0;
+    double rate = elapsed > 0 ? (double)done / elapsed : 0;
     char total[32], eta[32] = "";
     if (self->counts->total_known) {
         snprintf (total, sizeof (total), "%llu",
-                  (unsigned long long) self->counts->total);
+                  (unsigned long long)self->counts->total);
         if (rate > 0 && !last)
             snprintf (eta, sizeof (eta), "  ETA %.0f s",
-                      (double) (self->counts->total - done) / rate);
-    }
-    else
-        snprintf (total, sizeof (total), ">=%llu",   /* STATE may lag    */
-                  (unsigned long long) (self->sent > done ? self->sent
-                                                          : done));
+                      (double)(self->counts->total - done) / rate);
+    } else
+        snprintf (total, sizeof (total), ">=%llu", /* STATE may lag    */
+                  (unsigned long long)(self->sent > done ? self->sent : done));
     char line[200];
     snprintf (line, sizeof (line),
               "%llu/%s items  %.0f items/s%s  failed %llu  dropped %llu",
-              (unsigned long long) done, total, rate, eta,
-              (unsigned long long) self->counts->failed,
-              (unsigned long long) self->counts->dropped);
+              (unsigned long long)done, total, rate, eta,
+              (unsigned long long)self->counts->failed,
+              (unsigned long long)self->counts->dropped);
     if (self->opt->progress == 1)
         fprintf (stderr, "\r\033[K%s%s", line, last ? "\n" : "");
     else if (!last)
@@ -539,8 +529,8 @@ static void
 s_tick (s_sink_t *self)
 {
     int64_t now = pp_now_ms ();
-    if ((self->ack_ranges > 0 && now - self->ack_since_ms >= S_ACK_DELAY_MS)
-        || self->nretry > 0)
+    if ((self->ack_ranges > 0 && now - self->ack_since_ms >= S_ACK_DELAY_MS) ||
+        self->nretry > 0)
         s_flush_acks (self);
     int signals = pp_signal_count ();
     if (signals != self->signals_seen) {
@@ -550,8 +540,8 @@ s_tick (s_sink_t *self)
         if (signals >= 2)
             self->phase = S_ABORTED;
     }
-    if (self->phase == S_RUNNING && self->counts->total_known
-        && self->base == self->seq_total) {
+    if (self->phase == S_RUNNING && self->counts->total_known &&
+        self->base == self->seq_total) {
         s_flush_acks (self);
         fflush (self->out);
         self->phase = S_COMPLETE;
@@ -567,8 +557,8 @@ s_tick (s_sink_t *self)
             self->phase = S_FINISHED;
         }
     }
-    if (self->opt->progress == 1
-        || (self->opt->progress == 2 && self->phase == S_RUNNING))
+    if (self->opt->progress == 1 ||
+        (self->opt->progress == 2 && self->phase == S_RUNNING))
         s_progress (self, false);
 }
 
@@ -579,12 +569,13 @@ s_loop (s_sink_t *self)
         {zsock_resolve (self->results), 0, ZMQ_POLLIN, 0},
         {zsock_resolve (self->control), 0, ZMQ_POLLIN, 0}};
     while (self->phase != S_FINISHED && self->phase != S_ABORTED) {
-        long timeout = self->ack_ranges + self->nretry > 0 ? S_ACK_DELAY_MS : 100;
+        long timeout =
+            self->ack_ranges + self->nretry > 0 ? S_ACK_DELAY_MS : 100;
         if (zmq_poll (items, 2, timeout) == -1 && zmq_errno () != EINTR)
             return PP_EIO;
         /*  Drain what is queued before timers, a bounded burst each.     */
-        for (int burst = 0; burst < 64 && (items[0].revents & ZMQ_POLLIN)
-                            && zsock_events (self->results) & ZMQ_POLLIN;
+        for (int burst = 0; burst < 64 && (items[0].revents & ZMQ_POLLIN) &&
+                            zsock_events (self->results) & ZMQ_POLLIN;
              burst++)
             s_on_results_socket (self);
         if (items[1].revents & ZMQ_POLLIN)
@@ -655,7 +646,7 @@ s_compact (s_sink_t *self)
     }
     for (uint64_t seq = self->base; seq < self->base + self->window; seq++)
         if (self->seen[seq % self->window])
-            s_ack (self, seq);   /* flushes (checkpoints) when it fills  */
+            s_ack (self, seq); /* flushes (checkpoints) when it fills  */
     int rc = s_checkpoint (self);
     self->ack_ranges = 0;
     return rc;
@@ -669,8 +660,8 @@ s_resume (s_sink_t *self)
 {
     sink_checkpoint_t cp;
     s_ranges_t ranges = {0};
-    int found = sink_journal_read (self->journal_path, &cp, s_collect_range,
-                                   &ranges);
+    int found =
+        sink_journal_read (self->journal_path, &cp, s_collect_range, &ranges);
     int rc = found;
     if (found == 1) {
         self->run_id = self->resumed_run = cp.run_id;
@@ -684,8 +675,8 @@ s_resume (s_sink_t *self)
     if (found != 1 || rc != 0)
         return rc;
     self->out = fopen (self->opt->output_path, "r+");
-    if (!self->out || ftruncate (fileno (self->out), (off_t) cp.offset) != 0
-        || fseek (self->out, 0, SEEK_END) != 0)
+    if (!self->out || ftruncate (fileno (self->out), (off_t)cp.offset) != 0 ||
+        fseek (self->out, 0, SEEK_END) != 0)
         return PP_EIO;
     pp_counts_t *c = self->counts;
     c->run_id = cp.run_id;
@@ -696,8 +687,8 @@ s_resume (s_sink_t *self)
     c->not_summed = cp.not_summed;
     c->int_sum = cp.int_sum;
     zsys_notice ("resuming run %016llx: %llu outcomes already in %s",
-                 (unsigned long long) cp.run_id,
-                 (unsigned long long) (cp.ok + cp.failed + cp.dropped),
+                 (unsigned long long)cp.run_id,
+                 (unsigned long long)(cp.ok + cp.failed + cp.dropped),
                  self->opt->output_path);
     return 1;
 }
@@ -754,8 +745,8 @@ s_open (s_sink_t *self)
         pp_net_socket (ZMQ_PULL, common, common->results, true, "--results");
     self->control =
         pp_net_socket (ZMQ_SUB, common, common->control, false, "--control");
-    self->acks = pp_net_socket (ZMQ_PUSH, common, common->acks, false,
-                                "--acks");
+    self->acks =
+        pp_net_socket (ZMQ_PUSH, common, common->acks, false, "--acks");
     if (!self->results || !self->control || !self->acks)
         return PP_EIO;
     return 0;
@@ -791,7 +782,7 @@ s_finish (s_sink_t *self)
     pp_counts_t *counts = self->counts;
     counts->aborted = self->phase == S_ABORTED;
     if (self->opt->sum)
-        fprintf (self->out, "%lld\n", (long long) counts->int_sum);
+        fprintf (self->out, "%lld\n", (long long)counts->int_sum);
     if (fflush (self->out) != 0) {
         zsys_error ("cannot write results: %s", strerror (errno));
         return PP_EXIT_RUNTIME;
@@ -803,9 +794,9 @@ s_finish (s_sink_t *self)
     if (counts->not_summed > 0)
         zsys_warning ("--sum: %llu ok results were not int64 (or overflowed)"
                       " and were left out of the sum",
-                      (unsigned long long) counts->not_summed);
-    if (self->opt->stats_json
-        && pp_stats_write_json (self->stats, self->opt->stats_json) != 0) {
+                      (unsigned long long)counts->not_summed);
+    if (self->opt->stats_json &&
+        pp_stats_write_json (self->stats, self->opt->stats_json) != 0) {
         zsys_error ("--stats-json: cannot write %s", self->opt->stats_json);
         return PP_EXIT_RUNTIME;
     }
@@ -825,8 +816,8 @@ main (int argc, char **argv)
     if (opt.progress == -1)
         opt.progress = isatty (STDERR_FILENO) ? 1 : pp_verbosity > 0 ? 2 : 0;
     pp_signal_install ();
-    s_sink_t sink = {.opt = &opt, .phase = S_WAITING,
-                     .progress_ms = pp_now_ms ()};
+    s_sink_t sink = {
+        .opt = &opt, .phase = S_WAITING, .progress_ms = pp_now_ms ()};
     int code = PP_EXIT_RUNTIME;
     if (s_open (&sink) == 0 && s_loop (&sink) == 0)
         code = s_finish (&sink);

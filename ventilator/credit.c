@@ -10,19 +10,19 @@
 #include "vent.h"
 
 typedef struct {
-    zframe_t *identity;   /* ROUTER routing id                             */
-    uint64_t tried;       /* dispatch round that found nothing for it      */
+    zframe_t *identity; /* ROUTER routing id                             */
+    uint64_t tried;     /* dispatch round that found nothing for it      */
     uint32_t worker_id;
-    uint64_t credit;      /* items it can take now                         */
-    int64_t seen_ms;      /* last message from it                          */
-    bool leaving;         /* said BYE: gets no more items                  */
+    uint64_t credit; /* items it can take now                         */
+    int64_t seen_ms; /* last message from it                          */
+    bool leaving;    /* said BYE: gets no more items                  */
 } s_peer_t;
 
 struct _vent_credit_t {
     vent_t *vent;
     s_peer_t *peers;
     size_t npeers;
-    uint64_t round;       /* dispatch calls so far                         */
+    uint64_t round; /* dispatch calls so far                         */
 };
 
 vent_credit_t *
@@ -96,7 +96,7 @@ s_send_reset (vent_credit_t *self, zframe_t *identity)
 static void
 s_on_bye (vent_credit_t *self, s_peer_t *peer, const pp_inmsg_t *in)
 {
-    if (in->size != (size_t) in->hdr.count * 8) {
+    if (in->size != (size_t)in->hdr.count * 8) {
         self->vent->rejects[PP_REJECT_BATCH]++;
         return;
     }
@@ -122,14 +122,12 @@ vent_credit_on_message (vent_credit_t *self)
         if (!peer)
             peer = s_add (self, in.identity, in.hdr.worker_id);
         vent_on_hello (vent, in.hdr.worker_id);
-    }
-    else if (!peer)
+    } else if (!peer)
         s_send_reset (self, in.identity);
     else if (in.hdr.type == PP_MSG_CREDIT) {
         if (!peer->leaving)
             peer->credit += in.hdr.count;
-    }
-    else if (in.hdr.type == PP_MSG_BYE)
+    } else if (in.hdr.type == PP_MSG_BYE)
         s_on_bye (self, peer, &in);
     else
         vent->rejects[PP_REJECT_TYPE]++;
@@ -146,8 +144,8 @@ s_pick (vent_credit_t *self)
     s_peer_t *best = NULL;
     for (size_t i = 0; i < self->npeers; i++) {
         s_peer_t *peer = &self->peers[i];
-        if (!peer->leaving && peer->credit > 0 && peer->tried != self->round
-            && (!best || peer->credit > best->credit))
+        if (!peer->leaving && peer->credit > 0 && peer->tried != self->round &&
+            (!best || peer->credit > best->credit))
             best = peer;
     }
     return best;
@@ -164,8 +162,8 @@ bool
 vent_credit_other_can_take (vent_credit_t *self, uint32_t worker_id)
 {
     for (size_t i = 0; i < self->npeers; i++)
-        if (self->peers[i].worker_id != worker_id && !self->peers[i].leaving
-            && self->peers[i].credit > 0)
+        if (self->peers[i].worker_id != worker_id && !self->peers[i].leaving &&
+            self->peers[i].credit > 0)
             return true;
     return false;
 }
@@ -190,12 +188,12 @@ vent_credit_dispatch (vent_credit_t *self)
         s_peer_t *peer = s_pick (self);
         if (!peer)
             return 0;
-        uint64_t max = peer->credit < vent->opt->batch ? peer->credit
-                                                       : vent->opt->batch;
-        int rc = vent_build_batch (vent, (uint32_t) max, peer->worker_id);
+        uint64_t max =
+            peer->credit < vent->opt->batch ? peer->credit : vent->opt->batch;
+        int rc = vent_build_batch (vent, (uint32_t)max, peer->worker_id);
         if (rc != 0)
             return rc;
-        if (!vent->batch_ready) {   /* nothing for it: maybe for another */
+        if (!vent->batch_ready) { /* nothing for it: maybe for another */
             peer->tried = self->round;
             continue;
         }
@@ -204,8 +202,7 @@ vent_credit_dispatch (vent_credit_t *self)
                            .count = vent->batch.count};
         vent->batch_ready = false;
         if (pp_net_send (vent->tasks, peer->identity, &hdr, vent->batch.data,
-                         vent->batch.size, true)
-            != 0) {
+                         vent->batch.size, true) != 0) {
             s_requeue_batch (self);
             s_remove (self, peer, "cannot be reached");
             continue;

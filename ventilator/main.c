@@ -20,11 +20,11 @@
 #include <sys/random.h>
 #include <unistd.h>
 
-#define S_STATE_EVERY_MS 200     /* state while running                    */
-#define S_URGENT_EVERY_MS 100    /* DRAIN, DONE, ABORT repeats             */
-#define S_EARLY_EVERY_MS 20      /* state in the first second              */
+#define S_STATE_EVERY_MS 200  /* state while running                    */
+#define S_URGENT_EVERY_MS 100 /* DRAIN, DONE, ABORT repeats             */
+#define S_EARLY_EVERY_MS 20   /* state in the first second              */
 #define S_RESEND_SCAN_MS 200
-#define S_ABORT_LINGER_MS 500    /* keep publishing ABORT this long        */
+#define S_ABORT_LINGER_MS 500 /* keep publishing ABORT this long        */
 
 static const char *s_help_head =
     "Usage: pp-ventilator [OPTIONS] [FILE]\n"
@@ -124,8 +124,7 @@ s_parse (vent_options_t *opt, int argc, char **argv)
                 opt->rate = pp_cli_number ("--rate", optarg, 1, 100000000);
                 break;
             case 2005:
-                opt->window =
-                    pp_cli_number ("--window", optarg, 1, 1 << 24);
+                opt->window = pp_cli_number ("--window", optarg, 1, 1 << 24);
                 break;
             case 2006:
                 opt->ack_timeout_ms =
@@ -138,8 +137,8 @@ s_parse (vent_options_t *opt, int argc, char **argv)
                 opt->batch = pp_cli_number ("--batch", optarg, 1, 65536);
                 break;
             case 2008:
-                opt->wait_workers =
-                    pp_cli_number ("--wait-workers", optarg, 0, VENT_MAX_HELLOS);
+                opt->wait_workers = pp_cli_number ("--wait-workers", optarg, 0,
+                                                   VENT_MAX_HELLOS);
                 break;
             case 2009:
                 opt->linger_ms = pp_cli_duration_ms ("--linger", optarg);
@@ -159,11 +158,11 @@ s_parse (vent_options_t *opt, int argc, char **argv)
                 break;
             case 2013:
                 opt->liveness =
-                    (int) pp_cli_number ("--liveness", optarg, 1, 1000);
+                    (int)pp_cli_number ("--liveness", optarg, 1, 1000);
                 break;
             case 2014:
                 opt->retries =
-                    (uint32_t) pp_cli_number ("--retries", optarg, 0, 100);
+                    (uint32_t)pp_cli_number ("--retries", optarg, 0, 100);
                 break;
             default: pp_cli_bad_option (argc, argv);
         }
@@ -175,8 +174,8 @@ s_parse (vent_options_t *opt, int argc, char **argv)
     if (optind < argc)
         pp_cli_usage_error ("unexpected argument '%s' (one FILE at most)",
                             argv[optind]);
-    int sources = (opt->path != NULL) + (opt->generate > 0)
-                  + (opt->workload > 0);
+    int sources =
+        (opt->path != NULL) + (opt->generate > 0) + (opt->workload > 0);
     if (sources > 1)
         pp_cli_usage_error ("give one input: FILE, --generate or --workload");
     if (opt->batch == 0)
@@ -196,11 +195,10 @@ s_publish (vent_t *self)
     state.window = self->opt->window;
     state.retries = self->opt->retries;
     if (self->state != VENT_DONE)
-        state.dropped = self->dropped;   /* dropped before numbering      */
-    pp_ctl_publish (self->control, self->run_id,
-                    (pp_run_state_t) self->state,
-                    (uint32_t) self->opt->common.flow,
-                    (uint32_t) self->opt->heartbeat_ms, &state);
+        state.dropped = self->dropped; /* dropped before numbering      */
+    pp_ctl_publish (self->control, self->run_id, (pp_run_state_t)self->state,
+                    (uint32_t)self->opt->common.flow,
+                    (uint32_t)self->opt->heartbeat_ms, &state);
     self->state_sent_ms = pp_now_ms ();
 }
 
@@ -210,7 +208,7 @@ s_set_state (vent_t *self, vent_state_t state)
     self->state = state;
     if (state == VENT_DONE || state == VENT_ABORTED)
         self->end_ms = pp_now_ms ();
-    s_publish (self);   /* at once; then repeated by s_tick             */
+    s_publish (self); /* at once; then repeated by s_tick             */
 }
 
 /*  Drain asked: read no more input; what was read is still sent.          */
@@ -223,16 +221,16 @@ s_stop_reading (vent_t *self)
     uint64_t read = vent_input_records (self->input);
     zsys_notice ("draining: stopped after record %llu; to resume later, "
                  "run again with --skip %llu",
-                 (unsigned long long) (self->opt->skip + read),
-                 (unsigned long long) (self->opt->skip + read));
+                 (unsigned long long)(self->opt->skip + read),
+                 (unsigned long long)(self->opt->skip + read));
 }
 
 /*  The total is final once no more input comes and all read is numbered. */
 static void
 s_check_total (vent_t *self)
 {
-    if (self->input_ended || !(self->input_eof || self->reading_stopped)
-        || self->unqueued || pp_chan_size (self->inbox) > 0)
+    if (self->input_ended || !(self->input_eof || self->reading_stopped) ||
+        self->unqueued || pp_chan_size (self->inbox) > 0)
         return;
     self->input_ended = true;
     if (self->state == VENT_RUNNING || self->state == VENT_WAITING)
@@ -273,10 +271,11 @@ s_next_record (vent_t *self, pp_item_t **item_p)
     if (rc == PP_ETOOBIG) {
         unsigned long long record =
             self->opt->skip + vent_input_records (self->input);
-        len = (size_t) snprintf (
-            reason, sizeof (reason), "record %llu is over --max-item-size "
-                                     "(%llu bytes)",
-            record, (unsigned long long) self->opt->common.max_item);
+        len = (size_t)snprintf (reason, sizeof (reason),
+                                "record %llu is over --max-item-size "
+                                "(%llu bytes)",
+                                record,
+                                (unsigned long long)self->opt->common.max_item);
         data = reason;
         zsys_warning ("%s: marked failed", reason);
     }
@@ -296,9 +295,9 @@ s_may_read (vent_t *self)
     if (self->state != VENT_RUNNING || self->input_eof || self->reading_stopped)
         return false;
     if (self->opt->rate > 0) {
-        double elapsed = (double) (pp_now_ms () - self->start_ms) / 1000.0;
-        return (double) vent_input_records (self->input)
-               < elapsed * self->opt->rate + 1;
+        double elapsed = (double)(pp_now_ms () - self->start_ms) / 1000.0;
+        return (double)vent_input_records (self->input) <
+               elapsed * self->opt->rate + 1;
     }
     return true;
 }
@@ -318,15 +317,13 @@ s_read_input (vent_t *self)
         if (rc == PP_EAGAIN && self->opt->overflow == PP_OVERFLOW_DROP) {
             pp_item_free (self->unqueued);
             self->dropped++;
-        }
-        else if (rc == PP_EIO) {
+        } else if (rc == PP_EIO) {
             zsys_error ("--spill-dir: cannot write %s (disk full?); "
                         "reading paused, nothing lost",
                         self->opt->spill_dir);
             return 0;
-        }
-        else if (rc != 0)
-            return 0;   /* block: the inbox is full                      */
+        } else if (rc != 0)
+            return 0; /* block: the inbox is full                      */
         self->unqueued = NULL;
     }
     return 0;
@@ -337,14 +334,14 @@ s_read_input (vent_t *self)
 static bool
 s_number_next (vent_t *self)
 {
-    if (self->next - self->base >= self->opt->window
-        || (self->state != VENT_RUNNING && self->state != VENT_DRAINING))
+    if (self->next - self->base >= self->opt->window ||
+        (self->state != VENT_RUNNING && self->state != VENT_DRAINING))
         return false;
     void *item = NULL;
     if (pp_chan_recv (self->inbox, &item, 0) != 0) {
         if (!self->unqueued || !(self->input_eof || self->reading_stopped))
             return false;
-        item = self->unqueued;   /* read before the drain: still goes     */
+        item = self->unqueued; /* read before the drain: still goes     */
         self->unqueued = NULL;
     }
     pp_item_t *numbered = item;
@@ -363,8 +360,8 @@ s_due_for (vent_t *self, vent_slot_t *slot, int64_t due, uint32_t owner,
 {
     if (!slot->item || slot->sent_ms > due)
         return false;
-    *skip = owner != 0 && slot->avoid == owner && self->credit
-            && vent_credit_other_can_take (self->credit, owner);
+    *skip = owner != 0 && slot->avoid == owner && self->credit &&
+            vent_credit_other_can_take (self->credit, owner);
     return !*skip;
 }
 
@@ -378,10 +375,10 @@ s_batch_resends (vent_t *self, uint32_t max_items, uint32_t owner)
     int64_t due = now - self->opt->ack_timeout_ms;
     if (self->resend_at < self->base)
         self->resend_at = self->base;
-    uint64_t skipped = UINT64_MAX;   /* first item left for another worker */
+    uint64_t skipped = UINT64_MAX; /* first item left for another worker */
     uint64_t index = self->resend_at % self->opt->window;
-    while (self->resend_at < self->next
-           && !pp_batch_full (&self->batch, max_items)) {
+    while (self->resend_at < self->next &&
+           !pp_batch_full (&self->batch, max_items)) {
         vent_slot_t *slot = &self->slots[index];
         bool skip = false;
         if (s_due_for (self, slot, due, owner, &skip)) {
@@ -389,8 +386,7 @@ s_batch_resends (vent_t *self, uint32_t max_items, uint32_t owner)
                 slot->item->attempt++;
             self->redelivered++;
             s_batch_slot (self, self->resend_at, owner);
-        }
-        else if (skip && skipped == UINT64_MAX)
+        } else if (skip && skipped == UINT64_MAX)
             skipped = self->resend_at;
         if (slot->item && slot->sent_ms < self->scan_oldest)
             self->scan_oldest = slot->sent_ms;
@@ -398,7 +394,7 @@ s_batch_resends (vent_t *self, uint32_t max_items, uint32_t owner)
         if (++index == self->opt->window)
             index = 0;
     }
-    if (self->resend_at >= self->next) {   /* scan finished               */
+    if (self->resend_at >= self->next) { /* scan finished               */
         self->resend_at = UINT64_MAX;
         int64_t oldest = self->scan_oldest < now ? self->scan_oldest : now;
         self->next_scan_ms = oldest + self->opt->ack_timeout_ms;
@@ -469,13 +465,11 @@ s_on_retry (vent_t *self, const pp_inmsg_t *in)
 {
     for (uint32_t i = 0; i < in->hdr.count; i++) {
         uint64_t first, n;
-        if (pp_wire_decode_range (in->payload, in->size, i, &first, &n)
-            != 0) {
+        if (pp_wire_decode_range (in->payload, in->size, i, &first, &n) != 0) {
             self->rejects[PP_REJECT_BATCH]++;
             return;
         }
-        for (uint64_t seq = first; seq < first + n && seq < self->next;
-             seq++) {
+        for (uint64_t seq = first; seq < first + n && seq < self->next; seq++) {
             if (seq < self->base)
                 continue;
             vent_slot_t *slot = &self->slots[seq % self->opt->window];
@@ -495,8 +489,7 @@ s_on_ack (vent_t *self, const pp_inmsg_t *in)
     }
     for (uint32_t i = 0; i < in->hdr.count; i++) {
         uint64_t first, n;
-        if (pp_wire_decode_range (in->payload, in->size, i, &first, &n)
-            != 0) {
+        if (pp_wire_decode_range (in->payload, in->size, i, &first, &n) != 0) {
             self->rejects[PP_REJECT_BATCH]++;
             return;
         }
@@ -508,8 +501,8 @@ s_on_ack (vent_t *self, const pp_inmsg_t *in)
             slot->item = NULL;
         }
     }
-    while (self->base < self->next
-           && !self->slots[self->base % self->opt->window].item)
+    while (self->base < self->next &&
+           !self->slots[self->base % self->opt->window].item)
         self->base++;
 }
 
@@ -520,7 +513,7 @@ vent_requeue (vent_t *self, uint64_t seq)
         return;
     vent_slot_t *slot = &self->slots[seq % self->opt->window];
     if (slot->item) {
-        slot->sent_ms = INT64_MIN / 2;   /* overdue whatever the timeout */
+        slot->sent_ms = INT64_MIN / 2; /* overdue whatever the timeout */
         slot->owner = 0;
         if (self->resend_at > seq)
             self->resend_at = seq;
@@ -557,7 +550,7 @@ s_on_complete (vent_t *self, const pp_inmsg_t *in)
         return;
     }
     if (self->state != VENT_DRAINING || outcome.total != self->next)
-        return;   /* early or stale: the sink repeats it                   */
+        return; /* early or stale: the sink repeats it                   */
     self->outcome = outcome;
     s_set_state (self, VENT_DONE);
 }
@@ -613,11 +606,10 @@ s_tick (vent_t *self)
     int signals = pp_signal_count ();
     if (signals != self->signals_seen) {
         self->signals_seen = signals;
-        s_on_request (self,
-                      signals == 1 ? PP_REQUEST_DRAIN : PP_REQUEST_ABORT);
+        s_on_request (self, signals == 1 ? PP_REQUEST_DRAIN : PP_REQUEST_ABORT);
     }
-    if (self->state == VENT_WAITING
-        && self->nhellos >= self->opt->wait_workers) {
+    if (self->state == VENT_WAITING &&
+        self->nhellos >= self->opt->wait_workers) {
         self->start_ms = now;
         s_set_state (self, self->input_ended ? VENT_DRAINING : VENT_RUNNING);
     }
@@ -629,11 +621,11 @@ s_tick (vent_t *self)
         every = S_EARLY_EVERY_MS;
     if (now - self->state_sent_ms >= every)
         s_publish (self);
-    if (self->credit
-        && (self->state == VENT_RUNNING || self->state == VENT_DRAINING))
-        vent_credit_tick (self->credit);   /* after DONE, workers leave  */
-    if (now - self->resend_scan_ms >= S_RESEND_SCAN_MS
-        && now >= self->next_scan_ms) {
+    if (self->credit &&
+        (self->state == VENT_RUNNING || self->state == VENT_DRAINING))
+        vent_credit_tick (self->credit); /* after DONE, workers leave  */
+    if (now - self->resend_scan_ms >= S_RESEND_SCAN_MS &&
+        now >= self->next_scan_ms) {
         self->resend_scan_ms = now;
         if (self->resend_at == UINT64_MAX)
             self->resend_at = self->base;
@@ -661,24 +653,25 @@ s_has_work (vent_t *self)
     if (room && pp_chan_size (self->inbox) > 0)
         return true;
     bool blocked = self->opt->overflow == PP_OVERFLOW_BLOCK && self->unqueued;
-    return s_may_read (self) && !self->need_fill && !blocked
-           && (room || self->opt->overflow != PP_OVERFLOW_BLOCK);
+    return s_may_read (self) && !self->need_fill && !blocked &&
+           (room || self->opt->overflow != PP_OVERFLOW_BLOCK);
 }
 
 static int
 s_loop (vent_t *self)
 {
     while (!s_finished (self)) {
-        bool active = self->state == VENT_RUNNING || self->state == VENT_DRAINING;
+        bool active =
+            self->state == VENT_RUNNING || self->state == VENT_DRAINING;
         bool want_input = active && self->need_fill && s_may_read (self);
-        short tasks_events = self->credit ? ZMQ_POLLIN
+        short tasks_events = self->credit                  ? ZMQ_POLLIN
                              : active && self->batch_ready ? ZMQ_POLLOUT
                                                            : 0;
         zmq_pollitem_t items[] = {
             {zsock_resolve (self->acks), 0, ZMQ_POLLIN, 0},
             {zsock_resolve (self->tasks), 0, tasks_events, 0},
             {NULL, vent_input_fd (self->input),
-             (short) (want_input ? ZMQ_POLLIN : 0), 0}};
+             (short)(want_input ? ZMQ_POLLIN : 0), 0}};
         long timeout = active && s_has_work (self) ? 0 : S_URGENT_EVERY_MS / 2;
         if (timeout > S_EARLY_EVERY_MS && pp_now_ms () - self->opened_ms < 1000)
             timeout = S_EARLY_EVERY_MS;
@@ -725,8 +718,7 @@ s_open (vent_t *self)
         if (opt->path && strcmp (opt->path, "-") != 0) {
             fd = open (opt->path, O_RDONLY | O_CLOEXEC);
             if (fd == -1) {
-                zsys_error ("cannot open %s: %s", opt->path,
-                            strerror (errno));
+                zsys_error ("cannot open %s: %s", opt->path, strerror (errno));
                 return PP_EIO;
             }
         }
@@ -739,9 +731,8 @@ s_open (vent_t *self)
         return PP_ENOMEM;
     if (opt->overflow == PP_OVERFLOW_DROP)
         pp_chan_set_drop (self->inbox);
-    if (opt->overflow == PP_OVERFLOW_SPILL
-        && pp_chan_set_spill (self->inbox, opt->spill_dir, &pp_item_codec)
-               != 0) {
+    if (opt->overflow == PP_OVERFLOW_SPILL &&
+        pp_chan_set_spill (self->inbox, opt->spill_dir, &pp_item_codec) != 0) {
         zsys_error ("--spill-dir: cannot create a file in %s: %s",
                     opt->spill_dir, strerror (errno));
         return PP_EIO;
@@ -757,13 +748,12 @@ s_open (vent_t *self)
     }
     self->control =
         pp_net_socket (ZMQ_PUB, common, common->control, true, "--control");
-    self->acks = pp_net_socket (ZMQ_PULL, common, common->acks, true,
-                                "--acks");
+    self->acks = pp_net_socket (ZMQ_PULL, common, common->acks, true, "--acks");
     if (!self->tasks || !self->control || !self->acks)
         return PP_EIO;
     while (self->run_id == 0)
         if (getrandom (&self->run_id, sizeof (self->run_id), 0) == -1)
-            self->run_id = (uint64_t) pp_wall_us () ^ (uint64_t) getpid ();
+            self->run_id = (uint64_t)pp_wall_us () ^ (uint64_t)getpid ();
     self->resend_at = UINT64_MAX;
     self->scan_oldest = INT64_MAX;
     self->start_ms = self->opened_ms = pp_now_ms ();
@@ -820,14 +810,14 @@ s_exit_code (vent_t *self)
     if (pp_verbosity > 0)
         zsys_info ("run %016llx done: %llu items, %llu ok, %llu failed, "
                    "%llu dropped, %llu sent again",
-                   (unsigned long long) self->run_id,
-                   (unsigned long long) self->next,
-                   (unsigned long long) self->outcome.ok,
-                   (unsigned long long) self->outcome.failed,
-                   (unsigned long long) self->outcome.dropped,
-                   (unsigned long long) self->redelivered);
+                   (unsigned long long)self->run_id,
+                   (unsigned long long)self->next,
+                   (unsigned long long)self->outcome.ok,
+                   (unsigned long long)self->outcome.failed,
+                   (unsigned long long)self->outcome.dropped,
+                   (unsigned long long)self->redelivered);
     return self->outcome.failed + self->outcome.dropped > 0 ? PP_EXIT_FAILED
-                                                             : PP_EXIT_OK;
+                                                            : PP_EXIT_OK;
 }
 
 int

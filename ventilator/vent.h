@@ -24,30 +24,30 @@ typedef enum {
 
 typedef struct {
     pp_common_t common;
-    const char *path;          /* FILE, or NULL / "-" for stdin           */
+    const char *path; /* FILE, or NULL / "-" for stdin           */
     char delim;
-    uint64_t generate;         /* --generate N                            */
-    uint64_t workload;         /* --workload N                            */
+    uint64_t generate; /* --generate N                            */
+    uint64_t workload; /* --workload N                            */
     uint64_t seed;
-    uint64_t skip;             /* --skip N                                */
-    double rate;               /* --rate R items/s, 0 = unpaced           */
+    uint64_t skip; /* --skip N                                */
+    double rate;   /* --rate R items/s, 0 = unpaced           */
     uint32_t window;
     int64_t ack_timeout_ms;
     uint32_t batch;
     uint32_t wait_workers;
-    int64_t linger_ms;         /* keep publishing DONE this long          */
-    pp_overflow_t overflow;    /* --overflow                              */
-    const char *spill_dir;     /* --spill-dir                             */
-    int64_t heartbeat_ms;      /* --heartbeat: credit flow liveness tick  */
-    int liveness;              /* --liveness: ticks missed = dead         */
-    uint32_t retries;          /* --retries: failed items sent again      */
+    int64_t linger_ms;      /* keep publishing DONE this long          */
+    pp_overflow_t overflow; /* --overflow                              */
+    const char *spill_dir;  /* --spill-dir                             */
+    int64_t heartbeat_ms;   /* --heartbeat: credit flow liveness tick  */
+    int liveness;           /* --liveness: ticks missed = dead         */
+    uint32_t retries;       /* --retries: failed items sent again      */
 } vent_options_t;
 
 typedef struct {
-    pp_item_t *item;           /* NULL once acked                         */
-    int64_t sent_ms;           /* last (re)send                           */
-    uint32_t owner;            /* credit flow: worker that holds it       */
-    uint32_t avoid;            /* --retries: the worker it failed on      */
+    pp_item_t *item; /* NULL once acked                         */
+    int64_t sent_ms; /* last (re)send                           */
+    uint32_t owner;  /* credit flow: worker that holds it       */
+    uint32_t avoid;  /* --retries: the worker it failed on      */
 } vent_slot_t;
 
 typedef struct {
@@ -57,32 +57,32 @@ typedef struct {
     vent_state_t state;
     uint64_t run_id;
     vent_slot_t *slots;
-    uint64_t base;             /* lowest unacked seq                      */
-    uint64_t next;             /* next seq to read                        */
-    pp_chan_t *inbox;          /* read, not yet numbered (--overflow)     */
-    pp_item_t *unqueued;       /* read, waiting for room in the inbox     */
-    bool input_eof;            /* the input has no more records           */
-    bool need_fill;            /* the input fd must be read first         */
-    bool reading_stopped;      /* drain asked: read no more               */
-    bool input_ended;          /* total final: all read items numbered    */
-    uint64_t dropped;          /* --overflow drop: never numbered         */
+    uint64_t base;        /* lowest unacked seq                      */
+    uint64_t next;        /* next seq to read                        */
+    pp_chan_t *inbox;     /* read, not yet numbered (--overflow)     */
+    pp_item_t *unqueued;  /* read, waiting for room in the inbox     */
+    bool input_eof;       /* the input has no more records           */
+    bool need_fill;       /* the input fd must be read first         */
+    bool reading_stopped; /* drain asked: read no more               */
+    bool input_ended;     /* total final: all read items numbered    */
+    uint64_t dropped;     /* --overflow drop: never numbered         */
     pp_batch_t batch;
-    bool batch_ready;          /* built, waiting for the socket           */
-    uint64_t resend_at;        /* resend scan position, or UINT64_MAX     */
+    bool batch_ready;   /* built, waiting for the socket           */
+    uint64_t resend_at; /* resend scan position, or UINT64_MAX     */
     int64_t resend_scan_ms;
-    int64_t next_scan_ms;      /* no resend scan before: nothing is due   */
-    int64_t scan_oldest;       /* oldest send seen by the running scan    */
+    int64_t next_scan_ms; /* no resend scan before: nothing is due   */
+    int64_t scan_oldest;  /* oldest send seen by the running scan    */
     int64_t state_sent_ms;
-    int64_t start_ms;          /* dispatch began (for --rate)             */
-    int64_t opened_ms;         /* the sockets were bound                  */
-    int64_t end_ms;            /* DONE or ABORTED since                   */
+    int64_t start_ms;  /* dispatch began (for --rate)             */
+    int64_t opened_ms; /* the sockets were bound                  */
+    int64_t end_ms;    /* DONE or ABORTED since                   */
     uint64_t redelivered;
     uint32_t hellos[VENT_MAX_HELLOS];
     uint32_t nhellos;
-    pp_state_t outcome;        /* counts from the sink's COMPLETE         */
+    pp_state_t outcome; /* counts from the sink's COMPLETE         */
     uint64_t rejects[PP_REJECT_COUNT];
     int signals_seen;
-    struct _vent_credit_t *credit;   /* --flow credit: the worker table  */
+    struct _vent_credit_t *credit; /* --flow credit: the worker table  */
 } vent_t;
 
 /*  Builds the next batch of at most max_items for worker owner (0 in

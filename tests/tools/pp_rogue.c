@@ -80,8 +80,7 @@ s_snoop_run (const char *control)
     pp_header_t hdr;
     pp_reject_t reason;
     if (head && pp_wire_decode_header (zframe_data (head), zframe_size (head),
-                                       &hdr, &reason)
-                    == 0)
+                                       &hdr, &reason) == 0)
         run_id = hdr.run_id;
     zmsg_destroy (&msg);
     zsock_destroy (&sub);
@@ -97,29 +96,29 @@ s_junk (const char *endpoint, const char *control)
     memset (body, 0, sizeof (body));
     int sent = 0;
     s_header (head, PP_MSG_RESULT, 42, 1);
-    sent += s_send_frames (sock, head, 32, NULL, 0, NULL, 0);   /* 1 frame */
-    sent += s_send_frames (sock, head, 32, body, 8, body, 8);   /* 3       */
-    sent += s_send_frames (sock, head, 20, body, 8, NULL, 0);   /* short   */
-    sent += s_send_frames (sock, head, 40, body, 8, NULL, 0);   /* long    */
-    head[0] = 0x42;   /* bad magic */
+    sent += s_send_frames (sock, head, 32, NULL, 0, NULL, 0); /* 1 frame */
+    sent += s_send_frames (sock, head, 32, body, 8, body, 8); /* 3       */
+    sent += s_send_frames (sock, head, 20, body, 8, NULL, 0); /* short   */
+    sent += s_send_frames (sock, head, 40, body, 8, NULL, 0); /* long    */
+    head[0] = 0x42;                                           /* bad magic */
     sent += s_send_frames (sock, head, 32, body, 8, NULL, 0);
     s_header (head, PP_MSG_RESULT, 42, 1);
-    head[2] = 9;      /* bad version */
+    head[2] = 9; /* bad version */
     sent += s_send_frames (sock, head, 32, body, 8, NULL, 0);
-    s_header (head, 77, 42, 1);                                  /* type    */
+    s_header (head, 77, 42, 1); /* type    */
     sent += s_send_frames (sock, head, 32, body, 8, NULL, 0);
-    s_header (head, PP_MSG_RESULT, 0xdeadbeef, 1);               /* run id  */
+    s_header (head, PP_MSG_RESULT, 0xdeadbeef, 1); /* run id  */
     pp_record_t rec = {.seq = 0, .len = 3, .data = "666"};
     size_t size = pp_wire_encode_record (&rec, body);
     sent += s_send_frames (sock, head, 32, body, size, NULL, 0);
-    s_header (head, PP_MSG_RESULT, run_id, 5);                   /* batch   */
+    s_header (head, PP_MSG_RESULT, run_id, 5); /* batch   */
     sent += s_send_frames (sock, head, 32, body, size, NULL, 0);
     /*  One record of 200 KiB: over a --max-item-size of 64K, yet under
         the message limit that implies, so the decoder sees and counts it. */
     size_t mid = 200 * 1024;
     uint8_t *record = calloc (1, PP_WIRE_RECORD_SIZE + mid);
     char *item = calloc (1, mid);
-    pp_record_t over = {.seq = 1, .len = (uint32_t) mid, .data = item};
+    pp_record_t over = {.seq = 1, .len = (uint32_t)mid, .data = item};
     size = pp_wire_encode_record (&over, record);
     s_header (head, PP_MSG_RESULT, run_id, 1);
     sent += s_send_frames (sock, head, 32, record, size, NULL, 0);
@@ -147,8 +146,10 @@ s_forge (const char *endpoint, const char *run_hex)
         pp_batch_add (&batch, &rec);
     }
     uint8_t head[PP_WIRE_HEADER_SIZE];
-    pp_header_t hdr = {.type = PP_MSG_RESULT, .run_id = run_id,
-                       .worker_id = 0x666, .count = batch.count};
+    pp_header_t hdr = {.type = PP_MSG_RESULT,
+                       .run_id = run_id,
+                       .worker_id = 0x666,
+                       .count = batch.count};
     pp_wire_encode_header (&hdr, head);
     int sent = 0;
     for (int i = 0; i < 20; i++)
@@ -165,7 +166,7 @@ s_swallow (const char *endpoint, const char *seconds)
 {
     zsock_t *sock = s_connect (ZMQ_PULL, endpoint);
     zsock_set_rcvtimeo (sock, 100);
-    int64_t until = zclock_mono () + (int64_t) (atof (seconds) * 1000);
+    int64_t until = zclock_mono () + (int64_t)(atof (seconds) * 1000);
     int taken = 0;
     while (zclock_mono () < until) {
         zmsg_t *msg = zmsg_recv (sock);
