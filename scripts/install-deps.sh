@@ -7,7 +7,7 @@ set -euo pipefail
 # python3 and man-db serve the tests (free ports, stats JSON, man -l);
 # clang and its runtime build the decoder's fuzz harness (make fuzz).
 packages=(build-essential pkg-config libzmq3-dev libczmq-dev libcmocka-dev
-          python3 man-db procps iproute2 clang libclang-rt-14-dev)
+          python3 man-db procps iproute2 clang libclang-rt-14-dev clang-format)
 
 missing=()
 for pkg in "${packages[@]}"; do
