@@ -28,7 +28,7 @@ UNIT_SRC  = $(wildcard tests/test_*.c)
 UNIT_BINS = $(UNIT_SRC:tests/%.c=$(BUILD)/tests/%)
 
 .PHONY: all test unit e2e check-asan check-tsan demo clean format \
-        format-check install deps
+        format-check install deps deps-test
 all: $(LIB) $(BINS)
 
 $(BUILD)/%.o: %.c $(wildcard common/*.h */*.h)
@@ -66,7 +66,12 @@ $(BUILD)/tests/tools/%: $(BUILD)/tests/tools/%.o $(LIB)
 e2e: all $(TOOLS)
 	@BUILD=$(BUILD) bash tests/e2e/run.sh
 
-test: unit e2e
+# make test installs what it needs first (only what is missing).
+test: deps-test
+	@$(MAKE) --no-print-directory unit e2e
+
+deps-test:
+	@bash scripts/install-deps.sh --test
 
 # Sanitizer builds live in their own trees so they never mix with build/.
 check-asan:

@@ -1,13 +1,21 @@
 #!/usr/bin/env bash
-# Installs the Debian packages pushpull builds and tests with, only those
-# missing. Safe to run twice. Needs root (or sudo) only when something is
-# missing.
+# Installs the Debian packages pushpull needs, only those missing. Safe to
+# run twice. Needs root (or sudo) only when something is missing.
+#
+#   install-deps.sh           build and run (make, make demo)
+#   install-deps.sh --test    + what make test needs (cmocka, python3 for
+#                             free ports and JSON, man-db, procps, iproute2)
+#   install-deps.sh --ci      + clang-format and clang's fuzzer runtime
 set -euo pipefail
 
-# python3 and man-db serve the tests (free ports, stats JSON, man -l);
-# clang and its runtime build the decoder's fuzz harness (make fuzz).
-packages=(build-essential pkg-config libzmq3-dev libczmq-dev libcmocka-dev
-          python3 man-db procps iproute2 clang libclang-rt-14-dev clang-format)
+packages=(build-essential pkg-config libzmq3-dev libczmq-dev)
+case ${1:-} in
+    --test) packages+=(libcmocka-dev python3 man-db procps iproute2) ;;
+    --ci) packages+=(libcmocka-dev python3 man-db procps iproute2
+                     clang-format clang libclang-rt-14-dev) ;;
+    "") ;;
+    *) echo "usage: $0 [--test|--ci]" >&2; exit 2 ;;
+esac
 
 missing=()
 for pkg in "${packages[@]}"; do
