@@ -9,6 +9,7 @@
 
 #include "pp_exec.h"
 #include "pp_error.h"
+#include "pp_job_internal.h"
 #include "pp_net.h"
 
 #include <errno.h>
@@ -40,6 +41,7 @@
 #define S_LINE_MAX 1024      /* a longer --tag line is cut in pieces */
 #define S_CHUNK 16384        /* one read of a per-item child's stdout */
 #define S_PIPE_BUF 65536     /* read-ahead of a --pipe child's stdout */
+#define S_BATCH_BYTES 16384  /* a --pipe batch written at once, at most */
 
 extern char **environ;
 
@@ -787,13 +789,11 @@ s_fill (s_run_t *run, s_pipe_t *slot)
     return n == 0 ? S_EXITED : S_IO_ERROR;
 }
 
-/*  Sends the item as one line and reads one line of result into out.   */
+/*  Reads one line of result into run->out, sending what is left of the
+    input meanwhile.                                                       */
 static s_end_t
-s_pipe_exchange (s_run_t *run, s_pipe_t *slot)
+s_pipe_read_line (s_run_t *run, s_pipe_t *slot)
 {
-    s_send (run->child, &run->input, false);
-    if (run->input.refused)
-        return S_EXITED; /* it closed its stdin: it is leaving */
     for (;;) {
         s_end_t end = s_take_line (run, slot);
         if (end != S_RUNNING)
@@ -807,6 +807,16 @@ s_pipe_exchange (s_run_t *run, s_pipe_t *slot)
         if (rc > 0 && (end = s_fill (run, slot)) != S_RUNNING)
             return end;
     }
+}
+
+/*  Sends the item as one line and reads one line of result into out.   */
+static s_end_t
+s_pipe_exchange (s_run_t *run, s_pipe_t *slot)
+{
+    s_send (run->child, &run->input, false);
+    if (run->input.refused)
+        return S_EXITED; /* it closed its stdin: it is leaving */
+    return s_pipe_read_line (run, slot);
 }
 
 /*  The child closed its output: read what it says on stderr, see how it
@@ -1087,4 +1097,75 @@ pp_exec_handler (pp_job_ctx_t *ctx, const char *item, size_t len, pp_buf_t *out,
     pp_exec_t *self = user;
     return self->opts.pipe ? s_run_piped (self, ctx, item, len, out)
                            : s_run_once (self, ctx, item, len, out);
+}
+
+/*  Joins a batch into lines in buf; false when it is too big or an item
+    holds a newline (those go one at a time, with their own outcome).    */
+static bool
+s_batch_lines (pp_item_t *const *items, int n, char *buf, size_t *len)
+{
+    size_t used = 0;
+    for (int i = 0; i < n; i++) {
+        if (used + items[i]->len + 1 > S_BATCH_BYTES ||
+            memchr (items[i]->data, '\n', items[i]->len))
+            return false;
+        memcpy (buf + used, items[i]->data, items[i]->len);
+        used += items[i]->len;
+        buf[used++] = '\n';
+    }
+    *len = used;
+    return true;
+}
+
+/*  --pipe, n items in one exchange. Returns how many got their result
+    line; the child is ended when that is fewer than n (its state is
+    unknown), so the rest start afresh one at a time.                      */
+static int
+s_pipe_batch (pp_exec_t *self, pp_job_ctx_t *ctx, pp_item_t *const *items,
+              int n, pp_buf_t *outs)
+{
+    char buf[S_BATCH_BYTES];
+    size_t len;
+    s_pipe_t *slot = s_pipe_mine (self);
+    if (!slot || !s_batch_lines (items, n, buf, &len))
+        return 0;
+    if (slot->child.pid > 0 && slot->run_id != pp_job_run_id (ctx))
+        s_pipe_stop (self, slot); /* a new run: a new PP_RUN */
+    if (slot->child.pid <= 0 && s_pipe_start (self, slot, ctx) != 0)
+        return 0;
+    slot->errlog.seq = items[0]->seq;
+    slot->errlog.kept = 0;
+    /*  s_send adds the last newline itself.                              */
+    s_input_t input = {.data = buf, .len = len - 1};
+    s_send (&slot->child, &input, false);
+    for (int i = 0; i < n; i++) {
+        s_run_t run;
+        s_run_init (&run, self, ctx, &outs[i]); /* a timeout per item */
+        run.child = &slot->child;
+        run.errlog = &slot->errlog;
+        run.input = input;
+        s_end_t end = input.refused ? S_EXITED : s_pipe_read_line (&run, slot);
+        input = run.input;
+        if (end != S_DONE) {
+            s_child_end (&slot->child, S_ABORT_GRACE_MS);
+            return i;
+        }
+    }
+    return n;
+}
+
+void
+pp_exec_batch_handler (pp_job_ctx_t *ctx, pp_item_t *const *items, int n,
+                       pp_buf_t *outs, int *rcs, void *user)
+{
+    pp_exec_t *self = user;
+    int done = self->opts.pipe ? s_pipe_batch (self, ctx, items, n, outs) : 0;
+    for (int i = 0; i < done; i++)
+        rcs[i] = 0;
+    for (int i = done; i < n; i++) {
+        ctx->seq = items[i]->seq;
+        outs[i].len = 0;
+        rcs[i] = pp_exec_handler (ctx, items[i]->data, items[i]->len, &outs[i],
+                                  user);
+    }
 }

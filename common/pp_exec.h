@@ -60,4 +60,10 @@ bool pp_exec_found (const char *cmd);
     signal 9", "timed out after 2s", "aborted", "result too large").      */
 pp_handler_fn pp_exec_handler;
 
+/*  The batch form (pp_batch_fn) for --pipe: every line of the batch goes
+    out in one write and the results are read back in order; anything
+    unusual falls back to pp_exec_handler from the item where it happened.
+    Without --pipe it runs pp_exec_handler on each item.                   */
+pp_batch_fn pp_exec_batch_handler;
+
 #endif

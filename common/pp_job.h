@@ -74,6 +74,13 @@ bool pp_job_aborted (pp_job_ctx_t *ctx);
 typedef int (pp_handler_fn) (pp_job_ctx_t *ctx, const char *item, size_t len,
                              pp_buf_t *out, void *user);
 
+/*  A batch job (optional): runs n cheap items at once -- one pipe write
+    for all of them, say -- with each outcome as the single-item handler
+    would give it: rcs[i] (0 ok) and the result or reason in outs[i].
+    The worker calls it only for jobs measured to take microseconds.       */
+typedef void (pp_batch_fn) (pp_job_ctx_t *ctx, pp_item_t *const *items, int n,
+                            pp_buf_t *outs, int *rcs, void *user);
+
 /*  The built-in job called name ("square", "sleep", "echo"), else NULL.   */
 pp_handler_fn *pp_job_builtin (const char *name);
 

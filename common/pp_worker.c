@@ -167,6 +167,25 @@ s_run_one (s_worker_t *self, pp_job_ctx_t *ctx, pp_item_t *task, pp_buf_t *out)
     return result;
 }
 
+/*  Runs n tasks through the batch handler; each task is replaced by its
+    outcome item (NULL on OOM).                                             */
+static void
+s_run_batch (s_worker_t *self, pp_job_ctx_t *ctx, void **items, int n,
+             pp_buf_t *outs)
+{
+    int rcs[S_JOB_BATCH];
+    ctx->seq = ((pp_item_t *)items[0])->seq;
+    for (int i = 0; i < n; i++)
+        outs[i].len = 0;
+    self->cfg->batch (ctx, (pp_item_t *const *)items, n, outs, rcs, self->user);
+    for (int i = 0; i < n; i++) {
+        pp_item_t *task = items[i];
+        items[i] = s_outcome (task, &outs[i],
+                              rcs[i] == 0 ? PP_OUTCOME_OK : PP_OUTCOME_FAILED);
+        pp_item_free (task);
+    }
+}
+
 /*  A job thread. Cheap jobs (under S_CHEAP_NS each, measured) take and
     hand on up to S_JOB_BATCH items per lock round: the channel's lock
     was most of their cost. Slow jobs take one at a time, so no thread
@@ -179,6 +198,9 @@ s_job_thread (void *arg)
                         .worker_id = self->worker_id,
                         .cancel = self->task_chan};
     pp_buf_t out = {.max = self->cfg->common.max_item};
+    pp_buf_t outs[S_JOB_BATCH];
+    for (int i = 0; i < S_JOB_BATCH; i++)
+        outs[i] = out;
     void *items[S_JOB_BATCH];
     int64_t avg_ns = S_CHEAP_NS * 4; /* assume slow until measured      */
     int n;
@@ -186,8 +208,11 @@ s_job_thread (void *arg)
                                    avg_ns < S_CHEAP_NS ? S_JOB_BATCH : 1, -1)) >
            0) {
         int64_t start = pp_now_ns ();
-        for (int i = 0; i < n; i++)
-            items[i] = s_run_one (self, &ctx, items[i], &out);
+        if (n > 1 && self->cfg->batch)
+            s_run_batch (self, &ctx, items, n, outs);
+        else
+            for (int i = 0; i < n; i++)
+                items[i] = s_run_one (self, &ctx, items[i], &out);
         int64_t each = (pp_now_ns () - start) / n;
         avg_ns = (avg_ns * 7 + each) / 8;
         int kept = 0; /* results that did not fit (OOM leaves NULLs)   */
@@ -202,6 +227,8 @@ s_job_thread (void *arg)
             break; /* the run ended under us                           */
     }
     pp_buf_free (&out);
+    for (int i = 0; i < S_JOB_BATCH; i++)
+        pp_buf_free (&outs[i]);
     return NULL;
 }
 

@@ -22,6 +22,7 @@ typedef struct {
     pp_overflow_t overflow; /* when the channel is full: block (default),
                                drop (report the item dropped), spill     */
     const char *spill_dir;  /* spill files go here (default /tmp)        */
+    pp_batch_fn *batch;     /* optional: runs cheap items n at a time    */
 } pp_worker_config_t;
 
 /*  Fills config with the defaults (threads = cores, capacity automatic:

@@ -43,7 +43,8 @@ static const char *s_help_head =
     "                      stream items through it: one line in, one line\n"
     "                      out per item ({} is not replaced; no PP_SEQ).\n"
     "                      Items with a newline fail; a CMD that dies\n"
-    "                      fails its item and is started again\n"
+    "                      fails its item and is started again. CMD must\n"
+    "                      answer each line at once (sed -u, python3 -u)\n"
     "  --timeout D         fail an item after D (250ms, 2s, 1m): SIGTERM\n"
     "                      to CMD's process group, SIGKILL after the grace\n"
     "  --kill-grace D      SIGTERM -> SIGKILL delay (default 1s)\n"
@@ -207,6 +208,7 @@ main (int argc, char **argv)
             zsys_error ("cannot set up the command: out of memory");
             return PP_EXIT_RUNTIME;
         }
+        config.batch = pp_exec_batch_handler;
         code = pp_worker_run (&config, pp_exec_handler, exec);
         pp_exec_shutdown (exec); /* no --pipe child outlives us */
         pp_exec_destroy (&exec);
