@@ -79,7 +79,7 @@ s_deadline (int timeout_ms)
     struct timespec ts;
     clock_gettime (CLOCK_MONOTONIC, &ts);
     ts.tv_sec += timeout_ms / 1000;
-    ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+    ts.tv_nsec += (long) (timeout_ms % 1000) * 1000000L;
     if (ts.tv_nsec >= 1000000000L) {
         ts.tv_sec++;
         ts.tv_nsec -= 1000000000L;
@@ -199,17 +199,17 @@ s_spill_write (pp_chan_t *self, void *item)
     unsigned char *record = malloc (4 + size);
     if (!record)
         return PP_ENOMEM;
-    record[0] = (unsigned char)(size >> 24);
-    record[1] = (unsigned char)(size >> 16);
-    record[2] = (unsigned char)(size >> 8);
-    record[3] = (unsigned char)size;
+    record[0] = (unsigned char) (size >> 24);
+    record[1] = (unsigned char) (size >> 16);
+    record[2] = (unsigned char) (size >> 8);
+    record[3] = (unsigned char) size;
     self->ch_codec.encode (item, record + 4);
     ssize_t wrote =
         pwrite (self->ch_spill_fd, record, 4 + size, self->ch_spill_write);
     free (record);
-    if (wrote != (ssize_t)(4 + size))
+    if (wrote != (ssize_t) (4 + size))
         return PP_EIO; /* a torn tail is overwritten by the next write */
-    self->ch_spill_write += (off_t)(4 + size);
+    self->ch_spill_write += (off_t) (4 + size);
     self->ch_spilled++;
     if (self->ch_free)
         self->ch_free (item);
@@ -223,17 +223,17 @@ s_spill_read (pp_chan_t *self)
     unsigned char head[4];
     if (pread (self->ch_spill_fd, head, 4, self->ch_spill_read) != 4)
         return NULL;
-    size_t size = ((size_t)head[0] << 24) | ((size_t)head[1] << 16) |
-                  ((size_t)head[2] << 8) | head[3];
+    size_t size = ((size_t) head[0] << 24) | ((size_t) head[1] << 16) |
+                  ((size_t) head[2] << 8) | head[3];
     unsigned char *body = malloc (size ? size : 1);
     void *item = NULL;
     if (body && pread (self->ch_spill_fd, body, size,
-                       self->ch_spill_read + 4) == (ssize_t)size)
+                       self->ch_spill_read + 4) == (ssize_t) size)
         item = self->ch_codec.decode (body, size);
     free (body);
     if (!item)
         return NULL;
-    self->ch_spill_read += (off_t)(4 + size);
+    self->ch_spill_read += (off_t) (4 + size);
     if (--self->ch_spilled == 0) { /* empty again: reuse from the start */
         self->ch_spill_read = self->ch_spill_write = 0;
         if (ftruncate (self->ch_spill_fd, 0) != 0)

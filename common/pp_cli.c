@@ -89,6 +89,16 @@ pp_cli_bad_option (int argc, char **argv)
     pp_cli_usage_error ("unknown option '%s', or it needs a value", bad);
 }
 
+pp_overflow_t
+pp_cli_overflow (const char *flag, const char *value)
+{
+    pp_overflow_t overflow = PP_OVERFLOW_BLOCK;
+    if (pp_overflow_parse (value, &overflow) != 0)
+        pp_cli_usage_error ("%s: '%s' is not block, drop or spill", flag,
+                            value);
+    return overflow;
+}
+
 int64_t
 pp_cli_number (const char *flag, const char *value, int64_t min, int64_t max)
 {
@@ -99,7 +109,7 @@ pp_cli_number (const char *flag, const char *value, int64_t min, int64_t max)
         pp_cli_usage_error ("%s: '%s' is not a whole number", flag, value);
     if (n < min || n > max)
         pp_cli_usage_error ("%s: %s is out of range (%lld..%lld)", flag, value,
-                            (long long)min, (long long)max);
+                            (long long) min, (long long) max);
     return n;
 }
 
@@ -124,7 +134,7 @@ pp_cli_duration_ms (const char *flag, const char *value)
         pp_cli_usage_error ("%s: '%s' is not a duration (write e.g. 250ms, "
                             "2s, 1m)",
                             flag, value);
-    return (int64_t)(n * scale + 0.5);
+    return (int64_t) (n * scale + 0.5);
 }
 
 uint64_t
@@ -193,7 +203,7 @@ pp_cli_common_option (pp_common_t *common, int opt, const char *arg)
         case 1002: common->control = arg; break;
         case 1003: common->acks = arg; break;
         case 1004:
-            common->hwm = (int)pp_cli_number ("--hwm", arg, 1, 1000000);
+            common->hwm = (int) pp_cli_number ("--hwm", arg, 1, 1000000);
             break;
         case 1005:
             common->max_item = pp_cli_size ("--max-item-size", arg);
@@ -335,7 +345,7 @@ pp_cli_check_bind (const pp_common_t *common, const char *flag,
         return;
     const char *host = endpoint + 6;
     const char *colon = strrchr (host, ':');
-    size_t len = colon ? (size_t)(colon - host) : strlen (host);
+    size_t len = colon ? (size_t) (colon - host) : strlen (host);
     if (!s_is_loopback (host, len))
         pp_cli_usage_error ("%s: refusing to bind plaintext %s beyond this "
                             "machine (protected mode): use CURVE "

@@ -7,6 +7,8 @@
 #ifndef PP_CLI_H_INCLUDED
 #define PP_CLI_H_INCLUDED
 
+#include "pp_chan.h"
+
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -97,6 +99,10 @@ int64_t pp_cli_duration_ms (const char *flag, const char *value);
 
 /*  Parses "1024", "64K", "1M", "2G" (binary units). Exits 2 when bad.     */
 uint64_t pp_cli_size (const char *flag, const char *value);
+
+/*  Parses --overflow's "block", "drop" or "spill" (pp_chan_set_*).
+    Exits 2 naming the flag and the value when it is none of them.         */
+pp_overflow_t pp_cli_overflow (const char *flag, const char *value);
 
 /*  Parses a whole number in [min, max]. Exits 2 naming flag and value.    */
 int64_t pp_cli_number (const char *flag, const char *value, int64_t min,

@@ -11,7 +11,7 @@ pp_ctl_publish (zsock_t *pub, uint64_t run_id, pp_run_state_t state,
     uint8_t payload[PP_STATE_PAYLOAD_SIZE];
     pp_wire_encode_state (counts, payload);
     pp_header_t hdr = {.type = PP_MSG_STATE,
-                       .flags = (uint16_t)state,
+                       .flags = (uint16_t) state,
                        .run_id = run_id,
                        .seq = counts->sent,
                        .worker_id = heartbeat_ms,

@@ -151,11 +151,11 @@ static void
 s_duration (int64_t ms, char *text, size_t size)
 {
     if (ms >= 60000 && ms % 60000 == 0)
-        snprintf (text, size, "%lldm", (long long)(ms / 60000));
+        snprintf (text, size, "%lldm", (long long) (ms / 60000));
     else if (ms >= 1000 && ms % 1000 == 0)
-        snprintf (text, size, "%llds", (long long)(ms / 1000));
+        snprintf (text, size, "%llds", (long long) (ms / 1000));
     else
-        snprintf (text, size, "%lldms", (long long)ms);
+        snprintf (text, size, "%lldms", (long long) ms);
 }
 
 /*  --- the child's stderr ------------------------------------------------ */
@@ -169,10 +169,10 @@ s_errlog_emit (s_errlog_t *self)
         self->line[self->line_len++] = '\n';
     char tag[32];
     int size =
-        snprintf (tag, sizeof (tag), "[%llu] ", (unsigned long long)self->seq);
-    struct iovec iov[2] = {{tag, (size_t)size}, {self->line, self->line_len}};
+        snprintf (tag, sizeof (tag), "[%llu] ", (unsigned long long) self->seq);
+    struct iovec iov[2] = {{tag, (size_t) size}, {self->line, self->line_len}};
     ssize_t rc = writev (STDERR_FILENO, iov, 2);
-    (void)rc; /* nowhere to report that stderr failed */
+    (void) rc; /* nowhere to report that stderr failed */
     self->line_len = 0;
 }
 
@@ -304,7 +304,7 @@ s_wait_exit (pid_t pid, int64_t ms)
     for (;;) {
         siginfo_t info;
         memset (&info, 0, sizeof (info));
-        if (waitid (P_PID, (id_t)pid, &info, WEXITED | WNOHANG | WNOWAIT) !=
+        if (waitid (P_PID, (id_t) pid, &info, WEXITED | WNOHANG | WNOWAIT) !=
             0) {
             if (errno == EINTR)
                 continue;
@@ -315,7 +315,7 @@ s_wait_exit (pid_t pid, int64_t ms)
         int64_t left = deadline - pp_now_ms ();
         if (left <= 0)
             return false;
-        s_nap_us (nap_us < left * 1000 ? nap_us : (long)left * 1000);
+        s_nap_us (nap_us < left * 1000 ? nap_us : (long) left * 1000);
         nap_us = nap_us < 10000 ? nap_us * 2 : 20000;
     }
 }
@@ -363,12 +363,12 @@ s_send (s_child_t *child, s_input_t *input, bool close_after)
         struct iovec iov[2];
         int n = 0;
         if (input->sent < input->len)
-            iov[n++] = (struct iovec){(char *)input->data + input->sent,
+            iov[n++] = (struct iovec){(char *) input->data + input->sent,
                                       input->len - input->sent};
         iov[n++] = (struct iovec){newline, 1};
         ssize_t rc = writev (child->in, iov, n);
         if (rc > 0)
-            input->sent += (size_t)rc;
+            input->sent += (size_t) rc;
         else if (rc < 0 && errno == EAGAIN)
             return;
         else if (!(rc < 0 && errno == EINTR)) {
@@ -387,7 +387,7 @@ s_read_stderr (s_child_t *child, s_errlog_t *errlog)
     char data[4096];
     ssize_t n = read (child->err, data, sizeof (data));
     if (n > 0)
-        s_errlog_feed (errlog, data, (size_t)n);
+        s_errlog_feed (errlog, data, (size_t) n);
     else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
         s_close (&child->err);
         s_errlog_flush (errlog);
@@ -431,7 +431,7 @@ s_check (s_run_t *run, int *wait_ms)
     }
     int64_t until =
         run->deadline < run->next_check ? run->deadline : run->next_check;
-    *wait_ms = (int)(until - now);
+    *wait_ms = (int) (until - now);
     return S_RUNNING;
 }
 
@@ -530,7 +530,7 @@ s_substitute (const char *arg, const char *item, size_t len)
         return NULL;
     char *to = copy;
     for (const char *at; (at = strstr (arg, "{}")); arg = at + 2) {
-        memcpy (to, arg, (size_t)(at - arg));
+        memcpy (to, arg, (size_t) (at - arg));
         to += at - arg;
         memcpy (to, item, len);
         to += len;
@@ -554,7 +554,7 @@ s_argv_free (const pp_exec_t *self, char **argv)
 static char **
 s_argv (const pp_exec_t *self, const char *item, size_t len)
 {
-    char **argv = calloc ((size_t)self->argc + 1, sizeof (char *));
+    char **argv = calloc ((size_t) self->argc + 1, sizeof (char *));
     if (!argv)
         return NULL;
     for (int i = 0; i < self->argc; i++) {
@@ -580,9 +580,10 @@ s_env (const pp_exec_t *self, pp_job_ctx_t *ctx, bool with_seq,
     memcpy (envp, self->env, self->nenv * sizeof (char *));
     size_t n = self->nenv;
     snprintf (vars[0], 48, "PP_RUN=%016llx",
-              (unsigned long long)pp_job_run_id (ctx));
+              (unsigned long long) pp_job_run_id (ctx));
     snprintf (vars[1], 48, "PP_WORKER=%08x", pp_job_worker_id (ctx));
-    snprintf (vars[2], 48, "PP_SEQ=%llu", (unsigned long long)pp_job_seq (ctx));
+    snprintf (vars[2], 48, "PP_SEQ=%llu",
+              (unsigned long long) pp_job_seq (ctx));
     envp[n++] = vars[0];
     envp[n++] = vars[1];
     if (with_seq)
@@ -604,7 +605,7 @@ s_read_result (s_run_t *run)
         return n == 0 || errno == EINTR || errno == EAGAIN ? S_RUNNING
                                                            : S_IO_ERROR;
     }
-    int rc = pp_buf_append (run->out, chunk, (size_t)n);
+    int rc = pp_buf_append (run->out, chunk, (size_t) n);
     run->err = ENOMEM;
     return rc == 0 ? S_RUNNING : rc == PP_ETOOBIG ? S_TOO_BIG : S_IO_ERROR;
 }
@@ -698,7 +699,7 @@ s_run_once (pp_exec_t *self, pp_job_ctx_t *ctx, const char *item, size_t len,
 static void
 s_pipe_release (void *slot)
 {
-    atomic_store (&((s_pipe_t *)slot)->claimed, false);
+    atomic_store (&((s_pipe_t *) slot)->claimed, false);
 }
 
 /*  This thread's slot, claimed on its first item. NULL if none is free. */
@@ -761,7 +762,7 @@ s_take_line (s_run_t *run, s_pipe_t *slot)
     char *start = slot->buf + slot->pos;
     size_t avail = slot->len - slot->pos;
     char *newline = avail ? memchr (start, '\n', avail) : NULL;
-    size_t take = newline ? (size_t)(newline - start) : avail;
+    size_t take = newline ? (size_t) (newline - start) : avail;
     int rc = pp_buf_append (run->out, start, take);
     if (rc != 0) {
         run->err = ENOMEM;
@@ -780,7 +781,7 @@ s_fill (s_run_t *run, s_pipe_t *slot)
     ssize_t n =
         read (run->child->out, slot->buf + slot->len, S_PIPE_BUF - slot->len);
     if (n > 0) {
-        slot->len += (size_t)n;
+        slot->len += (size_t) n;
         return S_RUNNING;
     }
     run->err = n < 0 ? errno : 0;
@@ -923,8 +924,8 @@ s_copy_argv (pp_exec_t *self, char **argv)
 {
     while (argv[self->argc])
         self->argc++;
-    self->argv = calloc ((size_t)self->argc + 1, sizeof (char *));
-    self->braces = calloc ((size_t)self->argc, sizeof (bool));
+    self->argv = calloc ((size_t) self->argc + 1, sizeof (char *));
+    self->braces = calloc ((size_t) self->argc, sizeof (bool));
     if (!self->argv || !self->braces)
         return PP_ENOMEM;
     for (int i = 0; i < self->argc; i++) {
@@ -969,7 +970,7 @@ s_pipes_new (pp_exec_t *self)
 {
     if (!self->opts.pipe)
         return 0;
-    self->pipes = calloc ((size_t)self->opts.threads, sizeof (s_pipe_t));
+    self->pipes = calloc ((size_t) self->opts.threads, sizeof (s_pipe_t));
     if (!self->pipes)
         return PP_ENOMEM;
     self->npipes = self->opts.threads;
@@ -1078,7 +1079,7 @@ pp_exec_found (const char *cmd)
     const char *path = getenv ("PATH");
     for (const char *dir = path && *path ? path : "/bin:/usr/bin"; dir;) {
         const char *end = strchr (dir, ':');
-        int len = end ? (int)(end - dir) : (int)strlen (dir);
+        int len = end ? (int) (end - dir) : (int) strlen (dir);
         char file[4096];
         snprintf (file, sizeof (file), "%.*s/%s", len ? len : 1,
                   len ? dir : ".", cmd);

@@ -21,7 +21,7 @@ pp_item_new (uint64_t run_id, uint64_t seq, const void *data, size_t len)
     self->run_id = run_id;
     self->seq = seq;
     self->t_enq_us = 0;
-    self->len = (uint32_t)len;
+    self->len = (uint32_t) len;
     self->outcome = PP_OUTCOME_OK;
     self->attempt = 0;
     if (len > 0)
@@ -42,7 +42,7 @@ pp_item_free (void *item)
 static size_t
 s_item_size (const void *item)
 {
-    return S_ITEM_HEAD + ((const pp_item_t *)item)->len;
+    return S_ITEM_HEAD + ((const pp_item_t *) item)->len;
 }
 
 static void
@@ -106,7 +106,7 @@ pp_buf_printf (pp_buf_t *buf, const char *fmt, ...)
     int n = vsnprintf (text, sizeof (text), fmt, args);
     va_end (args);
     buf->len = 0;
-    size_t len = n < 0 ? 0 : (size_t)n;
+    size_t len = n < 0 ? 0 : (size_t) n;
     if (len >= sizeof (text))
         len = sizeof (text) - 1;
     if (len > buf->max)
@@ -145,7 +145,7 @@ pp_job_sleep (pp_job_ctx_t *ctx, int64_t ms)
 {
     if (ms <= 0)
         return 0;
-    int wait = ms > INT_MAX ? INT_MAX : (int)ms;
+    int wait = ms > INT_MAX ? INT_MAX : (int) ms;
     return pp_chan_wait_aborted (ctx->cancel, wait) == PP_EABORTED ? PP_EABORTED
                                                                    : 0;
 }
@@ -160,11 +160,11 @@ int
 pp_parse_int64 (const char *text, size_t len, int64_t *value)
 {
     char digits[32];
-    while (len > 0 && isspace ((unsigned char)*text)) {
+    while (len > 0 && isspace ((unsigned char) *text)) {
         text++;
         len--;
     }
-    while (len > 0 && isspace ((unsigned char)text[len - 1]))
+    while (len > 0 && isspace ((unsigned char) text[len - 1]))
         len--;
     if (len == 0 || len >= sizeof (digits))
         return PP_EINVAL;
@@ -173,7 +173,7 @@ pp_parse_int64 (const char *text, size_t len, int64_t *value)
     char *end = NULL;
     errno = 0;
     long long n = strtoll (digits, &end, 10);
-    if (errno || *end != '\0' || isspace ((unsigned char)digits[0]))
+    if (errno || *end != '\0' || isspace ((unsigned char) digits[0]))
         return PP_EINVAL;
     *value = n;
     return 0;
@@ -183,34 +183,34 @@ pp_parse_int64 (const char *text, size_t len, int64_t *value)
 static int
 s_shown (size_t len)
 {
-    return len > 40 ? 40 : (int)len;
+    return len > 40 ? 40 : (int) len;
 }
 
 static int
 s_square (pp_job_ctx_t *ctx, const char *item, size_t len, pp_buf_t *out,
           void *user)
 {
-    (void)ctx;
-    (void)user;
+    (void) ctx;
+    (void) user;
     int64_t n;
     if (pp_parse_int64 (item, len, &n) != 0) {
         pp_buf_printf (out, "not an integer: '%.*s'", s_shown (len), item);
         return -1;
     }
     if (n > 3037000499LL || n < -3037000499LL) {
-        pp_buf_printf (out, "square of %lld overflows int64", (long long)n);
+        pp_buf_printf (out, "square of %lld overflows int64", (long long) n);
         return -1;
     }
     char text[24];
-    int size = snprintf (text, sizeof (text), "%lld", (long long)(n * n));
-    return pp_buf_append (out, text, (size_t)size) == 0 ? 0 : -1;
+    int size = snprintf (text, sizeof (text), "%lld", (long long) (n * n));
+    return pp_buf_append (out, text, (size_t) size) == 0 ? 0 : -1;
 }
 
 static int
 s_sleep (pp_job_ctx_t *ctx, const char *item, size_t len, pp_buf_t *out,
          void *user)
 {
-    (void)user;
+    (void) user;
     int64_t ms;
     if (pp_parse_int64 (item, len, &ms) != 0 || ms < 0 || ms > 86400000) {
         pp_buf_printf (out, "not a sleep time in ms: '%.*s'", s_shown (len),
@@ -228,8 +228,8 @@ static int
 s_echo (pp_job_ctx_t *ctx, const char *item, size_t len, pp_buf_t *out,
         void *user)
 {
-    (void)ctx;
-    (void)user;
+    (void) ctx;
+    (void) user;
     if (pp_buf_append (out, item, len) != 0) {
         pp_buf_printf (out, "result too large");
         return -1;

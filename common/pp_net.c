@@ -21,8 +21,8 @@ pp_net_socket (int type, const pp_common_t *common, const char *endpoint,
     /*  A batch stops at PP_BATCH_BYTES, but its last record may be a full
         item: that bounds every honest message.                           */
     int64_t max_msg =
-        PP_BATCH_BYTES + (int64_t)common->max_item + 2 * PP_WIRE_RECORD_SIZE;
-    zsock_set_maxmsgsize (sock, (int)max_msg);
+        PP_BATCH_BYTES + (int64_t) common->max_item + 2 * PP_WIRE_RECORD_SIZE;
+    zsock_set_maxmsgsize (sock, (int) max_msg);
     /*  Reconnect fast, back off to 2 s; ZMTP heartbeats find a peer that
         vanished without a FIN (a cut link, a dead host) in about 3 s, so
         push flow stops feeding it; TCP keepalive backs that up for idle
@@ -124,9 +124,9 @@ pp_net_log_rejects (const uint64_t rejects[PP_REJECT_COUNT])
     for (int r = 0; r < PP_REJECT_COUNT && used < sizeof (text); r++)
         if (rejects[r])
             used +=
-                (size_t)snprintf (text + used, sizeof (text) - used, " %s %llu",
-                                  pp_reject_name ((pp_reject_t)r),
-                                  (unsigned long long)rejects[r]);
+                (size_t) snprintf (text + used, sizeof (text) - used,
+                                   " %s %llu", pp_reject_name ((pp_reject_t) r),
+                                   (unsigned long long) rejects[r]);
     if (used > 0)
         zsys_warning ("rejected frames:%s", text);
 }
@@ -144,7 +144,7 @@ pp_now_ms (void)
 {
     struct timespec ts;
     clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 int64_t
@@ -152,7 +152,7 @@ pp_now_ns (void)
 {
     struct timespec ts;
     clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+    return (int64_t) ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 uint64_t
@@ -160,7 +160,7 @@ pp_wall_us (void)
 {
     struct timespec ts;
     clock_gettime (CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+    return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
 }
 
 bool

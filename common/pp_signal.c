@@ -10,7 +10,7 @@ static volatile sig_atomic_t s_count = 0;
 static void
 s_handler (int signum)
 {
-    (void)signum;
+    (void) signum;
     if (s_count < 100)
         s_count++;
 }

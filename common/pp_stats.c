@@ -90,10 +90,10 @@ static size_t
 s_bucket (uint64_t us)
 {
     if (us < S_SUB)
-        return (size_t)us;
+        return (size_t) us;
     int msb = 63 - __builtin_clzll (us);
-    size_t sub = (size_t)(us >> (msb - 4)) & (S_SUB - 1);
-    return (size_t)(msb - 3) * S_SUB + sub;
+    size_t sub = (size_t) (us >> (msb - 4)) & (S_SUB - 1);
+    return (size_t) (msb - 3) * S_SUB + sub;
 }
 
 static uint64_t
@@ -101,7 +101,7 @@ s_bucket_value (size_t bucket)
 {
     if (bucket < S_SUB)
         return bucket;
-    int msb = (int)(bucket / S_SUB) + 3;
+    int msb = (int) (bucket / S_SUB) + 3;
     uint64_t sub = bucket % S_SUB;
     return ((S_SUB + sub) << (msb - 4)) + ((1ULL << (msb - 4)) / 2);
 }
@@ -113,7 +113,7 @@ s_copy_text (char *to, const char *from, size_t len)
     if (len > S_REASON - 1)
         len = S_REASON - 1;
     for (size_t i = 0; i < len; i++)
-        to[i] = (unsigned char)from[i] < 0x20 ? '?' : from[i];
+        to[i] = (unsigned char) from[i] < 0x20 ? '?' : from[i];
     to[len] = '\0';
 }
 
@@ -147,7 +147,7 @@ pp_stats_outcome (pp_stats_t *self, uint32_t worker_id, const pp_record_t *rec,
         failure->worker_id = worker_id;
         /*  data = reason, then optionally a NUL and the input's start.    */
         const char *nul = memchr (rec->data, '\0', rec->len);
-        size_t reason = nul ? (size_t)(nul - rec->data) : rec->len;
+        size_t reason = nul ? (size_t) (nul - rec->data) : rec->len;
         s_copy_text (failure->reason, rec->data, reason);
         s_copy_text (failure->input, nul ? nul + 1 : "",
                      nul ? rec->len - reason - 1 : 0);
@@ -174,7 +174,7 @@ pp_stats_done (const pp_stats_t *self)
 double
 pp_stats_elapsed (const pp_stats_t *self)
 {
-    return (double)(self->st_last_ms - self->st_first_ms) / 1000.0;
+    return (double) (self->st_last_ms - self->st_first_ms) / 1000.0;
 }
 
 uint64_t
@@ -183,7 +183,7 @@ pp_stats_latency (const pp_stats_t *self, double percentile)
     uint64_t done = pp_stats_done (self);
     if (done == 0)
         return 0;
-    uint64_t rank = (uint64_t)(percentile / 100.0 * (double)done + 0.5);
+    uint64_t rank = (uint64_t) (percentile / 100.0 * (double) done + 0.5);
     if (rank < 1)
         rank = 1;
     uint64_t seen = 0;
@@ -201,22 +201,23 @@ static double
 s_rate (const pp_stats_t *self)
 {
     double elapsed = pp_stats_elapsed (self);
-    return elapsed > 0 ? (double)pp_stats_done (self) / elapsed : 0;
+    return elapsed > 0 ? (double) pp_stats_done (self) / elapsed : 0;
 }
 
 void
 pp_stats_print (const pp_stats_t *self, FILE *out)
 {
     const pp_counts_t *c = &self->st_counts;
-    fprintf (out, "run %016llx %s\n", (unsigned long long)c->run_id,
+    fprintf (out, "run %016llx %s\n", (unsigned long long) c->run_id,
              c->aborted ? "ABORTED" : "completed");
     fprintf (out,
              "  total: %llu  ok: %llu  failed: %llu  dropped: %llu\n"
              "  duplicates suppressed: %llu  redelivered: %llu\n",
-             (unsigned long long)pp_stats_done (self),
-             (unsigned long long)c->ok, (unsigned long long)c->failed,
-             (unsigned long long)c->dropped, (unsigned long long)c->duplicates,
-             (unsigned long long)c->redelivered);
+             (unsigned long long) pp_stats_done (self),
+             (unsigned long long) c->ok, (unsigned long long) c->failed,
+             (unsigned long long) c->dropped,
+             (unsigned long long) c->duplicates,
+             (unsigned long long) c->redelivered);
     fprintf (out, "  elapsed: %.3f s  rate: %.0f items/s\n",
              pp_stats_elapsed (self), s_rate (self));
     fprintf (out,
@@ -231,13 +232,13 @@ pp_stats_print (const pp_stats_t *self, FILE *out)
         fprintf (out, "  rejected frames:");
         for (int r = 0; r < PP_REJECT_COUNT; r++)
             if (c->rejects[r])
-                fprintf (out, " %s %llu", pp_reject_name ((pp_reject_t)r),
-                         (unsigned long long)c->rejects[r]);
+                fprintf (out, " %s %llu", pp_reject_name ((pp_reject_t) r),
+                         (unsigned long long) c->rejects[r]);
         fprintf (out, "\n");
     }
     for (size_t i = 0; i < self->st_nfailures; i++) {
         const s_failure_t *f = &self->st_failures[i];
-        fprintf (out, "  failed #%llu: %s", (unsigned long long)f->seq,
+        fprintf (out, "  failed #%llu: %s", (unsigned long long) f->seq,
                  f->reason);
         if (f->input[0])
             fprintf (out, "  (input: %s)", f->input);
@@ -247,12 +248,12 @@ pp_stats_print (const pp_stats_t *self, FILE *out)
              "threads", "items", "share");
     for (size_t i = 0; i < self->st_nworkers; i++) {
         const s_worker_t *w = &self->st_workers[i];
-        double share = pp_stats_done (self) ? 100.0 * (double)w->items /
-                                                  (double)pp_stats_done (self)
+        double share = pp_stats_done (self) ? 100.0 * (double) w->items /
+                                                  (double) pp_stats_done (self)
                                             : 0;
         fprintf (out, "  %08x %-20s %8u %7u %10llu %5.1f%%\n", w->id,
                  w->said_hello ? w->hello.host : "?", w->hello.pid,
-                 w->hello.threads, (unsigned long long)w->items, share);
+                 w->hello.threads, (unsigned long long) w->items, share);
     }
 }
 
@@ -260,7 +261,7 @@ static void
 s_json_string (FILE *out, const char *text)
 {
     fputc ('"', out);
-    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+    for (const unsigned char *p = (const unsigned char *) text; *p; p++) {
         if (*p == '"' || *p == '\\')
             fprintf (out, "\\%c", *p);
         else if (*p < 0x20)
@@ -281,14 +282,14 @@ s_json_workers (const pp_stats_t *self, FILE *out)
                  w->id);
         s_json_string (out, w->said_hello ? w->hello.host : "");
         fprintf (out, ", \"pid\": %u, \"threads\": %u, \"items\": %llu}",
-                 w->hello.pid, w->hello.threads, (unsigned long long)w->items);
+                 w->hello.pid, w->hello.threads, (unsigned long long) w->items);
     }
     fprintf (out, "\n  ],\n  \"failures\": [");
     for (size_t i = 0; i < self->st_nfailures; i++) {
         fprintf (out,
                  "%s\n    {\"seq\": %llu, \"worker\": \"%08x\", "
                  "\"reason\": ",
-                 i ? "," : "", (unsigned long long)self->st_failures[i].seq,
+                 i ? "," : "", (unsigned long long) self->st_failures[i].seq,
                  self->st_failures[i].worker_id);
         s_json_string (out, self->st_failures[i].reason);
         fprintf (out, ", \"input\": ");
@@ -306,30 +307,31 @@ pp_stats_write_json (const pp_stats_t *self, const char *path)
         return PP_EIO;
     const pp_counts_t *c = &self->st_counts;
     fprintf (out, "{\n  \"run_id\": \"%016llx\",\n",
-             (unsigned long long)c->run_id);
+             (unsigned long long) c->run_id);
     fprintf (out,
              "  \"total\": %llu,\n  \"ok\": %llu,\n  \"failed\": %llu,\n"
              "  \"dropped\": %llu,\n  \"duplicates\": %llu,\n"
              "  \"redelivered\": %llu,\n",
-             (unsigned long long)pp_stats_done (self),
-             (unsigned long long)c->ok, (unsigned long long)c->failed,
-             (unsigned long long)c->dropped, (unsigned long long)c->duplicates,
-             (unsigned long long)c->redelivered);
+             (unsigned long long) pp_stats_done (self),
+             (unsigned long long) c->ok, (unsigned long long) c->failed,
+             (unsigned long long) c->dropped,
+             (unsigned long long) c->duplicates,
+             (unsigned long long) c->redelivered);
     fprintf (out, "  \"elapsed_s\": %.6f,\n  \"items_per_s\": %.1f,\n",
              pp_stats_elapsed (self), s_rate (self));
     fprintf (out, "  \"aborted\": %s,\n", c->aborted ? "true" : "false");
     fprintf (out,
              "  \"latency_us\": {\"p50\": %llu, \"p90\": %llu, "
              "\"p99\": %llu, \"max\": %llu},\n",
-             (unsigned long long)pp_stats_latency (self, 50),
-             (unsigned long long)pp_stats_latency (self, 90),
-             (unsigned long long)pp_stats_latency (self, 99),
-             (unsigned long long)self->st_max_us);
+             (unsigned long long) pp_stats_latency (self, 50),
+             (unsigned long long) pp_stats_latency (self, 90),
+             (unsigned long long) pp_stats_latency (self, 99),
+             (unsigned long long) self->st_max_us);
     fprintf (out, "  \"rejected\": {");
     for (int r = 0; r < PP_REJECT_COUNT; r++)
         fprintf (out, "%s\"%s\": %llu", r ? ", " : "",
-                 pp_reject_name ((pp_reject_t)r),
-                 (unsigned long long)c->rejects[r]);
+                 pp_reject_name ((pp_reject_t) r),
+                 (unsigned long long) c->rejects[r]);
     fprintf (out, "},\n");
     s_json_workers (self, out);
     fprintf (out, "}\n");

@@ -15,40 +15,40 @@
 void
 pp_put_u16 (uint8_t *p, uint16_t v)
 {
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
+    p[0] = (uint8_t) (v >> 8);
+    p[1] = (uint8_t) v;
 }
 
 void
 pp_put_u32 (uint8_t *p, uint32_t v)
 {
-    pp_put_u16 (p, (uint16_t)(v >> 16));
-    pp_put_u16 (p + 2, (uint16_t)v);
+    pp_put_u16 (p, (uint16_t) (v >> 16));
+    pp_put_u16 (p + 2, (uint16_t) v);
 }
 
 void
 pp_put_u64 (uint8_t *p, uint64_t v)
 {
-    pp_put_u32 (p, (uint32_t)(v >> 32));
-    pp_put_u32 (p + 4, (uint32_t)v);
+    pp_put_u32 (p, (uint32_t) (v >> 32));
+    pp_put_u32 (p + 4, (uint32_t) v);
 }
 
 uint16_t
 pp_get_u16 (const uint8_t *p)
 {
-    return (uint16_t)((p[0] << 8) | p[1]);
+    return (uint16_t) ((p[0] << 8) | p[1]);
 }
 
 uint32_t
 pp_get_u32 (const uint8_t *p)
 {
-    return ((uint32_t)pp_get_u16 (p) << 16) | pp_get_u16 (p + 2);
+    return ((uint32_t) pp_get_u16 (p) << 16) | pp_get_u16 (p + 2);
 }
 
 uint64_t
 pp_get_u64 (const uint8_t *p)
 {
-    return ((uint64_t)pp_get_u32 (p) << 32) | pp_get_u32 (p + 4);
+    return ((uint64_t) pp_get_u32 (p) << 32) | pp_get_u32 (p + 4);
 }
 
 const char *
@@ -160,7 +160,7 @@ bool
 pp_wire_next_record (const void *data, size_t size, size_t *offset,
                      pp_record_t *rec)
 {
-    const uint8_t *p = (const uint8_t *)data + *offset;
+    const uint8_t *p = (const uint8_t *) data + *offset;
     if (*offset + PP_WIRE_RECORD_SIZE > size)
         return false;
     rec->seq = pp_get_u64 (p);
@@ -168,7 +168,7 @@ pp_wire_next_record (const void *data, size_t size, size_t *offset,
     rec->len = pp_get_u32 (p + 16);
     rec->outcome = p[20];
     rec->attempt = p[21];
-    rec->data = (const char *)p + PP_WIRE_RECORD_SIZE;
+    rec->data = (const char *) p + PP_WIRE_RECORD_SIZE;
     *offset += PP_WIRE_RECORD_SIZE + rec->len;
     return true;
 }
@@ -248,11 +248,11 @@ int
 pp_wire_decode_range (const void *data, size_t size, uint32_t index,
                       uint64_t *first, uint64_t *n)
 {
-    size_t offset = (size_t)index * PP_ACK_RANGE_SIZE;
+    size_t offset = (size_t) index * PP_ACK_RANGE_SIZE;
     if (offset + PP_ACK_RANGE_SIZE > size)
         return PP_EPROTO;
-    *first = pp_get_u64 ((const uint8_t *)data + offset);
-    *n = pp_get_u64 ((const uint8_t *)data + offset + 8);
+    *first = pp_get_u64 ((const uint8_t *) data + offset);
+    *n = pp_get_u64 ((const uint8_t *) data + offset + 8);
     if (*n == 0 || *first + *n < *first)
         return PP_EPROTO;
     return 0;

@@ -81,7 +81,7 @@ pp_worker_config_init (pp_worker_config_t *config)
     memset (config, 0, sizeof (*config));
     pp_cli_init (&config->common, "pp-worker");
     long cores = sysconf (_SC_NPROCESSORS_ONLN);
-    config->threads = cores > 0 ? (int)cores : 1;
+    config->threads = cores > 0 ? (int) cores : 1;
     config->capacity = 0; /* 0: twice the threads                        */
 }
 
@@ -114,8 +114,8 @@ static uint64_t
 s_credit_target (const s_worker_t *self)
 {
     if (self->cfg->capacity > 0)
-        return (uint64_t)self->cfg->capacity;
-    uint64_t floor = 2 * (uint64_t)self->cfg->threads;
+        return (uint64_t) self->cfg->capacity;
+    uint64_t floor = 2 * (uint64_t) self->cfg->threads;
     uint64_t want = self->rate * S_CREDIT_AHEAD_MS / 1000;
     if (want < floor)
         want = floor;
@@ -142,7 +142,7 @@ s_outcome (const pp_item_t *task, const pp_buf_t *out, uint8_t outcome)
         if (both) {
             result = both;
             memcpy (result->data + out->len + 1, task->data, input);
-            result->len = (uint32_t)(out->len + 1 + input);
+            result->len = (uint32_t) (out->len + 1 + input);
             result->data[result->len] = '\0';
         }
     }
@@ -174,10 +174,11 @@ s_run_batch (s_worker_t *self, pp_job_ctx_t *ctx, void **items, int n,
              pp_buf_t *outs)
 {
     int rcs[S_JOB_BATCH];
-    ctx->seq = ((pp_item_t *)items[0])->seq;
+    ctx->seq = ((pp_item_t *) items[0])->seq;
     for (int i = 0; i < n; i++)
         outs[i].len = 0;
-    self->cfg->batch (ctx, (pp_item_t *const *)items, n, outs, rcs, self->user);
+    self->cfg->batch (ctx, (pp_item_t *const *) items, n, outs, rcs,
+                      self->user);
     for (int i = 0; i < n; i++) {
         pp_item_t *task = items[i];
         items[i] = s_outcome (task, &outs[i],
@@ -237,10 +238,10 @@ s_job_thread (void *arg)
 static void
 s_send_hello (s_worker_t *self, zsock_t *sock)
 {
-    pp_hello_t hello = {.pid = (uint32_t)getpid (),
-                        .threads = (uint32_t)self->cfg->threads,
-                        .capacity = (uint32_t)self->cfg->capacity,
-                        .flow = (uint8_t)self->cfg->common.flow};
+    pp_hello_t hello = {.pid = (uint32_t) getpid (),
+                        .threads = (uint32_t) self->cfg->threads,
+                        .capacity = (uint32_t) self->cfg->capacity,
+                        .flow = (uint8_t) self->cfg->common.flow};
     snprintf (hello.host, sizeof (hello.host), "%s", self->host);
     uint8_t payload[128];
     size_t size = pp_wire_encode_hello (&hello, payload);
@@ -323,10 +324,10 @@ static int
 s_pipeline_start (s_worker_t *self)
 {
     int capacity = s_capacity (self);
-    self->task_chan = pp_chan_new ((size_t)capacity, pp_item_free);
+    self->task_chan = pp_chan_new ((size_t) capacity, pp_item_free);
     self->result_chan =
-        pp_chan_new ((size_t)capacity + S_RESULT_BATCH, pp_item_free);
-    self->jobs = calloc ((size_t)self->cfg->threads, sizeof (pthread_t));
+        pp_chan_new ((size_t) capacity + S_RESULT_BATCH, pp_item_free);
+    self->jobs = calloc ((size_t) self->cfg->threads, sizeof (pthread_t));
     if (!self->task_chan || !self->result_chan || !self->jobs)
         return PP_ENOMEM;
     if (self->cfg->overflow == PP_OVERFLOW_DROP)
@@ -383,10 +384,10 @@ s_drop (s_worker_t *self)
     pp_item_t *task = self->pending_item;
     char reason[96];
     pp_buf_t out = {.data = reason,
-                    .len = (size_t)snprintf (reason, sizeof (reason),
-                                             "dropped: worker %08x channel "
-                                             "full",
-                                             self->worker_id)};
+                    .len = (size_t) snprintf (reason, sizeof (reason),
+                                              "dropped: worker %08x channel "
+                                              "full",
+                                              self->worker_id)};
     pp_item_t *dropped = s_outcome (task, &out, PP_OUTCOME_DROPPED);
     if (dropped) {
         pp_item_free (task);
@@ -425,7 +426,7 @@ s_feed (s_worker_t *self)
         if (rc == PP_EAGAIN && self->cfg->overflow == PP_OVERFLOW_BLOCK) {
             int64_t left = deadline - pp_now_ms ();
             if (left > 0)
-                rc = pp_chan_send (chan, self->pending_item, (int)left);
+                rc = pp_chan_send (chan, self->pending_item, (int) left);
         }
         if (rc == PP_EAGAIN && self->cfg->overflow == PP_OVERFLOW_DROP &&
             chan == self->task_chan) {
@@ -494,7 +495,7 @@ s_credit_tick (s_worker_t *self)
     int64_t now = pp_now_ms ();
     if (now - self->rate_ms >= S_RATE_EVERY_MS) {
         uint64_t sample = (self->completed - self->rate_mark) * 1000 /
-                          (uint64_t)(now - self->rate_ms);
+                          (uint64_t) (now - self->rate_ms);
         self->rate = (self->rate + sample) / 2;
         self->rate_mark = self->completed;
         self->rate_ms = now;
@@ -502,7 +503,7 @@ s_credit_tick (s_worker_t *self)
     uint64_t busy = self->granted - self->completed; /* held + owed     */
     uint64_t target = s_credit_target (self);
     if (busy < target)
-        s_send_credit (self, (uint32_t)(target - busy));
+        s_send_credit (self, (uint32_t) (target - busy));
     else if (pp_now_ms () - self->beat_ms >= self->beat_every_ms / 3)
         s_send_credit (self, 0);
 }
@@ -528,7 +529,7 @@ s_adopt (s_worker_t *self, uint64_t run_id, uint16_t state)
     self->rate = self->rate_mark = 0;
     self->rate_ms = pp_now_ms ();
     if (pp_verbosity > 1)
-        zsys_info ("joined run %016llx (%s)", (unsigned long long)run_id,
+        zsys_info ("joined run %016llx (%s)", (unsigned long long) run_id,
                    state ? pp_ctl_state_name (state) : "from a task");
     int rc = s_pipeline_start (self);
     s_send_hello_to_ventilator (self);
@@ -555,7 +556,7 @@ static int
 s_on_state (s_worker_t *self, const pp_header_t *hdr, const pp_state_t *st)
 {
     bool ended = pp_ctl_ended (hdr->flags);
-    if (!ended && hdr->count != (uint32_t)self->cfg->common.flow) {
+    if (!ended && hdr->count != (uint32_t) self->cfg->common.flow) {
         zsys_error ("the ventilator runs --flow %s but this worker --flow "
                     "%s: give every process the same --flow",
                     hdr->count ? "credit" : "push",
@@ -635,7 +636,7 @@ s_on_tasks_socket (s_worker_t *self)
 static void
 s_hand_back (s_worker_t *self)
 {
-    size_t cap = (size_t)s_capacity (self) + 1, count = 0;
+    size_t cap = (size_t) s_capacity (self) + 1, count = 0;
     uint8_t *seqs = NULL;
     void *items[64];
     int n;
@@ -648,7 +649,7 @@ s_hand_back (s_worker_t *self)
                     seqs = grown;
             }
             if (seqs && count < cap)
-                pp_put_u64 (seqs + 8 * count++, ((pp_item_t *)items[i])->seq);
+                pp_put_u64 (seqs + 8 * count++, ((pp_item_t *) items[i])->seq);
             pp_item_free (items[i]);
         }
     pp_record_t rec;
@@ -665,10 +666,10 @@ s_hand_back (s_worker_t *self)
     pp_header_t hdr = {.type = PP_MSG_BYE,
                        .run_id = self->run_id,
                        .worker_id = self->worker_id,
-                       .count = (uint32_t)count};
+                       .count = (uint32_t) count};
     zsock_set_linger (self->tasks, 1000); /* best effort: else requeued
                                              when our beats stop         */
-    pp_net_send (self->tasks, NULL, &hdr, seqs ? (void *)seqs : "", count * 8,
+    pp_net_send (self->tasks, NULL, &hdr, seqs ? (void *) seqs : "", count * 8,
                  true);
     free (seqs);
 }
@@ -735,7 +736,7 @@ s_loop (s_worker_t *self)
         zmq_pollitem_t items[] = {
             {zsock_resolve (self->control), 0, ZMQ_POLLIN, 0},
             {self->tasks ? zsock_resolve (self->tasks) : NULL, 0,
-             (short)(take ? ZMQ_POLLIN : 0), 0},
+             (short) (take ? ZMQ_POLLIN : 0), 0},
             {self->done ? zsock_resolve (self->done) : NULL, 0, ZMQ_POLLIN, 0}};
         long timeout = self->pending.msg ? 0 : S_POLL_MS;
         if (zmq_poll (items, self->done ? 3 : 2, timeout) == -1 &&
@@ -774,7 +775,7 @@ s_open (s_worker_t *self)
                                  common->tasks, false, "--tasks");
     if (credit) {
         snprintf (self->done_endpoint, sizeof (self->done_endpoint),
-                  "inproc://pp-worker-done-%p", (void *)self);
+                  "inproc://pp-worker-done-%p", (void *) self);
         self->done = zsock_new_pull (self->done_endpoint);
         if (!self->done)
             return PP_EIO;
@@ -787,7 +788,7 @@ s_open (s_worker_t *self)
         return PP_EIO;
     while (self->worker_id == 0)
         if (getrandom (&self->worker_id, sizeof (self->worker_id), 0) == -1)
-            self->worker_id = (uint32_t)getpid ();
+            self->worker_id = (uint32_t) getpid ();
     if (gethostname (self->host, sizeof (self->host)) != 0)
         snprintf (self->host, sizeof (self->host), "unknown");
     self->host[sizeof (self->host) - 1] = '\0';

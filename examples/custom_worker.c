@@ -18,12 +18,12 @@ static int
 s_count_words (pp_job_ctx_t *ctx, const char *item, size_t len, pp_buf_t *out,
                void *user)
 {
-    (void)ctx;
-    (void)user;
+    (void) ctx;
+    (void) user;
     int words = 0;
     for (size_t i = 0; i < len; i++)
-        if (!isspace ((unsigned char)item[i]) &&
-            (i == 0 || isspace ((unsigned char)item[i - 1])))
+        if (!isspace ((unsigned char) item[i]) &&
+            (i == 0 || isspace ((unsigned char) item[i - 1])))
             words++;
     if (words == 0) {
         pp_buf_printf (out, "no words in this line");
@@ -31,7 +31,7 @@ s_count_words (pp_job_ctx_t *ctx, const char *item, size_t len, pp_buf_t *out,
     }
     char text[16];
     int size = snprintf (text, sizeof (text), "%d", words);
-    return pp_buf_append (out, text, (size_t)size);
+    return pp_buf_append (out, text, (size_t) size);
 }
 
 int

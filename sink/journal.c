@@ -37,7 +37,7 @@ s_encode (const sink_checkpoint_t *cp, uint32_t nranges, uint8_t *out)
     pp_put_u64 (out + 44, cp->dropped);
     pp_put_u64 (out + 52, cp->duplicates);
     pp_put_u64 (out + 60, cp->not_summed);
-    pp_put_u64 (out + 68, (uint64_t)cp->int_sum);
+    pp_put_u64 (out + 68, (uint64_t) cp->int_sum);
 }
 
 static void
@@ -51,7 +51,7 @@ s_decode (const uint8_t *in, sink_checkpoint_t *cp)
     cp->dropped = pp_get_u64 (in + 44);
     cp->duplicates = pp_get_u64 (in + 52);
     cp->not_summed = pp_get_u64 (in + 60);
-    cp->int_sum = (int64_t)pp_get_u64 (in + 68);
+    cp->int_sum = (int64_t) pp_get_u64 (in + 68);
 }
 
 /*  Reads the whole file into memory (journals are small). NULL if none.  */
@@ -91,7 +91,7 @@ sink_journal_read (const char *path, sink_checkpoint_t *last,
     size_t at = 0;
     while (size - at >= S_HEAD && pp_get_u32 (data + at) == S_MAGIC) {
         uint32_t nranges = pp_get_u32 (data + at + 4);
-        size_t need = S_HEAD + (size_t)nranges * 16;
+        size_t need = S_HEAD + (size_t) nranges * 16;
         if (size - at < need)
             break; /* torn by a crash: the checkpoint before counts     */
         s_decode (data + at, last);
@@ -137,7 +137,7 @@ int
 sink_journal_write (sink_journal_t *self, const sink_checkpoint_t *cp,
                     const uint64_t *first, const uint64_t *n, uint32_t nranges)
 {
-    size_t size = S_HEAD + (size_t)nranges * 16;
+    size_t size = S_HEAD + (size_t) nranges * 16;
     uint8_t stack[S_HEAD + 256 * 16];
     uint8_t *record = size <= sizeof (stack) ? stack : malloc (size);
     if (!record)
@@ -152,7 +152,7 @@ sink_journal_write (sink_journal_t *self, const sink_checkpoint_t *cp,
     ssize_t wrote = write (self->fd, record, size);
     if (record != stack)
         free (record);
-    if (wrote != (ssize_t)size)
+    if (wrote != (ssize_t) size)
         return PP_EIO;
     if (self->fresh) {
         if (fsync (self->fd) != 0 || rename (self->fresh, self->path) != 0)

@@ -173,7 +173,7 @@ s_checkpoint (s_sink_t *self)
     long offset = ftell (self->out);
     sink_checkpoint_t cp = {.run_id = self->run_id,
                             .window = self->window,
-                            .offset = offset < 0 ? 0 : (uint64_t)offset,
+                            .offset = offset < 0 ? 0 : (uint64_t) offset,
                             .ok = c->ok,
                             .failed = c->failed,
                             .dropped = c->dropped,
@@ -382,8 +382,8 @@ s_adopt (s_sink_t *self, const pp_header_t *hdr, const pp_state_t *state)
             zsys_error ("--resume: %s is for run %016llx, but the "
                         "ventilator runs %016llx; remove it to start over",
                         self->journal_path,
-                        (unsigned long long)self->resumed_run,
-                        (unsigned long long)hdr->run_id);
+                        (unsigned long long) self->resumed_run,
+                        (unsigned long long) hdr->run_id);
             return PP_EINVAL;
         }
         self->phase = S_RUNNING; /* the ring is rebuilt already         */
@@ -401,7 +401,7 @@ s_adopt (s_sink_t *self, const pp_header_t *hdr, const pp_state_t *state)
     self->counts->run_id = self->run_id;
     self->phase = S_RUNNING;
     if (pp_verbosity > 1)
-        zsys_info ("run %016llx, window %u", (unsigned long long)hdr->run_id,
+        zsys_info ("run %016llx, window %u", (unsigned long long) hdr->run_id,
                    self->window);
     return 0;
 }
@@ -437,7 +437,7 @@ s_on_state (s_sink_t *self, const pp_header_t *hdr, const pp_state_t *state)
         if (self->early_dropped > 0)
             zsys_notice ("%llu results came before the run was known and "
                          "will be sent again",
-                         (unsigned long long)self->early_dropped);
+                         (unsigned long long) self->early_dropped);
     }
     if (hdr->run_id != self->run_id) {
         self->counts->rejects[PP_REJECT_RUN]++;
@@ -501,23 +501,23 @@ s_progress (s_sink_t *self, bool last)
     self->progress_ms = now;
     double elapsed = pp_stats_elapsed (self->stats);
     uint64_t done = pp_stats_done (self->stats);
-    double rate = elapsed > 0 ? (double)done / elapsed : 0;
+    double rate = elapsed > 0 ? (double) done / elapsed : 0;
     char total[32], eta[32] = "";
     if (self->counts->total_known) {
         snprintf (total, sizeof (total), "%llu",
-                  (unsigned long long)self->counts->total);
+                  (unsigned long long) self->counts->total);
         if (rate > 0 && !last)
             snprintf (eta, sizeof (eta), "  ETA %.0f s",
-                      (double)(self->counts->total - done) / rate);
+                      (double) (self->counts->total - done) / rate);
     } else
         snprintf (total, sizeof (total), ">=%llu", /* STATE may lag    */
-                  (unsigned long long)(self->sent > done ? self->sent : done));
+                  (unsigned long long) (self->sent > done ? self->sent : done));
     char line[200];
     snprintf (line, sizeof (line),
               "%llu/%s items  %.0f items/s%s  failed %llu  dropped %llu",
-              (unsigned long long)done, total, rate, eta,
-              (unsigned long long)self->counts->failed,
-              (unsigned long long)self->counts->dropped);
+              (unsigned long long) done, total, rate, eta,
+              (unsigned long long) self->counts->failed,
+              (unsigned long long) self->counts->dropped);
     if (self->opt->progress == 1)
         fprintf (stderr, "\r\033[K%s%s", line, last ? "\n" : "");
     else if (!last)
@@ -675,7 +675,7 @@ s_resume (s_sink_t *self)
     if (found != 1 || rc != 0)
         return rc;
     self->out = fopen (self->opt->output_path, "r+");
-    if (!self->out || ftruncate (fileno (self->out), (off_t)cp.offset) != 0 ||
+    if (!self->out || ftruncate (fileno (self->out), (off_t) cp.offset) != 0 ||
         fseek (self->out, 0, SEEK_END) != 0)
         return PP_EIO;
     pp_counts_t *c = self->counts;
@@ -687,8 +687,8 @@ s_resume (s_sink_t *self)
     c->not_summed = cp.not_summed;
     c->int_sum = cp.int_sum;
     zsys_notice ("resuming run %016llx: %llu outcomes already in %s",
-                 (unsigned long long)cp.run_id,
-                 (unsigned long long)(cp.ok + cp.failed + cp.dropped),
+                 (unsigned long long) cp.run_id,
+                 (unsigned long long) (cp.ok + cp.failed + cp.dropped),
                  self->opt->output_path);
     return 1;
 }
@@ -782,7 +782,7 @@ s_finish (s_sink_t *self)
     pp_counts_t *counts = self->counts;
     counts->aborted = self->phase == S_ABORTED;
     if (self->opt->sum)
-        fprintf (self->out, "%lld\n", (long long)counts->int_sum);
+        fprintf (self->out, "%lld\n", (long long) counts->int_sum);
     if (fflush (self->out) != 0) {
         zsys_error ("cannot write results: %s", strerror (errno));
         return PP_EXIT_RUNTIME;
@@ -794,7 +794,7 @@ s_finish (s_sink_t *self)
     if (counts->not_summed > 0)
         zsys_warning ("--sum: %llu ok results were not int64 (or overflowed)"
                       " and were left out of the sum",
-                      (unsigned long long)counts->not_summed);
+                      (unsigned long long) counts->not_summed);
     if (self->opt->stats_json &&
         pp_stats_write_json (self->stats, self->opt->stats_json) != 0) {
         zsys_error ("--stats-json: cannot write %s", self->opt->stats_json);

@@ -62,7 +62,7 @@ s_now_ns (void)
 {
     struct timespec ts;
     clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+    return (long long) ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
 /*  Makes it likely, not certain, that a helper thread is blocked by now.  */
@@ -165,14 +165,14 @@ s_recv_int (pp_chan_t *chan, int expected, int timeout_ms)
     void *item = NULL;
     assert_int_equal (pp_chan_recv (chan, &item, timeout_ms), 0);
     assert_non_null (item);
-    assert_int_equal (*(int *)item, expected);
+    assert_int_equal (*(int *) item, expected);
     free (item);
 }
 
 static void
 test_new_capacity_zero_is_null (void **state)
 {
-    (void)state;
+    (void) state;
     assert_null (pp_chan_new (0, NULL));
     assert_null (pp_chan_new (0, s_item_free));
 }
@@ -354,7 +354,7 @@ test_recv_blocks_until_send (void **state)
 
         assert_int_equal (op.rc, 0);
         assert_non_null (op.item);
-        assert_int_equal (*(int *)op.item, 7 + t);
+        assert_int_equal (*(int *) op.item, 7 + t);
         free (op.item);
         assert_int_equal (pp_chan_size (fx->chan), 0);
     }
@@ -443,7 +443,7 @@ test_close_wakes_blocked_sender (void **state)
 
     for (int i = 0; i < N; i++) {
         assert_int_equal (ops[i].rc, PP_ECLOSED);
-        assert_int_equal (*(int *)ops[i].item, 10 + i);
+        assert_int_equal (*(int *) ops[i].item, 10 + i);
         free (ops[i].item);
     }
     s_recv_int (fx->chan, 1, 0);
@@ -554,7 +554,7 @@ test_abort_wakes_blocked_senders (void **state)
     assert_int_equal (atomic_load (&s_frees), 2);
     for (int i = 0; i < N; i++) {
         assert_int_equal (ops[i].rc, PP_EABORTED);
-        assert_int_equal (*(int *)ops[i].item, 10 + i);
+        assert_int_equal (*(int *) ops[i].item, 10 + i);
         free (ops[i].item);
     }
     assert_int_equal (pp_chan_size (fx->chan), 0);
@@ -582,7 +582,7 @@ test_destroy_frees_remaining (void **state)
 static void
 test_null_free_fn (void **state)
 {
-    (void)state;
+    (void) state;
     int values[3] = {1, 2, 3};
     pp_chan_t *chan = pp_chan_new (3, NULL);
     assert_non_null (chan);
@@ -616,7 +616,7 @@ test_recv_many (void **state)
         s_send_int (fx->chan, i, 0);
     assert_int_equal (pp_chan_recv_many (fx->chan, items, 3, 0), 3);
     for (int i = 0; i < 3; i++) {
-        assert_int_equal (*(int *)items[i], i);
+        assert_int_equal (*(int *) items[i], i);
         free (items[i]);
     }
     assert_int_equal (pp_chan_size (fx->chan), 1);
@@ -626,7 +626,7 @@ test_recv_many (void **state)
     memset (items, 0, sizeof (items));
     assert_int_equal (pp_chan_recv_many (fx->chan, items, 8, -1), 3);
     for (int i = 0; i < 3; i++) {
-        assert_int_equal (*(int *)items[i], 3 + i);
+        assert_int_equal (*(int *) items[i], 3 + i);
         free (items[i]);
     }
     assert_null (items[3]); /* nothing written past what was taken */
@@ -657,7 +657,7 @@ test_recv_many_wakes_senders (void **state)
     void *items[4];
     assert_int_equal (pp_chan_recv_many (fx->chan, items, 4, 0), 4);
     for (int i = 0; i < 4; i++) {
-        assert_int_equal (*(int *)items[i], i);
+        assert_int_equal (*(int *) items[i], i);
         free (items[i]);
     }
     for (int i = 0; i < N; i++)
@@ -671,7 +671,7 @@ test_recv_many_wakes_senders (void **state)
     for (int i = 0; i < N; i++) {
         void *item = NULL;
         assert_int_equal (pp_chan_recv (fx->chan, &item, 0), 0);
-        int value = *(int *)item;
+        int value = *(int *) item;
         assert_in_range (value, 10, 10 + N - 1);
         seen |= 1 << (value - 10);
         free (item);
@@ -783,8 +783,8 @@ s_producer (void *args)
     producer_t *self = args;
     for (int i = 0; i < STRESS_PER_PRODUCER; i++) {
         uintptr_t value =
-            (uintptr_t)self->producer * STRESS_PER_PRODUCER + i + 1;
-        if (pp_chan_send (self->chan, (void *)value, -1) != 0)
+            (uintptr_t) self->producer * STRESS_PER_PRODUCER + i + 1;
+        if (pp_chan_send (self->chan, (void *) value, -1) != 0)
             self->failures++;
     }
     return NULL;
@@ -793,13 +793,13 @@ s_producer (void *args)
 static void
 s_consume (consumer_t *self, void *item)
 {
-    uintptr_t value = (uintptr_t)item;
+    uintptr_t value = (uintptr_t) item;
     if (value < 1 || value > STRESS_ITEMS) {
         self->bad_items++;
         return;
     }
-    long id = (long)value - 1;
-    int producer = (int)(id / STRESS_PER_PRODUCER);
+    long id = (long) value - 1;
+    int producer = (int) (id / STRESS_PER_PRODUCER);
     long index = id % STRESS_PER_PRODUCER;
     if (index <= self->last[producer])
         self->out_of_order++;

@@ -24,7 +24,7 @@ static char s_dir[] = "/tmp/pp-test-spill.XXXXXX";
 static int
 s_setup (void **state)
 {
-    (void)state;
+    (void) state;
     strcpy (s_dir, "/tmp/pp-test-spill.XXXXXX");
     return mkdtemp (s_dir) ? 0 : -1;
 }
@@ -32,7 +32,7 @@ s_setup (void **state)
 static int
 s_teardown (void **state)
 {
-    (void)state;
+    (void) state;
     return rmdir (s_dir); /* fails if a spill file was left behind     */
 }
 
@@ -41,18 +41,18 @@ s_item (uint64_t seq)
 {
     char text[32];
     int len =
-        snprintf (text, sizeof (text), "item-%llu", (unsigned long long)seq);
-    pp_item_t *item = pp_item_new (7, seq, text, (size_t)len);
+        snprintf (text, sizeof (text), "item-%llu", (unsigned long long) seq);
+    pp_item_t *item = pp_item_new (7, seq, text, (size_t) len);
     assert_non_null (item);
     item->t_enq_us = seq * 10;
-    item->attempt = (uint8_t)(seq % 3);
+    item->attempt = (uint8_t) (seq % 3);
     return item;
 }
 
 static void
 test_parse (void **state)
 {
-    (void)state;
+    (void) state;
     pp_overflow_t overflow;
     assert_int_equal (pp_overflow_parse ("block", &overflow), 0);
     assert_int_equal (overflow, PP_OVERFLOW_BLOCK);
@@ -69,7 +69,7 @@ test_parse (void **state)
 static void
 test_drop_counts (void **state)
 {
-    (void)state;
+    (void) state;
     pp_chan_t *chan = pp_chan_new (8, pp_item_free);
     pp_chan_set_drop (chan);
     int accepted = 0, refused = 0;
@@ -88,7 +88,7 @@ test_drop_counts (void **state)
     assert_int_equal (refused, 92);
     void *out;
     assert_int_equal (pp_chan_recv (chan, &out, 0), 0);
-    assert_int_equal (((pp_item_t *)out)->seq, 0);
+    assert_int_equal (((pp_item_t *) out)->seq, 0);
     pp_item_free (out);
     pp_item_t *again = s_item (100); /* one slot free: accepted again   */
     assert_int_equal (pp_chan_send (chan, again, 0), 0);
@@ -101,7 +101,7 @@ test_drop_counts (void **state)
 static void
 test_spill_fifo (void **state)
 {
-    (void)state;
+    (void) state;
     pp_chan_t *chan = pp_chan_new (16, pp_item_free);
     assert_int_equal (pp_chan_set_spill (chan, s_dir, &pp_item_codec), 0);
     const uint64_t total = 10000;
@@ -112,7 +112,7 @@ test_spill_fifo (void **state)
         if (seq % 7 == 0) { /* drain a little, interleaved            */
             void *out;
             assert_int_equal (pp_chan_recv (chan, &out, 0), 0);
-            assert_int_equal (((pp_item_t *)out)->seq, next_out++);
+            assert_int_equal (((pp_item_t *) out)->seq, next_out++);
             pp_item_free (out);
         }
     }
@@ -124,7 +124,7 @@ test_spill_fifo (void **state)
         pp_item_t *item = out;
         char text[32];
         snprintf (text, sizeof (text), "item-%llu",
-                  (unsigned long long)next_out);
+                  (unsigned long long) next_out);
         assert_int_equal (item->seq, next_out);
         assert_int_equal (item->run_id, 7);
         assert_int_equal (item->t_enq_us, next_out * 10);
@@ -143,7 +143,7 @@ test_spill_fifo (void **state)
 static void
 test_spill_abort (void **state)
 {
-    (void)state;
+    (void) state;
     pp_chan_t *chan = pp_chan_new (4, pp_item_free);
     assert_int_equal (pp_chan_set_spill (chan, s_dir, &pp_item_codec), 0);
     for (uint64_t seq = 0; seq < 100; seq++)
@@ -164,7 +164,7 @@ test_spill_abort (void **state)
 static void
 test_spill_bad_dir (void **state)
 {
-    (void)state;
+    (void) state;
     pp_chan_t *chan = pp_chan_new (4, pp_item_free);
     assert_int_equal (
         pp_chan_set_spill (chan, "/nonexistent/pushpull", &pp_item_codec),
@@ -177,7 +177,7 @@ test_spill_bad_dir (void **state)
 static void
 test_spill_disk_full (void **state)
 {
-    (void)state;
+    (void) state;
     struct rlimit old, small;
     assert_int_equal (getrlimit (RLIMIT_FSIZE, &old), 0);
     signal (SIGXFSZ, SIG_IGN); /* else the kernel kills us at the limit  */
@@ -203,7 +203,7 @@ test_spill_disk_full (void **state)
     void *out;
     for (uint64_t seq = 0; seq < accepted; seq++) {
         assert_int_equal (pp_chan_recv (chan, &out, 0), 0);
-        assert_int_equal (((pp_item_t *)out)->seq, seq);
+        assert_int_equal (((pp_item_t *) out)->seq, seq);
         pp_item_free (out);
     }
     assert_int_equal (pp_chan_recv (chan, &out, 0), PP_EAGAIN);

@@ -87,7 +87,7 @@ s_decode_range (const void *data, size_t size, uint32_t index, uint64_t *first,
 static void
 test_byte_order (void **state)
 {
-    (void)state;
+    (void) state;
     uint8_t buf[8];
     pp_put_u16 (buf, 0x0102);
     assert_memory_equal (buf, "\x01\x02", 2);
@@ -109,7 +109,7 @@ test_byte_order (void **state)
 static void
 test_reject_names (void **state)
 {
-    (void)state;
+    (void) state;
     assert_string_equal (pp_reject_name (PP_REJECT_SHORT), "short");
     assert_string_equal (pp_reject_name (PP_REJECT_VERSION), "bad_version");
     assert_string_equal (pp_reject_name (PP_REJECT_TYPE), "unknown_type");
@@ -128,7 +128,7 @@ s_sample_header (uint8_t type)
     pp_header_t hdr = {
         .version = PP_WIRE_VERSION,
         .type = type,
-        .flags = (uint16_t)(0xbe00 | type),
+        .flags = (uint16_t) (0xbe00 | type),
         .run_id = 0x0123456789abcdefULL,
         .seq = UINT64_MAX - type,
         .worker_id = 0xdeadbeef - type,
@@ -140,7 +140,7 @@ s_sample_header (uint8_t type)
 static void
 test_header_round_trip_every_type (void **state)
 {
-    (void)state;
+    (void) state;
     for (uint8_t type = PP_MSG_TASK; type <= PP_MSG_BYE; type++) {
         pp_header_t in = s_sample_header (type);
         uint8_t frame[PP_WIRE_HEADER_SIZE];
@@ -172,7 +172,7 @@ test_header_round_trip_every_type (void **state)
 static void
 test_header_layout (void **state)
 {
-    (void)state;
+    (void) state;
     pp_header_t hdr = {.type = PP_MSG_STATE,
                        .flags = 0x0102,
                        .run_id = 0x1112131415161718ULL,
@@ -192,7 +192,7 @@ test_header_layout (void **state)
 static void
 test_header_too_short (void **state)
 {
-    (void)state;
+    (void) state;
     uint8_t frame[PP_WIRE_HEADER_SIZE];
     pp_header_t hdr = s_sample_header (PP_MSG_TASK);
     pp_wire_encode_header (&hdr, frame);
@@ -208,7 +208,7 @@ test_header_too_short (void **state)
 static void
 test_header_too_long (void **state)
 {
-    (void)state;
+    (void) state;
     uint8_t frame[PP_WIRE_HEADER_SIZE * 2] = {0};
     pp_header_t hdr = s_sample_header (PP_MSG_TASK);
     pp_wire_encode_header (&hdr, frame);
@@ -225,7 +225,7 @@ test_header_too_long (void **state)
 static void
 test_header_bad_magic (void **state)
 {
-    (void)state;
+    (void) state;
     pp_header_t hdr = s_sample_header (PP_MSG_RESULT);
     for (int byte = 0; byte < 2; byte++) {
         uint8_t values[] = {0x00, 0x71, 0x07, 0xff};
@@ -246,7 +246,7 @@ test_header_bad_magic (void **state)
 static void
 test_header_bad_version (void **state)
 {
-    (void)state;
+    (void) state;
     pp_header_t hdr = s_sample_header (PP_MSG_HELLO);
     uint8_t versions[] = {0, PP_WIRE_VERSION + 1, 0x80, 0xff};
     for (size_t v = 0; v < sizeof (versions); v++) {
@@ -264,7 +264,7 @@ test_header_bad_version (void **state)
 static void
 test_header_bad_type (void **state)
 {
-    (void)state;
+    (void) state;
     pp_header_t hdr = s_sample_header (PP_MSG_TASK);
     uint8_t types[] = {0, PP_MSG_TYPE_MAX + 1, 0x80, 0xff};
     for (size_t t = 0; t < sizeof (types); t++) {
@@ -554,7 +554,7 @@ test_batch_every_truncation (void **state)
 static void
 test_state_round_trip (void **state)
 {
-    (void)state;
+    (void) state;
     pp_state_t cases[] = {
         {.sent = 1,
          .total = 2,
@@ -591,7 +591,7 @@ test_state_round_trip (void **state)
 static void
 test_state_malformed (void **state)
 {
-    (void)state;
+    (void) state;
     pp_state_t in = {.sent = 1, .total = 2, .window = 3};
     uint8_t buf[PP_STATE_PAYLOAD_SIZE + 1] = {0};
     pp_wire_encode_state (&in, buf);
@@ -613,7 +613,7 @@ test_state_malformed (void **state)
 static void
 test_hello_round_trip (void **state)
 {
-    (void)state;
+    (void) state;
     for (uint8_t flow = 0; flow <= 1; flow++) {
         pp_hello_t in = {.pid = 0x01020304,
                          .threads = 16,
@@ -640,7 +640,7 @@ test_hello_round_trip (void **state)
 static void
 test_hello_empty_host (void **state)
 {
-    (void)state;
+    (void) state;
     pp_hello_t in = {.pid = 1, .threads = 2, .capacity = 3, .flow = 0};
     uint8_t buf[96];
     size_t size = pp_wire_encode_hello (&in, buf);
@@ -655,7 +655,7 @@ test_hello_empty_host (void **state)
 static void
 test_hello_host_truncated (void **state)
 {
-    (void)state;
+    (void) state;
     pp_hello_t in = {.pid = 7, .threads = 1, .capacity = 8, .flow = 1};
     memset (in.host, 'h', sizeof (in.host));
     uint8_t buf[96];
@@ -679,7 +679,7 @@ test_hello_host_truncated (void **state)
 static void
 test_hello_host_sanitised (void **state)
 {
-    (void)state;
+    (void) state;
     const uint8_t host[] = {'a',  ' ',  'b',  0x01, 'c', 0x7f,
                             0xff, 0x00, 0x80, '!',  '~', '\n'};
     uint8_t buf[PP_HELLO_PAYLOAD_MIN + sizeof (host)];
@@ -696,7 +696,7 @@ test_hello_host_sanitised (void **state)
 static void
 test_hello_malformed (void **state)
 {
-    (void)state;
+    (void) state;
     uint8_t buf[PP_HELLO_PAYLOAD_MIN + 64];
     memset (buf, 'x', sizeof (buf));
     pp_hello_t in = {.pid = 1, .threads = 1, .capacity = 1, .flow = 1};
@@ -724,7 +724,7 @@ test_hello_malformed (void **state)
 static void
 test_range_round_trip (void **state)
 {
-    (void)state;
+    (void) state;
     const uint64_t ranges[][2] = {
         {0, 1}, {1000, 250}, {UINT64_MAX - 10, 10}, {0, UINT64_MAX}};
     enum { N = sizeof (ranges) / sizeof (ranges[0]) };
@@ -745,7 +745,7 @@ test_range_round_trip (void **state)
 static void
 test_range_malformed (void **state)
 {
-    (void)state;
+    (void) state;
     uint64_t first, n;
     uint8_t buf[3 * PP_ACK_RANGE_SIZE];
     pp_wire_encode_range (5, 0, buf);                    /* n == 0 */

@@ -96,7 +96,7 @@ s_send_reset (vent_credit_t *self, zframe_t *identity)
 static void
 s_on_bye (vent_credit_t *self, s_peer_t *peer, const pp_inmsg_t *in)
 {
-    if (in->size != (size_t)in->hdr.count * 8) {
+    if (in->size != (size_t) in->hdr.count * 8) {
         self->vent->rejects[PP_REJECT_BATCH]++;
         return;
     }
@@ -190,7 +190,7 @@ vent_credit_dispatch (vent_credit_t *self)
             return 0;
         uint64_t max =
             peer->credit < vent->opt->batch ? peer->credit : vent->opt->batch;
-        int rc = vent_build_batch (vent, (uint32_t)max, peer->worker_id);
+        int rc = vent_build_batch (vent, (uint32_t) max, peer->worker_id);
         if (rc != 0)
             return rc;
         if (!vent->batch_ready) { /* nothing for it: maybe for another */

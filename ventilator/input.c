@@ -109,7 +109,7 @@ vent_input_fill (vent_input_t *self)
     ssize_t got = read (self->in_fd, self->in_buf + self->in_end,
                         self->in_cap - self->in_end);
     if (got > 0)
-        self->in_end += (size_t)got;
+        self->in_end += (size_t) got;
     else if (got == 0)
         self->in_eof = true;
     else if (errno != EINTR && errno != EAGAIN)
@@ -135,10 +135,10 @@ s_next_generated (vent_input_t *self, const char **data, size_t *len)
                          ? self->in_first + self->in_records
                          : 1 + s_splitmix (&self->in_rng) % 100;
     int size = snprintf (self->in_text, sizeof (self->in_text), "%llu",
-                         (unsigned long long)value);
+                         (unsigned long long) value);
     self->in_records++;
     *data = self->in_text;
-    *len = (size_t)size;
+    *len = (size_t) size;
     return 1;
 }
 
@@ -152,7 +152,7 @@ s_skip_rest (vent_input_t *self)
         self->in_start = self->in_end;
         return self->in_eof;
     }
-    self->in_start = (size_t)(at - self->in_buf) + 1;
+    self->in_start = (size_t) (at - self->in_buf) + 1;
     self->in_skipping = false;
     return true;
 }
@@ -167,7 +167,7 @@ vent_input_next (vent_input_t *self, const char **data, size_t *len)
     size_t avail = self->in_end - self->in_start;
     char *head = self->in_buf + self->in_start;
     char *at = memchr (head, self->in_delim, avail);
-    size_t size = at ? (size_t)(at - head) : avail;
+    size_t size = at ? (size_t) (at - head) : avail;
     if (size > self->in_max) {
         self->in_skipping = true;
         self->in_records++;

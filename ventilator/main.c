@@ -144,10 +144,7 @@ s_parse (vent_options_t *opt, int argc, char **argv)
                 opt->linger_ms = pp_cli_duration_ms ("--linger", optarg);
                 break;
             case 2010:
-                if (pp_overflow_parse (optarg, &opt->overflow) != 0)
-                    pp_cli_usage_error ("--overflow: '%s' is not block, "
-                                        "drop or spill",
-                                        optarg);
+                opt->overflow = pp_cli_overflow ("--overflow", optarg);
                 break;
             case 2011: opt->spill_dir = optarg; break;
             case 2012:
@@ -158,11 +155,11 @@ s_parse (vent_options_t *opt, int argc, char **argv)
                 break;
             case 2013:
                 opt->liveness =
-                    (int)pp_cli_number ("--liveness", optarg, 1, 1000);
+                    (int) pp_cli_number ("--liveness", optarg, 1, 1000);
                 break;
             case 2014:
                 opt->retries =
-                    (uint32_t)pp_cli_number ("--retries", optarg, 0, 100);
+                    (uint32_t) pp_cli_number ("--retries", optarg, 0, 100);
                 break;
             default: pp_cli_bad_option (argc, argv);
         }
@@ -196,9 +193,9 @@ s_publish (vent_t *self)
     state.retries = self->opt->retries;
     if (self->state != VENT_DONE)
         state.dropped = self->dropped; /* dropped before numbering      */
-    pp_ctl_publish (self->control, self->run_id, (pp_run_state_t)self->state,
-                    (uint32_t)self->opt->common.flow,
-                    (uint32_t)self->opt->heartbeat_ms, &state);
+    pp_ctl_publish (self->control, self->run_id, (pp_run_state_t) self->state,
+                    (uint32_t) self->opt->common.flow,
+                    (uint32_t) self->opt->heartbeat_ms, &state);
     self->state_sent_ms = pp_now_ms ();
 }
 
@@ -221,8 +218,8 @@ s_stop_reading (vent_t *self)
     uint64_t read = vent_input_records (self->input);
     zsys_notice ("draining: stopped after record %llu; to resume later, "
                  "run again with --skip %llu",
-                 (unsigned long long)(self->opt->skip + read),
-                 (unsigned long long)(self->opt->skip + read));
+                 (unsigned long long) (self->opt->skip + read),
+                 (unsigned long long) (self->opt->skip + read));
 }
 
 /*  The total is final once no more input comes and all read is numbered. */
@@ -271,11 +268,11 @@ s_next_record (vent_t *self, pp_item_t **item_p)
     if (rc == PP_ETOOBIG) {
         unsigned long long record =
             self->opt->skip + vent_input_records (self->input);
-        len = (size_t)snprintf (reason, sizeof (reason),
-                                "record %llu is over --max-item-size "
-                                "(%llu bytes)",
-                                record,
-                                (unsigned long long)self->opt->common.max_item);
+        len = (size_t) snprintf (
+            reason, sizeof (reason),
+            "record %llu is over --max-item-size "
+            "(%llu bytes)",
+            record, (unsigned long long) self->opt->common.max_item);
         data = reason;
         zsys_warning ("%s: marked failed", reason);
     }
@@ -295,8 +292,8 @@ s_may_read (vent_t *self)
     if (self->state != VENT_RUNNING || self->input_eof || self->reading_stopped)
         return false;
     if (self->opt->rate > 0) {
-        double elapsed = (double)(pp_now_ms () - self->start_ms) / 1000.0;
-        return (double)vent_input_records (self->input) <
+        double elapsed = (double) (pp_now_ms () - self->start_ms) / 1000.0;
+        return (double) vent_input_records (self->input) <
                elapsed * self->opt->rate + 1;
     }
     return true;
@@ -671,7 +668,7 @@ s_loop (vent_t *self)
             {zsock_resolve (self->acks), 0, ZMQ_POLLIN, 0},
             {zsock_resolve (self->tasks), 0, tasks_events, 0},
             {NULL, vent_input_fd (self->input),
-             (short)(want_input ? ZMQ_POLLIN : 0), 0}};
+             (short) (want_input ? ZMQ_POLLIN : 0), 0}};
         long timeout = active && s_has_work (self) ? 0 : S_URGENT_EVERY_MS / 2;
         if (timeout > S_EARLY_EVERY_MS && pp_now_ms () - self->opened_ms < 1000)
             timeout = S_EARLY_EVERY_MS;
@@ -753,7 +750,7 @@ s_open (vent_t *self)
         return PP_EIO;
     while (self->run_id == 0)
         if (getrandom (&self->run_id, sizeof (self->run_id), 0) == -1)
-            self->run_id = (uint64_t)pp_wall_us () ^ (uint64_t)getpid ();
+            self->run_id = (uint64_t) pp_wall_us () ^ (uint64_t) getpid ();
     self->resend_at = UINT64_MAX;
     self->scan_oldest = INT64_MAX;
     self->start_ms = self->opened_ms = pp_now_ms ();
@@ -810,12 +807,12 @@ s_exit_code (vent_t *self)
     if (pp_verbosity > 0)
         zsys_info ("run %016llx done: %llu items, %llu ok, %llu failed, "
                    "%llu dropped, %llu sent again",
-                   (unsigned long long)self->run_id,
-                   (unsigned long long)self->next,
-                   (unsigned long long)self->outcome.ok,
-                   (unsigned long long)self->outcome.failed,
-                   (unsigned long long)self->outcome.dropped,
-                   (unsigned long long)self->redelivered);
+                   (unsigned long long) self->run_id,
+                   (unsigned long long) self->next,
+                   (unsigned long long) self->outcome.ok,
+                   (unsigned long long) self->outcome.failed,
+                   (unsigned long long) self->outcome.dropped,
+                   (unsigned long long) self->redelivered);
     return self->outcome.failed + self->outcome.dropped > 0 ? PP_EXIT_FAILED
                                                             : PP_EXIT_OK;
 }

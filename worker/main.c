@@ -170,18 +170,15 @@ s_parse (int argc, char **argv, pp_worker_config_t *config, s_args_t *args)
             case 2000: args->job = optarg; break;
             case 2001:
                 config->threads =
-                    (int)pp_cli_number ("--threads", optarg, 1, 1024);
+                    (int) pp_cli_number ("--threads", optarg, 1, 1024);
                 break;
             case 2002:
                 config->capacity =
-                    (int)pp_cli_number ("--capacity", optarg, 1, 1000000);
+                    (int) pp_cli_number ("--capacity", optarg, 1, 1000000);
                 break;
             case 2003: config->serve = true; break;
             case 2004:
-                if (pp_overflow_parse (optarg, &config->overflow) != 0)
-                    pp_cli_usage_error ("--overflow: '%s' is not block, "
-                                        "drop or spill",
-                                        optarg);
+                config->overflow = pp_cli_overflow ("--overflow", optarg);
                 break;
             case 2005: config->spill_dir = optarg; break;
             default: pp_cli_bad_option (argc, argv);

@@ -142,7 +142,7 @@ s_walk_batch (const uint8_t *p, size_t size, uint32_t count, size_t max_item)
         CHECK (walked < count);
         CHECK (rec.len <= max_item);
         CHECK (rec.outcome <= PP_OUTCOME_DROPPED);
-        CHECK ((const uint8_t *)rec.data == p + start + PP_WIRE_RECORD_SIZE);
+        CHECK ((const uint8_t *) rec.data == p + start + PP_WIRE_RECORD_SIZE);
         CHECK (rec.len <= size - start - PP_WIRE_RECORD_SIZE);
         CHECK (offset == start + pp_wire_record_size (rec.len));
         CHECK (pp_wire_encode_record (&rec, out + start) ==
@@ -247,12 +247,13 @@ static void
 s_range (const uint8_t *p, size_t size, uint32_t index)
 {
     uint64_t first, n;
-    bool fits = (uint64_t)index * PP_ACK_RANGE_SIZE + PP_ACK_RANGE_SIZE <= size;
+    bool fits =
+        (uint64_t) index * PP_ACK_RANGE_SIZE + PP_ACK_RANGE_SIZE <= size;
     if (pp_wire_decode_range (p, size, index, &first, &n) != 0)
         return;
     CHECK (fits);
     CHECK (n >= 1 && first + n > first);
-    const uint8_t *at = p + (size_t)index * PP_ACK_RANGE_SIZE;
+    const uint8_t *at = p + (size_t) index * PP_ACK_RANGE_SIZE;
     CHECK (first == pp_get_u64 (at) && n == pp_get_u64 (at + 8));
     uint8_t *out = malloc (PP_ACK_RANGE_SIZE);
     if (!out)
@@ -273,7 +274,7 @@ s_ranges (const uint8_t *p, size_t size, uint32_t count)
     uint64_t fit = size / PP_ACK_RANGE_SIZE;
     uint64_t last = count < fit + 1 ? count : fit + 1;
     for (uint64_t i = 0; i <= last; i++)
-        s_range (p, size, (uint32_t)i);
+        s_range (p, size, (uint32_t) i);
     s_range (p, size, count);
     s_range (p, size, UINT32_MAX);
     s_range (p, size, UINT32_MAX / PP_ACK_RANGE_SIZE + 1); /* 2^32 bytes */
@@ -312,7 +313,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     s_state (payload, body_size);
     s_hello (payload, body_size);
     s_ranges (payload, body_size,
-              have_hdr ? hdr.count : (uint32_t)(body_size / PP_ACK_RANGE_SIZE));
+              have_hdr ? hdr.count
+                       : (uint32_t) (body_size / PP_ACK_RANGE_SIZE));
 
     free (head);
     free (payload);

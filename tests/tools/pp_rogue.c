@@ -118,7 +118,7 @@ s_junk (const char *endpoint, const char *control)
     size_t mid = 200 * 1024;
     uint8_t *record = calloc (1, PP_WIRE_RECORD_SIZE + mid);
     char *item = calloc (1, mid);
-    pp_record_t over = {.seq = 1, .len = (uint32_t)mid, .data = item};
+    pp_record_t over = {.seq = 1, .len = (uint32_t) mid, .data = item};
     size = pp_wire_encode_record (&over, record);
     s_header (head, PP_MSG_RESULT, run_id, 1);
     sent += s_send_frames (sock, head, 32, record, size, NULL, 0);
@@ -166,7 +166,7 @@ s_swallow (const char *endpoint, const char *seconds)
 {
     zsock_t *sock = s_connect (ZMQ_PULL, endpoint);
     zsock_set_rcvtimeo (sock, 100);
-    int64_t until = zclock_mono () + (int64_t)(atof (seconds) * 1000);
+    int64_t until = zclock_mono () + (int64_t) (atof (seconds) * 1000);
     int taken = 0;
     while (zclock_mono () < until) {
         zmsg_t *msg = zmsg_recv (sock);
