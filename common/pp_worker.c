@@ -61,6 +61,7 @@ typedef struct {
     size_t pending_offset;
     pp_item_t *pending_item;
     int64_t hello_ms;
+    int64_t heard_ms;     /* last STATE of our run                         */
     int signals_seen;
     /*  Credit flow: we hold received - completed items and have granted
         granted - received more; together never above capacity.           */
@@ -80,6 +81,7 @@ pp_worker_config_init (pp_worker_config_t *config)
 {
     memset (config, 0, sizeof (*config));
     pp_cli_init (&config->common, "pp-worker");
+    config->ventilator_timeout_ms = 10000;
     long cores = sysconf (_SC_NPROCESSORS_ONLN);
     config->threads = cores > 0 ? (int) cores : 1;
     config->capacity = 0; /* 0: twice the threads                        */
@@ -526,6 +528,7 @@ s_adopt (s_worker_t *self, uint64_t run_id, uint16_t state)
     self->run_id = run_id;
     self->phase = S_RUNNING;
     self->granted = self->received = self->completed = 0;
+    self->heard_ms = pp_now_ms ();
     self->rate = self->rate_mark = 0;
     self->rate_ms = pp_now_ms ();
     if (pp_verbosity > 1)
@@ -578,6 +581,7 @@ s_on_state (s_worker_t *self, const pp_header_t *hdr, const pp_state_t *st)
         self->rejects[PP_REJECT_RUN]++;
         return 0;
     }
+    self->heard_ms = pp_now_ms ();
     if (ended)
         s_run_ended (self, hdr->flags, st);
     else if (hdr->flags == PP_STATE_WAITING &&
@@ -701,6 +705,26 @@ s_left (s_worker_t *self)
     return true;
 }
 
+/*  A ventilator silent for --ventilator-timeout (it publishes its state
+    several times a second) is gone, or we missed its DONE behind a cut
+    link: drop the run instead of waiting forever. Exit 1 (we cannot
+    know how the run ended), or, with --serve, wait for the next run.     */
+static void
+s_check_silence (s_worker_t *self)
+{
+    if (self->phase != S_RUNNING || self->cfg->ventilator_timeout_ms <= 0
+        || pp_now_ms () - self->heard_ms < self->cfg->ventilator_timeout_ms)
+        return;
+    zsys_error ("no word from the ventilator for %lld ms: leaving run "
+                "%016llx",
+                (long long) self->cfg->ventilator_timeout_ms,
+                (unsigned long long) self->run_id);
+    s_pipeline_stop (self, true);
+    self->ended_run = self->run_id;
+    self->code = PP_EXIT_RUNTIME;
+    self->phase = self->cfg->serve ? S_IDLE : S_EXIT;
+}
+
 /*  First signal: stop taking tasks (credit flow: hand back what was not
     started), let the job threads finish, flush, exit 0 -- the main loop
     keeps watching, so a second signal still aborts at once (exit 3).     */
@@ -757,6 +781,7 @@ s_loop (s_worker_t *self)
             return rc;
         if (self->phase == S_LEAVING && s_left (self))
             self->phase = S_EXIT;
+        s_check_silence (self);
         int signals = pp_signal_count ();
         if (signals != self->signals_seen) {
             self->signals_seen = signals;

@@ -23,6 +23,8 @@ typedef struct {
                                drop (report the item dropped), spill     */
     const char *spill_dir;  /* spill files go here (default /tmp)        */
     pp_batch_fn *batch;     /* optional: runs cheap items n at a time    */
+    int64_t ventilator_timeout_ms; /* leave a run whose ventilator is
+                                      silent this long (0: never)          */
 } pp_worker_config_t;
 
 /*  Fills config with the defaults (threads = cores, capacity automatic:

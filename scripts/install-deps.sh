@@ -12,7 +12,7 @@ packages=(build-essential pkg-config libzmq3-dev libczmq-dev)
 case ${1:-} in
     --test) packages+=(libcmocka-dev python3 man-db procps iproute2) ;;
     --ci) packages+=(libcmocka-dev python3 man-db procps iproute2
-                     clang-format clang libclang-rt-14-dev) ;;
+                     clang-format clang libclang-rt-14-dev nftables) ;;
     "") ;;
     *) echo "usage: $0 [--test|--ci]" >&2; exit 2 ;;
 esac

@@ -32,7 +32,8 @@ typedef enum {
     S_RUNNING,  /* recording outcomes                                    */
     S_COMPLETE, /* every outcome recorded; COMPLETE sent, awaiting DONE  */
     S_FINISHED, /* DONE seen (or waited long enough): exit               */
-    S_ABORTED   /* the run was aborted: write what we have, exit 3       */
+    S_ABORTED,  /* the run was aborted: write what we have, exit 3       */
+    S_LOST      /* the ventilator went silent: write what we have, exit 1 */
 } s_phase_t;
 
 typedef struct {
@@ -44,6 +45,7 @@ typedef struct {
     bool resume;             /* --resume: continue FILE after a crash   */
     char delim;              /* '\n', or '\0' with -0                   */
     int progress;            /* -1 auto, 0 off, 1 on a terminal, 2 log  */
+    int64_t ventilator_timeout_ms; /* give up on a silent ventilator   */
 } s_options_t;
 
 typedef struct {
@@ -60,6 +62,7 @@ typedef struct {
     uint64_t base;      /* lowest seq without an outcome           */
     uint64_t seq_total; /* numbered items, once total_known        */
     uint64_t sent;      /* numbered so far, from STATE             */
+    int64_t heard_ms;   /* last STATE of our run                   */
     uint8_t *seen;      /* window flags: outcome recorded          */
     pp_item_t **held;   /* --ordered: ok results waiting for base  */
     uint64_t ack_first[S_ACK_RANGES];
@@ -95,6 +98,9 @@ static const char *s_help_head =
     "                      ventilator's --window)\n"
     "  -0, --null          NUL-separated results instead of lines\n"
     "  --stats-json FILE   write the summary as JSON (docs/stats.md)\n"
+    "  --ventilator-timeout D  give up on a run whose ventilator is silent\n"
+    "                      for D: write what we have, exit 1 (default\n"
+    "                      30s; 0: wait forever)\n"
     "  --resume            continue --output FILE after a crash: FILE is\n"
     "                      cut back to its journal (FILE.journal) and no\n"
     "                      item is written twice\n"
@@ -125,9 +131,12 @@ s_parse (s_options_t *opt, int argc, char **argv)
                                     {"progress", no_argument, 0, 2003},
                                     {"no-progress", no_argument, 0, 2004},
                                     {"resume", no_argument, 0, 2005},
+                                    {"ventilator-timeout", required_argument,
+                                     0, 2006},
                                     {0, 0, 0, 0}};
     opt->delim = '\n';
     opt->progress = -1;
+    opt->ventilator_timeout_ms = 30000;
     int c;
     while ((c = getopt_long (argc, argv, "hvqo:0", longs, NULL)) != -1) {
         if (pp_cli_common_option (&opt->common, c, optarg))
@@ -142,6 +151,10 @@ s_parse (s_options_t *opt, int argc, char **argv)
             case 2003: opt->progress = 1; break;
             case 2004: opt->progress = 0; break;
             case 2005: opt->resume = true; break;
+            case 2006:
+                opt->ventilator_timeout_ms =
+                    pp_cli_duration_ms ("--ventilator-timeout", optarg);
+                break;
             default: pp_cli_bad_option (argc, argv);
         }
     }
@@ -443,6 +456,7 @@ s_on_state (s_sink_t *self, const pp_header_t *hdr, const pp_state_t *state)
         self->counts->rejects[PP_REJECT_RUN]++;
         return 0;
     }
+    self->heard_ms = pp_now_ms ();
     self->sent = state->sent;
     self->retries = state->retries;
     if (state->total != PP_TOTAL_UNKNOWN && !self->counts->total_known) {
@@ -560,6 +574,13 @@ s_tick (s_sink_t *self)
     if (self->opt->progress == 1 ||
         (self->opt->progress == 2 && self->phase == S_RUNNING))
         s_progress (self, false);
+    if (self->phase == S_RUNNING && self->opt->ventilator_timeout_ms > 0
+        && now - self->heard_ms >= self->opt->ventilator_timeout_ms) {
+        zsys_error ("no word from the ventilator for %lld ms: writing what "
+                    "we have (the run is incomplete)",
+                    (long long) self->opt->ventilator_timeout_ms);
+        self->phase = S_LOST;
+    }
 }
 
 static int
@@ -568,7 +589,8 @@ s_loop (s_sink_t *self)
     zmq_pollitem_t items[] = {
         {zsock_resolve (self->results), 0, ZMQ_POLLIN, 0},
         {zsock_resolve (self->control), 0, ZMQ_POLLIN, 0}};
-    while (self->phase != S_FINISHED && self->phase != S_ABORTED) {
+    while (self->phase != S_FINISHED && self->phase != S_ABORTED
+           && self->phase != S_LOST) {
         long timeout =
             self->ack_ranges + self->nretry > 0 ? S_ACK_DELAY_MS : 100;
         if (zmq_poll (items, 2, timeout) == -1 && zmq_errno () != EINTR)
@@ -802,6 +824,8 @@ s_finish (s_sink_t *self)
     }
     if (counts->aborted)
         return PP_EXIT_ABORTED;
+    if (self->phase == S_LOST)
+        return PP_EXIT_RUNTIME;
     return counts->failed + counts->dropped > 0 ? PP_EXIT_FAILED : PP_EXIT_OK;
 }
 

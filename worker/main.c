@@ -29,6 +29,9 @@ static const char *s_help_head =
     "                      default), drop (report the item as dropped) or\n"
     "                      spill (queue it on disk in --spill-dir)\n"
     "  --spill-dir DIR     where spill files go (default /tmp)\n"
+    "  --ventilator-timeout D  leave a run whose ventilator is silent for D\n"
+    "                      (a cut link hid its DONE; default 10s, 0: never;\n"
+    "                      exit 1, or with --serve wait for the next run)\n"
     "\n"
     "Command (instead of --job; no shell unless you write sh -c):\n"
     "  -- CMD [ARGS...]    run CMD once per item: {} in CMD or ARGS is\n"
@@ -159,6 +162,8 @@ s_parse (int argc, char **argv, pp_worker_config_t *config, s_args_t *args)
                                     {"tag", no_argument, 0, 2008},
                                     {"stderr-reason", no_argument, 0, 2009},
                                     {"pipe", no_argument, 0, 2010},
+                                    {"ventilator-timeout", required_argument,
+                                     0, 2011},
                                     {0, 0, 0, 0}};
     int c;
     while ((c = getopt_long (argc, argv, "+hvq", longs, NULL)) != -1) {
@@ -181,6 +186,10 @@ s_parse (int argc, char **argv, pp_worker_config_t *config, s_args_t *args)
                 config->overflow = pp_cli_overflow ("--overflow", optarg);
                 break;
             case 2005: config->spill_dir = optarg; break;
+            case 2011:
+                config->ventilator_timeout_ms =
+                    pp_cli_duration_ms ("--ventilator-timeout", optarg);
+                break;
             default: pp_cli_bad_option (argc, argv);
         }
     }
