@@ -15,8 +15,13 @@ pp_net_socket (int type, const pp_common_t *common, const char *endpoint,
         zsys_error ("cannot create a socket: %s", zmq_strerror (errno));
         return NULL;
     }
-    zsock_set_sndhwm (sock, common->hwm);
-    zsock_set_rcvhwm (sock, common->hwm);
+    /*  Credit flow (ROUTER/DEALER) bounds what is in flight by credit; a
+        HWM below that would make a full queue look like a dead worker.   */
+    int hwm = common->hwm;
+    if ((type == ZMQ_ROUTER || type == ZMQ_DEALER) && hwm < PP_NET_CREDIT_HWM)
+        hwm = PP_NET_CREDIT_HWM;
+    zsock_set_sndhwm (sock, hwm);
+    zsock_set_rcvhwm (sock, hwm);
     zsock_set_linger (sock, 0); /* we never rely on linger: peers confirm */
     /*  A batch stops at PP_BATCH_BYTES, but its last record may be a full
         item: that bounds every honest message.                           */

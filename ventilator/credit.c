@@ -168,15 +168,19 @@ vent_credit_other_can_take (vent_credit_t *self, uint32_t worker_id)
     return false;
 }
 
-/*  Makes every item of the unsendable batch due again.                    */
+/*  Makes every item of the unsendable batch due again; sent says whether
+    it may have reached the worker (else it is no redelivery).              */
 static void
-s_requeue_batch (vent_credit_t *self)
+s_requeue_batch (vent_credit_t *self, bool sent)
 {
     pp_batch_t *batch = &self->vent->batch;
     size_t offset = 0;
     pp_record_t rec;
-    while (pp_wire_next_record (batch->data, batch->size, &offset, &rec))
+    while (pp_wire_next_record (batch->data, batch->size, &offset, &rec)) {
         vent_requeue (self->vent, rec.seq);
+        if (!sent)
+            vent_unsent (self->vent, rec.seq);
+    }
 }
 
 int
@@ -201,9 +205,15 @@ vent_credit_dispatch (vent_credit_t *self)
                            .run_id = vent->run_id,
                            .count = vent->batch.count};
         vent->batch_ready = false;
-        if (pp_net_send (vent->tasks, peer->identity, &hdr, vent->batch.data,
-                         vent->batch.size, true) != 0) {
-            s_requeue_batch (self);
+        rc = pp_net_send (vent->tasks, peer->identity, &hdr, vent->batch.data,
+                          vent->batch.size, true);
+        if (rc == PP_EAGAIN) { /* its queue is full: later, or others  */
+            s_requeue_batch (self, false);
+            peer->tried = self->round;
+            continue;
+        }
+        if (rc != 0) { /* ROUTER_MANDATORY: no such peer now          */
+            s_requeue_batch (self, true);
             s_remove (self, peer, "cannot be reached");
             continue;
         }

@@ -379,9 +379,11 @@ s_batch_resends (vent_t *self, uint32_t max_items, uint32_t owner)
         vent_slot_t *slot = &self->slots[index];
         bool skip = false;
         if (s_due_for (self, slot, due, owner, &skip)) {
-            if (slot->item->attempt < 255)
+            if (!slot->unsent && slot->item->attempt < 255) {
                 slot->item->attempt++;
-            self->redelivered++;
+                self->redelivered++;
+            }
+            slot->unsent = false;
             s_batch_slot (self, self->resend_at, owner);
         } else if (skip && skipped == UINT64_MAX)
             skipped = self->resend_at;
@@ -515,6 +517,13 @@ vent_requeue (vent_t *self, uint64_t seq)
         if (self->resend_at > seq)
             self->resend_at = seq;
     }
+}
+
+void
+vent_unsent (vent_t *self, uint64_t seq)
+{
+    if (seq >= self->base && seq < self->next)
+        self->slots[seq % self->opt->window].unsent = true;
 }
 
 void

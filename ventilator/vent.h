@@ -48,6 +48,7 @@ typedef struct {
     int64_t sent_ms; /* last (re)send                           */
     uint32_t owner;  /* credit flow: worker that holds it       */
     uint32_t avoid;  /* --retries: the worker it failed on      */
+    bool unsent;     /* requeued before it ever left            */
 } vent_slot_t;
 
 typedef struct {
@@ -98,6 +99,9 @@ void vent_requeue_owner (vent_t *self, uint32_t owner);
 
 /*  Makes item seq due for resending now, if it is still unacked.          */
 void vent_requeue (vent_t *self, uint64_t seq);
+
+/*  Marks a requeued item as never sent: its next send is no redelivery.  */
+void vent_unsent (vent_t *self, uint64_t seq);
 
 /*  --- credit.c --------------------------------------------------------- */
 
