@@ -61,7 +61,7 @@ typedef struct {
     size_t pending_offset;
     pp_item_t *pending_item;
     int64_t hello_ms;
-    int64_t heard_ms;     /* last STATE of our run                         */
+    int64_t heard_ms; /* last STATE of our run                         */
     int signals_seen;
     /*  Credit flow: we hold received - completed items and have granted
         granted - received more; together never above capacity.           */
@@ -712,8 +712,8 @@ s_left (s_worker_t *self)
 static void
 s_check_silence (s_worker_t *self)
 {
-    if (self->phase != S_RUNNING || self->cfg->ventilator_timeout_ms <= 0
-        || pp_now_ms () - self->heard_ms < self->cfg->ventilator_timeout_ms)
+    if (self->phase != S_RUNNING || self->cfg->ventilator_timeout_ms <= 0 ||
+        pp_now_ms () - self->heard_ms < self->cfg->ventilator_timeout_ms)
         return;
     zsys_error ("no word from the ventilator for %lld ms: leaving run "
                 "%016llx",

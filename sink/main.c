@@ -38,13 +38,13 @@ typedef enum {
 
 typedef struct {
     pp_common_t common;
-    const char *output_path; /* --output, else stdout                   */
-    const char *stats_json;  /* --stats-json                            */
-    bool sum;                /* --sum                                   */
-    bool ordered;            /* --ordered                               */
-    bool resume;             /* --resume: continue FILE after a crash   */
-    char delim;              /* '\n', or '\0' with -0                   */
-    int progress;            /* -1 auto, 0 off, 1 on a terminal, 2 log  */
+    const char *output_path;       /* --output, else stdout                   */
+    const char *stats_json;        /* --stats-json                            */
+    bool sum;                      /* --sum                                   */
+    bool ordered;                  /* --ordered                               */
+    bool resume;                   /* --resume: continue FILE after a crash   */
+    char delim;                    /* '\n', or '\0' with -0                   */
+    int progress;                  /* -1 auto, 0 off, 1 on a terminal, 2 log  */
     int64_t ventilator_timeout_ms; /* give up on a silent ventilator   */
 } s_options_t;
 
@@ -122,18 +122,18 @@ static const char *s_help_tail =
 static void
 s_parse (s_options_t *opt, int argc, char **argv)
 {
-    static struct option longs[] = {PP_CLI_COMMON_OPTIONS,
-                                    {"output", required_argument, 0, 'o'},
-                                    {"sum", no_argument, 0, 2000},
-                                    {"ordered", no_argument, 0, 2001},
-                                    {"null", no_argument, 0, '0'},
-                                    {"stats-json", required_argument, 0, 2002},
-                                    {"progress", no_argument, 0, 2003},
-                                    {"no-progress", no_argument, 0, 2004},
-                                    {"resume", no_argument, 0, 2005},
-                                    {"ventilator-timeout", required_argument,
-                                     0, 2006},
-                                    {0, 0, 0, 0}};
+    static struct option longs[] = {
+        PP_CLI_COMMON_OPTIONS,
+        {"output", required_argument, 0, 'o'},
+        {"sum", no_argument, 0, 2000},
+        {"ordered", no_argument, 0, 2001},
+        {"null", no_argument, 0, '0'},
+        {"stats-json", required_argument, 0, 2002},
+        {"progress", no_argument, 0, 2003},
+        {"no-progress", no_argument, 0, 2004},
+        {"resume", no_argument, 0, 2005},
+        {"ventilator-timeout", required_argument, 0, 2006},
+        {0, 0, 0, 0}};
     opt->delim = '\n';
     opt->progress = -1;
     opt->ventilator_timeout_ms = 30000;
@@ -574,8 +574,8 @@ s_tick (s_sink_t *self)
     if (self->opt->progress == 1 ||
         (self->opt->progress == 2 && self->phase == S_RUNNING))
         s_progress (self, false);
-    if (self->phase == S_RUNNING && self->opt->ventilator_timeout_ms > 0
-        && now - self->heard_ms >= self->opt->ventilator_timeout_ms) {
+    if (self->phase == S_RUNNING && self->opt->ventilator_timeout_ms > 0 &&
+        now - self->heard_ms >= self->opt->ventilator_timeout_ms) {
         zsys_error ("no word from the ventilator for %lld ms: writing what "
                     "we have (the run is incomplete)",
                     (long long) self->opt->ventilator_timeout_ms);
@@ -589,8 +589,8 @@ s_loop (s_sink_t *self)
     zmq_pollitem_t items[] = {
         {zsock_resolve (self->results), 0, ZMQ_POLLIN, 0},
         {zsock_resolve (self->control), 0, ZMQ_POLLIN, 0}};
-    while (self->phase != S_FINISHED && self->phase != S_ABORTED
-           && self->phase != S_LOST) {
+    while (self->phase != S_FINISHED && self->phase != S_ABORTED &&
+           self->phase != S_LOST) {
         long timeout =
             self->ack_ranges + self->nretry > 0 ? S_ACK_DELAY_MS : 100;
         if (zmq_poll (items, 2, timeout) == -1 && zmq_errno () != EINTR)

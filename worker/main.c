@@ -150,21 +150,21 @@ s_check_job (const s_args_t *args)
 static void
 s_parse (int argc, char **argv, pp_worker_config_t *config, s_args_t *args)
 {
-    static struct option longs[] = {PP_CLI_COMMON_OPTIONS,
-                                    {"job", required_argument, 0, 2000},
-                                    {"threads", required_argument, 0, 2001},
-                                    {"capacity", required_argument, 0, 2002},
-                                    {"serve", no_argument, 0, 2003},
-                                    {"overflow", required_argument, 0, 2004},
-                                    {"spill-dir", required_argument, 0, 2005},
-                                    {"timeout", required_argument, 0, 2006},
-                                    {"kill-grace", required_argument, 0, 2007},
-                                    {"tag", no_argument, 0, 2008},
-                                    {"stderr-reason", no_argument, 0, 2009},
-                                    {"pipe", no_argument, 0, 2010},
-                                    {"ventilator-timeout", required_argument,
-                                     0, 2011},
-                                    {0, 0, 0, 0}};
+    static struct option longs[] = {
+        PP_CLI_COMMON_OPTIONS,
+        {"job", required_argument, 0, 2000},
+        {"threads", required_argument, 0, 2001},
+        {"capacity", required_argument, 0, 2002},
+        {"serve", no_argument, 0, 2003},
+        {"overflow", required_argument, 0, 2004},
+        {"spill-dir", required_argument, 0, 2005},
+        {"timeout", required_argument, 0, 2006},
+        {"kill-grace", required_argument, 0, 2007},
+        {"tag", no_argument, 0, 2008},
+        {"stderr-reason", no_argument, 0, 2009},
+        {"pipe", no_argument, 0, 2010},
+        {"ventilator-timeout", required_argument, 0, 2011},
+        {0, 0, 0, 0}};
     int c;
     while ((c = getopt_long (argc, argv, "+hvq", longs, NULL)) != -1) {
         if (pp_cli_common_option (&config->common, c, optarg) ||
