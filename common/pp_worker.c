@@ -156,6 +156,32 @@ s_outcome (const pp_item_t *task, const pp_buf_t *out, uint8_t outcome)
     return result;
 }
 
+/*  Turns task into its outcome and returns it (NULL on OOM); task is
+    consumed. An ok result reuses the task's memory (realloc mostly stays
+    in place): no malloc and free per item on the hot path.               */
+static pp_item_t *
+s_result (pp_item_t *task, const pp_buf_t *out, uint8_t outcome)
+{
+    if (outcome != PP_OUTCOME_OK) {
+        pp_item_t *result = s_outcome (task, out, outcome);
+        pp_item_free (task);
+        return result;
+    }
+    pp_item_t *result = task;
+    if (out->len > task->len) {
+        result = realloc (task, sizeof (pp_item_t) + out->len + 1);
+        if (!result) {
+            pp_item_free (task);
+            return NULL;
+        }
+    }
+    memcpy (result->data, out->data, out->len);
+    result->data[out->len] = '\0';
+    result->len = (uint32_t) out->len;
+    result->outcome = PP_OUTCOME_OK;
+    return result;
+}
+
 /*  Runs the handler on one task; returns its outcome item (NULL on OOM). */
 static pp_item_t *
 s_run_one (s_worker_t *self, pp_job_ctx_t *ctx, pp_item_t *task, pp_buf_t *out)
@@ -163,10 +189,7 @@ s_run_one (s_worker_t *self, pp_job_ctx_t *ctx, pp_item_t *task, pp_buf_t *out)
     ctx->seq = task->seq;
     out->len = 0;
     int rc = self->handler (ctx, task->data, task->len, out, self->user);
-    pp_item_t *result =
-        s_outcome (task, out, rc == 0 ? PP_OUTCOME_OK : PP_OUTCOME_FAILED);
-    pp_item_free (task);
-    return result;
+    return s_result (task, out, rc == 0 ? PP_OUTCOME_OK : PP_OUTCOME_FAILED);
 }
 
 /*  Runs n tasks through the batch handler; each task is replaced by its
@@ -182,10 +205,8 @@ s_run_batch (s_worker_t *self, pp_job_ctx_t *ctx, void **items, int n,
     self->cfg->batch (ctx, (pp_item_t *const *) items, n, outs, rcs,
                       self->user);
     for (int i = 0; i < n; i++) {
-        pp_item_t *task = items[i];
-        items[i] = s_outcome (task, &outs[i],
-                              rcs[i] == 0 ? PP_OUTCOME_OK : PP_OUTCOME_FAILED);
-        pp_item_free (task);
+        items[i] = s_result (items[i], &outs[i],
+                             rcs[i] == 0 ? PP_OUTCOME_OK : PP_OUTCOME_FAILED);
     }
 }
 
