@@ -840,14 +840,25 @@ s_pipe_died (s_run_t *run)
                             : s_fail_end (run, end);
 }
 
+/*  Makes sure the slot has a child for ctx's run: a child of another run
+    is ended (its PP_RUN is wrong), a missing one started. Returns 0, or
+    an error with errno set.                                                */
+static int
+s_pipe_ready (pp_exec_t *self, s_pipe_t *slot, pp_job_ctx_t *ctx)
+{
+    if (slot->child.pid > 0 && slot->run_id != pp_job_run_id (ctx))
+        s_pipe_stop (self, slot);
+    if (slot->child.pid <= 0)
+        return s_pipe_start (self, slot, ctx);
+    return 0;
+}
+
 /*  Starts the slot's child if it has none (or one of another run), then
     trades the item for a line of result.                                  */
 static s_end_t
 s_pipe_try (pp_exec_t *self, s_pipe_t *slot, s_run_t *run)
 {
-    if (slot->child.pid > 0 && slot->run_id != pp_job_run_id (run->ctx))
-        s_pipe_stop (self, slot); /* a new run: a new PP_RUN */
-    if (slot->child.pid <= 0 && s_pipe_start (self, slot, run->ctx) != 0) {
+    if (s_pipe_ready (self, slot, run->ctx) != 0) {
         run->err = errno;
         return S_NOT_STARTED;
     }
@@ -1130,9 +1141,7 @@ s_pipe_batch (pp_exec_t *self, pp_job_ctx_t *ctx, pp_item_t *const *items,
     s_pipe_t *slot = s_pipe_mine (self);
     if (!slot || !s_batch_lines (items, n, buf, &len))
         return 0;
-    if (slot->child.pid > 0 && slot->run_id != pp_job_run_id (ctx))
-        s_pipe_stop (self, slot); /* a new run: a new PP_RUN */
-    if (slot->child.pid <= 0 && s_pipe_start (self, slot, ctx) != 0)
+    if (s_pipe_ready (self, slot, ctx) != 0)
         return 0;
     slot->errlog.seq = items[0]->seq;
     slot->errlog.kept = 0;

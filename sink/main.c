@@ -68,7 +68,8 @@ typedef struct {
     uint64_t ack_first[S_ACK_RANGES];
     uint64_t ack_n[S_ACK_RANGES];
     uint32_t ack_ranges;
-    uint64_t retry_seq[S_ACK_RANGES]; /* failed, to be sent again      */
+    uint64_t retry_first[S_ACK_RANGES]; /* failed, to be sent again   */
+    uint64_t retry_n[S_ACK_RANGES];
     uint32_t nretry;
     uint32_t retries; /* the ventilator's --retries              */
     int64_t ack_since_ms;
@@ -202,65 +203,72 @@ s_checkpoint (s_sink_t *self)
     return 0;
 }
 
+/*  Sends count ranges as one ACK message with flags (0, or RETRY). One
+    lost to a full queue is harmless: unacked items are sent again,
+    recognised as duplicates, and acked again.                             */
+static void
+s_send_ranges (s_sink_t *self, uint16_t flags, const uint64_t *first,
+               const uint64_t *n, uint32_t count)
+{
+    uint8_t payload[S_ACK_RANGES * PP_ACK_RANGE_SIZE];
+    for (uint32_t i = 0; i < count; i++)
+        pp_wire_encode_range (first[i], n[i], payload + i * PP_ACK_RANGE_SIZE);
+    pp_header_t hdr = {.type = PP_MSG_ACK,
+                       .flags = flags,
+                       .run_id = self->run_id,
+                       .count = count};
+    pp_net_send (self->acks, NULL, &hdr, payload, count * PP_ACK_RANGE_SIZE,
+                 true);
+}
+
+/*  Appends seq to a list of ranges, growing the last one when seq follows
+    it. Returns false, appending nothing, when the list is full.           */
+static bool
+s_range_add (uint64_t *first, uint64_t *n, uint32_t *count, uint64_t seq)
+{
+    if (*count > 0 && first[*count - 1] + n[*count - 1] == seq) {
+        n[*count - 1]++;
+        return true;
+    }
+    if (*count == S_ACK_RANGES)
+        return false;
+    first[*count] = seq;
+    n[(*count)++] = 1;
+    return true;
+}
+
 /*  Asks the ventilator to send the failed items gathered again.         */
 static void
 s_flush_retries (s_sink_t *self)
 {
-    if (self->nretry == 0)
-        return;
-    uint8_t payload[S_ACK_RANGES * PP_ACK_RANGE_SIZE];
-    for (uint32_t i = 0; i < self->nretry; i++)
-        pp_wire_encode_range (self->retry_seq[i], 1,
-                              payload + i * PP_ACK_RANGE_SIZE);
-    pp_header_t hdr = {.type = PP_MSG_ACK,
-                       .flags = PP_ACK_RETRY,
-                       .run_id = self->run_id,
-                       .count = self->nretry};
-    /*  Lost, it costs an ack timeout: the item is sent again anyway.      */
-    pp_net_send (self->acks, NULL, &hdr, payload,
-                 self->nretry * PP_ACK_RANGE_SIZE, true);
+    if (self->nretry > 0)
+        s_send_ranges (self, PP_ACK_RETRY, self->retry_first, self->retry_n,
+                       self->nretry);
     self->nretry = 0;
 }
 
-/*  Sends the acks gathered so far as one ACK message.                     */
+/*  Sends the acks gathered so far, after the journal vouches for them.   */
 static void
 s_flush_acks (s_sink_t *self)
 {
     s_flush_retries (self);
     if (self->ack_ranges == 0)
         return;
-    if (self->journal && s_checkpoint (self) != 0) {
-        self->ack_ranges = 0; /* not acked: they will come again       */
-        return;
-    }
-    uint8_t payload[S_ACK_RANGES * PP_ACK_RANGE_SIZE];
-    for (uint32_t i = 0; i < self->ack_ranges; i++)
-        pp_wire_encode_range (self->ack_first[i], self->ack_n[i],
-                              payload + i * PP_ACK_RANGE_SIZE);
-    pp_header_t hdr = {
-        .type = PP_MSG_ACK, .run_id = self->run_id, .count = self->ack_ranges};
-    /*  An ack lost to a full queue is harmless: the item is sent again,
-        recognised as a duplicate, and acked again.                        */
-    pp_net_send (self->acks, NULL, &hdr, payload,
-                 self->ack_ranges * PP_ACK_RANGE_SIZE, true);
-    self->ack_ranges = 0;
+    if (!self->journal || s_checkpoint (self) == 0)
+        s_send_ranges (self, 0, self->ack_first, self->ack_n, self->ack_ranges);
+    self->ack_ranges = 0; /* if the checkpoint failed, they come again */
 }
 
 static void
 s_ack (s_sink_t *self, uint64_t seq)
 {
-    uint32_t last = self->ack_ranges - 1;
-    if (self->ack_ranges > 0 &&
-        self->ack_first[last] + self->ack_n[last] == seq) {
-        self->ack_n[last]++;
-        return;
-    }
-    if (self->ack_ranges == S_ACK_RANGES)
-        s_flush_acks (self);
     if (self->ack_ranges == 0)
         self->ack_since_ms = pp_now_ms ();
-    self->ack_first[self->ack_ranges] = seq;
-    self->ack_n[self->ack_ranges++] = 1;
+    if (!s_range_add (self->ack_first, self->ack_n, &self->ack_ranges, seq)) {
+        s_flush_acks (self);
+        self->ack_since_ms = pp_now_ms ();
+        s_range_add (self->ack_first, self->ack_n, &self->ack_ranges, seq);
+    }
 }
 
 /*  Writes one ok result to the output (or adds it to the sum).            */
@@ -310,9 +318,13 @@ s_record (s_sink_t *self, uint32_t worker_id, const pp_record_t *rec)
     bool known = rec->seq < self->base || self->seen[slot];
     if (!known && rec->outcome == PP_OUTCOME_FAILED &&
         rec->attempt < self->retries) {
-        if (self->nretry == S_ACK_RANGES)
+        /*  Not recorded: the ventilator sends it again.                   */
+        if (!s_range_add (self->retry_first, self->retry_n, &self->nretry,
+                          rec->seq)) {
             s_flush_retries (self);
-        self->retry_seq[self->nretry++] = rec->seq; /* not recorded    */
+            s_range_add (self->retry_first, self->retry_n, &self->nretry,
+                         rec->seq);
+        }
         return;
     }
     s_ack (self, rec->seq); /* acked again if a duplicate: it was lost  */

@@ -458,47 +458,50 @@ s_dispatch (vent_t *self)
     return 0;
 }
 
-/*  The sink asks for failed items again (--retries).                     */
+/*  Marks [first, first + n) acked: those items are freed.                 */
 static void
-s_on_retry (vent_t *self, const pp_inmsg_t *in)
+s_acked (vent_t *self, uint64_t first, uint64_t n)
 {
-    for (uint32_t i = 0; i < in->hdr.count; i++) {
-        uint64_t first, n;
-        if (pp_wire_decode_range (in->payload, in->size, i, &first, &n) != 0) {
-            self->rejects[PP_REJECT_BATCH]++;
-            return;
-        }
-        for (uint64_t seq = first; seq < first + n && seq < self->next; seq++) {
-            if (seq < self->base)
-                continue;
-            vent_slot_t *slot = &self->slots[seq % self->opt->window];
-            uint32_t failed_on = slot->owner;
-            vent_requeue (self, seq);
-            slot->avoid = failed_on;
-        }
+    uint64_t from = first < self->base ? self->base : first;
+    uint64_t to = first + n > self->next ? self->next : first + n;
+    for (uint64_t seq = from; seq < to; seq++) {
+        vent_slot_t *slot = &self->slots[seq % self->opt->window];
+        pp_item_free (slot->item);
+        slot->item = NULL;
     }
 }
 
+/*  [first, first + n) failed and may be retried (--retries): due again
+    at once, preferably not on the worker it failed on.                     */
+static void
+s_retry (vent_t *self, uint64_t first, uint64_t n)
+{
+    uint64_t from = first < self->base ? self->base : first;
+    uint64_t to = first + n > self->next ? self->next : first + n;
+    for (uint64_t seq = from; seq < to; seq++) {
+        vent_slot_t *slot = &self->slots[seq % self->opt->window];
+        uint32_t failed_on = slot->owner;
+        vent_requeue (self, seq);
+        slot->avoid = failed_on;
+    }
+}
+
+/*  An ACK: ranges recorded (acked) or, flagged RETRY, failed items the
+    sink wants again. A malformed range stops the message (counted).      */
 static void
 s_on_ack (vent_t *self, const pp_inmsg_t *in)
 {
-    if (in->hdr.flags & PP_ACK_RETRY) {
-        s_on_retry (self, in);
-        return;
-    }
+    bool retry = in->hdr.flags & PP_ACK_RETRY;
     for (uint32_t i = 0; i < in->hdr.count; i++) {
         uint64_t first, n;
         if (pp_wire_decode_range (in->payload, in->size, i, &first, &n) != 0) {
             self->rejects[PP_REJECT_BATCH]++;
-            return;
+            break;
         }
-        uint64_t from = first < self->base ? self->base : first;
-        uint64_t to = first + n > self->next ? self->next : first + n;
-        for (uint64_t seq = from; seq < to; seq++) {
-            vent_slot_t *slot = &self->slots[seq % self->opt->window];
-            pp_item_free (slot->item);
-            slot->item = NULL;
-        }
+        if (retry)
+            s_retry (self, first, n);
+        else
+            s_acked (self, first, n);
     }
     while (self->base < self->next &&
            !self->slots[self->base % self->opt->window].item)
@@ -597,7 +600,9 @@ s_on_acks_socket (vent_t *self)
             else
                 self->rejects[PP_REJECT_RUN]++;
             break;
-        default: self->rejects[PP_REJECT_TYPE]++;
+        default:
+            self->rejects[PP_REJECT_TYPE]++;
+            ours = true; /* counted once, as unknown_type               */
     }
     if (!ours && in.hdr.type != PP_MSG_REQUEST)
         self->rejects[PP_REJECT_RUN]++;
