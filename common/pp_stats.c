@@ -119,13 +119,12 @@ s_copy_text (char *to, const char *from, size_t len)
 
 void
 pp_stats_outcome (pp_stats_t *self, uint32_t worker_id, const pp_record_t *rec,
-                  uint64_t latency_us)
+                  uint64_t latency_us, int64_t now_ms)
 {
     pp_counts_t *counts = &self->st_counts;
-    int64_t now = pp_now_ms ();
     if (pp_stats_done (self) == 0)
-        self->st_first_ms = now;
-    self->st_last_ms = now;
+        self->st_first_ms = now_ms;
+    self->st_last_ms = now_ms;
     if (rec->outcome == PP_OUTCOME_OK)
         counts->ok++;
     else if (rec->outcome == PP_OUTCOME_FAILED)

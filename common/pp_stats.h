@@ -37,9 +37,11 @@ void pp_stats_destroy (pp_stats_t **self_p);
 pp_counts_t *pp_stats_counts (pp_stats_t *self);
 
 /*  Records one outcome from worker_id with its enqueue-to-sink latency
-    in microseconds; reason is for failures (may be NULL).                  */
+    in microseconds, at now_ms (pp_now_ms: the caller reads the clock once
+    per message, not per item -- a clock read cost as much as the rest).  */
 void pp_stats_outcome (pp_stats_t *self, uint32_t worker_id,
-                       const pp_record_t *rec, uint64_t latency_us);
+                       const pp_record_t *rec, uint64_t latency_us,
+                       int64_t now_ms);
 
 /*  Records what a worker said about itself.                               */
 void pp_stats_hello (pp_stats_t *self, uint32_t worker_id,
