@@ -245,7 +245,7 @@ s_batch_slot (vent_t *self, uint64_t seq, uint32_t owner)
                        .outcome = item->outcome,
                        .attempt = item->attempt,
                        .data = item->data};
-    self->slots[seq % self->opt->window].sent_ms = pp_now_ms ();
+    self->slots[seq % self->opt->window].sent_ms = self->batch_ms;
     self->slots[seq % self->opt->window].owner = owner;
     return pp_batch_add (&self->batch, &rec);
 }
@@ -254,7 +254,7 @@ s_batch_slot (vent_t *self, uint64_t seq, uint32_t owner)
     nothing is ready, or an error. An oversized record becomes an item
     that has failed already: it still gets its outcome at the sink.        */
 static int
-s_next_record (vent_t *self, pp_item_t **item_p)
+s_next_record (vent_t *self, pp_item_t **item_p, uint64_t now_us)
 {
     const char *data = NULL;
     size_t len = 0;
@@ -279,7 +279,7 @@ s_next_record (vent_t *self, pp_item_t **item_p)
     pp_item_t *item = pp_item_new (self->run_id, 0, data, len);
     if (!item)
         return PP_ENOMEM;
-    item->t_enq_us = pp_wall_us ();
+    item->t_enq_us = now_us;
     if (rc == PP_ETOOBIG)
         item->outcome = PP_OUTCOME_FAILED;
     *item_p = item;
@@ -300,13 +300,16 @@ s_may_read (vent_t *self)
 }
 
 /*  Moves input records into the inbox, applying --overflow when it is
-    full: block stops reading, drop counts and frees, spill goes to disk.  */
+    full: block stops reading, drop counts and frees, spill goes to disk.
+    Only for records the window has no room for: the others go straight
+    to a slot (s_number_next).                                             */
 static int
 s_read_input (vent_t *self)
 {
+    uint64_t now_us = pp_wall_us ();
     for (int n = 0; n < 1024 && s_may_read (self); n++) {
         if (!self->unqueued) {
-            int rc = s_next_record (self, &self->unqueued);
+            int rc = s_next_record (self, &self->unqueued, now_us);
             if (rc <= 0)
                 return rc;
         }
@@ -326,26 +329,34 @@ s_read_input (vent_t *self)
     return 0;
 }
 
-/*  Takes the next read item, numbers it and gives it a window slot.
-    Returns false when there is none or the window is full.                */
-static bool
-s_number_next (vent_t *self)
+/*  Takes the next record -- from the inbox, else the one waiting for the
+    inbox, else straight from the input -- numbers it and gives it a
+    window slot. Returns 1, 0 when there is none or the window is full,
+    or an error. Reading straight into the window skips the inbox's two
+    channel calls per item (a fifth of the ventilator's time, profiled).  */
+static int
+s_number_next (vent_t *self, uint64_t now_us)
 {
     if (self->next - self->base >= self->opt->window ||
         (self->state != VENT_RUNNING && self->state != VENT_DRAINING))
-        return false;
+        return 0;
     void *item = NULL;
     if (pp_chan_recv (self->inbox, &item, 0) != 0) {
-        if (!self->unqueued || !(self->input_eof || self->reading_stopped))
-            return false;
-        item = self->unqueued; /* read before the drain: still goes     */
-        self->unqueued = NULL;
+        if (self->unqueued) {
+            item = self->unqueued; /* next in order: the inbox is empty */
+            self->unqueued = NULL;
+        } else if (s_may_read (self)) {
+            int rc = s_next_record (self, (pp_item_t **) &item, now_us);
+            if (rc <= 0)
+                return rc;
+        } else
+            return 0;
     }
     pp_item_t *numbered = item;
     numbered->seq = self->next;
     self->slots[self->next % self->opt->window].item = numbered;
     self->next++;
-    return true;
+    return 1;
 }
 
 /*  True when the item in slot is due again and may go to owner. A retried
@@ -407,17 +418,23 @@ int
 vent_build_batch (vent_t *self, uint32_t max_items, uint32_t owner)
 {
     pp_batch_reset (&self->batch);
+    self->batch_ms = pp_now_ms (); /* one clock read per batch, not item */
     if (self->resend_at != UINT64_MAX)
         s_batch_resends (self, max_items, owner);
-    int rc = s_read_input (self);
-    while (rc == 0 && !pp_batch_full (&self->batch, max_items)) {
-        if (!s_number_next (self)) {
-            rc = s_read_input (self);
-            if (rc != 0 || !s_number_next (self))
-                break;
-        }
+    uint64_t now_us = pp_wall_us ();
+    int rc = 0;
+    while (!pp_batch_full (&self->batch, max_items)) {
+        rc = s_number_next (self, now_us);
+        if (rc <= 0)
+            break;
         rc = s_batch_slot (self, self->next - 1, owner);
+        if (rc != 0)
+            break;
     }
+    /*  The window is full: what can be read waits in the inbox, under
+        --overflow.                                                        */
+    if (rc == 0 && self->next - self->base >= self->opt->window)
+        rc = s_read_input (self);
     s_check_total (self);
     self->batch_ready = self->batch.count > 0;
     return rc;

@@ -62,6 +62,7 @@ typedef struct {
     uint64_t next;        /* next seq to read                        */
     pp_chan_t *inbox;     /* read, not yet numbered (--overflow)     */
     pp_item_t *unqueued;  /* read, waiting for room in the inbox     */
+    int64_t batch_ms;     /* clock when the batch was built          */
     bool input_eof;       /* the input has no more records           */
     bool need_fill;       /* the input fd must be read first         */
     bool reading_stopped; /* drain asked: read no more               */
