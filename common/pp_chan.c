@@ -25,10 +25,12 @@ struct _pp_chan_t {
     pthread_cond_t ch_aborted_cv; /* broadcast once, on abort             */
     void **ch_ring;               /* capacity slots                       */
     size_t ch_capacity;
-    size_t ch_head;      /* index of the oldest item             */
-    size_t ch_count;     /* items buffered                       */
-    int ch_send_waiters; /* senders blocked on not_full          */
-    int ch_recv_waiters; /* receivers blocked on not_empty       */
+    size_t ch_head;               /* index of the oldest item             */
+    size_t ch_count;              /* items buffered                       */
+    size_t ch_used;               /* capacity they take (their weight)    */
+    pp_chan_weight_fn *ch_weight; /* NULL: every item weighs 1     */
+    int ch_send_waiters;          /* senders blocked on not_full          */
+    int ch_recv_waiters;          /* receivers blocked on not_empty       */
     bool ch_closed;
     bool ch_aborted;
     pp_chan_free_fn *ch_free;
@@ -130,15 +132,51 @@ pp_chan_new (size_t capacity, pp_chan_free_fn *free_fn)
     return self;
 }
 
+static size_t
+s_weight (const pp_chan_t *self, const void *item)
+{
+    if (!self->ch_weight)
+        return 1;
+    size_t weight = self->ch_weight (item);
+    return weight ? weight : 1;
+}
+
+/*  True when an item of weight fits; lock held. One heavier than the
+    whole capacity still goes into an empty channel: else it never would. */
+static bool
+s_room (const pp_chan_t *self, size_t weight)
+{
+    return self->ch_used + weight <= self->ch_capacity || self->ch_count == 0;
+}
+
+/*  Puts item at the tail; lock held, room checked.                       */
+static void
+s_push (pp_chan_t *self, void *item, size_t weight)
+{
+    size_t tail = (self->ch_head + self->ch_count) % self->ch_capacity;
+    self->ch_ring[tail] = item;
+    self->ch_count++;
+    self->ch_used += weight;
+}
+
+/*  Takes the head item; lock held, not empty.                            */
+static void *
+s_pop (pp_chan_t *self)
+{
+    void *item = self->ch_ring[self->ch_head];
+    self->ch_ring[self->ch_head] = NULL;
+    self->ch_head = (self->ch_head + 1) % self->ch_capacity;
+    self->ch_count--;
+    self->ch_used -= s_weight (self, item);
+    return item;
+}
+
 /*  Frees every buffered item; caller holds the lock or owns the channel.  */
 static void
 s_discard (pp_chan_t *self)
 {
     while (self->ch_count > 0) {
-        void *item = self->ch_ring[self->ch_head];
-        self->ch_ring[self->ch_head] = NULL;
-        self->ch_head = (self->ch_head + 1) % self->ch_capacity;
-        self->ch_count--;
+        void *item = s_pop (self);
         if (self->ch_free)
             self->ch_free (item);
     }
@@ -168,9 +206,9 @@ pp_chan_destroy (pp_chan_t **self_p)
     *self_p = NULL;
 }
 
-/*  Waits, lock held, until the channel has a free slot or ends.           */
+/*  Waits, lock held, until an item of weight fits or the channel ends.    */
 static int
-s_wait_not_full (pp_chan_t *self, int timeout_ms)
+s_wait_not_full (pp_chan_t *self, int timeout_ms, size_t weight)
 {
     struct timespec deadline = {0, 0}; /* computed only when needed    */
     while (true) {
@@ -178,15 +216,15 @@ s_wait_not_full (pp_chan_t *self, int timeout_ms)
             return PP_EABORTED;
         if (self->ch_closed)
             return PP_ECLOSED;
-        if (self->ch_count < self->ch_capacity)
+        if (s_room (self, weight))
             return 0;
         if (timeout_ms == 0)
             return PP_EAGAIN;
         self->ch_send_waiters++;
         int rc = s_wait (self, &self->ch_not_full, timeout_ms, &deadline);
         self->ch_send_waiters--;
-        if (rc == PP_ETIMEDOUT && self->ch_count == self->ch_capacity &&
-            !self->ch_aborted && !self->ch_closed)
+        if (rc == PP_ETIMEDOUT && !s_room (self, weight) && !self->ch_aborted &&
+            !self->ch_closed)
             return PP_ETIMEDOUT;
     }
 }
@@ -252,9 +290,7 @@ s_refill (pp_chan_t *self)
             fprintf (stderr, "pp_chan: cannot read the spill file back\n");
             abort (); /* items would be lost: refuse to limp on        */
         }
-        size_t tail = (self->ch_head + self->ch_count) % self->ch_capacity;
-        self->ch_ring[tail] = item;
-        self->ch_count++;
+        s_push (self, item, 1); /* no weights with spill               */
     }
 }
 
@@ -270,12 +306,10 @@ pp_chan_send (pp_chan_t *self, void *item, int timeout_ms)
     else {
         if (self->ch_overflow != PP_OVERFLOW_BLOCK)
             timeout_ms = 0;
-        rc = s_wait_not_full (self, timeout_ms);
-        if (rc == 0) {
-            size_t tail = (self->ch_head + self->ch_count) % self->ch_capacity;
-            self->ch_ring[tail] = item;
-            self->ch_count++;
-        }
+        size_t weight = s_weight (self, item);
+        rc = s_wait_not_full (self, timeout_ms, weight);
+        if (rc == 0)
+            s_push (self, item, weight);
     }
     if (rc == 0 && self->ch_recv_waiters > 0)
         s_check (pthread_cond_signal (&self->ch_not_empty),
@@ -292,13 +326,14 @@ pp_chan_send_many (pp_chan_t *self, void **items, int n, int timeout_ms)
     int sent = 0, rc = 0;
     s_lock (self);
     while (sent < n) {
-        rc = s_wait_not_full (self, timeout_ms);
+        rc = s_wait_not_full (self, timeout_ms, s_weight (self, items[sent]));
         if (rc != 0)
             break;
-        while (sent < n && self->ch_count < self->ch_capacity) {
-            size_t tail = (self->ch_head + self->ch_count) % self->ch_capacity;
-            self->ch_ring[tail] = items[sent++];
-            self->ch_count++;
+        size_t weight;
+        while (sent < n &&
+               s_room (self, weight = s_weight (self, items[sent]))) {
+            s_push (self, items[sent], weight);
+            sent++;
         }
         if (self->ch_recv_waiters > 0)
             s_check (pthread_cond_broadcast (&self->ch_not_empty),
@@ -340,12 +375,8 @@ pp_chan_recv_many (pp_chan_t *self, void **items, int max, int timeout_ms)
     int rc = s_wait_not_empty (self, timeout_ms);
     if (rc == 0) {
         int taken = 0;
-        while (taken < max && self->ch_count > 0) {
-            items[taken++] = self->ch_ring[self->ch_head];
-            self->ch_ring[self->ch_head] = NULL;
-            self->ch_head = (self->ch_head + 1) % self->ch_capacity;
-            self->ch_count--;
-        }
+        while (taken < max && self->ch_count > 0)
+            items[taken++] = s_pop (self);
         s_refill (self);
         rc = taken;
         if (self->ch_send_waiters > 0)
@@ -439,9 +470,20 @@ pp_chan_set_drop (pp_chan_t *self)
 }
 
 int
+pp_chan_set_weight (pp_chan_t *self, pp_chan_weight_fn *weight)
+{
+    if (self->ch_overflow == PP_OVERFLOW_SPILL)
+        return PP_EINVAL;
+    self->ch_weight = weight;
+    return 0;
+}
+
+int
 pp_chan_set_spill (pp_chan_t *self, const char *dir,
                    const pp_chan_codec_t *codec)
 {
+    if (self->ch_weight)
+        return PP_EINVAL;
     char path[4096];
     snprintf (path, sizeof (path), "%s/pushpull-spill.XXXXXX", dir);
     int fd = mkostemp (path, O_CLOEXEC); /* no child inherits it */

@@ -70,11 +70,21 @@ int pp_overflow_parse (const char *text, pp_overflow_t *overflow);
     Call before the channel is shared.                                      */
 void pp_chan_set_drop (pp_chan_t *self);
 
+/*  How much of the capacity an item takes (0 counts as 1).               */
+typedef size_t (pp_chan_weight_fn) (const void *item);
+
+/*  Items take weight (item) of the capacity instead of 1 each: a channel
+    of batches bounded in the items they hold. An item heavier than the
+    whole capacity still enters an empty channel. Not with spill (returns
+    PP_EINVAL). Call before the channel is shared; returns 0.              */
+int pp_chan_set_weight (pp_chan_t *self, pp_chan_weight_fn *weight);
+
 /*  Sends never wait: when the ring is full, items go to an unlinked file
     in dir (gone when the process ends, however it ends) and come back in
     FIFO order as the ring drains; memory stays at capacity items. A write
     that fails (disk full) fails the send with PP_EIO and the caller keeps
-    the item. Returns 0, or PP_EIO when no file can be made in dir.        */
+    the item. Returns 0, or PP_EIO when no file can be made in dir, or
+    PP_EINVAL after pp_chan_set_weight.                                    */
 int pp_chan_set_spill (pp_chan_t *self, const char *dir,
                        const pp_chan_codec_t *codec);
 

@@ -913,11 +913,121 @@ test_stress_mpmc (void **state)
     assert_int_equal (pp_chan_size (self->chan), 0);
 }
 
+/*  --- weighted capacity (pp_chan_set_weight) -------------------------- */
+
+/*  An item's weight is its value (0 counts as 1).                         */
+static size_t
+s_int_weight (const void *item)
+{
+    return (size_t) * (const int *) item;
+}
+
+static void
+test_weight_bounds_the_sum (void **state)
+{
+    (void) state;
+    pp_chan_t *chan = pp_chan_new (10, s_item_free);
+    assert_int_equal (pp_chan_set_weight (chan, s_int_weight), 0);
+    assert_int_equal (pp_chan_send (chan, s_item_new (4), 0), 0);
+    assert_int_equal (pp_chan_send (chan, s_item_new (4), 0), 0);
+    int *three = s_item_new (3);
+    assert_int_equal (pp_chan_send (chan, three, 0), PP_EAGAIN); /* 11 */
+    int *two = s_item_new (2);
+    assert_int_equal (pp_chan_send (chan, two, 0), 0); /* exactly 10 */
+    void *out = NULL;
+    assert_int_equal (pp_chan_recv (chan, &out, 0), 0);
+    assert_int_equal (*(int *) out, 4);
+    free (out);
+    assert_int_equal (pp_chan_send (chan, three, 0), 0); /* 4 + 2 + 3 */
+    int *zero = s_item_new (0);
+    assert_int_equal (pp_chan_send (chan, zero, 0), 0); /* counts 1: 10 */
+    int *one = s_item_new (1);
+    assert_int_equal (pp_chan_send (chan, one, 0), PP_EAGAIN);
+    free (one);
+    void *many[8];
+    assert_int_equal (pp_chan_recv_many (chan, many, 8, 0), 4);
+    for (int i = 0; i < 4; i++)
+        free (many[i]);
+    pp_chan_destroy (&chan);
+}
+
+static void
+test_weight_heavy_item_enters_empty (void **state)
+{
+    (void) state;
+    pp_chan_t *chan = pp_chan_new (10, s_item_free);
+    assert_int_equal (pp_chan_set_weight (chan, s_int_weight), 0);
+    assert_int_equal (pp_chan_send (chan, s_item_new (25), 0), 0);
+    int *one = s_item_new (1);
+    assert_int_equal (pp_chan_send (chan, one, 0), PP_EAGAIN);
+    void *out = NULL;
+    assert_int_equal (pp_chan_recv (chan, &out, 0), 0);
+    free (out);
+    assert_int_equal (pp_chan_send (chan, one, 0), 0);
+    pp_chan_destroy (&chan); /* frees the one left                    */
+}
+
+static void
+test_weight_send_many_stops_at_the_bound (void **state)
+{
+    (void) state;
+    pp_chan_t *chan = pp_chan_new (10, s_item_free);
+    assert_int_equal (pp_chan_set_weight (chan, s_int_weight), 0);
+    void *items[4] = {s_item_new (3), s_item_new (3), s_item_new (3),
+                      s_item_new (3)};
+    assert_int_equal (pp_chan_send_many (chan, items, 4, 0), 3);
+    free (items[3]);
+    pp_chan_destroy (&chan);
+}
+
+/*  A sender blocked on weight wakes when enough weight is taken.         */
+static void
+test_weight_blocked_sender_wakes (void **state)
+{
+    (void) state;
+    pp_chan_t *chan = pp_chan_new (10, s_item_free);
+    assert_int_equal (pp_chan_set_weight (chan, s_int_weight), 0);
+    assert_int_equal (pp_chan_send (chan, s_item_new (8), 0), 0);
+    pthread_barrier_t barrier;
+    pthread_barrier_init (&barrier, NULL, 2);
+    op_t op = {chan, &barrier, s_item_new (5), 5000, -100};
+    pthread_t thread;
+    assert_int_equal (pthread_create (&thread, NULL, s_sender, &op), 0);
+    pthread_barrier_wait (&barrier);
+    s_settle ();
+    void *out = NULL;
+    assert_int_equal (pp_chan_recv (chan, &out, 0), 0); /* frees 8     */
+    free (out);
+    s_join (thread);
+    assert_int_equal (op.rc, 0);
+    assert_int_equal (pp_chan_recv (chan, &out, 0), 0);
+    assert_int_equal (*(int *) out, 5);
+    free (out);
+    pthread_barrier_destroy (&barrier);
+    pp_chan_destroy (&chan);
+}
+
+static void
+test_weight_and_spill_exclude (void **state)
+{
+    (void) state;
+    static const pp_chan_codec_t codec = {NULL, NULL, NULL};
+    pp_chan_t *chan = pp_chan_new (4, s_item_free);
+    assert_int_equal (pp_chan_set_weight (chan, s_int_weight), 0);
+    assert_int_equal (pp_chan_set_spill (chan, "/tmp", &codec), PP_EINVAL);
+    pp_chan_destroy (&chan);
+}
+
 int
 main (void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_new_capacity_zero_is_null),
+        cmocka_unit_test (test_weight_bounds_the_sum),
+        cmocka_unit_test (test_weight_heavy_item_enters_empty),
+        cmocka_unit_test (test_weight_send_many_stops_at_the_bound),
+        cmocka_unit_test (test_weight_blocked_sender_wakes),
+        cmocka_unit_test (test_weight_and_spill_exclude),
         cmocka_unit_test_setup_teardown (test_capacity_and_size, s_setup_cap4,
                                          s_teardown),
         cmocka_unit_test_setup_teardown (test_fifo_order, s_setup_cap4,
