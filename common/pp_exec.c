@@ -1114,15 +1114,15 @@ pp_exec_handler (pp_job_ctx_t *ctx, const char *item, size_t len, pp_buf_t *out,
 /*  Joins a batch into lines in buf; false when it is too big or an item
     holds a newline (those go one at a time, with their own outcome).    */
 static bool
-s_batch_lines (pp_item_t *const *items, int n, char *buf, size_t *len)
+s_batch_lines (const pp_record_t *items, int n, char *buf, size_t *len)
 {
     size_t used = 0;
     for (int i = 0; i < n; i++) {
-        if (used + items[i]->len + 1 > S_BATCH_BYTES ||
-            memchr (items[i]->data, '\n', items[i]->len))
+        if (used + items[i].len + 1 > S_BATCH_BYTES ||
+            memchr (items[i].data, '\n', items[i].len))
             return false;
-        memcpy (buf + used, items[i]->data, items[i]->len);
-        used += items[i]->len;
+        memcpy (buf + used, items[i].data, items[i].len);
+        used += items[i].len;
         buf[used++] = '\n';
     }
     *len = used;
@@ -1133,7 +1133,7 @@ s_batch_lines (pp_item_t *const *items, int n, char *buf, size_t *len)
     line; the child is ended when that is fewer than n (its state is
     unknown), so the rest start afresh one at a time.                      */
 static int
-s_pipe_batch (pp_exec_t *self, pp_job_ctx_t *ctx, pp_item_t *const *items,
+s_pipe_batch (pp_exec_t *self, pp_job_ctx_t *ctx, const pp_record_t *items,
               int n, pp_buf_t *outs)
 {
     char buf[S_BATCH_BYTES];
@@ -1143,7 +1143,7 @@ s_pipe_batch (pp_exec_t *self, pp_job_ctx_t *ctx, pp_item_t *const *items,
         return 0;
     if (s_pipe_ready (self, slot, ctx) != 0)
         return 0;
-    slot->errlog.seq = items[0]->seq;
+    slot->errlog.seq = items[0].seq;
     slot->errlog.kept = 0;
     /*  s_send adds the last newline itself.                              */
     s_input_t input = {.data = buf, .len = len - 1};
@@ -1165,7 +1165,7 @@ s_pipe_batch (pp_exec_t *self, pp_job_ctx_t *ctx, pp_item_t *const *items,
 }
 
 void
-pp_exec_batch_handler (pp_job_ctx_t *ctx, pp_item_t *const *items, int n,
+pp_exec_batch_handler (pp_job_ctx_t *ctx, const pp_record_t *items, int n,
                        pp_buf_t *outs, int *rcs, void *user)
 {
     pp_exec_t *self = user;
@@ -1173,9 +1173,9 @@ pp_exec_batch_handler (pp_job_ctx_t *ctx, pp_item_t *const *items, int n,
     for (int i = 0; i < done; i++)
         rcs[i] = 0;
     for (int i = done; i < n; i++) {
-        ctx->seq = items[i]->seq;
-        outs[i].len = 0;
-        rcs[i] = pp_exec_handler (ctx, items[i]->data, items[i]->len, &outs[i],
-                                  user);
+        ctx->seq = items[i].seq; /* the exec handler reads len bytes:  */
+        outs[i].len = 0;         /* no NUL needed                      */
+        rcs[i] =
+            pp_exec_handler (ctx, items[i].data, items[i].len, &outs[i], user);
     }
 }

@@ -77,8 +77,10 @@ typedef int (pp_handler_fn) (pp_job_ctx_t *ctx, const char *item, size_t len,
 /*  A batch job (optional): runs n cheap items at once -- one pipe write
     for all of them, say -- with each outcome as the single-item handler
     would give it: rcs[i] (0 ok) and the result or reason in outs[i].
-    The worker calls it only for jobs measured to take microseconds.       */
-typedef void (pp_batch_fn) (pp_job_ctx_t *ctx, pp_item_t *const *items, int n,
+    items[i].data/len/seq describe item i as received: its bytes lie in
+    the message and are NOT NUL-terminated. The worker calls it only for
+    jobs measured to take microseconds.                                    */
+typedef void (pp_batch_fn) (pp_job_ctx_t *ctx, const pp_record_t *items, int n,
                             pp_buf_t *outs, int *rcs, void *user);
 
 /*  The built-in job called name ("square", "sleep", "echo"), else NULL.   */

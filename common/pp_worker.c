@@ -16,18 +16,24 @@
 
 #include <czmq.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sys/random.h>
 #include <unistd.h>
 
 #define S_POLL_MS 50
 #define S_SEND_RETRY_MS 100
 #define S_RESULT_BATCH 256
+#define S_RESULT_SLOTS 8          /* result batches queued, besides 2/thread */
+#define S_SLICE_BYTES (64 * 1024) /* a slice stops growing past this     */
+#define S_HOLD_NS 2000000         /* results wait at most this for more  */
 #define S_HELLO_EVERY_MS 1000
 #define S_CREDIT_MAX 4096    /* most items a credit worker holds     */
 #define S_INPUT_SHOWN 120    /* input bytes sent with a failure      */
-#define S_JOB_BATCH 32       /* items a job thread takes at once ... */
-#define S_CHEAP_NS 20000     /* ... when its jobs take under this    */
-#define S_PUSH_CAPACITY 128  /* least channel slots in push flow     */
+#define S_JOB_BATCH 32       /* items per call of a batch handler    */
+#define S_CHEAP_NS 20000     /* jobs under this gather their results */
+#define S_SLICE_MAX 256      /* most records in a slice ...          */
+#define S_SLICE_NS 200000    /* ... which holds about this much work */
+#define S_PUSH_CAPACITY 512  /* least channel items in push flow     */
 #define S_CREDIT_AHEAD_MS 25 /* credit covers this much work         */
 #define S_RATE_EVERY_MS 100  /* completion rate sampling period      */
 
@@ -56,10 +62,14 @@ typedef struct {
     int njobs;
     pthread_t sender;
     bool sender_started;
-    /*  A TASK message not yet fully in the channel, and where we are.     */
-    pp_inmsg_t pending;
-    size_t pending_offset;
-    pp_item_t *pending_item;
+    /*  A TASK message being cut into slices, and where we are.           */
+    struct _s_tasks_t *pending; /* our reference, or NULL            */
+    const uint8_t *pending_payload;
+    size_t pending_size, pending_offset;
+    void *pending_slice;      /* cut, waiting for room (s_slice_t)   */
+    pp_batch_t *pending_drop; /* dropped outcomes waiting for room   */
+    uint32_t slice_max;       /* most records in a slice             */
+    atomic_llong job_ns;      /* a job's cost, measured: slice size  */
     int64_t hello_ms;
     int64_t heard_ms; /* last STATE of our run                         */
     int signals_seen;
@@ -93,10 +103,10 @@ s_credit_flow (const s_worker_t *self)
     return self->cfg->common.flow == PP_FLOW_CREDIT;
 }
 
-/*  Channel slots: --capacity, else in push flow 2 x threads but at least
-    S_PUSH_CAPACITY (a receiver that blocks every other item costs 5x in
-    throughput, measured), in credit flow room for the adaptive credit
-    target (see s_credit_target).                                          */
+/*  Channel capacity in items: --capacity, else in push flow 2 x threads
+    but at least S_PUSH_CAPACITY (two slices of 256 cheap items: a receiver
+    that waits for a job thread between slices stalls the pipeline), in
+    credit flow room for the adaptive credit target (see s_credit_target). */
 static int
 s_capacity (const s_worker_t *self)
 {
@@ -124,96 +134,232 @@ s_credit_target (const s_worker_t *self)
     return want > S_CREDIT_MAX ? S_CREDIT_MAX : want;
 }
 
+/*  --- what travels between the threads --------------------------------- */
+
+/*  A TASK message, shared by the slices cut from it: the last slice to let
+    go frees it. Records are read in place, never copied one by one.       */
+typedef struct _s_tasks_t {
+    atomic_int refs;
+    zmsg_t *msg;     /* owns the bytes, or NULL: they follow (spilled)  */
+    uint8_t bytes[]; /* a slice read back from the spill file          */
+} s_tasks_t;
+
+/*  count records back to back at data: what a job thread takes at once.
+    About S_SLICE_NS of work as measured: one record for slow jobs, up to
+    S_SLICE_MAX for cheap ones, where a malloc, a copy and a channel round
+    trip per item were most of the worker's cost.                        */
+typedef struct {
+    s_tasks_t *tasks;
+    const uint8_t *data;
+    size_t size;
+    uint32_t count;
+} s_slice_t;
+
+static void
+s_tasks_unref (s_tasks_t *tasks)
+{
+    if (tasks && atomic_fetch_sub_explicit (&tasks->refs, 1,
+                                            memory_order_acq_rel) == 1) {
+        zmsg_destroy (&tasks->msg);
+        free (tasks);
+    }
+}
+
+static void
+s_slice_free (void *arg)
+{
+    s_slice_t *slice = arg;
+    if (slice) {
+        s_tasks_unref (slice->tasks);
+        free (slice);
+    }
+}
+
+/*  A slice weighs its records: --capacity counts items (pp_chan weight). */
+static size_t
+s_slice_weight (const void *arg)
+{
+    return ((const s_slice_t *) arg)->count;
+}
+
+/*  Spilled slice: count (4 bytes), then the records as on the wire.       */
+static size_t
+s_slice_spill_size (const void *arg)
+{
+    return 4 + ((const s_slice_t *) arg)->size;
+}
+
+static void
+s_slice_encode (const void *arg, unsigned char *out)
+{
+    const s_slice_t *slice = arg;
+    pp_put_u32 (out, slice->count);
+    memcpy (out + 4, slice->data, slice->size);
+}
+
+static void *
+s_slice_decode (const unsigned char *data, size_t size)
+{
+    pp_reject_t reason;
+    if (size < 4 || pp_wire_check_batch (data + 4, size - 4, pp_get_u32 (data),
+                                         SIZE_MAX, &reason) != 0)
+        return NULL;
+    s_tasks_t *tasks = malloc (sizeof (s_tasks_t) + size - 4);
+    s_slice_t *slice = malloc (sizeof (s_slice_t));
+    if (!tasks || !slice) {
+        free (tasks);
+        free (slice);
+        return NULL;
+    }
+    atomic_init (&tasks->refs, 1);
+    tasks->msg = NULL;
+    memcpy (tasks->bytes, data + 4, size - 4);
+    *slice = (s_slice_t){.tasks = tasks,
+                         .data = tasks->bytes,
+                         .size = size - 4,
+                         .count = pp_get_u32 (data)};
+    return slice;
+}
+
+static const pp_chan_codec_t s_slice_codec = {s_slice_spill_size,
+                                              s_slice_encode, s_slice_decode};
+
+/*  Results go from job threads to the sender as encoded RESULT batches.  */
+static void
+s_results_free (void *arg)
+{
+    pp_batch_t *results = arg;
+    if (results) {
+        pp_batch_free (results);
+        free (results);
+    }
+}
+
 /*  --- job threads ------------------------------------------------------ */
 
-static pp_item_t *
-s_outcome (const pp_item_t *task, const pp_buf_t *out, uint8_t outcome)
+/*  Hands results to the sender (waits for room). Returns 0, or the
+    channel's error when the run ended under us (results freed).          */
+static int
+s_flush (s_worker_t *self, pp_batch_t **results)
 {
-    /*  A failure carries its reason, a NUL, and the start of the input:
-        the sink shows which record failed, not only why.                  */
+    if (!*results || (*results)->count == 0)
+        return 0;
+    int rc = pp_chan_send (self->result_chan, *results, -1);
+    if (rc != 0)
+        s_results_free (*results);
+    *results = NULL;
+    return rc;
+}
+
+/*  Adds task's outcome to *results (flushing a full batch first): out
+    holds the result (ok) or the reason. A failure also carries a NUL and
+    the start of the input, so the sink shows which record failed, not
+    only why. Returns 0 or an error (the outcome is lost: redelivered).  */
+static int
+s_emit (s_worker_t *self, pp_batch_t **results, const pp_record_t *task,
+        pp_buf_t *out, uint8_t outcome)
+{
+    if (*results && pp_batch_full (*results, S_RESULT_BATCH)) {
+        int rc = s_flush (self, results);
+        if (rc != 0)
+            return rc;
+    }
+    if (!*results && !(*results = calloc (1, sizeof (pp_batch_t))))
+        return PP_ENOMEM;
     size_t input = outcome == PP_OUTCOME_OK    ? 0
                    : task->len < S_INPUT_SHOWN ? task->len
                                                : S_INPUT_SHOWN;
-    if (out->len + 1 + input > out->max) /* stay a valid record        */
-        input = 0;
-    pp_item_t *result =
-        pp_item_new (task->run_id, task->seq, out->data, out->len);
-    if (result && input) {
-        pp_item_t *both =
-            realloc (result, sizeof (pp_item_t) + out->len + 1 + input + 1);
-        if (both) {
-            result = both;
-            memcpy (result->data + out->len + 1, task->data, input);
-            result->len = (uint32_t) (out->len + 1 + input);
-            result->data[result->len] = '\0';
-        }
+    if (input && out->len + 1 + input <= out->max) {
+        size_t reason = out->len;
+        if (pp_buf_append (out, "", 1) != 0 ||
+            pp_buf_append (out, task->data, input) != 0)
+            out->len = reason; /* the reason alone, then              */
     }
-    if (result) {
-        result->t_enq_us = task->t_enq_us;
-        result->attempt = task->attempt;
-        result->outcome = outcome;
-    }
-    return result;
+    pp_record_t rec = *task;
+    rec.data = out->data ? out->data : "";
+    rec.len = (uint32_t) out->len;
+    rec.outcome = outcome;
+    return pp_batch_add (*results, &rec);
 }
 
-/*  Turns task into its outcome and returns it (NULL on OOM); task is
-    consumed. An ok result reuses the task's memory (realloc mostly stays
-    in place): no malloc and free per item on the hot path.               */
-static pp_item_t *
-s_result (pp_item_t *task, const pp_buf_t *out, uint8_t outcome)
-{
-    if (outcome != PP_OUTCOME_OK) {
-        pp_item_t *result = s_outcome (task, out, outcome);
-        pp_item_free (task);
-        return result;
-    }
-    pp_item_t *result = task;
-    if (out->len > task->len) {
-        result = realloc (task, sizeof (pp_item_t) + out->len + 1);
-        if (!result) {
-            pp_item_free (task);
-            return NULL;
-        }
-    }
-    memcpy (result->data, out->data, out->len);
-    result->data[out->len] = '\0';
-    result->len = (uint32_t) out->len;
-    result->outcome = PP_OUTCOME_OK;
-    return result;
-}
-
-/*  Runs the handler on one task; returns its outcome item (NULL on OOM). */
-static pp_item_t *
-s_run_one (s_worker_t *self, pp_job_ctx_t *ctx, pp_item_t *task, pp_buf_t *out)
+/*  Runs the handler on one record; the handler gets its own NUL-terminated
+    copy (the record lies inside the message).                             */
+static int
+s_run_one (s_worker_t *self, pp_job_ctx_t *ctx, const pp_record_t *task,
+           pp_buf_t *copy, pp_buf_t *out, pp_batch_t **results)
 {
     ctx->seq = task->seq;
     out->len = 0;
-    int rc = self->handler (ctx, task->data, task->len, out, self->user);
-    return s_result (task, out, rc == 0 ? PP_OUTCOME_OK : PP_OUTCOME_FAILED);
+    copy->len = 0;
+    if (pp_buf_append (copy, task->data, task->len) != 0 ||
+        pp_buf_append (copy, "", 1) != 0)
+        return PP_ENOMEM;
+    int rc = self->handler (ctx, copy->data, task->len, out, self->user);
+    return s_emit (self, results, task, out,
+                   rc == 0 ? PP_OUTCOME_OK : PP_OUTCOME_FAILED);
 }
 
-/*  Runs n tasks through the batch handler; each task is replaced by its
-    outcome item (NULL on OOM).                                             */
-static void
-s_run_batch (s_worker_t *self, pp_job_ctx_t *ctx, void **items, int n,
-             pp_buf_t *outs)
-{
+/*  The per-thread buffers of s_run_slice.                                */
+typedef struct {
+    pp_buf_t copy;
+    pp_buf_t out;
+    pp_buf_t outs[S_JOB_BATCH];
+    pp_record_t tasks[S_JOB_BATCH];
     int rcs[S_JOB_BATCH];
-    ctx->seq = ((pp_item_t *) items[0])->seq;
+} s_scratch_t;
+
+/*  Runs the batch handler on the n records gathered in scratch.          */
+static int
+s_run_batch (s_worker_t *self, pp_job_ctx_t *ctx, s_scratch_t *scratch, int n,
+             pp_batch_t **results)
+{
+    ctx->seq = scratch->tasks[0].seq;
     for (int i = 0; i < n; i++)
-        outs[i].len = 0;
-    self->cfg->batch (ctx, (pp_item_t *const *) items, n, outs, rcs,
+        scratch->outs[i].len = 0;
+    self->cfg->batch (ctx, scratch->tasks, n, scratch->outs, scratch->rcs,
                       self->user);
-    for (int i = 0; i < n; i++) {
-        items[i] = s_result (items[i], &outs[i],
-                             rcs[i] == 0 ? PP_OUTCOME_OK : PP_OUTCOME_FAILED);
-    }
+    int rc = 0;
+    for (int i = 0; i < n && rc == 0; i++)
+        rc = s_emit (self, results, &scratch->tasks[i], &scratch->outs[i],
+                     scratch->rcs[i] == 0 ? PP_OUTCOME_OK : PP_OUTCOME_FAILED);
+    return rc;
 }
 
-/*  A job thread. Cheap jobs (under S_CHEAP_NS each, measured) take and
-    hand on up to S_JOB_BATCH items per lock round: the channel's lock
-    was most of their cost. Slow jobs take one at a time, so no thread
-    sits on items another idle thread could run.                           */
+/*  Runs every record of slice, adding the outcomes to *results. A record
+    the ventilator failed already passes through as it is.                 */
+static int
+s_run_slice (s_worker_t *self, pp_job_ctx_t *ctx, const s_slice_t *slice,
+             s_scratch_t *scratch, pp_batch_t **results)
+{
+    int n = 0, rc = 0;
+    size_t offset = 0;
+    pp_record_t rec;
+    while (rc == 0 &&
+           pp_wire_next_record (slice->data, slice->size, &offset, &rec)) {
+        if (rec.outcome != PP_OUTCOME_OK) {
+            pp_buf_t as_is = {
+                .data = (char *) rec.data, .len = rec.len, .max = rec.len};
+            rc = s_emit (self, results, &rec, &as_is, rec.outcome);
+        } else if (self->cfg->batch && slice->count > 1) {
+            scratch->tasks[n++] = rec; /* run S_JOB_BATCH at once       */
+            if (n == S_JOB_BATCH) {
+                rc = s_run_batch (self, ctx, scratch, n, results);
+                n = 0;
+            }
+        } else
+            rc = s_run_one (self, ctx, &rec, &scratch->copy, &scratch->out,
+                            results);
+    }
+    if (n > 0 && rc == 0)
+        rc = s_run_batch (self, ctx, scratch, n, results);
+    return rc;
+}
+
+/*  A job thread. It takes one slice at a time and gathers the outcomes
+    into a RESULT batch, handed on when it is full, when the jobs are slow
+    (each result goes at once), when it is S_HOLD_NS old, or when no slice
+    is waiting -- never held while the thread sleeps. The measured cost
+    per item tells the receiver how big to cut slices.                    */
 static void *
 s_job_thread (void *arg)
 {
@@ -221,38 +367,62 @@ s_job_thread (void *arg)
     pp_job_ctx_t ctx = {.run_id = self->run_id,
                         .worker_id = self->worker_id,
                         .cancel = self->task_chan};
-    pp_buf_t out = {.max = self->cfg->common.max_item};
-    pp_buf_t outs[S_JOB_BATCH];
-    for (int i = 0; i < S_JOB_BATCH; i++)
-        outs[i] = out;
-    void *items[S_JOB_BATCH];
-    int64_t avg_ns = S_CHEAP_NS * 4; /* assume slow until measured      */
-    int n;
-    while ((n = pp_chan_recv_many (self->task_chan, items,
-                                   avg_ns < S_CHEAP_NS ? S_JOB_BATCH : 1, -1)) >
-           0) {
-        int64_t start = pp_now_ns ();
-        if (n > 1 && self->cfg->batch)
-            s_run_batch (self, &ctx, items, n, outs);
-        else
-            for (int i = 0; i < n; i++)
-                items[i] = s_run_one (self, &ctx, items[i], &out);
-        int64_t each = (pp_now_ns () - start) / n;
-        avg_ns = (avg_ns * 7 + each) / 8;
-        int kept = 0; /* results that did not fit (OOM leaves NULLs)   */
-        for (int i = 0; i < n; i++)
-            if (items[i])
-                items[kept++] = items[i];
-        int sent =
-            kept ? pp_chan_send_many (self->result_chan, items, kept, -1) : 0;
-        for (int i = sent > 0 ? sent : 0; i < kept; i++)
-            pp_item_free (items[i]);
-        if (sent < kept)
-            break; /* the run ended under us                           */
+    s_scratch_t *scratch = calloc (1, sizeof (s_scratch_t));
+    if (!scratch) {
+        pp_chan_abort (self->task_chan);
+        return NULL;
     }
-    pp_buf_free (&out);
+    size_t max = self->cfg->common.max_item;
+    scratch->copy.max = max + 1;
+    scratch->out.max = max;
     for (int i = 0; i < S_JOB_BATCH; i++)
-        pp_buf_free (&outs[i]);
+        scratch->outs[i].max = max;
+    pp_batch_t *results = NULL;
+    int64_t avg_ns = S_SLICE_NS; /* assume slow until measured          */
+    int64_t held_since = 0;
+    int rc;
+    while (true) {
+        void *got = NULL;
+        bool holding = results && results->count > 0;
+        rc = pp_chan_recv (self->task_chan, &got, holding ? 0 : -1);
+        if (rc == PP_EAGAIN) {
+            rc = s_flush (self, &results);
+            if (rc != 0)
+                break;
+            continue;
+        }
+        if (rc != 0)
+            break;
+        s_slice_t *slice = got;
+        int64_t start = pp_now_ns ();
+        if (!holding)
+            held_since = start;
+        /*  A failure here (out of memory) loses the slice's outcomes:
+            the ventilator sends them again after --ack-timeout.           */
+        int run = s_run_slice (self, &ctx, slice, scratch, &results);
+        int64_t now = pp_now_ns ();
+        avg_ns = (avg_ns * 7 + (now - start) / slice->count) / 8;
+        atomic_store_explicit (&self->job_ns, avg_ns, memory_order_relaxed);
+        s_slice_free (slice);
+        if (run == PP_EABORTED || run == PP_ECLOSED) {
+            rc = run;
+            break;
+        }
+        if (avg_ns >= S_CHEAP_NS || now - held_since >= S_HOLD_NS ||
+            (results && pp_batch_full (results, S_RESULT_BATCH))) {
+            rc = s_flush (self, &results);
+            if (rc != 0)
+                break;
+        }
+    }
+    if (rc == PP_ECLOSED)
+        s_flush (self, &results); /* leaving: what we did still goes    */
+    s_results_free (results);
+    pp_buf_free (&scratch->copy);
+    pp_buf_free (&scratch->out);
+    for (int i = 0; i < S_JOB_BATCH; i++)
+        pp_buf_free (&scratch->outs[i]);
+    free (scratch);
     return NULL;
 }
 
@@ -276,7 +446,7 @@ s_send_hello (s_worker_t *self, zsock_t *sock)
 
 /*  Sends one batch, retrying while the sink is slow, until aborted.       */
 static void
-s_send_results (s_worker_t *self, zsock_t *sock, pp_batch_t *batch,
+s_send_results (s_worker_t *self, zsock_t *sock, const pp_batch_t *batch,
                 zsock_t *done)
 {
     pp_header_t hdr = {.type = PP_MSG_RESULT,
@@ -292,7 +462,6 @@ s_send_results (s_worker_t *self, zsock_t *sock, pp_batch_t *batch,
         pp_put_u32 (count, batch->count);
         zmq_send (zsock_resolve (done), count, sizeof (count), 0);
     }
-    pp_batch_reset (batch);
 }
 
 static void *
@@ -310,32 +479,17 @@ s_sender_thread (void *arg)
     zsock_t *done =
         s_credit_flow (self) ? zsock_new_push (self->done_endpoint) : NULL;
     s_send_hello (self, sock);
-    pp_batch_t batch = {0};
-    void *items[S_RESULT_BATCH];
+    void *batches[16];
     int n;
-    while ((n = pp_chan_recv_many (self->result_chan, items, S_RESULT_BATCH,
-                                   -1)) > 0) {
+    while ((n = pp_chan_recv_many (self->result_chan, batches, 16, -1)) > 0)
         for (int i = 0; i < n; i++) {
-            pp_item_t *result = items[i];
-            pp_record_t rec = {.seq = result->seq,
-                               .t_enq_us = result->t_enq_us,
-                               .len = result->len,
-                               .outcome = result->outcome,
-                               .attempt = result->attempt,
-                               .data = result->data};
-            pp_batch_add (&batch, &rec);
-            pp_item_free (result);
-            if (pp_batch_full (&batch, S_RESULT_BATCH))
-                s_send_results (self, sock, &batch, done);
+            s_send_results (self, sock, batches[i], done);
+            s_results_free (batches[i]);
         }
-        if (batch.count > 0)
-            s_send_results (self, sock, &batch, done);
-    }
     /*  Closed (leaving gracefully): give queued results a moment to go.
         Nothing depends on it -- an unacked item is sent again.            */
     if (n == PP_ECLOSED)
         zsock_set_linger (sock, 1000);
-    pp_batch_free (&batch);
     zsock_destroy (&done);
     zsock_destroy (&sock);
     return NULL;
@@ -347,21 +501,30 @@ static int
 s_pipeline_start (s_worker_t *self)
 {
     int capacity = s_capacity (self);
-    self->task_chan = pp_chan_new ((size_t) capacity, pp_item_free);
-    self->result_chan =
-        pp_chan_new ((size_t) capacity + S_RESULT_BATCH, pp_item_free);
+    self->task_chan = pp_chan_new ((size_t) capacity, s_slice_free);
+    self->result_chan = pp_chan_new (
+        (size_t) (2 * self->cfg->threads + S_RESULT_SLOTS), s_results_free);
     self->jobs = calloc ((size_t) self->cfg->threads, sizeof (pthread_t));
     if (!self->task_chan || !self->result_chan || !self->jobs)
         return PP_ENOMEM;
+    /*  Slices of up to S_SLICE_MAX records, at most half the capacity
+        (two in flight); spilled slices are single records (pp_chan spills
+        unweighted).                                                       */
+    int half = capacity / 2 > 1 ? capacity / 2 : 1;
+    self->slice_max = half < S_SLICE_MAX ? (uint32_t) half : S_SLICE_MAX;
+    atomic_store (&self->job_ns, S_SLICE_NS); /* slow until measured   */
     if (self->cfg->overflow == PP_OVERFLOW_DROP)
         pp_chan_set_drop (self->task_chan);
     const char *dir = self->cfg->spill_dir ? self->cfg->spill_dir : "/tmp";
-    if (self->cfg->overflow == PP_OVERFLOW_SPILL &&
-        pp_chan_set_spill (self->task_chan, dir, &pp_item_codec) != 0) {
-        zsys_error ("--spill-dir: cannot create a file in %s: %s", dir,
-                    strerror (errno));
-        return PP_EIO;
-    }
+    if (self->cfg->overflow == PP_OVERFLOW_SPILL) {
+        self->slice_max = 1;
+        if (pp_chan_set_spill (self->task_chan, dir, &s_slice_codec) != 0) {
+            zsys_error ("--spill-dir: cannot create a file in %s: %s", dir,
+                        strerror (errno));
+            return PP_EIO;
+        }
+    } else
+        pp_chan_set_weight (self->task_chan, s_slice_weight);
     if (pthread_create (&self->sender, NULL, s_sender_thread, self) != 0)
         return PP_ENOMEM;
     self->sender_started = true;
@@ -370,6 +533,18 @@ s_pipeline_start (s_worker_t *self)
                             self) != 0)
             return PP_ENOMEM;
     return 0;
+}
+
+/*  Forgets the TASK message being cut and what waits for room.           */
+static void
+s_pending_free (s_worker_t *self)
+{
+    s_slice_free (self->pending_slice);
+    self->pending_slice = NULL;
+    s_results_free (self->pending_drop);
+    self->pending_drop = NULL;
+    s_tasks_unref (self->pending);
+    self->pending = NULL;
 }
 
 /*  Stops the pipeline: abort discards everything, else finish the buffer
@@ -387,9 +562,7 @@ s_pipeline_stop (s_worker_t *self, bool discard)
                 : pp_chan_close (self->result_chan);
     if (self->sender_started)
         pthread_join (self->sender, NULL);
-    pp_item_free (self->pending_item);
-    self->pending_item = NULL;
-    pp_inmsg_free (&self->pending);
+    s_pending_free (self);
     pp_chan_destroy (&self->task_chan);
     pp_chan_destroy (&self->result_chan);
     free (self->jobs);
@@ -400,60 +573,116 @@ s_pipeline_stop (s_worker_t *self, bool discard)
 
 /*  --- receiving tasks --------------------------------------------------- */
 
-/*  Turns the pending item into a dropped outcome that names this worker. */
-static void
-s_drop (s_worker_t *self)
+/*  Cuts the next slice off the pending TASK message: about S_SLICE_NS of
+    work at the measured cost per item (1 .. slice_max records), and at most
+    S_SLICE_BYTES unless one record is bigger. Releases the message when
+    it is used up. Returns the slice, or NULL (used up, or out of memory
+    when self->pending is still set).                                     */
+static s_slice_t *
+s_cut (s_worker_t *self)
 {
-    pp_item_t *task = self->pending_item;
-    char reason[96];
-    pp_buf_t out = {.data = reason,
-                    .len = (size_t) snprintf (reason, sizeof (reason),
-                                              "dropped: worker %08x channel "
-                                              "full",
-                                              self->worker_id)};
-    pp_item_t *dropped = s_outcome (task, &out, PP_OUTCOME_DROPPED);
-    if (dropped) {
-        pp_item_free (task);
-        self->pending_item = dropped;
+    int64_t job_ns = atomic_load_explicit (&self->job_ns, memory_order_relaxed);
+    int64_t fit = S_SLICE_NS / (job_ns > 0 ? job_ns : 1);
+    uint32_t max = fit < 1                           ? 1
+                   : fit < (int64_t) self->slice_max ? (uint32_t) fit
+                                                     : self->slice_max;
+    size_t start = self->pending_offset, offset = start;
+    uint32_t count = 0;
+    pp_record_t rec;
+    while (count < max && (count == 0 || offset - start < S_SLICE_BYTES) &&
+           pp_wire_next_record (self->pending_payload, self->pending_size,
+                                &offset, &rec))
+        count++;
+    if (count == 0) {
+        s_tasks_unref (self->pending);
+        self->pending = NULL;
+        return NULL;
     }
+    s_slice_t *slice = malloc (sizeof (s_slice_t));
+    if (!slice)
+        return NULL;
+    atomic_fetch_add_explicit (&self->pending->refs, 1, memory_order_relaxed);
+    *slice = (s_slice_t){.tasks = self->pending,
+                         .data = self->pending_payload + start,
+                         .size = offset - start,
+                         .count = count};
+    self->pending_offset = offset;
+    return slice;
 }
 
-/*  Moves the pending TASK's records into the channel, waiting at most
-    S_POLL_MS for room. Returns 0 (all moved or still pending) or an error. */
+/*  --overflow drop: the slice's records become dropped outcomes naming
+    this worker, bound for the sink. NULL on OOM.                          */
+static pp_batch_t *
+s_dropped (s_worker_t *self, const s_slice_t *slice)
+{
+    pp_batch_t *results = calloc (1, sizeof (pp_batch_t));
+    char reason[96];
+    int len = snprintf (reason, sizeof (reason),
+                        "dropped: worker %08x channel full", self->worker_id);
+    pp_buf_t out = {.max = self->cfg->common.max_item};
+    size_t offset = 0;
+    pp_record_t rec;
+    int rc = results ? 0 : PP_ENOMEM;
+    while (rc == 0 &&
+           pp_wire_next_record (slice->data, slice->size, &offset, &rec)) {
+        out.len = 0;
+        rc = pp_buf_append (&out, reason, (size_t) len);
+        if (rc == 0) /* s_emit adds no batch here: one is made above   */
+            rc = s_emit (self, &results, &rec, &out, PP_OUTCOME_DROPPED);
+    }
+    pp_buf_free (&out);
+    if (rc != 0) {
+        s_results_free (results);
+        return NULL;
+    }
+    return results;
+}
+
+/*  Sends item to chan, waiting for room until deadline (block policy;
+    the others fail at once). Returns pp_chan_send's code.                 */
+static int
+s_send_until (pp_chan_t *chan, void *item, int64_t deadline)
+{
+    int rc = pp_chan_send (chan, item, 0); /* room?                     */
+    if (rc == PP_EAGAIN) {
+        int64_t left = deadline - pp_now_ms ();
+        if (left > 0)
+            rc = pp_chan_send (chan, item, (int) left);
+    }
+    return rc;
+}
+
+/*  Moves the pending TASK's records into the channel, a slice at a time,
+    waiting at most S_POLL_MS for room. Returns 0 (all moved or still
+    pending) or an error.                                                  */
 static int
 s_feed (s_worker_t *self)
 {
     int64_t deadline = pp_now_ms () + S_POLL_MS; /* then watch control */
-    while (self->pending.msg) {
-        if (!self->pending_item) {
-            pp_record_t rec;
-            if (!pp_wire_next_record (self->pending.payload, self->pending.size,
-                                      &self->pending_offset, &rec)) {
-                pp_inmsg_free (&self->pending);
-                break;
-            }
-            pp_item_t *item =
-                pp_item_new (self->run_id, rec.seq, rec.data, rec.len);
-            if (!item)
+    while (true) {
+        if (self->pending_drop) {
+            int rc =
+                s_send_until (self->result_chan, self->pending_drop, deadline);
+            if (rc == PP_ETIMEDOUT || rc == PP_EAGAIN)
+                return 0;
+            if (rc != 0)
+                return rc;
+            self->pending_drop = NULL;
+        }
+        if (!self->pending_slice) {
+            if (!self->pending)
+                return 0;
+            self->pending_slice = s_cut (self);
+            if (!self->pending_slice)
+                return self->pending ? PP_ENOMEM : 0;
+        }
+        int rc = s_send_until (self->task_chan, self->pending_slice, deadline);
+        if (rc == PP_EAGAIN && self->cfg->overflow == PP_OVERFLOW_DROP) {
+            self->pending_drop = s_dropped (self, self->pending_slice);
+            if (!self->pending_drop)
                 return PP_ENOMEM;
-            item->t_enq_us = rec.t_enq_us;
-            item->attempt = rec.attempt;
-            item->outcome = rec.outcome;
-            self->pending_item = item;
-        }
-        /*  An item the ventilator already failed skips the job.           */
-        pp_chan_t *chan = self->pending_item->outcome == PP_OUTCOME_OK
-                              ? self->task_chan
-                              : self->result_chan;
-        int rc = pp_chan_send (chan, self->pending_item, 0); /* room?  */
-        if (rc == PP_EAGAIN && self->cfg->overflow == PP_OVERFLOW_BLOCK) {
-            int64_t left = deadline - pp_now_ms ();
-            if (left > 0)
-                rc = pp_chan_send (chan, self->pending_item, (int) left);
-        }
-        if (rc == PP_EAGAIN && self->cfg->overflow == PP_OVERFLOW_DROP &&
-            chan == self->task_chan) {
-            s_drop (self); /* now a dropped outcome, bound for the sink */
+            s_slice_free (self->pending_slice);
+            self->pending_slice = NULL;
             continue;
         }
         if (rc == PP_ETIMEDOUT || rc == PP_EAGAIN)
@@ -464,11 +693,11 @@ s_feed (s_worker_t *self)
         }
         if (rc != 0)
             return rc;
-        self->pending_item = NULL;
+        self->pending_slice = NULL;
     }
-    return 0;
 }
 
+/*  Takes a checked TASK message to cut into slices (in is consumed).     */
 static void
 s_on_task (s_worker_t *self, pp_inmsg_t *in)
 {
@@ -484,7 +713,17 @@ s_on_task (s_worker_t *self, pp_inmsg_t *in)
         pp_inmsg_free (in);
         return;
     }
-    self->pending = *in;
+    s_tasks_t *tasks = malloc (sizeof (s_tasks_t));
+    if (!tasks) {
+        pp_inmsg_free (in); /* sent again after --ack-timeout           */
+        return;
+    }
+    atomic_init (&tasks->refs, 1); /* ours, while we cut                */
+    tasks->msg = in->msg;
+    in->msg = NULL;
+    self->pending = tasks;
+    self->pending_payload = in->payload;
+    self->pending_size = in->size;
     self->pending_offset = 0;
     self->received += in->hdr.count;
 }
@@ -656,47 +895,64 @@ s_on_tasks_socket (s_worker_t *self)
     return 0;
 }
 
+/*  Sequence numbers gathered for a BYE.                                   */
+typedef struct {
+    uint8_t *data;
+    size_t count, cap;
+} s_seqs_t;
+
+/*  Adds the seqs of the records in data from offset on. Short of memory,
+    the rest are left out: they come back when our heartbeats stop.       */
+static void
+s_seqs_add (s_seqs_t *seqs, const uint8_t *data, size_t size, size_t offset)
+{
+    pp_record_t rec;
+    while (pp_wire_next_record (data, size, &offset, &rec)) {
+        if (seqs->count == seqs->cap) {
+            size_t cap = seqs->cap ? seqs->cap * 2 : 256;
+            uint8_t *grown = realloc (seqs->data, cap * 8);
+            if (!grown)
+                return;
+            seqs->data = grown;
+            seqs->cap = cap;
+        }
+        pp_put_u64 (seqs->data + 8 * seqs->count++, rec.seq);
+    }
+}
+
 /*  Credit flow, leaving: every item not started yet goes back to the
     ventilator in a BYE, so others take it at once.                        */
 static void
 s_hand_back (s_worker_t *self)
 {
-    size_t cap = (size_t) s_capacity (self) + 1, count = 0;
-    uint8_t *seqs = NULL;
-    void *items[64];
+    s_seqs_t seqs = {0};
+    void *slices[64];
     int n;
-    while ((n = pp_chan_recv_many (self->task_chan, items, 64, 0)) > 0)
+    while ((n = pp_chan_recv_many (self->task_chan, slices, 64, 0)) > 0)
         for (int i = 0; i < n; i++) {
-            if (count == cap || !seqs) {
-                cap *= 2;
-                uint8_t *grown = realloc (seqs, cap * 8);
-                if (grown)
-                    seqs = grown;
-            }
-            if (seqs && count < cap)
-                pp_put_u64 (seqs + 8 * count++, ((pp_item_t *) items[i])->seq);
-            pp_item_free (items[i]);
+            s_slice_t *slice = slices[i];
+            s_seqs_add (&seqs, slice->data, slice->size, 0);
+            s_slice_free (slice);
         }
-    pp_record_t rec;
-    if (self->pending_item && self->pending_item->outcome == PP_OUTCOME_OK &&
-        seqs && count < cap)
-        pp_put_u64 (seqs + 8 * count++, self->pending_item->seq);
-    while (self->pending.msg && seqs && count < cap &&
-           pp_wire_next_record (self->pending.payload, self->pending.size,
-                                &self->pending_offset, &rec))
-        pp_put_u64 (seqs + 8 * count++, rec.seq);
-    pp_item_free (self->pending_item);
-    self->pending_item = NULL;
-    pp_inmsg_free (&self->pending);
+    s_slice_t *slice = self->pending_slice;
+    if (slice)
+        s_seqs_add (&seqs, slice->data, slice->size, 0);
+    if (self->pending_drop) /* not reported yet: others may run them  */
+        s_seqs_add (&seqs, self->pending_drop->data, self->pending_drop->size,
+                    0);
+    if (self->pending)
+        s_seqs_add (&seqs, self->pending_payload, self->pending_size,
+                    self->pending_offset);
+    s_pending_free (self);
     pp_header_t hdr = {.type = PP_MSG_BYE,
                        .run_id = self->run_id,
                        .worker_id = self->worker_id,
-                       .count = (uint32_t) count};
+                       .count = (uint32_t) seqs.count};
     zsock_set_linger (self->tasks, 1000); /* best effort: else requeued
                                              when our beats stop         */
-    pp_net_send (self->tasks, NULL, &hdr, seqs ? (void *) seqs : "", count * 8,
-                 true);
-    free (seqs);
+    pp_net_send (self->tasks, NULL, &hdr, seqs.data ? (void *) seqs.data : "",
+                 seqs.count * 8, true);
+    free (seqs.data);
 }
 
 /*  Credit flow: the sender thread reports results it sent.                */
@@ -762,10 +1018,15 @@ s_on_signal (s_worker_t *self, int signals)
     if (s_credit_flow (self))
         s_hand_back (self);
     else {
-        pp_inmsg_free (&self->pending);
-        if (self->pending_item &&
-            pp_chan_send (self->task_chan, self->pending_item, -1) == 0)
-            self->pending_item = NULL;
+        /*  What was cut still runs; the rest of the message comes back
+            after --ack-timeout.                                           */
+        if (self->pending_slice &&
+            pp_chan_send (self->task_chan, self->pending_slice, -1) == 0)
+            self->pending_slice = NULL;
+        if (self->pending_drop &&
+            pp_chan_send (self->result_chan, self->pending_drop, -1) == 0)
+            self->pending_drop = NULL;
+        s_pending_free (self);
     }
     zsock_destroy (&self->tasks); /* what libzmq had queued is redelivered */
     pp_chan_close (self->task_chan);
@@ -777,13 +1038,14 @@ static int
 s_loop (s_worker_t *self)
 {
     while (self->phase != S_EXIT) {
-        bool take = self->tasks && !self->pending.msg;
+        bool busy = self->pending || self->pending_slice || self->pending_drop;
+        bool take = self->tasks && !busy;
         zmq_pollitem_t items[] = {
             {zsock_resolve (self->control), 0, ZMQ_POLLIN, 0},
             {self->tasks ? zsock_resolve (self->tasks) : NULL, 0,
              (short) (take ? ZMQ_POLLIN : 0), 0},
             {self->done ? zsock_resolve (self->done) : NULL, 0, ZMQ_POLLIN, 0}};
-        long timeout = self->pending.msg ? 0 : S_POLL_MS;
+        long timeout = busy ? 0 : S_POLL_MS;
         if (zmq_poll (items, self->done ? 3 : 2, timeout) == -1 &&
             zmq_errno () != EINTR)
             return PP_EIO;
