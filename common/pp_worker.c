@@ -27,15 +27,16 @@
 #define S_SLICE_BYTES (64 * 1024) /* a slice stops growing past this     */
 #define S_HOLD_NS 2000000         /* results wait at most this for more  */
 #define S_HELLO_EVERY_MS 1000
-#define S_CREDIT_MAX 4096    /* most items a credit worker holds     */
-#define S_INPUT_SHOWN 120    /* input bytes sent with a failure      */
-#define S_JOB_BATCH 32       /* items per call of a batch handler    */
-#define S_CHEAP_NS 20000     /* jobs under this gather their results */
-#define S_SLICE_MAX 256      /* most records in a slice ...          */
-#define S_SLICE_NS 200000    /* ... which holds about this much work */
-#define S_PUSH_CAPACITY 512  /* least channel items in push flow     */
-#define S_CREDIT_AHEAD_MS 25 /* credit covers this much work         */
-#define S_RATE_EVERY_MS 100  /* completion rate sampling period      */
+#define S_CREDIT_MAX 16384       /* most items a credit worker holds     */
+#define S_INPUT_SHOWN 120        /* input bytes sent with a failure      */
+#define S_JOB_BATCH 32           /* items per call of a batch handler    */
+#define S_CHEAP_NS 20000         /* jobs under this gather their results */
+#define S_SLICE_MAX 256          /* most records in a slice ...          */
+#define S_SLICE_NS 200000        /* ... which holds about this much work */
+#define S_PUSH_CAPACITY 512      /* least channel items in push flow     */
+#define S_CREDIT_AHEAD_MS 25     /* credit covers this much work ...     */
+#define S_CREDIT_BYTES (8 << 20) /* ... and at most this many bytes */
+#define S_RATE_EVERY_MS 100      /* completion rate sampling period      */
 
 typedef enum {
     S_IDLE,    /* no run yet (or --serve between runs)                 */
@@ -69,7 +70,7 @@ typedef struct {
     void *pending_slice;      /* cut, waiting for room (s_slice_t)   */
     pp_batch_t *pending_drop; /* dropped outcomes waiting for room   */
     uint32_t slice_max;       /* most records in a slice             */
-    atomic_llong job_ns;      /* a job's cost, measured: slice size  */
+    atomic_llong job_ns;      /* a job's cost, measured (0: not yet) */
     int64_t hello_ms;
     int64_t heard_ms; /* last STATE of our run                         */
     int signals_seen;
@@ -81,6 +82,7 @@ typedef struct {
     int64_t beat_ms;       /* last heartbeat sent                           */
     int64_t beat_every_ms; /* from the ventilator's STATE               */
     uint64_t rate;         /* completions per second, smoothed              */
+    uint64_t item_bytes;   /* bytes a task takes on the wire, smoothed     */
     uint64_t rate_mark;    /* completed at the last sample                  */
     int64_t rate_ms;       /* time of the last sample                       */
     uint64_t rejects[PP_REJECT_COUNT];
@@ -127,8 +129,25 @@ s_credit_target (const s_worker_t *self)
 {
     if (self->cfg->capacity > 0)
         return (uint64_t) self->cfg->capacity;
-    uint64_t floor = 2 * (uint64_t) self->cfg->threads;
+    uint64_t threads = (uint64_t) self->cfg->threads;
+    uint64_t floor = 2 * threads;
     uint64_t want = self->rate * S_CREDIT_AHEAD_MS / 1000;
+    /*  The job threads' measured cost per item gives the same figure at
+        once: the completion rate is sampled every S_RATE_EVERY_MS, and
+        while credit is small it measures the credit, not the job -- a
+        slow start of a few hundred ms for cheap items.                    */
+    int64_t job_ns = atomic_load_explicit (&self->job_ns, memory_order_relaxed);
+    if (job_ns > 0) {
+        uint64_t by_cost =
+            threads * S_CREDIT_AHEAD_MS * 1000000 / (uint64_t) job_ns;
+        if (by_cost > want)
+            want = by_cost;
+    }
+    /*  ... and never more than S_CREDIT_BYTES of items held.            */
+    uint64_t by_bytes =
+        S_CREDIT_BYTES / (self->item_bytes ? self->item_bytes : 1);
+    if (want > by_bytes)
+        want = by_bytes;
     if (want < floor)
         want = floor;
     return want > S_CREDIT_MAX ? S_CREDIT_MAX : want;
@@ -378,7 +397,7 @@ s_job_thread (void *arg)
     for (int i = 0; i < S_JOB_BATCH; i++)
         scratch->outs[i].max = max;
     pp_batch_t *results = NULL;
-    int64_t avg_ns = S_SLICE_NS; /* assume slow until measured          */
+    int64_t avg_ns = 0; /* not measured yet                             */
     int64_t held_since = 0;
     int rc;
     while (true) {
@@ -401,7 +420,8 @@ s_job_thread (void *arg)
             the ventilator sends them again after --ack-timeout.           */
         int run = s_run_slice (self, &ctx, slice, scratch, &results);
         int64_t now = pp_now_ns ();
-        avg_ns = (avg_ns * 7 + (now - start) / slice->count) / 8;
+        int64_t each = (now - start) / slice->count;
+        avg_ns = avg_ns ? (avg_ns * 7 + each) / 8 : each > 0 ? each : 1;
         atomic_store_explicit (&self->job_ns, avg_ns, memory_order_relaxed);
         s_slice_free (slice);
         if (run == PP_EABORTED || run == PP_ECLOSED) {
@@ -512,7 +532,7 @@ s_pipeline_start (s_worker_t *self)
         unweighted).                                                       */
     int half = capacity / 2 > 1 ? capacity / 2 : 1;
     self->slice_max = half < S_SLICE_MAX ? (uint32_t) half : S_SLICE_MAX;
-    atomic_store (&self->job_ns, S_SLICE_NS); /* slow until measured   */
+    atomic_store (&self->job_ns, 0); /* slow until measured           */
     if (self->cfg->overflow == PP_OVERFLOW_DROP)
         pp_chan_set_drop (self->task_chan);
     const char *dir = self->cfg->spill_dir ? self->cfg->spill_dir : "/tmp";
@@ -582,7 +602,7 @@ static s_slice_t *
 s_cut (s_worker_t *self)
 {
     int64_t job_ns = atomic_load_explicit (&self->job_ns, memory_order_relaxed);
-    int64_t fit = S_SLICE_NS / (job_ns > 0 ? job_ns : 1);
+    int64_t fit = job_ns > 0 ? S_SLICE_NS / job_ns : 1;
     uint32_t max = fit < 1                           ? 1
                    : fit < (int64_t) self->slice_max ? (uint32_t) fit
                                                      : self->slice_max;
@@ -726,6 +746,9 @@ s_on_task (s_worker_t *self, pp_inmsg_t *in)
     self->pending_size = in->size;
     self->pending_offset = 0;
     self->received += in->hdr.count;
+    uint64_t each = in->size / (in->hdr.count ? in->hdr.count : 1) + 1;
+    self->item_bytes =
+        self->item_bytes ? (self->item_bytes * 7 + each) / 8 : each;
 }
 
 static void
@@ -789,7 +812,7 @@ s_adopt (s_worker_t *self, uint64_t run_id, uint16_t state)
     self->phase = S_RUNNING;
     self->granted = self->received = self->completed = 0;
     self->heard_ms = pp_now_ms ();
-    self->rate = self->rate_mark = 0;
+    self->rate = self->rate_mark = self->item_bytes = 0;
     self->rate_ms = pp_now_ms ();
     if (pp_verbosity > 1)
         zsys_info ("joined run %016llx (%s)", (unsigned long long) run_id,
