@@ -88,7 +88,7 @@ check-tsan:
 	TSAN_OPTIONS="suppressions=$(CURDIR)/tests/tsan.supp halt_on_error=1" \
 	  build/tsan/tests/test_overflow
 	TSAN_OPTIONS="suppressions=$(CURDIR)/tests/tsan.supp halt_on_error=1" \
-	  BUILD=build/tsan PP_E2E_ONLY='basic|overflow_worker|kill9|serve|credit' \
+	  BUILD=build/tsan PP_E2E_ONLY='basic|overflow_worker|kill9|serve|credit|exec_pipe|worker_signals' \
 	  bash tests/e2e/run.sh
 
 deps:
