@@ -58,11 +58,14 @@ typedef struct {
     vent_state_t state;
     uint64_t run_id;
     vent_slot_t *slots;
-    uint64_t base;        /* lowest unacked seq                      */
-    uint64_t next;        /* next seq to read                        */
-    pp_chan_t *inbox;     /* read, not yet numbered (--overflow)     */
-    pp_item_t *unqueued;  /* read, waiting for room in the inbox     */
-    int64_t batch_ms;     /* clock when the batch was built          */
+    uint64_t base;       /* lowest unacked seq                      */
+    uint64_t next;       /* next seq to read                        */
+    pp_chan_t *inbox;    /* read, not yet numbered (--overflow)     */
+    pp_item_t *unqueued; /* read, waiting for room in the inbox     */
+    int64_t batch_ms;    /* clock when the batch was built          */
+    size_t inboxed;      /* items in the inbox (memory and disk)    */
+    pp_item_t *spare;    /* freed small items, for reuse            */
+    uint32_t nspare;
     bool input_eof;       /* the input has no more records           */
     bool need_fill;       /* the input fd must be read first         */
     bool reading_stopped; /* drain asked: read no more               */
