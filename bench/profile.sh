@@ -218,7 +218,7 @@ done
                     "$mode" "$(cat "$raw/$flow.$mode.rc" 2>/dev/null || echo '?')"
             fi
         done
-        echo " (redelivered/duplicates above 0 mean the credit-flow worker removal below.)"
+        echo " (redelivered or duplicates above 0 would mean items sent twice in a healthy run: look for why.)"
         for proc in ventilator worker sink; do
             local_f=$raw/$flow.$proc.callgrind
             [ -s "$local_f" ] || continue
