@@ -70,6 +70,7 @@ typedef struct {
     void *pending_slice;      /* cut, waiting for room (s_slice_t)   */
     pp_batch_t *pending_drop; /* dropped outcomes waiting for room   */
     uint32_t slice_max;       /* most records in a slice             */
+    uint32_t slow_weight;     /* what a slow job's record weighs     */
     atomic_llong job_ns;      /* a job's cost, measured (0: not yet) */
     int64_t hello_ms;
     int64_t heard_ms; /* last STATE of our run                         */
@@ -172,6 +173,7 @@ typedef struct {
     const uint8_t *data;
     size_t size;
     uint32_t count;
+    uint32_t weight; /* of the channel's capacity                      */
 } s_slice_t;
 
 static void
@@ -194,11 +196,12 @@ s_slice_free (void *arg)
     }
 }
 
-/*  A slice weighs its records: --capacity counts items (pp_chan weight). */
+/*  A slice weighs its records (--capacity counts items), or more: see
+    slow_weight in s_pipeline_start.                                       */
 static size_t
 s_slice_weight (const void *arg)
 {
-    return ((const s_slice_t *) arg)->count;
+    return ((const s_slice_t *) arg)->weight;
 }
 
 /*  Spilled slice: count (4 bytes), then the records as on the wire.       */
@@ -220,8 +223,9 @@ static void *
 s_slice_decode (const unsigned char *data, size_t size)
 {
     pp_reject_t reason;
-    if (size < 4 || pp_wire_check_batch (data + 4, size - 4, pp_get_u32 (data),
-                                         SIZE_MAX, &reason) != 0)
+    if (size < 4 || pp_get_u32 (data) == 0 ||
+        pp_wire_check_batch (data + 4, size - 4, pp_get_u32 (data), SIZE_MAX,
+                             &reason) != 0)
         return NULL;
     s_tasks_t *tasks = malloc (sizeof (s_tasks_t) + size - 4);
     s_slice_t *slice = malloc (sizeof (s_slice_t));
@@ -236,7 +240,8 @@ s_slice_decode (const unsigned char *data, size_t size)
     *slice = (s_slice_t){.tasks = tasks,
                          .data = tasks->bytes,
                          .size = size - 4,
-                         .count = pp_get_u32 (data)};
+                         .count = pp_get_u32 (data),
+                         .weight = pp_get_u32 (data)};
     return slice;
 }
 
@@ -532,6 +537,15 @@ s_pipeline_start (s_worker_t *self)
         unweighted).                                                       */
     int half = capacity / 2 > 1 ? capacity / 2 : 1;
     self->slice_max = half < S_SLICE_MAX ? (uint32_t) half : S_SLICE_MAX;
+    /*  The default push capacity is sized for cheap items; a slow job's
+        record (a slice of one) weighs so that 2 x threads of them fill it,
+        as before slices: a worker does not hoard slow items that idle
+        workers could run. A --capacity given is counted in items.        */
+    int twice = 2 * self->cfg->threads;
+    self->slow_weight =
+        self->cfg->capacity == 0 && !s_credit_flow (self) && capacity > twice
+            ? (uint32_t) (capacity / twice)
+            : 1;
     atomic_store (&self->job_ns, 0); /* slow until measured           */
     if (self->cfg->overflow == PP_OVERFLOW_DROP)
         pp_chan_set_drop (self->task_chan);
@@ -625,7 +639,8 @@ s_cut (s_worker_t *self)
     *slice = (s_slice_t){.tasks = self->pending,
                          .data = self->pending_payload + start,
                          .size = offset - start,
-                         .count = count};
+                         .count = count,
+                         .weight = max == 1 ? self->slow_weight : count};
     self->pending_offset = offset;
     return slice;
 }
@@ -1041,13 +1056,14 @@ s_on_signal (s_worker_t *self, int signals)
     if (s_credit_flow (self))
         s_hand_back (self);
     else {
-        /*  What was cut still runs; the rest of the message comes back
-            after --ack-timeout.                                           */
+        /*  What was cut still runs if there is room; the rest comes back
+            after --ack-timeout. Never wait here: a full channel of slow
+            jobs would keep us from the second signal.                     */
         if (self->pending_slice &&
-            pp_chan_send (self->task_chan, self->pending_slice, -1) == 0)
+            pp_chan_send (self->task_chan, self->pending_slice, 0) == 0)
             self->pending_slice = NULL;
         if (self->pending_drop &&
-            pp_chan_send (self->result_chan, self->pending_drop, -1) == 0)
+            pp_chan_send (self->result_chan, self->pending_drop, 0) == 0)
             self->pending_drop = NULL;
         s_pending_free (self);
     }

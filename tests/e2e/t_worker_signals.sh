@@ -47,3 +47,24 @@ log "w3 exited $(($(now_ms) - t0)) ms after its second signal"
 signal_bin INT "$vent2"; sleep 0.2; signal_bin INT "$vent2"
 expect_exit "$vent2" 5 3
 expect_exit "$sink2" 5 3
+
+# The same with the channel full (--capacity 2, two jobs running, a task
+# waiting for room): leaving used to wait for room for that task -- until
+# a 20 s job ended -- and the second signal went unheard meanwhile.
+start_sink sink3
+sink3=$LAST_PID
+start_worker w4 --job sleep --threads 2 --capacity 2
+w4=$LAST_PID
+start_ventilator vent3 -v --batch 1 "$TEST_DIR/long.txt"
+vent3=$LAST_PID
+wait_for_line "$(err_of vent3)" "said hello" 10
+sleep 0.3
+signal_bin INT "$w4"
+wait_for_line "$(err_of w4)" "leaving" 5
+t0=$(now_ms)
+signal_bin INT "$w4"
+expect_exit "$w4" 2 3
+log "w4 (full channel) exited $(($(now_ms) - t0)) ms after its second signal"
+signal_bin INT "$vent3"; sleep 0.2; signal_bin INT "$vent3"
+expect_exit "$vent3" 5 3
+expect_exit "$sink3" 5 3
