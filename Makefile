@@ -151,7 +151,7 @@ fuzz-smoke: $(FUZZ_BIN)
 	  -runs=200000 -max_total_time=20
 
 # Benchmarks: pushpull next to raw libzmq PUSH/PULL baselines measured in
-# the same run (bench/run.sh; about 6-7 minutes on 2 cores). Writes
+# the same run (bench/run.sh; about 5-6 minutes on 2 cores). Writes
 # bench/results/latest.md and PNG plots (gnuplot-nox, if installed). Not
 # part of CI.
 BENCH_RAW = $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/raw_*.c))

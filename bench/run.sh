@@ -394,8 +394,8 @@ section_throughput() {
         done
     done
     emit ""
-    emit "(\"-\": the run did not complete within its 15 s timeout. In credit flow"
-    emit "that is the worker-removal stall described in [profile.md](profile.md).)"
+    emit "(\"-\": the run did not complete within its 15 s timeout. Each cell is one"
+    emit "run: the sweep only picks the batch for the table below, so noise moves it.)"
     emit ""
 
     emit "| item | transport | what | items/s (wall) | items/s (receiver span) | runs ok | vs raw 2-hop | vs raw 1-hop |"
