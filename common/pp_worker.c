@@ -71,7 +71,9 @@ typedef struct {
     pp_batch_t *pending_drop; /* dropped outcomes waiting for room   */
     uint32_t slice_max;       /* most records in a slice             */
     uint32_t slow_weight;     /* what a slow job's record weighs     */
-    atomic_llong job_ns;      /* a job's cost, measured (0: not yet) */
+    atomic_llong job_ns;      /* a job's cost, measured (0: not yet):
+                                 a hint the job threads leave for the
+                                 receiver, so a relaxed atomic, no lock */
     int64_t hello_ms;
     int64_t heard_ms; /* last STATE of our run                         */
     int signals_seen;
@@ -157,7 +159,9 @@ s_credit_target (const s_worker_t *self)
 /*  --- what travels between the threads --------------------------------- */
 
 /*  A TASK message, shared by the slices cut from it: the last slice to let
-    go frees it. Records are read in place, never copied one by one.       */
+    go frees it. Records are read in place, never copied one by one. The
+    count is the one piece of state threads share outside a channel: an
+    atomic reference count, as libzmq keeps for its own messages.          */
 typedef struct _s_tasks_t {
     atomic_int refs;
     zmsg_t *msg;     /* owns the bytes, or NULL: they follow (spilled)  */
