@@ -28,7 +28,7 @@ struct _pp_chan_t {
     size_t ch_head;               /* index of the oldest item             */
     size_t ch_count;              /* items buffered                       */
     size_t ch_used;               /* capacity they take (their weight)    */
-    pp_chan_weight_fn *ch_weight; /* NULL: every item weighs 1     */
+    pp_chan_weight_fn *ch_weight; /* NULL: every item weighs 1        */
     int ch_send_waiters;          /* senders blocked on not_full          */
     int ch_recv_waiters;          /* receivers blocked on not_empty       */
     bool ch_closed;
@@ -379,9 +379,12 @@ pp_chan_recv_many (pp_chan_t *self, void **items, int max, int timeout_ms)
             items[taken++] = s_pop (self);
         s_refill (self);
         rc = taken;
+        /*  With weights, the one woken might still not fit while another
+            would: wake them all and let each look.                        */
         if (self->ch_send_waiters > 0)
-            s_check (taken > 1 ? pthread_cond_broadcast (&self->ch_not_full)
-                               : pthread_cond_signal (&self->ch_not_full),
+            s_check (taken > 1 || self->ch_weight
+                         ? pthread_cond_broadcast (&self->ch_not_full)
+                         : pthread_cond_signal (&self->ch_not_full),
                      "pthread_cond_signal");
     }
     s_unlock (self);

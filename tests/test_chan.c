@@ -1007,6 +1007,43 @@ test_weight_blocked_sender_wakes (void **state)
     pp_chan_destroy (&chan);
 }
 
+/*  Two senders wait: the heavy one still does not fit once 5 is taken, the
+    light one does. Both must be woken to look (a single signal may wake
+    only the heavy one, and the light one sleeps to its timeout).         */
+static void
+test_weight_wakes_the_sender_that_fits (void **state)
+{
+    (void) state;
+    pp_chan_t *chan = pp_chan_new (10, s_item_free);
+    assert_int_equal (pp_chan_set_weight (chan, s_int_weight), 0);
+    assert_int_equal (pp_chan_send (chan, s_item_new (5), 0), 0);
+    assert_int_equal (pp_chan_send (chan, s_item_new (5), 0), 0);
+    /*  The heavy one waits first: a single signal goes to the oldest.   */
+    pthread_barrier_t barrier;
+    pthread_barrier_init (&barrier, NULL, 2);
+    op_t heavy = {chan, &barrier, s_item_new (8), 1500, -100};
+    op_t light = {chan, &barrier, s_item_new (3), 5000, -100};
+    pthread_t threads[2];
+    assert_int_equal (pthread_create (&threads[0], NULL, s_sender, &heavy), 0);
+    pthread_barrier_wait (&barrier);
+    s_settle ();
+    assert_int_equal (pthread_create (&threads[1], NULL, s_sender, &light), 0);
+    pthread_barrier_wait (&barrier);
+    s_settle ();
+    void *out = NULL;
+    long long start = s_now_ns ();
+    assert_int_equal (pp_chan_recv (chan, &out, 0), 0); /* 5 free       */
+    free (out);
+    s_join (threads[1]);
+    assert_int_equal (light.rc, 0);
+    assert_true (s_now_ns () - start < 1000 * MS_NS); /* not its timeout */
+    s_join (threads[0]);
+    assert_int_equal (heavy.rc, PP_ETIMEDOUT); /* 5 + 3 + 8 > 10      */
+    free (heavy.item);
+    pthread_barrier_destroy (&barrier);
+    pp_chan_destroy (&chan);
+}
+
 static void
 test_weight_and_spill_exclude (void **state)
 {
@@ -1027,6 +1064,7 @@ main (void)
         cmocka_unit_test (test_weight_heavy_item_enters_empty),
         cmocka_unit_test (test_weight_send_many_stops_at_the_bound),
         cmocka_unit_test (test_weight_blocked_sender_wakes),
+        cmocka_unit_test (test_weight_wakes_the_sender_that_fits),
         cmocka_unit_test (test_weight_and_spill_exclude),
         cmocka_unit_test_setup_teardown (test_capacity_and_size, s_setup_cap4,
                                          s_teardown),
