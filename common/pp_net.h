@@ -13,8 +13,9 @@
     dropped.                                                                */
 #define PP_NET_HEARTBEAT_MS 1000
 
-/*  Least HWM of credit-flow sockets: above any worker's credit (4096).    */
-#define PP_NET_CREDIT_HWM 8192
+/*  Least HWM of credit-flow sockets: any worker's credit (16384 items)
+    fits, even at one item per message.                                   */
+#define PP_NET_CREDIT_HWM 16384
 
 /*  Largest batch payload a sender builds; one item may exceed it alone.   */
 #define PP_BATCH_BYTES (256 * 1024)
