@@ -30,41 +30,36 @@ assert_contains "$(err_of vent)" "is leaving" "the ventilator saw the BYE"
 
 # Second signal during long jobs: out at once.
 for _ in $(seq 1 20); do echo 20000; done >"$TEST_DIR/long.txt"
-start_sink sink2
-sink2=$LAST_PID
-start_worker w3 --job sleep --threads 2
-w3=$LAST_PID
-start_ventilator vent2 -v --batch 1 "$TEST_DIR/long.txt"
-vent2=$LAST_PID
-wait_for_line "$(err_of vent2)" "said hello" 10
-sleep 0.3
-signal_bin INT "$w3"
-wait_for_line "$(err_of w3)" "leaving" 5
-t0=$(now_ms)
-signal_bin INT "$w3"
-expect_exit "$w3" 2 3
-log "w3 exited $(($(now_ms) - t0)) ms after its second signal"
-signal_bin INT "$vent2"; sleep 0.2; signal_bin INT "$vent2"
-expect_exit "$vent2" 5 3
-expect_exit "$sink2" 5 3
+
+# second_signal_exits N WORKER_ARGS...: a run of 20 s sleeps with worker
+# wN (sink sinkN, ventilator ventN); the worker's second INT, once it is
+# leaving, ends it with 3 within 2 s; then the run is aborted.
+second_signal_exits() {
+    local n=$1
+    shift
+    start_sink "sink$n"
+    local sink=$LAST_PID
+    start_worker "w$n" --job sleep "$@"
+    local worker=$LAST_PID
+    start_ventilator "vent$n" -v --batch 1 "$TEST_DIR/long.txt"
+    local vent=$LAST_PID
+    wait_for_line "$(err_of "vent$n")" "said hello" 10
+    sleep 0.3
+    signal_bin INT "$worker"
+    wait_for_line "$(err_of "w$n")" "leaving" 5
+    local t0
+    t0=$(now_ms)
+    signal_bin INT "$worker"
+    expect_exit "$worker" 2 3
+    log "w$n ($*) exited $(($(now_ms) - t0)) ms after its second signal"
+    signal_bin INT "$vent"; sleep 0.2; signal_bin INT "$vent"
+    expect_exit "$vent" 5 3
+    expect_exit "$sink" 5 3
+}
+
+second_signal_exits 3 --threads 2
 
 # The same with the channel full (--capacity 2, two jobs running, a task
 # waiting for room): leaving used to wait for room for that task -- until
 # a 20 s job ended -- and the second signal went unheard meanwhile.
-start_sink sink3
-sink3=$LAST_PID
-start_worker w4 --job sleep --threads 2 --capacity 2
-w4=$LAST_PID
-start_ventilator vent3 -v --batch 1 "$TEST_DIR/long.txt"
-vent3=$LAST_PID
-wait_for_line "$(err_of vent3)" "said hello" 10
-sleep 0.3
-signal_bin INT "$w4"
-wait_for_line "$(err_of w4)" "leaving" 5
-t0=$(now_ms)
-signal_bin INT "$w4"
-expect_exit "$w4" 2 3
-log "w4 (full channel) exited $(($(now_ms) - t0)) ms after its second signal"
-signal_bin INT "$vent3"; sleep 0.2; signal_bin INT "$vent3"
-expect_exit "$vent3" 5 3
-expect_exit "$sink3" 5 3
+second_signal_exits 4 --threads 2 --capacity 2
