@@ -228,7 +228,7 @@ static void
 s_check_total (vent_t *self)
 {
     if (self->input_ended || !(self->input_eof || self->reading_stopped) ||
-        self->unqueued || pp_chan_size (self->inbox) > 0)
+        self->unqueued || self->inboxed > 0)
         return;
     self->input_ended = true;
     if (self->state == VENT_RUNNING || self->state == VENT_WAITING)
@@ -721,7 +721,7 @@ s_has_work (vent_t *self)
     if (self->credit && !vent_credit_can_send (self->credit))
         return false;
     bool room = self->next - self->base < self->opt->window;
-    if (room && pp_chan_size (self->inbox) > 0)
+    if (room && self->inboxed > 0)
         return true;
     bool blocked = self->opt->overflow == PP_OVERFLOW_BLOCK && self->unqueued;
     return s_may_read (self) && !self->need_fill && !blocked &&
