@@ -2,10 +2,14 @@
 
     A child runs in its own process group and sees only fds 0, 1 and 2. We
     talk to it through O_CLOEXEC pipes and poll, never blocking longer than
-    S_ABORT_CHECK_MS, so --timeout and an abort are noticed in time. A child
-    is detected as exited with waitid (WNOWAIT): it stays a zombie, so its
-    pid and process group cannot be reused, until we have killed whatever
-    else is left in its group; then it is reaped.                          */
+    S_ABORT_CHECK_MS, so --timeout and an abort are noticed in time. A
+    child's exit is seen through a pidfd in the same poll (else by waitid
+    every S_EXIT_POLL_MS), not through the EOF of its stdout: something it
+    left running in its group may hold that open for ever. Once it has
+    exited, all it wrote is in the pipes; we take that much and no more.
+    Exited, it stays a zombie (waitid with WNOWAIT), so its pid and process
+    group cannot be reused, until we have ended whatever else is left in
+    its group; then it is reaped.                                          */
 
 #include "pp_exec.h"
 #include "pp_error.h"
@@ -22,7 +26,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <poll.h>
@@ -37,6 +43,7 @@
 #define S_ABORT_CHECK_MS 100 /* pp_job_aborted at least this often */
 #define S_ABORT_GRACE_MS 200 /* SIGTERM -> SIGKILL when aborted */
 #define S_EOF_GRACE_MS 100   /* a pipe child may leave on EOF this long */
+#define S_EXIT_POLL_MS 10    /* without a pidfd, waitid this often */
 #define S_REASON_MAX 199     /* a whole reason, as pp_stats keeps it */
 #define S_LINE_MAX 1024      /* a longer --tag line is cut in pieces */
 #define S_CHUNK 16384        /* one read of a per-item child's stdout */
@@ -51,6 +58,7 @@ typedef struct {
     int in;    /* write end of its stdin (non-blocking) */
     int out;   /* read end of its stdout */
     int err;   /* read end of its stderr (--tag, --stderr-reason) */
+    int pidfd; /* readable once it has exited; -1: none, use waitid */
 } s_child_t;
 
 /*  Where a child's stderr goes once we read it.                          */
@@ -70,13 +78,14 @@ typedef struct {
     size_t len;   /* of data */
     size_t sent;  /* of len + 1 */
     bool refused; /* the child closed its stdin before reading it all */
+    bool unread;  /* --pipe: the child left before reading any of it */
 } s_input_t;
 
 /*  How waiting for a child ended.                                        */
 typedef enum {
     S_RUNNING,    /* not yet: wait on */
     S_DONE,       /* --pipe: a whole line of result arrived */
-    S_EXITED,     /* the child closed its output and (per item) exited */
+    S_EXITED,     /* the child exited (--pipe: or closed its output) */
     S_TIMED_OUT,  /* --timeout ran out */
     S_ABORTED,    /* the run was aborted */
     S_TOO_BIG,    /* the result went past out->max */
@@ -119,6 +128,7 @@ typedef struct {
     int64_t deadline;   /* INT64_MAX without --timeout */
     int64_t next_check; /* when to ask pp_job_aborted next */
     int err;            /* errno of an S_IO_ERROR */
+    bool exited;        /* the child has exited (seen by s_pump) */
 } s_run_t;
 
 /*  --- small helpers ---------------------------------------------------- */
@@ -132,11 +142,44 @@ s_close (int *fd)
 }
 
 static void
-s_close_pipes (s_child_t *child)
+s_close_fds (s_child_t *child)
 {
     s_close (&child->in);
     s_close (&child->out);
     s_close (&child->err);
+    s_close (&child->pidfd);
+}
+
+/*  Bytes waiting in the pipe fd; 0 when closed or unknown.              */
+static size_t
+s_pending (int fd)
+{
+    int count = 0;
+    if (fd < 0 || ioctl (fd, FIONREAD, &count) != 0 || count < 0)
+        return 0;
+    return (size_t) count;
+}
+
+/*  One read of at most *left bytes (non-blocking), counted off *left.
+    Returns the count; 0 when nothing is there now (*left = 0 but after
+    EINTR); -1 at EOF (errno 0) or on an error, *fd closed, *left = 0.    */
+static ssize_t
+s_read_fd (int *fd, char *data, size_t size, size_t *left)
+{
+    ssize_t n = read (*fd, data, size < *left ? size : *left);
+    if (n > 0) {
+        *left -= (size_t) n;
+        return n;
+    }
+    if (n < 0 && errno == EINTR)
+        return 0;
+    *left = 0;
+    if (n < 0 && errno == EAGAIN)
+        return 0;
+    int err = n == 0 ? 0 : errno;
+    s_close (fd);
+    errno = err;
+    return -1;
 }
 
 static void
@@ -263,6 +306,19 @@ s_spawn_fds (char **argv, char **envp, int in, int out, int err, pid_t *pid)
     return rc;
 }
 
+/*  A pidfd for our child pid (close-on-exec), else -1: no such system
+    call, or no fd free -- then its exit is looked for with waitid.       */
+static int
+s_pidfd (pid_t pid)
+{
+#ifdef SYS_pidfd_open
+    return (int) syscall (SYS_pidfd_open, pid, 0);
+#else
+    (void) pid;
+    return -1;
+#endif
+}
+
 /*  Starts argv with pipes to its stdin (else /dev/null), stdout and, when
     we tag or capture it, stderr. Returns 0, or PP_EIO with errno set.    */
 static int
@@ -272,25 +328,26 @@ s_spawn (const pp_exec_t *self, char **argv, char **envp, bool with_stdin,
     int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1};
     bool errpipe = self->opts.tag || self->opts.stderr_reason;
     int rc = 0;
+    pid_t pid = 0;
     if ((with_stdin && pipe2 (in, O_CLOEXEC) != 0) ||
         pipe2 (out, O_CLOEXEC) != 0 || (errpipe && pipe2 (err, O_CLOEXEC) != 0))
         rc = errno;
     else
-        rc = s_spawn_fds (argv, envp, in[0], out[1], err[1], &child->pid);
+        rc = s_spawn_fds (argv, envp, in[0], out[1], err[1], &pid);
     s_close (&in[0]);
     s_close (&out[1]);
     s_close (&err[1]);
-    child->in = in[1];
-    child->out = out[0];
-    child->err = err[0];
+    *child = (s_child_t){rc == 0 ? pid : 0, in[1], out[0], err[0], -1};
     if (rc != 0) {
-        s_close_pipes (child);
-        child->pid = 0;
+        s_close_fds (child);
         errno = rc;
         return PP_EIO;
     }
-    if (child->in >= 0)
-        fcntl (child->in, F_SETFL, O_NONBLOCK); /* our end only */
+    int ends[] = {child->in, child->out, child->err};
+    for (int i = 0; i < 3; i++)
+        if (ends[i] >= 0)
+            fcntl (ends[i], F_SETFL, O_NONBLOCK); /* our ends only */
+    child->pidfd = s_pidfd (child->pid);
     return 0;
 }
 
@@ -320,12 +377,34 @@ s_wait_exit (pid_t pid, int64_t ms)
     }
 }
 
+/*  Reads and drops what the child's pipes carry until they close, at most
+    ms: whatever holds them has been told to leave.                       */
+static void
+s_wait_eof (s_child_t *child, int64_t ms)
+{
+    int64_t deadline = pp_now_ms () + ms;
+    char data[4096];
+    while (child->out >= 0 || child->err >= 0) {
+        int64_t left = deadline - pp_now_ms ();
+        struct pollfd fds[2] = {{child->out, POLLIN, 0},
+                                {child->err, POLLIN, 0}};
+        if (left <= 0 || (poll (fds, 2, (int) left) < 0 && errno != EINTR))
+            return;
+        for (int i = 0; i < 2; i++) {
+            size_t any = SIZE_MAX;
+            if (fds[i].revents)
+                s_read_fd (i ? &child->err : &child->out, data, sizeof (data),
+                           &any);
+        }
+    }
+}
+
 /*  Kills whatever is left in the child's group, reaps the child, closes
     our pipe ends. Returns its wait status.                                */
 static int
 s_reap (s_child_t *child)
 {
-    s_close_pipes (child);
+    s_close_fds (child);
     kill (-child->pid, SIGKILL);
     int status = 0;
     while (waitpid (child->pid, &status, 0) == -1 && errno == EINTR)
@@ -334,12 +413,27 @@ s_reap (s_child_t *child)
     return status;
 }
 
+/*  Ends what an exited child left in its group and reaps the child: while
+    its stdout or stderr is open, the group gets SIGTERM and up to grace_ms
+    for them to close (at once when nothing else holds them), then the
+    group gets SIGKILL. Returns the child's wait status.                   */
+static int
+s_reap_exited (s_child_t *child, int64_t grace_ms)
+{
+    s_close (&child->in);
+    if (child->out >= 0 || child->err >= 0) {
+        kill (-child->pid, SIGTERM);
+        s_wait_eof (child, grace_ms);
+    }
+    return s_reap (child);
+}
+
 /*  Stops a child: pipes closed, SIGTERM to its group, SIGKILL when it has
     left or grace_ms passed, reaped. Returns its wait status.              */
 static int
 s_child_end (s_child_t *child, int64_t grace_ms)
 {
-    s_close_pipes (child);
+    s_close_fds (child);
     kill (-child->pid, SIGTERM);
     s_wait_exit (child->pid, grace_ms);
     return s_reap (child);
@@ -380,38 +474,52 @@ s_send (s_child_t *child, s_input_t *input, bool close_after)
         s_close (&child->in);
 }
 
-/*  Reads some of the child's stderr; closes it at EOF.                   */
+/*  Reads once, at most *left bytes, of the child's stderr; closes it at
+    EOF.                                                                   */
 static void
-s_read_stderr (s_child_t *child, s_errlog_t *errlog)
+s_read_stderr (s_child_t *child, s_errlog_t *errlog, size_t *left)
 {
     char data[4096];
-    ssize_t n = read (child->err, data, sizeof (data));
+    ssize_t n = s_read_fd (&child->err, data, sizeof (data), left);
     if (n > 0)
         s_errlog_feed (errlog, data, (size_t) n);
-    else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
-        s_close (&child->err);
+    else if (n < 0)
         s_errlog_flush (errlog);
-    }
 }
 
-/*  Waits up to ms for the child: sends input, reads stderr. Returns 1 when
-    its stdout is readable (or at EOF), 0 when not, PP_EIO on failure.     */
+/*  Takes what an exited child's stderr holds now, without waiting.      */
+static void
+s_drain_stderr (s_child_t *child, s_errlog_t *errlog)
+{
+    for (size_t left = s_pending (child->err); left > 0;)
+        s_read_stderr (child, errlog, &left);
+}
+
+/*  Waits up to ms for the child: sends input, reads stderr, sees whether
+    it has exited (run->exited). Returns 1 when its stdout is readable (or
+    at EOF), 0 when not, PP_EIO on failure.                                */
 static int
 s_pump (s_run_t *run, bool close_after, int ms)
 {
     s_child_t *child = run->child;
-    struct pollfd fds[3] = {
+    struct pollfd fds[4] = {
         {child->out, POLLIN, 0},
         {child->err, POLLIN, 0},
-        {s_writing (child, &run->input) ? child->in : -1, POLLOUT, 0}};
-    if (poll (fds, 3, ms) < 0) {
+        {s_writing (child, &run->input) ? child->in : -1, POLLOUT, 0},
+        {child->pidfd, POLLIN, 0}};
+    if (child->pidfd < 0 && ms > S_EXIT_POLL_MS)
+        ms = S_EXIT_POLL_MS;
+    if (poll (fds, 4, ms) < 0) {
         run->err = errno;
         return errno == EINTR ? 0 : PP_EIO;
     }
     if (fds[2].revents)
         s_send (child, &run->input, close_after);
+    size_t any = SIZE_MAX;
     if (fds[1].revents)
-        s_read_stderr (child, run->errlog);
+        s_read_stderr (child, run->errlog, &any);
+    run->exited =
+        child->pidfd >= 0 ? fds[3].revents != 0 : s_wait_exit (child->pid, 0);
     return fds[0].revents ? 1 : 0;
 }
 
@@ -507,6 +615,16 @@ s_fail_end (s_run_t *run, s_end_t end)
     }
 }
 
+/*  The grace of what an exited child left running, and of a --pipe child
+    we end: --kill-grace, at most S_ABORT_GRACE_MS.                        */
+static int64_t
+s_short_grace (const pp_exec_t *self)
+{
+    return self->opts.kill_grace_ms < S_ABORT_GRACE_MS
+               ? self->opts.kill_grace_ms
+               : S_ABORT_GRACE_MS;
+}
+
 static int64_t
 s_grace (const s_run_t *run, s_end_t end)
 {
@@ -592,31 +710,46 @@ s_env (const pp_exec_t *self, pp_job_ctx_t *ctx, bool with_seq,
     return envp;
 }
 
-/*  Reads once from the child's stdout into out; closes it at EOF.        */
+/*  Reads once, at most *left bytes, of the child's stdout into out;
+    closes it at EOF.                                                      */
 static s_end_t
-s_read_result (s_run_t *run)
+s_read_result (s_run_t *run, size_t *left)
 {
     char chunk[S_CHUNK];
-    ssize_t n = read (run->child->out, chunk, sizeof (chunk));
-    if (n == 0)
-        s_close (&run->child->out);
+    ssize_t n = s_read_fd (&run->child->out, chunk, sizeof (chunk), left);
     if (n <= 0) {
-        run->err = n < 0 ? errno : 0;
-        return n == 0 || errno == EINTR || errno == EAGAIN ? S_RUNNING
-                                                           : S_IO_ERROR;
+        run->err = errno;
+        return n == 0 || errno == 0 ? S_RUNNING : S_IO_ERROR;
     }
     int rc = pp_buf_append (run->out, chunk, (size_t) n);
     run->err = ENOMEM;
     return rc == 0 ? S_RUNNING : rc == PP_ETOOBIG ? S_TOO_BIG : S_IO_ERROR;
 }
 
-/*  Feeds the child, reads it until its output ends, waits for its exit. */
+/*  The child has exited, so all it wrote is in its pipes: takes that much
+    without waiting. What it left running in its group may write on; that
+    is not the item's. S_EXITED, or how taking it failed.                  */
+static s_end_t
+s_take_rest (s_run_t *run)
+{
+    s_child_t *child = run->child;
+    if (s_writing (child, &run->input))
+        run->input.refused = true;
+    s_close (&child->in);
+    s_drain_stderr (child, run->errlog);
+    s_end_t end = S_RUNNING;
+    for (size_t left = s_pending (child->out); left > 0 && end == S_RUNNING;)
+        end = s_read_result (run, &left);
+    return end == S_RUNNING ? S_EXITED : end;
+}
+
+/*  Feeds the child and reads its output until it exits -- not until its
+    output ends: a process it left in the background may hold that open. */
 static s_end_t
 s_collect (s_run_t *run)
 {
-    s_child_t *child = run->child;
-    s_send (child, &run->input, true);
-    while (child->out >= 0 || child->err >= 0 || child->in >= 0) {
+    s_send (run->child, &run->input, true);
+    for (;;) {
         int wait_ms;
         s_end_t end = s_check (run, &wait_ms);
         if (end != S_RUNNING)
@@ -624,16 +757,11 @@ s_collect (s_run_t *run)
         int rc = s_pump (run, true, wait_ms);
         if (rc < 0)
             return S_IO_ERROR;
-        if (rc > 0 && (end = s_read_result (run)) != S_RUNNING)
+        size_t any = SIZE_MAX;
+        if (rc > 0 && (end = s_read_result (run, &any)) != S_RUNNING)
             return end;
-    }
-    for (;;) { /* its output is closed; it may still be running */
-        int wait_ms;
-        s_end_t end = s_check (run, &wait_ms);
-        if (end != S_RUNNING)
-            return end;
-        if (s_wait_exit (child->pid, wait_ms))
-            return S_EXITED;
+        if (run->exited)
+            return s_take_rest (run);
     }
 }
 
@@ -647,8 +775,9 @@ s_run_child (s_run_t *run)
         out->max = max + 1; /* room for the newline that is stripped */
     s_end_t end = s_collect (run);
     out->max = max;
-    int status = end == S_EXITED ? s_reap (run->child)
-                                 : s_child_end (run->child, s_grace (run, end));
+    int status = end == S_EXITED
+                     ? s_reap_exited (run->child, s_short_grace (run->exec))
+                     : s_child_end (run->child, s_grace (run, end));
     s_errlog_flush (run->errlog);
     if (end != S_EXITED)
         return s_fail_end (run, end);
@@ -671,7 +800,7 @@ s_run_once (pp_exec_t *self, pp_job_ctx_t *ctx, const char *item, size_t len,
     char vars[3][48];
     char **argv = s_argv (self, item, len);
     char **envp = s_env (self, ctx, true, vars);
-    s_child_t child = {0, -1, -1, -1};
+    s_child_t child = {0, -1, -1, -1, -1};
     errno = ENOMEM;
     int rc = argv && envp
                  ? s_spawn (self, argv, envp, !self->substitute, &child)
@@ -726,10 +855,9 @@ static void
 s_pipe_stop (pp_exec_t *self, s_pipe_t *slot)
 {
     s_close (&slot->child.in);
-    s_wait_exit (slot->child.pid, S_EOF_GRACE_MS);
-    s_child_end (&slot->child, self->opts.kill_grace_ms < S_ABORT_GRACE_MS
-                                   ? self->opts.kill_grace_ms
-                                   : S_ABORT_GRACE_MS);
+    if (s_wait_exit (slot->child.pid, S_EOF_GRACE_MS))
+        s_drain_stderr (&slot->child, &slot->errlog);
+    s_child_end (&slot->child, s_short_grace (self));
     s_errlog_flush (&slot->errlog);
 }
 
@@ -774,20 +902,39 @@ s_take_line (s_run_t *run, s_pipe_t *slot)
     return newline ? S_DONE : S_RUNNING;
 }
 
-/*  Reads once into the (empty) read-ahead buffer. S_EXITED at EOF.       */
+/*  Reads once, at most *left bytes, into the (empty) read-ahead buffer.
+    S_EXITED at EOF.                                                       */
 static s_end_t
-s_fill (s_run_t *run, s_pipe_t *slot)
+s_fill (s_run_t *run, s_pipe_t *slot, size_t *left)
 {
-    ssize_t n =
-        read (run->child->out, slot->buf + slot->len, S_PIPE_BUF - slot->len);
+    ssize_t n = s_read_fd (&run->child->out, slot->buf + slot->len,
+                           S_PIPE_BUF - slot->len, left);
     if (n > 0) {
         slot->len += (size_t) n;
         return S_RUNNING;
     }
-    run->err = n < 0 ? errno : 0;
-    if (n < 0 && (errno == EINTR || errno == EAGAIN))
+    run->err = errno;
+    if (n == 0)
         return S_RUNNING;
-    return n == 0 ? S_EXITED : S_IO_ERROR;
+    return errno == 0 ? S_EXITED : S_IO_ERROR;
+}
+
+/*  The pipe child has exited: the rest of the line if the pipe holds it
+    already (S_DONE), else S_EXITED. What it left running in its group
+    may write on; that is no answer.                                       */
+static s_end_t
+s_pipe_take_rest (s_run_t *run, s_pipe_t *slot)
+{
+    size_t left = s_pending (run->child->out);
+    for (;;) {
+        s_end_t end = s_take_line (run, slot);
+        if (end != S_RUNNING)
+            return end;
+        if (left == 0)
+            return S_EXITED;
+        if ((end = s_fill (run, slot, &left)) != S_RUNNING)
+            return end;
+    }
 }
 
 /*  Reads one line of result into run->out, sending what is left of the
@@ -805,23 +952,31 @@ s_pipe_read_line (s_run_t *run, s_pipe_t *slot)
         int rc = s_pump (run, false, wait_ms);
         if (rc < 0)
             return S_IO_ERROR;
-        if (rc > 0 && (end = s_fill (run, slot)) != S_RUNNING)
+        size_t any = SIZE_MAX;
+        if (rc > 0 && (end = s_fill (run, slot, &any)) != S_RUNNING)
             return end;
+        if (run->exited)
+            return s_pipe_take_rest (run, slot);
     }
 }
 
-/*  Sends the item as one line and reads one line of result into out.   */
+/*  Sends the item as one line and reads one line of result into out.
+    S_EXITED with input.unread: the child left without reading any of the
+    item (after its last answer), which is not the item's doing.          */
 static s_end_t
 s_pipe_exchange (s_run_t *run, s_pipe_t *slot)
 {
-    s_send (run->child, &run->input, false);
-    if (run->input.refused)
-        return S_EXITED; /* it closed its stdin: it is leaving */
-    return s_pipe_read_line (run, slot);
+    s_input_t *input = &run->input;
+    s_send (run->child, input, false);
+    s_end_t end = input->refused ? S_EXITED : s_pipe_read_line (run, slot);
+    input->unread =
+        end == S_EXITED &&
+        (input->sent == 0 || s_pending (run->child->in) >= input->sent);
+    return end;
 }
 
-/*  The child closed its output: read what it says on stderr, see how it
-    ended, fail the item. The next item starts a new child.              */
+/*  The child exited or closed its output: read what it says on stderr,
+    see how it ended, fail the item. The next item starts a new child.   */
 static int
 s_pipe_died (s_run_t *run)
 {
@@ -830,23 +985,29 @@ s_pipe_died (s_run_t *run)
     s_close (&child->out);
     s_end_t end = S_RUNNING;
     int wait_ms;
-    while (child->err >= 0 && (end = s_check (run, &wait_ms)) == S_RUNNING)
+    while (child->err >= 0 && !run->exited &&
+           (end = s_check (run, &wait_ms)) == S_RUNNING)
         if (s_pump (run, false, wait_ms) < 0)
             break;
-    if (end == S_RUNNING && s_wait_exit (child->pid, S_EOF_GRACE_MS))
-        return s_fail_status (run, "pipe command ", s_reap (child));
+    if (end == S_RUNNING &&
+        (run->exited || s_wait_exit (child->pid, S_EOF_GRACE_MS))) {
+        s_drain_stderr (child, run->errlog);
+        int status = s_reap_exited (child, s_short_grace (run->exec));
+        return s_fail_status (run, "pipe command ", status);
+    }
     s_child_end (child, s_grace (run, end));
     return end == S_RUNNING ? s_fail (run, "pipe command closed its output")
                             : s_fail_end (run, end);
 }
 
-/*  Makes sure the slot has a child for ctx's run: a child of another run
-    is ended (its PP_RUN is wrong), a missing one started. Returns 0, or
-    an error with errno set.                                                */
+/*  Makes sure the slot has a live child for ctx's run: one that exited
+    since its last answer, or of another run (its PP_RUN is wrong), is
+    ended, a missing one started. Returns 0, or an error with errno set.  */
 static int
 s_pipe_ready (pp_exec_t *self, s_pipe_t *slot, pp_job_ctx_t *ctx)
 {
-    if (slot->child.pid > 0 && slot->run_id != pp_job_run_id (ctx))
+    if (slot->child.pid > 0 && (slot->run_id != pp_job_run_id (ctx) ||
+                                s_wait_exit (slot->child.pid, 0)))
         s_pipe_stop (self, slot);
     if (slot->child.pid <= 0)
         return s_pipe_start (self, slot, ctx);
@@ -863,7 +1024,8 @@ s_pipe_try (pp_exec_t *self, s_pipe_t *slot, s_run_t *run)
         return S_NOT_STARTED;
     }
     run->input.sent = 0;
-    run->input.refused = false;
+    run->input.refused = run->input.unread = false;
+    run->exited = false;
     return s_pipe_exchange (run, slot);
 }
 
@@ -886,7 +1048,7 @@ s_run_piped (pp_exec_t *self, pp_job_ctx_t *ctx, const char *item, size_t len,
     run.errlog = &slot->errlog;
     run.input = (s_input_t){.data = item, .len = len};
     s_end_t end = s_pipe_try (self, slot, &run);
-    if (end == S_EXITED && run.input.sent == 0) {
+    if (end == S_EXITED && run.input.unread) {
         /*  It left after its last item, before this one: not this item's
             fault. Reap it and try once more on a new child.              */
         if (pp_verbosity > 1)
@@ -987,7 +1149,7 @@ s_pipes_new (pp_exec_t *self)
     self->npipes = self->opts.threads;
     for (int i = 0; i < self->npipes; i++) {
         atomic_init (&self->pipes[i].claimed, false);
-        self->pipes[i].child = (s_child_t){0, -1, -1, -1};
+        self->pipes[i].child = (s_child_t){0, -1, -1, -1, -1};
     }
     if (pthread_key_create (&self->key, s_pipe_release) != 0)
         return PP_ENOMEM;

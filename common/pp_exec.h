@@ -5,13 +5,17 @@
     newline go to the child's stdin. The child's stdout, less one trailing
     newline, is the result; a non-zero exit, a signal, --timeout or an abort
     make the item failed. Each child is the leader of its own process group;
-    when the item ends, the whole group is killed and the child reaped.
+    the child's exit ends the item (what it wrote by then is the result,
+    even if a process it left in its group holds its stdout open), then the
+    whole group is killed and the child reaped.
 
     With --pipe, CMD starts once per job thread, on its first item, and is
     fed one line per item and answers one line per item (Hadoop-streaming
     style). A child that dies fails the item in flight and is started again
-    for the next one. Every pipe child sits in a fixed slot table inside the
-    pp_exec_t, so pp_exec_shutdown can end them all from any thread.       */
+    for the next one; one that left after its last answer, before reading
+    the next item, is started again for that item. Every pipe child sits in
+    a fixed slot table inside the pp_exec_t, so pp_exec_shutdown can end
+    them all from any thread.                                              */
 
 #ifndef PP_EXEC_H_INCLUDED
 #define PP_EXEC_H_INCLUDED
