@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -44,6 +45,8 @@
 #define S_ABORT_GRACE_MS 200 /* SIGTERM -> SIGKILL when aborted */
 #define S_EOF_GRACE_MS 100   /* a pipe child may leave on EOF this long */
 #define S_EXIT_POLL_MS 10    /* without a pidfd, waitid this often */
+#define S_RETRY_MS 10        /* first wait when a child cannot start */
+#define S_RETRY_MAX_MS 1000  /* the longest, doubling up to it */
 #define S_REASON_MAX 199     /* a whole reason, as pp_stats keeps it */
 #define S_LINE_MAX 1024      /* a longer --tag line is cut in pieces */
 #define S_CHUNK 16384        /* one read of a per-item child's stdout */
@@ -115,6 +118,7 @@ struct _pp_exec_t {
     int npipes;
     pthread_key_t key; /* a job thread's s_pipe_t */
     bool has_key;
+    atomic_uint told; /* the shortages logged, a bit each (s_short_tell) */
 };
 
 /*  One item being run: what every wait loop needs.                       */
@@ -543,18 +547,25 @@ s_check (s_run_t *run, int *wait_ms)
     return S_RUNNING;
 }
 
+/*  Starts the clock of --timeout: when the child has started.           */
+static void
+s_run_clock (s_run_t *run)
+{
+    int64_t now = pp_now_ms ();
+    int64_t timeout = run->exec->opts.timeout_ms;
+    run->deadline = timeout > 0 ? now + timeout : INT64_MAX;
+    run->next_check = now + S_ABORT_CHECK_MS;
+}
+
 static void
 s_run_init (s_run_t *run, const pp_exec_t *exec, pp_job_ctx_t *ctx,
             pp_buf_t *out)
 {
-    int64_t now = pp_now_ms ();
     memset (run, 0, sizeof (*run));
     run->exec = exec;
     run->ctx = ctx;
     run->out = out;
-    run->deadline =
-        exec->opts.timeout_ms > 0 ? now + exec->opts.timeout_ms : INT64_MAX;
-    run->next_check = now + S_ABORT_CHECK_MS;
+    s_run_clock (run);
 }
 
 /*  --- outcomes ------------------------------------------------------------ */
@@ -632,6 +643,54 @@ s_grace (const s_run_t *run, s_end_t end)
     if (end == S_ABORTED && grace > S_ABORT_GRACE_MS)
         grace = S_ABORT_GRACE_MS;
     return grace;
+}
+
+/*  --- short of resources ---------------------------------------------------
+ */
+
+/*  True when err (from pipe2, posix_spawn or malloc) says this process or
+    the system is short of what a child needs: fds, processes, memory.
+    That is the worker's problem, not the item's: the item waits.         */
+static bool
+s_short_of (int err)
+{
+    return err == EMFILE || err == ENFILE || err == EAGAIN || err == ENOMEM;
+}
+
+/*  Says, once per kind of shortage, what is short and how to get more.  */
+static void
+s_short_tell (pp_exec_t *self, int err)
+{
+    static const char *const cures[] = {"raise ulimit -n",
+                                        "raise the system's fs.file-max",
+                                        "raise ulimit -u", "free some memory"};
+    int kind = err == EMFILE ? 0 : err == ENFILE ? 1 : err == EAGAIN ? 2 : 3;
+    if (atomic_fetch_or (&self->told, 1u << kind) & (1u << kind))
+        return;
+    char limit[64] = "";
+    struct rlimit rl;
+    if ((kind == 0 || kind == 2) &&
+        getrlimit (kind == 0 ? RLIMIT_NOFILE : RLIMIT_NPROC, &rl) == 0 &&
+        rl.rlim_cur != RLIM_INFINITY)
+        snprintf (limit, sizeof (limit), " (ulimit -%c is %llu)",
+                  kind == 0 ? 'n' : 'u', (unsigned long long) rl.rlim_cur);
+    zsys_warning ("cannot start %s: %s%s; its items wait and are tried "
+                  "again, not failed -- %s, or use fewer --threads",
+                  self->argv[0], strerror (err), limit, cures[kind]);
+}
+
+/*  After a child could not start for want of err: says so (once), waits
+    *delay_ms and doubles it for the next time, up to S_RETRY_MAX_MS.
+    Returns 0 to try again, or PP_EABORTED: the run was aborted meanwhile. */
+static int
+s_backoff (pp_exec_t *self, pp_job_ctx_t *ctx, int err, int64_t *delay_ms)
+{
+    s_short_tell (self, err);
+    int rc = pp_job_sleep (ctx, *delay_ms);
+    *delay_ms *= 2;
+    if (*delay_ms > S_RETRY_MAX_MS)
+        *delay_ms = S_RETRY_MAX_MS;
+    return rc;
 }
 
 /*  --- one child per item ------------------------------------------------- */
@@ -788,6 +847,44 @@ s_run_child (s_run_t *run)
     return out->len > max ? s_fail_end (run, S_TOO_BIG) : 0;
 }
 
+/*  Starts the command for item once. Returns 0, or an error with errno.  */
+static int
+s_item_spawn (const pp_exec_t *self, pp_job_ctx_t *ctx, const char *item,
+              size_t len, s_child_t *child)
+{
+    char vars[3][48];
+    char **argv = s_argv (self, item, len);
+    char **envp = s_env (self, ctx, true, vars);
+    errno = ENOMEM;
+    int rc = argv && envp ? s_spawn (self, argv, envp, !self->substitute, child)
+                          : PP_ENOMEM;
+    int err = errno;
+    s_argv_free (self, argv);
+    free (envp);
+    errno = err;
+    return rc;
+}
+
+/*  Starts the command for item, waiting while we are short of fds,
+    processes or memory. Returns 0, PP_EABORTED, or an error with errno:
+    it cannot run (ENOENT, E2BIG, ...).                                    */
+static int
+s_item_start (pp_exec_t *self, pp_job_ctx_t *ctx, const char *item, size_t len,
+              s_child_t *child)
+{
+    int64_t delay = S_RETRY_MS;
+    for (;;) {
+        int rc = s_item_spawn (self, ctx, item, len, child);
+        int err = errno;
+        if (rc == 0 || !s_short_of (err)) {
+            errno = err;
+            return rc;
+        }
+        if (s_backoff (self, ctx, err, &delay) != 0)
+            return PP_EABORTED;
+    }
+}
+
 static int
 s_run_once (pp_exec_t *self, pp_job_ctx_t *ctx, const char *item, size_t len,
             pp_buf_t *out)
@@ -797,20 +894,14 @@ s_run_once (pp_exec_t *self, pp_job_ctx_t *ctx, const char *item, size_t len,
     if (self->substitute && memchr (item, '\0', len))
         return s_fail (&run, "item holds a NUL byte: it cannot be an "
                              "argument");
-    char vars[3][48];
-    char **argv = s_argv (self, item, len);
-    char **envp = s_env (self, ctx, true, vars);
     s_child_t child = {0, -1, -1, -1, -1};
-    errno = ENOMEM;
-    int rc = argv && envp
-                 ? s_spawn (self, argv, envp, !self->substitute, &child)
-                 : PP_ENOMEM;
-    int err = errno;
-    s_argv_free (self, argv);
-    free (envp);
+    int rc = s_item_start (self, ctx, item, len, &child);
+    if (rc == PP_EABORTED)
+        return s_fail (&run, "aborted");
     if (rc != 0)
         return s_fail (&run, "cannot run %s: %s", self->argv[0],
-                       strerror (err));
+                       strerror (errno));
+    s_run_clock (&run);
     s_errlog_t errlog = {.tag = self->opts.tag,
                          .capture = self->opts.stderr_reason,
                          .seq = pp_job_seq (ctx)};
@@ -1002,15 +1093,25 @@ s_pipe_died (s_run_t *run)
 
 /*  Makes sure the slot has a live child for ctx's run: one that exited
     since its last answer, or of another run (its PP_RUN is wrong), is
-    ended, a missing one started. Returns 0, or an error with errno set.  */
+    ended, a missing one started, waiting while we are short of fds,
+    processes or memory. Returns 0, PP_EABORTED, or an error with errno.  */
 static int
 s_pipe_ready (pp_exec_t *self, s_pipe_t *slot, pp_job_ctx_t *ctx)
 {
     if (slot->child.pid > 0 && (slot->run_id != pp_job_run_id (ctx) ||
                                 s_wait_exit (slot->child.pid, 0)))
         s_pipe_stop (self, slot);
-    if (slot->child.pid <= 0)
-        return s_pipe_start (self, slot, ctx);
+    int64_t delay = S_RETRY_MS;
+    while (slot->child.pid <= 0) {
+        int rc = s_pipe_start (self, slot, ctx);
+        int err = errno;
+        if (rc != 0 && !s_short_of (err)) {
+            errno = err;
+            return rc;
+        }
+        if (rc != 0 && s_backoff (self, ctx, err, &delay) != 0)
+            return PP_EABORTED;
+    }
     return 0;
 }
 
@@ -1019,10 +1120,12 @@ s_pipe_ready (pp_exec_t *self, s_pipe_t *slot, pp_job_ctx_t *ctx)
 static s_end_t
 s_pipe_try (pp_exec_t *self, s_pipe_t *slot, s_run_t *run)
 {
-    if (s_pipe_ready (self, slot, run->ctx) != 0) {
+    int rc = s_pipe_ready (self, slot, run->ctx);
+    if (rc != 0) {
         run->err = errno;
-        return S_NOT_STARTED;
+        return rc == PP_EABORTED ? S_ABORTED : S_NOT_STARTED;
     }
+    s_run_clock (run);
     run->input.sent = 0;
     run->input.refused = run->input.unread = false;
     run->exited = false;
@@ -1176,6 +1279,7 @@ pp_exec_new (char **argv, const pp_exec_options_t *opts)
     if (!self)
         return NULL;
     self->opts = *opts;
+    atomic_init (&self->told, 0);
     if (self->opts.threads < 1)
         self->opts.threads = 1;
     s_std_fds_open ();

@@ -61,7 +61,11 @@ bool pp_exec_found (const char *cmd);
 
 /*  The handler: user is the pp_exec_t. Returns 0 with the child's output
     in out, or -1 with a one-line reason ("exit status 3", "killed by
-    signal 9", "timed out after 2s", "aborted", "result too large").      */
+    signal 9", "timed out after 2s", "aborted", "result too large"). A
+    command that cannot start for want of fds, processes or memory (EMFILE,
+    ENFILE, EAGAIN, ENOMEM) does not fail the item: the handler waits, 10
+    ms doubling to 1 s, until it starts or the run is aborted, and logs
+    each kind of shortage once. --timeout counts from the start.          */
 pp_handler_fn pp_exec_handler;
 
 /*  The batch form (pp_batch_fn) for --pipe: every line of the batch goes
