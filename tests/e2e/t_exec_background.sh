@@ -2,9 +2,10 @@
 # A command that leaves a process in the background (`sleep 1000 &`),
 # which holds its stdout open: the command's exit ends the item, what it
 # wrote is the result, and what it left in its process group is ended.
-# Per item, with --timeout (the output is kept, nothing times out), and
-# with --pipe (a command that answers and exits is started again; one
-# that dies fails its item with its status and stderr).
+# Per item (a big output too), with --timeout (the output is kept,
+# nothing times out), and with --pipe (a command that answers and exits
+# is started again; one that dies fails its item with its status and
+# stderr).
 . "$(dirname "$0")/lib.sh"
 use_transport ipc
 
@@ -56,6 +57,15 @@ elapsed=$(($(now_ms) - t0))
 assert_eq "$(expected r 20)" "$(sort "$OUT")" "results"
 assert_counts "$STATS" 20 20 0 0
 assert_eq 20 "$(wc -l <"$groups")" "commands run"
+group_left
+
+# A command that writes more than a pipe holds, then exits: all it wrote
+# is the result (read on while it runs, the rest taken after its exit).
+: >"$groups"
+run_items big 4 15 0 -- \
+    sh -c "echo \$\$ >>$groups; sleep 1000 & seq 1 30000; echo b{}"
+assert_eq "$(for i in 1 2 3 4; do seq 1 30000; echo "b$i"; done | sort)" \
+    "$(sort "$OUT")" "big results"
 group_left
 
 # The same with --timeout: no item waits for it, none is thrown away.
