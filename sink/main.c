@@ -218,9 +218,10 @@ static int
 s_flush_output (s_sink_t *self, uint64_t *offset)
 {
     const char *name = self->opt->output_path;
-    if (fflush (self->out) != 0 && !self->out_errno)
+    bool failed = fflush (self->out) != 0;
+    if (failed && !self->out_errno)
         self->out_errno = errno;
-    if (ferror (self->out)) {
+    if (failed || ferror (self->out)) {
         s_fail (self, "cannot write results to", name ? name : "stdout",
                 self->out_errno ? self->out_errno : EIO);
         return PP_EIO;
@@ -234,10 +235,10 @@ s_flush_output (s_sink_t *self, uint64_t *offset)
     return 0;
 }
 
-/*  Makes what was written so far durable before the acks it covers go:
-    the output is flushed, then a checkpoint records its length, the
-    counts, and the count ranges first/n about to be acked. Returns 0 or
-    PP_EIO (after s_fail: the phase is S_FAILED).                            */
+/*  Makes what was written safe (in the file; not fsynced) before the acks
+    it covers go: the output is flushed, then a checkpoint records its
+    length, the counts, and the ranges first/n about to be acked. Returns
+    0 or PP_EIO (after s_fail: the phase is S_FAILED).                     */
 static int
 s_checkpoint (s_sink_t *self, const uint64_t *first, const uint64_t *n,
               uint32_t count)
