@@ -39,6 +39,9 @@ struct _pp_stats_t {
     size_t st_last_worker; /* index of the last lookup (a cache)   */
     s_failure_t st_failures[PP_STATS_FAILURES];
     size_t st_nfailures;
+    uint64_t st_missing_first[PP_STATS_FAILURES]; /* first missing ranges */
+    uint64_t st_missing_n[PP_STATS_FAILURES];
+    size_t st_nmissing;
 };
 
 pp_stats_t *
@@ -163,6 +166,16 @@ pp_stats_hello (pp_stats_t *self, uint32_t worker_id, const pp_hello_t *hello)
     }
 }
 
+void
+pp_stats_missing (pp_stats_t *self, uint64_t first, uint64_t n)
+{
+    self->st_counts.missing += n;
+    if (n > 0 && self->st_nmissing < PP_STATS_FAILURES) {
+        self->st_missing_first[self->st_nmissing] = first;
+        self->st_missing_n[self->st_nmissing++] = n;
+    }
+}
+
 uint64_t
 pp_stats_done (const pp_stats_t *self)
 {
@@ -203,12 +216,41 @@ s_rate (const pp_stats_t *self)
     return elapsed > 0 ? (double) pp_stats_done (self) / elapsed : 0;
 }
 
+/*  The line saying what an incomplete run lacks, records numbered from 1.
+    Without the run's total (its drain never heard) more may be missing.  */
+static void
+s_print_missing (const pp_stats_t *self, FILE *out)
+{
+    const pp_counts_t *c = &self->st_counts;
+    if (c->complete)
+        return;
+    fprintf (out, "  missing: %s%llu items without an outcome",
+             c->total_known ? "" : "at least ",
+             (unsigned long long) c->missing);
+    uint64_t shown = 0;
+    for (size_t i = 0; i < self->st_nmissing; i++) {
+        uint64_t first = self->st_missing_first[i] + 1;
+        uint64_t n = self->st_missing_n[i];
+        fprintf (out, "%s%llu", i ? ", " : " (records ",
+                 (unsigned long long) first);
+        if (n > 1)
+            fprintf (out, "-%llu", (unsigned long long) (first + n - 1));
+        shown += n;
+    }
+    if (self->st_nmissing > 0)
+        fprintf (out, "%s)", shown < c->missing ? ", ..." : "");
+    fprintf (out, "%s\n",
+             c->total_known ? "" : "; the run's total is not known");
+}
+
 void
 pp_stats_print (const pp_stats_t *self, FILE *out)
 {
     const pp_counts_t *c = &self->st_counts;
     fprintf (out, "run %016llx %s\n", (unsigned long long) c->run_id,
-             c->aborted ? "ABORTED" : "completed");
+             c->aborted    ? "ABORTED"
+             : c->complete ? "completed"
+                           : "INCOMPLETE");
     fprintf (out,
              "  total: %llu  ok: %llu  failed: %llu  dropped: %llu\n"
              "  duplicates suppressed: %llu  redelivered: %llu\n",
@@ -224,6 +266,7 @@ pp_stats_print (const pp_stats_t *self, FILE *out)
              pp_stats_latency (self, 50) / 1000.0,
              pp_stats_latency (self, 90) / 1000.0,
              pp_stats_latency (self, 99) / 1000.0, self->st_max_us / 1000.0);
+    s_print_missing (self, out);
     uint64_t rejected = 0;
     for (int r = 0; r < PP_REJECT_COUNT; r++)
         rejected += c->rejects[r];
@@ -298,6 +341,22 @@ s_json_workers (const pp_stats_t *self, FILE *out)
     fprintf (out, "\n  ]\n");
 }
 
+static void
+s_json_missing (const pp_stats_t *self, FILE *out)
+{
+    const pp_counts_t *c = &self->st_counts;
+    fprintf (out,
+             "  \"complete\": %s,\n  \"total_known\": %s,\n"
+             "  \"missing\": %llu,\n  \"missing_ranges\": [",
+             c->complete ? "true" : "false", c->total_known ? "true" : "false",
+             (unsigned long long) c->missing);
+    for (size_t i = 0; i < self->st_nmissing; i++)
+        fprintf (out, "%s{\"seq\": %llu, \"n\": %llu}", i ? ", " : "",
+                 (unsigned long long) self->st_missing_first[i],
+                 (unsigned long long) self->st_missing_n[i]);
+    fprintf (out, "],\n");
+}
+
 int
 pp_stats_write_json (const pp_stats_t *self, const char *path)
 {
@@ -319,6 +378,7 @@ pp_stats_write_json (const pp_stats_t *self, const char *path)
     fprintf (out, "  \"elapsed_s\": %.6f,\n  \"items_per_s\": %.1f,\n",
              pp_stats_elapsed (self), s_rate (self));
     fprintf (out, "  \"aborted\": %s,\n", c->aborted ? "true" : "false");
+    s_json_missing (self, out);
     fprintf (out,
              "  \"latency_us\": {\"p50\": %llu, \"p90\": %llu, "
              "\"p99\": %llu, \"max\": %llu},\n",

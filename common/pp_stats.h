@@ -25,6 +25,8 @@ typedef struct {
     uint64_t redelivered; /* recorded outcomes of a redelivered item    */
     uint64_t rejects[PP_REJECT_COUNT];
     bool aborted;
+    bool complete;       /* every item of the run has an outcome       */
+    uint64_t missing;    /* seqs known to the sink without an outcome  */
     int64_t int_sum;     /* --sum: int64 sum of ok results             */
     uint64_t not_summed; /* --sum: ok results that were not integers   */
 } pp_counts_t;
@@ -46,6 +48,10 @@ void pp_stats_outcome (pp_stats_t *self, uint32_t worker_id,
 /*  Records what a worker said about itself.                               */
 void pp_stats_hello (pp_stats_t *self, uint32_t worker_id,
                      const pp_hello_t *hello);
+
+/*  Records that the n seqs from first have no outcome (a run that did not
+    complete): counted in missing, the first ranges kept to be shown.      */
+void pp_stats_missing (pp_stats_t *self, uint64_t first, uint64_t n);
 
 /*  Outcomes recorded so far (ok + failed + dropped).                      */
 uint64_t pp_stats_done (const pp_stats_t *self);

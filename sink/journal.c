@@ -21,7 +21,9 @@
 struct _sink_journal_t {
     int fd;
     char *path;
-    char *fresh; /* path.new until the first checkpoint is in it     */
+    char *fresh;   /* path.new until the first checkpoint is in it     */
+    uint64_t size; /* bytes of whole records in the file              */
+    bool broken;   /* a write failed: no record goes after it         */
 };
 
 static void
@@ -133,10 +135,41 @@ sink_journal_create (const char *path)
     return self;
 }
 
+/*  The first record makes the fresh file the journal: synced, then
+    renamed over path, so the old journal stays whole until then.          */
+static int
+s_commit (sink_journal_t *self)
+{
+    if (!self->fresh)
+        return 0;
+    if (fsync (self->fd) != 0 || rename (self->fresh, self->path) != 0)
+        return PP_EIO;
+    free (self->fresh);
+    self->fresh = NULL;
+    return 0;
+}
+
+/*  After a failed write: cuts off what part of the record got in (if
+    even that fails, the torn tail stays and sink_journal_read skips it),
+    and takes no more records. Returns PP_EIO with errno = err.            */
+static int
+s_break (sink_journal_t *self, int err)
+{
+    int cut = ftruncate (self->fd, (off_t) self->size);
+    (void) cut;
+    self->broken = true;
+    errno = err;
+    return PP_EIO;
+}
+
 int
 sink_journal_write (sink_journal_t *self, const sink_checkpoint_t *cp,
                     const uint64_t *first, const uint64_t *n, uint32_t nranges)
 {
+    if (self->broken) {
+        errno = EIO;
+        return PP_EIO;
+    }
     size_t size = S_HEAD + (size_t) nranges * 16;
     uint8_t stack[S_HEAD + 256 * 16];
     uint8_t *record = size <= sizeof (stack) ? stack : malloc (size);
@@ -150,16 +183,14 @@ sink_journal_write (sink_journal_t *self, const sink_checkpoint_t *cp,
     /*  One write of the whole record: O_APPEND keeps it in one piece in
         the file, and a crash can only tear the last record.              */
     ssize_t wrote = write (self->fd, record, size);
+    int err = wrote == -1 ? errno : ENOSPC; /* short: the disk is full  */
     if (record != stack)
         free (record);
     if (wrote != (ssize_t) size)
-        return PP_EIO;
-    if (self->fresh) {
-        if (fsync (self->fd) != 0 || rename (self->fresh, self->path) != 0)
-            return PP_EIO;
-        free (self->fresh);
-        self->fresh = NULL;
-    }
+        return s_break (self, err);
+    if (s_commit (self) != 0)
+        return s_break (self, errno);
+    self->size += size;
     return 0;
 }
 

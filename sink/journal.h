@@ -7,7 +7,15 @@
     these were the counts. After a crash, --resume truncates FILE to the
     last complete checkpoint and knows every seq already written, so
     nothing is written twice and nothing acked is missing: exactly-once
-    output on top of at-least-once delivery.                               */
+    output on top of at-least-once delivery.
+
+    A write that fails (a full disk) leaves the journal as it was before
+    that record -- the part that got in is cut off, or skipped on read --
+    and the journal takes no more records: the caller must not ack what
+    the failed record carried, and stops. The journal then vouches for
+    less than FILE may hold, never more; --resume cuts FILE back to it.
+    Not fsynced per checkpoint: a killed process is covered, a power loss
+    may lose the last checkpoints.                                         */
 
 #ifndef SINK_JOURNAL_H_INCLUDED
 #define SINK_JOURNAL_H_INCLUDED
@@ -37,7 +45,9 @@ int sink_journal_read (const char *path, sink_checkpoint_t *last,
 /*  Starts path afresh (truncated), ready to append. NULL on error.        */
 sink_journal_t *sink_journal_create (const char *path);
 
-/*  Appends a checkpoint with nranges ranges. Returns 0 or PP_EIO.         */
+/*  Appends a checkpoint with nranges ranges. The first one also makes the
+    file the journal (synced, renamed over path). Returns 0, or PP_EIO with
+    errno set; after a failure every later write fails too.                */
 int sink_journal_write (sink_journal_t *self, const sink_checkpoint_t *cp,
                         const uint64_t *first, const uint64_t *n,
                         uint32_t nranges);

@@ -34,7 +34,8 @@ typedef enum {
     S_COMPLETE, /* every outcome recorded; COMPLETE sent, awaiting DONE  */
     S_FINISHED, /* DONE seen (or waited long enough): exit               */
     S_ABORTED,  /* the run was aborted: write what we have, exit 3       */
-    S_LOST      /* the ventilator went silent: write what we have, exit 1 */
+    S_LOST,     /* the ventilator went silent: write what we have, exit 1 */
+    S_FAILED    /* the output or its journal failed: stop acking, exit 1 */
 } s_phase_t;
 
 typedef struct {
@@ -84,6 +85,9 @@ typedef struct {
     uint64_t early_dropped;  /* early ones past S_EARLY_BYTES: resent   */
     sink_journal_t *journal; /* --output FILE: FILE.journal             */
     char *journal_path;
+    int out_errno;        /* the first write to out that failed      */
+    bool checkpointed;    /* the journal holds a checkpoint of ours  */
+    uint64_t vouched;     /* outcomes the last checkpoint vouches for */
     uint64_t resumed_run; /* --resume: the run the journal is for    */
     int signals_seen;
 } s_sink_t;
@@ -102,11 +106,13 @@ static const char *s_help_head =
     "  -0, --null          NUL-separated results instead of lines\n"
     "  --stats-json FILE   write the summary as JSON (docs/stats.md)\n"
     "  --ventilator-timeout D  give up on a run whose ventilator is silent\n"
-    "                      for D: write what we have, exit 1 (default\n"
-    "                      30s; 0: wait forever)\n"
-    "  --resume            continue --output FILE after a crash: FILE is\n"
-    "                      cut back to its journal (FILE.journal) and no\n"
-    "                      item is written twice\n"
+    "                      for D: write what we have, report the run\n"
+    "                      incomplete, exit 1 (default 30s; 0: wait forever)\n"
+    "  --resume            continue --output FILE after a crash or a write\n"
+    "                      error: FILE is cut back to its journal\n"
+    "                      (FILE.journal) and no item is written twice;\n"
+    "                      refused without a journal (and -o FILE without\n"
+    "                      --resume is refused while the journal is there)\n"
     "  --progress, --no-progress   force the progress line on or off\n"
     "                      (default: redrawn on a terminal, else a log\n"
     "                      line every 10 s)\n"
@@ -114,8 +120,9 @@ static const char *s_help_head =
 static const char *s_help_tail =
     "\n"
     "Signals: the first SIGINT/SIGTERM asks the ventilator to drain, the\n"
-    "second aborts the run. Exit: 0 all ok, 1 error, 2 usage, 3 aborted,\n"
-    "4 some items failed or were dropped.\n"
+    "second aborts the run. Exit: 0 all ok, 1 error (a write error, a\n"
+    "lost ventilator: the run is incomplete), 2 usage, 3 aborted, 4 some\n"
+    "items failed or were dropped.\n"
     "\n"
     "Examples:\n"
     "  pp-sink --sum\n"
@@ -175,33 +182,88 @@ s_parse (s_options_t *opt, int argc, char **argv)
     pp_cli_check_bind (&opt->common, "--results", opt->common.results);
 }
 
-/*  Makes what was written so far durable in the journal: the output is
-    flushed, then a checkpoint records its length, the counts, and the
-    seqs about to be acked. Returns 0 or PP_EIO.                            */
-static int
-s_checkpoint (s_sink_t *self)
+/*  Stops the run on a failed write: nothing more is acked (what is not
+    safely in the output stays with the ventilator), the journal is kept,
+    and the log says how to go on.                                         */
+static void
+s_fail (s_sink_t *self, const char *what, const char *name, int err)
 {
-    pp_counts_t *c = self->counts;
-    if (fflush (self->out) != 0) {
-        zsys_error ("--output: cannot write: %s", strerror (errno));
+    zsys_error ("%s %s: %s", what, name, strerror (err));
+    self->phase = S_FAILED;
+    if (self->checkpointed)
+        zsys_error ("stopped, nothing lost: %llu outcomes are safely in %s "
+                    "and its journal %s; the ventilator holds the rest. "
+                    "Free space (or fix the cause), then run the same "
+                    "pp-sink command with --resume to finish the run",
+                    (unsigned long long) self->vouched, self->opt->output_path,
+                    self->journal_path);
+    else if (self->journal)
+        zsys_error ("stopped; nothing was acked since this sink started: "
+                    "fix the cause and run the same pp-sink command again");
+    else {
+        zsys_error ("stopped: without a journal (stdout, not a regular "
+                    "file, or --ordered) the run cannot be resumed, so the "
+                    "ventilator is asked to abort it");
+        if (self->acks) {
+            pp_ctl_request (self->acks, self->run_id, PP_REQUEST_ABORT);
+            zsock_set_linger (self->acks, 1000); /* best effort: it may go */
+        }
+    }
+}
+
+/*  Flushes the output and checks that no write was lost on the way
+    (stdio reports a failed write only through ferror); *offset is then
+    its length. Returns 0, or PP_EIO after s_fail.                          */
+static int
+s_flush_output (s_sink_t *self, uint64_t *offset)
+{
+    const char *name = self->opt->output_path;
+    bool failed = fflush (self->out) != 0;
+    if (failed && !self->out_errno)
+        self->out_errno = errno;
+    if (failed || ferror (self->out)) {
+        s_fail (self, "cannot write results to", name ? name : "stdout",
+                self->out_errno ? self->out_errno : EIO);
         return PP_EIO;
     }
-    long offset = ftell (self->out);
+    long at = self->journal ? ftell (self->out) : 0;
+    if (at < 0) {
+        s_fail (self, "cannot tell the length of", name, errno);
+        return PP_EIO;
+    }
+    *offset = (uint64_t) at;
+    return 0;
+}
+
+/*  Makes what was written safe (in the file; not fsynced) before the acks
+    it covers go: the output is flushed, then a checkpoint records its
+    length, the counts, and the ranges first/n about to be acked. Returns
+    0 or PP_EIO (after s_fail: the phase is S_FAILED).                     */
+static int
+s_checkpoint (s_sink_t *self, const uint64_t *first, const uint64_t *n,
+              uint32_t count)
+{
+    pp_counts_t *c = self->counts;
+    uint64_t offset;
+    if (s_flush_output (self, &offset) != 0)
+        return PP_EIO;
+    if (!self->journal)
+        return 0;
     sink_checkpoint_t cp = {.run_id = self->run_id,
                             .window = self->window,
-                            .offset = offset < 0 ? 0 : (uint64_t) offset,
+                            .offset = offset,
                             .ok = c->ok,
                             .failed = c->failed,
                             .dropped = c->dropped,
                             .duplicates = c->duplicates,
                             .not_summed = c->not_summed,
                             .int_sum = c->int_sum};
-    if (sink_journal_write (self->journal, &cp, self->ack_first, self->ack_n,
-                            self->ack_ranges) != 0) {
-        zsys_error ("cannot write the journal %s: %s", self->journal_path,
-                    strerror (errno));
+    if (sink_journal_write (self->journal, &cp, first, n, count) != 0) {
+        s_fail (self, "cannot write the journal", self->journal_path, errno);
         return PP_EIO;
     }
+    self->checkpointed = true;
+    self->vouched = c->ok + c->failed + c->dropped;
     return 0;
 }
 
@@ -249,16 +311,19 @@ s_flush_retries (s_sink_t *self)
     self->nretry = 0;
 }
 
-/*  Sends the acks gathered so far, after the journal vouches for them.   */
+/*  Sends the acks gathered so far, once the output holds them (and the
+    journal vouches for them). After a failed write, nothing is acked.     */
 static void
 s_flush_acks (s_sink_t *self)
 {
     s_flush_retries (self);
     if (self->ack_ranges == 0)
         return;
-    if (!self->journal || s_checkpoint (self) == 0)
+    if (self->phase != S_FAILED &&
+        s_checkpoint (self, self->ack_first, self->ack_n, self->ack_ranges) ==
+            0)
         s_send_ranges (self, 0, self->ack_first, self->ack_n, self->ack_ranges);
-    self->ack_ranges = 0; /* if the checkpoint failed, they come again */
+    self->ack_ranges = 0;
     self->ack_items = 0;
 }
 
@@ -294,9 +359,13 @@ s_emit (s_sink_t *self, const char *data, size_t len)
             self->counts->not_summed++;
         return;
     }
-    /*  The sink is one thread: stdio's per-call locking is pure cost.    */
-    fwrite_unlocked (data, 1, len, self->out);
-    putc_unlocked (self->opt->delim, self->out);
+    /*  The sink is one thread: stdio's per-call locking is pure cost.
+        A failed write is acted on at the next checkpoint (ferror); its
+        errno is kept here, for the message, before anything changes it.  */
+    if ((fwrite_unlocked (data, 1, len, self->out) != len ||
+         putc_unlocked (self->opt->delim, self->out) == EOF) &&
+        !self->out_errno)
+        self->out_errno = errno;
 }
 
 /*  Moves base past every recorded seq, writing held results in order.     */
@@ -339,9 +408,9 @@ s_record (s_sink_t *self, uint32_t worker_id, const pp_record_t *rec,
         }
         return;
     }
-    s_ack (self, rec->seq); /* acked again if a duplicate: it was lost  */
-    if (rec->seq < self->base || self->seen[slot]) {
+    if (known) {
         self->counts->duplicates++;
+        s_ack (self, rec->seq); /* again: the first ack was lost        */
         return;
     }
     self->seen[slot] = 1;
@@ -355,6 +424,7 @@ s_record (s_sink_t *self, uint32_t worker_id, const pp_record_t *rec,
         else
             s_emit (self, rec->data, rec->len);
     }
+    s_ack (self, rec->seq); /* after the write: a checkpoint covers it */
     s_advance (self);
 }
 
@@ -442,6 +512,10 @@ s_adopt (s_sink_t *self, const pp_header_t *hdr, const pp_state_t *state)
     if (pp_verbosity > 1)
         zsys_info ("run %016llx, window %u", (unsigned long long) hdr->run_id,
                    self->window);
+    /*  The journal exists from the start of the run, so --resume finds it
+        however early the sink stops (on failure the phase says so).       */
+    if (self->journal)
+        s_checkpoint (self, NULL, NULL, 0);
     return 0;
 }
 
@@ -493,7 +567,7 @@ s_on_state (s_sink_t *self, const pp_header_t *hdr, const pp_state_t *state)
         self->counts->dropped += state->dropped;
         self->counts->total_known = true;
     }
-    if (hdr->flags == PP_STATE_ABORTED)
+    if (hdr->flags == PP_STATE_ABORTED && self->phase != S_FAILED)
         self->phase = S_ABORTED;
     else if (hdr->flags == PP_STATE_DONE && self->phase == S_COMPLETE)
         self->phase = S_FINISHED;
@@ -526,6 +600,27 @@ s_send_complete (s_sink_t *self)
                        .seq = self->seq_total};
     pp_net_send (self->acks, NULL, &hdr, payload, sizeof (payload), true);
     self->complete_sent_ms = pp_now_ms ();
+}
+
+/*  Every outcome is recorded: the output is made whole (the sum written,
+    everything flushed) before COMPLETE lets the ventilator end the run.
+    The sum is not journaled: a resumed sink writes it again.              */
+static void
+s_complete (s_sink_t *self, int64_t now)
+{
+    s_flush_acks (self);
+    if (self->phase == S_FAILED)
+        return;
+    if (self->opt->sum &&
+        fprintf (self->out, "%lld\n", (long long) self->counts->int_sum) < 0 &&
+        !self->out_errno)
+        self->out_errno = errno;
+    uint64_t offset;
+    if (s_flush_output (self, &offset) != 0)
+        return;
+    self->phase = S_COMPLETE;
+    self->complete_first_ms = now;
+    s_send_complete (self);
 }
 
 /*  Progress: redrawn in place on a terminal (4 times a second), else a
@@ -581,13 +676,8 @@ s_tick (s_sink_t *self)
             self->phase = S_ABORTED;
     }
     if (self->phase == S_RUNNING && self->counts->total_known &&
-        self->base == self->seq_total) {
-        s_flush_acks (self);
-        fflush (self->out);
-        self->phase = S_COMPLETE;
-        self->complete_first_ms = now;
-        s_send_complete (self);
-    }
+        self->base == self->seq_total)
+        s_complete (self, now);
     if (self->phase == S_COMPLETE) {
         if (now - self->complete_sent_ms >= S_COMPLETE_EVERY_MS)
             s_send_complete (self);
@@ -616,7 +706,7 @@ s_loop (s_sink_t *self)
         {zsock_resolve (self->results), 0, ZMQ_POLLIN, 0},
         {zsock_resolve (self->control), 0, ZMQ_POLLIN, 0}};
     while (self->phase != S_FINISHED && self->phase != S_ABORTED &&
-           self->phase != S_LOST) {
+           self->phase != S_LOST && self->phase != S_FAILED) {
         long timeout =
             self->ack_ranges + self->nretry > 0 ? S_ACK_DELAY_MS : 100;
         if (zmq_poll (items, 2, timeout) == -1 && zmq_errno () != EINTR)
@@ -678,31 +768,99 @@ s_apply_ranges (s_sink_t *self, const s_ranges_t *ranges)
     return 0;
 }
 
+/*  Adds seq to ranges, growing the last range when seq follows it.     */
+static int
+s_ranges_add (s_ranges_t *ranges, uint64_t seq)
+{
+    size_t count = ranges->count;
+    if (count > 0 && ranges->first[count - 1] + ranges->n[count - 1] == seq) {
+        ranges->n[count - 1]++;
+        return 0;
+    }
+    return s_collect_range (ranges, seq, 1);
+}
+
 /*  Starts the journal afresh with one checkpoint of everything known:
-    [0, base) and the recorded seqs above base. Keeps journals small.      */
+    [0, base) and the recorded seqs above base. Keeps journals small. One
+    record: the old journal is replaced whole, or (a full disk) kept.     */
 static int
 s_compact (s_sink_t *self)
 {
-    self->journal = sink_journal_create (self->journal_path);
-    if (!self->journal)
-        return PP_EIO;
-    self->ack_ranges = 0;
-    if (self->base > 0) {
-        self->ack_first[0] = 0;
-        self->ack_n[0] = self->base;
-        self->ack_ranges = 1;
-    }
-    for (uint64_t seq = self->base; seq < self->base + self->window; seq++)
+    s_ranges_t ranges = {0};
+    int rc = self->base > 0 ? s_collect_range (&ranges, 0, self->base) : 0;
+    for (uint64_t seq = self->base; rc == 0 && seq < self->base + self->window;
+         seq++)
         if (self->seen[seq % self->window])
-            s_ack (self, seq); /* flushes (checkpoints) when it fills  */
-    int rc = s_checkpoint (self);
-    self->ack_ranges = 0;
+            rc = s_ranges_add (&ranges, seq);
+    if (rc == 0 &&
+        !(self->journal = sink_journal_create (self->journal_path))) {
+        zsys_error ("--resume: cannot create %s.new: %s", self->journal_path,
+                    strerror (errno));
+        rc = PP_EIO;
+    }
+    if (rc == 0)
+        rc = s_checkpoint (self, ranges.first, ranges.n,
+                           (uint32_t) ranges.count);
+    free (ranges.first);
+    free (ranges.n);
     return rc;
 }
 
-/*  --resume: rebuilds the run from FILE.journal and cuts FILE back to
-    what the last checkpoint vouches for. Returns 0 when there was nothing
-    to resume (a fresh start), 1 when resumed, or an error.                */
+/*  Rebuilds the ring and the counts from the last checkpoint and every
+    journaled range. Returns 0 or PP_EPROTO / PP_ENOMEM.                   */
+static int
+s_rebuild (s_sink_t *self, const sink_checkpoint_t *cp,
+           const s_ranges_t *ranges)
+{
+    self->run_id = self->resumed_run = cp->run_id;
+    self->window = cp->window;
+    self->seen = calloc (cp->window ? cp->window : 1, 1);
+    if (!self->seen)
+        return PP_ENOMEM;
+    int rc = cp->window ? s_apply_ranges (self, ranges) : PP_EPROTO;
+    pp_counts_t *c = self->counts;
+    c->run_id = cp->run_id;
+    c->ok = cp->ok;
+    c->failed = cp->failed;
+    c->dropped = cp->dropped;
+    c->duplicates = cp->duplicates;
+    c->not_summed = cp->not_summed;
+    c->int_sum = cp->int_sum;
+    return rc;
+}
+
+/*  Opens the output to continue it, cut back to the length the journal
+    vouches for: a torn or unacked tail goes. A file shorter than that
+    lost results the ventilator counts as done: refused.                   */
+static int
+s_cut_output (s_sink_t *self, uint64_t offset)
+{
+    const char *path = self->opt->output_path;
+    struct stat st;
+    if (!(self->out = fopen (path, "r+")) || fstat (fileno (self->out), &st)) {
+        zsys_error ("--resume: cannot open %s: %s", path, strerror (errno));
+        return PP_EIO;
+    }
+    if ((uint64_t) st.st_size < offset) {
+        zsys_error ("--resume: %s has %llu bytes, but its journal vouches "
+                    "for %llu: results acked to the ventilator are gone, "
+                    "so the run cannot be resumed",
+                    path, (unsigned long long) st.st_size,
+                    (unsigned long long) offset);
+        return PP_EPROTO;
+    }
+    if (ftruncate (fileno (self->out), (off_t) offset) != 0 ||
+        fseek (self->out, 0, SEEK_END) != 0) {
+        zsys_error ("--resume: cannot cut %s back to %llu bytes: %s", path,
+                    (unsigned long long) offset, strerror (errno));
+        return PP_EIO;
+    }
+    return 0;
+}
+
+/*  --resume: rebuilds the run from FILE.journal, cuts FILE back to what
+    the last checkpoint vouches for, and compacts the journal. Returns 0
+    or an error (logged).                                                  */
 static int
 s_resume (s_sink_t *self)
 {
@@ -710,35 +868,44 @@ s_resume (s_sink_t *self)
     s_ranges_t ranges = {0};
     int found =
         sink_journal_read (self->journal_path, &cp, s_collect_range, &ranges);
-    int rc = found;
-    if (found == 1) {
-        self->run_id = self->resumed_run = cp.run_id;
-        self->window = cp.window;
-        self->seen = calloc (cp.window ? cp.window : 1, 1);
-        rc = self->seen && cp.window ? s_apply_ranges (self, &ranges)
-                                     : PP_EPROTO;
-    }
+    int rc = found == 1   ? s_rebuild (self, &cp, &ranges)
+             : found == 0 ? PP_EPROTO
+                          : found;
     free (ranges.first);
     free (ranges.n);
-    if (found != 1 || rc != 0)
+    if (rc != 0) {
+        zsys_error ("--resume: cannot resume from %s: %s", self->journal_path,
+                    found == 0 ? "it holds no complete checkpoint"
+                               : pp_strerror (rc));
         return rc;
-    self->out = fopen (self->opt->output_path, "r+");
-    if (!self->out || ftruncate (fileno (self->out), (off_t) cp.offset) != 0 ||
-        fseek (self->out, 0, SEEK_END) != 0)
-        return PP_EIO;
-    pp_counts_t *c = self->counts;
-    c->run_id = cp.run_id;
-    c->ok = cp.ok;
-    c->failed = cp.failed;
-    c->dropped = cp.dropped;
-    c->duplicates = cp.duplicates;
-    c->not_summed = cp.not_summed;
-    c->int_sum = cp.int_sum;
+    }
+    if ((rc = s_cut_output (self, cp.offset)) != 0)
+        return rc;
     zsys_notice ("resuming run %016llx: %llu outcomes already in %s",
                  (unsigned long long) cp.run_id,
                  (unsigned long long) (cp.ok + cp.failed + cp.dropped),
                  self->opt->output_path);
-    return 1;
+    return s_compact (self);
+}
+
+/*  Refuses (exit 2), touching nothing, to resume without a journal, or to
+    start afresh over a file whose journal holds an unfinished run.        */
+static void
+s_check_journal (const s_sink_t *self)
+{
+    const char *path = self->opt->output_path;
+    bool live = access (self->journal_path, F_OK) == 0;
+    if (self->opt->resume && !live)
+        pp_cli_usage_error ("--resume: no journal %s beside --output %s, so "
+                            "there is no run to resume (a completed run "
+                            "removes it); without --resume, %s is started "
+                            "afresh",
+                            self->journal_path, path, path);
+    if (!self->opt->resume && live)
+        pp_cli_usage_error ("--output %s: its journal %s holds an unfinished "
+                            "run; add --resume to continue it, or remove the "
+                            "journal to start afresh (that empties %s)",
+                            path, self->journal_path, path);
 }
 
 /*  The output, and its journal when it is a file we can resume.           */
@@ -750,37 +917,26 @@ s_open_output (s_sink_t *self)
         self->out = stdout;
         return 0;
     }
-    int resumed = 0;
     struct stat st;
     bool regular = stat (path, &st) != 0 || S_ISREG (st.st_mode);
     if (!regular && self->opt->resume)
         pp_cli_usage_error ("--resume needs --output to be a regular file, "
                             "not %s",
                             path);
-    /*  A journal only for a regular file: /dev/null or a FIFO cannot be
-        cut back and resumed (and /dev is not ours to write in).           */
-    if (!self->opt->ordered && regular) {
-        self->journal_path = malloc (strlen (path) + 9);
-        if (!self->journal_path)
-            return PP_ENOMEM;
-        sprintf (self->journal_path, "%s.journal", path);
-    }
-    if (self->opt->resume) {
-        resumed = s_resume (self);
-        if (resumed < 0) {
-            zsys_error ("--resume: cannot resume from %s and %s (%s)", path,
-                        self->journal_path, pp_strerror (resumed));
-            return resumed;
-        }
-    }
-    if (!resumed && !(self->out = fopen (path, "w"))) {
+    if (!(self->journal_path = malloc (strlen (path) + 9)))
+        return PP_ENOMEM;
+    sprintf (self->journal_path, "%s.journal", path);
+    s_check_journal (self);
+    if (self->opt->resume)
+        return s_resume (self);
+    if (!(self->out = fopen (path, "w"))) {
         zsys_error ("--output: cannot open %s: %s", path, strerror (errno));
         return PP_EIO;
     }
-    if (!self->journal_path)
+    /*  A journal only for a regular file: /dev/null or a FIFO cannot be
+        cut back and resumed (and /dev is not ours to write in).           */
+    if (self->opt->ordered || !regular)
         return 0;
-    if (resumed)
-        return s_compact (self);
     self->journal = sink_journal_create (self->journal_path);
     if (!self->journal)
         zsys_error ("--output: cannot create the journal %s.new beside it "
@@ -835,15 +991,61 @@ s_close (s_sink_t *self)
     zsock_destroy (&self->acks);
 }
 
-/*  Final output: the sum, the summary, the JSON; returns the exit code.   */
+/*  The end of the seqs known to exist: the run's total once known, else
+    what the ventilator said it had numbered, or past the highest seq
+    recorded if that is higher (its STATE lags).                           */
+static uint64_t
+s_known_end (const s_sink_t *self)
+{
+    if (self->counts->total_known)
+        return self->seq_total;
+    uint64_t end = self->sent > self->base ? self->sent : self->base;
+    for (uint64_t seq = end; seq < self->base + self->window; seq++)
+        if (self->seen[seq % self->window])
+            end = seq + 1;
+    return end;
+}
+
+/*  Tells the stats which seqs have no outcome: those in [base, end) not
+    recorded (without the total, more may be missing).                     */
+static void
+s_account_missing (s_sink_t *self)
+{
+    if (!self->seen)
+        return; /* the run was never known                              */
+    uint64_t end = s_known_end (self);
+    uint64_t ring_end = self->base + self->window;
+    uint64_t first = 0, n = 0;
+    for (uint64_t seq = self->base; seq < end && seq < ring_end; seq++) {
+        if (self->seen[seq % self->window]) {
+            pp_stats_missing (self->stats, first, n);
+            n = 0;
+        } else if (n++ == 0)
+            first = seq;
+    }
+    if (end > ring_end) { /* past the ring: nothing of it arrived        */
+        if (n == 0)
+            first = ring_end;
+        n += end - ring_end;
+    }
+    pp_stats_missing (self->stats, first, n);
+}
+
+/*  Final output: the sum, the summary, the JSON; returns the exit code.
+    A run that did not complete says so, with what is missing, and exits
+    non-zero: 3 when aborted, else 1 (the ventilator lost, an I/O error).  */
 static int
 s_finish (s_sink_t *self)
 {
     pp_counts_t *counts = self->counts;
     counts->aborted = self->phase == S_ABORTED;
-    if (self->opt->sum)
+    counts->complete = self->phase == S_FINISHED;
+    if (!counts->complete)
+        s_account_missing (self);
+    /*  The sum of what we have, unless s_complete wrote the whole one.   */
+    if (self->opt->sum && !self->complete_first_ms && self->phase != S_FAILED)
         fprintf (self->out, "%lld\n", (long long) counts->int_sum);
-    if (fflush (self->out) != 0) {
+    if (self->phase != S_FAILED && fflush (self->out) != 0) {
         zsys_error ("cannot write results: %s", strerror (errno));
         return PP_EXIT_RUNTIME;
     }
@@ -862,7 +1064,7 @@ s_finish (s_sink_t *self)
     }
     if (counts->aborted)
         return PP_EXIT_ABORTED;
-    if (self->phase == S_LOST)
+    if (!counts->complete)
         return PP_EXIT_RUNTIME;
     return counts->failed + counts->dropped > 0 ? PP_EXIT_FAILED : PP_EXIT_OK;
 }
