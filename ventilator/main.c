@@ -34,12 +34,14 @@ static const char *s_help_head =
     "for pp-sink to report every outcome. Binds --tasks, --control, --acks.\n"
     "\n"
     "Input:\n"
-    "  FILE                records, one per line ('-' or none: stdin)\n"
-    "  -0, --null          records are NUL-separated\n"
+    "  FILE                records, one per line ('-' or none: stdin);\n"
+    "                      a CRLF line ending counts as one newline\n"
+    "  -0, --null          records are NUL-separated (byte-exact)\n"
     "  --generate N        the numbers 1..N instead of input\n"
     "  --workload N        N random sleep times of 1..100 ms (--job sleep)\n"
     "  --seed S            seed for --workload (default 1)\n"
-    "  --skip N            skip the first N records (resume a drained run)\n"
+    "  --skip N            skip the first N records (resume a drained run\n"
+    "                      with the --skip it printed; never paced)\n"
     "Dispatch:\n"
     "  --window N          at most N items unacknowledged (default 65536)\n"
     "  --ack-timeout D     send an item again if not acked in D (default "
@@ -209,7 +211,9 @@ s_set_state (vent_t *self, vent_state_t state)
     s_publish (self); /* at once; then repeated by s_tick             */
 }
 
-/*  Drain asked: read no more input; what was read is still sent.          */
+/*  Drain asked: read no more input; what was read is still sent. Records
+    are counted from the start of the input, --skip included, so the hint
+    is the --skip of the next run whatever this one skipped.               */
 static void
 s_stop_reading (vent_t *self)
 {
@@ -217,10 +221,11 @@ s_stop_reading (vent_t *self)
         return;
     self->reading_stopped = true;
     uint64_t read = vent_input_records (self->input);
+    if (read < self->opt->skip) /* stopped while skipping               */
+        read = self->opt->skip;
     zsys_notice ("draining: stopped after record %llu; to resume later, "
                  "run again with --skip %llu",
-                 (unsigned long long) (self->opt->skip + read),
-                 (unsigned long long) (self->opt->skip + read));
+                 (unsigned long long) read, (unsigned long long) read);
 }
 
 /*  The total is final once no more input comes and all read is numbered. */
@@ -291,6 +296,18 @@ s_item_free (vent_t *self, pp_item_t *item)
         free (item);
 }
 
+/*  At the end of input: a --skip past it sends nothing, and says so.     */
+static void
+s_check_skip (vent_t *self)
+{
+    uint64_t records = vent_input_records (self->input);
+    if (records < self->opt->skip)
+        zsys_warning ("--skip %llu: the input has only %llu records; "
+                      "nothing to send",
+                      (unsigned long long) self->opt->skip,
+                      (unsigned long long) records);
+}
+
 /*  Reads one record as a new item (not numbered yet). Returns 1, 0 when
     nothing is ready, or an error. An oversized record becomes an item
     that has failed already: it still gets its outcome at the sink.        */
@@ -300,15 +317,16 @@ s_next_record (vent_t *self, pp_item_t **item_p, uint64_t now_us)
     const char *data = NULL;
     size_t len = 0;
     int rc = vent_input_next (self->input, &data, &len);
-    if (rc == PP_ECLOSED)
+    if (rc == PP_ECLOSED) {
         self->input_eof = true;
+        s_check_skip (self);
+    }
     self->need_fill = rc == 0 && vent_input_fd (self->input) >= 0;
     if (rc == PP_ECLOSED || rc == 0)
         return 0;
     char reason[128];
     if (rc == PP_ETOOBIG) {
-        unsigned long long record =
-            self->opt->skip + vent_input_records (self->input);
+        unsigned long long record = vent_input_records (self->input);
         len = (size_t) snprintf (
             reason, sizeof (reason),
             "record %llu is over --max-item-size "
@@ -334,8 +352,8 @@ s_may_read (vent_t *self)
         return false;
     if (self->opt->rate > 0) {
         double elapsed = (double) (pp_now_ms () - self->start_ms) / 1000.0;
-        return (double) vent_input_records (self->input) <
-               elapsed * self->opt->rate + 1;
+        return (double) vent_input_returned (self->input) <
+               elapsed * self->opt->rate + 1; /* --skip is not paced    */
     }
     return true;
 }
@@ -781,7 +799,7 @@ s_open (vent_t *self)
     vent_options_t *opt = self->opt;
     pp_common_t *common = &opt->common;
     if (opt->generate > 0)
-        self->input = vent_input_new_generate (opt->skip + 1, opt->generate);
+        self->input = vent_input_new_generate (1, opt->generate);
     else if (opt->workload > 0)
         self->input = vent_input_new_workload (opt->workload, opt->seed);
     else {
@@ -800,6 +818,7 @@ s_open (vent_t *self)
     self->inbox = pp_chan_new (ahead, pp_item_free);
     if (!self->input || !self->slots || !self->inbox)
         return PP_ENOMEM;
+    vent_input_skip (self->input, opt->skip);
     if (opt->overflow == PP_OVERFLOW_DROP)
         pp_chan_set_drop (self->inbox);
     if (opt->overflow == PP_OVERFLOW_SPILL &&
@@ -828,27 +847,6 @@ s_open (vent_t *self)
     self->resend_at = UINT64_MAX;
     self->scan_oldest = INT64_MAX;
     self->start_ms = self->opened_ms = pp_now_ms ();
-    return 0;
-}
-
-/*  Skips --skip records of file input before the run starts.              */
-static int
-s_skip (vent_t *self)
-{
-    vent_options_t *opt = self->opt;
-    if (opt->generate > 0 || opt->skip == 0)
-        return 0;
-    for (uint64_t skipped = 0; skipped < opt->skip;) {
-        const char *data;
-        size_t len;
-        int rc = vent_input_next (self->input, &data, &len);
-        if (rc == PP_ECLOSED)
-            break;
-        if (rc == 0 && vent_input_fill (self->input) != 0)
-            return PP_EIO;
-        if (rc != 0)
-            skipped++;
-    }
     return 0;
 }
 
@@ -908,7 +906,7 @@ main (int argc, char **argv)
     pp_signal_install ();
     vent_t vent = {.opt = &opt, .state = VENT_WAITING};
     int code = PP_EXIT_RUNTIME;
-    if (s_open (&vent) == 0 && s_skip (&vent) == 0) {
+    if (s_open (&vent) == 0) {
         s_publish (&vent);
         if (s_loop (&vent) == 0)
             code = s_exit_code (&vent);
