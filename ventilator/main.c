@@ -60,7 +60,8 @@ static const char *s_help_head =
     "Credit flow (--flow credit):\n"
     "  --heartbeat D       workers beat every D (default 1s)\n"
     "  --liveness N        a worker silent for N beats is dead and its\n"
-    "                      items go to others (default 3)\n"
+    "                      items go to others (default 3); time this\n"
+    "                      process was stopped does not count\n"
     "\n";
 static const char *s_help_tail =
     "\n"
@@ -687,10 +688,48 @@ s_on_acks_socket (vent_t *self)
     pp_inmsg_free (&in);
 }
 
+/*  The loop did not run for lost ms (stopped, starved): nobody is judged
+    by that time. Workers count as heard now; every ack deadline moves by
+    lost, so a stopped ventilator does not send its whole window again;
+    and --rate does not catch up on the records it did not send.         */
+static void
+s_on_stall (vent_t *self, int64_t lost)
+{
+    zsys_notice ("this process did not run for %lld ms (was it stopped?): "
+                 "its peers get that time back",
+                 (long long) lost);
+    self->start_ms += lost;
+    for (uint64_t seq = self->base; seq < self->next; seq++) {
+        vent_slot_t *slot = &self->slots[seq % self->opt->window];
+        if (slot->item && slot->sent_ms > INT64_MIN / 2) /* not requeued */
+            slot->sent_ms += lost;
+    }
+    self->next_scan_ms += lost;
+    if (self->credit)
+        vent_credit_rearm (self->credit, lost);
+}
+
+/*  Since the last check the loop came late (past a wait of wait_ms) by
+    half the silence it judges by or more: the ack timeout, in credit flow
+    the liveness too. Called before every judgement.                      */
+static void
+s_check_stall (vent_t *self, int64_t wait_ms)
+{
+    int64_t judged = self->opt->ack_timeout_ms;
+    int64_t liveness = self->opt->heartbeat_ms * self->opt->liveness;
+    if (self->credit && liveness < judged)
+        judged = liveness;
+    int64_t lost =
+        pp_stall_check (&self->stall, pp_now_ms (), wait_ms, judged / 2);
+    if (lost > 0)
+        s_on_stall (self, lost);
+}
+
 /*  Timers, signals and state changes between socket events.               */
 static void
 s_tick (vent_t *self)
 {
+    s_check_stall (self, 0); /* after the turn's work: no wait since     */
     int64_t now = pp_now_ms ();
     int signals = pp_signal_count ();
     if (signals != self->signals_seen) {
@@ -769,6 +808,7 @@ s_loop (vent_t *self)
         int n = zmq_poll (items, want_input ? 3 : 2, timeout);
         if (n == -1 && zmq_errno () != EINTR)
             return PP_EIO;
+        s_check_stall (self, timeout);
         if (n > 0 && (items[0].revents & ZMQ_POLLIN))
             for (int burst = 0;
                  burst < 256 && (zsock_events (self->acks) & ZMQ_POLLIN);
@@ -786,6 +826,7 @@ s_loop (vent_t *self)
                 return PP_EIO;
             }
         }
+        s_check_stall (self, 0); /* dispatch judges unreachable workers */
         if (active && s_dispatch (self) != 0)
             return PP_ENOMEM;
         s_tick (self);
