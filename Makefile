@@ -51,7 +51,11 @@ $(BUILD)/pp-%: $$(addprefix $(BUILD)/,$$(subst .c,.o,$$(wildcard $$*/*.c))) \
 
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB)
 	@echo "  LD  $@"
-	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(TEST_LIBS) $(LDLIBS)
+	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIB) $(TEST_LIBS) \
+	  $(LDLIBS)
+
+# A test of a binary's private part links that part too.
+$(BUILD)/tests/test_input: $(BUILD)/ventilator/input.o
 
 # Unit tests print cmocka's summary; end-to-end tests run the real binaries.
 unit: $(UNIT_BINS)

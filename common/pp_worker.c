@@ -13,6 +13,7 @@
 #include "pp_job_internal.h"
 #include "pp_net.h"
 #include "pp_signal.h"
+#include "pp_stall.h"
 
 #include <czmq.h>
 #include <pthread.h>
@@ -76,6 +77,7 @@ typedef struct {
                                  receiver, so a relaxed atomic, no lock */
     int64_t hello_ms;
     int64_t heard_ms; /* last STATE of our run                         */
+    pp_stall_t stall; /* time our loop lost (stopped)                  */
     int signals_seen;
     /*  Credit flow: we hold received - completed items and have granted
         granted - received more; together never above capacity.           */
@@ -910,7 +912,8 @@ s_on_tasks_socket (s_worker_t *self)
         return 0;
     if (in.hdr.type == PP_MSG_BYE && s_credit_flow (self) &&
         self->phase == S_RUNNING && in.hdr.run_id == self->run_id) {
-        zsys_notice ("the ventilator had written us off; joining again");
+        zsys_notice ("the ventilator asked us to join again (it had "
+                     "written us off, or lost our connection)");
         pp_inmsg_free (&in);
         s_credit_hello (self);
         return 0;
@@ -1024,6 +1027,23 @@ s_left (s_worker_t *self)
     return true;
 }
 
+/*  Since the last check we came late (past a wait of wait_ms) by half
+    --ventilator-timeout or more -- we were stopped, say: the ventilator's
+    STATE waits unread, so it counts as heard now.                          */
+static void
+s_check_stall (s_worker_t *self, int64_t wait_ms)
+{
+    int64_t lost = pp_stall_check (&self->stall, pp_now_ms (), wait_ms,
+                                   self->cfg->ventilator_timeout_ms / 2);
+    if (lost > 0 && self->phase == S_RUNNING &&
+        self->cfg->ventilator_timeout_ms > 0) {
+        zsys_notice ("this process did not run for %lld ms (was it "
+                     "stopped?): the ventilator gets that time back",
+                     (long long) lost);
+        self->heard_ms = pp_now_ms ();
+    }
+}
+
 /*  A ventilator silent for --ventilator-timeout (it publishes its state
     several times a second) is gone, or we missed its DONE behind a cut
     link: drop the run instead of waiting forever. Exit 1 (we cannot
@@ -1031,6 +1051,7 @@ s_left (s_worker_t *self)
 static void
 s_check_silence (s_worker_t *self)
 {
+    s_check_stall (self, S_POLL_MS); /* s_feed waits that long at most */
     if (self->phase != S_RUNNING || self->cfg->ventilator_timeout_ms <= 0 ||
         pp_now_ms () - self->heard_ms < self->cfg->ventilator_timeout_ms)
         return;
@@ -1092,6 +1113,7 @@ s_loop (s_worker_t *self)
         if (zmq_poll (items, self->done ? 3 : 2, timeout) == -1 &&
             zmq_errno () != EINTR)
             return PP_EIO;
+        s_check_stall (self, timeout);
         if (self->done)
             s_on_done (self);
         int rc = 0;

@@ -14,6 +14,7 @@
 #include "pp_job.h"
 #include "pp_net.h"
 #include "pp_signal.h"
+#include "pp_stall.h"
 #include "pp_stats.h"
 #include "journal.h"
 
@@ -65,6 +66,7 @@ typedef struct {
     uint64_t seq_total; /* numbered items, once total_known        */
     uint64_t sent;      /* numbered so far, from STATE             */
     int64_t heard_ms;   /* last STATE of our run                   */
+    pp_stall_t stall;   /* time our loop lost (stopped)            */
     uint8_t *seen;      /* window flags: outcome recorded          */
     pp_item_t **held;   /* --ordered: ok results waiting for base  */
     uint64_t ack_first[S_ACK_RANGES];
@@ -107,7 +109,9 @@ static const char *s_help_head =
     "  --stats-json FILE   write the summary as JSON (docs/stats.md)\n"
     "  --ventilator-timeout D  give up on a run whose ventilator is silent\n"
     "                      for D: write what we have, report the run\n"
-    "                      incomplete, exit 1 (default 30s; 0: wait forever)\n"
+    "                      incomplete, exit 1 (default 30s; 0: wait\n"
+    "                      forever); time this process was stopped does\n"
+    "                      not count\n"
     "  --resume            continue --output FILE after a crash or a write\n"
     "                      error: FILE is cut back to its journal\n"
     "                      (FILE.journal) and no item is written twice;\n"
@@ -659,10 +663,33 @@ s_progress (s_sink_t *self, bool last)
         zsys_info ("progress: %s", line);
 }
 
+/*  Since the last check we came late (past a wait of wait_ms) by half of
+    what we judge the ventilator by (we were stopped, or the output held
+    us): its STATE waits unread, so it counts as heard now, and the wait
+    for DONE moves by the time lost.                                       */
+static void
+s_check_stall (s_sink_t *self, int64_t wait_ms)
+{
+    int64_t judged = S_DONE_WAIT_MS;
+    if (self->opt->ventilator_timeout_ms > 0 &&
+        self->opt->ventilator_timeout_ms < judged)
+        judged = self->opt->ventilator_timeout_ms;
+    int64_t now = pp_now_ms ();
+    int64_t lost = pp_stall_check (&self->stall, now, wait_ms, judged / 2);
+    if (lost == 0 || (self->phase != S_RUNNING && self->phase != S_COMPLETE))
+        return;
+    zsys_notice ("this process did not run for %lld ms (was it stopped?): "
+                 "the ventilator gets that time back",
+                 (long long) lost);
+    self->heard_ms = now;
+    self->complete_first_ms += lost;
+}
+
 /*  Timers and state changes between socket events.                        */
 static void
 s_tick (s_sink_t *self)
 {
+    s_check_stall (self, 0); /* after the turn's work: no wait since     */
     int64_t now = pp_now_ms ();
     if ((self->ack_ranges > 0 && now - self->ack_since_ms >= S_ACK_DELAY_MS) ||
         self->nretry > 0)
@@ -711,6 +738,7 @@ s_loop (s_sink_t *self)
             self->ack_ranges + self->nretry > 0 ? S_ACK_DELAY_MS : 100;
         if (zmq_poll (items, 2, timeout) == -1 && zmq_errno () != EINTR)
             return PP_EIO;
+        s_check_stall (self, timeout);
         /*  Drain what is queued before timers, a bounded burst each.     */
         for (int burst = 0; burst < 64 && (items[0].revents & ZMQ_POLLIN) &&
                             zsock_events (self->results) & ZMQ_POLLIN;

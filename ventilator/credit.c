@@ -4,10 +4,20 @@
     credit: one unit per item they can take. We send a worker no more than
     it granted, remember which worker holds which item (the window slot's
     owner), and when a worker's heartbeats (CREDIT messages, even of zero)
-    stop for --liveness beats, everything it held is sent to others.       */
+    stop for --liveness beats, everything it held is sent to others.
+    A worker is known by its worker id: one that reconnects (a new ROUTER
+    identity) and says HELLO again keeps what it holds.
+
+    Our own stall (pp_stall: we were stopped) is not the workers' silence:
+    each gets a full --liveness again. A stall long enough for workers to
+    drop their connection to us (ZMTP heartbeats) makes every worker
+    rejoin: items sent into a connection that is about to close are lost
+    until --ack-timeout, so none go out until the worker says HELLO.      */
 
 #include "pp_error.h"
 #include "vent.h"
+
+#define S_RESETS 16 /* workers whose recent reset we remember          */
 
 typedef struct {
     zframe_t *identity; /* ROUTER routing id                             */
@@ -16,13 +26,19 @@ typedef struct {
     uint64_t credit; /* items it can take now                         */
     int64_t seen_ms; /* last message from it                          */
     bool leaving;    /* said BYE: gets no more items                  */
+    bool rejoining;  /* reset after our stall: nothing until HELLO    */
 } s_peer_t;
 
 struct _vent_credit_t {
     vent_t *vent;
     s_peer_t *peers;
     size_t npeers;
-    uint64_t round; /* dispatch calls so far                         */
+    uint64_t round;       /* dispatch calls so far                   */
+    int64_t grace_end_ms; /* after our own stall: no worker is dead  */
+    struct {
+        uint32_t worker_id;
+        int64_t ms;
+    } resets[S_RESETS]; /* the workers last told to start over, when  */
 };
 
 vent_credit_t *
@@ -72,6 +88,25 @@ s_add (vent_credit_t *self, zframe_t *identity, uint32_t worker_id)
     return peer;
 }
 
+/*  A HELLO from an identity we do not know: a new worker, or a known one
+    that reconnected (its connection dropped while we were stopped, say):
+    it keeps what it holds.                                                */
+static s_peer_t *
+s_on_hello_from (vent_credit_t *self, zframe_t *identity, uint32_t worker_id)
+{
+    for (size_t i = 0; i < self->npeers; i++) {
+        s_peer_t *peer = &self->peers[i];
+        if (peer->worker_id == worker_id) {
+            zframe_destroy (&peer->identity);
+            peer->identity = zframe_dup (identity);
+            if (pp_verbosity > 1)
+                zsys_info ("worker %08x reconnected", worker_id);
+            return peer;
+        }
+    }
+    return s_add (self, identity, worker_id);
+}
+
 /*  Forgets a peer; what it held becomes due for resending at once.        */
 static void
 s_remove (vent_credit_t *self, s_peer_t *peer, const char *why)
@@ -83,11 +118,23 @@ s_remove (vent_credit_t *self, s_peer_t *peer, const char *why)
     *peer = self->peers[--self->npeers];
 }
 
-/*  Tells an unknown peer to start over (we declared it dead, or we are a
-    new run): it forgets its credit and says HELLO again.                  */
+/*  Tells a peer to start over (we declared it dead, we are a new run, or
+    we were stopped): it forgets its credit and says HELLO again. Once per
+    heartbeat to the same peer: its messages queued meanwhile ask again.  */
 static void
-s_send_reset (vent_credit_t *self, zframe_t *identity)
+s_send_reset (vent_credit_t *self, zframe_t *identity, uint32_t worker_id)
 {
+    int64_t now = pp_now_ms ();
+    int oldest = 0;
+    for (int i = 0; i < S_RESETS; i++) {
+        if (self->resets[i].worker_id == worker_id &&
+            now - self->resets[i].ms < self->vent->opt->heartbeat_ms)
+            return;
+        if (self->resets[i].ms < self->resets[oldest].ms)
+            oldest = i;
+    }
+    self->resets[oldest].worker_id = worker_id;
+    self->resets[oldest].ms = now;
     pp_header_t hdr = {.type = PP_MSG_BYE, .run_id = self->vent->run_id};
     pp_net_send (self->vent->tasks, identity, &hdr, "", 0, true);
 }
@@ -120,12 +167,18 @@ vent_credit_on_message (vent_credit_t *self)
         vent->rejects[PP_REJECT_RUN]++;
     else if (in.hdr.type == PP_MSG_HELLO) {
         if (!peer)
-            peer = s_add (self, in.identity, in.hdr.worker_id);
+            peer = s_on_hello_from (self, in.identity, in.hdr.worker_id);
+        if (peer) { /* a worker grants afresh after each HELLO          */
+            peer->credit = 0;
+            peer->rejoining = false;
+        }
         vent_on_hello (vent, in.hdr.worker_id);
     } else if (!peer)
-        s_send_reset (self, in.identity);
+        s_send_reset (self, in.identity, in.hdr.worker_id);
     else if (in.hdr.type == PP_MSG_CREDIT) {
-        if (!peer->leaving)
+        if (peer->rejoining) /* our BYE may be lost: ask again          */
+            s_send_reset (self, peer->identity, peer->worker_id);
+        else if (!peer->leaving)
             peer->credit += in.hdr.count;
     } else if (in.hdr.type == PP_MSG_BYE)
         s_on_bye (self, peer, &in);
@@ -144,7 +197,8 @@ s_pick (vent_credit_t *self)
     s_peer_t *best = NULL;
     for (size_t i = 0; i < self->npeers; i++) {
         s_peer_t *peer = &self->peers[i];
-        if (!peer->leaving && peer->credit > 0 && peer->tried != self->round &&
+        if (!peer->leaving && !peer->rejoining && peer->credit > 0 &&
+            peer->tried != self->round &&
             (!best || peer->credit > best->credit))
             best = peer;
     }
@@ -183,6 +237,26 @@ s_requeue_batch (vent_credit_t *self, bool sent)
     }
 }
 
+/*  The peer's connection is gone. Dead, as a rule; but after our own
+    stall its peers may have dropped the connection to us, silent so long,
+    and be reconnecting: then nothing was sent, and it has until the grace
+    ends to say HELLO again.                                               */
+static void
+s_unreachable (vent_credit_t *self, s_peer_t *peer)
+{
+    if (pp_now_ms () >= self->grace_end_ms) {
+        s_requeue_batch (self, true);
+        s_remove (self, peer, "cannot be reached");
+        return;
+    }
+    s_requeue_batch (self, false);
+    peer->credit = 0;
+    peer->tried = self->round;
+    if (pp_verbosity > 1)
+        zsys_info ("worker %08x is reconnecting: we were stopped",
+                   peer->worker_id);
+}
+
 int
 vent_credit_dispatch (vent_credit_t *self)
 {
@@ -213,8 +287,7 @@ vent_credit_dispatch (vent_credit_t *self)
             continue;
         }
         if (rc != 0) { /* ROUTER_MANDATORY: no such peer now          */
-            s_requeue_batch (self, true);
-            s_remove (self, peer, "cannot be reached");
+            s_unreachable (self, peer);
             continue;
         }
         peer->credit -= vent->batch.count;
@@ -234,4 +307,22 @@ vent_credit_tick (vent_credit_t *self)
         else
             i++;
     }
+}
+
+void
+vent_credit_rearm (vent_credit_t *self, int64_t lost)
+{
+    int64_t now = pp_now_ms ();
+    bool rejoin = lost >= 2 * PP_NET_HEARTBEAT_MS; /* peers may drop us */
+    for (size_t i = 0; i < self->npeers; i++) {
+        s_peer_t *peer = &self->peers[i];
+        peer->seen_ms = now;
+        if (rejoin && !peer->leaving) {
+            peer->credit = 0;
+            peer->rejoining = true;
+            s_send_reset (self, peer->identity, peer->worker_id);
+        }
+    }
+    self->grace_end_ms =
+        now + self->vent->opt->heartbeat_ms * self->vent->opt->liveness;
 }

@@ -26,7 +26,8 @@ struct _vent_input_t {
     uint64_t in_first;   /* --generate: first number                     */
     uint64_t in_n;       /* generated records in all                     */
     uint64_t in_rng;     /* --workload: splitmix64 state                 */
-    uint64_t in_records; /* records returned                             */
+    uint64_t in_records; /* records consumed, skipped ones included      */
+    uint64_t in_skip;    /* --skip: the first records, never returned    */
     char in_text[24];    /* a generated record                           */
 };
 
@@ -95,6 +96,13 @@ vent_input_records (vent_input_t *self)
     return self->in_records;
 }
 
+uint64_t
+vent_input_returned (vent_input_t *self)
+{
+    return self->in_records > self->in_skip ? self->in_records - self->in_skip
+                                            : 0;
+}
+
 int
 vent_input_fill (vent_input_t *self)
 {
@@ -117,10 +125,12 @@ vent_input_fill (vent_input_t *self)
     return 0;
 }
 
+#define S_SPLITMIX_GAMMA 0x9e3779b97f4a7c15ULL
+
 static uint64_t
 s_splitmix (uint64_t *state)
 {
-    uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
+    uint64_t z = (*state += S_SPLITMIX_GAMMA);
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
     return z ^ (z >> 31);
@@ -142,6 +152,17 @@ s_next_generated (vent_input_t *self, const char **data, size_t *len)
     return 1;
 }
 
+void
+vent_input_skip (vent_input_t *self, uint64_t n)
+{
+    self->in_skip = n;
+    if (self->in_kind == S_FD)
+        return; /* vent_input_next reads past them as input comes      */
+    uint64_t skipped = n < self->in_n ? n : self->in_n;
+    self->in_records = skipped;
+    self->in_rng += skipped * S_SPLITMIX_GAMMA; /* as many draws        */
+}
+
 /*  Discards the rest of an oversized record; true once past its end.      */
 static bool
 s_skip_rest (vent_input_t *self)
@@ -157,18 +178,28 @@ s_skip_rest (vent_input_t *self)
     return true;
 }
 
-int
-vent_input_next (vent_input_t *self, const char **data, size_t *len)
+/*  Length of a record without the '\r' of a CRLF line ending.           */
+static size_t
+s_trim_cr (const vent_input_t *self, const char *head, size_t size)
 {
-    if (self->in_kind != S_FD)
-        return s_next_generated (self, data, len);
+    bool cr = self->in_delim == '\n' && size > 0 && head[size - 1] == '\r';
+    return cr ? size - 1 : size;
+}
+
+/*  The next record of fd input, as vent_input_next.                       */
+static int
+s_next_split (vent_input_t *self, const char **data, size_t *len)
+{
     if (self->in_skipping && !s_skip_rest (self))
         return 0;
     size_t avail = self->in_end - self->in_start;
     char *head = self->in_buf + self->in_start;
     char *at = memchr (head, self->in_delim, avail);
     size_t size = at ? (size_t) (at - head) : avail;
-    if (size > self->in_max) {
+    /*  Trimmed before the size check: a record of max_item bytes and a
+        '\r' that waits for its '\n' is not too big yet.                  */
+    size_t body = s_trim_cr (self, head, size);
+    if (body > self->in_max) {
         self->in_skipping = true;
         self->in_records++;
         *len = self->in_max + 1;
@@ -182,6 +213,18 @@ vent_input_next (vent_input_t *self, const char **data, size_t *len)
     self->in_start += size + (at ? 1 : 0);
     self->in_records++;
     *data = head;
-    *len = size;
+    *len = body;
     return 1;
+}
+
+int
+vent_input_next (vent_input_t *self, const char **data, size_t *len)
+{
+    if (self->in_kind != S_FD)
+        return s_next_generated (self, data, len);
+    while (true) {
+        int rc = s_next_split (self, data, len);
+        if ((rc != 1 && rc != PP_ETOOBIG) || self->in_records > self->in_skip)
+            return rc;
+    }
 }

@@ -34,12 +34,14 @@ static const char *s_help_head =
     "for pp-sink to report every outcome. Binds --tasks, --control, --acks.\n"
     "\n"
     "Input:\n"
-    "  FILE                records, one per line ('-' or none: stdin)\n"
-    "  -0, --null          records are NUL-separated\n"
+    "  FILE                records, one per line ('-' or none: stdin);\n"
+    "                      a CRLF line ending counts as one newline\n"
+    "  -0, --null          records are NUL-separated (byte-exact)\n"
     "  --generate N        the numbers 1..N instead of input\n"
     "  --workload N        N random sleep times of 1..100 ms (--job sleep)\n"
     "  --seed S            seed for --workload (default 1)\n"
-    "  --skip N            skip the first N records (resume a drained run)\n"
+    "  --skip N            skip the first N records (resume a drained run\n"
+    "                      with the --skip it printed; never paced)\n"
     "Dispatch:\n"
     "  --window N          at most N items unacknowledged (default 65536)\n"
     "  --ack-timeout D     send an item again if not acked in D (default "
@@ -58,7 +60,8 @@ static const char *s_help_head =
     "Credit flow (--flow credit):\n"
     "  --heartbeat D       workers beat every D (default 1s)\n"
     "  --liveness N        a worker silent for N beats is dead and its\n"
-    "                      items go to others (default 3)\n"
+    "                      items go to others (default 3); time this\n"
+    "                      process was stopped does not count\n"
     "\n";
 static const char *s_help_tail =
     "\n"
@@ -209,7 +212,9 @@ s_set_state (vent_t *self, vent_state_t state)
     s_publish (self); /* at once; then repeated by s_tick             */
 }
 
-/*  Drain asked: read no more input; what was read is still sent.          */
+/*  Drain asked: read no more input; what was read is still sent. Records
+    are counted from the start of the input, --skip included, so the hint
+    is the --skip of the next run whatever this one skipped.               */
 static void
 s_stop_reading (vent_t *self)
 {
@@ -217,10 +222,11 @@ s_stop_reading (vent_t *self)
         return;
     self->reading_stopped = true;
     uint64_t read = vent_input_records (self->input);
+    if (read < self->opt->skip) /* stopped while skipping               */
+        read = self->opt->skip;
     zsys_notice ("draining: stopped after record %llu; to resume later, "
                  "run again with --skip %llu",
-                 (unsigned long long) (self->opt->skip + read),
-                 (unsigned long long) (self->opt->skip + read));
+                 (unsigned long long) read, (unsigned long long) read);
 }
 
 /*  The total is final once no more input comes and all read is numbered. */
@@ -291,6 +297,18 @@ s_item_free (vent_t *self, pp_item_t *item)
         free (item);
 }
 
+/*  At the end of input: a --skip past it sends nothing, and says so.     */
+static void
+s_check_skip (vent_t *self)
+{
+    uint64_t records = vent_input_records (self->input);
+    if (records < self->opt->skip)
+        zsys_warning ("--skip %llu: the input has only %llu records; "
+                      "nothing to send",
+                      (unsigned long long) self->opt->skip,
+                      (unsigned long long) records);
+}
+
 /*  Reads one record as a new item (not numbered yet). Returns 1, 0 when
     nothing is ready, or an error. An oversized record becomes an item
     that has failed already: it still gets its outcome at the sink.        */
@@ -300,15 +318,16 @@ s_next_record (vent_t *self, pp_item_t **item_p, uint64_t now_us)
     const char *data = NULL;
     size_t len = 0;
     int rc = vent_input_next (self->input, &data, &len);
-    if (rc == PP_ECLOSED)
+    if (rc == PP_ECLOSED) {
         self->input_eof = true;
+        s_check_skip (self);
+    }
     self->need_fill = rc == 0 && vent_input_fd (self->input) >= 0;
     if (rc == PP_ECLOSED || rc == 0)
         return 0;
     char reason[128];
     if (rc == PP_ETOOBIG) {
-        unsigned long long record =
-            self->opt->skip + vent_input_records (self->input);
+        unsigned long long record = vent_input_records (self->input);
         len = (size_t) snprintf (
             reason, sizeof (reason),
             "record %llu is over --max-item-size "
@@ -334,8 +353,8 @@ s_may_read (vent_t *self)
         return false;
     if (self->opt->rate > 0) {
         double elapsed = (double) (pp_now_ms () - self->start_ms) / 1000.0;
-        return (double) vent_input_records (self->input) <
-               elapsed * self->opt->rate + 1;
+        return (double) vent_input_returned (self->input) <
+               elapsed * self->opt->rate + 1; /* --skip is not paced    */
     }
     return true;
 }
@@ -669,10 +688,48 @@ s_on_acks_socket (vent_t *self)
     pp_inmsg_free (&in);
 }
 
+/*  The loop did not run for lost ms (stopped, starved): nobody is judged
+    by that time. Workers count as heard now; every ack deadline moves by
+    lost, so a stopped ventilator does not send its whole window again;
+    and --rate does not catch up on the records it did not send.         */
+static void
+s_on_stall (vent_t *self, int64_t lost)
+{
+    zsys_notice ("this process did not run for %lld ms (was it stopped?): "
+                 "its peers get that time back",
+                 (long long) lost);
+    self->start_ms += lost;
+    for (uint64_t seq = self->base; seq < self->next; seq++) {
+        vent_slot_t *slot = &self->slots[seq % self->opt->window];
+        if (slot->item && slot->sent_ms > INT64_MIN / 2) /* not requeued */
+            slot->sent_ms += lost;
+    }
+    self->next_scan_ms += lost;
+    if (self->credit)
+        vent_credit_rearm (self->credit, lost);
+}
+
+/*  Since the last check the loop came late (past a wait of wait_ms) by
+    half the silence it judges by or more: the ack timeout, in credit flow
+    the liveness too. Called before every judgement.                      */
+static void
+s_check_stall (vent_t *self, int64_t wait_ms)
+{
+    int64_t judged = self->opt->ack_timeout_ms;
+    int64_t liveness = self->opt->heartbeat_ms * self->opt->liveness;
+    if (self->credit && liveness < judged)
+        judged = liveness;
+    int64_t lost =
+        pp_stall_check (&self->stall, pp_now_ms (), wait_ms, judged / 2);
+    if (lost > 0)
+        s_on_stall (self, lost);
+}
+
 /*  Timers, signals and state changes between socket events.               */
 static void
 s_tick (vent_t *self)
 {
+    s_check_stall (self, 0); /* after the turn's work: no wait since     */
     int64_t now = pp_now_ms ();
     int signals = pp_signal_count ();
     if (signals != self->signals_seen) {
@@ -751,6 +808,7 @@ s_loop (vent_t *self)
         int n = zmq_poll (items, want_input ? 3 : 2, timeout);
         if (n == -1 && zmq_errno () != EINTR)
             return PP_EIO;
+        s_check_stall (self, timeout);
         if (n > 0 && (items[0].revents & ZMQ_POLLIN))
             for (int burst = 0;
                  burst < 256 && (zsock_events (self->acks) & ZMQ_POLLIN);
@@ -768,6 +826,7 @@ s_loop (vent_t *self)
                 return PP_EIO;
             }
         }
+        s_check_stall (self, 0); /* dispatch judges unreachable workers */
         if (active && s_dispatch (self) != 0)
             return PP_ENOMEM;
         s_tick (self);
@@ -781,7 +840,7 @@ s_open (vent_t *self)
     vent_options_t *opt = self->opt;
     pp_common_t *common = &opt->common;
     if (opt->generate > 0)
-        self->input = vent_input_new_generate (opt->skip + 1, opt->generate);
+        self->input = vent_input_new_generate (1, opt->generate);
     else if (opt->workload > 0)
         self->input = vent_input_new_workload (opt->workload, opt->seed);
     else {
@@ -800,6 +859,7 @@ s_open (vent_t *self)
     self->inbox = pp_chan_new (ahead, pp_item_free);
     if (!self->input || !self->slots || !self->inbox)
         return PP_ENOMEM;
+    vent_input_skip (self->input, opt->skip);
     if (opt->overflow == PP_OVERFLOW_DROP)
         pp_chan_set_drop (self->inbox);
     if (opt->overflow == PP_OVERFLOW_SPILL &&
@@ -828,27 +888,6 @@ s_open (vent_t *self)
     self->resend_at = UINT64_MAX;
     self->scan_oldest = INT64_MAX;
     self->start_ms = self->opened_ms = pp_now_ms ();
-    return 0;
-}
-
-/*  Skips --skip records of file input before the run starts.              */
-static int
-s_skip (vent_t *self)
-{
-    vent_options_t *opt = self->opt;
-    if (opt->generate > 0 || opt->skip == 0)
-        return 0;
-    for (uint64_t skipped = 0; skipped < opt->skip;) {
-        const char *data;
-        size_t len;
-        int rc = vent_input_next (self->input, &data, &len);
-        if (rc == PP_ECLOSED)
-            break;
-        if (rc == 0 && vent_input_fill (self->input) != 0)
-            return PP_EIO;
-        if (rc != 0)
-            skipped++;
-    }
     return 0;
 }
 
@@ -908,7 +947,7 @@ main (int argc, char **argv)
     pp_signal_install ();
     vent_t vent = {.opt = &opt, .state = VENT_WAITING};
     int code = PP_EXIT_RUNTIME;
-    if (s_open (&vent) == 0 && s_skip (&vent) == 0) {
+    if (s_open (&vent) == 0) {
         s_publish (&vent);
         if (s_loop (&vent) == 0)
             code = s_exit_code (&vent);

@@ -9,6 +9,7 @@
 #include "pp_cli.h"
 #include "pp_job.h"
 #include "pp_net.h"
+#include "pp_stall.h"
 
 #include <czmq.h>
 
@@ -87,6 +88,7 @@ typedef struct {
     pp_state_t outcome; /* counts from the sink's COMPLETE         */
     uint64_t rejects[PP_REJECT_COUNT];
     int signals_seen;
+    pp_stall_t stall;              /* time the loop itself lost (stopped)     */
     struct _vent_credit_t *credit; /* --flow credit: the worker table  */
 } vent_t;
 
@@ -129,5 +131,10 @@ bool vent_credit_other_can_take (vent_credit_t *self, uint32_t worker_id);
 
 /*  Declares silent workers dead and requeues what they held.              */
 void vent_credit_tick (vent_credit_t *self);
+
+/*  We did not run for lost ms (pp_stall): what workers sent meanwhile is
+    unread, so each counts as heard now and gets a full --liveness again;
+    after a stall long enough to lose connections, each rejoins first.    */
+void vent_credit_rearm (vent_credit_t *self, int64_t lost);
 
 #endif
