@@ -1133,8 +1133,7 @@ s_open (s_worker_t *self)
     }
     self->control =
         pp_net_socket (ZMQ_SUB, common, common->control, false, "--control");
-    self->acks =
-        pp_net_socket (ZMQ_PUSH, common, common->acks, false, "--acks");
+    self->acks = pp_net_acks_socket (ZMQ_PUSH, common, false);
     if (!self->tasks || !self->control || !self->acks)
         return PP_EIO;
     while (self->worker_id == 0)

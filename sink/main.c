@@ -805,8 +805,7 @@ s_open (s_sink_t *self)
         pp_net_socket (ZMQ_PULL, common, common->results, true, "--results");
     self->control =
         pp_net_socket (ZMQ_SUB, common, common->control, false, "--control");
-    self->acks =
-        pp_net_socket (ZMQ_PUSH, common, common->acks, false, "--acks");
+    self->acks = pp_net_acks_socket (ZMQ_PUSH, common, false);
     if (!self->results || !self->control || !self->acks)
         return PP_EIO;
     return 0;

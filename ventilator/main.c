@@ -819,7 +819,7 @@ s_open (vent_t *self)
     }
     self->control =
         pp_net_socket (ZMQ_PUB, common, common->control, true, "--control");
-    self->acks = pp_net_socket (ZMQ_PULL, common, common->acks, true, "--acks");
+    self->acks = pp_net_acks_socket (ZMQ_PULL, common, true);
     if (!self->tasks || !self->control || !self->acks)
         return PP_EIO;
     while (self->run_id == 0)
