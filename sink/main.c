@@ -27,6 +27,7 @@
 #define S_DONE_WAIT_MS 5000      /* after COMPLETE, wait this long for DONE  */
 #define S_EARLY_BYTES (64 << 20) /* results held before the run is known */
 #define S_PROGRESS_LOG_MS 10000  /* progress log line when not a terminal */
+#define S_NO_RESYNC UINT64_MAX
 
 typedef enum {
     S_WAITING,  /* no run known yet                                      */
@@ -86,6 +87,9 @@ typedef struct {
     char *journal_path;
     uint64_t resumed_run; /* --resume: the run the journal is for    */
     int signals_seen;
+    uint64_t resync_from; /* acks from here on did not all go: sent
+                             again from the state (S_NO_RESYNC: none) */
+    bool acks_unvouched;  /* a checkpoint failed: no resync since     */
 } s_sink_t;
 
 static const char *s_help_head =
@@ -205,10 +209,10 @@ s_checkpoint (s_sink_t *self)
     return 0;
 }
 
-/*  Sends count ranges as one ACK message with flags (0, or RETRY). One
-    lost to a full queue is harmless: unacked items are sent again,
-    recognised as duplicates, and acked again.                             */
-static void
+/*  Sends count ranges as one ACK message with flags (0, or RETRY).
+    Returns 0, or an error when it did not go (the acks queue is full:
+    the ventilator is not reading) -- the caller keeps what it holds.      */
+static int
 s_send_ranges (s_sink_t *self, uint16_t flags, const uint64_t *first,
                const uint64_t *n, uint32_t count)
 {
@@ -219,8 +223,8 @@ s_send_ranges (s_sink_t *self, uint16_t flags, const uint64_t *first,
                        .flags = flags,
                        .run_id = self->run_id,
                        .count = count};
-    pp_net_send (self->acks, NULL, &hdr, payload, count * PP_ACK_RANGE_SIZE,
-                 true);
+    return pp_net_send (self->acks, NULL, &hdr, payload,
+                        count * PP_ACK_RANGE_SIZE, true);
 }
 
 /*  Appends seq to a list of ranges, growing the last one when seq follows
@@ -239,27 +243,77 @@ s_range_add (uint64_t *first, uint64_t *n, uint32_t *count, uint64_t seq)
     return true;
 }
 
-/*  Asks the ventilator to send the failed items gathered again.         */
+/*  Asks the ventilator to send the failed items gathered again; they stay
+    gathered while the acks queue is full.                                 */
 static void
 s_flush_retries (s_sink_t *self)
 {
-    if (self->nretry > 0)
+    if (self->nretry > 0 &&
         s_send_ranges (self, PP_ACK_RETRY, self->retry_first, self->retry_n,
-                       self->nretry);
-    self->nretry = 0;
+                       self->nretry) == 0)
+        self->nretry = 0;
 }
 
-/*  Sends the acks gathered so far, after the journal vouches for them.   */
+/*  Acks again, from resync_from on, every seq the state vouches for:
+    [resync_from, base) and the recorded seqs above base -- a superset of
+    every ack that could not be sent, so none is lost however long the
+    acks queue stays full. Goes message by message while the socket takes
+    them; resync_from moves past what went (S_NO_RESYNC once all has). An
+    ack sent twice is harmless: the ventilator frees a slot once.          */
+static void
+s_resync (s_sink_t *self)
+{
+    uint64_t end = self->base + self->window;
+    while (self->resync_from != S_NO_RESYNC &&
+           (zsock_events (self->acks) & ZMQ_POLLOUT)) {
+        uint64_t first[S_ACK_RANGES], n[S_ACK_RANGES];
+        uint32_t count = 0;
+        uint64_t seq = self->resync_from;
+        if (seq < self->base) {
+            first[0] = seq;
+            n[0] = self->base - seq;
+            count = 1;
+            seq = self->base;
+        }
+        for (; seq < end; seq++)
+            if (self->seen[seq % self->window] &&
+                !s_range_add (first, n, &count, seq))
+                break;
+        if (count > 0 && s_send_ranges (self, 0, first, n, count) != 0)
+            return;
+        self->resync_from = seq < end ? seq : S_NO_RESYNC;
+    }
+}
+
+/*  Sends the acks gathered so far, after the journal vouches for them.
+    Those the socket does not take are not dropped: they are sent again
+    by s_resync, from the lowest of them on.                               */
 static void
 s_flush_acks (s_sink_t *self)
 {
     s_flush_retries (self);
-    if (self->ack_ranges == 0)
-        return;
-    if (!self->journal || s_checkpoint (self) == 0)
-        s_send_ranges (self, 0, self->ack_first, self->ack_n, self->ack_ranges);
-    self->ack_ranges = 0; /* if the checkpoint failed, they come again */
-    self->ack_items = 0;
+    if (self->ack_ranges > 0) {
+        if (self->journal && s_checkpoint (self) != 0)
+            self->acks_unvouched = true; /* they come again            */
+        else if (self->resync_from != S_NO_RESYNC ||
+                 s_send_ranges (self, 0, self->ack_first, self->ack_n,
+                                self->ack_ranges) != 0) {
+            uint64_t low = self->ack_first[0];
+            for (uint32_t i = 1; i < self->ack_ranges; i++)
+                low = self->ack_first[i] < low ? self->ack_first[i] : low;
+            if (low < self->resync_from)
+                self->resync_from = low;
+        }
+        self->ack_ranges = 0;
+        self->ack_items = 0;
+    }
+    /*  After a failed checkpoint the state holds seqs the journal does
+        not: acking those could lose them to a crash. Left unacked, they
+        come again (--ack-timeout) and are acked once journaled.          */
+    if (self->acks_unvouched)
+        self->resync_from = S_NO_RESYNC;
+    if (self->acks)
+        s_resync (self);
 }
 
 static void
@@ -330,7 +384,9 @@ s_record (s_sink_t *self, uint32_t worker_id, const pp_record_t *rec,
     bool known = rec->seq < self->base || self->seen[slot];
     if (!known && rec->outcome == PP_OUTCOME_FAILED &&
         rec->attempt < self->retries) {
-        /*  Not recorded: the ventilator sends it again.                   */
+        /*  Not recorded: the ventilator sends it again. If the acks
+            queue is full and so is the list, that is at --ack-timeout,
+            as for a result lost on the way.                               */
         if (!s_range_add (self->retry_first, self->retry_n, &self->nretry,
                           rec->seq)) {
             s_flush_retries (self);
@@ -570,7 +626,7 @@ s_tick (s_sink_t *self)
 {
     int64_t now = pp_now_ms ();
     if ((self->ack_ranges > 0 && now - self->ack_since_ms >= S_ACK_DELAY_MS) ||
-        self->nretry > 0)
+        self->nretry > 0 || self->resync_from != S_NO_RESYNC)
         s_flush_acks (self);
     int signals = pp_signal_count ();
     if (signals != self->signals_seen) {
@@ -617,8 +673,9 @@ s_loop (s_sink_t *self)
         {zsock_resolve (self->control), 0, ZMQ_POLLIN, 0}};
     while (self->phase != S_FINISHED && self->phase != S_ABORTED &&
            self->phase != S_LOST) {
-        long timeout =
-            self->ack_ranges + self->nretry > 0 ? S_ACK_DELAY_MS : 100;
+        bool acks_due = self->ack_ranges + self->nretry > 0 ||
+                        self->resync_from != S_NO_RESYNC;
+        long timeout = acks_due ? S_ACK_DELAY_MS : 100;
         if (zmq_poll (items, 2, timeout) == -1 && zmq_errno () != EINTR)
             return PP_EIO;
         /*  Drain what is queued before timers, a bounded burst each.     */
@@ -877,8 +934,10 @@ main (int argc, char **argv)
     if (opt.progress == -1)
         opt.progress = isatty (STDERR_FILENO) ? 1 : pp_verbosity > 0 ? 2 : 0;
     pp_signal_install ();
-    s_sink_t sink = {
-        .opt = &opt, .phase = S_WAITING, .progress_ms = pp_now_ms ()};
+    s_sink_t sink = {.opt = &opt,
+                     .phase = S_WAITING,
+                     .progress_ms = pp_now_ms (),
+                     .resync_from = S_NO_RESYNC};
     int code = PP_EXIT_RUNTIME;
     if (s_open (&sink) == 0 && s_loop (&sink) == 0)
         code = s_finish (&sink);
