@@ -777,7 +777,8 @@ s_send_hello_to_ventilator (s_worker_t *self)
     self->hello_ms = pp_now_ms ();
 }
 
-/*  Credit flow: sends a CREDIT of count (0 is a heartbeat).               */
+/*  Credit flow: sends a CREDIT of count (0 is a heartbeat). One the queue
+    does not take was not granted: the next tick grants it again.          */
 static void
 s_send_credit (s_worker_t *self, uint32_t count)
 {
@@ -785,7 +786,8 @@ s_send_credit (s_worker_t *self, uint32_t count)
                        .run_id = self->run_id,
                        .worker_id = self->worker_id,
                        .count = count};
-    pp_net_send (self->tasks, NULL, &hdr, "", 0, true);
+    if (pp_net_send (self->tasks, NULL, &hdr, "", 0, true) != 0)
+        return;
     self->granted += count;
     self->beat_ms = pp_now_ms ();
 }
