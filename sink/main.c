@@ -28,6 +28,7 @@
 #define S_EARLY_BYTES (64 << 20) /* results held before the run is known */
 #define S_PROGRESS_LOG_MS 10000  /* progress log line when not a terminal */
 #define S_NO_RESYNC UINT64_MAX
+#define S_ACKS_LINGER_MS 500 /* at exit, for what is still queued on acks */
 
 typedef enum {
     S_WAITING,  /* no run known yet                                      */
@@ -87,6 +88,7 @@ typedef struct {
     char *journal_path;
     uint64_t resumed_run; /* --resume: the run the journal is for    */
     int signals_seen;
+    uint16_t request;     /* drain/abort asked, not sent yet (0: none) */
     uint64_t resync_from; /* acks from here on did not all go: sent
                              again from the state (S_NO_RESYNC: none) */
     bool acks_unvouched;  /* a checkpoint failed: no resync since     */
@@ -117,9 +119,9 @@ static const char *s_help_head =
     "\n";
 static const char *s_help_tail =
     "\n"
-    "Signals: the first SIGINT/SIGTERM asks the ventilator to drain, the\n"
-    "second aborts the run. Exit: 0 all ok, 1 error, 2 usage, 3 aborted,\n"
-    "4 some items failed or were dropped.\n"
+    "Signals: the first SIGINT/SIGTERM asks the ventilator to drain (before\n"
+    "any run: ends at once, exit 3), the second aborts the run. Exit: 0 all\n"
+    "ok, 1 error, 2 usage, 3 aborted, 4 some items failed or were dropped.\n"
     "\n"
     "Examples:\n"
     "  pp-sink --sum\n"
@@ -620,6 +622,33 @@ s_progress (s_sink_t *self, bool last)
         zsys_info ("progress: %s", line);
 }
 
+/*  A stop signal: the first asks the ventilator to drain, the second to
+    abort, and ends us. Before any run is known there is nothing to drain:
+    the first ends us at once, as aborted (exit 3: no run completed). The
+    results held meanwhile were not acked: the ventilator sends them again
+    to the next sink.                                                      */
+static void
+s_on_signal (s_sink_t *self, int signals)
+{
+    if (self->phase == S_WAITING) {
+        zsys_notice ("stopped before any run began: nothing to drain");
+        self->phase = S_ABORTED;
+        return;
+    }
+    self->request = signals == 1 ? PP_REQUEST_DRAIN : PP_REQUEST_ABORT;
+    if (signals >= 2)
+        self->phase = S_ABORTED;
+}
+
+/*  Sends the drain or abort asked; kept until the acks socket takes it.   */
+static void
+s_send_request (s_sink_t *self)
+{
+    if (self->request &&
+        pp_ctl_request (self->acks, self->run_id, self->request) == 0)
+        self->request = 0;
+}
+
 /*  Timers and state changes between socket events.                        */
 static void
 s_tick (s_sink_t *self)
@@ -631,11 +660,9 @@ s_tick (s_sink_t *self)
     int signals = pp_signal_count ();
     if (signals != self->signals_seen) {
         self->signals_seen = signals;
-        pp_ctl_request (self->acks, self->run_id,
-                        signals == 1 ? PP_REQUEST_DRAIN : PP_REQUEST_ABORT);
-        if (signals >= 2)
-            self->phase = S_ABORTED;
+        s_on_signal (self, signals);
     }
+    s_send_request (self);
     if (self->phase == S_RUNNING && self->counts->total_known &&
         self->base == self->seq_total) {
         s_flush_acks (self);
@@ -888,6 +915,9 @@ s_close (s_sink_t *self)
     zlist_destroy (&self->early);
     zsock_destroy (&self->results);
     zsock_destroy (&self->control);
+    /*  Linger 0 would discard an abort asked just before we end.         */
+    if (self->acks)
+        zsock_set_linger (self->acks, S_ACKS_LINGER_MS);
     zsock_destroy (&self->acks);
 }
 
