@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# A stop signal ends an idle process at once. A sink that has not heard
+# of a run, and a ventilator that has sent nothing yet (no worker took an
+# item), have nothing to drain: the first SIGTERM ends each with exit 3
+# (aborted: no run completed), so `timeout` ends them. A ventilator with
+# items out and nobody left to finish them drains until --drain-timeout.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/ctl_lib.sh"
+use_transport ipc
+
+# wait_for_bind ENDPOINT SECONDS: until the ipc socket file exists: the
+# process bound it, after its signal handler was in place.
+wait_for_bind() {
+    local path=${1#ipc://}
+    local deadline=$(($(now_ms) + $(secs_to_ms "$2")))
+    until [[ -S $path ]]; do
+        (($(now_ms) < deadline)) || die "nothing bound $1 within $2 s"
+        sleep 0.02
+    done
+}
+
+# 1. A sink with no run yet.
+start_sink sink --sum --stats-json "$TEST_DIR/sink.json"
+sink=$LAST_PID
+wait_for_bind "$PP_RESULTS" 10
+signal_bin TERM "$sink"
+expect_exit "$sink" 2 3
+assert_json "$TEST_DIR/sink.json" aborted true
+
+# 2. A ventilator with neither workers nor a sink.
+use_transport ipc
+start_ventilator vent --generate 100
+vent=$LAST_PID
+wait_for_bind "$PP_ACKS" 10
+signal_bin TERM "$vent"
+expect_exit "$vent" 2 3
+assert_contains "$(err_of vent)" "nothing to drain" "ventilator's reason"
+
+# 3. A sink but no worker: the ventilator ends the run, the sink with it.
+use_transport ipc
+start_sink sink3 --sum -vv
+sink3=$LAST_PID
+start_ventilator vent3 --generate 100
+vent3=$LAST_PID
+wait_for_line "$(err_of sink3)" "run [0-9a-f]+, window" 10
+signal_bin TERM "$vent3"
+expect_exit "$vent3" 2 3
+expect_exit "$sink3" 2 3
+
+# 4. The way a script stops them: `timeout` sends one SIGTERM.
+for bin in "pp-sink" "pp-ventilator --generate 100"; do
+    use_transport ipc
+    start=$(now_ms)
+    # shellcheck disable=SC2086 # the binary and its arguments
+    timeout -k 5 10 timeout --preserve-status 1 "$BIN_DIR"/$bin \
+        2>"$TEST_DIR/timeout.err"
+    rc=$?
+    took=$(($(now_ms) - start))
+    assert_eq 3 "$rc" "exit code of 'timeout 1 $bin'"
+    ((took < 2500)) || fail "'timeout 1 $bin' took $took ms"
+done
+
+# 5. Items out, then the sink dies: the drain cannot complete, and
+#    --drain-timeout turns it into an abort.
+use_transport ipc
+start_sink sink5
+sink5=$LAST_PID
+start_worker w5 --job echo --threads 1
+w5=$LAST_PID
+start_ventilator vent5 --generate 1000000000 --rate 2000 --drain-timeout 1s
+vent5=$LAST_PID
+wait_for_lines "$(out_of sink5)" 100 20
+signal_bin KILL "$sink5"
+expect_exit "$sink5" 5 137
+signal_bin TERM "$vent5"
+expect_exit "$vent5" 4 3
+expect_exit "$w5" 4 3
+assert_contains "$(err_of vent5)" "did not complete within --drain-timeout" \
+    "ventilator's reason"
