@@ -41,11 +41,11 @@ pp_ctl_recv (zsock_t *sub, pp_header_t *hdr, pp_state_t *counts,
     return rc;
 }
 
-void
+int
 pp_ctl_request (zsock_t *push, uint64_t run_id, uint16_t what)
 {
     pp_header_t hdr = {.type = PP_MSG_REQUEST, .flags = what, .run_id = run_id};
-    pp_net_send (push, NULL, &hdr, "", 0, true);
+    return pp_net_send (push, NULL, &hdr, "", 0, true);
 }
 
 bool

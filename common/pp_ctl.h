@@ -27,8 +27,9 @@ int pp_ctl_recv (zsock_t *sub, pp_header_t *hdr, pp_state_t *counts,
                  uint64_t rejects[PP_REJECT_COUNT]);
 
 /*  Asks the ventilator of run_id (0: whichever runs) to drain or abort
-    (PP_REQUEST_DRAIN / PP_REQUEST_ABORT). Never blocks.                    */
-void pp_ctl_request (zsock_t *push, uint64_t run_id, uint16_t what);
+    (PP_REQUEST_DRAIN / PP_REQUEST_ABORT). Never blocks: returns 0, or
+    PP_EAGAIN (the queue is full: ask again later) or PP_EIO.              */
+int pp_ctl_request (zsock_t *push, uint64_t run_id, uint16_t what);
 
 /*  True for DONE and ABORTED: the run is over.                            */
 bool pp_ctl_ended (uint16_t state);

@@ -65,6 +65,14 @@ pp_net_socket (int type, const pp_common_t *common, const char *endpoint,
     return sock;
 }
 
+zsock_t *
+pp_net_acks_socket (int type, const pp_common_t *common, bool bind)
+{
+    pp_common_t acks = *common;
+    acks.hwm = PP_NET_ACKS_HWM;
+    return pp_net_socket (type, &acks, common->acks, bind, "--acks");
+}
+
 int
 pp_net_send (zsock_t *sock, zframe_t *identity, const pp_header_t *hdr,
              const void *payload, size_t size, bool dontwait)

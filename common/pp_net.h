@@ -17,6 +17,12 @@
     fits, even at one item per message.                                   */
 #define PP_NET_CREDIT_HWM 16384
 
+/*  HWM of every socket on the acks endpoint (acks, hellos, requests): a
+    control message must never meet the user's data --hwm, which may be 1.
+    Acks are small and the ventilator reads them at once; the queue fills
+    only while it is gone, and the sink keeps what could not be sent.     */
+#define PP_NET_ACKS_HWM 1000
+
 /*  Largest batch payload a sender builds; one item may exceed it alone.   */
 #define PP_BATCH_BYTES (256 * 1024)
 
@@ -25,6 +31,10 @@
     that fails names the flag and the endpoint). The caller owns it.        */
 zsock_t *pp_net_socket (int type, const pp_common_t *common,
                         const char *endpoint, bool bind, const char *flag);
+
+/*  pp_net_socket for the acks endpoint (common->acks, flag --acks), with
+    PP_NET_ACKS_HWM in place of --hwm. The caller owns it.                 */
+zsock_t *pp_net_acks_socket (int type, const pp_common_t *common, bool bind);
 
 /*  Sends header + payload as one message (identity first when not NULL,
     for ROUTER). Returns 0, PP_EAGAIN (dontwait and HWM reached), or

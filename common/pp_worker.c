@@ -779,7 +779,8 @@ s_send_hello_to_ventilator (s_worker_t *self)
     self->hello_ms = pp_now_ms ();
 }
 
-/*  Credit flow: sends a CREDIT of count (0 is a heartbeat).               */
+/*  Credit flow: sends a CREDIT of count (0 is a heartbeat). One the queue
+    does not take was not granted: the next tick grants it again.          */
 static void
 s_send_credit (s_worker_t *self, uint32_t count)
 {
@@ -787,7 +788,8 @@ s_send_credit (s_worker_t *self, uint32_t count)
                        .run_id = self->run_id,
                        .worker_id = self->worker_id,
                        .count = count};
-    pp_net_send (self->tasks, NULL, &hdr, "", 0, true);
+    if (pp_net_send (self->tasks, NULL, &hdr, "", 0, true) != 0)
+        return;
     self->granted += count;
     self->beat_ms = pp_now_ms ();
 }
@@ -1155,8 +1157,7 @@ s_open (s_worker_t *self)
     }
     self->control =
         pp_net_socket (ZMQ_SUB, common, common->control, false, "--control");
-    self->acks =
-        pp_net_socket (ZMQ_PUSH, common, common->acks, false, "--acks");
+    self->acks = pp_net_acks_socket (ZMQ_PUSH, common, false);
     if (!self->tasks || !self->control || !self->acks)
         return PP_EIO;
     while (self->worker_id == 0)

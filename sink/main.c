@@ -28,6 +28,8 @@
 #define S_DONE_WAIT_MS 5000      /* after COMPLETE, wait this long for DONE  */
 #define S_EARLY_BYTES (64 << 20) /* results held before the run is known */
 #define S_PROGRESS_LOG_MS 10000  /* progress log line when not a terminal */
+#define S_NO_RESYNC UINT64_MAX
+#define S_ACKS_LINGER_MS 500 /* at exit, for what is still queued on acks */
 
 typedef enum {
     S_WAITING,  /* no run known yet                                      */
@@ -92,6 +94,9 @@ typedef struct {
     uint64_t vouched;     /* outcomes the last checkpoint vouches for */
     uint64_t resumed_run; /* --resume: the run the journal is for    */
     int signals_seen;
+    uint16_t request;     /* drain/abort asked, not sent yet (0: none) */
+    uint64_t resync_from; /* acks from here on did not all go: sent
+                             again from the state (S_NO_RESYNC: none) */
 } s_sink_t;
 
 static const char *s_help_head =
@@ -123,10 +128,10 @@ static const char *s_help_head =
     "\n";
 static const char *s_help_tail =
     "\n"
-    "Signals: the first SIGINT/SIGTERM asks the ventilator to drain, the\n"
-    "second aborts the run. Exit: 0 all ok, 1 error (a write error, a\n"
-    "lost ventilator: the run is incomplete), 2 usage, 3 aborted, 4 some\n"
-    "items failed or were dropped.\n"
+    "Signals: the first SIGINT/SIGTERM asks the ventilator to drain (before\n"
+    "any run: ends at once, exit 3), the second aborts the run. Exit: 0 all\n"
+    "ok, 1 error (a write error, a lost ventilator: the run is incomplete),\n"
+    "2 usage, 3 aborted, 4 some items failed or were dropped.\n"
     "\n"
     "Examples:\n"
     "  pp-sink --sum\n"
@@ -208,10 +213,8 @@ s_fail (s_sink_t *self, const char *what, const char *name, int err)
         zsys_error ("stopped: without a journal (stdout, not a regular "
                     "file, or --ordered) the run cannot be resumed, so the "
                     "ventilator is asked to abort it");
-        if (self->acks) {
+        if (self->acks) /* s_close lingers: it goes unless the queue is full */
             pp_ctl_request (self->acks, self->run_id, PP_REQUEST_ABORT);
-            zsock_set_linger (self->acks, 1000); /* best effort: it may go */
-        }
     }
 }
 
@@ -271,10 +274,10 @@ s_checkpoint (s_sink_t *self, const uint64_t *first, const uint64_t *n,
     return 0;
 }
 
-/*  Sends count ranges as one ACK message with flags (0, or RETRY). One
-    lost to a full queue is harmless: unacked items are sent again,
-    recognised as duplicates, and acked again.                             */
-static void
+/*  Sends count ranges as one ACK message with flags (0, or RETRY).
+    Returns 0, or an error when it did not go (the acks queue is full:
+    the ventilator is not reading) -- the caller keeps what it holds.      */
+static int
 s_send_ranges (s_sink_t *self, uint16_t flags, const uint64_t *first,
                const uint64_t *n, uint32_t count)
 {
@@ -285,8 +288,8 @@ s_send_ranges (s_sink_t *self, uint16_t flags, const uint64_t *first,
                        .flags = flags,
                        .run_id = self->run_id,
                        .count = count};
-    pp_net_send (self->acks, NULL, &hdr, payload, count * PP_ACK_RANGE_SIZE,
-                 true);
+    return pp_net_send (self->acks, NULL, &hdr, payload,
+                        count * PP_ACK_RANGE_SIZE, true);
 }
 
 /*  Appends seq to a list of ranges, growing the last one when seq follows
@@ -305,30 +308,79 @@ s_range_add (uint64_t *first, uint64_t *n, uint32_t *count, uint64_t seq)
     return true;
 }
 
-/*  Asks the ventilator to send the failed items gathered again.         */
+/*  Asks the ventilator to send the failed items gathered again; they stay
+    gathered while the acks queue is full.                                 */
 static void
 s_flush_retries (s_sink_t *self)
 {
-    if (self->nretry > 0)
+    if (self->nretry > 0 &&
         s_send_ranges (self, PP_ACK_RETRY, self->retry_first, self->retry_n,
-                       self->nretry);
-    self->nretry = 0;
+                       self->nretry) == 0)
+        self->nretry = 0;
+}
+
+/*  Acks again, from resync_from on, every seq the state vouches for:
+    [resync_from, base) and the recorded seqs above base -- a superset of
+    every ack that could not be sent, so none is lost however long the
+    acks queue stays full. Goes message by message while the socket takes
+    them; resync_from moves past what went (S_NO_RESYNC once all has). An
+    ack sent twice is harmless: the ventilator frees a slot once.          */
+static void
+s_resync (s_sink_t *self)
+{
+    uint64_t end = self->base + self->window;
+    while (self->resync_from != S_NO_RESYNC &&
+           (zsock_events (self->acks) & ZMQ_POLLOUT)) {
+        uint64_t first[S_ACK_RANGES], n[S_ACK_RANGES];
+        uint32_t count = 0;
+        uint64_t seq = self->resync_from;
+        if (seq < self->base) {
+            first[0] = seq;
+            n[0] = self->base - seq;
+            count = 1;
+            seq = self->base;
+        }
+        for (; seq < end; seq++)
+            if (self->seen[seq % self->window] &&
+                !s_range_add (first, n, &count, seq))
+                break;
+        if (count > 0 && s_send_ranges (self, 0, first, n, count) != 0)
+            return;
+        self->resync_from = seq < end ? seq : S_NO_RESYNC;
+    }
 }
 
 /*  Sends the acks gathered so far, once the output holds them (and the
-    journal vouches for them). After a failed write, nothing is acked.     */
+    journal vouches for them); after a failed write, nothing is acked.
+    Those the socket does not take are not dropped: they are sent again
+    by s_resync, from the lowest of them on.                               */
 static void
 s_flush_acks (s_sink_t *self)
 {
     s_flush_retries (self);
-    if (self->ack_ranges == 0)
-        return;
-    if (self->phase != S_FAILED &&
-        s_checkpoint (self, self->ack_first, self->ack_n, self->ack_ranges) ==
-            0)
-        s_send_ranges (self, 0, self->ack_first, self->ack_n, self->ack_ranges);
-    self->ack_ranges = 0;
-    self->ack_items = 0;
+    if (self->ack_ranges > 0) {
+        if (self->phase == S_FAILED ||
+            s_checkpoint (self, self->ack_first, self->ack_n,
+                          self->ack_ranges) != 0)
+            ; /* not written: never acked (the sink stops, exit 1)     */
+        else if (self->resync_from != S_NO_RESYNC ||
+                 s_send_ranges (self, 0, self->ack_first, self->ack_n,
+                                self->ack_ranges) != 0) {
+            uint64_t low = self->ack_first[0];
+            for (uint32_t i = 1; i < self->ack_ranges; i++)
+                low = self->ack_first[i] < low ? self->ack_first[i] : low;
+            if (low < self->resync_from)
+                self->resync_from = low;
+        }
+        self->ack_ranges = 0;
+        self->ack_items = 0;
+    }
+    /*  After a failed write the state holds seqs the output does not:
+        none of them may be acked.                                         */
+    if (self->phase == S_FAILED)
+        self->resync_from = S_NO_RESYNC;
+    if (self->acks)
+        s_resync (self);
 }
 
 static void
@@ -403,7 +455,9 @@ s_record (s_sink_t *self, uint32_t worker_id, const pp_record_t *rec,
     bool known = rec->seq < self->base || self->seen[slot];
     if (!known && rec->outcome == PP_OUTCOME_FAILED &&
         rec->attempt < self->retries) {
-        /*  Not recorded: the ventilator sends it again.                   */
+        /*  Not recorded: the ventilator sends it again. If the acks
+            queue is full and so is the list, that is at --ack-timeout,
+            as for a result lost on the way.                               */
         if (!s_range_add (self->retry_first, self->retry_n, &self->nretry,
                           rec->seq)) {
             s_flush_retries (self);
@@ -685,6 +739,33 @@ s_check_stall (s_sink_t *self, int64_t wait_ms)
     self->complete_first_ms += lost;
 }
 
+/*  A stop signal: the first asks the ventilator to drain, the second to
+    abort, and ends us. Before any run is known there is nothing to drain:
+    the first ends us at once, as aborted (exit 3: no run completed). The
+    results held meanwhile were not acked: the ventilator sends them again
+    to the next sink.                                                      */
+static void
+s_on_signal (s_sink_t *self, int signals)
+{
+    if (self->phase == S_WAITING) {
+        zsys_notice ("stopped before any run began: nothing to drain");
+        self->phase = S_ABORTED;
+        return;
+    }
+    self->request = signals == 1 ? PP_REQUEST_DRAIN : PP_REQUEST_ABORT;
+    if (signals >= 2)
+        self->phase = S_ABORTED;
+}
+
+/*  Sends the drain or abort asked; kept until the acks socket takes it.   */
+static void
+s_send_request (s_sink_t *self)
+{
+    if (self->request &&
+        pp_ctl_request (self->acks, self->run_id, self->request) == 0)
+        self->request = 0;
+}
+
 /*  Timers and state changes between socket events.                        */
 static void
 s_tick (s_sink_t *self)
@@ -692,16 +773,14 @@ s_tick (s_sink_t *self)
     s_check_stall (self, 0); /* after the turn's work: no wait since     */
     int64_t now = pp_now_ms ();
     if ((self->ack_ranges > 0 && now - self->ack_since_ms >= S_ACK_DELAY_MS) ||
-        self->nretry > 0)
+        self->nretry > 0 || self->resync_from != S_NO_RESYNC)
         s_flush_acks (self);
     int signals = pp_signal_count ();
     if (signals != self->signals_seen) {
         self->signals_seen = signals;
-        pp_ctl_request (self->acks, self->run_id,
-                        signals == 1 ? PP_REQUEST_DRAIN : PP_REQUEST_ABORT);
-        if (signals >= 2)
-            self->phase = S_ABORTED;
+        s_on_signal (self, signals);
     }
+    s_send_request (self);
     if (self->phase == S_RUNNING && self->counts->total_known &&
         self->base == self->seq_total)
         s_complete (self, now);
@@ -734,8 +813,9 @@ s_loop (s_sink_t *self)
         {zsock_resolve (self->control), 0, ZMQ_POLLIN, 0}};
     while (self->phase != S_FINISHED && self->phase != S_ABORTED &&
            self->phase != S_LOST && self->phase != S_FAILED) {
-        long timeout =
-            self->ack_ranges + self->nretry > 0 ? S_ACK_DELAY_MS : 100;
+        bool acks_due = self->ack_ranges + self->nretry > 0 ||
+                        self->resync_from != S_NO_RESYNC;
+        long timeout = acks_due ? S_ACK_DELAY_MS : 100;
         if (zmq_poll (items, 2, timeout) == -1 && zmq_errno () != EINTR)
             return PP_EIO;
         s_check_stall (self, timeout);
@@ -989,8 +1069,7 @@ s_open (s_sink_t *self)
         pp_net_socket (ZMQ_PULL, common, common->results, true, "--results");
     self->control =
         pp_net_socket (ZMQ_SUB, common, common->control, false, "--control");
-    self->acks =
-        pp_net_socket (ZMQ_PUSH, common, common->acks, false, "--acks");
+    self->acks = pp_net_acks_socket (ZMQ_PUSH, common, false);
     if (!self->results || !self->control || !self->acks)
         return PP_EIO;
     return 0;
@@ -1016,6 +1095,9 @@ s_close (s_sink_t *self)
     zlist_destroy (&self->early);
     zsock_destroy (&self->results);
     zsock_destroy (&self->control);
+    /*  Linger 0 would discard an abort asked just before we end.         */
+    if (self->acks)
+        zsock_set_linger (self->acks, S_ACKS_LINGER_MS);
     zsock_destroy (&self->acks);
 }
 
@@ -1108,8 +1190,10 @@ main (int argc, char **argv)
     if (opt.progress == -1)
         opt.progress = isatty (STDERR_FILENO) ? 1 : pp_verbosity > 0 ? 2 : 0;
     pp_signal_install ();
-    s_sink_t sink = {
-        .opt = &opt, .phase = S_WAITING, .progress_ms = pp_now_ms ()};
+    s_sink_t sink = {.opt = &opt,
+                     .phase = S_WAITING,
+                     .progress_ms = pp_now_ms (),
+                     .resync_from = S_NO_RESYNC};
     int code = PP_EXIT_RUNTIME;
     if (s_open (&sink) == 0 && s_loop (&sink) == 0)
         code = s_finish (&sink);

@@ -291,6 +291,7 @@ vent_credit_dispatch (vent_credit_t *self)
             continue;
         }
         peer->credit -= vent->batch.count;
+        vent->sends++;
     }
     return 0;
 }

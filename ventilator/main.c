@@ -53,6 +53,9 @@ static const char *s_help_head =
     "  --retries N         send a failed item again, to another worker\n"
     "                      when there is one, up to N times (default 0)\n"
     "  --linger D          keep announcing DONE for D (default 1s)\n"
+    "  --drain-timeout D   a drain (asked, or the input ended) not\n"
+    "                      complete after D becomes an abort (exit 3;\n"
+    "                      default: wait until it completes)\n"
     "  --overflow P        when workers lag behind the input: block (stop\n"
     "                      reading, default), drop (count the record as\n"
     "                      dropped) or spill (queue it in --spill-dir)\n"
@@ -66,7 +69,8 @@ static const char *s_help_head =
 static const char *s_help_tail =
     "\n"
     "Signals: the first SIGINT/SIGTERM drains (stop reading, finish what\n"
-    "was sent), the second aborts. Exit: 0 all ok, 1 error, 2 usage,\n"
+    "was sent; with nothing sent yet, it ends the run at once, as\n"
+    "aborted), the second aborts. Exit: 0 all ok, 1 error, 2 usage,\n"
     "3 aborted, 4 some items failed or were dropped.\n"
     "\n"
     "Examples:\n"
@@ -95,6 +99,7 @@ s_parse (vent_options_t *opt, int argc, char **argv)
         {"heartbeat", required_argument, 0, 2012},
         {"liveness", required_argument, 0, 2013},
         {"retries", required_argument, 0, 2014},
+        {"drain-timeout", required_argument, 0, 2015},
         {0, 0, 0, 0}};
     opt->delim = '\n';
     opt->seed = 1;
@@ -164,6 +169,10 @@ s_parse (vent_options_t *opt, int argc, char **argv)
             case 2014:
                 opt->retries =
                     (uint32_t) pp_cli_number ("--retries", optarg, 0, 100);
+                break;
+            case 2015:
+                opt->drain_timeout_ms =
+                    pp_cli_duration_ms ("--drain-timeout", optarg);
                 break;
             default: pp_cli_bad_option (argc, argv);
         }
@@ -515,6 +524,8 @@ s_send_batch (vent_t *self)
         return false;
     if (rc != 0)
         zsys_error ("cannot send tasks: %s", zmq_strerror (zmq_errno ()));
+    else
+        self->sends++;
     self->batch_ready = false;
     return true;
 }
@@ -643,13 +654,63 @@ s_on_complete (vent_t *self, const pp_inmsg_t *in)
     s_set_state (self, VENT_DONE);
 }
 
+/*  True while the run is live but no item ever left: no worker holds one
+    and the sink can have no outcome, so a drain has nothing to wait for.  */
+static bool
+s_nothing_sent (vent_t *self)
+{
+    return self->sends == 0 && self->state != VENT_DONE &&
+           self->state != VENT_ABORTED;
+}
+
+/*  Drain or abort, asked by a signal or over acks. A drain with nothing
+    sent ends the run at once, as aborted: no record was processed, so the
+    input resumes where this run began.                                    */
 static void
 s_on_request (vent_t *self, uint16_t what)
 {
-    if (what == PP_REQUEST_ABORT && self->state != VENT_DONE)
+    if (what == PP_REQUEST_DRAIN && s_nothing_sent (self)) {
+        zsys_notice ("stopped before any item was sent: nothing to drain, "
+                     "no record processed; to resume later, run again with "
+                     "--skip %llu",
+                     (unsigned long long) self->opt->skip);
+        what = PP_REQUEST_ABORT;
+    }
+    if (what == PP_REQUEST_ABORT && self->state != VENT_DONE &&
+        self->state != VENT_ABORTED)
         s_set_state (self, VENT_ABORTED);
     else if (what == PP_REQUEST_DRAIN)
         s_stop_reading (self);
+}
+
+/*  Items numbered and not acked yet.                                      */
+static uint64_t
+s_unacked (vent_t *self)
+{
+    uint64_t n = 0;
+    for (uint64_t seq = self->base; seq < self->next; seq++)
+        n += self->slots[seq % self->opt->window].item != NULL;
+    return n;
+}
+
+/*  --drain-timeout: a drain not complete in time becomes an abort. The
+    drain begins when it is asked or when the input ends.                  */
+static void
+s_check_drain (vent_t *self, int64_t now)
+{
+    bool draining = self->state == VENT_DRAINING ||
+                    (self->state == VENT_RUNNING && self->reading_stopped);
+    if (!draining || self->opt->drain_timeout_ms == 0)
+        return;
+    if (self->drain_since_ms == 0)
+        self->drain_since_ms = now;
+    if (now - self->drain_since_ms < self->opt->drain_timeout_ms)
+        return;
+    zsys_error ("the drain did not complete within --drain-timeout "
+                "(%lld ms): aborting with %llu items unacknowledged",
+                (long long) self->opt->drain_timeout_ms,
+                (unsigned long long) s_unacked (self));
+    s_set_state (self, VENT_ABORTED);
 }
 
 static void
@@ -736,6 +797,7 @@ s_tick (vent_t *self)
         self->signals_seen = signals;
         s_on_request (self, signals == 1 ? PP_REQUEST_DRAIN : PP_REQUEST_ABORT);
     }
+    s_check_drain (self, now);
     if (self->state == VENT_WAITING &&
         self->nhellos >= self->opt->wait_workers) {
         self->start_ms = now;
@@ -879,7 +941,7 @@ s_open (vent_t *self)
     }
     self->control =
         pp_net_socket (ZMQ_PUB, common, common->control, true, "--control");
-    self->acks = pp_net_socket (ZMQ_PULL, common, common->acks, true, "--acks");
+    self->acks = pp_net_acks_socket (ZMQ_PULL, common, true);
     if (!self->tasks || !self->control || !self->acks)
         return PP_EIO;
     while (self->run_id == 0)

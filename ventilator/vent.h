@@ -34,6 +34,7 @@ typedef struct {
     double rate;   /* --rate R items/s, 0 = unpaced           */
     uint32_t window;
     int64_t ack_timeout_ms;
+    int64_t drain_timeout_ms;
     uint32_t batch;
     uint32_t wait_workers;
     int64_t linger_ms;      /* keep publishing DONE this long          */
@@ -83,6 +84,9 @@ typedef struct {
     int64_t opened_ms; /* the sockets were bound                  */
     int64_t end_ms;    /* DONE or ABORTED since                   */
     uint64_t redelivered;
+    uint64_t sends;         /* TASK messages that left: 0 = no worker
+                               ever held an item of this run           */
+    int64_t drain_since_ms; /* the drain began (0: not yet)            */
     uint32_t hellos[VENT_MAX_HELLOS];
     uint32_t nhellos;
     pp_state_t outcome; /* counts from the sink's COMPLETE         */

@@ -15,10 +15,21 @@
                                  of run RUN (hex) with result 666: with
                                  CURVE on and an unknown key, none may land.
     pp_rogue swallow ENDPOINT S  connects a PULL and takes tasks for S s.
+    pp_rogue deaf CONTROL ACKS RESULTS N S
+                                 a ventilator that does not read its acks:
+                                 binds CONTROL and ACKS (receive HWM 1),
+                                 announces a run of N items (window N),
+                                 pushes all N results ("1") to RESULTS
+                                 itself, even seqs then odd (each ack a
+                                 range of its own), reads no ack for S s,
+                                 then reads them all. Prints how many of
+                                 the N were acked; publishes DONE once all
+                                 were (or after 10 s). Exit 0 if all were.
 
     Options after the arguments: --curve-secret F --curve-server F.       */
 
 #include "pp_cli.h"
+#include "pp_ctl.h"
 #include "pp_net.h"
 #include "pp_wire.h"
 
@@ -179,6 +190,123 @@ s_swallow (const char *endpoint, const char *seconds)
     return 0;
 }
 
+/*  deaf: the run it announces, on a PUB it binds.                        */
+typedef struct {
+    zsock_t *pub, *acks, *results;
+    uint64_t run_id, n;
+    uint8_t *acked; /* one byte per seq                          */
+    uint64_t nacked;
+    int64_t published;
+} s_deaf_t;
+
+static void
+s_deaf_publish (s_deaf_t *self, pp_run_state_t state, bool now)
+{
+    if (!now && zclock_mono () - self->published < 50)
+        return;
+    pp_state_t st = {.sent = self->n, .total = self->n, .window = self->n};
+    pp_ctl_publish (self->pub, self->run_id, state, 0, 1000, &st);
+    self->published = zclock_mono ();
+}
+
+/*  Pushes the results of every even seq, then of every odd one.          */
+static void
+s_deaf_results (s_deaf_t *self)
+{
+    pp_batch_t batch = {0};
+    uint64_t evens = (self->n + 1) / 2;
+    for (uint64_t i = 0; i < self->n; i++) {
+        uint64_t seq = i < evens ? 2 * i : 2 * (i - evens) + 1;
+        pp_record_t rec = {.seq = seq, .len = 1, .data = "1"};
+        pp_batch_add (&batch, &rec);
+        if (batch.count == 1000 || i + 1 == self->n) {
+            pp_header_t hdr = {.type = PP_MSG_RESULT,
+                               .run_id = self->run_id,
+                               .worker_id = 0xdeaf,
+                               .count = batch.count};
+            pp_net_send (self->results, NULL, &hdr, batch.data, batch.size,
+                         false);
+            pp_batch_reset (&batch);
+            s_deaf_publish (self, PP_STATE_DRAINING, false);
+        }
+    }
+    pp_batch_free (&batch);
+}
+
+/*  Counts the seqs of an acked range not seen acked before.               */
+static void
+s_deaf_mark (s_deaf_t *self, uint64_t first, uint64_t count)
+{
+    for (uint64_t seq = first; seq < first + count && seq < self->n; seq++)
+        if (!self->acked[seq]) {
+            self->acked[seq] = 1;
+            self->nacked++;
+        }
+}
+
+/*  Reads acks until every seq was acked or until deadline.                 */
+static void
+s_deaf_listen (s_deaf_t *self, int64_t deadline)
+{
+    uint64_t rejects[PP_REJECT_COUNT] = {0};
+    while (self->nacked < self->n && zclock_mono () < deadline) {
+        s_deaf_publish (self, PP_STATE_DRAINING, false);
+        pp_inmsg_t in;
+        if (pp_net_recv (self->acks, false, &in, rejects) != 0)
+            continue; /* rcvtimeo                                       */
+        bool ack = in.hdr.type == PP_MSG_ACK && in.hdr.flags == 0;
+        uint64_t first, count;
+        for (uint32_t i = 0;
+             ack && i < in.hdr.count &&
+             pp_wire_decode_range (in.payload, in.size, i, &first, &count) == 0;
+             i++)
+            s_deaf_mark (self, first, count);
+        pp_inmsg_free (&in);
+    }
+}
+
+static int
+s_deaf (const char *control, const char *acks, const char *results,
+        const char *n, const char *seconds)
+{
+    s_deaf_t self = {.run_id = 0xdeaf0000deafull, .n = strtoull (n, NULL, 10)};
+    self.acked = calloc (self.n ? self.n : 1, 1);
+    self.pub = zsock_new (ZMQ_PUB);
+    self.acks = zsock_new (ZMQ_PULL);
+    zsock_set_rcvhwm (self.acks, 1);
+    zsock_set_rcvtimeo (self.acks, 20);
+    if (zsock_bind (self.pub, "%s", control) == -1 ||
+        zsock_bind (self.acks, "%s", acks) == -1) {
+        fprintf (stderr, "pp_rogue: cannot bind %s or %s\n", control, acks);
+        exit (1);
+    }
+    self.results = s_connect (ZMQ_PUSH, results);
+    zsock_set_sndtimeo (self.results, -1);
+    int64_t until = zclock_mono () + 300; /* the sink hears the run    */
+    while (zclock_mono () < until) {
+        s_deaf_publish (&self, PP_STATE_DRAINING, false);
+        zclock_sleep (10);
+    }
+    s_deaf_results (&self);
+    until = zclock_mono () + (int64_t) (atof (seconds) * 1000);
+    while (zclock_mono () < until) {
+        s_deaf_publish (&self, PP_STATE_DRAINING, false);
+        zclock_sleep (10);
+    }
+    s_deaf_listen (&self, zclock_mono () + 10000);
+    for (int i = 0; i < 10; i++) {
+        s_deaf_publish (&self, PP_STATE_DONE, true);
+        zclock_sleep (50);
+    }
+    printf ("%llu\n", (unsigned long long) self.nacked);
+    int rc = self.nacked == self.n ? 0 : 1;
+    free (self.acked);
+    zsock_destroy (&self.results);
+    zsock_destroy (&self.acks);
+    zsock_destroy (&self.pub);
+    return rc;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -205,10 +333,14 @@ main (int argc, char **argv)
         rc = s_forge (argv[2], argv[3]);
     else if (argc >= 4 && strcmp (argv[1], "swallow") == 0)
         rc = s_swallow (argv[2], argv[3]);
+    else if (argc >= 7 && strcmp (argv[1], "deaf") == 0)
+        rc = s_deaf (argv[2], argv[3], argv[4], argv[5], argv[6]);
     else
         fprintf (stderr, "usage: pp_rogue junk EP [--control EP] | "
                          "forge EP RUN | "
-                         "swallow EP SECONDS [--curve-secret F "
+                         "swallow EP SECONDS | "
+                         "deaf CONTROL ACKS RESULTS N SECONDS "
+                         "[--curve-secret F "
                          "--curve-server F]\n");
     zcert_destroy (&s_cert);
     return rc;
