@@ -6,9 +6,10 @@
 #include <errno.h>
 #include <time.h>
 
-zsock_t *
-pp_net_socket (int type, const pp_common_t *common, const char *endpoint,
-               bool bind, const char *flag)
+/*  pp_net_socket, with ZMTP pings every ping_ms (0: none of its own).   */
+static zsock_t *
+s_socket (int type, const pp_common_t *common, const char *endpoint, bool bind,
+          const char *flag, int ping_ms)
 {
     zsock_t *sock = zsock_new (type);
     if (!sock) {
@@ -38,7 +39,7 @@ pp_net_socket (int type, const pp_common_t *common, const char *endpoint,
         the p99 latency of a light run was that wait (71 ms).             */
     zsock_set_reconnect_ivl (sock, 10);
     zsock_set_reconnect_ivl_max (sock, 2000);
-    zsock_set_heartbeat_ivl (sock, PP_NET_HEARTBEAT_MS);
+    zsock_set_heartbeat_ivl (sock, ping_ms);
     zsock_set_heartbeat_timeout (sock, 3 * PP_NET_HEARTBEAT_MS);
     zsock_set_heartbeat_ttl (sock, 3 * PP_NET_HEARTBEAT_MS);
     zsock_set_tcp_keepalive (sock, 1);
@@ -63,6 +64,20 @@ pp_net_socket (int type, const pp_common_t *common, const char *endpoint,
         return NULL;
     }
     return sock;
+}
+
+zsock_t *
+pp_net_socket (int type, const pp_common_t *common, const char *endpoint,
+               bool bind, const char *flag)
+{
+    return s_socket (type, common, endpoint, bind, flag, PP_NET_HEARTBEAT_MS);
+}
+
+zsock_t *
+pp_net_socket_paused (int type, const pp_common_t *common, const char *endpoint,
+                      bool bind, const char *flag)
+{
+    return s_socket (type, common, endpoint, bind, flag, 0);
 }
 
 zsock_t *

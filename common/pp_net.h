@@ -36,6 +36,16 @@ zsock_t *pp_net_socket (int type, const pp_common_t *common,
     PP_NET_ACKS_HWM in place of --hwm. The caller owns it.                 */
 zsock_t *pp_net_acks_socket (int type, const pp_common_t *common, bool bind);
 
+/*  As pp_net_socket, for a socket its owner stops reading while it is
+    full (backpressure): it sends no ZMTP pings of its own. libzmq 4.3
+    pings from a timer without checking for an I/O error, and asserts
+    (!_io_error, stream_engine_base.cpp:331) when the peer closed a
+    connection whose input was stopped. The peer's pings (their TTL)
+    still find a dead link from this side.                                */
+zsock_t *pp_net_socket_paused (int type, const pp_common_t *common,
+                               const char *endpoint, bool bind,
+                               const char *flag);
+
 /*  Sends header + payload as one message (identity first when not NULL,
     for ROUTER). Returns 0, PP_EAGAIN (dontwait and HWM reached), or
     PP_EIO.                                                                 */

@@ -1146,8 +1146,9 @@ s_open (s_worker_t *self)
 {
     const pp_common_t *common = &self->cfg->common;
     bool credit = s_credit_flow (self);
-    self->tasks = pp_net_socket (credit ? ZMQ_DEALER : ZMQ_PULL, common,
-                                 common->tasks, false, "--tasks");
+    /*  Full, we stop reading it: backpressure (see pp_net_socket_paused). */
+    self->tasks = pp_net_socket_paused (credit ? ZMQ_DEALER : ZMQ_PULL, common,
+                                        common->tasks, false, "--tasks");
     if (credit) {
         snprintf (self->done_endpoint, sizeof (self->done_endpoint),
                   "inproc://pp-worker-done-%p", (void *) self);
