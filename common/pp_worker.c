@@ -4,7 +4,14 @@
     The main thread owns the tasks and control sockets and feeds the task
     channel; when the channel is full it stops reading tasks, the HWM fills
     and the ventilator's load balancer skips this worker: backpressure.
-    Only the sender thread touches the results socket.                      */
+    Only the sender thread touches the results socket.
+
+    Stopping wakes every thread before joining it: the task channel is
+    aborted (job threads end, running jobs are cancelled), the result
+    channel closed (job threads waiting for room wake up) and the sender,
+    seeing the abort, gives up what it could not send. Each thread returns
+    how many results it gave up; that count is logged and, when the run
+    goes on without us, makes the exit status say results were withheld. */
 
 #include "pp_worker.h"
 #include "pp_chan.h"
@@ -38,6 +45,8 @@
 #define S_CREDIT_AHEAD_MS 25     /* credit covers this much work ...     */
 #define S_CREDIT_BYTES (8 << 20) /* ... and at most this many bytes */
 #define S_RATE_EVERY_MS 100      /* completion rate sampling period      */
+#define S_STUCK_NOTICE_MS 1000   /* a sink taking nothing so long: logged */
+#define S_LEAVE_STALL_MS 3000    /* ... and given up when leaving        */
 
 typedef enum {
     S_IDLE,    /* no run yet (or --serve between runs)                 */
@@ -75,6 +84,11 @@ typedef struct {
     atomic_llong job_ns;      /* a job's cost, measured (0: not yet):
                                  a hint the job threads leave for the
                                  receiver, so a relaxed atomic, no lock */
+    atomic_llong stuck_ms;    /* since when the sender waits for the
+                                 sink to take a batch (0: it does not): a
+                                 hint for the leaving receiver, as job_ns */
+    uint64_t withheld;        /* results of this run given up unsent    */
+    bool sink_told;           /* a sink taking nothing was logged       */
     int64_t hello_ms;
     int64_t heard_ms; /* last STATE of our run                         */
     pp_stall_t stall; /* time our loop lost (stopped)                  */
@@ -268,16 +282,16 @@ s_results_free (void *arg)
 /*  --- job threads ------------------------------------------------------ */
 
 /*  Hands results to the sender (waits for room). Returns 0, or the
-    channel's error when the run ended under us (results freed).          */
+    channel's error when the run was stopped under us: *results is kept,
+    for the job thread to count as given up.                              */
 static int
 s_flush (s_worker_t *self, pp_batch_t **results)
 {
     if (!*results || (*results)->count == 0)
         return 0;
     int rc = pp_chan_send (self->result_chan, *results, -1);
-    if (rc != 0)
-        s_results_free (*results);
-    *results = NULL;
+    if (rc == 0)
+        *results = NULL;
     return rc;
 }
 
@@ -389,7 +403,8 @@ s_run_slice (s_worker_t *self, pp_job_ctx_t *ctx, const s_slice_t *slice,
     into a RESULT batch, handed on when it is full, when the jobs are slow
     (each result goes at once), when it is S_HOLD_NS old, or when no slice
     is waiting -- never held while the thread sleeps. The measured cost
-    per item tells the receiver how big to cut slices.                    */
+    per item tells the receiver how big to cut slices. Returns how many
+    results it gave up when stopped (a uintptr_t).                        */
 static void *
 s_job_thread (void *arg)
 {
@@ -448,13 +463,14 @@ s_job_thread (void *arg)
     }
     if (rc == PP_ECLOSED)
         s_flush (self, &results); /* leaving: what we did still goes    */
+    uintptr_t lost = results ? results->count : 0;
     s_results_free (results);
     pp_buf_free (&scratch->copy);
     pp_buf_free (&scratch->out);
     for (int i = 0; i < S_JOB_BATCH; i++)
         pp_buf_free (&scratch->outs[i]);
     free (scratch);
-    return NULL;
+    return (void *) lost;
 }
 
 /*  --- sender thread ----------------------------------------------------- */
@@ -475,55 +491,153 @@ s_send_hello (s_worker_t *self, zsock_t *sock)
     pp_net_send (sock, NULL, &hdr, payload, size, true);
 }
 
-/*  Sends one batch, retrying while the sink is slow, until aborted.       */
+/*  The sender thread's own: its sockets and what it knows of the sink.   */
+typedef struct {
+    zsock_t *sock;    /* PUSH to the sink (--results)                      */
+    zsock_t *done;    /* credit flow: completions, to the receiver         */
+    zsock_t *monitor; /* sock's connection events, or NULL                 */
+    bool up;          /* the sink is connected, as far as we know          */
+    uint64_t queued;  /* results queued since the sink went away           */
+    uintptr_t lost;   /* results given up                                  */
+} s_sender_t;
+
+/*  True once the pipeline is being stopped (the task channel aborted):
+    what the sender still holds is given up, not sent.                     */
+static bool
+s_stopping (s_worker_t *self)
+{
+    return pp_chan_wait_aborted (self->task_chan, 0) == PP_EABORTED;
+}
+
+/*  Watches the results socket's connection: libzmq queues results for a
+    sink that went away, and a worker leaving must not count those as
+    delivered. Without a monitor the sink is taken to be there.            */
 static void
-s_send_results (s_worker_t *self, zsock_t *sock, const pp_batch_t *batch,
-                zsock_t *done)
+s_sender_watch (s_worker_t *self, s_sender_t *sender)
+{
+    char endpoint[96]; /* one per run: --serve runs one after another  */
+    snprintf (endpoint, sizeof (endpoint), "inproc://pp-worker-sink-%p-%016llx",
+              (void *) self, (unsigned long long) self->run_id);
+    sender->up = true; /* its first event may have passed unseen       */
+    if (zmq_socket_monitor (zsock_resolve (sender->sock), endpoint,
+                            ZMQ_EVENT_HANDSHAKE_SUCCEEDED |
+                                ZMQ_EVENT_DISCONNECTED |
+                                ZMQ_EVENT_CONNECT_RETRIED) != 0)
+        return;
+    sender->monitor = zsock_new (ZMQ_PAIR);
+    if (sender->monitor && zsock_connect (sender->monitor, "%s", endpoint) == 0)
+        zsock_set_rcvtimeo (sender->monitor, 0);
+    else
+        zsock_destroy (&sender->monitor);
+}
+
+/*  Takes in the connection events that arrived (never waits).            */
+static void
+s_sender_events (s_sender_t *sender)
+{
+    zmsg_t *msg;
+    while (sender->monitor && (msg = zmsg_recv (sender->monitor))) {
+        zframe_t *head = zmsg_first (msg);
+        uint16_t event = 0;
+        if (head && zframe_size (head) >= sizeof (event))
+            memcpy (&event, zframe_data (head), sizeof (event));
+        if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
+            sender->up = true; /* what was queued goes to it now       */
+            sender->queued = 0;
+        } else if (event == ZMQ_EVENT_DISCONNECTED ||
+                   event == ZMQ_EVENT_CONNECT_RETRIED)
+            sender->up = false;
+        zmsg_destroy (&msg);
+    }
+}
+
+/*  Sends one batch, waiting while the sink's queue is full, until the
+    pipeline is stopped; while it waits, stuck_ms tells the receiver since
+    when (it logs: this thread does not). Returns 0, or the count given
+    up.                                                                    */
+static uint32_t
+s_send_results (s_worker_t *self, s_sender_t *sender, const pp_batch_t *batch)
 {
     pp_header_t hdr = {.type = PP_MSG_RESULT,
                        .run_id = self->run_id,
                        .worker_id = self->worker_id,
                        .count = batch->count};
-    while (pp_net_send (sock, NULL, &hdr, batch->data, batch->size, false) ==
-           PP_EAGAIN)
-        if (pp_chan_wait_aborted (self->result_chan, 0) == PP_EABORTED)
-            break;
-    if (done) { /* credit flow: these slots are free again            */
-        uint8_t count[4];
-        pp_put_u32 (count, batch->count);
-        zmq_send (zsock_resolve (done), count, sizeof (count), 0);
-    }
+    int64_t since = 0;
+    int rc;
+    while ((rc = pp_net_send (sender->sock, NULL, &hdr, batch->data,
+                              batch->size, false)) == PP_EAGAIN &&
+           !s_stopping (self))
+        if (!since) {
+            since = pp_now_ms ();
+            atomic_store_explicit (&self->stuck_ms, since,
+                                   memory_order_relaxed);
+        }
+    if (since)
+        atomic_store_explicit (&self->stuck_ms, 0, memory_order_relaxed);
+    return rc == 0 ? 0 : batch->count;
 }
 
+/*  Sends a batch, or gives it up when stopping; then frees it.           */
+static void
+s_sender_batch (s_worker_t *self, s_sender_t *sender, pp_batch_t *batch)
+{
+    s_sender_events (sender);
+    uint32_t lost =
+        s_stopping (self) ? batch->count : s_send_results (self, sender, batch);
+    sender->lost += lost;
+    if (lost == 0 && !sender->up)
+        sender->queued += batch->count;
+    if (lost == 0 && sender->done) { /* credit flow: slots free again */
+        uint8_t count[4];
+        pp_put_u32 (count, batch->count);
+        zmq_send (zsock_resolve (sender->done), count, sizeof (count), 0);
+    }
+    s_results_free (batch);
+}
+
+/*  Closes the sender's sockets. Leaving gracefully, queued results get a
+    moment to go to a connected sink; queued for a sink that is gone, they
+    never will: given up.                                                  */
+static void
+s_sender_close (s_sender_t *sender, bool graceful)
+{
+    s_sender_events (sender);
+    if (graceful && sender->up)
+        zsock_set_linger (sender->sock, 1000);
+    else if (graceful)
+        sender->lost += sender->queued;
+    if (sender->monitor) {
+        zmq_socket_monitor (zsock_resolve (sender->sock), NULL, 0);
+        zsock_destroy (&sender->monitor);
+    }
+    zsock_destroy (&sender->done);
+    zsock_destroy (&sender->sock);
+}
+
+/*  The sender thread. Returns how many results it gave up (uintptr_t).   */
 static void *
 s_sender_thread (void *arg)
 {
     s_worker_t *self = arg;
-    zsock_t *sock =
-        pp_net_socket (ZMQ_PUSH, &self->cfg->common, self->cfg->common.results,
-                       false, "--results");
-    if (!sock) {
+    s_sender_t sender = {.up = true};
+    sender.sock = pp_net_socket (ZMQ_PUSH, &self->cfg->common,
+                                 self->cfg->common.results, false, "--results");
+    if (!sender.sock) {
         pp_chan_abort (self->result_chan);
         return NULL;
     }
-    zsock_set_sndtimeo (sock, S_SEND_RETRY_MS);
-    zsock_t *done =
-        s_credit_flow (self) ? zsock_new_push (self->done_endpoint) : NULL;
-    s_send_hello (self, sock);
+    zsock_set_sndtimeo (sender.sock, S_SEND_RETRY_MS);
+    s_sender_watch (self, &sender);
+    if (s_credit_flow (self))
+        sender.done = zsock_new_push (self->done_endpoint);
+    s_send_hello (self, sender.sock);
     void *batches[16];
     int n;
     while ((n = pp_chan_recv_many (self->result_chan, batches, 16, -1)) > 0)
-        for (int i = 0; i < n; i++) {
-            s_send_results (self, sock, batches[i], done);
-            s_results_free (batches[i]);
-        }
-    /*  Closed (leaving gracefully): give queued results a moment to go.
-        Nothing depends on it -- an unacked item is sent again.            */
-    if (n == PP_ECLOSED)
-        zsock_set_linger (sock, 1000);
-    zsock_destroy (&done);
-    zsock_destroy (&sock);
-    return NULL;
+        for (int i = 0; i < n; i++)
+            s_sender_batch (self, &sender, batches[i]);
+    s_sender_close (&sender, n == PP_ECLOSED && !s_stopping (self));
+    return (void *) sender.lost;
 }
 
 /*  --- the pipeline of one run ----------------------------------------- */
@@ -553,6 +667,9 @@ s_pipeline_start (s_worker_t *self)
             ? (uint32_t) (capacity / twice)
             : 1;
     atomic_store (&self->job_ns, 0); /* slow until measured           */
+    atomic_store (&self->stuck_ms, 0);
+    self->withheld = 0;
+    self->sink_told = false;
     if (self->cfg->overflow == PP_OVERFLOW_DROP)
         pp_chan_set_drop (self->task_chan);
     const char *dir = self->cfg->spill_dir ? self->cfg->spill_dir : "/tmp";
@@ -575,33 +692,46 @@ s_pipeline_start (s_worker_t *self)
     return 0;
 }
 
-/*  Forgets the TASK message being cut and what waits for room.           */
+/*  Forgets the TASK message being cut and what waits for room (dropped
+    outcomes not reported: given up).                                      */
 static void
 s_pending_free (s_worker_t *self)
 {
     s_slice_free (self->pending_slice);
     self->pending_slice = NULL;
+    if (self->pending_drop)
+        self->withheld += self->pending_drop->count;
     s_results_free (self->pending_drop);
     self->pending_drop = NULL;
     s_tasks_unref (self->pending);
     self->pending = NULL;
 }
 
-/*  Stops the pipeline: abort discards everything, else finish the buffer
-    and flush the results first. Joins every thread before freeing.        */
+/*  Joins thread; returns the count of results it gave up.                */
+static uint64_t
+s_join (pthread_t thread)
+{
+    void *lost = NULL;
+    pthread_join (thread, &lost);
+    return (uintptr_t) lost;
+}
+
+/*  Stops the pipeline now, discarding what it holds. Wakes every thread
+    before joining it: whatever a thread waits on (the task channel, room
+    in the result channel, the sink) ends with the abort, so this returns
+    within a job's cancel time. Adds what was given up to self->withheld. */
 static void
-s_pipeline_stop (s_worker_t *self, bool discard)
+s_pipeline_stop (s_worker_t *self)
 {
     if (self->task_chan)
-        discard ? pp_chan_abort (self->task_chan)
-                : pp_chan_close (self->task_chan);
-    for (int i = 0; i < self->njobs; i++)
-        pthread_join (self->jobs[i], NULL);
+        pp_chan_abort (self->task_chan);
     if (self->result_chan)
-        discard ? pp_chan_abort (self->result_chan)
-                : pp_chan_close (self->result_chan);
+        pp_chan_close (self->result_chan);
+    for (int i = 0; i < self->njobs; i++)
+        self->withheld += s_join (self->jobs[i]);
+    self->njobs = 0;
     if (self->sender_started)
-        pthread_join (self->sender, NULL);
+        self->withheld += s_join (self->sender);
     s_pending_free (self);
     pp_chan_destroy (&self->task_chan);
     pp_chan_destroy (&self->result_chan);
@@ -847,15 +977,35 @@ s_adopt (s_worker_t *self, uint64_t run_id, uint16_t state)
     return rc;
 }
 
+/*  Logs the results of this run given up unsent, if any, and when the
+    run goes on without us, who sends those items again.                  */
+static void
+s_log_withheld (s_worker_t *self, const char *what, bool run_goes_on)
+{
+    if (self->withheld == 0)
+        return;
+    zsys_warning ("%s: %llu results were not delivered to the sink "
+                  "(--results %s)%s",
+                  what, (unsigned long long) self->withheld,
+                  self->cfg->common.results,
+                  !run_goes_on ? ""
+                  : s_credit_flow (self)
+                      ? "; the ventilator sends those items again when "
+                        "this worker's heartbeats stop"
+                      : "; the ventilator sends those items again after "
+                        "its --ack-timeout");
+}
+
 /*  The run ended with state (DONE or ABORTED) and these counts.          */
 static void
 s_run_ended (s_worker_t *self, uint16_t state, const pp_state_t *counts)
 {
-    s_pipeline_stop (self, true);
+    s_pipeline_stop (self);
     self->ended_run = self->run_id;
-    if (state == PP_STATE_ABORTED)
+    if (state == PP_STATE_ABORTED) {
+        s_log_withheld (self, "the run was aborted", false);
         self->code = PP_EXIT_ABORTED;
-    else
+    } else
         self->code =
             counts->failed + counts->dropped > 0 ? PP_EXIT_FAILED : PP_EXIT_OK;
     self->phase = self->cfg->serve ? S_IDLE : S_EXIT;
@@ -984,9 +1134,12 @@ s_hand_back (s_worker_t *self)
     s_slice_t *slice = self->pending_slice;
     if (slice)
         s_seqs_add (&seqs, slice->data, slice->size, 0);
-    if (self->pending_drop) /* not reported yet: others may run them  */
+    if (self->pending_drop) { /* not reported yet: others may run them */
         s_seqs_add (&seqs, self->pending_drop->data, self->pending_drop->size,
                     0);
+        s_results_free (self->pending_drop); /* handed back, not lost  */
+        self->pending_drop = NULL;
+    }
     if (self->pending)
         s_seqs_add (&seqs, self->pending_payload, self->pending_size,
                     self->pending_offset);
@@ -1013,19 +1166,51 @@ s_on_done (s_worker_t *self)
     s_credit_tick (self);
 }
 
-/*  Leaving: true once every job thread finished what it started; then
-    the results are flushed and the pipeline is gone.                       */
+/*  Logs a sink that takes no results, once per wait, and its return.     */
+static void
+s_watch_sink (s_worker_t *self)
+{
+    int64_t stuck =
+        atomic_load_explicit (&self->stuck_ms, memory_order_relaxed);
+    if (!self->sink_told && stuck && pp_now_ms () - stuck >= S_STUCK_NOTICE_MS)
+        zsys_notice ("the sink takes no results (--results %s): holding "
+                     "them",
+                     self->cfg->common.results);
+    else if (self->sink_told && !stuck)
+        zsys_notice ("the sink takes results again");
+    else
+        return;
+    self->sink_told = !self->sink_told;
+}
+
+/*  Joins thread if it ended, adding what it gave up to self->withheld.   */
+static bool
+s_tryjoin (s_worker_t *self, pthread_t thread)
+{
+    void *lost = NULL;
+    if (pthread_tryjoin_np (thread, &lost) != 0)
+        return false;
+    self->withheld += (uintptr_t) lost;
+    return true;
+}
+
+/*  Leaving: true once every job thread finished what it started and the
+    sender sent the results. Never waits: the loop keeps watching signals,
+    the control socket and the sink.                                        */
 static bool
 s_left (s_worker_t *self)
 {
     for (int i = 0; i < self->njobs;)
-        if (pthread_tryjoin_np (self->jobs[i], NULL) == 0)
+        if (s_tryjoin (self, self->jobs[i]))
             self->jobs[i] = self->jobs[--self->njobs];
         else
             i++;
     if (self->njobs > 0)
         return false;
-    s_pipeline_stop (self, false); /* flushes the results, joins sender */
+    pp_chan_close (self->result_chan); /* the sender ends when it is sent */
+    if (self->sender_started && !s_tryjoin (self, self->sender))
+        return false;
+    self->sender_started = false;
     return true;
 }
 
@@ -1046,6 +1231,27 @@ s_check_stall (s_worker_t *self, int64_t wait_ms)
     }
 }
 
+/*  Leaving: ends once left, or when the sink took nothing for
+    S_LEAVE_STALL_MS (gone, or stuck): finishing would never end. Results
+    given up make the exit status 1: the run goes on without them.         */
+static void
+s_leave_step (s_worker_t *self)
+{
+    int64_t stuck =
+        atomic_load_explicit (&self->stuck_ms, memory_order_relaxed);
+    bool left = s_left (self);
+    if (!left && (stuck == 0 || pp_now_ms () - stuck < S_LEAVE_STALL_MS))
+        return;
+    if (!left)
+        zsys_error ("leaving: the sink took no results for %d ms (--results "
+                    "%s): giving up",
+                    S_LEAVE_STALL_MS, self->cfg->common.results);
+    s_pipeline_stop (self);
+    s_log_withheld (self, "left", true);
+    self->code = self->withheld > 0 ? PP_EXIT_RUNTIME : PP_EXIT_OK;
+    self->phase = S_EXIT;
+}
+
 /*  A ventilator silent for --ventilator-timeout (it publishes its state
     several times a second) is gone, or we missed its DONE behind a cut
     link: drop the run instead of waiting forever. Exit 1 (we cannot
@@ -1061,20 +1267,23 @@ s_check_silence (s_worker_t *self)
                 "%016llx",
                 (long long) self->cfg->ventilator_timeout_ms,
                 (unsigned long long) self->run_id);
-    s_pipeline_stop (self, true);
+    s_pipeline_stop (self);
+    s_log_withheld (self, "left the run", true);
     self->ended_run = self->run_id;
     self->code = PP_EXIT_RUNTIME;
     self->phase = self->cfg->serve ? S_IDLE : S_EXIT;
 }
 
 /*  First signal: stop taking tasks (credit flow: hand back what was not
-    started), let the job threads finish, flush, exit 0 -- the main loop
-    keeps watching, so a second signal still aborts at once (exit 3).     */
+    started), let the job threads finish, flush, exit 0 (1 when results
+    could not be sent: see s_leave_step) -- the main loop keeps watching,
+    so a second signal still stops at once (exit 3).                      */
 static void
 s_on_signal (s_worker_t *self, int signals)
 {
     if (signals >= 2 || self->phase != S_RUNNING) {
-        s_pipeline_stop (self, true);
+        s_pipeline_stop (self);
+        s_log_withheld (self, "stopped at once", true);
         self->code = signals >= 2 ? PP_EXIT_ABORTED : PP_EXIT_OK;
         self->phase = S_EXIT;
         return;
@@ -1129,8 +1338,10 @@ s_loop (s_worker_t *self)
             rc = s_feed (self);
         if (rc != 0)
             return rc;
-        if (self->phase == S_LEAVING && s_left (self))
-            self->phase = S_EXIT;
+        if (self->sender_started)
+            s_watch_sink (self);
+        if (self->phase == S_LEAVING)
+            s_leave_step (self);
         s_check_silence (self);
         int signals = pp_signal_count ();
         if (signals != self->signals_seen) {
@@ -1187,11 +1398,12 @@ pp_worker_run (const pp_worker_config_t *config, pp_handler_fn *handler,
     int rc = s_open (&self);
     if (rc == 0)
         rc = s_loop (&self);
+    s_pipeline_stop (&self);
     if (rc != 0) {
         zsys_error ("worker stopped: %s", pp_strerror (rc));
+        s_log_withheld (&self, "stopped", true);
         self.code = PP_EXIT_RUNTIME;
     }
-    s_pipeline_stop (&self, true);
     pp_net_log_rejects (self.rejects);
     zsock_destroy (&self.tasks);
     zsock_destroy (&self.done);

@@ -35,8 +35,10 @@ void pp_worker_config_init (pp_worker_config_t *config);
 /*  Runs a worker until its run ends; handler is called on job threads
     with user_data. Returns a pushpull exit code: 0 (run completed, all
     ok), 4 (completed, some failed or dropped), 3 (aborted or stopped by a
-    second signal), 1 (runtime error). SIGINT/SIGTERM: the first makes the
-    worker leave gracefully, the second stops it at once.                   */
+    second signal), 1 (runtime error, or left with results the sink did
+    not take). SIGINT/SIGTERM: the first makes the worker leave gracefully
+    (giving up a sink that takes nothing for 3 s), the second stops it at
+    once. Results not delivered are counted in the log.                     */
 int pp_worker_run (const pp_worker_config_t *config, pp_handler_fn *handler,
                    void *user_data);
 
