@@ -729,7 +729,6 @@ s_pipeline_stop (s_worker_t *self)
         pp_chan_close (self->result_chan);
     for (int i = 0; i < self->njobs; i++)
         self->withheld += s_join (self->jobs[i]);
-    self->njobs = 0;
     if (self->sender_started)
         self->withheld += s_join (self->sender);
     s_pending_free (self);
