@@ -21,6 +21,7 @@
 #include "pp_net.h"
 #include "pp_signal.h"
 #include "pp_stall.h"
+#include "pp_wsize.h"
 
 #include <czmq.h>
 #include <pthread.h>
@@ -35,18 +36,12 @@
 #define S_SLICE_BYTES (64 * 1024) /* a slice stops growing past this     */
 #define S_HOLD_NS 2000000         /* results wait at most this for more  */
 #define S_HELLO_EVERY_MS 1000
-#define S_CREDIT_MAX 16384       /* most items a credit worker holds     */
-#define S_INPUT_SHOWN 120        /* input bytes sent with a failure      */
-#define S_JOB_BATCH 32           /* items per call of a batch handler    */
-#define S_CHEAP_NS 20000         /* jobs under this gather their results */
-#define S_SLICE_MAX 256          /* most records in a slice ...          */
-#define S_SLICE_NS 200000        /* ... which holds about this much work */
-#define S_PUSH_CAPACITY 512      /* least channel items in push flow     */
-#define S_CREDIT_AHEAD_MS 25     /* credit covers this much work ...     */
-#define S_CREDIT_BYTES (8 << 20) /* ... and at most this many bytes */
-#define S_RATE_EVERY_MS 100      /* completion rate sampling period      */
-#define S_STUCK_NOTICE_MS 1000   /* a sink taking nothing so long: logged */
-#define S_LEAVE_STALL_MS 3000    /* ... and given up when leaving        */
+#define S_INPUT_SHOWN 120      /* input bytes sent with a failure      */
+#define S_JOB_BATCH 32         /* items per call of a batch handler    */
+#define S_CHEAP_NS 20000       /* jobs under this gather their results */
+#define S_RATE_EVERY_MS 100    /* completion rate sampling period      */
+#define S_STUCK_NOTICE_MS 1000 /* a sink taking nothing so long: logged */
+#define S_LEAVE_STALL_MS 3000  /* ... and given up when leaving        */
 
 typedef enum {
     S_IDLE,    /* no run yet (or --serve between runs)                 */
@@ -122,54 +117,6 @@ static bool
 s_credit_flow (const s_worker_t *self)
 {
     return self->cfg->common.flow == PP_FLOW_CREDIT;
-}
-
-/*  Channel capacity in items: --capacity, else in push flow 2 x threads
-    but at least S_PUSH_CAPACITY (two slices of 256 cheap items: a receiver
-    that waits for a job thread between slices stalls the pipeline), in
-    credit flow room for the adaptive credit target (see s_credit_target). */
-static int
-s_capacity (const s_worker_t *self)
-{
-    if (self->cfg->capacity > 0)
-        return self->cfg->capacity;
-    if (s_credit_flow (self))
-        return S_CREDIT_MAX;
-    int twice = 2 * self->cfg->threads;
-    return twice > S_PUSH_CAPACITY ? twice : S_PUSH_CAPACITY;
-}
-
-/*  How many items to hold (queued + running + owed). A fixed --capacity
-    is taken as given; else enough for S_CREDIT_AHEAD_MS of work at the
-    measured rate, and never under 2 x threads: slow jobs keep the
-    fairness of small credit, tiny items get the throughput of large.      */
-static uint64_t
-s_credit_target (const s_worker_t *self)
-{
-    if (self->cfg->capacity > 0)
-        return (uint64_t) self->cfg->capacity;
-    uint64_t threads = (uint64_t) self->cfg->threads;
-    uint64_t floor = 2 * threads;
-    uint64_t want = self->rate * S_CREDIT_AHEAD_MS / 1000;
-    /*  The job threads' measured cost per item gives the same figure at
-        once: the completion rate is sampled every S_RATE_EVERY_MS, and
-        while credit is small it measures the credit, not the job -- a
-        slow start of a few hundred ms for cheap items.                    */
-    int64_t job_ns = atomic_load_explicit (&self->job_ns, memory_order_relaxed);
-    if (job_ns > 0) {
-        uint64_t by_cost =
-            threads * S_CREDIT_AHEAD_MS * 1000000 / (uint64_t) job_ns;
-        if (by_cost > want)
-            want = by_cost;
-    }
-    /*  ... and never more than S_CREDIT_BYTES of items held.            */
-    uint64_t by_bytes =
-        S_CREDIT_BYTES / (self->item_bytes ? self->item_bytes : 1);
-    if (want > by_bytes)
-        want = by_bytes;
-    if (want < floor)
-        want = floor;
-    return want > S_CREDIT_MAX ? S_CREDIT_MAX : want;
 }
 
 /*  --- what travels between the threads --------------------------------- */
@@ -645,27 +592,17 @@ s_sender_thread (void *arg)
 static int
 s_pipeline_start (s_worker_t *self)
 {
-    int capacity = s_capacity (self);
-    self->task_chan = pp_chan_new ((size_t) capacity, s_slice_free);
+    pp_wsize_t size = pp_wsize_channel (
+        self->cfg->capacity, self->cfg->threads, s_credit_flow (self),
+        self->cfg->overflow == PP_OVERFLOW_SPILL);
+    self->task_chan = pp_chan_new ((size_t) size.capacity, s_slice_free);
     self->result_chan = pp_chan_new (
         (size_t) (2 * self->cfg->threads + S_RESULT_SLOTS), s_results_free);
     self->jobs = calloc ((size_t) self->cfg->threads, sizeof (pthread_t));
     if (!self->task_chan || !self->result_chan || !self->jobs)
         return PP_ENOMEM;
-    /*  Slices of up to S_SLICE_MAX records, at most half the capacity
-        (two in flight); spilled slices are single records (pp_chan spills
-        unweighted).                                                       */
-    int half = capacity / 2 > 1 ? capacity / 2 : 1;
-    self->slice_max = half < S_SLICE_MAX ? (uint32_t) half : S_SLICE_MAX;
-    /*  The default push capacity is sized for cheap items; a slow job's
-        record (a slice of one) weighs so that 2 x threads of them fill it,
-        as before slices: a worker does not hoard slow items that idle
-        workers could run. A --capacity given is counted in items.        */
-    int twice = 2 * self->cfg->threads;
-    self->slow_weight =
-        self->cfg->capacity == 0 && !s_credit_flow (self) && capacity > twice
-            ? (uint32_t) (capacity / twice)
-            : 1;
+    self->slice_max = size.slice_max;
+    self->slow_weight = size.slow_weight;
     atomic_store (&self->job_ns, 0); /* slow until measured           */
     atomic_store (&self->stuck_ms, 0);
     self->withheld = 0;
@@ -674,7 +611,6 @@ s_pipeline_start (s_worker_t *self)
         pp_chan_set_drop (self->task_chan);
     const char *dir = self->cfg->spill_dir ? self->cfg->spill_dir : "/tmp";
     if (self->cfg->overflow == PP_OVERFLOW_SPILL) {
-        self->slice_max = 1;
         if (pp_chan_set_spill (self->task_chan, dir, &s_slice_codec) != 0) {
             zsys_error ("--spill-dir: cannot create a file in %s: %s", dir,
                         strerror (errno));
@@ -751,10 +687,7 @@ static s_slice_t *
 s_cut (s_worker_t *self)
 {
     int64_t job_ns = atomic_load_explicit (&self->job_ns, memory_order_relaxed);
-    int64_t fit = job_ns > 0 ? S_SLICE_NS / job_ns : 1;
-    uint32_t max = fit < 1                           ? 1
-                   : fit < (int64_t) self->slice_max ? (uint32_t) fit
-                                                     : self->slice_max;
+    uint32_t max = pp_wsize_slice (job_ns, self->slice_max);
     size_t start = self->pending_offset, offset = start;
     uint32_t count = 0;
     pp_record_t rec;
@@ -938,7 +871,10 @@ s_credit_tick (s_worker_t *self)
         self->rate_ms = now;
     }
     uint64_t busy = self->granted - self->completed; /* held + owed     */
-    uint64_t target = s_credit_target (self);
+    uint64_t target = pp_wsize_credit (
+        self->cfg->capacity, self->cfg->threads, self->rate,
+        atomic_load_explicit (&self->job_ns, memory_order_relaxed),
+        self->item_bytes);
     if (busy < target)
         s_send_credit (self, (uint32_t) (target - busy));
     else if (pp_now_ms () - self->beat_ms >= self->beat_every_ms / 3)
