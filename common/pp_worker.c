@@ -20,6 +20,7 @@
 #include "pp_job_internal.h"
 #include "pp_net.h"
 #include "pp_signal.h"
+#include "pp_slice.h"
 #include "pp_stall.h"
 #include "pp_wsize.h"
 
@@ -32,9 +33,8 @@
 #define S_POLL_MS 50
 #define S_SEND_RETRY_MS 100
 #define S_RESULT_BATCH 256
-#define S_RESULT_SLOTS 8          /* result batches queued, besides 2/thread */
-#define S_SLICE_BYTES (64 * 1024) /* a slice stops growing past this     */
-#define S_HOLD_NS 2000000         /* results wait at most this for more  */
+#define S_RESULT_SLOTS 8  /* result batches queued, besides 2/thread */
+#define S_HOLD_NS 2000000 /* results wait at most this for more  */
 #define S_HELLO_EVERY_MS 1000
 #define S_INPUT_SHOWN 120      /* input bytes sent with a failure      */
 #define S_JOB_BATCH 32         /* items per call of a batch handler    */
@@ -69,21 +69,20 @@ typedef struct {
     pthread_t sender;
     bool sender_started;
     /*  A TASK message being cut into slices, and where we are.           */
-    struct _s_tasks_t *pending; /* our reference, or NULL            */
-    const uint8_t *pending_payload;
-    size_t pending_size, pending_offset;
-    void *pending_slice;      /* cut, waiting for room (s_slice_t)   */
-    pp_batch_t *pending_drop; /* dropped outcomes waiting for room   */
-    uint32_t slice_max;       /* most records in a slice             */
-    uint32_t slow_weight;     /* what a slow job's record weighs     */
-    atomic_llong job_ns;      /* a job's cost, measured (0: not yet):
-                                 a hint the job threads leave for the
-                                 receiver, so a relaxed atomic, no lock */
-    atomic_llong stuck_ms;    /* since when the sender waits for the
-                                 sink to take a batch (0: it does not): a
-                                 hint for the leaving receiver, as job_ns */
-    uint64_t withheld;        /* results of this run given up unsent    */
-    bool sink_told;           /* a sink taking nothing was logged       */
+    pp_slice_msg_t *pending;   /* our reference, or NULL            */
+    size_t pending_offset;     /* where the next slice starts         */
+    pp_slice_t *pending_slice; /* cut, waiting for room              */
+    pp_batch_t *pending_drop;  /* dropped outcomes waiting for room   */
+    uint32_t slice_max;        /* most records in a slice             */
+    uint32_t slow_weight;      /* what a slow job's record weighs     */
+    atomic_llong job_ns;       /* a job's cost, measured (0: not yet):
+                                  a hint the job threads leave for the
+                                  receiver, so a relaxed atomic, no lock */
+    atomic_llong stuck_ms;     /* since when the sender waits for the
+                                  sink to take a batch (0: it does not): a
+                                  hint for the leaving receiver, as job_ns */
+    uint64_t withheld;         /* results of this run given up unsent    */
+    bool sink_told;            /* a sink taking nothing was logged       */
     int64_t hello_ms;
     int64_t heard_ms; /* last STATE of our run                         */
     pp_stall_t stall; /* time our loop lost (stopped)                  */
@@ -120,100 +119,6 @@ s_credit_flow (const s_worker_t *self)
 }
 
 /*  --- what travels between the threads --------------------------------- */
-
-/*  A TASK message, shared by the slices cut from it: the last slice to let
-    go frees it. Records are read in place, never copied one by one. The
-    count is the one piece of state threads share outside a channel: an
-    atomic reference count, as libzmq keeps for its own messages.          */
-typedef struct _s_tasks_t {
-    atomic_int refs;
-    zmsg_t *msg;     /* owns the bytes, or NULL: they follow (spilled)  */
-    uint8_t bytes[]; /* a slice read back from the spill file          */
-} s_tasks_t;
-
-/*  count records back to back at data: what a job thread takes at once.
-    About S_SLICE_NS of work as measured: one record for slow jobs, up to
-    S_SLICE_MAX for cheap ones, where a malloc, a copy and a channel round
-    trip per item were most of the worker's cost.                        */
-typedef struct {
-    s_tasks_t *tasks;
-    const uint8_t *data;
-    size_t size;
-    uint32_t count;
-    uint32_t weight; /* of the channel's capacity                      */
-} s_slice_t;
-
-static void
-s_tasks_unref (s_tasks_t *tasks)
-{
-    if (tasks && atomic_fetch_sub_explicit (&tasks->refs, 1,
-                                            memory_order_acq_rel) == 1) {
-        zmsg_destroy (&tasks->msg);
-        free (tasks);
-    }
-}
-
-static void
-s_slice_free (void *arg)
-{
-    s_slice_t *slice = arg;
-    if (slice) {
-        s_tasks_unref (slice->tasks);
-        free (slice);
-    }
-}
-
-/*  A slice weighs its records (--capacity counts items), or more: see
-    slow_weight in s_pipeline_start.                                       */
-static size_t
-s_slice_weight (const void *arg)
-{
-    return ((const s_slice_t *) arg)->weight;
-}
-
-/*  Spilled slice: count (4 bytes), then the records as on the wire.       */
-static size_t
-s_slice_spill_size (const void *arg)
-{
-    return 4 + ((const s_slice_t *) arg)->size;
-}
-
-static void
-s_slice_encode (const void *arg, unsigned char *out)
-{
-    const s_slice_t *slice = arg;
-    pp_put_u32 (out, slice->count);
-    memcpy (out + 4, slice->data, slice->size);
-}
-
-static void *
-s_slice_decode (const unsigned char *data, size_t size)
-{
-    pp_reject_t reason;
-    if (size < 4 || pp_get_u32 (data) == 0 ||
-        pp_wire_check_batch (data + 4, size - 4, pp_get_u32 (data), SIZE_MAX,
-                             &reason) != 0)
-        return NULL;
-    s_tasks_t *tasks = malloc (sizeof (s_tasks_t) + size - 4);
-    s_slice_t *slice = malloc (sizeof (s_slice_t));
-    if (!tasks || !slice) {
-        free (tasks);
-        free (slice);
-        return NULL;
-    }
-    atomic_init (&tasks->refs, 1);
-    tasks->msg = NULL;
-    memcpy (tasks->bytes, data + 4, size - 4);
-    *slice = (s_slice_t){.tasks = tasks,
-                         .data = tasks->bytes,
-                         .size = size - 4,
-                         .count = pp_get_u32 (data),
-                         .weight = pp_get_u32 (data)};
-    return slice;
-}
-
-static const pp_chan_codec_t s_slice_codec = {s_slice_spill_size,
-                                              s_slice_encode, s_slice_decode};
 
 /*  Results go from job threads to the sender as encoded RESULT batches.  */
 static void
@@ -319,7 +224,7 @@ s_run_batch (s_worker_t *self, pp_job_ctx_t *ctx, s_scratch_t *scratch, int n,
 /*  Runs every record of slice, adding the outcomes to *results. A record
     the ventilator failed already passes through as it is.                 */
 static int
-s_run_slice (s_worker_t *self, pp_job_ctx_t *ctx, const s_slice_t *slice,
+s_run_slice (s_worker_t *self, pp_job_ctx_t *ctx, const pp_slice_t *slice,
              s_scratch_t *scratch, pp_batch_t **results)
 {
     int n = 0, rc = 0;
@@ -385,7 +290,7 @@ s_job_thread (void *arg)
         }
         if (rc != 0)
             break;
-        s_slice_t *slice = got;
+        pp_slice_t *slice = got;
         int64_t start = pp_now_ns ();
         if (!holding)
             held_since = start;
@@ -396,7 +301,7 @@ s_job_thread (void *arg)
         int64_t each = (now - start) / slice->count;
         avg_ns = avg_ns ? (avg_ns * 7 + each) / 8 : each > 0 ? each : 1;
         atomic_store_explicit (&self->job_ns, avg_ns, memory_order_relaxed);
-        s_slice_free (slice);
+        pp_slice_free (slice);
         if (run == PP_EABORTED || run == PP_ECLOSED) {
             rc = run;
             break;
@@ -595,7 +500,7 @@ s_pipeline_start (s_worker_t *self)
     pp_wsize_t size = pp_wsize_channel (
         self->cfg->capacity, self->cfg->threads, s_credit_flow (self),
         self->cfg->overflow == PP_OVERFLOW_SPILL);
-    self->task_chan = pp_chan_new ((size_t) size.capacity, s_slice_free);
+    self->task_chan = pp_chan_new ((size_t) size.capacity, pp_slice_free);
     self->result_chan = pp_chan_new (
         (size_t) (2 * self->cfg->threads + S_RESULT_SLOTS), s_results_free);
     self->jobs = calloc ((size_t) self->cfg->threads, sizeof (pthread_t));
@@ -611,13 +516,13 @@ s_pipeline_start (s_worker_t *self)
         pp_chan_set_drop (self->task_chan);
     const char *dir = self->cfg->spill_dir ? self->cfg->spill_dir : "/tmp";
     if (self->cfg->overflow == PP_OVERFLOW_SPILL) {
-        if (pp_chan_set_spill (self->task_chan, dir, &s_slice_codec) != 0) {
+        if (pp_chan_set_spill (self->task_chan, dir, &pp_slice_codec) != 0) {
             zsys_error ("--spill-dir: cannot create a file in %s: %s", dir,
                         strerror (errno));
             return PP_EIO;
         }
     } else
-        pp_chan_set_weight (self->task_chan, s_slice_weight);
+        pp_chan_set_weight (self->task_chan, pp_slice_weight);
     if (pthread_create (&self->sender, NULL, s_sender_thread, self) != 0)
         return PP_ENOMEM;
     self->sender_started = true;
@@ -633,14 +538,13 @@ s_pipeline_start (s_worker_t *self)
 static void
 s_pending_free (s_worker_t *self)
 {
-    s_slice_free (self->pending_slice);
+    pp_slice_free (self->pending_slice);
     self->pending_slice = NULL;
     if (self->pending_drop)
         self->withheld += self->pending_drop->count;
     s_results_free (self->pending_drop);
     self->pending_drop = NULL;
-    s_tasks_unref (self->pending);
-    self->pending = NULL;
+    pp_slice_msg_release (&self->pending);
 }
 
 /*  Joins thread; returns the count of results it gave up.                */
@@ -678,45 +582,27 @@ s_pipeline_stop (s_worker_t *self)
 
 /*  --- receiving tasks --------------------------------------------------- */
 
-/*  Cuts the next slice off the pending TASK message: about S_SLICE_NS of
-    work at the measured cost per item (1 .. slice_max records), and at most
-    S_SLICE_BYTES unless one record is bigger. Releases the message when
-    it is used up. Returns the slice, or NULL (used up, or out of memory
-    when self->pending is still set).                                     */
-static s_slice_t *
+/*  Cuts the next slice off the pending TASK message: about 200 us of
+    work at the measured cost per item (pp_wsize_slice). Releases the
+    message when it is used up. Returns the slice, or NULL (used up, or
+    out of memory when self->pending is still set).                       */
+static pp_slice_t *
 s_cut (s_worker_t *self)
 {
     int64_t job_ns = atomic_load_explicit (&self->job_ns, memory_order_relaxed);
-    uint32_t max = pp_wsize_slice (job_ns, self->slice_max);
-    size_t start = self->pending_offset, offset = start;
-    uint32_t count = 0;
-    pp_record_t rec;
-    while (count < max && (count == 0 || offset - start < S_SLICE_BYTES) &&
-           pp_wire_next_record (self->pending_payload, self->pending_size,
-                                &offset, &rec))
-        count++;
-    if (count == 0) {
-        s_tasks_unref (self->pending);
-        self->pending = NULL;
-        return NULL;
-    }
-    s_slice_t *slice = malloc (sizeof (s_slice_t));
-    if (!slice)
-        return NULL;
-    atomic_fetch_add_explicit (&self->pending->refs, 1, memory_order_relaxed);
-    *slice = (s_slice_t){.tasks = self->pending,
-                         .data = self->pending_payload + start,
-                         .size = offset - start,
-                         .count = count,
-                         .weight = max == 1 ? self->slow_weight : count};
-    self->pending_offset = offset;
+    pp_slice_t *slice = NULL;
+    int rc = pp_slice_cut (self->pending, &self->pending_offset,
+                           pp_wsize_slice (job_ns, self->slice_max),
+                           self->slow_weight, &slice);
+    if (rc == PP_ECLOSED)
+        pp_slice_msg_release (&self->pending);
     return slice;
 }
 
 /*  --overflow drop: the slice's records become dropped outcomes naming
     this worker, bound for the sink. NULL on OOM.                          */
 static pp_batch_t *
-s_dropped (s_worker_t *self, const s_slice_t *slice)
+s_dropped (s_worker_t *self, const pp_slice_t *slice)
 {
     pp_batch_t *results = calloc (1, sizeof (pp_batch_t));
     char reason[96];
@@ -784,7 +670,7 @@ s_feed (s_worker_t *self)
             self->pending_drop = s_dropped (self, self->pending_slice);
             if (!self->pending_drop)
                 return PP_ENOMEM;
-            s_slice_free (self->pending_slice);
+            pp_slice_free (self->pending_slice);
             self->pending_slice = NULL;
             continue;
         }
@@ -816,17 +702,11 @@ s_on_task (s_worker_t *self, pp_inmsg_t *in)
         pp_inmsg_free (in);
         return;
     }
-    s_tasks_t *tasks = malloc (sizeof (s_tasks_t));
-    if (!tasks) {
+    self->pending = pp_slice_msg_new (&in->msg, in->payload, in->size);
+    if (!self->pending) {
         pp_inmsg_free (in); /* sent again after --ack-timeout           */
         return;
     }
-    atomic_init (&tasks->refs, 1); /* ours, while we cut                */
-    tasks->msg = in->msg;
-    in->msg = NULL;
-    self->pending = tasks;
-    self->pending_payload = in->payload;
-    self->pending_size = in->size;
     self->pending_offset = 0;
     self->received += in->hdr.count;
     uint64_t each = in->size / (in->hdr.count ? in->hdr.count : 1) + 1;
@@ -1062,11 +942,11 @@ s_hand_back (s_worker_t *self)
     int n;
     while ((n = pp_chan_recv_many (self->task_chan, slices, 64, 0)) > 0)
         for (int i = 0; i < n; i++) {
-            s_slice_t *slice = slices[i];
+            pp_slice_t *slice = slices[i];
             s_seqs_add (&seqs, slice->data, slice->size, 0);
-            s_slice_free (slice);
+            pp_slice_free (slice);
         }
-    s_slice_t *slice = self->pending_slice;
+    pp_slice_t *slice = self->pending_slice;
     if (slice)
         s_seqs_add (&seqs, slice->data, slice->size, 0);
     if (self->pending_drop) { /* not reported yet: others may run them */
@@ -1075,9 +955,11 @@ s_hand_back (s_worker_t *self)
         s_results_free (self->pending_drop); /* handed back, not lost  */
         self->pending_drop = NULL;
     }
-    if (self->pending)
-        s_seqs_add (&seqs, self->pending_payload, self->pending_size,
-                    self->pending_offset);
+    if (self->pending) {
+        size_t size;
+        const uint8_t *data = pp_slice_msg_data (self->pending, &size);
+        s_seqs_add (&seqs, data, size, self->pending_offset);
+    }
     s_pending_free (self);
     pp_header_t hdr = {.type = PP_MSG_BYE,
                        .run_id = self->run_id,
