@@ -1,44 +1,34 @@
-/*  pp_worker: receiver (this thread) -> task channel -> job threads ->
-    result channel -> sender thread -> sink.
+/*  pp_worker: the control loop of a worker, and pp_worker_run.
 
-    The main thread owns the tasks and control sockets and feeds the task
-    channel; when the channel is full it stops reading tasks, the HWM fills
-    and the ventilator's load balancer skips this worker: backpressure.
-    Only the sender thread touches the results socket.
-
-    Stopping wakes every thread before joining it: the task channel is
-    aborted (job threads end, running jobs are cancelled), the result
-    channel closed (job threads waiting for room wake up) and the sender,
-    seeing the abort, gives up what it could not send. Each thread returns
-    how many results it gave up; that count is logged and, when the run
-    goes on without us, makes the exit status say results were withheld. */
+    This thread owns the tasks, control and acks sockets. It follows the
+    ventilator's run state, adopts a run (starting its pipeline: see
+    pp_pipeline.h), cuts each TASK message into slices (pp_slice.h) and
+    feeds them to the task channel; when the channel is full it stops
+    reading tasks, the HWM fills and the ventilator's load balancer skips
+    this worker: backpressure. In credit flow it grants the ventilator
+    what it has room for instead. It ends a run on DONE or ABORTED, on a
+    silent ventilator, or on a signal (the first: leave gracefully, the
+    second: at once). Results the pipeline gave up are counted; when the
+    run goes on without us, they make the exit status say so.             */
 
 #include "pp_worker.h"
-#include "pp_chan.h"
 #include "pp_ctl.h"
 #include "pp_error.h"
-#include "pp_job_internal.h"
 #include "pp_net.h"
+#include "pp_pipeline.h"
+#include "pp_results.h"
+#include "pp_sender.h"
 #include "pp_signal.h"
 #include "pp_slice.h"
 #include "pp_stall.h"
 #include "pp_wsize.h"
 
 #include <czmq.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <sys/random.h>
 #include <unistd.h>
 
 #define S_POLL_MS 50
-#define S_SEND_RETRY_MS 100
-#define S_RESULT_BATCH 256
-#define S_RESULT_SLOTS 8  /* result batches queued, besides 2/thread */
-#define S_HOLD_NS 2000000 /* results wait at most this for more  */
 #define S_HELLO_EVERY_MS 1000
-#define S_INPUT_SHOWN 120      /* input bytes sent with a failure      */
-#define S_JOB_BATCH 32         /* items per call of a batch handler    */
-#define S_CHEAP_NS 20000       /* jobs under this gather their results */
 #define S_RATE_EVERY_MS 100    /* completion rate sampling period      */
 #define S_STUCK_NOTICE_MS 1000 /* a sink taking nothing so long: logged */
 #define S_LEAVE_STALL_MS 3000  /* ... and given up when leaving        */
@@ -55,19 +45,13 @@ typedef struct {
     pp_handler_fn *handler;
     void *user;
     uint32_t worker_id;
-    char host[64];
     zsock_t *tasks, *control, *acks;
     s_phase_t phase;
     uint64_t run_id;
     uint64_t ended_run; /* the last run that ended: never re-joined      */
     int code;
-    /*  The pipeline of the current run.                                   */
-    pp_chan_t *task_chan;
-    pp_chan_t *result_chan;
-    pthread_t *jobs;
-    int njobs;
-    pthread_t sender;
-    bool sender_started;
+    pp_hello_t hello;        /* what we say to the sink and ventilator */
+    pp_pipeline_t *pipeline; /* of the current run, or NULL            */
     /*  A TASK message being cut into slices, and where we are.           */
     pp_slice_msg_t *pending;   /* our reference, or NULL            */
     size_t pending_offset;     /* where the next slice starts         */
@@ -75,12 +59,6 @@ typedef struct {
     pp_batch_t *pending_drop;  /* dropped outcomes waiting for room   */
     uint32_t slice_max;        /* most records in a slice             */
     uint32_t slow_weight;      /* what a slow job's record weighs     */
-    atomic_llong job_ns;       /* a job's cost, measured (0: not yet):
-                                  a hint the job threads leave for the
-                                  receiver, so a relaxed atomic, no lock */
-    atomic_llong stuck_ms;     /* since when the sender waits for the
-                                  sink to take a batch (0: it does not): a
-                                  hint for the leaving receiver, as job_ns */
     uint64_t withheld;         /* results of this run given up unsent    */
     bool sink_told;            /* a sink taking nothing was logged       */
     int64_t hello_ms;
@@ -118,419 +96,33 @@ s_credit_flow (const s_worker_t *self)
     return self->cfg->common.flow == PP_FLOW_CREDIT;
 }
 
-/*  --- what travels between the threads --------------------------------- */
-
-/*  Results go from job threads to the sender as encoded RESULT batches.  */
-static void
-s_results_free (void *arg)
-{
-    pp_batch_t *results = arg;
-    if (results) {
-        pp_batch_free (results);
-        free (results);
-    }
-}
-
-/*  --- job threads ------------------------------------------------------ */
-
-/*  Hands results to the sender (waits for room). Returns 0, or the
-    channel's error when the run was stopped under us: *results is kept,
-    for the job thread to count as given up.                              */
-static int
-s_flush (s_worker_t *self, pp_batch_t **results)
-{
-    if (!*results || (*results)->count == 0)
-        return 0;
-    int rc = pp_chan_send (self->result_chan, *results, -1);
-    if (rc == 0)
-        *results = NULL;
-    return rc;
-}
-
-/*  Adds task's outcome to *results (flushing a full batch first): out
-    holds the result (ok) or the reason. A failure also carries a NUL and
-    the start of the input, so the sink shows which record failed, not
-    only why. Returns 0 or an error (the outcome is lost: redelivered).  */
-static int
-s_emit (s_worker_t *self, pp_batch_t **results, const pp_record_t *task,
-        pp_buf_t *out, uint8_t outcome)
-{
-    if (*results && pp_batch_full (*results, S_RESULT_BATCH)) {
-        int rc = s_flush (self, results);
-        if (rc != 0)
-            return rc;
-    }
-    if (!*results && !(*results = calloc (1, sizeof (pp_batch_t))))
-        return PP_ENOMEM;
-    size_t input = outcome == PP_OUTCOME_OK    ? 0
-                   : task->len < S_INPUT_SHOWN ? task->len
-                                               : S_INPUT_SHOWN;
-    if (input && out->len + 1 + input <= out->max) {
-        size_t reason = out->len;
-        if (pp_buf_append (out, "", 1) != 0 ||
-            pp_buf_append (out, task->data, input) != 0)
-            out->len = reason; /* the reason alone, then              */
-    }
-    pp_record_t rec = *task;
-    rec.data = out->data ? out->data : "";
-    rec.len = (uint32_t) out->len;
-    rec.outcome = outcome;
-    return pp_batch_add (*results, &rec);
-}
-
-/*  Runs the handler on one record; the handler gets its own NUL-terminated
-    copy (the record lies inside the message).                             */
-static int
-s_run_one (s_worker_t *self, pp_job_ctx_t *ctx, const pp_record_t *task,
-           pp_buf_t *copy, pp_buf_t *out, pp_batch_t **results)
-{
-    ctx->seq = task->seq;
-    out->len = 0;
-    copy->len = 0;
-    if (pp_buf_append (copy, task->data, task->len) != 0 ||
-        pp_buf_append (copy, "", 1) != 0)
-        return PP_ENOMEM;
-    int rc = self->handler (ctx, copy->data, task->len, out, self->user);
-    return s_emit (self, results, task, out,
-                   rc == 0 ? PP_OUTCOME_OK : PP_OUTCOME_FAILED);
-}
-
-/*  The per-thread buffers of s_run_slice.                                */
-typedef struct {
-    pp_buf_t copy;
-    pp_buf_t out;
-    pp_buf_t outs[S_JOB_BATCH];
-    pp_record_t tasks[S_JOB_BATCH];
-    int rcs[S_JOB_BATCH];
-} s_scratch_t;
-
-/*  Runs the batch handler on the n records gathered in scratch.          */
-static int
-s_run_batch (s_worker_t *self, pp_job_ctx_t *ctx, s_scratch_t *scratch, int n,
-             pp_batch_t **results)
-{
-    ctx->seq = scratch->tasks[0].seq;
-    for (int i = 0; i < n; i++)
-        scratch->outs[i].len = 0;
-    self->cfg->batch (ctx, scratch->tasks, n, scratch->outs, scratch->rcs,
-                      self->user);
-    int rc = 0;
-    for (int i = 0; i < n && rc == 0; i++)
-        rc = s_emit (self, results, &scratch->tasks[i], &scratch->outs[i],
-                     scratch->rcs[i] == 0 ? PP_OUTCOME_OK : PP_OUTCOME_FAILED);
-    return rc;
-}
-
-/*  Runs every record of slice, adding the outcomes to *results. A record
-    the ventilator failed already passes through as it is.                 */
-static int
-s_run_slice (s_worker_t *self, pp_job_ctx_t *ctx, const pp_slice_t *slice,
-             s_scratch_t *scratch, pp_batch_t **results)
-{
-    int n = 0, rc = 0;
-    size_t offset = 0;
-    pp_record_t rec;
-    while (rc == 0 &&
-           pp_wire_next_record (slice->data, slice->size, &offset, &rec)) {
-        if (rec.outcome != PP_OUTCOME_OK) {
-            pp_buf_t as_is = {
-                .data = (char *) rec.data, .len = rec.len, .max = rec.len};
-            rc = s_emit (self, results, &rec, &as_is, rec.outcome);
-        } else if (self->cfg->batch && slice->count > 1) {
-            scratch->tasks[n++] = rec; /* run S_JOB_BATCH at once       */
-            if (n == S_JOB_BATCH) {
-                rc = s_run_batch (self, ctx, scratch, n, results);
-                n = 0;
-            }
-        } else
-            rc = s_run_one (self, ctx, &rec, &scratch->copy, &scratch->out,
-                            results);
-    }
-    if (n > 0 && rc == 0)
-        rc = s_run_batch (self, ctx, scratch, n, results);
-    return rc;
-}
-
-/*  A job thread. It takes one slice at a time and gathers the outcomes
-    into a RESULT batch, handed on when it is full, when the jobs are slow
-    (each result goes at once), when it is S_HOLD_NS old, or when no slice
-    is waiting -- never held while the thread sleeps. The measured cost
-    per item tells the receiver how big to cut slices. Returns how many
-    results it gave up when stopped (a uintptr_t).                        */
-static void *
-s_job_thread (void *arg)
-{
-    s_worker_t *self = arg;
-    pp_job_ctx_t ctx = {.run_id = self->run_id,
-                        .worker_id = self->worker_id,
-                        .cancel = self->task_chan};
-    s_scratch_t *scratch = calloc (1, sizeof (s_scratch_t));
-    if (!scratch) {
-        pp_chan_abort (self->task_chan);
-        return NULL;
-    }
-    size_t max = self->cfg->common.max_item;
-    scratch->copy.max = max + 1;
-    scratch->out.max = max;
-    for (int i = 0; i < S_JOB_BATCH; i++)
-        scratch->outs[i].max = max;
-    pp_batch_t *results = NULL;
-    int64_t avg_ns = 0; /* not measured yet                             */
-    int64_t held_since = 0;
-    int rc;
-    while (true) {
-        void *got = NULL;
-        bool holding = results && results->count > 0;
-        rc = pp_chan_recv (self->task_chan, &got, holding ? 0 : -1);
-        if (rc == PP_EAGAIN) {
-            rc = s_flush (self, &results);
-            if (rc != 0)
-                break;
-            continue;
-        }
-        if (rc != 0)
-            break;
-        pp_slice_t *slice = got;
-        int64_t start = pp_now_ns ();
-        if (!holding)
-            held_since = start;
-        /*  A failure here (out of memory) loses the slice's outcomes:
-            the ventilator sends them again after --ack-timeout.           */
-        int run = s_run_slice (self, &ctx, slice, scratch, &results);
-        int64_t now = pp_now_ns ();
-        int64_t each = (now - start) / slice->count;
-        avg_ns = avg_ns ? (avg_ns * 7 + each) / 8 : each > 0 ? each : 1;
-        atomic_store_explicit (&self->job_ns, avg_ns, memory_order_relaxed);
-        pp_slice_free (slice);
-        if (run == PP_EABORTED || run == PP_ECLOSED) {
-            rc = run;
-            break;
-        }
-        if (avg_ns >= S_CHEAP_NS || now - held_since >= S_HOLD_NS ||
-            (results && pp_batch_full (results, S_RESULT_BATCH))) {
-            rc = s_flush (self, &results);
-            if (rc != 0)
-                break;
-        }
-    }
-    if (rc == PP_ECLOSED)
-        s_flush (self, &results); /* leaving: what we did still goes    */
-    uintptr_t lost = results ? results->count : 0;
-    s_results_free (results);
-    pp_buf_free (&scratch->copy);
-    pp_buf_free (&scratch->out);
-    for (int i = 0; i < S_JOB_BATCH; i++)
-        pp_buf_free (&scratch->outs[i]);
-    free (scratch);
-    return (void *) lost;
-}
-
-/*  --- sender thread ----------------------------------------------------- */
-
-static void
-s_send_hello (s_worker_t *self, zsock_t *sock)
-{
-    pp_hello_t hello = {.pid = (uint32_t) getpid (),
-                        .threads = (uint32_t) self->cfg->threads,
-                        .capacity = (uint32_t) self->cfg->capacity,
-                        .flow = (uint8_t) self->cfg->common.flow};
-    snprintf (hello.host, sizeof (hello.host), "%s", self->host);
-    uint8_t payload[128];
-    size_t size = pp_wire_encode_hello (&hello, payload);
-    pp_header_t hdr = {.type = PP_MSG_HELLO,
-                       .run_id = self->run_id,
-                       .worker_id = self->worker_id};
-    pp_net_send (sock, NULL, &hdr, payload, size, true);
-}
-
-/*  The sender thread's own: its sockets and what it knows of the sink.   */
-typedef struct {
-    zsock_t *sock;    /* PUSH to the sink (--results)                      */
-    zsock_t *done;    /* credit flow: completions, to the receiver         */
-    zsock_t *monitor; /* sock's connection events, or NULL                 */
-    bool up;          /* the sink is connected, as far as we know          */
-    uint64_t queued;  /* results queued since the sink went away           */
-    uintptr_t lost;   /* results given up                                  */
-} s_sender_t;
-
-/*  True once the pipeline is being stopped (the task channel aborted):
-    what the sender still holds is given up, not sent.                     */
-static bool
-s_stopping (s_worker_t *self)
-{
-    return pp_chan_wait_aborted (self->task_chan, 0) == PP_EABORTED;
-}
-
-/*  Watches the results socket's connection: libzmq queues results for a
-    sink that went away, and a worker leaving must not count those as
-    delivered. Without a monitor the sink is taken to be there.            */
-static void
-s_sender_watch (s_worker_t *self, s_sender_t *sender)
-{
-    char endpoint[96]; /* one per run: --serve runs one after another  */
-    snprintf (endpoint, sizeof (endpoint), "inproc://pp-worker-sink-%p-%016llx",
-              (void *) self, (unsigned long long) self->run_id);
-    sender->up = true; /* its first event may have passed unseen       */
-    if (zmq_socket_monitor (zsock_resolve (sender->sock), endpoint,
-                            ZMQ_EVENT_HANDSHAKE_SUCCEEDED |
-                                ZMQ_EVENT_DISCONNECTED |
-                                ZMQ_EVENT_CONNECT_RETRIED) != 0)
-        return;
-    sender->monitor = zsock_new (ZMQ_PAIR);
-    if (sender->monitor && zsock_connect (sender->monitor, "%s", endpoint) == 0)
-        zsock_set_rcvtimeo (sender->monitor, 0);
-    else
-        zsock_destroy (&sender->monitor);
-}
-
-/*  Takes in the connection events that arrived (never waits).            */
-static void
-s_sender_events (s_sender_t *sender)
-{
-    zmsg_t *msg;
-    while (sender->monitor && (msg = zmsg_recv (sender->monitor))) {
-        zframe_t *head = zmsg_first (msg);
-        uint16_t event = 0;
-        if (head && zframe_size (head) >= sizeof (event))
-            memcpy (&event, zframe_data (head), sizeof (event));
-        if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
-            sender->up = true; /* what was queued goes to it now       */
-            sender->queued = 0;
-        } else if (event == ZMQ_EVENT_DISCONNECTED ||
-                   event == ZMQ_EVENT_CONNECT_RETRIED)
-            sender->up = false;
-        zmsg_destroy (&msg);
-    }
-}
-
-/*  Sends one batch, waiting while the sink's queue is full, until the
-    pipeline is stopped; while it waits, stuck_ms tells the receiver since
-    when (it logs: this thread does not). Returns 0, or the count given
-    up.                                                                    */
-static uint32_t
-s_send_results (s_worker_t *self, s_sender_t *sender, const pp_batch_t *batch)
-{
-    pp_header_t hdr = {.type = PP_MSG_RESULT,
-                       .run_id = self->run_id,
-                       .worker_id = self->worker_id,
-                       .count = batch->count};
-    int64_t since = 0;
-    int rc;
-    while ((rc = pp_net_send (sender->sock, NULL, &hdr, batch->data,
-                              batch->size, false)) == PP_EAGAIN &&
-           !s_stopping (self))
-        if (!since) {
-            since = pp_now_ms ();
-            atomic_store_explicit (&self->stuck_ms, since,
-                                   memory_order_relaxed);
-        }
-    if (since)
-        atomic_store_explicit (&self->stuck_ms, 0, memory_order_relaxed);
-    return rc == 0 ? 0 : batch->count;
-}
-
-/*  Sends a batch, or gives it up when stopping; then frees it.           */
-static void
-s_sender_batch (s_worker_t *self, s_sender_t *sender, pp_batch_t *batch)
-{
-    s_sender_events (sender);
-    uint32_t lost =
-        s_stopping (self) ? batch->count : s_send_results (self, sender, batch);
-    sender->lost += lost;
-    if (lost == 0 && !sender->up)
-        sender->queued += batch->count;
-    if (lost == 0 && sender->done) { /* credit flow: slots free again */
-        uint8_t count[4];
-        pp_put_u32 (count, batch->count);
-        zmq_send (zsock_resolve (sender->done), count, sizeof (count), 0);
-    }
-    s_results_free (batch);
-}
-
-/*  Closes the sender's sockets. Leaving gracefully, queued results get a
-    moment to go to a connected sink; queued for a sink that is gone, they
-    never will: given up.                                                  */
-static void
-s_sender_close (s_sender_t *sender, bool graceful)
-{
-    s_sender_events (sender);
-    if (graceful && sender->up)
-        zsock_set_linger (sender->sock, 1000);
-    else if (graceful)
-        sender->lost += sender->queued;
-    if (sender->monitor) {
-        zmq_socket_monitor (zsock_resolve (sender->sock), NULL, 0);
-        zsock_destroy (&sender->monitor);
-    }
-    zsock_destroy (&sender->done);
-    zsock_destroy (&sender->sock);
-}
-
-/*  The sender thread. Returns how many results it gave up (uintptr_t).   */
-static void *
-s_sender_thread (void *arg)
-{
-    s_worker_t *self = arg;
-    s_sender_t sender = {.up = true};
-    sender.sock = pp_net_socket (ZMQ_PUSH, &self->cfg->common,
-                                 self->cfg->common.results, false, "--results");
-    if (!sender.sock) {
-        pp_chan_abort (self->result_chan);
-        return NULL;
-    }
-    zsock_set_sndtimeo (sender.sock, S_SEND_RETRY_MS);
-    s_sender_watch (self, &sender);
-    if (s_credit_flow (self))
-        sender.done = zsock_new_push (self->done_endpoint);
-    s_send_hello (self, sender.sock);
-    void *batches[16];
-    int n;
-    while ((n = pp_chan_recv_many (self->result_chan, batches, 16, -1)) > 0)
-        for (int i = 0; i < n; i++)
-            s_sender_batch (self, &sender, batches[i]);
-    s_sender_close (&sender, n == PP_ECLOSED && !s_stopping (self));
-    return (void *) sender.lost;
-}
-
 /*  --- the pipeline of one run ----------------------------------------- */
 
 static int
 s_pipeline_start (s_worker_t *self)
 {
-    pp_wsize_t size = pp_wsize_channel (
-        self->cfg->capacity, self->cfg->threads, s_credit_flow (self),
-        self->cfg->overflow == PP_OVERFLOW_SPILL);
-    self->task_chan = pp_chan_new ((size_t) size.capacity, pp_slice_free);
-    self->result_chan = pp_chan_new (
-        (size_t) (2 * self->cfg->threads + S_RESULT_SLOTS), s_results_free);
-    self->jobs = calloc ((size_t) self->cfg->threads, sizeof (pthread_t));
-    if (!self->task_chan || !self->result_chan || !self->jobs)
-        return PP_ENOMEM;
+    const pp_worker_config_t *cfg = self->cfg;
+    pp_wsize_t size =
+        pp_wsize_channel (cfg->capacity, cfg->threads, s_credit_flow (self),
+                          cfg->overflow == PP_OVERFLOW_SPILL);
     self->slice_max = size.slice_max;
     self->slow_weight = size.slow_weight;
-    atomic_store (&self->job_ns, 0); /* slow until measured           */
-    atomic_store (&self->stuck_ms, 0);
     self->withheld = 0;
     self->sink_told = false;
-    if (self->cfg->overflow == PP_OVERFLOW_DROP)
-        pp_chan_set_drop (self->task_chan);
-    const char *dir = self->cfg->spill_dir ? self->cfg->spill_dir : "/tmp";
-    if (self->cfg->overflow == PP_OVERFLOW_SPILL) {
-        if (pp_chan_set_spill (self->task_chan, dir, &pp_slice_codec) != 0) {
-            zsys_error ("--spill-dir: cannot create a file in %s: %s", dir,
-                        strerror (errno));
-            return PP_EIO;
-        }
-    } else
-        pp_chan_set_weight (self->task_chan, pp_slice_weight);
-    if (pthread_create (&self->sender, NULL, s_sender_thread, self) != 0)
-        return PP_ENOMEM;
-    self->sender_started = true;
-    for (; self->njobs < self->cfg->threads; self->njobs++)
-        if (pthread_create (&self->jobs[self->njobs], NULL, s_job_thread,
-                            self) != 0)
-            return PP_ENOMEM;
-    return 0;
+    pp_pipeline_args_t args = {
+        .net = &cfg->common,
+        .handler = self->handler,
+        .batch = cfg->batch,
+        .user = self->user,
+        .threads = cfg->threads,
+        .capacity = size.capacity,
+        .overflow = cfg->overflow,
+        .spill_dir = cfg->spill_dir,
+        .run_id = self->run_id,
+        .worker_id = self->worker_id,
+        .hello = &self->hello,
+        .done_endpoint = s_credit_flow (self) ? self->done_endpoint : NULL};
+    return pp_pipeline_start (&args, &self->pipeline);
 }
 
 /*  Forgets the TASK message being cut and what waits for room (dropped
@@ -542,42 +134,18 @@ s_pending_free (s_worker_t *self)
     self->pending_slice = NULL;
     if (self->pending_drop)
         self->withheld += self->pending_drop->count;
-    s_results_free (self->pending_drop);
+    pp_results_free (self->pending_drop);
     self->pending_drop = NULL;
     pp_slice_msg_release (&self->pending);
 }
 
-/*  Joins thread; returns the count of results it gave up.                */
-static uint64_t
-s_join (pthread_t thread)
-{
-    void *lost = NULL;
-    pthread_join (thread, &lost);
-    return (uintptr_t) lost;
-}
-
-/*  Stops the pipeline now, discarding what it holds. Wakes every thread
-    before joining it: whatever a thread waits on (the task channel, room
-    in the result channel, the sink) ends with the abort, so this returns
-    within a job's cancel time. Adds what was given up to self->withheld. */
+/*  Stops the pipeline now, discarding what it holds (pp_pipeline_stop),
+    and what waits to go in. Adds what was given up to self->withheld.    */
 static void
 s_pipeline_stop (s_worker_t *self)
 {
-    if (self->task_chan)
-        pp_chan_abort (self->task_chan);
-    if (self->result_chan)
-        pp_chan_close (self->result_chan);
-    for (int i = 0; i < self->njobs; i++)
-        self->withheld += s_join (self->jobs[i]);
-    if (self->sender_started)
-        self->withheld += s_join (self->sender);
+    self->withheld += pp_pipeline_stop (&self->pipeline);
     s_pending_free (self);
-    pp_chan_destroy (&self->task_chan);
-    pp_chan_destroy (&self->result_chan);
-    free (self->jobs);
-    self->jobs = NULL;
-    self->njobs = 0;
-    self->sender_started = false;
 }
 
 /*  --- receiving tasks --------------------------------------------------- */
@@ -589,7 +157,7 @@ s_pipeline_stop (s_worker_t *self)
 static pp_slice_t *
 s_cut (s_worker_t *self)
 {
-    int64_t job_ns = atomic_load_explicit (&self->job_ns, memory_order_relaxed);
+    int64_t job_ns = pp_pipeline_job_ns (self->pipeline);
     pp_slice_t *slice = NULL;
     int rc = pp_slice_cut (self->pending, &self->pending_offset,
                            pp_wsize_slice (job_ns, self->slice_max),
@@ -599,46 +167,12 @@ s_cut (s_worker_t *self)
     return slice;
 }
 
-/*  --overflow drop: the slice's records become dropped outcomes naming
-    this worker, bound for the sink. NULL on OOM.                          */
-static pp_batch_t *
-s_dropped (s_worker_t *self, const pp_slice_t *slice)
-{
-    pp_batch_t *results = calloc (1, sizeof (pp_batch_t));
-    char reason[96];
-    int len = snprintf (reason, sizeof (reason),
-                        "dropped: worker %08x channel full", self->worker_id);
-    pp_buf_t out = {.max = self->cfg->common.max_item};
-    size_t offset = 0;
-    pp_record_t rec;
-    int rc = results ? 0 : PP_ENOMEM;
-    while (rc == 0 &&
-           pp_wire_next_record (slice->data, slice->size, &offset, &rec)) {
-        out.len = 0;
-        rc = pp_buf_append (&out, reason, (size_t) len);
-        if (rc == 0) /* s_emit adds no batch here: one is made above   */
-            rc = s_emit (self, &results, &rec, &out, PP_OUTCOME_DROPPED);
-    }
-    pp_buf_free (&out);
-    if (rc != 0) {
-        s_results_free (results);
-        return NULL;
-    }
-    return results;
-}
-
-/*  Sends item to chan, waiting for room until deadline (block policy;
-    the others fail at once). Returns pp_chan_send's code.                 */
+/*  Milliseconds from now to deadline, at least 0.                         */
 static int
-s_send_until (pp_chan_t *chan, void *item, int64_t deadline)
+s_left_ms (int64_t deadline)
 {
-    int rc = pp_chan_send (chan, item, 0); /* room?                     */
-    if (rc == PP_EAGAIN) {
-        int64_t left = deadline - pp_now_ms ();
-        if (left > 0)
-            rc = pp_chan_send (chan, item, (int) left);
-    }
-    return rc;
+    int64_t left = deadline - pp_now_ms ();
+    return left > 0 ? (int) left : 0;
 }
 
 /*  Moves the pending TASK's records into the channel, a slice at a time,
@@ -650,8 +184,8 @@ s_feed (s_worker_t *self)
     int64_t deadline = pp_now_ms () + S_POLL_MS; /* then watch control */
     while (true) {
         if (self->pending_drop) {
-            int rc =
-                s_send_until (self->result_chan, self->pending_drop, deadline);
+            int rc = pp_pipeline_report (self->pipeline, self->pending_drop,
+                                         s_left_ms (deadline));
             if (rc == PP_ETIMEDOUT || rc == PP_EAGAIN)
                 return 0;
             if (rc != 0)
@@ -665,9 +199,12 @@ s_feed (s_worker_t *self)
             if (!self->pending_slice)
                 return self->pending ? PP_ENOMEM : 0;
         }
-        int rc = s_send_until (self->task_chan, self->pending_slice, deadline);
+        int rc = pp_pipeline_feed (self->pipeline, self->pending_slice,
+                                   s_left_ms (deadline));
         if (rc == PP_EAGAIN && self->cfg->overflow == PP_OVERFLOW_DROP) {
-            self->pending_drop = s_dropped (self, self->pending_slice);
+            self->pending_drop =
+                pp_results_dropped (self->pending_slice, self->worker_id,
+                                    self->cfg->common.max_item);
             if (!self->pending_drop)
                 return PP_ENOMEM;
             pp_slice_free (self->pending_slice);
@@ -717,7 +254,7 @@ s_on_task (s_worker_t *self, pp_inmsg_t *in)
 static void
 s_send_hello_to_ventilator (s_worker_t *self)
 {
-    s_send_hello (self, self->acks);
+    pp_sender_hello (self->acks, self->run_id, self->worker_id, &self->hello);
     self->hello_ms = pp_now_ms ();
 }
 
@@ -751,10 +288,9 @@ s_credit_tick (s_worker_t *self)
         self->rate_ms = now;
     }
     uint64_t busy = self->granted - self->completed; /* held + owed     */
-    uint64_t target = pp_wsize_credit (
-        self->cfg->capacity, self->cfg->threads, self->rate,
-        atomic_load_explicit (&self->job_ns, memory_order_relaxed),
-        self->item_bytes);
+    uint64_t target =
+        pp_wsize_credit (self->cfg->capacity, self->cfg->threads, self->rate,
+                         pp_pipeline_job_ns (self->pipeline), self->item_bytes);
     if (busy < target)
         s_send_credit (self, (uint32_t) (target - busy));
     else if (pp_now_ms () - self->beat_ms >= self->beat_every_ms / 3)
@@ -767,7 +303,7 @@ static void
 s_credit_hello (s_worker_t *self)
 {
     self->granted = self->received;
-    s_send_hello (self, self->tasks);
+    pp_sender_hello (self->tasks, self->run_id, self->worker_id, &self->hello);
     s_credit_tick (self);
 }
 
@@ -938,13 +474,12 @@ static void
 s_hand_back (s_worker_t *self)
 {
     s_seqs_t seqs = {0};
-    void *slices[64];
+    pp_slice_t *slices[64];
     int n;
-    while ((n = pp_chan_recv_many (self->task_chan, slices, 64, 0)) > 0)
+    while ((n = pp_pipeline_take_back (self->pipeline, slices, 64)) > 0)
         for (int i = 0; i < n; i++) {
-            pp_slice_t *slice = slices[i];
-            s_seqs_add (&seqs, slice->data, slice->size, 0);
-            pp_slice_free (slice);
+            s_seqs_add (&seqs, slices[i]->data, slices[i]->size, 0);
+            pp_slice_free (slices[i]);
         }
     pp_slice_t *slice = self->pending_slice;
     if (slice)
@@ -952,7 +487,7 @@ s_hand_back (s_worker_t *self)
     if (self->pending_drop) { /* not reported yet: others may run them */
         s_seqs_add (&seqs, self->pending_drop->data, self->pending_drop->size,
                     0);
-        s_results_free (self->pending_drop); /* handed back, not lost  */
+        pp_results_free (self->pending_drop); /* handed back, not lost  */
         self->pending_drop = NULL;
     }
     if (self->pending) {
@@ -987,8 +522,7 @@ s_on_done (s_worker_t *self)
 static void
 s_watch_sink (s_worker_t *self)
 {
-    int64_t stuck =
-        atomic_load_explicit (&self->stuck_ms, memory_order_relaxed);
+    int64_t stuck = pp_pipeline_stuck_ms (self->pipeline);
     if (!self->sink_told && stuck && pp_now_ms () - stuck >= S_STUCK_NOTICE_MS)
         zsys_notice ("the sink takes no results (--results %s): holding "
                      "them",
@@ -998,37 +532,6 @@ s_watch_sink (s_worker_t *self)
     else
         return;
     self->sink_told = !self->sink_told;
-}
-
-/*  Joins thread if it ended, adding what it gave up to self->withheld.   */
-static bool
-s_tryjoin (s_worker_t *self, pthread_t thread)
-{
-    void *lost = NULL;
-    if (pthread_tryjoin_np (thread, &lost) != 0)
-        return false;
-    self->withheld += (uintptr_t) lost;
-    return true;
-}
-
-/*  Leaving: true once every job thread finished what it started and the
-    sender sent the results. Never waits: the loop keeps watching signals,
-    the control socket and the sink.                                        */
-static bool
-s_left (s_worker_t *self)
-{
-    for (int i = 0; i < self->njobs;)
-        if (s_tryjoin (self, self->jobs[i]))
-            self->jobs[i] = self->jobs[--self->njobs];
-        else
-            i++;
-    if (self->njobs > 0)
-        return false;
-    pp_chan_close (self->result_chan); /* the sender ends when it is sent */
-    if (self->sender_started && !s_tryjoin (self, self->sender))
-        return false;
-    self->sender_started = false;
-    return true;
 }
 
 /*  Since the last check we came late (past a wait of wait_ms) by half
@@ -1054,9 +557,8 @@ s_check_stall (s_worker_t *self, int64_t wait_ms)
 static void
 s_leave_step (s_worker_t *self)
 {
-    int64_t stuck =
-        atomic_load_explicit (&self->stuck_ms, memory_order_relaxed);
-    bool left = s_left (self);
+    int64_t stuck = pp_pipeline_stuck_ms (self->pipeline);
+    bool left = pp_pipeline_done (self->pipeline);
     if (!left && (stuck == 0 || pp_now_ms () - stuck < S_LEAVE_STALL_MS))
         return;
     if (!left)
@@ -1113,15 +615,15 @@ s_on_signal (s_worker_t *self, int signals)
             after --ack-timeout. Never wait here: a full channel of slow
             jobs would keep us from the second signal.                     */
         if (self->pending_slice &&
-            pp_chan_send (self->task_chan, self->pending_slice, 0) == 0)
+            pp_pipeline_feed (self->pipeline, self->pending_slice, 0) == 0)
             self->pending_slice = NULL;
         if (self->pending_drop &&
-            pp_chan_send (self->result_chan, self->pending_drop, 0) == 0)
+            pp_pipeline_report (self->pipeline, self->pending_drop, 0) == 0)
             self->pending_drop = NULL;
         s_pending_free (self);
     }
     zsock_destroy (&self->tasks); /* what libzmq had queued is redelivered */
-    pp_chan_close (self->task_chan);
+    pp_pipeline_close (self->pipeline);
     self->phase = S_LEAVING;
     self->code = PP_EXIT_OK;
 }
@@ -1155,7 +657,7 @@ s_loop (s_worker_t *self)
             rc = s_feed (self);
         if (rc != 0)
             return rc;
-        if (self->sender_started)
+        if (self->pipeline)
             s_watch_sink (self);
         if (self->phase == S_LEAVING)
             s_leave_step (self);
@@ -1192,9 +694,13 @@ s_open (s_worker_t *self)
     while (self->worker_id == 0)
         if (getrandom (&self->worker_id, sizeof (self->worker_id), 0) == -1)
             self->worker_id = (uint32_t) getpid ();
-    if (gethostname (self->host, sizeof (self->host)) != 0)
-        snprintf (self->host, sizeof (self->host), "unknown");
-    self->host[sizeof (self->host) - 1] = '\0';
+    self->hello = (pp_hello_t){.pid = (uint32_t) getpid (),
+                               .threads = (uint32_t) self->cfg->threads,
+                               .capacity = (uint32_t) self->cfg->capacity,
+                               .flow = (uint8_t) self->cfg->common.flow};
+    if (gethostname (self->hello.host, sizeof (self->hello.host)) != 0)
+        snprintf (self->hello.host, sizeof (self->hello.host), "unknown");
+    self->hello.host[sizeof (self->hello.host) - 1] = '\0';
     return 0;
 }
 

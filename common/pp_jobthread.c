@@ -1,0 +1,206 @@
+/*  pp_jobthread: slices in, RESULT batches out.                           */
+
+#include "pp_jobthread.h"
+#include "pp_error.h"
+#include "pp_job_internal.h"
+#include "pp_net.h"
+#include "pp_results.h"
+#include "pp_slice.h"
+
+#include <stdlib.h>
+
+#define S_JOB_BATCH 32    /* items per call of a batch handler          */
+#define S_CHEAP_NS 20000  /* jobs under this gather their results       */
+#define S_HOLD_NS 2000000 /* results wait at most this for more         */
+
+/*  A job thread's own buffers.                                            */
+typedef struct {
+    pp_buf_t copy;                  /* the item, NUL-terminated          */
+    pp_buf_t out;                   /* its result or reason              */
+    pp_buf_t outs[S_JOB_BATCH];     /* the same, for a batch             */
+    pp_record_t tasks[S_JOB_BATCH]; /* the records of a batch            */
+    int rcs[S_JOB_BATCH];           /* their outcomes                    */
+} s_scratch_t;
+
+/*  Hands results to the sender (waits for room). Returns 0, or the
+    channel's error when the run was stopped under us: *results is kept,
+    for the job thread to count as given up.                              */
+static int
+s_flush (pp_jobthread_t *self, pp_batch_t **results)
+{
+    if (!*results || (*results)->count == 0)
+        return 0;
+    int rc = pp_chan_send (self->results, *results, -1);
+    if (rc == 0)
+        *results = NULL;
+    return rc;
+}
+
+/*  Adds task's outcome to *results, flushing a full batch first. Returns
+    0 or an error (the outcome is lost: redelivered).                      */
+static int
+s_emit (pp_jobthread_t *self, pp_batch_t **results, const pp_record_t *task,
+        pp_buf_t *out, uint8_t outcome)
+{
+    if (*results && pp_batch_full (*results, PP_RESULTS_MAX)) {
+        int rc = s_flush (self, results);
+        if (rc != 0)
+            return rc;
+    }
+    if (!*results && !(*results = pp_results_new ()))
+        return PP_ENOMEM;
+    return pp_results_add (*results, task, out, outcome);
+}
+
+/*  Runs the handler on one record; the handler gets its own NUL-terminated
+    copy (the record lies inside the message).                             */
+static int
+s_run_one (pp_jobthread_t *self, pp_job_ctx_t *ctx, const pp_record_t *task,
+           s_scratch_t *scratch, pp_batch_t **results)
+{
+    pp_buf_t *copy = &scratch->copy, *out = &scratch->out;
+    ctx->seq = task->seq;
+    out->len = 0;
+    copy->len = 0;
+    if (pp_buf_append (copy, task->data, task->len) != 0 ||
+        pp_buf_append (copy, "", 1) != 0)
+        return PP_ENOMEM;
+    int rc = self->handler (ctx, copy->data, task->len, out, self->user);
+    return s_emit (self, results, task, out,
+                   rc == 0 ? PP_OUTCOME_OK : PP_OUTCOME_FAILED);
+}
+
+/*  Runs the batch handler on the n records gathered in scratch.          */
+static int
+s_run_batch (pp_jobthread_t *self, pp_job_ctx_t *ctx, s_scratch_t *scratch,
+             int n, pp_batch_t **results)
+{
+    ctx->seq = scratch->tasks[0].seq;
+    for (int i = 0; i < n; i++)
+        scratch->outs[i].len = 0;
+    self->batch (ctx, scratch->tasks, n, scratch->outs, scratch->rcs,
+                 self->user);
+    int rc = 0;
+    for (int i = 0; i < n && rc == 0; i++)
+        rc = s_emit (self, results, &scratch->tasks[i], &scratch->outs[i],
+                     scratch->rcs[i] == 0 ? PP_OUTCOME_OK : PP_OUTCOME_FAILED);
+    return rc;
+}
+
+/*  Runs every record of slice, adding the outcomes to *results. A record
+    the ventilator failed already passes through as it is.                 */
+static int
+s_run_slice (pp_jobthread_t *self, pp_job_ctx_t *ctx, const pp_slice_t *slice,
+             s_scratch_t *scratch, pp_batch_t **results)
+{
+    int n = 0, rc = 0;
+    size_t offset = 0;
+    pp_record_t rec;
+    while (rc == 0 &&
+           pp_wire_next_record (slice->data, slice->size, &offset, &rec)) {
+        if (rec.outcome != PP_OUTCOME_OK) {
+            pp_buf_t as_is = {
+                .data = (char *) rec.data, .len = rec.len, .max = rec.len};
+            rc = s_emit (self, results, &rec, &as_is, rec.outcome);
+        } else if (self->batch && slice->count > 1) {
+            scratch->tasks[n++] = rec; /* run S_JOB_BATCH at once       */
+            if (n == S_JOB_BATCH) {
+                rc = s_run_batch (self, ctx, scratch, n, results);
+                n = 0;
+            }
+        } else
+            rc = s_run_one (self, ctx, &rec, scratch, results);
+    }
+    if (n > 0 && rc == 0)
+        rc = s_run_batch (self, ctx, scratch, n, results);
+    return rc;
+}
+
+static s_scratch_t *
+s_scratch_new (size_t max)
+{
+    s_scratch_t *scratch = calloc (1, sizeof (s_scratch_t));
+    if (scratch) {
+        scratch->copy.max = max + 1;
+        scratch->out.max = max;
+        for (int i = 0; i < S_JOB_BATCH; i++)
+            scratch->outs[i].max = max;
+    }
+    return scratch;
+}
+
+static void
+s_scratch_destroy (s_scratch_t **scratch_p)
+{
+    s_scratch_t *scratch = *scratch_p;
+    if (scratch) {
+        pp_buf_free (&scratch->copy);
+        pp_buf_free (&scratch->out);
+        for (int i = 0; i < S_JOB_BATCH; i++)
+            pp_buf_free (&scratch->outs[i]);
+        free (scratch);
+        *scratch_p = NULL;
+    }
+}
+
+/*  The outcomes gathered are handed on when the batch is full, when the
+    jobs are slow (each result goes at once), when it is S_HOLD_NS old, or
+    when no slice is waiting -- never held while the thread sleeps.        */
+void *
+pp_jobthread_main (void *shared)
+{
+    pp_jobthread_t *self = shared;
+    pp_job_ctx_t ctx = {.run_id = self->run_id,
+                        .worker_id = self->worker_id,
+                        .cancel = self->tasks};
+    s_scratch_t *scratch = s_scratch_new (self->max_item);
+    if (!scratch) {
+        pp_chan_abort (self->tasks);
+        return NULL;
+    }
+    pp_batch_t *results = NULL;
+    int64_t avg_ns = 0; /* not measured yet                             */
+    int64_t held_since = 0;
+    int rc;
+    while (true) {
+        void *got = NULL;
+        bool holding = results && results->count > 0;
+        rc = pp_chan_recv (self->tasks, &got, holding ? 0 : -1);
+        if (rc == PP_EAGAIN) {
+            rc = s_flush (self, &results);
+            if (rc != 0)
+                break;
+            continue;
+        }
+        if (rc != 0)
+            break;
+        pp_slice_t *slice = got;
+        int64_t start = pp_now_ns ();
+        if (!holding)
+            held_since = start;
+        /*  A failure here (out of memory) loses the slice's outcomes:
+            the ventilator sends them again after --ack-timeout.           */
+        int run = s_run_slice (self, &ctx, slice, scratch, &results);
+        int64_t now = pp_now_ns ();
+        int64_t each = (now - start) / slice->count;
+        avg_ns = avg_ns ? (avg_ns * 7 + each) / 8 : each > 0 ? each : 1;
+        atomic_store_explicit (&self->job_ns, avg_ns, memory_order_relaxed);
+        pp_slice_free (slice);
+        if (run == PP_EABORTED || run == PP_ECLOSED) {
+            rc = run;
+            break;
+        }
+        if (avg_ns >= S_CHEAP_NS || now - held_since >= S_HOLD_NS ||
+            (results && pp_batch_full (results, PP_RESULTS_MAX))) {
+            rc = s_flush (self, &results);
+            if (rc != 0)
+                break;
+        }
+    }
+    if (rc == PP_ECLOSED)
+        s_flush (self, &results); /* leaving: what we did still goes    */
+    uintptr_t lost = results ? results->count : 0;
+    pp_results_free (results);
+    s_scratch_destroy (&scratch);
+    return (void *) lost;
+}

@@ -1,0 +1,200 @@
+/*  pp_pipeline: channels and threads of one run, and the order they stop. */
+
+#include "pp_pipeline.h"
+#include "pp_error.h"
+#include "pp_jobthread.h"
+#include "pp_results.h"
+#include "pp_sender.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define S_RESULT_SLOTS 8 /* result batches queued, besides 2 per thread */
+
+struct _pp_pipeline_t {
+    pp_chan_t *tasks;      /* slices, receiver -> job threads            */
+    pp_chan_t *results;    /* RESULT batches, job threads -> sender      */
+    pthread_t *jobs;       /* job threads not joined yet                 */
+    int njobs;             /* how many                                   */
+    pthread_t sender;      /* the sender thread ...                      */
+    bool sender_started;   /* ... not joined yet                         */
+    pp_jobthread_t shared; /* what the job threads share                 */
+    pp_sender_t out;       /* what the sender shares                     */
+    uint64_t withheld;     /* results given up by joined threads         */
+};
+
+/*  Sets up the channels' overflow policy and weight. Returns 0 or PP_EIO. */
+static int
+s_policy (pp_pipeline_t *self, const pp_pipeline_args_t *args)
+{
+    if (args->overflow == PP_OVERFLOW_DROP)
+        pp_chan_set_drop (self->tasks);
+    if (args->overflow != PP_OVERFLOW_SPILL) {
+        pp_chan_set_weight (self->tasks, pp_slice_weight);
+        return 0;
+    }
+    const char *dir = args->spill_dir ? args->spill_dir : "/tmp";
+    if (pp_chan_set_spill (self->tasks, dir, &pp_slice_codec) == 0)
+        return 0;
+    zsys_error ("--spill-dir: cannot create a file in %s: %s", dir,
+                strerror (errno));
+    return PP_EIO;
+}
+
+static void
+s_share (pp_pipeline_t *self, const pp_pipeline_args_t *args)
+{
+    self->shared = (pp_jobthread_t){.tasks = self->tasks,
+                                    .results = self->results,
+                                    .handler = args->handler,
+                                    .batch = args->batch,
+                                    .user = args->user,
+                                    .run_id = args->run_id,
+                                    .worker_id = args->worker_id,
+                                    .max_item = args->net->max_item};
+    atomic_init (&self->shared.job_ns, 0); /* slow until measured       */
+    self->out = (pp_sender_t){.results = self->results,
+                              .tasks = self->tasks,
+                              .net = args->net,
+                              .run_id = args->run_id,
+                              .worker_id = args->worker_id,
+                              .hello = *args->hello,
+                              .done_endpoint = args->done_endpoint};
+    atomic_init (&self->out.stuck_ms, 0);
+}
+
+int
+pp_pipeline_start (const pp_pipeline_args_t *args, pp_pipeline_t **self_p)
+{
+    *self_p = NULL;
+    pp_pipeline_t *self = calloc (1, sizeof (pp_pipeline_t));
+    if (!self)
+        return PP_ENOMEM;
+    self->tasks = pp_chan_new ((size_t) args->capacity, pp_slice_free);
+    self->results = pp_chan_new ((size_t) (2 * args->threads + S_RESULT_SLOTS),
+                                 pp_results_free);
+    self->jobs = calloc ((size_t) args->threads, sizeof (pthread_t));
+    int rc = self->tasks && self->results && self->jobs ? 0 : PP_ENOMEM;
+    if (rc == 0)
+        rc = s_policy (self, args);
+    if (rc == 0) {
+        s_share (self, args);
+        rc = pthread_create (&self->sender, NULL, pp_sender_main, &self->out)
+                 ? PP_ENOMEM
+                 : 0;
+        self->sender_started = rc == 0;
+    }
+    while (rc == 0 && self->njobs < args->threads)
+        if (pthread_create (&self->jobs[self->njobs], NULL, pp_jobthread_main,
+                            &self->shared) == 0)
+            self->njobs++;
+        else
+            rc = PP_ENOMEM;
+    if (rc != 0)
+        pp_pipeline_stop (&self);
+    *self_p = self;
+    return rc;
+}
+
+int
+pp_pipeline_feed (pp_pipeline_t *self, pp_slice_t *slice, int timeout_ms)
+{
+    return pp_chan_send (self->tasks, slice, timeout_ms);
+}
+
+int
+pp_pipeline_report (pp_pipeline_t *self, pp_batch_t *results, int timeout_ms)
+{
+    return pp_chan_send (self->results, results, timeout_ms);
+}
+
+int
+pp_pipeline_take_back (pp_pipeline_t *self, pp_slice_t **slices, int max)
+{
+    int n = pp_chan_recv_many (self->tasks, (void **) slices, max, 0);
+    return n > 0 ? n : 0;
+}
+
+void
+pp_pipeline_close (pp_pipeline_t *self)
+{
+    pp_chan_close (self->tasks);
+}
+
+/*  Joins thread if it ended, adding what it gave up to self->withheld.   */
+static bool
+s_tryjoin (pp_pipeline_t *self, pthread_t thread)
+{
+    void *lost = NULL;
+    if (pthread_tryjoin_np (thread, &lost) != 0)
+        return false;
+    self->withheld += (uintptr_t) lost;
+    return true;
+}
+
+bool
+pp_pipeline_done (pp_pipeline_t *self)
+{
+    for (int i = 0; i < self->njobs;)
+        if (s_tryjoin (self, self->jobs[i]))
+            self->jobs[i] = self->jobs[--self->njobs];
+        else
+            i++;
+    if (self->njobs > 0)
+        return false;
+    pp_chan_close (self->results); /* the sender ends when it is sent  */
+    if (self->sender_started && !s_tryjoin (self, self->sender))
+        return false;
+    self->sender_started = false;
+    return true;
+}
+
+int64_t
+pp_pipeline_job_ns (pp_pipeline_t *self)
+{
+    return self ? atomic_load_explicit (&self->shared.job_ns,
+                                        memory_order_relaxed)
+                : 0;
+}
+
+int64_t
+pp_pipeline_stuck_ms (pp_pipeline_t *self)
+{
+    return self ? atomic_load_explicit (&self->out.stuck_ms,
+                                        memory_order_relaxed)
+                : 0;
+}
+
+/*  Joins thread; returns the count of results it gave up.                */
+static uint64_t
+s_join (pthread_t thread)
+{
+    void *lost = NULL;
+    pthread_join (thread, &lost);
+    return (uintptr_t) lost;
+}
+
+uint64_t
+pp_pipeline_stop (pp_pipeline_t **self_p)
+{
+    pp_pipeline_t *self = *self_p;
+    if (!self)
+        return 0;
+    *self_p = NULL;
+    if (self->tasks)
+        pp_chan_abort (self->tasks);
+    if (self->results)
+        pp_chan_close (self->results);
+    for (int i = 0; i < self->njobs; i++)
+        self->withheld += s_join (self->jobs[i]);
+    if (self->sender_started)
+        self->withheld += s_join (self->sender);
+    uint64_t withheld = self->withheld;
+    pp_chan_destroy (&self->tasks);
+    pp_chan_destroy (&self->results);
+    free (self->jobs);
+    free (self);
+    return withheld;
+}

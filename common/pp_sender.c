@@ -1,0 +1,169 @@
+/*  pp_sender: RESULT batches from the result channel to the sink.         */
+
+#include "pp_sender.h"
+#include "pp_error.h"
+#include "pp_results.h"
+
+#include <stdint.h>
+#include <string.h>
+
+#define S_SEND_RETRY_MS 100 /* a send waits this long, then looks again */
+
+/*  The sender thread's own: its sockets and what it knows of the sink.   */
+typedef struct {
+    zsock_t *sock;    /* PUSH to the sink (--results)                      */
+    zsock_t *done;    /* credit flow: completions, to the receiver         */
+    zsock_t *monitor; /* sock's connection events, or NULL                 */
+    bool up;          /* the sink is connected, as far as we know          */
+    uint64_t queued;  /* results queued since the sink went away           */
+    uintptr_t lost;   /* results given up                                  */
+} s_link_t;
+
+int
+pp_sender_hello (zsock_t *sock, uint64_t run_id, uint32_t worker_id,
+                 const pp_hello_t *hello)
+{
+    uint8_t payload[128];
+    size_t size = pp_wire_encode_hello (hello, payload);
+    pp_header_t hdr = {
+        .type = PP_MSG_HELLO, .run_id = run_id, .worker_id = worker_id};
+    return pp_net_send (sock, NULL, &hdr, payload, size, true);
+}
+
+/*  True once the pipeline is being stopped (the task channel aborted):
+    what the sender still holds is given up, not sent.                     */
+static bool
+s_stopping (pp_sender_t *self)
+{
+    return pp_chan_wait_aborted (self->tasks, 0) == PP_EABORTED;
+}
+
+/*  Watches the results socket's connection: libzmq queues results for a
+    sink that went away, and a worker leaving must not count those as
+    delivered. Without a monitor the sink is taken to be there.            */
+static void
+s_watch (pp_sender_t *self, s_link_t *link)
+{
+    char endpoint[96]; /* one per run: --serve runs one after another  */
+    snprintf (endpoint, sizeof (endpoint), "inproc://pp-worker-sink-%p-%016llx",
+              (void *) self, (unsigned long long) self->run_id);
+    link->up = true; /* its first event may have passed unseen         */
+    if (zmq_socket_monitor (zsock_resolve (link->sock), endpoint,
+                            ZMQ_EVENT_HANDSHAKE_SUCCEEDED |
+                                ZMQ_EVENT_DISCONNECTED |
+                                ZMQ_EVENT_CONNECT_RETRIED) != 0)
+        return;
+    link->monitor = zsock_new (ZMQ_PAIR);
+    if (link->monitor && zsock_connect (link->monitor, "%s", endpoint) == 0)
+        zsock_set_rcvtimeo (link->monitor, 0);
+    else
+        zsock_destroy (&link->monitor);
+}
+
+/*  Takes in the connection events that arrived (never waits).            */
+static void
+s_events (s_link_t *link)
+{
+    zmsg_t *msg;
+    while (link->monitor && (msg = zmsg_recv (link->monitor))) {
+        zframe_t *head = zmsg_first (msg);
+        uint16_t event = 0;
+        if (head && zframe_size (head) >= sizeof (event))
+            memcpy (&event, zframe_data (head), sizeof (event));
+        if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
+            link->up = true; /* what was queued goes to it now         */
+            link->queued = 0;
+        } else if (event == ZMQ_EVENT_DISCONNECTED ||
+                   event == ZMQ_EVENT_CONNECT_RETRIED)
+            link->up = false;
+        zmsg_destroy (&msg);
+    }
+}
+
+/*  Sends one batch, waiting while the sink's queue is full, until the
+    pipeline is stopped; while it waits, stuck_ms tells the receiver since
+    when (it logs: this thread does not). Returns 0, or the count given
+    up.                                                                    */
+static uint32_t
+s_send (pp_sender_t *self, s_link_t *link, const pp_batch_t *batch)
+{
+    pp_header_t hdr = {.type = PP_MSG_RESULT,
+                       .run_id = self->run_id,
+                       .worker_id = self->worker_id,
+                       .count = batch->count};
+    int64_t since = 0;
+    int rc;
+    while ((rc = pp_net_send (link->sock, NULL, &hdr, batch->data, batch->size,
+                              false)) == PP_EAGAIN &&
+           !s_stopping (self))
+        if (!since) {
+            since = pp_now_ms ();
+            atomic_store_explicit (&self->stuck_ms, since,
+                                   memory_order_relaxed);
+        }
+    if (since)
+        atomic_store_explicit (&self->stuck_ms, 0, memory_order_relaxed);
+    return rc == 0 ? 0 : batch->count;
+}
+
+/*  Sends a batch, or gives it up when stopping; then frees it.           */
+static void
+s_batch (pp_sender_t *self, s_link_t *link, pp_batch_t *batch)
+{
+    s_events (link);
+    uint32_t lost =
+        s_stopping (self) ? batch->count : s_send (self, link, batch);
+    link->lost += lost;
+    if (lost == 0 && !link->up)
+        link->queued += batch->count;
+    if (lost == 0 && link->done) { /* credit flow: slots free again   */
+        uint8_t count[4];
+        pp_put_u32 (count, batch->count);
+        zmq_send (zsock_resolve (link->done), count, sizeof (count), 0);
+    }
+    pp_results_free (batch);
+}
+
+/*  Closes the sender's sockets. Leaving gracefully, queued results get a
+    moment to go to a connected sink; queued for a sink that is gone, they
+    never will: given up.                                                  */
+static void
+s_close (s_link_t *link, bool graceful)
+{
+    s_events (link);
+    if (graceful && link->up)
+        zsock_set_linger (link->sock, 1000);
+    else if (graceful)
+        link->lost += link->queued;
+    if (link->monitor) {
+        zmq_socket_monitor (zsock_resolve (link->sock), NULL, 0);
+        zsock_destroy (&link->monitor);
+    }
+    zsock_destroy (&link->done);
+    zsock_destroy (&link->sock);
+}
+
+void *
+pp_sender_main (void *shared)
+{
+    pp_sender_t *self = shared;
+    s_link_t link = {.up = true};
+    link.sock = pp_net_socket (ZMQ_PUSH, self->net, self->net->results, false,
+                               "--results");
+    if (!link.sock) {
+        pp_chan_abort (self->results);
+        return NULL;
+    }
+    zsock_set_sndtimeo (link.sock, S_SEND_RETRY_MS);
+    s_watch (self, &link);
+    if (self->done_endpoint)
+        link.done = zsock_new_push (self->done_endpoint);
+    pp_sender_hello (link.sock, self->run_id, self->worker_id, &self->hello);
+    void *batches[16];
+    int n;
+    while ((n = pp_chan_recv_many (self->results, batches, 16, -1)) > 0)
+        for (int i = 0; i < n; i++)
+            s_batch (self, &link, batches[i]);
+    s_close (&link, n == PP_ECLOSED && !s_stopping (self));
+    return (void *) link.lost;
+}
