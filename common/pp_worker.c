@@ -2,7 +2,7 @@
 
     This thread owns the tasks, control and acks sockets. It follows the
     ventilator's run state, adopts a run (starting its pipeline: see
-    pp_pipeline.h), cuts each TASK message into slices (pp_slice.h) and
+    pp_pipeline.h), cuts each TASK message into slices (pp_wfeed.h) and
     feeds them to the task channel; when the channel is full it stops
     reading tasks, the HWM fills and the ventilator's load balancer skips
     this worker: backpressure. In credit flow it grants the ventilator
@@ -16,11 +16,11 @@
 #include "pp_error.h"
 #include "pp_net.h"
 #include "pp_pipeline.h"
-#include "pp_results.h"
 #include "pp_sender.h"
 #include "pp_signal.h"
-#include "pp_slice.h"
 #include "pp_stall.h"
+#include "pp_wcredit.h"
+#include "pp_wfeed.h"
 #include "pp_wsize.h"
 
 #include <czmq.h>
@@ -29,7 +29,6 @@
 
 #define S_POLL_MS 50
 #define S_HELLO_EVERY_MS 1000
-#define S_RATE_EVERY_MS 100    /* completion rate sampling period      */
 #define S_STUCK_NOTICE_MS 1000 /* a sink taking nothing so long: logged */
 #define S_LEAVE_STALL_MS 3000  /* ... and given up when leaving        */
 
@@ -52,30 +51,17 @@ typedef struct {
     int code;
     pp_hello_t hello;        /* what we say to the sink and ventilator */
     pp_pipeline_t *pipeline; /* of the current run, or NULL            */
-    /*  A TASK message being cut into slices, and where we are.           */
-    pp_slice_msg_t *pending;   /* our reference, or NULL            */
-    size_t pending_offset;     /* where the next slice starts         */
-    pp_slice_t *pending_slice; /* cut, waiting for room              */
-    pp_batch_t *pending_drop;  /* dropped outcomes waiting for room   */
-    uint32_t slice_max;        /* most records in a slice             */
-    uint32_t slow_weight;      /* what a slow job's record weighs     */
-    uint64_t withheld;         /* results of this run given up unsent    */
-    bool sink_told;            /* a sink taking nothing was logged       */
+    pp_wfeed_t feed;         /* TASK messages into the pipeline       */
+    uint64_t withheld;       /* results of this run given up unsent    */
+    bool sink_told;          /* a sink taking nothing was logged       */
     int64_t hello_ms;
     int64_t heard_ms; /* last STATE of our run                         */
     pp_stall_t stall; /* time our loop lost (stopped)                  */
     int signals_seen;
-    /*  Credit flow: we hold received - completed items and have granted
-        granted - received more; together never above capacity.           */
+    /*  Credit flow.                                                       */
     zsock_t *done; /* PULL: the sender reports completions here     */
     char done_endpoint[64];
-    uint64_t granted, received, completed;
-    int64_t beat_ms;       /* last heartbeat sent                           */
-    int64_t beat_every_ms; /* from the ventilator's STATE               */
-    uint64_t rate;         /* completions per second, smoothed              */
-    uint64_t item_bytes;   /* bytes a task takes on the wire, smoothed     */
-    uint64_t rate_mark;    /* completed at the last sample                  */
-    int64_t rate_ms;       /* time of the last sample                       */
+    pp_wcredit_t credit; /* what we hold, granted, measured          */
     uint64_t rejects[PP_REJECT_COUNT];
 } s_worker_t;
 
@@ -105,8 +91,6 @@ s_pipeline_start (s_worker_t *self)
     pp_wsize_t size =
         pp_wsize_channel (cfg->capacity, cfg->threads, s_credit_flow (self),
                           cfg->overflow == PP_OVERFLOW_SPILL);
-    self->slice_max = size.slice_max;
-    self->slow_weight = size.slow_weight;
     self->withheld = 0;
     self->sink_told = false;
     pp_pipeline_args_t args = {
@@ -122,21 +106,11 @@ s_pipeline_start (s_worker_t *self)
         .worker_id = self->worker_id,
         .hello = &self->hello,
         .done_endpoint = s_credit_flow (self) ? self->done_endpoint : NULL};
-    return pp_pipeline_start (&args, &self->pipeline);
-}
-
-/*  Forgets the TASK message being cut and what waits for room (dropped
-    outcomes not reported: given up).                                      */
-static void
-s_pending_free (s_worker_t *self)
-{
-    pp_slice_free (self->pending_slice);
-    self->pending_slice = NULL;
-    if (self->pending_drop)
-        self->withheld += self->pending_drop->count;
-    pp_results_free (self->pending_drop);
-    self->pending_drop = NULL;
-    pp_slice_msg_release (&self->pending);
+    int rc = pp_pipeline_start (&args, &self->pipeline);
+    pp_wfeed_start (&self->feed, self->pipeline, size,
+                    cfg->overflow == PP_OVERFLOW_DROP, self->worker_id,
+                    cfg->common.max_item);
+    return rc;
 }
 
 /*  Stops the pipeline now, discarding what it holds (pp_pipeline_stop),
@@ -145,82 +119,17 @@ static void
 s_pipeline_stop (s_worker_t *self)
 {
     self->withheld += pp_pipeline_stop (&self->pipeline);
-    s_pending_free (self);
+    self->withheld += pp_wfeed_clear (&self->feed);
 }
 
 /*  --- receiving tasks --------------------------------------------------- */
 
-/*  Cuts the next slice off the pending TASK message: about 200 us of
-    work at the measured cost per item (pp_wsize_slice). Releases the
-    message when it is used up. Returns the slice, or NULL (used up, or
-    out of memory when self->pending is still set).                       */
-static pp_slice_t *
-s_cut (s_worker_t *self)
-{
-    int64_t job_ns = pp_pipeline_job_ns (self->pipeline);
-    pp_slice_t *slice = NULL;
-    int rc = pp_slice_cut (self->pending, &self->pending_offset,
-                           pp_wsize_slice (job_ns, self->slice_max),
-                           self->slow_weight, &slice);
-    if (rc == PP_ECLOSED)
-        pp_slice_msg_release (&self->pending);
-    return slice;
-}
-
-/*  Milliseconds from now to deadline, at least 0.                         */
-static int
-s_left_ms (int64_t deadline)
-{
-    int64_t left = deadline - pp_now_ms ();
-    return left > 0 ? (int) left : 0;
-}
-
-/*  Moves the pending TASK's records into the channel, a slice at a time,
-    waiting at most S_POLL_MS for room. Returns 0 (all moved or still
-    pending) or an error.                                                  */
+/*  Moves the pending TASK's records into the pipeline, waiting at most
+    S_POLL_MS for room, then the loop watches control again.               */
 static int
 s_feed (s_worker_t *self)
 {
-    int64_t deadline = pp_now_ms () + S_POLL_MS; /* then watch control */
-    while (true) {
-        if (self->pending_drop) {
-            int rc = pp_pipeline_report (self->pipeline, self->pending_drop,
-                                         s_left_ms (deadline));
-            if (rc == PP_ETIMEDOUT || rc == PP_EAGAIN)
-                return 0;
-            if (rc != 0)
-                return rc;
-            self->pending_drop = NULL;
-        }
-        if (!self->pending_slice) {
-            if (!self->pending)
-                return 0;
-            self->pending_slice = s_cut (self);
-            if (!self->pending_slice)
-                return self->pending ? PP_ENOMEM : 0;
-        }
-        int rc = pp_pipeline_feed (self->pipeline, self->pending_slice,
-                                   s_left_ms (deadline));
-        if (rc == PP_EAGAIN && self->cfg->overflow == PP_OVERFLOW_DROP) {
-            self->pending_drop =
-                pp_results_dropped (self->pending_slice, self->worker_id,
-                                    self->cfg->common.max_item);
-            if (!self->pending_drop)
-                return PP_ENOMEM;
-            pp_slice_free (self->pending_slice);
-            self->pending_slice = NULL;
-            continue;
-        }
-        if (rc == PP_ETIMEDOUT || rc == PP_EAGAIN)
-            return 0;
-        if (rc == PP_EIO) {
-            zsys_error ("--spill-dir: cannot write (disk full?); waiting");
-            return 0;
-        }
-        if (rc != 0)
-            return rc;
-        self->pending_slice = NULL;
-    }
+    return pp_wfeed_push (&self->feed, pp_now_ms () + S_POLL_MS);
 }
 
 /*  Takes a checked TASK message to cut into slices (in is consumed).     */
@@ -239,16 +148,11 @@ s_on_task (s_worker_t *self, pp_inmsg_t *in)
         pp_inmsg_free (in);
         return;
     }
-    self->pending = pp_slice_msg_new (&in->msg, in->payload, in->size);
-    if (!self->pending) {
+    if (pp_wfeed_take (&self->feed, &in->msg, in->payload, in->size) != 0) {
         pp_inmsg_free (in); /* sent again after --ack-timeout           */
         return;
     }
-    self->pending_offset = 0;
-    self->received += in->hdr.count;
-    uint64_t each = in->size / (in->hdr.count ? in->hdr.count : 1) + 1;
-    self->item_bytes =
-        self->item_bytes ? (self->item_bytes * 7 + each) / 8 : each;
+    pp_wcredit_received (&self->credit, in->hdr.count, in->size);
 }
 
 static void
@@ -269,8 +173,7 @@ s_send_credit (s_worker_t *self, uint32_t count)
                        .count = count};
     if (pp_net_send (self->tasks, NULL, &hdr, "", 0, true) != 0)
         return;
-    self->granted += count;
-    self->beat_ms = pp_now_ms ();
+    pp_wcredit_granted (&self->credit, count, pp_now_ms ());
 }
 
 /*  Credit flow: grants what is free, and beats when it is time.           */
@@ -279,21 +182,12 @@ s_credit_tick (s_worker_t *self)
 {
     if (!s_credit_flow (self) || self->phase != S_RUNNING || !self->tasks)
         return;
-    int64_t now = pp_now_ms ();
-    if (now - self->rate_ms >= S_RATE_EVERY_MS) {
-        uint64_t sample = (self->completed - self->rate_mark) * 1000 /
-                          (uint64_t) (now - self->rate_ms);
-        self->rate = (self->rate + sample) / 2;
-        self->rate_mark = self->completed;
-        self->rate_ms = now;
-    }
-    uint64_t busy = self->granted - self->completed; /* held + owed     */
-    uint64_t target =
-        pp_wsize_credit (self->cfg->capacity, self->cfg->threads, self->rate,
-                         pp_pipeline_job_ns (self->pipeline), self->item_bytes);
-    if (busy < target)
-        s_send_credit (self, (uint32_t) (target - busy));
-    else if (pp_now_ms () - self->beat_ms >= self->beat_every_ms / 3)
+    uint64_t due = pp_wcredit_due (&self->credit, pp_now_ms (),
+                                   self->cfg->capacity, self->cfg->threads,
+                                   pp_pipeline_job_ns (self->pipeline));
+    if (due > 0)
+        s_send_credit (self, (uint32_t) due);
+    else if (pp_wcredit_beat_due (&self->credit, pp_now_ms ()))
         s_send_credit (self, 0);
 }
 
@@ -302,7 +196,7 @@ s_credit_tick (s_worker_t *self)
 static void
 s_credit_hello (s_worker_t *self)
 {
-    self->granted = self->received;
+    pp_wcredit_rejoin (&self->credit);
     pp_sender_hello (self->tasks, self->run_id, self->worker_id, &self->hello);
     s_credit_tick (self);
 }
@@ -314,10 +208,8 @@ s_adopt (s_worker_t *self, uint64_t run_id, uint16_t state)
 {
     self->run_id = run_id;
     self->phase = S_RUNNING;
-    self->granted = self->received = self->completed = 0;
     self->heard_ms = pp_now_ms ();
-    self->rate = self->rate_mark = self->item_bytes = 0;
-    self->rate_ms = pp_now_ms ();
+    pp_wcredit_reset (&self->credit, pp_now_ms ());
     if (pp_verbosity > 1)
         zsys_info ("joined run %016llx (%s)", (unsigned long long) run_id,
                    state ? pp_ctl_state_name (state) : "from a task");
@@ -374,7 +266,7 @@ s_on_state (s_worker_t *self, const pp_header_t *hdr, const pp_state_t *st)
         return PP_EINVAL;
     }
     if (hdr->worker_id >= 10)
-        self->beat_every_ms = hdr->worker_id;
+        self->credit.beat_every_ms = hdr->worker_id;
     if (self->phase == S_IDLE) {
         if (hdr->run_id == self->ended_run)
             return 0; /* the tail of the run we served last             */
@@ -443,68 +335,22 @@ s_on_tasks_socket (s_worker_t *self)
     return 0;
 }
 
-/*  Sequence numbers gathered for a BYE.                                   */
-typedef struct {
-    uint8_t *data;
-    size_t count, cap;
-} s_seqs_t;
-
-/*  Adds the seqs of the records in data from offset on. Short of memory,
-    the rest are left out: they come back when our heartbeats stop.       */
-static void
-s_seqs_add (s_seqs_t *seqs, const uint8_t *data, size_t size, size_t offset)
-{
-    pp_record_t rec;
-    while (pp_wire_next_record (data, size, &offset, &rec)) {
-        if (seqs->count == seqs->cap) {
-            size_t cap = seqs->cap ? seqs->cap * 2 : 256;
-            uint8_t *grown = realloc (seqs->data, cap * 8);
-            if (!grown)
-                return;
-            seqs->data = grown;
-            seqs->cap = cap;
-        }
-        pp_put_u64 (seqs->data + 8 * seqs->count++, rec.seq);
-    }
-}
-
 /*  Credit flow, leaving: every item not started yet goes back to the
     ventilator in a BYE, so others take it at once.                        */
 static void
 s_hand_back (s_worker_t *self)
 {
-    s_seqs_t seqs = {0};
-    pp_slice_t *slices[64];
-    int n;
-    while ((n = pp_pipeline_take_back (self->pipeline, slices, 64)) > 0)
-        for (int i = 0; i < n; i++) {
-            s_seqs_add (&seqs, slices[i]->data, slices[i]->size, 0);
-            pp_slice_free (slices[i]);
-        }
-    pp_slice_t *slice = self->pending_slice;
-    if (slice)
-        s_seqs_add (&seqs, slice->data, slice->size, 0);
-    if (self->pending_drop) { /* not reported yet: others may run them */
-        s_seqs_add (&seqs, self->pending_drop->data, self->pending_drop->size,
-                    0);
-        pp_results_free (self->pending_drop); /* handed back, not lost  */
-        self->pending_drop = NULL;
-    }
-    if (self->pending) {
-        size_t size;
-        const uint8_t *data = pp_slice_msg_data (self->pending, &size);
-        s_seqs_add (&seqs, data, size, self->pending_offset);
-    }
-    s_pending_free (self);
+    uint8_t *seqs = NULL;
+    size_t count = pp_wfeed_hand_back (&self->feed, &seqs);
     pp_header_t hdr = {.type = PP_MSG_BYE,
                        .run_id = self->run_id,
                        .worker_id = self->worker_id,
-                       .count = (uint32_t) seqs.count};
+                       .count = (uint32_t) count};
     zsock_set_linger (self->tasks, 1000); /* best effort: else requeued
                                              when our beats stop         */
-    pp_net_send (self->tasks, NULL, &hdr, seqs.data ? (void *) seqs.data : "",
-                 seqs.count * 8, true);
-    free (seqs.data);
+    pp_net_send (self->tasks, NULL, &hdr, seqs ? (void *) seqs : "", count * 8,
+                 true);
+    free (seqs);
 }
 
 /*  Credit flow: the sender thread reports results it sent.                */
@@ -514,7 +360,7 @@ s_on_done (s_worker_t *self)
     uint8_t count[4];
     while (zmq_recv (zsock_resolve (self->done), count, sizeof (count),
                      ZMQ_DONTWAIT) == 4)
-        self->completed += pp_get_u32 (count);
+        pp_wcredit_completed (&self->credit, pp_get_u32 (count));
     s_credit_tick (self);
 }
 
@@ -610,18 +456,9 @@ s_on_signal (s_worker_t *self, int signals)
     zsys_notice ("leaving: finishing the items already started");
     if (s_credit_flow (self))
         s_hand_back (self);
-    else {
-        /*  What was cut still runs if there is room; the rest comes back
-            after --ack-timeout. Never wait here: a full channel of slow
-            jobs would keep us from the second signal.                     */
-        if (self->pending_slice &&
-            pp_pipeline_feed (self->pipeline, self->pending_slice, 0) == 0)
-            self->pending_slice = NULL;
-        if (self->pending_drop &&
-            pp_pipeline_report (self->pipeline, self->pending_drop, 0) == 0)
-            self->pending_drop = NULL;
-        s_pending_free (self);
-    }
+    else /* never wait here: slow jobs would keep us from the second
+            signal                                                      */
+        self->withheld += pp_wfeed_last (&self->feed);
     zsock_destroy (&self->tasks); /* what libzmq had queued is redelivered */
     pp_pipeline_close (self->pipeline);
     self->phase = S_LEAVING;
@@ -632,7 +469,7 @@ static int
 s_loop (s_worker_t *self)
 {
     while (self->phase != S_EXIT) {
-        bool busy = self->pending || self->pending_slice || self->pending_drop;
+        bool busy = pp_wfeed_busy (&self->feed);
         bool take = self->tasks && !busy;
         zmq_pollitem_t items[] = {
             {zsock_resolve (self->control), 0, ZMQ_POLLIN, 0},
@@ -711,7 +548,7 @@ pp_worker_run (const pp_worker_config_t *config, pp_handler_fn *handler,
     pp_worker_config_t cfg = *config;
     pp_cli_endpoints (&cfg.common); /* unset ones from PP_* or defaults */
     pp_cli_security (&cfg.common, false, true);
-    s_worker_t self = {.beat_every_ms = 1000,
+    s_worker_t self = {.credit = {.beat_every_ms = 1000},
                        .cfg = &cfg,
                        .handler = handler,
                        .user = user_data,
