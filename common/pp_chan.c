@@ -18,6 +18,13 @@
 #include <time.h>
 #include <unistd.h>
 
+/*  What send does when the channel is full.                               */
+typedef enum {
+    S_BLOCK = 0, /* wait for room: backpressure (default)               */
+    S_DROP,      /* fail at once with PP_EAGAIN; the caller reports     */
+    S_SPILL      /* append to a file, read back in FIFO order           */
+} s_policy_t;
+
 struct _pp_chan_t {
     pthread_mutex_t ch_lock;
     pthread_cond_t ch_not_full;   /* signalled when a slot frees          */
@@ -34,7 +41,7 @@ struct _pp_chan_t {
     bool ch_closed;
     bool ch_aborted;
     pp_chan_free_fn *ch_free;
-    pp_overflow_t ch_overflow;
+    s_policy_t ch_overflow;
     pp_chan_codec_t ch_codec; /* spill: item <-> bytes                */
     int ch_spill_fd;          /* spill: unlinked file, or -1          */
     off_t ch_spill_read;      /* spill: next record to read back      */
@@ -299,12 +306,11 @@ pp_chan_send (pp_chan_t *self, void *item, int timeout_ms)
 {
     s_lock (self);
     int rc;
-    if (self->ch_overflow == PP_OVERFLOW_SPILL && !self->ch_aborted &&
-        !self->ch_closed &&
+    if (self->ch_overflow == S_SPILL && !self->ch_aborted && !self->ch_closed &&
         (self->ch_spilled > 0 || self->ch_count == self->ch_capacity))
         rc = s_spill_write (self, item);
     else {
-        if (self->ch_overflow != PP_OVERFLOW_BLOCK)
+        if (self->ch_overflow != S_BLOCK)
             timeout_ms = 0;
         size_t weight = s_weight (self, item);
         rc = s_wait_not_full (self, timeout_ms, weight);
@@ -321,7 +327,7 @@ pp_chan_send (pp_chan_t *self, void *item, int timeout_ms)
 int
 pp_chan_send_many (pp_chan_t *self, void **items, int n, int timeout_ms)
 {
-    if (self->ch_overflow != PP_OVERFLOW_BLOCK)
+    if (self->ch_overflow != S_BLOCK)
         return PP_EINVAL;
     int sent = 0, rc = 0;
     s_lock (self);
@@ -452,30 +458,16 @@ pp_chan_capacity (pp_chan_t *self)
     return self->ch_capacity;
 }
 
-int
-pp_overflow_parse (const char *text, pp_overflow_t *overflow)
-{
-    if (strcmp (text, "block") == 0)
-        *overflow = PP_OVERFLOW_BLOCK;
-    else if (strcmp (text, "drop") == 0)
-        *overflow = PP_OVERFLOW_DROP;
-    else if (strcmp (text, "spill") == 0)
-        *overflow = PP_OVERFLOW_SPILL;
-    else
-        return PP_EINVAL;
-    return 0;
-}
-
 void
 pp_chan_set_drop (pp_chan_t *self)
 {
-    self->ch_overflow = PP_OVERFLOW_DROP;
+    self->ch_overflow = S_DROP;
 }
 
 int
 pp_chan_set_weight (pp_chan_t *self, pp_chan_weight_fn *weight)
 {
-    if (self->ch_overflow == PP_OVERFLOW_SPILL)
+    if (self->ch_overflow == S_SPILL)
         return PP_EINVAL;
     self->ch_weight = weight;
     return 0;
@@ -495,7 +487,7 @@ pp_chan_set_spill (pp_chan_t *self, const char *dir,
     unlink (path); /* anonymous: gone at exit, even after a crash    */
     self->ch_spill_fd = fd;
     self->ch_codec = *codec;
-    self->ch_overflow = PP_OVERFLOW_SPILL;
+    self->ch_overflow = S_SPILL;
     return 0;
 }
 

@@ -48,22 +48,12 @@ int pp_chan_recv (pp_chan_t *self, void **item_p, int timeout_ms);
     error code as pp_chan_recv.                                             */
 int pp_chan_recv_many (pp_chan_t *self, void **items, int max, int timeout_ms);
 
-/*  What send does when the channel is full (--overflow).                   */
-typedef enum {
-    PP_OVERFLOW_BLOCK = 0, /* wait for room: backpressure (default)        */
-    PP_OVERFLOW_DROP,      /* fail at once with PP_EAGAIN; caller reports  */
-    PP_OVERFLOW_SPILL      /* append to a file, read back in FIFO order    */
-} pp_overflow_t;
-
 /*  Turns an item into bytes and back, for spilling to disk.               */
 typedef struct {
     size_t (*size) (const void *item); /* bytes encode writes */
     void (*encode) (const void *item, unsigned char *out);
     void *(*decode) (const unsigned char *data, size_t size); /* or NULL */
 } pp_chan_codec_t;
-
-/*  Parses "block", "drop", "spill"; returns 0 or PP_EINVAL.               */
-int pp_overflow_parse (const char *text, pp_overflow_t *overflow);
 
 /*  Sends never wait: a full channel fails the send with PP_EAGAIN at once
     (whatever the timeout), so the caller can count and report the drop.

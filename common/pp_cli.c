@@ -54,10 +54,7 @@ pp_cli_prog (void)
 void
 pp_cli_init (pp_common_t *common, const char *prog)
 {
-    memset (common, 0, sizeof (*common));
-    common->hwm = 100;
-    common->max_item = 1024 * 1024;
-    common->flow = PP_FLOW_PUSH;
+    pp_config_defaults (common);
     s_prog = prog;
     opterr = 0;                  /* pp_cli_bad_option says it our way   */
     zsys_handler_set (NULL);     /* our binaries own SIGINT/SIGTERM     */
@@ -94,7 +91,7 @@ pp_overflow_t
 pp_cli_overflow (const char *flag, const char *value)
 {
     pp_overflow_t overflow = PP_OVERFLOW_BLOCK;
-    if (pp_overflow_parse (value, &overflow) != 0)
+    if (pp_parse_overflow (value, &overflow) != 0)
         pp_cli_usage_error ("%s: '%s' is not block, drop or spill", flag,
                             value);
     return overflow;
@@ -103,12 +100,11 @@ pp_cli_overflow (const char *flag, const char *value)
 int64_t
 pp_cli_number (const char *flag, const char *value, int64_t min, int64_t max)
 {
-    char *end = NULL;
-    errno = 0;
-    long long n = strtoll (value, &end, 10);
-    if (errno || end == value || *end != '\0')
+    int64_t n = 0;
+    int rc = pp_parse_number (value, min, max, &n);
+    if (rc == PP_EINVAL)
         pp_cli_usage_error ("%s: '%s' is not a whole number", flag, value);
-    if (n < min || n > max)
+    if (rc == PP_ERANGE)
         pp_cli_usage_error ("%s: %s is out of range (%lld..%lld)", flag, value,
                             (long long) min, (long long) max);
     return n;
@@ -117,60 +113,23 @@ pp_cli_number (const char *flag, const char *value, int64_t min, int64_t max)
 int64_t
 pp_cli_duration_ms (const char *flag, const char *value)
 {
-    char *end = NULL;
-    errno = 0;
-    double n = strtod (value, &end);
-    double scale = 0;
-    if (errno == 0 && end != value && n >= 0) {
-        if (strcmp (end, "ms") == 0)
-            scale = 1;
-        else if (strcmp (end, "s") == 0)
-            scale = 1000;
-        else if (strcmp (end, "m") == 0)
-            scale = 60000;
-        else if (strcmp (end, "h") == 0)
-            scale = 3600000;
-    }
-    if (scale == 0 || n * scale > 1e12)
+    int64_t ms = 0;
+    if (pp_parse_duration_ms (value, &ms) != 0)
         pp_cli_usage_error ("%s: '%s' is not a duration (write e.g. 250ms, "
                             "2s, 1m)",
                             flag, value);
-    return (int64_t) (n * scale + 0.5);
+    return ms;
 }
 
 uint64_t
 pp_cli_size (const char *flag, const char *value)
 {
-    char *end = NULL;
-    errno = 0;
-    unsigned long long n = strtoull (value, &end, 10);
-    uint64_t scale = 0;
-    if (errno == 0 && end != value && value[0] != '-') {
-        if (*end == '\0' || strcmp (end, "B") == 0)
-            scale = 1;
-        else if (strcmp (end, "K") == 0 || strcmp (end, "KiB") == 0)
-            scale = 1ULL << 10;
-        else if (strcmp (end, "M") == 0 || strcmp (end, "MiB") == 0)
-            scale = 1ULL << 20;
-        else if (strcmp (end, "G") == 0 || strcmp (end, "GiB") == 0)
-            scale = 1ULL << 30;
-    }
-    if (scale == 0 || n == 0 || n > (UINT64_MAX >> 2) / scale)
+    uint64_t bytes = 0;
+    if (pp_parse_size (value, &bytes) != 0)
         pp_cli_usage_error ("%s: '%s' is not a size (write e.g. 4096, 64K, "
                             "1M)",
                             flag, value);
-    return n * scale;
-}
-
-static void
-s_check_endpoint (const char *flag, const char *endpoint)
-{
-    if (strncmp (endpoint, "tcp://", 6) != 0 &&
-        strncmp (endpoint, "ipc://", 6) != 0 &&
-        strncmp (endpoint, "inproc://", 9) != 0)
-        pp_cli_usage_error ("%s: '%s' is not an endpoint (write "
-                            "tcp://HOST:PORT or ipc:///path)",
-                            flag, endpoint);
+    return bytes;
 }
 
 /*  --keygen PATH: a new key pair in czmq's format; the secret is 0600.    */
@@ -208,15 +167,11 @@ pp_cli_common_option (pp_common_t *common, int opt, const char *arg)
             break;
         case 1005:
             common->max_item = pp_cli_size ("--max-item-size", arg);
-            if (common->max_item > (1ULL << 30))
+            if (common->max_item > PP_MAX_ITEM_LIMIT)
                 pp_cli_usage_error ("--max-item-size: %s is over 1G", arg);
             break;
         case 1006:
-            if (strcmp (arg, "push") == 0)
-                common->flow = PP_FLOW_PUSH;
-            else if (strcmp (arg, "credit") == 0)
-                common->flow = PP_FLOW_CREDIT;
-            else
+            if (pp_parse_flow (arg, &common->flow) != 0)
                 pp_cli_usage_error ("--flow: '%s' is not push or credit", arg);
             break;
         case 1007: common->insecure = true; break;
@@ -232,28 +187,12 @@ pp_cli_common_option (pp_common_t *common, int opt, const char *arg)
     return true;
 }
 
-static const char *
-s_env_or (const char *value, const char *env, const char *fallback)
-{
-    if (value)
-        return value;
-    const char *from_env = getenv (env);
-    return from_env && *from_env ? from_env : fallback;
-}
-
 void
 pp_cli_endpoints (pp_common_t *common)
 {
-    common->tasks = s_env_or (common->tasks, "PP_TASKS", PP_DEFAULT_TASKS);
-    common->results =
-        s_env_or (common->results, "PP_RESULTS", PP_DEFAULT_RESULTS);
-    common->control =
-        s_env_or (common->control, "PP_CONTROL", PP_DEFAULT_CONTROL);
-    common->acks = s_env_or (common->acks, "PP_ACKS", PP_DEFAULT_ACKS);
-    s_check_endpoint ("--tasks", common->tasks);
-    s_check_endpoint ("--results", common->results);
-    s_check_endpoint ("--control", common->control);
-    s_check_endpoint ("--acks", common->acks);
+    char why[512];
+    if (pp_config_endpoints (common, why, sizeof (why)) != 0)
+        pp_cli_usage_error ("%s", why);
 }
 
 /*  True for tcp hosts that never leave this machine.                      */
@@ -267,74 +206,18 @@ s_is_loopback (const char *host, size_t len)
     return len == 5 && strncmp (host, "[::1]", 5) == 0;
 }
 
-/*  Loads a certificate; a pair (with secret) when need_secret.            */
-static zcert_t *
-s_load_cert (const char *flag, const char *path, bool need_secret)
-{
-    if (access (path, R_OK) != 0)
-        pp_cli_usage_error ("%s: cannot read %s: %s", flag, path,
-                            strerror (errno));
-    zcert_t *cert = zcert_load (path);
-    if (!cert)
-        pp_cli_usage_error ("%s: %s is not a key file (make one with "
-                            "--keygen PATH)",
-                            flag, path);
-    if (need_secret && strcmp (zcert_secret_txt (cert),
-                               "0000000000000000000000000000000000000000") == 0)
-        pp_cli_usage_error ("%s: %s holds no secret key (give the "
-                            "PATH_secret file)",
-                            flag, path);
-    return cert;
-}
-
 void
 pp_cli_security (pp_common_t *common, bool server, bool client)
 {
-    bool any =
-        common->curve_secret || common->curve_allow || common->curve_server;
-    if (!any)
-        return;
-    if (!common->curve_secret)
-        pp_cli_usage_error ("--curve-secret is needed with --curve-allow "
-                            "or --curve-server");
-    common->cert = s_load_cert ("--curve-secret", common->curve_secret, true);
-    if (server && !common->curve_allow)
-        pp_cli_usage_error ("--curve-allow DIR is needed with "
-                            "--curve-secret here (the public keys of the "
-                            "peers allowed in)");
-    if (server) {
-        struct stat st;
-        if (stat (common->curve_allow, &st) != 0 || !S_ISDIR (st.st_mode))
-            pp_cli_usage_error ("--curve-allow: %s is not a directory",
-                                common->curve_allow);
-        zactor_t *auth = zactor_new (zauth, NULL);
-        zstr_sendx (auth, "CURVE", common->curve_allow, NULL);
-        zsock_wait (auth);
-        common->auth = auth;
-    }
-    if (client && common->curve_server) {
-        zcert_t *server_cert =
-            s_load_cert ("--curve-server", common->curve_server, false);
-        snprintf (common->server_key, sizeof (common->server_key), "%s",
-                  zcert_public_txt (server_cert));
-        zcert_destroy (&server_cert);
-    } else if (client && server) /* the sink: our key is the servers' key */
-        snprintf (common->server_key, sizeof (common->server_key), "%s",
-                  zcert_public_txt (common->cert));
-    else if (client)
-        pp_cli_usage_error ("--curve-server FILE is needed with "
-                            "--curve-secret here (the server public key)");
+    char why[512];
+    if (pp_config_security (common, server, client, why, sizeof (why)) != 0)
+        pp_cli_usage_error ("%s", why);
 }
 
 void
 pp_cli_security_end (pp_common_t *common)
 {
-    zcert_t *cert = common->cert;
-    zcert_destroy (&cert);
-    common->cert = NULL;
-    zactor_t *auth = common->auth;
-    zactor_destroy (&auth);
-    common->auth = NULL;
+    pp_config_security_end (common);
 }
 
 void

@@ -7,43 +7,13 @@
 #ifndef PP_CLI_H_INCLUDED
 #define PP_CLI_H_INCLUDED
 
-#include "pp_chan.h"
+#include "pp_config.h"
+#include "pp_error.h"
+#include "pp_parse.h"
 
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdint.h>
-
-#define PP_EXIT_OK 0
-#define PP_EXIT_RUNTIME 1
-#define PP_EXIT_USAGE 2
-#define PP_EXIT_ABORTED 3
-#define PP_EXIT_FAILED 4
-
-#define PP_DEFAULT_TASKS "tcp://127.0.0.1:5557"
-#define PP_DEFAULT_RESULTS "tcp://127.0.0.1:5558"
-#define PP_DEFAULT_CONTROL "tcp://127.0.0.1:5559"
-#define PP_DEFAULT_ACKS "tcp://127.0.0.1:5560"
-
-typedef enum { PP_FLOW_PUSH = 0, PP_FLOW_CREDIT = 1 } pp_flow_t;
-
-/*  Options every binary takes.                                             */
-typedef struct {
-    const char *tasks;        /* --tasks / PP_TASKS                      */
-    const char *results;      /* --results / PP_RESULTS                  */
-    const char *control;      /* --control / PP_CONTROL                  */
-    const char *acks;         /* --acks / PP_ACKS                        */
-    int hwm;                  /* --hwm: ZeroMQ high-water mark           */
-    uint64_t max_item;        /* --max-item-size, bytes                  */
-    pp_flow_t flow;           /* --flow push|credit                      */
-    bool insecure;            /* --insecure: allow plaintext off-host    */
-    const char *curve_secret; /* --curve-secret: our key pair            */
-    const char *curve_allow;  /* --curve-allow: dir of allowed clients   */
-    const char *curve_server; /* --curve-server: the servers' public key */
-    /*  Set up by pp_cli_security: used by pp_net_socket.                  */
-    void *cert;          /* zcert_t: our key pair, or NULL          */
-    char server_key[41]; /* Z85 public key of the servers, or ""    */
-    void *auth;          /* zactor_t running zauth, or NULL         */
-} pp_common_t;
 
 /*  Long options shared by all binaries; their values start at 1000.       */
 #define PP_CLI_COMMON_OPTIONS                                                  \
@@ -83,7 +53,9 @@ void pp_cli_init (pp_common_t *common, const char *prog);
     (help is the caller's: it prints its own text).                        */
 bool pp_cli_common_option (pp_common_t *common, int opt, const char *arg);
 
-/*  Fills unset endpoints from PP_TASKS, ... or the defaults.              */
+/*  Fills unset endpoints from PP_TASKS, ... or the defaults
+    (pp_config_endpoints); exits 2 naming the flag and the value when one
+    is bad.                                                                */
 void pp_cli_endpoints (pp_common_t *common);
 
 /*  Prints "prog: MESSAGE" and the --help hint on stderr, exits 2.         */
@@ -93,14 +65,15 @@ void pp_cli_usage_error (const char *fmt, ...)
 /*  Handles getopt's '?' and leftover arguments: exits 2 naming them.      */
 void pp_cli_bad_option (int argc, char **argv);
 
-/*  Parses "250ms", "2s", "1m", "1h" (a bare number is refused: a unit is
-    required). Exits 2 naming flag and value when bad.                     */
+/*  Parses "250ms", "2s", "1m", "1h" or a bare "0" (pp_parse_duration_ms).
+    Exits 2 naming flag and value when bad.                                */
 int64_t pp_cli_duration_ms (const char *flag, const char *value);
 
-/*  Parses "1024", "64K", "1M", "2G" (binary units). Exits 2 when bad.     */
+/*  Parses "1024", "64K", "1M", "2G" (binary units: pp_parse_size). Exits
+    2 naming flag and value when bad.                                      */
 uint64_t pp_cli_size (const char *flag, const char *value);
 
-/*  Parses --overflow's "block", "drop" or "spill" (pp_chan_set_*).
+/*  Parses --overflow's "block", "drop" or "spill".
     Exits 2 naming the flag and the value when it is none of them.         */
 pp_overflow_t pp_cli_overflow (const char *flag, const char *value);
 
@@ -108,9 +81,7 @@ pp_overflow_t pp_cli_overflow (const char *flag, const char *value);
 int64_t pp_cli_number (const char *flag, const char *value, int64_t min,
                        int64_t max);
 
-/*  Sets up CURVE after parsing: loads our key pair, and as a server
-    (binds) starts zauth allowing the public keys in --curve-allow, as a
-    client (connects) takes the servers' public key. Exits 2 naming the
+/*  Sets up CURVE after parsing (pp_config_security): exits 2 naming the
     flag when a file is missing or a needed flag is not given. Call once;
     pp_cli_security_end releases it.                                        */
 void pp_cli_security (pp_common_t *common, bool server, bool client);

@@ -16,6 +16,7 @@ pp_strerror (int code)
         case PP_EINVAL: return "invalid argument";
         case PP_EIO: return "input/output error";
         case PP_ETOOBIG: return "too large";
+        case PP_ERANGE: return "out of range";
         default: return "unknown error";
     }
 }

@@ -12,6 +12,7 @@
     its group; then it is reaped.                                          */
 
 #include "pp_exec.h"
+#include "pp_cli.h" /* pp_verbosity: pp_exec belongs to pp-worker */
 #include "pp_error.h"
 #include "pp_job_internal.h"
 #include "pp_net.h"
@@ -1380,7 +1381,7 @@ pp_exec_handler (pp_job_ctx_t *ctx, const char *item, size_t len, pp_buf_t *out,
 /*  Joins a batch into lines in buf; false when it is too big or an item
     holds a newline (those go one at a time, with their own outcome).    */
 static bool
-s_batch_lines (const pp_record_t *items, int n, char *buf, size_t *len)
+s_batch_lines (const pp_job_item_t *items, int n, char *buf, size_t *len)
 {
     size_t used = 0;
     for (int i = 0; i < n; i++) {
@@ -1399,7 +1400,7 @@ s_batch_lines (const pp_record_t *items, int n, char *buf, size_t *len)
     line; the child is ended when that is fewer than n (its state is
     unknown), so the rest start afresh one at a time.                      */
 static int
-s_pipe_batch (pp_exec_t *self, pp_job_ctx_t *ctx, const pp_record_t *items,
+s_pipe_batch (pp_exec_t *self, pp_job_ctx_t *ctx, const pp_job_item_t *items,
               int n, pp_buf_t *outs)
 {
     char buf[S_BATCH_BYTES];
@@ -1431,7 +1432,7 @@ s_pipe_batch (pp_exec_t *self, pp_job_ctx_t *ctx, const pp_record_t *items,
 }
 
 void
-pp_exec_batch_handler (pp_job_ctx_t *ctx, const pp_record_t *items, int n,
+pp_exec_batch_handler (pp_job_ctx_t *ctx, const pp_job_item_t *items, int n,
                        pp_buf_t *outs, int *rcs, void *user)
 {
     pp_exec_t *self = user;

@@ -1,80 +1,16 @@
-/*  pp_job: item and buffer helpers, and the built-in jobs.                */
+/*  pp_job: buffers, the job context, and the built-in jobs.               */
 
 #include "pp_job.h"
+#include "pp_chan.h"
 #include "pp_error.h"
 #include "pp_job_internal.h"
+#include "pp_parse.h"
 
-#include <ctype.h>
-#include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-pp_item_t *
-pp_item_new (uint64_t run_id, uint64_t seq, const void *data, size_t len)
-{
-    pp_item_t *self = malloc (sizeof (pp_item_t) + len + 1);
-    if (!self)
-        return NULL;
-    self->run_id = run_id;
-    self->seq = seq;
-    self->t_enq_us = 0;
-    self->len = (uint32_t) len;
-    self->outcome = PP_OUTCOME_OK;
-    self->attempt = 0;
-    if (len > 0)
-        memcpy (self->data, data, len);
-    self->data[len] = '\0';
-    return self;
-}
-
-void
-pp_item_free (void *item)
-{
-    free (item);
-}
-
-/*  Spilled item: run, seq, t_enq (8 bytes each), len (4), outcome, attempt */
-#define S_ITEM_HEAD 30
-
-static size_t
-s_item_size (const void *item)
-{
-    return S_ITEM_HEAD + ((const pp_item_t *) item)->len;
-}
-
-static void
-s_item_encode (const void *item, unsigned char *out)
-{
-    const pp_item_t *self = item;
-    pp_put_u64 (out, self->run_id);
-    pp_put_u64 (out + 8, self->seq);
-    pp_put_u64 (out + 16, self->t_enq_us);
-    pp_put_u32 (out + 24, self->len);
-    out[28] = self->outcome;
-    out[29] = self->attempt;
-    memcpy (out + S_ITEM_HEAD, self->data, self->len);
-}
-
-static void *
-s_item_decode (const unsigned char *data, size_t size)
-{
-    if (size < S_ITEM_HEAD || pp_get_u32 (data + 24) != size - S_ITEM_HEAD)
-        return NULL;
-    pp_item_t *self = pp_item_new (pp_get_u64 (data), pp_get_u64 (data + 8),
-                                   data + S_ITEM_HEAD, size - S_ITEM_HEAD);
-    if (self) {
-        self->t_enq_us = pp_get_u64 (data + 16);
-        self->outcome = data[28];
-        self->attempt = data[29];
-    }
-    return self;
-}
-
-const pp_chan_codec_t pp_item_codec = {s_item_size, s_item_encode,
-                                       s_item_decode};
 
 int
 pp_buf_append (pp_buf_t *buf, const void *data, size_t len)
@@ -154,29 +90,6 @@ bool
 pp_job_aborted (pp_job_ctx_t *ctx)
 {
     return pp_chan_wait_aborted (ctx->cancel, 0) == PP_EABORTED;
-}
-
-int
-pp_parse_int64 (const char *text, size_t len, int64_t *value)
-{
-    char digits[32];
-    while (len > 0 && isspace ((unsigned char) *text)) {
-        text++;
-        len--;
-    }
-    while (len > 0 && isspace ((unsigned char) text[len - 1]))
-        len--;
-    if (len == 0 || len >= sizeof (digits))
-        return PP_EINVAL;
-    memcpy (digits, text, len);
-    digits[len] = '\0';
-    char *end = NULL;
-    errno = 0;
-    long long n = strtoll (digits, &end, 10);
-    if (errno || *end != '\0' || isspace ((unsigned char) digits[0]))
-        return PP_EINVAL;
-    *value = n;
-    return 0;
 }
 
 /*  Shows at most 40 bytes of an item in a failure reason.                 */

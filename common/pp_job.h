@@ -1,44 +1,21 @@
-/*  pp_job: items, result buffers, and the handlers that turn one into the
-    other. A handler runs on a job thread of a worker; the built-in ones are
-    square, sleep and echo (pp-worker --job NAME).                          */
+/*  pp_job: what a job handler works with -- the item, a buffer for its
+    result, the job context -- and the built-in jobs. A handler runs on a
+    job thread of a worker; the built-in ones are square, sleep and echo
+    (pp-worker --job NAME).                                                 */
 
 #ifndef PP_JOB_H_INCLUDED
 #define PP_JOB_H_INCLUDED
-
-#include "pp_chan.h"
-#include "pp_wire.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-/*  One work item or outcome as it travels inside a process.               */
-typedef struct {
-    uint64_t run_id;
-    uint64_t seq;
-    uint64_t t_enq_us; /* when the ventilator first queued it           */
-    uint32_t len;
-    uint8_t outcome; /* PP_OUTCOME_* (results only)                   */
-    uint8_t attempt; /* delivery attempt, 0 = first                   */
-    char data[];     /* len bytes, then a NUL for convenience         */
-} pp_item_t;
-
-/*  Allocates an item holding a copy of len bytes of data. NULL on OOM.    */
-pp_item_t *pp_item_new (uint64_t run_id, uint64_t seq, const void *data,
-                        size_t len);
-
-/*  Frees an item (a pp_chan_free_fn). NULL-safe.                          */
-void pp_item_free (void *item);
-
-/*  Spills items to disk and reads them back (pp_chan_set_spill).         */
-extern const pp_chan_codec_t pp_item_codec;
-
 /*  A growable byte buffer with a hard limit, for results and reasons.     */
 typedef struct {
-    char *data;
+    char *data; /* len bytes, then a NUL (NULL while empty)            */
     size_t len;
     size_t cap;
-    size_t max; /* appends past this fail with PP_ETOOBIG         */
+    size_t max; /* appends past this fail with PP_ETOOBIG            */
 } pp_buf_t;
 
 /*  Appends len bytes; returns 0, PP_ETOOBIG (nothing appended) or
@@ -74,20 +51,23 @@ bool pp_job_aborted (pp_job_ctx_t *ctx);
 typedef int (pp_handler_fn) (pp_job_ctx_t *ctx, const char *item, size_t len,
                              pp_buf_t *out, void *user);
 
+/*  An item as a batch handler sees it.                                    */
+typedef struct {
+    uint64_t seq;     /* its sequence number                           */
+    const char *data; /* len bytes, NOT NUL-terminated                 */
+    size_t len;
+} pp_job_item_t;
+
 /*  A batch job (optional): runs n cheap items at once -- one pipe write
     for all of them, say -- with each outcome as the single-item handler
-    would give it: rcs[i] (0 ok) and the result or reason in outs[i].
-    items[i].data/len/seq describe item i as received: its bytes lie in
-    the message and are NOT NUL-terminated. The worker calls it only for
-    jobs measured to take microseconds.                                    */
-typedef void (pp_batch_fn) (pp_job_ctx_t *ctx, const pp_record_t *items, int n,
-                            pp_buf_t *outs, int *rcs, void *user);
+    would give it: rcs[i] (0 ok) and the result or reason in outs[i]. The
+    bytes of items[i] lie in the message they came in, valid during the
+    call. The worker calls it only for jobs measured to take
+    microseconds.                                                          */
+typedef void (pp_batch_fn) (pp_job_ctx_t *ctx, const pp_job_item_t *items,
+                            int n, pp_buf_t *outs, int *rcs, void *user);
 
 /*  The built-in job called name ("square", "sleep", "echo"), else NULL.   */
 pp_handler_fn *pp_job_builtin (const char *name);
-
-/*  Parses a whole int64 (optional sign, surrounding blanks allowed).
-    Returns 0 or PP_EINVAL. Shared by the square job and the sink's --sum.  */
-int pp_parse_int64 (const char *text, size_t len, int64_t *value);
 
 #endif

@@ -15,11 +15,12 @@
 
 /*  A job thread's own buffers.                                            */
 typedef struct {
-    pp_buf_t copy;                  /* the item, NUL-terminated          */
-    pp_buf_t out;                   /* its result or reason              */
-    pp_buf_t outs[S_JOB_BATCH];     /* the same, for a batch             */
-    pp_record_t tasks[S_JOB_BATCH]; /* the records of a batch            */
-    int rcs[S_JOB_BATCH];           /* their outcomes                    */
+    pp_buf_t copy;                    /* the item, NUL-terminated          */
+    pp_buf_t out;                     /* its result or reason              */
+    pp_buf_t outs[S_JOB_BATCH];       /* the same, for a batch             */
+    pp_record_t tasks[S_JOB_BATCH];   /* the records of a batch            */
+    pp_job_item_t items[S_JOB_BATCH]; /* ... as the batch handler sees them */
+    int rcs[S_JOB_BATCH];             /* their outcomes                    */
 } s_scratch_t;
 
 /*  Hands results to the sender (waits for room). Returns 0, or the
@@ -78,7 +79,7 @@ s_run_batch (pp_jobthread_t *self, pp_job_ctx_t *ctx, s_scratch_t *scratch,
     ctx->seq = scratch->tasks[0].seq;
     for (int i = 0; i < n; i++)
         scratch->outs[i].len = 0;
-    self->batch (ctx, scratch->tasks, n, scratch->outs, scratch->rcs,
+    self->batch (ctx, scratch->items, n, scratch->outs, scratch->rcs,
                  self->user);
     int rc = 0;
     for (int i = 0; i < n && rc == 0; i++)
@@ -103,7 +104,9 @@ s_run_slice (pp_jobthread_t *self, pp_job_ctx_t *ctx, const pp_slice_t *slice,
                 .data = (char *) rec.data, .len = rec.len, .max = rec.len};
             rc = s_emit (self, results, &rec, &as_is, rec.outcome);
         } else if (self->batch && slice->count > 1) {
-            scratch->tasks[n++] = rec; /* run S_JOB_BATCH at once       */
+            scratch->tasks[n] = rec; /* run S_JOB_BATCH at once         */
+            scratch->items[n++] = (pp_job_item_t){
+                .seq = rec.seq, .data = rec.data, .len = rec.len};
             if (n == S_JOB_BATCH) {
                 rc = s_run_batch (self, ctx, scratch, n, results);
                 n = 0;

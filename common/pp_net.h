@@ -4,7 +4,7 @@
 #ifndef PP_NET_H_INCLUDED
 #define PP_NET_H_INCLUDED
 
-#include "pp_cli.h"
+#include "pp_config.h"
 #include "pp_wire.h"
 
 #include <czmq.h>

@@ -17,13 +17,15 @@
 #include "pp_net.h"
 #include "pp_pipeline.h"
 #include "pp_sender.h"
-#include "pp_signal.h"
 #include "pp_stall.h"
 #include "pp_wcredit.h"
 #include "pp_wfeed.h"
+#include "pp_worker_config.h"
 #include "pp_wsize.h"
 
 #include <czmq.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <sys/random.h>
 #include <unistd.h>
 
@@ -31,6 +33,20 @@
 #define S_HELLO_EVERY_MS 1000
 #define S_STUCK_NOTICE_MS 1000 /* a sink taking nothing so long: logged */
 #define S_LEAVE_STALL_MS 3000  /* ... and given up when leaving        */
+
+/*  Stop requests (pp_worker_stop) so far, and how many of them the runs
+    that ended had seen: the rest are for the next run.                    */
+static atomic_int s_requests = 0;
+static atomic_int s_handled = 0;
+
+/*  Stop requests for a run that started with base of ours seen: ours
+    since, and czmq's flag (set by its own SIGINT handler, when the
+    program left that in place) counting as one while it is set.          */
+static int
+s_stops (int base)
+{
+    return atomic_load (&s_requests) - base + (zsys_interrupted ? 1 : 0);
+}
 
 typedef enum {
     S_IDLE,    /* no run yet (or --serve between runs)                 */
@@ -41,6 +57,7 @@ typedef enum {
 
 typedef struct {
     const pp_worker_config_t *cfg;
+    const pp_common_t *net; /* sockets: endpoints, hwm, keys         */
     pp_handler_fn *handler;
     void *user;
     uint32_t worker_id;
@@ -57,7 +74,8 @@ typedef struct {
     int64_t hello_ms;
     int64_t heard_ms; /* last STATE of our run                         */
     pp_stall_t stall; /* time our loop lost (stopped)                  */
-    int signals_seen;
+    int stops_base;   /* stop requests before this run: not ours     */
+    int stops_seen;   /* stop requests since, acted upon              */
     /*  Credit flow.                                                       */
     zsock_t *done; /* PULL: the sender reports completions here     */
     char done_endpoint[64];
@@ -65,21 +83,10 @@ typedef struct {
     uint64_t rejects[PP_REJECT_COUNT];
 } s_worker_t;
 
-void
-pp_worker_config_init (pp_worker_config_t *config)
-{
-    memset (config, 0, sizeof (*config));
-    pp_cli_init (&config->common, "pp-worker");
-    config->ventilator_timeout_ms = 10000;
-    long cores = sysconf (_SC_NPROCESSORS_ONLN);
-    config->threads = cores > 0 ? (int) cores : 1;
-    config->capacity = 0; /* 0: twice the threads                        */
-}
-
 static bool
 s_credit_flow (const s_worker_t *self)
 {
-    return self->cfg->common.flow == PP_FLOW_CREDIT;
+    return self->net->flow == PP_FLOW_CREDIT;
 }
 
 /*  --- the pipeline of one run ----------------------------------------- */
@@ -94,7 +101,7 @@ s_pipeline_start (s_worker_t *self)
     self->withheld = 0;
     self->sink_told = false;
     pp_pipeline_args_t args = {
-        .net = &cfg->common,
+        .net = self->net,
         .handler = self->handler,
         .batch = cfg->batch,
         .user = self->user,
@@ -109,7 +116,7 @@ s_pipeline_start (s_worker_t *self)
     int rc = pp_pipeline_start (&args, &self->pipeline);
     pp_wfeed_start (&self->feed, self->pipeline, size,
                     cfg->overflow == PP_OVERFLOW_DROP, self->worker_id,
-                    cfg->common.max_item);
+                    self->net->max_item);
     return rc;
 }
 
@@ -143,7 +150,7 @@ s_on_task (s_worker_t *self, pp_inmsg_t *in)
         return;
     }
     if (pp_wire_check_batch (in->payload, in->size, in->hdr.count,
-                             self->cfg->common.max_item, &reason) != 0) {
+                             self->net->max_item, &reason) != 0) {
         self->rejects[reason]++;
         pp_inmsg_free (in);
         return;
@@ -210,7 +217,7 @@ s_adopt (s_worker_t *self, uint64_t run_id, uint16_t state)
     self->phase = S_RUNNING;
     self->heard_ms = pp_now_ms ();
     pp_wcredit_reset (&self->credit, pp_now_ms ());
-    if (pp_verbosity > 1)
+    if (self->cfg->verbosity > 1)
         zsys_info ("joined run %016llx (%s)", (unsigned long long) run_id,
                    state ? pp_ctl_state_name (state) : "from a task");
     int rc = s_pipeline_start (self);
@@ -229,8 +236,7 @@ s_log_withheld (s_worker_t *self, const char *what, bool run_goes_on)
         return;
     zsys_warning ("%s: %llu results were not delivered to the sink "
                   "(--results %s)%s",
-                  what, (unsigned long long) self->withheld,
-                  self->cfg->common.results,
+                  what, (unsigned long long) self->withheld, self->net->results,
                   !run_goes_on ? ""
                   : s_credit_flow (self)
                       ? "; the ventilator sends those items again when "
@@ -258,7 +264,7 @@ static int
 s_on_state (s_worker_t *self, const pp_header_t *hdr, const pp_state_t *st)
 {
     bool ended = pp_ctl_ended (hdr->flags);
-    if (!ended && hdr->count != (uint32_t) self->cfg->common.flow) {
+    if (!ended && hdr->count != (uint32_t) self->net->flow) {
         zsys_error ("the ventilator runs --flow %s but this worker --flow "
                     "%s: give every process the same --flow",
                     hdr->count ? "credit" : "push",
@@ -372,7 +378,7 @@ s_watch_sink (s_worker_t *self)
     if (!self->sink_told && stuck && pp_now_ms () - stuck >= S_STUCK_NOTICE_MS)
         zsys_notice ("the sink takes no results (--results %s): holding "
                      "them",
-                     self->cfg->common.results);
+                     self->net->results);
     else if (self->sink_told && !stuck)
         zsys_notice ("the sink takes results again");
     else
@@ -410,7 +416,7 @@ s_leave_step (s_worker_t *self)
     if (!left)
         zsys_error ("leaving: the sink took no results for %d ms (--results "
                     "%s): giving up",
-                    S_LEAVE_STALL_MS, self->cfg->common.results);
+                    S_LEAVE_STALL_MS, self->net->results);
     s_pipeline_stop (self);
     s_log_withheld (self, "left", true);
     self->code = self->withheld > 0 ? PP_EXIT_RUNTIME : PP_EXIT_OK;
@@ -499,10 +505,10 @@ s_loop (s_worker_t *self)
         if (self->phase == S_LEAVING)
             s_leave_step (self);
         s_check_silence (self);
-        int signals = pp_signal_count ();
-        if (signals != self->signals_seen) {
-            self->signals_seen = signals;
-            s_on_signal (self, signals);
+        int stops = s_stops (self->stops_base);
+        if (stops > self->stops_seen) {
+            self->stops_seen = stops;
+            s_on_signal (self, stops);
         }
     }
     return 0;
@@ -511,7 +517,7 @@ s_loop (s_worker_t *self)
 static int
 s_open (s_worker_t *self)
 {
-    const pp_common_t *common = &self->cfg->common;
+    const pp_common_t *common = self->net;
     bool credit = s_credit_flow (self);
     /*  Full, we stop reading it: backpressure (see pp_net_socket_paused). */
     self->tasks = pp_net_socket_paused (credit ? ZMQ_DEALER : ZMQ_PULL, common,
@@ -534,41 +540,100 @@ s_open (s_worker_t *self)
     self->hello = (pp_hello_t){.pid = (uint32_t) getpid (),
                                .threads = (uint32_t) self->cfg->threads,
                                .capacity = (uint32_t) self->cfg->capacity,
-                               .flow = (uint8_t) self->cfg->common.flow};
+                               .flow = (uint8_t) self->net->flow};
     if (gethostname (self->hello.host, sizeof (self->hello.host)) != 0)
         snprintf (self->hello.host, sizeof (self->hello.host), "unknown");
     self->hello.host[sizeof (self->hello.host) - 1] = '\0';
     return 0;
 }
 
+/*  Reports a refused configuration: logged, PP_EINVAL.                    */
+static int
+s_refuse (const char *why)
+{
+    zsys_error ("%s", why);
+    return PP_EINVAL;
+}
+
+/*  Opens the sockets and runs the loop until the run ends; frees all but
+    the keys.                                                              */
+static int
+s_run (s_worker_t *self)
+{
+    int rc = s_open (self);
+    if (rc == 0)
+        rc = s_loop (self);
+    s_pipeline_stop (self);
+    if (rc != 0) {
+        zsys_error ("worker stopped: %s", pp_strerror (rc));
+        s_log_withheld (self, "stopped", true);
+        self->code = PP_EXIT_RUNTIME;
+    }
+    pp_net_log_rejects (self->rejects);
+    zsock_destroy (&self->tasks);
+    zsock_destroy (&self->done);
+    zsock_destroy (&self->control);
+    zsock_destroy (&self->acks);
+    return self->code;
+}
+
 int
 pp_worker_run (const pp_worker_config_t *config, pp_handler_fn *handler,
                void *user_data)
 {
-    pp_worker_config_t cfg = *config;
-    pp_cli_endpoints (&cfg.common); /* unset ones from PP_* or defaults */
-    pp_cli_security (&cfg.common, false, true);
+    char why[512];
+    pp_common_t net;
+    if (!handler)
+        return s_refuse ("pp_worker_run: no handler");
+    if (pp_worker_config_net (config, &net, why, sizeof (why)) != 0)
+        return s_refuse (why);
+    if (pp_config_security (&net, false, true, why, sizeof (why)) != 0) {
+        pp_config_security_end (&net);
+        return s_refuse (why);
+    }
     s_worker_t self = {.credit = {.beat_every_ms = 1000},
-                       .cfg = &cfg,
+                       .cfg = config,
+                       .net = &net,
                        .handler = handler,
                        .user = user_data,
                        .phase = S_IDLE,
-                       .code = PP_EXIT_RUNTIME};
-    pp_signal_install ();
-    int rc = s_open (&self);
-    if (rc == 0)
-        rc = s_loop (&self);
-    s_pipeline_stop (&self);
-    if (rc != 0) {
-        zsys_error ("worker stopped: %s", pp_strerror (rc));
-        s_log_withheld (&self, "stopped", true);
-        self.code = PP_EXIT_RUNTIME;
-    }
-    pp_net_log_rejects (self.rejects);
-    zsock_destroy (&self.tasks);
-    zsock_destroy (&self.done);
-    zsock_destroy (&self.control);
-    zsock_destroy (&self.acks);
-    pp_cli_security_end (&cfg.common);
-    return self.code;
+                       .code = PP_EXIT_RUNTIME,
+                       .stops_base = atomic_load (&s_handled)};
+    int code = s_run (&self);
+    atomic_store (&s_handled, atomic_load (&s_requests));
+    pp_config_security_end (&net);
+    return code;
+}
+
+void
+pp_worker_stop (void)
+{
+    atomic_fetch_add (&s_requests, 1);
+}
+
+static void
+s_on_stop_signal (int signum)
+{
+    (void) signum;
+    pp_worker_stop ();
+}
+
+void
+pp_worker_handle_signals (void)
+{
+    zsys_handler_set (NULL); /* czmq's would replace ours when first used */
+    struct sigaction action;
+    memset (&action, 0, sizeof (action));
+    action.sa_handler = s_on_stop_signal;
+    sigemptyset (&action.sa_mask);
+    sigaction (SIGINT, &action, NULL);
+    sigaction (SIGTERM, &action, NULL);
+    signal (SIGPIPE, SIG_IGN);
+}
+
+void
+pp_worker_log_setup (const char *name)
+{
+    zsys_set_logstream (stderr);
+    zsys_set_logident (name);
 }

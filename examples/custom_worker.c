@@ -4,8 +4,12 @@
 
     Build against an installed pushpull:
         cc custom_worker.c $(pkg-config --cflags --libs pushpull) -o wc-worker
-    Run it like pp-worker (same endpoints, PP_* variables and flags):
-        ./wc-worker --threads 2                                            */
+    Run it like pp-worker (same endpoints and PP_* variables):
+        ./wc-worker --threads 2
+
+    The library leaves the process to the program: this one asks for the
+    log on stderr under its name, and for SIGINT/SIGTERM to stop the
+    worker (the first: leave gracefully, the second: at once).            */
 
 #include <pushpull.h>
 
@@ -43,16 +47,21 @@ main (int argc, char **argv)
         if (i + 1 < argc && strcmp (argv[i], "--threads") == 0)
             config.threads = atoi (argv[++i]);
         else if (i + 1 < argc && strcmp (argv[i], "--flow") == 0)
-            config.common.flow = strcmp (argv[++i], "credit") == 0
-                                     ? PP_FLOW_CREDIT
-                                     : PP_FLOW_PUSH;
+            config.flow = strcmp (argv[++i], "credit") == 0 ? PP_FLOW_CREDIT
+                                                            : PP_FLOW_PUSH;
         else {
             fprintf (stderr, "usage: %s [--threads N] [--flow push|credit]\n",
                      argv[0]);
             return PP_EXIT_USAGE;
         }
     }
-    if (config.threads < 1)
-        config.threads = 1;
-    return pp_worker_run (&config, s_count_words, NULL);
+    char why[256];
+    if (pp_worker_config_check (&config, why, sizeof (why)) != 0) {
+        fprintf (stderr, "%s: %s\n", argv[0], why);
+        return PP_EXIT_USAGE;
+    }
+    pp_worker_log_setup ("wc-worker");
+    pp_worker_handle_signals ();
+    int code = pp_worker_run (&config, s_count_words, NULL);
+    return code < 0 ? PP_EXIT_USAGE : code;
 }

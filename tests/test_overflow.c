@@ -3,7 +3,7 @@
 
 #include "pp_chan.h"
 #include "pp_error.h"
-#include "pp_job.h"
+#include "pp_item.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -47,21 +47,6 @@ s_item (uint64_t seq)
     item->t_enq_us = seq * 10;
     item->attempt = (uint8_t) (seq % 3);
     return item;
-}
-
-static void
-test_parse (void **state)
-{
-    (void) state;
-    pp_overflow_t overflow;
-    assert_int_equal (pp_overflow_parse ("block", &overflow), 0);
-    assert_int_equal (overflow, PP_OVERFLOW_BLOCK);
-    assert_int_equal (pp_overflow_parse ("drop", &overflow), 0);
-    assert_int_equal (overflow, PP_OVERFLOW_DROP);
-    assert_int_equal (pp_overflow_parse ("spill", &overflow), 0);
-    assert_int_equal (overflow, PP_OVERFLOW_SPILL);
-    assert_int_equal (pp_overflow_parse ("Drop", &overflow), PP_EINVAL);
-    assert_int_equal (pp_overflow_parse ("", &overflow), PP_EINVAL);
 }
 
 /*  Drop: a full channel refuses at once, even with a long timeout, and
@@ -214,7 +199,6 @@ int
 main (void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test (test_parse),
         cmocka_unit_test (test_drop_counts),
         cmocka_unit_test_setup_teardown (test_spill_fifo, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_spill_abort, s_setup, s_teardown),

@@ -7,6 +7,7 @@
 #include "input.h"
 #include "pp_chan.h"
 #include "pp_cli.h"
+#include "pp_item.h"
 #include "pp_job.h"
 #include "pp_net.h"
 #include "pp_stall.h"

@@ -85,6 +85,7 @@ typedef struct {
     char **command;         /* CMD ARGS... after --, or NULL */
     pp_exec_options_t exec; /* --timeout, --kill-grace, --tag, ... */
     const char *exec_flag;  /* the first command-only flag given */
+    pp_common_t common;     /* the flags every binary takes */
 } s_args_t;
 
 /*  Handles a command-only flag; false when opt is not one.               */
@@ -157,6 +158,7 @@ s_check_job (const s_args_t *args)
 static void
 s_parse (int argc, char **argv, pp_worker_config_t *config, s_args_t *args)
 {
+    pp_common_t *common = &args->common;
     static struct option longs[] = {
         PP_CLI_COMMON_OPTIONS,
         {"job", required_argument, 0, 2000},
@@ -174,7 +176,7 @@ s_parse (int argc, char **argv, pp_worker_config_t *config, s_args_t *args)
         {0, 0, 0, 0}};
     int c;
     while ((c = getopt_long (argc, argv, "+hvq", longs, NULL)) != -1) {
-        if (pp_cli_common_option (&config->common, c, optarg) ||
+        if (pp_cli_common_option (common, c, optarg) ||
             s_exec_option (args, c, optarg))
             continue;
         switch (c) {
@@ -204,15 +206,40 @@ s_parse (int argc, char **argv, pp_worker_config_t *config, s_args_t *args)
     s_check_job (args);
 }
 
+/*  The shared flags into the worker's configuration; then the whole of
+    it checked as pp_worker_run will (exit 2 naming the flag).             */
+static void
+s_configure (const pp_common_t *common, pp_worker_config_t *config)
+{
+    config->tasks = common->tasks;
+    config->results = common->results;
+    config->control = common->control;
+    config->acks = common->acks;
+    config->hwm = common->hwm;
+    config->max_item_size = common->max_item;
+    config->flow = common->flow;
+    config->curve_secret = common->curve_secret;
+    config->curve_server = common->curve_server;
+    config->verbosity = pp_verbosity;
+    if (common->curve_allow && !common->curve_secret)
+        pp_cli_usage_error ("--curve-secret is needed with --curve-allow "
+                            "or --curve-server");
+    char why[512];
+    if (pp_worker_config_check (config, why, sizeof (why)) != 0)
+        pp_cli_usage_error ("%s", why);
+}
+
 int
 main (int argc, char **argv)
 {
     pp_worker_config_t config;
     pp_worker_config_init (&config);
     s_args_t args = {0};
+    pp_cli_init (&args.common, "pp-worker");
+    pp_worker_handle_signals ();
     pp_exec_options_init (&args.exec);
     s_parse (argc, argv, &config, &args);
-    pp_cli_endpoints (&config.common);
+    s_configure (&args.common, &config);
     int code;
     if (args.command) {
         args.exec.threads = config.threads;
@@ -228,5 +255,5 @@ main (int argc, char **argv)
     } else
         code = pp_worker_run (&config, pp_job_builtin (args.job), NULL);
     zsys_shutdown ();
-    return code;
+    return code < 0 ? PP_EXIT_USAGE : code;
 }

@@ -89,5 +89,8 @@ usage_error pp-worker --job --job no-such-job
 usage_error pp-worker --job --threads 2      # --job is required
 usage_error pp-worker --threads --job echo --threads 0
 usage_error pp-worker --capacity --job echo --capacity abc
+# A bare 0 is a duration ("0: never"): here only --job is wrong.
+usage_error pp-worker --job --ventilator-timeout 0 --job no-such-job
+usage_error pp-worker "'0' is no time at all" --timeout 0 -- true
 
 usage_error pp-sink --ordered --sum --ordered

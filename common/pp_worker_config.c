@@ -1,0 +1,117 @@
+/*  pp_worker_config: defaults, checks, and the socket settings they make. */
+
+#include "pp_worker_config.h"
+#include "pp_error.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#define S_THREADS_MAX 1024
+#define S_CAPACITY_MAX 1000000
+#define S_HWM_MAX 1000000
+
+void
+pp_worker_config_init (pp_worker_config_t *config)
+{
+    memset (config, 0, sizeof (*config));
+    config->hwm = 100;
+    config->max_item_size = 1024 * 1024;
+    config->flow = PP_FLOW_PUSH;
+    long cores = sysconf (_SC_NPROCESSORS_ONLN);
+    config->threads = cores > 0 ? (int) cores : 1;
+    config->capacity = 0; /* automatic: see pp_wsize_channel          */
+    config->overflow = PP_OVERFLOW_BLOCK;
+    config->ventilator_timeout_ms = 10000;
+    config->verbosity = 1;
+}
+
+/*  Writes the reason into why (when given); returns PP_EINVAL.           */
+static int s_why (char *why, size_t size, const char *fmt, ...)
+    __attribute__ ((format (printf, 3, 4)));
+
+static int
+s_why (char *why, size_t size, const char *fmt, ...)
+{
+    if (why && size > 0) {
+        va_list args;
+        va_start (args, fmt);
+        vsnprintf (why, size, fmt, args);
+        va_end (args);
+    }
+    return PP_EINVAL;
+}
+
+/*  A number field outside [min, max]: its flag, value and range.          */
+static int
+s_range (const char *flag, long long value, long long min, long long max,
+         char *why, size_t size)
+{
+    if (value >= min && value <= max)
+        return 0;
+    return s_why (why, size, "%s: %lld is out of range (%lld..%lld)", flag,
+                  value, min, max);
+}
+
+/*  The fields that are not endpoints or keys.                             */
+static int
+s_check_fields (const pp_worker_config_t *config, char *why, size_t size)
+{
+    int rc =
+        s_range ("--threads", config->threads, 1, S_THREADS_MAX, why, size);
+    if (rc == 0)
+        rc = s_range ("--capacity", config->capacity, 0, S_CAPACITY_MAX, why,
+                      size);
+    if (rc == 0)
+        rc = s_range ("--hwm", config->hwm, 1, S_HWM_MAX, why, size);
+    if (rc == 0 && (config->max_item_size == 0 ||
+                    config->max_item_size > PP_MAX_ITEM_LIMIT))
+        rc = s_why (why, size, "--max-item-size: %llu is not 1..1G bytes",
+                    (unsigned long long) config->max_item_size);
+    if (rc == 0 && config->flow != PP_FLOW_PUSH &&
+        config->flow != PP_FLOW_CREDIT)
+        rc = s_why (why, size, "--flow: %d is not push or credit",
+                    (int) config->flow);
+    if (rc == 0 && config->overflow != PP_OVERFLOW_BLOCK &&
+        config->overflow != PP_OVERFLOW_DROP &&
+        config->overflow != PP_OVERFLOW_SPILL)
+        rc = s_why (why, size, "--overflow: %d is not block, drop or spill",
+                    (int) config->overflow);
+    if (rc == 0 && config->ventilator_timeout_ms < 0)
+        rc = s_why (why, size, "--ventilator-timeout: %lld ms is negative",
+                    (long long) config->ventilator_timeout_ms);
+    return rc;
+}
+
+int
+pp_worker_config_net (const pp_worker_config_t *config, pp_common_t *net,
+                      char *why, size_t size)
+{
+    pp_config_defaults (net);
+    int rc = s_check_fields (config, why, size);
+    if (rc != 0)
+        return rc;
+    net->tasks = config->tasks;
+    net->results = config->results;
+    net->control = config->control;
+    net->acks = config->acks;
+    net->hwm = config->hwm;
+    net->max_item = config->max_item_size;
+    net->flow = config->flow;
+    net->curve_secret = config->curve_secret;
+    net->curve_server = config->curve_server;
+    return pp_config_endpoints (net, why, size);
+}
+
+int
+pp_worker_config_check (const pp_worker_config_t *config, char *why,
+                        size_t size)
+{
+    pp_common_t net;
+    int rc = pp_worker_config_net (config, &net, why, size);
+    if (rc == 0)
+        rc = pp_config_security (&net, false, true, why, size);
+    pp_config_security_end (&net);
+    return rc;
+}
