@@ -20,42 +20,64 @@ CFLAGS   += -std=c11 -D_GNU_SOURCE -DPP_VERSION=\"$(VERSION)\" $(WARN) \
 LDLIBS   += $(shell pkg-config --libs $(PKGS)) -pthread
 TEST_LIBS = $(shell pkg-config --libs cmocka)
 
-LIB_SRC   = $(wildcard common/*.c)
+# pp_exec is pp-worker's alone (it moves to worker/): not in the library.
+LIB_SRC   = $(filter-out common/pp_exec.c,$(wildcard common/*.c))
 LIB_OBJ   = $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB       = $(BUILD)/libpushpull.a
+# Command-line parsing lives with the programs: cli/ is linked into the
+# three binaries and the tests, never into the library, never installed.
+CLI_SRC   = $(wildcard cli/*.c)
+CLI_OBJ   = $(CLI_SRC:%.c=$(BUILD)/%.o)
+CLI_LIB   = $(BUILD)/libppcli.a
+# The installed API: pushpull.h and exactly the headers it includes.
+PUBLIC_H  = common/pushpull.h common/pp_error.h common/pp_job.h \
+            common/pp_worker.h
 BINS      = $(BUILD)/pp-ventilator $(BUILD)/pp-worker $(BUILD)/pp-sink
 UNIT_SRC  = $(wildcard tests/test_*.c)
 UNIT_BINS = $(UNIT_SRC:tests/%.c=$(BUILD)/tests/%)
 
 .PHONY: all test unit e2e check-asan check-tsan demo clean format \
         format-check install deps deps-test
-all: $(LIB) $(BINS)
+all: $(LIB) $(CLI_LIB) $(BINS)
 
 $(BUILD)/%.o: %.c $(wildcard common/*.h */*.h)
 	@mkdir -p $(dir $@)
 	@echo "  CC  $<"
 	@$(CC) $(CFLAGS) -c $< -o $@
 
-$(LIB): $(LIB_OBJ)
+# Only the programs' and the tests' sources see cli/.
+$(BUILD)/cli/%.o $(BUILD)/ventilator/%.o $(BUILD)/worker/%.o \
+$(BUILD)/sink/%.o $(BUILD)/tests/%.o $(BUILD)/common/pp_exec.o: \
+  CFLAGS += -Icli
+
+# An archive is made afresh when its member list (the Makefile) changes.
+$(LIB): $(LIB_OBJ) Makefile
 	@rm -f $@
 	@echo "  AR  $@"
-	@ar rcs $@ $^
+	@ar rcs $@ $(filter %.o,$^)
+
+$(CLI_LIB): $(CLI_OBJ) Makefile
+	@rm -f $@
+	@echo "  AR  $@"
+	@ar rcs $@ $(filter %.o,$^)
 
 # Each binary is every .c file of its folder plus the library.
 .SECONDARY:
 .SECONDEXPANSION:
 $(BUILD)/pp-%: $$(addprefix $(BUILD)/,$$(subst .c,.o,$$(wildcard $$*/*.c))) \
-               $(LIB)
+               $(CLI_LIB) $(LIB)
 	@echo "  LD  $@"
-	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIB) $(LDLIBS)
-
-$(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB)
-	@echo "  LD  $@"
-	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIB) $(TEST_LIBS) \
+	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(CLI_LIB) $(LIB) \
 	  $(LDLIBS)
+
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $(CLI_LIB) $(LIB)
+	@echo "  LD  $@"
+	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(CLI_LIB) $(LIB) \
+	  $(TEST_LIBS) $(LDLIBS)
 
 # A test of a binary's private part links that part too.
 $(BUILD)/tests/test_input: $(BUILD)/ventilator/input.o
+$(BUILD)/pp-worker $(BUILD)/tests/test_exec: $(BUILD)/common/pp_exec.o
 
 # Unit tests print cmocka's summary; end-to-end tests run the real binaries.
 unit: $(UNIT_BINS)
@@ -63,9 +85,9 @@ unit: $(UNIT_BINS)
 
 TOOLS     = $(BUILD)/tests/tools/pp_rogue
 
-$(BUILD)/tests/tools/%: $(BUILD)/tests/tools/%.o $(LIB)
+$(BUILD)/tests/tools/%: $(BUILD)/tests/tools/%.o $(CLI_LIB) $(LIB)
 	@echo "  LD  $@"
-	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(CLI_LIB) $(LIB) $(LDLIBS)
 
 e2e: all $(TOOLS)
 	@BUILD=$(BUILD) bash tests/e2e/run.sh
@@ -86,13 +108,18 @@ check-asan:
 check-tsan:
 	$(MAKE) BUILD=build/tsan OPT="-O1 -g -fsanitize=thread" \
 	  LDFLAGS="-fsanitize=thread" all build/tsan/tests/test_chan \
-	  build/tsan/tests/test_overflow
+	  build/tsan/tests/test_overflow build/tsan/tests/test_slice \
+	  build/tsan/tests/test_worker_api
 	TSAN_OPTIONS="suppressions=$(CURDIR)/tests/tsan.supp halt_on_error=1" \
 	  build/tsan/tests/test_chan
 	TSAN_OPTIONS="suppressions=$(CURDIR)/tests/tsan.supp halt_on_error=1" \
 	  build/tsan/tests/test_overflow
 	TSAN_OPTIONS="suppressions=$(CURDIR)/tests/tsan.supp halt_on_error=1" \
-	  BUILD=build/tsan PP_E2E_ONLY='basic|overflow_worker|kill9|serve|credit|exec_pipe|worker_signals' \
+	  build/tsan/tests/test_slice
+	TSAN_OPTIONS="suppressions=$(CURDIR)/tests/tsan.supp halt_on_error=1" \
+	  build/tsan/tests/test_worker_api
+	TSAN_OPTIONS="suppressions=$(CURDIR)/tests/tsan.supp halt_on_error=1" \
+	  BUILD=build/tsan PP_E2E_ONLY='basic|overflow_worker|kill9|serve|credit|exec_pipe|worker_signals|worker_no_sink|worker_sink_lost' \
 	  bash tests/e2e/run.sh
 
 deps:
@@ -102,7 +129,7 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) bash scripts/demo.sh
 
-FORMAT_SRC = common/*.[ch] ventilator/*.[ch] worker/*.c sink/*.[ch] \
+FORMAT_SRC = common/*.[ch] cli/*.[ch] ventilator/*.[ch] worker/*.c sink/*.[ch] \
              tests/*.c tests/tools/*.c tests/fuzz/*.c examples/*.c
 
 format:
@@ -117,8 +144,7 @@ install: all
 	  $(DESTDIR)$(PREFIX)/include/pushpull $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin
 	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib
-	install -m 644 $(filter-out %_internal.h,$(wildcard common/*.h)) \
-	  $(DESTDIR)$(PREFIX)/include/pushpull
+	install -m 644 $(PUBLIC_H) $(DESTDIR)$(PREFIX)/include/pushpull
 	install -m 644 $(wildcard docs/man/*.1) $(DESTDIR)$(PREFIX)/share/man/man1
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' \
 	  pushpull.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/pushpull.pc

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make install into a temporary prefix, build examples/custom_worker.c
 # against it with pkg-config, and run it as the worker of a real pipeline:
-# the word counts sum exactly, and the empty line fails (exit 4).
+# the word counts sum exactly, and the empty line fails (exit 4). Only the
+# public API is installed: pushpull.h and the headers it includes.
 . "$(dirname "$0")/lib.sh"
 use_transport ipc
 
@@ -13,6 +14,10 @@ for f in bin/pp-ventilator bin/pp-worker bin/pp-sink lib/libpushpull.a \
     share/man/man1/pp-worker.1; do
     [[ -f $prefix/$f ]] || fail "not installed: $f"
 done
+headers=$(cd "$prefix/include/pushpull" && echo *)
+assert_eq "pp_error.h pp_job.h pp_worker.h pushpull.h" "$headers" \
+    "the installed headers"
+[[ -e $prefix/lib/libppcli.a ]] && fail "the command-line library got installed"
 export PKG_CONFIG_PATH=$prefix/lib/pkgconfig
 # A sanitizer build's library needs the same runtime in the example.
 sanitize=()

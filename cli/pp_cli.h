@@ -2,7 +2,9 @@
 
     Endpoint flags with PP_* environment fallback, duration and size parsing,
     protected mode, logging verbosity, and usage errors that exit 2 with a
-    one-line reason naming the flag and the value, plus a hint.            */
+    one-line reason naming the flag and the value, plus a hint. It lives in
+    cli/, linked into the binaries alone: the library never exits. Each
+    exiting function here wraps one that returns (pp_config, pp_parse).    */
 
 #ifndef PP_CLI_H_INCLUDED
 #define PP_CLI_H_INCLUDED

@@ -1,5 +1,7 @@
 /*  pp_signal: counts SIGINT/SIGTERM so a main loop can act on the first
-    (drain or leave) and the second (abort or exit now).                   */
+    (drain or leave) and the second (abort or exit now). The ventilator's
+    and the sink's (cli/); pp-worker asks the library for its own
+    (pp_worker_handle_signals).                                            */
 
 #ifndef PP_SIGNAL_H_INCLUDED
 #define PP_SIGNAL_H_INCLUDED
