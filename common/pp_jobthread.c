@@ -146,9 +146,43 @@ s_scratch_destroy (s_scratch_t **scratch_p)
     }
 }
 
-/*  The outcomes gathered are handed on when the batch is full, when the
-    jobs are slow (each result goes at once), when it is S_HOLD_NS old, or
-    when no slice is waiting -- never held while the thread sleeps.        */
+/*  What a job thread holds between slices.                               */
+typedef struct {
+    pp_batch_t *results; /* outcomes not handed on yet, or NULL          */
+    int64_t avg_ns;      /* cost per item, smoothed (0: not measured)    */
+    int64_t held_since;  /* when the oldest outcome held was made        */
+} s_held_t;
+
+/*  Runs slice (and frees it), measures it, and hands the outcomes on when
+    the batch is full, when the jobs are slow (each result goes at once)
+    or when they are S_HOLD_NS old. Returns 0 or the error that ends the
+    thread. A failure to run (out of memory) loses the slice's outcomes:
+    the ventilator sends them again after --ack-timeout.                   */
+static int
+s_take (pp_jobthread_t *self, pp_job_ctx_t *ctx, pp_slice_t *slice,
+        s_scratch_t *scratch, s_held_t *held)
+{
+    int64_t start = pp_now_ns ();
+    if (!held->results || held->results->count == 0)
+        held->held_since = start;
+    int run = s_run_slice (self, ctx, slice, scratch, &held->results);
+    int64_t now = pp_now_ns ();
+    int64_t each = (now - start) / slice->count;
+    held->avg_ns = held->avg_ns ? (held->avg_ns * 7 + each) / 8
+                   : each > 0   ? each
+                                : 1;
+    atomic_store_explicit (&self->job_ns, held->avg_ns, memory_order_relaxed);
+    pp_slice_free (slice);
+    if (run == PP_EABORTED || run == PP_ECLOSED)
+        return run;
+    if (held->avg_ns >= S_CHEAP_NS || now - held->held_since >= S_HOLD_NS ||
+        (held->results && pp_batch_full (held->results, PP_RESULTS_MAX)))
+        return s_flush (self, &held->results);
+    return 0;
+}
+
+/*  Outcomes are never held while the thread waits for a slice: with none
+    waiting, they are handed on first.                                     */
 void *
 pp_jobthread_main (void *shared)
 {
@@ -161,49 +195,21 @@ pp_jobthread_main (void *shared)
         pp_chan_abort (self->tasks);
         return NULL;
     }
-    pp_batch_t *results = NULL;
-    int64_t avg_ns = 0; /* not measured yet                             */
-    int64_t held_since = 0;
-    int rc;
-    while (true) {
+    s_held_t held = {0};
+    int rc = 0;
+    while (rc == 0) {
         void *got = NULL;
-        bool holding = results && results->count > 0;
+        bool holding = held.results && held.results->count > 0;
         rc = pp_chan_recv (self->tasks, &got, holding ? 0 : -1);
-        if (rc == PP_EAGAIN) {
-            rc = s_flush (self, &results);
-            if (rc != 0)
-                break;
-            continue;
-        }
-        if (rc != 0)
-            break;
-        pp_slice_t *slice = got;
-        int64_t start = pp_now_ns ();
-        if (!holding)
-            held_since = start;
-        /*  A failure here (out of memory) loses the slice's outcomes:
-            the ventilator sends them again after --ack-timeout.           */
-        int run = s_run_slice (self, &ctx, slice, scratch, &results);
-        int64_t now = pp_now_ns ();
-        int64_t each = (now - start) / slice->count;
-        avg_ns = avg_ns ? (avg_ns * 7 + each) / 8 : each > 0 ? each : 1;
-        atomic_store_explicit (&self->job_ns, avg_ns, memory_order_relaxed);
-        pp_slice_free (slice);
-        if (run == PP_EABORTED || run == PP_ECLOSED) {
-            rc = run;
-            break;
-        }
-        if (avg_ns >= S_CHEAP_NS || now - held_since >= S_HOLD_NS ||
-            (results && pp_batch_full (results, PP_RESULTS_MAX))) {
-            rc = s_flush (self, &results);
-            if (rc != 0)
-                break;
-        }
+        if (rc == PP_EAGAIN)
+            rc = s_flush (self, &held.results);
+        else if (rc == 0)
+            rc = s_take (self, &ctx, got, scratch, &held);
     }
     if (rc == PP_ECLOSED)
-        s_flush (self, &results); /* leaving: what we did still goes    */
-    uintptr_t lost = results ? results->count : 0;
-    pp_results_free (results);
+        s_flush (self, &held.results); /* leaving: what we did still goes */
+    uintptr_t lost = held.results ? held.results->count : 0;
+    pp_results_free (held.results);
     s_scratch_destroy (&scratch);
     return (void *) lost;
 }

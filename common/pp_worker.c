@@ -21,11 +21,10 @@
 #include "pp_wcredit.h"
 #include "pp_wfeed.h"
 #include "pp_worker_config.h"
+#include "pp_worker_process.h"
 #include "pp_wsize.h"
 
 #include <czmq.h>
-#include <signal.h>
-#include <stdatomic.h>
 #include <sys/random.h>
 #include <unistd.h>
 
@@ -33,20 +32,6 @@
 #define S_HELLO_EVERY_MS 1000
 #define S_STUCK_NOTICE_MS 1000 /* a sink taking nothing so long: logged */
 #define S_LEAVE_STALL_MS 3000  /* ... and given up when leaving        */
-
-/*  Stop requests (pp_worker_stop) so far, and how many of them the runs
-    that ended had seen: the rest are for the next run.                    */
-static atomic_int s_requests = 0;
-static atomic_int s_handled = 0;
-
-/*  Stop requests for a run that started with base of ours seen: ours
-    since, and czmq's flag (set by its own SIGINT handler, when the
-    program left that in place) counting as one while it is set.          */
-static int
-s_stops (int base)
-{
-    return atomic_load (&s_requests) - base + (zsys_interrupted ? 1 : 0);
-}
 
 typedef enum {
     S_IDLE,    /* no run yet (or --serve between runs)                 */
@@ -505,7 +490,7 @@ s_loop (s_worker_t *self)
         if (self->phase == S_LEAVING)
             s_leave_step (self);
         s_check_silence (self);
-        int stops = s_stops (self->stops_base);
+        int stops = pp_worker_stops (self->stops_base);
         if (stops > self->stops_seen) {
             self->stops_seen = stops;
             s_on_signal (self, stops);
@@ -598,42 +583,9 @@ pp_worker_run (const pp_worker_config_t *config, pp_handler_fn *handler,
                        .user = user_data,
                        .phase = S_IDLE,
                        .code = PP_EXIT_RUNTIME,
-                       .stops_base = atomic_load (&s_handled)};
+                       .stops_base = pp_worker_stops_begin ()};
     int code = s_run (&self);
-    atomic_store (&s_handled, atomic_load (&s_requests));
+    pp_worker_stops_end ();
     pp_config_security_end (&net);
     return code;
-}
-
-void
-pp_worker_stop (void)
-{
-    atomic_fetch_add (&s_requests, 1);
-}
-
-static void
-s_on_stop_signal (int signum)
-{
-    (void) signum;
-    pp_worker_stop ();
-}
-
-void
-pp_worker_handle_signals (void)
-{
-    zsys_handler_set (NULL); /* czmq's would replace ours when first used */
-    struct sigaction action;
-    memset (&action, 0, sizeof (action));
-    action.sa_handler = s_on_stop_signal;
-    sigemptyset (&action.sa_mask);
-    sigaction (SIGINT, &action, NULL);
-    sigaction (SIGTERM, &action, NULL);
-    signal (SIGPIPE, SIG_IGN);
-}
-
-void
-pp_worker_log_setup (const char *name)
-{
-    zsys_set_logstream (stderr);
-    zsys_set_logident (name);
 }
