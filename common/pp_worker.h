@@ -7,11 +7,11 @@
 
     The library leaves the process alone: it never exits, never installs a
     signal handler and never changes a process-wide setting on its own.
-    What a program may ask for is at the end: pp_worker_handle_signals,
-    pp_worker_log_setup. (czmq, which the library uses, catches SIGINT and
-    SIGTERM itself when first used unless the program turned that off --
-    zsys_handler_set (NULL) or ZSYS_SIGHANDLER=false; pp_worker_handle_
-    signals does. Its flag, zsys_interrupted, asks the worker to leave.)  */
+    What a program may ask for is at the end (signals, logging). czmq,
+    which the library uses, catches SIGINT and SIGTERM itself when first
+    used unless the program turned that off (zsys_handler_set (NULL), or
+    ZSYS_SIGHANDLER=false; pp_worker_handle_signals does): its flag,
+    zsys_interrupted, then asks the worker to leave.                      */
 
 #ifndef PP_WORKER_H_INCLUDED
 #define PP_WORKER_H_INCLUDED
