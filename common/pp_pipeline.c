@@ -113,7 +113,10 @@ pp_pipeline_report (pp_pipeline_t *self, pp_batch_t *results, int timeout_ms)
 int
 pp_pipeline_take_back (pp_pipeline_t *self, pp_slice_t **slices, int max)
 {
-    int n = pp_chan_recv_many (self->tasks, (void **) slices, max, 0);
+    void *items[64];
+    int n = pp_chan_recv_many (self->tasks, items, max < 64 ? max : 64, 0);
+    for (int i = 0; i < n; i++)
+        slices[i] = items[i];
     return n > 0 ? n : 0;
 }
 

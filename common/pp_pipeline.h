@@ -61,8 +61,8 @@ int pp_pipeline_feed (pp_pipeline_t *self, pp_slice_t *slice, int timeout_ms);
 int pp_pipeline_report (pp_pipeline_t *self, pp_batch_t *results,
                         int timeout_ms);
 
-/*  Takes back up to max slices no job thread started (never waits).
-    Returns how many (the caller owns them), or 0.                         */
+/*  Takes back up to max (at most 64) slices no job thread started, never
+    waiting. Returns how many (the caller owns them), or 0.                */
 int pp_pipeline_take_back (pp_pipeline_t *self, pp_slice_t **slices, int max);
 
 /*  Leaving: no more slices; job threads finish what is queued, then end. */
