@@ -60,7 +60,9 @@ typedef struct {
     int64_t ventilator_timeout_ms; /* --ventilator-timeout: leave a run
                                       whose ventilator is silent this
                                       long (10000; 0: never)              */
-    int verbosity; /* 0 errors and warnings (-q), 1 (default), 2 more (-v) */
+    /*  Logging: 2 (-v) logs more, as each run joined; 1 (default) and 0
+        (-q) log notices, warnings and errors.                             */
+    int verbosity;
 } pp_worker_config_t;
 
 /*  Fills config with the defaults given above. Touches nothing else.     */
