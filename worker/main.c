@@ -2,7 +2,7 @@
     Everything but flag parsing is pp_worker_run in the library.           */
 
 #include "pp_cli.h"
-#include "pp_exec.h"
+#include "exec.h"
 #include "pp_job.h"
 #include "pp_worker.h"
 
@@ -81,10 +81,10 @@ static const char *s_help_tail =
 
 /*  What the command line asked for besides the worker configuration.    */
 typedef struct {
-    const char *job;        /* --job NAME, or NULL */
-    char **command;         /* CMD ARGS... after --, or NULL */
-    pp_exec_options_t exec; /* --timeout, --kill-grace, --tag, ... */
-    const char *exec_flag;  /* the first command-only flag given */
+    const char *job;       /* --job NAME, or NULL */
+    char **command;        /* CMD ARGS... after --, or NULL */
+    exec_options_t exec;   /* --timeout, --kill-grace, --tag, ... */
+    const char *exec_flag; /* the first command-only flag given */
 } s_args_t;
 
 /*  Handles a command-only flag; false when opt is not one.               */
@@ -148,7 +148,7 @@ s_check_job (const s_args_t *args)
     if (args->job && !pp_job_builtin (args->job))
         pp_cli_usage_error ("--job: '%s' is not a job (square, sleep, echo)",
                             args->job);
-    if (args->command && !pp_exec_found (args->command[0]))
+    if (args->command && !exec_found (args->command[0]))
         pp_cli_usage_error ("-- %s: command not found (not in PATH, or not "
                             "executable)",
                             args->command[0]);
@@ -210,21 +210,21 @@ main (int argc, char **argv)
     pp_worker_config_t config;
     pp_worker_config_init (&config);
     s_args_t args = {0};
-    pp_exec_options_init (&args.exec);
+    exec_options_init (&args.exec);
     s_parse (argc, argv, &config, &args);
     pp_cli_endpoints (&config.common);
     int code;
     if (args.command) {
         args.exec.threads = config.threads;
-        pp_exec_t *exec = pp_exec_new (args.command, &args.exec);
+        exec_t *exec = exec_new (args.command, &args.exec);
         if (!exec) {
             zsys_error ("cannot set up the command: out of memory");
             return PP_EXIT_RUNTIME;
         }
-        config.batch = pp_exec_batch_handler;
-        code = pp_worker_run (&config, pp_exec_handler, exec);
-        pp_exec_shutdown (exec); /* no --pipe child outlives us */
-        pp_exec_destroy (&exec);
+        config.batch = exec_batch_handler;
+        code = pp_worker_run (&config, exec_handler, exec);
+        exec_shutdown (exec); /* no --pipe child outlives us */
+        exec_destroy (&exec);
     } else
         code = pp_worker_run (&config, pp_job_builtin (args.job), NULL);
     zsys_shutdown ();

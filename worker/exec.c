@@ -1,4 +1,4 @@
-/*  pp_exec: "run any command" jobs, per item or --pipe.
+/*  exec: "run any command" jobs, per item or --pipe.
 
     A child runs in its own process group and sees only fds 0, 1 and 2. We
     talk to it through O_CLOEXEC pipes and poll, never blocking longer than
@@ -11,7 +11,7 @@
     group cannot be reused, until we have ended whatever else is left in
     its group; then it is reaped.                                          */
 
-#include "pp_exec.h"
+#include "exec.h"
 #include "pp_error.h"
 #include "pp_job_internal.h"
 #include "pp_net.h"
@@ -106,12 +106,12 @@ typedef struct {
     s_errlog_t errlog;
 } s_pipe_t;
 
-struct _pp_exec_t {
+struct _exec_t {
     char **argv;  /* CMD ARGS, NULL-terminated */
     bool *braces; /* argv[i] holds "{}" */
     int argc;
     bool substitute; /* some argv[i] holds "{}": no stdin */
-    pp_exec_options_t opts;
+    exec_options_t opts;
     char **env;      /* environment snapshot + 4 free slots */
     size_t nenv;     /* entries before the free slots */
     s_pipe_t *pipes; /* opts.threads slots (--pipe) */
@@ -123,7 +123,7 @@ struct _pp_exec_t {
 
 /*  One item being run: what every wait loop needs.                       */
 typedef struct {
-    const pp_exec_t *exec;
+    const exec_t *exec;
     pp_job_ctx_t *ctx;
     s_child_t *child;
     s_errlog_t *errlog;
@@ -326,7 +326,7 @@ s_pidfd (pid_t pid)
 /*  Starts argv with pipes to its stdin (else /dev/null), stdout and, when
     we tag or capture it, stderr. Returns 0, or PP_EIO with errno set.    */
 static int
-s_spawn (const pp_exec_t *self, char **argv, char **envp, bool with_stdin,
+s_spawn (const exec_t *self, char **argv, char **envp, bool with_stdin,
          s_child_t *child)
 {
     int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1};
@@ -558,8 +558,7 @@ s_run_clock (s_run_t *run)
 }
 
 static void
-s_run_init (s_run_t *run, const pp_exec_t *exec, pp_job_ctx_t *ctx,
-            pp_buf_t *out)
+s_run_init (s_run_t *run, const exec_t *exec, pp_job_ctx_t *ctx, pp_buf_t *out)
 {
     memset (run, 0, sizeof (*run));
     run->exec = exec;
@@ -629,7 +628,7 @@ s_fail_end (s_run_t *run, s_end_t end)
 /*  The grace of what an exited child left running, and of a --pipe child
     we end: --kill-grace, at most S_ABORT_GRACE_MS.                        */
 static int64_t
-s_short_grace (const pp_exec_t *self)
+s_short_grace (const exec_t *self)
 {
     return self->opts.kill_grace_ms < S_ABORT_GRACE_MS
                ? self->opts.kill_grace_ms
@@ -659,7 +658,7 @@ s_short_of (int err)
 
 /*  Says, once per kind of shortage, what is short and how to get more.  */
 static void
-s_short_tell (pp_exec_t *self, int err)
+s_short_tell (exec_t *self, int err)
 {
     static const char *const cures[] = {"raise ulimit -n",
                                         "raise the system's fs.file-max",
@@ -683,7 +682,7 @@ s_short_tell (pp_exec_t *self, int err)
     *delay_ms and doubles it for the next time, up to S_RETRY_MAX_MS.
     Returns 0 to try again, or PP_EABORTED: the run was aborted meanwhile. */
 static int
-s_backoff (pp_exec_t *self, pp_job_ctx_t *ctx, int err, int64_t *delay_ms)
+s_backoff (exec_t *self, pp_job_ctx_t *ctx, int err, int64_t *delay_ms)
 {
     s_short_tell (self, err);
     int rc = pp_job_sleep (ctx, *delay_ms);
@@ -717,7 +716,7 @@ s_substitute (const char *arg, const char *item, size_t len)
 }
 
 static void
-s_argv_free (const pp_exec_t *self, char **argv)
+s_argv_free (const exec_t *self, char **argv)
 {
     if (!argv)
         return;
@@ -729,7 +728,7 @@ s_argv_free (const pp_exec_t *self, char **argv)
 
 /*  The command line for item: "{}" replaced. NULL on OOM.               */
 static char **
-s_argv (const pp_exec_t *self, const char *item, size_t len)
+s_argv (const exec_t *self, const char *item, size_t len)
 {
     char **argv = calloc ((size_t) self->argc + 1, sizeof (char *));
     if (!argv)
@@ -748,8 +747,7 @@ s_argv (const pp_exec_t *self, const char *item, size_t len)
 /*  The environment snapshot plus PP_SEQ (when with_seq), PP_RUN and
     PP_WORKER, written in vars. The caller frees the array; NULL on OOM.  */
 static char **
-s_env (const pp_exec_t *self, pp_job_ctx_t *ctx, bool with_seq,
-       char vars[3][48])
+s_env (const exec_t *self, pp_job_ctx_t *ctx, bool with_seq, char vars[3][48])
 {
     char **envp = malloc ((self->nenv + 4) * sizeof (char *));
     if (!envp)
@@ -849,7 +847,7 @@ s_run_child (s_run_t *run)
 
 /*  Starts the command for item once. Returns 0, or an error with errno.  */
 static int
-s_item_spawn (const pp_exec_t *self, pp_job_ctx_t *ctx, const char *item,
+s_item_spawn (const exec_t *self, pp_job_ctx_t *ctx, const char *item,
               size_t len, s_child_t *child)
 {
     char vars[3][48];
@@ -869,7 +867,7 @@ s_item_spawn (const pp_exec_t *self, pp_job_ctx_t *ctx, const char *item,
     processes or memory. Returns 0, PP_EABORTED, or an error with errno:
     it cannot run (ENOENT, E2BIG, ...).                                    */
 static int
-s_item_start (pp_exec_t *self, pp_job_ctx_t *ctx, const char *item, size_t len,
+s_item_start (exec_t *self, pp_job_ctx_t *ctx, const char *item, size_t len,
               s_child_t *child)
 {
     int64_t delay = S_RETRY_MS;
@@ -886,7 +884,7 @@ s_item_start (pp_exec_t *self, pp_job_ctx_t *ctx, const char *item, size_t len,
 }
 
 static int
-s_run_once (pp_exec_t *self, pp_job_ctx_t *ctx, const char *item, size_t len,
+s_run_once (exec_t *self, pp_job_ctx_t *ctx, const char *item, size_t len,
             pp_buf_t *out)
 {
     s_run_t run;
@@ -924,7 +922,7 @@ s_pipe_release (void *slot)
 
 /*  This thread's slot, claimed on its first item. NULL if none is free. */
 static s_pipe_t *
-s_pipe_mine (pp_exec_t *self)
+s_pipe_mine (exec_t *self)
 {
     s_pipe_t *slot = pthread_getspecific (self->key);
     for (int i = 0; !slot && i < self->npipes; i++) {
@@ -943,7 +941,7 @@ s_pipe_mine (pp_exec_t *self)
 
 /*  Ends the slot's child: EOF first, then SIGTERM, then SIGKILL.         */
 static void
-s_pipe_stop (pp_exec_t *self, s_pipe_t *slot)
+s_pipe_stop (exec_t *self, s_pipe_t *slot)
 {
     s_close (&slot->child.in);
     if (s_wait_exit (slot->child.pid, S_EOF_GRACE_MS))
@@ -953,7 +951,7 @@ s_pipe_stop (pp_exec_t *self, s_pipe_t *slot)
 }
 
 static int
-s_pipe_start (pp_exec_t *self, s_pipe_t *slot, pp_job_ctx_t *ctx)
+s_pipe_start (exec_t *self, s_pipe_t *slot, pp_job_ctx_t *ctx)
 {
     errno = ENOMEM;
     if (!slot->buf && !(slot->buf = malloc (S_PIPE_BUF)))
@@ -1096,7 +1094,7 @@ s_pipe_died (s_run_t *run)
     ended, a missing one started, waiting while we are short of fds,
     processes or memory. Returns 0, PP_EABORTED, or an error with errno.  */
 static int
-s_pipe_ready (pp_exec_t *self, s_pipe_t *slot, pp_job_ctx_t *ctx)
+s_pipe_ready (exec_t *self, s_pipe_t *slot, pp_job_ctx_t *ctx)
 {
     if (slot->child.pid > 0 && (slot->run_id != pp_job_run_id (ctx) ||
                                 s_wait_exit (slot->child.pid, 0)))
@@ -1118,7 +1116,7 @@ s_pipe_ready (pp_exec_t *self, s_pipe_t *slot, pp_job_ctx_t *ctx)
 /*  Starts the slot's child if it has none (or one of another run), then
     trades the item for a line of result.                                  */
 static s_end_t
-s_pipe_try (pp_exec_t *self, s_pipe_t *slot, s_run_t *run)
+s_pipe_try (exec_t *self, s_pipe_t *slot, s_run_t *run)
 {
     int rc = s_pipe_ready (self, slot, run->ctx);
     if (rc != 0) {
@@ -1133,7 +1131,7 @@ s_pipe_try (pp_exec_t *self, s_pipe_t *slot, s_run_t *run)
 }
 
 static int
-s_run_piped (pp_exec_t *self, pp_job_ctx_t *ctx, const char *item, size_t len,
+s_run_piped (exec_t *self, pp_job_ctx_t *ctx, const char *item, size_t len,
              pp_buf_t *out)
 {
     s_run_t run;
@@ -1196,7 +1194,7 @@ s_signals_fix (void)
 }
 
 static int
-s_copy_argv (pp_exec_t *self, char **argv)
+s_copy_argv (exec_t *self, char **argv)
 {
     while (argv[self->argc])
         self->argc++;
@@ -1223,7 +1221,7 @@ s_is_ours (const char *var)
 
 /*  Snapshots environ, less the variables we set per child.              */
 static int
-s_copy_env (pp_exec_t *self)
+s_copy_env (exec_t *self)
 {
     size_t count = 0;
     while (environ && environ[count])
@@ -1242,7 +1240,7 @@ s_copy_env (pp_exec_t *self)
 }
 
 static int
-s_pipes_new (pp_exec_t *self)
+s_pipes_new (exec_t *self)
 {
     if (!self->opts.pipe)
         return 0;
@@ -1263,19 +1261,19 @@ s_pipes_new (pp_exec_t *self)
 /*  --- public API --------------------------------------------------------- */
 
 void
-pp_exec_options_init (pp_exec_options_t *opts)
+exec_options_init (exec_options_t *opts)
 {
     memset (opts, 0, sizeof (*opts));
     opts->kill_grace_ms = 1000;
     opts->threads = 1;
 }
 
-pp_exec_t *
-pp_exec_new (char **argv, const pp_exec_options_t *opts)
+exec_t *
+exec_new (char **argv, const exec_options_t *opts)
 {
     if (!argv || !argv[0])
         return NULL;
-    pp_exec_t *self = calloc (1, sizeof (pp_exec_t));
+    exec_t *self = calloc (1, sizeof (exec_t));
     if (!self)
         return NULL;
     self->opts = *opts;
@@ -1286,17 +1284,17 @@ pp_exec_new (char **argv, const pp_exec_options_t *opts)
     s_signals_fix ();
     if (s_copy_argv (self, argv) != 0 || s_copy_env (self) != 0 ||
         s_pipes_new (self) != 0)
-        pp_exec_destroy (&self);
+        exec_destroy (&self);
     return self;
 }
 
 void
-pp_exec_destroy (pp_exec_t **self_p)
+exec_destroy (exec_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
-    pp_exec_t *self = *self_p;
-    pp_exec_shutdown (self);
+    exec_t *self = *self_p;
+    exec_shutdown (self);
     if (self->has_key)
         pthread_key_delete (self->key);
     for (int i = 0; i < self->npipes; i++)
@@ -1315,7 +1313,7 @@ pp_exec_destroy (pp_exec_t **self_p)
 
 /*  Waits up to ms in all for every live pipe child to exit.             */
 static void
-s_pipes_wait (pp_exec_t *self, int64_t ms)
+s_pipes_wait (exec_t *self, int64_t ms)
 {
     int64_t deadline = pp_now_ms () + ms;
     for (int i = 0; i < self->npipes; i++) {
@@ -1326,7 +1324,7 @@ s_pipes_wait (pp_exec_t *self, int64_t ms)
 }
 
 void
-pp_exec_shutdown (pp_exec_t *self)
+exec_shutdown (exec_t *self)
 {
     if (!self)
         return;
@@ -1345,7 +1343,7 @@ pp_exec_shutdown (pp_exec_t *self)
 }
 
 bool
-pp_exec_found (const char *cmd)
+exec_found (const char *cmd)
 {
     struct stat st;
     if (strstr (cmd, "{}"))
@@ -1369,10 +1367,10 @@ pp_exec_found (const char *cmd)
 }
 
 int
-pp_exec_handler (pp_job_ctx_t *ctx, const char *item, size_t len, pp_buf_t *out,
-                 void *user)
+exec_handler (pp_job_ctx_t *ctx, const char *item, size_t len, pp_buf_t *out,
+              void *user)
 {
-    pp_exec_t *self = user;
+    exec_t *self = user;
     return self->opts.pipe ? s_run_piped (self, ctx, item, len, out)
                            : s_run_once (self, ctx, item, len, out);
 }
@@ -1399,8 +1397,8 @@ s_batch_lines (const pp_record_t *items, int n, char *buf, size_t *len)
     line; the child is ended when that is fewer than n (its state is
     unknown), so the rest start afresh one at a time.                      */
 static int
-s_pipe_batch (pp_exec_t *self, pp_job_ctx_t *ctx, const pp_record_t *items,
-              int n, pp_buf_t *outs)
+s_pipe_batch (exec_t *self, pp_job_ctx_t *ctx, const pp_record_t *items, int n,
+              pp_buf_t *outs)
 {
     char buf[S_BATCH_BYTES];
     size_t len;
@@ -1431,10 +1429,10 @@ s_pipe_batch (pp_exec_t *self, pp_job_ctx_t *ctx, const pp_record_t *items,
 }
 
 void
-pp_exec_batch_handler (pp_job_ctx_t *ctx, const pp_record_t *items, int n,
-                       pp_buf_t *outs, int *rcs, void *user)
+exec_batch_handler (pp_job_ctx_t *ctx, const pp_record_t *items, int n,
+                    pp_buf_t *outs, int *rcs, void *user)
 {
-    pp_exec_t *self = user;
+    exec_t *self = user;
     int done = self->opts.pipe ? s_pipe_batch (self, ctx, items, n, outs) : 0;
     for (int i = 0; i < done; i++)
         rcs[i] = 0;
@@ -1442,6 +1440,6 @@ pp_exec_batch_handler (pp_job_ctx_t *ctx, const pp_record_t *items, int n,
         ctx->seq = items[i].seq; /* the exec handler reads len bytes:  */
         outs[i].len = 0;         /* no NUL needed                      */
         rcs[i] =
-            pp_exec_handler (ctx, items[i].data, items[i].len, &outs[i], user);
+            exec_handler (ctx, items[i].data, items[i].len, &outs[i], user);
     }
 }

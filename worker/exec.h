@@ -1,4 +1,4 @@
-/*  pp_exec: "run any command" jobs (pp-worker -- CMD ARGS...).
+/*  exec: "run any command" jobs (pp-worker -- CMD ARGS...).
 
     Per item (the default), CMD runs once per item with posix_spawnp, no
     shell: "{}" in any argument is replaced by the item, else the item and a
@@ -14,11 +14,11 @@
     style). A child that dies fails the item in flight and is started again
     for the next one; one that left after its last answer, before reading
     the next item, is started again for that item. Every pipe child sits in
-    a fixed slot table inside the pp_exec_t, so pp_exec_shutdown can end
+    a fixed slot table inside the exec_t, so exec_shutdown can end
     them all from any thread.                                              */
 
-#ifndef PP_EXEC_H_INCLUDED
-#define PP_EXEC_H_INCLUDED
+#ifndef WORKER_EXEC_H_INCLUDED
+#define WORKER_EXEC_H_INCLUDED
 
 #include "pp_job.h"
 
@@ -32,46 +32,46 @@ typedef struct {
     bool stderr_reason;    /* child's stderr goes into the failure reason */
     bool pipe;             /* one long-running CMD per job thread */
     int threads;           /* job threads that call the handler (slots) */
-} pp_exec_options_t;
+} exec_options_t;
 
-typedef struct _pp_exec_t pp_exec_t;
+typedef struct _exec_t exec_t;
 
 /*  Fills opts with the defaults: no timeout, 1 s grace, per-item mode,
     stderr passed through untouched, one thread.                           */
-void pp_exec_options_init (pp_exec_options_t *opts);
+void exec_options_init (exec_options_t *opts);
 
 /*  Creates a command job for argv (CMD ARGS..., NULL-terminated; copied).
     Takes a snapshot of the environment for the children; ignores SIGPIPE
     and un-ignores SIGCHLD process-wide (a child's early exit must not kill
     us, its exit status must reach us). Returns NULL on OOM or no argv.    */
-pp_exec_t *pp_exec_new (char **argv, const pp_exec_options_t *opts);
+exec_t *exec_new (char **argv, const exec_options_t *opts);
 
-/*  Ends every pipe child (pp_exec_shutdown), then frees self. NULL-safe,
+/*  Ends every pipe child (exec_shutdown), then frees self. NULL-safe,
     nulls the caller's pointer. Call only when no job thread runs.        */
-void pp_exec_destroy (pp_exec_t **self_p);
+void exec_destroy (exec_t **self_p);
 
 /*  Ends every --pipe child: closes its stdin, gives it 100 ms to leave on
     its own, then SIGTERM to its group, SIGKILL 200 ms later, and reaps it.
     For after pp_worker_run returned (job threads joined). Safe twice.     */
-void pp_exec_shutdown (pp_exec_t *self);
+void exec_shutdown (exec_t *self);
 
 /*  True when cmd can run: it names an executable file (it holds a '/') or
     one is found in PATH. Arguments with "{}" are not checked: true.       */
-bool pp_exec_found (const char *cmd);
+bool exec_found (const char *cmd);
 
-/*  The handler: user is the pp_exec_t. Returns 0 with the child's output
+/*  The handler: user is the exec_t. Returns 0 with the child's output
     in out, or -1 with a one-line reason ("exit status 3", "killed by
     signal 9", "timed out after 2s", "aborted", "result too large"). A
     command that cannot start for want of fds, processes or memory (EMFILE,
     ENFILE, EAGAIN, ENOMEM) does not fail the item: the handler waits, 10
     ms doubling to 1 s, until it starts or the run is aborted, and logs
     each kind of shortage once. --timeout counts from the start.          */
-pp_handler_fn pp_exec_handler;
+pp_handler_fn exec_handler;
 
 /*  The batch form (pp_batch_fn) for --pipe: every line of the batch goes
     out in one write and the results are read back in order; anything
-    unusual falls back to pp_exec_handler from the item where it happened.
-    Without --pipe it runs pp_exec_handler on each item.                   */
-pp_batch_fn pp_exec_batch_handler;
+    unusual falls back to exec_handler from the item where it happened.
+    Without --pipe it runs exec_handler on each item.                   */
+pp_batch_fn exec_batch_handler;
 
 #endif
