@@ -1,21 +1,19 @@
-/*  exec: "run any command" jobs (pp-worker -- CMD ARGS...).
+/*  exec: "run any command" jobs (pp-worker -- CMD ARGS...), the handler
+    pp-worker's main.c hands to pp_worker_run.
 
-    Per item (the default), CMD runs once per item with posix_spawnp, no
-    shell: "{}" in any argument is replaced by the item, else the item and a
-    newline go to the child's stdin. The child's stdout, less one trailing
-    newline, is the result; a non-zero exit, a signal, --timeout or an abort
-    make the item failed. Each child is the leader of its own process group;
-    the child's exit ends the item (what it wrote by then is the result,
-    even if a process it left in its group holds its stdout open), then the
-    whole group is killed and the child reaped.
+    Per item (the default, exec_item), CMD runs once per item with
+    posix_spawnp, no shell: "{}" in any argument is replaced by the item,
+    else the item and a newline go to the child's stdin. The child's
+    stdout, less one trailing newline, is the result; a non-zero exit, a
+    signal, --timeout or an abort make the item failed. With --pipe
+    (exec_pipe), CMD starts once per job thread and trades one line of
+    result for each line of item.
 
-    With --pipe, CMD starts once per job thread, on its first item, and is
-    fed one line per item and answers one line per item (Hadoop-streaming
-    style). A child that dies fails the item in flight and is started again
-    for the next one; one that left after its last answer, before reading
-    the next item, is started again for that item. Every pipe child sits in
-    a fixed slot table inside the exec_t, so exec_shutdown can end
-    them all from any thread.                                              */
+    The files below this one, each with its header as its contract:
+    exec_item and exec_pipe (the two modes) use exec_run (one item's
+    exchange with a child), which uses exec_child (spawn, watch, end,
+    reap) and exec_errlog (the child's stderr); exec_argv builds argv and
+    environment. None calls back up.                                       */
 
 #ifndef WORKER_EXEC_H_INCLUDED
 #define WORKER_EXEC_H_INCLUDED
@@ -71,7 +69,7 @@ pp_handler_fn exec_handler;
 /*  The batch form (pp_batch_fn) for --pipe: every line of the batch goes
     out in one write and the results are read back in order; anything
     unusual falls back to exec_handler from the item where it happened.
-    Without --pipe it runs exec_handler on each item.                   */
+    Without --pipe it runs exec_handler on each item.                      */
 pp_batch_fn exec_batch_handler;
 
 #endif
