@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stddef.h>
@@ -251,6 +252,8 @@ test_no_fd_left (void **state)
 int
 main (void)
 {
+    signal (SIGPIPE, SIG_IGN); /* what exec.h asks of the process */
+    signal (SIGCHLD, SIG_DFL);
     zsys_handler_set (NULL);
     zsys_init (); /* its fds are taken before any test is short of them */
     const struct CMUnitTest tests[] = {

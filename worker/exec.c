@@ -7,7 +7,7 @@
 #include "exec_run.h"
 #include "pp_job_internal.h"
 
-#include <errno.h>
+#include <assert.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -24,28 +24,18 @@ struct _exec_t {
     exec_pipe_t *pipe; /* --pipe: a child per job thread; else NULL */
 };
 
-/*  Spawned children get 0, 1, 2 by number: make sure they are open, so
-    none of our pipes lands there.                                         */
-static void
-s_std_fds_open (void)
+/*  What the process must provide (exec.h), which main.c sets up.        */
+static bool
+s_process_ready (void)
 {
+    struct sigaction chld, sigpipe;
     for (int fd = 0; fd <= 2; fd++)
-        if (fcntl (fd, F_GETFD) == -1 && errno == EBADF)
-            if (open ("/dev/null", O_RDWR) == -1)
-                return;
-}
-
-/*  An ignored SIGCHLD (inherited through exec) reaps children for us and
-    loses their exit status; a default SIGPIPE kills us when a child does
-    not read its input (pp_worker_run ignores it already).                */
-static void
-s_signals_fix (void)
-{
-    struct sigaction action;
-    if (sigaction (SIGCHLD, NULL, &action) == 0 && action.sa_handler == SIG_IGN)
-        signal (SIGCHLD, SIG_DFL);
-    if (sigaction (SIGPIPE, NULL, &action) == 0 && action.sa_handler == SIG_DFL)
-        signal (SIGPIPE, SIG_IGN);
+        if (fcntl (fd, F_GETFD) == -1)
+            return false;
+    return sigaction (SIGCHLD, NULL, &chld) == 0 &&
+           chld.sa_handler != SIG_IGN &&
+           sigaction (SIGPIPE, NULL, &sigpipe) == 0 &&
+           sigpipe.sa_handler != SIG_DFL;
 }
 
 void
@@ -59,13 +49,12 @@ exec_options_init (exec_options_t *opts)
 exec_t *
 exec_new (char **argv, const exec_options_t *opts)
 {
+    assert (s_process_ready ());
     if (!argv || !argv[0])
         return NULL;
     exec_t *self = calloc (1, sizeof (exec_t));
     if (!self)
         return NULL;
-    s_std_fds_open ();
-    s_signals_fix ();
     self->conf = (exec_conf_t){.timeout_ms = opts->timeout_ms,
                                .kill_grace_ms = opts->kill_grace_ms,
                                .tag = opts->tag,

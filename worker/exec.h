@@ -13,7 +13,12 @@
     exec_item and exec_pipe (the two modes) use exec_run (one item's
     exchange with a child), which uses exec_child (spawn, watch, end,
     reap) and exec_errlog (the child's stderr); exec_argv builds argv and
-    environment. None calls back up.                                       */
+    environment. None calls back up.
+
+    What the process must provide, set by main.c and not here: fds 0, 1
+    and 2 open (children get them by number), SIGCHLD not ignored (else
+    exit statuses are lost), SIGPIPE ignored (a child that does not read
+    its input must not kill us).                                           */
 
 #ifndef WORKER_EXEC_H_INCLUDED
 #define WORKER_EXEC_H_INCLUDED
@@ -39,9 +44,9 @@ typedef struct _exec_t exec_t;
 void exec_options_init (exec_options_t *opts);
 
 /*  Creates a command job for argv (CMD ARGS..., NULL-terminated; copied).
-    Takes a snapshot of the environment for the children; ignores SIGPIPE
-    and un-ignores SIGCHLD process-wide (a child's early exit must not kill
-    us, its exit status must reach us). Returns NULL on OOM or no argv.    */
+    Takes a snapshot of the environment for the children. Changes nothing
+    process-wide; asserts what the process must provide (above). Returns
+    NULL on OOM or no argv.                                                */
 exec_t *exec_new (char **argv, const exec_options_t *opts);
 
 /*  Ends every pipe child (exec_shutdown), then frees self. NULL-safe,

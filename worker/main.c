@@ -7,6 +7,9 @@
 #include "pp_worker.h"
 
 #include <czmq.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <string.h>
 
 static const char *s_help_head =
@@ -204,6 +207,27 @@ s_parse (int argc, char **argv, pp_worker_config_t *config, s_args_t *args)
     s_check_job (args);
 }
 
+/*  What running commands needs of this process (exec.h), set here so that
+    no exec file changes anything process-wide: fds 0, 1 and 2 open, so
+    none of the children's pipes lands there (they get 0, 1, 2 by number);
+    SIGCHLD not ignored -- ignored (inherited through exec), it reaps the
+    children for us and loses their exit status; SIGPIPE ignored, so a
+    child that does not read its input cannot kill us (pp_worker_run
+    ignores it too).                                                      */
+static void
+s_ready_for_commands (void)
+{
+    for (int fd = 0; fd <= 2; fd++)
+        if (fcntl (fd, F_GETFD) == -1 && errno == EBADF)
+            if (open ("/dev/null", O_RDWR) == -1)
+                break;
+    struct sigaction action;
+    if (sigaction (SIGCHLD, NULL, &action) == 0 && action.sa_handler == SIG_IGN)
+        signal (SIGCHLD, SIG_DFL);
+    if (sigaction (SIGPIPE, NULL, &action) == 0 && action.sa_handler == SIG_DFL)
+        signal (SIGPIPE, SIG_IGN);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -216,6 +240,7 @@ main (int argc, char **argv)
     int code;
     if (args.command) {
         args.exec.threads = config.threads;
+        s_ready_for_commands ();
         exec_t *exec = exec_new (args.command, &args.exec);
         if (!exec) {
             zsys_error ("cannot set up the command: out of memory");
