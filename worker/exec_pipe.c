@@ -36,8 +36,7 @@ struct _exec_pipe_t {
     bool has_key;
 };
 
-/*  --- slots ----------------------------------------------------------------
- */
+/*  --- slots -------------------------------------------------------------- */
 
 /*  Releases a slot when its job thread exits (a pthread key destructor);
     its child stays up for the next thread.                               */
@@ -122,8 +121,7 @@ s_ready (exec_pipe_t *self, s_slot_t *slot, pp_job_ctx_t *ctx)
     return 0;
 }
 
-/*  --- reading lines --------------------------------------------------------
- */
+/*  --- reading lines ------------------------------------------------------ */
 
 /*  Moves buffered output into out up to a newline: EXEC_DONE when the line
     is complete, EXEC_TOO_BIG past out->max, else EXEC_RUNNING.           */
@@ -203,8 +201,7 @@ s_read_line (exec_run_t *run, s_slot_t *slot)
     }
 }
 
-/*  --- one item -------------------------------------------------------------
- */
+/*  --- one item ----------------------------------------------------------- */
 
 /*  Sends the item as one line and reads one line of result into out.
     EXEC_EXITED with input.unread: the child left without reading any of
@@ -301,8 +298,7 @@ exec_pipe_run (exec_pipe_t *self, pp_job_ctx_t *ctx, const char *item,
     return exec_run_fail_end (&run, end);
 }
 
-/*  --- a batch ----------------------------------------------------------------
- */
+/*  --- a batch ------------------------------------------------------------ */
 
 /*  Joins a batch into lines in buf; false when it is too big or an item
     holds a newline (those go one at a time, with their own outcome).    */

@@ -30,7 +30,7 @@ s_duration (int64_t ms, char *text, size_t size)
         snprintf (text, size, "%lldms", (long long) ms);
 }
 
-/*  --- the clock ----------------------------------------------------------- */
+/*  --- the clock ---------------------------------------------------------- */
 
 void
 exec_run_clock (exec_run_t *run)
@@ -69,7 +69,7 @@ exec_run_check (exec_run_t *run, int *wait_ms)
     return EXEC_RUNNING;
 }
 
-/*  --- talking to a child ------------------------------------------------ */
+/*  --- talking to a child ------------------------------------------------- */
 
 bool
 exec_run_writing (const exec_child_t *child, const exec_input_t *input)
@@ -147,7 +147,7 @@ exec_run_pump (exec_run_t *run, bool close_after, int ms)
     return fds[0].revents ? 1 : 0;
 }
 
-/*  --- outcomes ------------------------------------------------------------ */
+/*  --- outcomes ----------------------------------------------------------- */
 
 int
 exec_run_fail (exec_run_t *run, const char *fmt, ...)
