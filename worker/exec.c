@@ -94,7 +94,7 @@ bool
 exec_found (const char *cmd)
 {
     struct stat st;
-    if (exec_argv_has_item (cmd))
+    if (exec_argv_has_placeholder (cmd))
         return true;
     if (strchr (cmd, '/'))
         return access (cmd, X_OK) == 0 && stat (cmd, &st) == 0 &&

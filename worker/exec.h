@@ -2,10 +2,11 @@
     pp-worker's main.c hands to pp_worker_run.
 
     Per item (the default, exec_item), CMD runs once per item with
-    posix_spawnp, no shell: "{}" in any argument is replaced by the item,
-    else the item and a newline go to the child's stdin. The child's
-    stdout, less one trailing newline, is the result; a non-zero exit, a
-    signal, --timeout or an abort make the item failed. With --pipe
+    posix_spawnp, no shell: "{}" and the other placeholders (exec_argv) in
+    any argument are filled in, else the item and a newline go to the
+    child's stdin. The child's stdout, less one trailing newline, is the
+    result; a non-zero exit, a signal, --timeout or an abort make the item
+    failed. With --pipe
     (exec_pipe), CMD starts once per job thread and trades one line of
     result for each line of item.
 

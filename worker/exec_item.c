@@ -98,7 +98,7 @@ s_spawn (const exec_conf_t *conf, const exec_argv_t *cmd, pp_job_ctx_t *ctx,
          const char *item, size_t len, exec_child_t *child)
 {
     char vars[3][48];
-    char **argv = exec_argv_build (cmd, item, len);
+    char **argv = exec_argv_build (cmd, item, len, pp_job_seq (ctx));
     char **envp = exec_argv_env (cmd, ctx, true, vars);
     errno = ENOMEM;
     int rc = argv && envp ? exec_child_spawn (child, argv, envp,
@@ -138,10 +138,9 @@ exec_item_run (exec_conf_t *conf, const exec_argv_t *cmd, pp_job_ctx_t *ctx,
 {
     exec_run_t run;
     exec_run_init (&run, conf, ctx, out);
-    bool takes_item = exec_argv_takes_item (cmd);
-    if (takes_item && memchr (item, '\0', len))
-        return exec_run_fail (&run, "item holds a NUL byte: it cannot be an "
-                                    "argument");
+    const char *why;
+    if (exec_argv_check (cmd, item, len, &why) != 0)
+        return exec_run_fail (&run, "%s", why);
     exec_child_t child = EXEC_CHILD_NONE;
     int rc = s_start (conf, cmd, ctx, item, len, &child);
     if (rc == PP_EABORTED)
@@ -155,7 +154,7 @@ exec_item_run (exec_conf_t *conf, const exec_argv_t *cmd, pp_job_ctx_t *ctx,
                       pp_job_seq (ctx));
     run.child = &child;
     run.errlog = &errlog;
-    if (!takes_item)
+    if (!exec_argv_takes_item (cmd))
         run.input = (exec_input_t){.data = item, .len = len};
     return s_run_child (&run);
 }

@@ -1,6 +1,6 @@
-/*  exec_item: per item mode -- CMD runs once per item. "{}" in its
-    arguments is replaced by the item, else the item and a newline go to
-    its stdin; its stdout, less one trailing newline, is the result. The
+/*  exec_item: per item mode -- CMD runs once per item. Placeholders in
+    its arguments are filled in (exec_argv), else the item and a newline
+    go to its stdin; its stdout, less one trailing newline, is the result. The
     child's exit ends the item (what it wrote by then is the result, even
     if a process it left in its group holds its stdout open), then the
     whole group is killed and the child reaped.                            */
