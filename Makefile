@@ -96,11 +96,13 @@ check-asan:
 check-tsan:
 	$(MAKE) BUILD=build/tsan OPT="-O1 -g -fsanitize=thread" \
 	  LDFLAGS="-fsanitize=thread" all build/tsan/tests/test_chan \
-	  build/tsan/tests/test_overflow
+	  build/tsan/tests/test_overflow build/tsan/tests/test_exec
 	TSAN_OPTIONS="suppressions=$(CURDIR)/tests/tsan.supp halt_on_error=1" \
 	  build/tsan/tests/test_chan
 	TSAN_OPTIONS="suppressions=$(CURDIR)/tests/tsan.supp halt_on_error=1" \
 	  build/tsan/tests/test_overflow
+	TSAN_OPTIONS="suppressions=$(CURDIR)/tests/tsan.supp halt_on_error=1" \
+	  build/tsan/tests/test_exec
 	TSAN_OPTIONS="suppressions=$(CURDIR)/tests/tsan.supp halt_on_error=1" \
 	  BUILD=build/tsan PP_E2E_ONLY='basic|overflow_worker|kill9|serve|credit|exec_pipe|worker_signals' \
 	  bash tests/e2e/run.sh
