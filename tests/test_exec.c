@@ -1,7 +1,8 @@
-/*  test_exec: the worker's exec when this process is short of file descriptors.
-   A command that cannot start for want of fds is the worker's problem, not the
-   item's: the handler waits and runs the item once fds are free, an abort ends
-   the wait, and no start, failed or not, leaves an fd behind.
+/*  test_exec: the worker's exec handler (worker/exec) when this process is
+    short of file descriptors. A command that cannot start for want of fds
+    is the worker's problem, not the item's: the handler waits and runs the
+    item once fds are free, an abort ends the wait, and no start, failed or
+    not, leaves an fd behind.
 
     The shortage is exact: RLIMIT_NOFILE is lowered to the fds in use and
     every free one below it is taken, so pipe2 fails with EMFILE until the
