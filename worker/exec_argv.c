@@ -118,7 +118,7 @@ typedef enum {
     S_BARE,    /* outside quotes */
     S_DQUOTED, /* inside "..." */
     S_SQUOTED, /* inside '...' */
-    S_NESTED   /* in $(...), `...`, ${...}, $'...', <<, # ...: unsure */
+    S_NESTED   /* in `...`, ${...}, $((...)), "$(...)", <<, #: unsure */
 } s_where_t;
 
 /*  A byte no shell acts on anywhere (GNU parallel's set).               */
