@@ -26,10 +26,6 @@ LIB       = $(BUILD)/libpushpull.a
 BINS      = $(BUILD)/pp-ventilator $(BUILD)/pp-worker $(BUILD)/pp-sink
 UNIT_SRC  = $(wildcard tests/test_*.c)
 UNIT_BINS = $(UNIT_SRC:tests/%.c=$(BUILD)/tests/%)
-# The worker's exec files (all of worker/ but main.c) and their unit tests.
-WORKER_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(filter-out worker/main.c,\
-             $(wildcard worker/*.c)))
-EXEC_TESTS = $(filter $(BUILD)/tests/test_exec%,$(UNIT_BINS))
 
 .PHONY: all test unit e2e check-asan check-tsan demo clean format \
         format-check install deps deps-test
@@ -60,12 +56,11 @@ $(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB)
 
 # A test of a binary's private part links that part too.
 $(BUILD)/tests/test_input: $(BUILD)/ventilator/input.o
-
-$(EXEC_TESTS:%=%.o): CFLAGS += -Iworker
-$(EXEC_TESTS): $(BUILD)/tests/%: $(BUILD)/tests/%.o $(WORKER_OBJ) $(LIB)
-	@echo "  LD  $@"
-	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(WORKER_OBJ) $(LIB) $(TEST_LIBS) \
-	  $(LDLIBS)
+EXEC_OBJ  = $(patsubst %.c,$(BUILD)/%.o,$(wildcard worker/exec*.c))
+$(BUILD)/tests/test_exec: $(EXEC_OBJ)
+$(BUILD)/tests/test_exec_argv: $(BUILD)/worker/exec_argv.o
+$(BUILD)/tests/test_exec_child: $(BUILD)/worker/exec_child.o
+$(BUILD)/tests/test_exec_errlog: $(BUILD)/worker/exec_errlog.o
 
 # Unit tests print cmocka's summary; end-to-end tests run the real binaries.
 unit: $(UNIT_BINS)

@@ -9,9 +9,9 @@
     test gives them back. Where a test sleeps it is only to let the handler
     meet the shortage first; the assertions hold whether or not it has.  */
 
+#include "../worker/exec.h"
 #include "pp_chan.h"
 #include "pp_error.h"
-#include "exec.h"
 #include "pp_job_internal.h"
 
 #include <czmq.h>

@@ -4,7 +4,7 @@
     shell's -c script is also run through every shell here (sh, bash...):
     each hostile item must come out byte for byte and run nothing.        */
 
-#include "exec_argv.h"
+#include "../worker/exec_argv.h"
 #include "pp_error.h"
 #include "pp_job_internal.h"
 

@@ -3,7 +3,7 @@
     process group ended, a child deaf to SIGTERM killed after the grace,
     and no fd left behind. Waits are bounded; none is a sleep.            */
 
-#include "exec_child.h"
+#include "../worker/exec_child.h"
 #include "pp_error.h"
 #include "pp_net.h"
 

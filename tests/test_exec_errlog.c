@@ -2,7 +2,7 @@
     --tag lines with "[SEQ] " in front, one write each, long lines cut;
     --stderr-reason text on one line, trimmed and bounded.                 */
 
-#include "exec_errlog.h"
+#include "../worker/exec_errlog.h"
 
 #include <fcntl.h>
 #include <setjmp.h>
