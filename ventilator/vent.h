@@ -5,6 +5,7 @@
 #define VENT_H_INCLUDED
 
 #include "input.h"
+#include "options.h"
 #include "pp_chan.h"
 #include "pp_cli.h"
 #include "pp_job.h"
@@ -13,8 +14,6 @@
 
 #include <czmq.h>
 
-#define VENT_MAX_HELLOS 4096
-
 typedef enum {
     VENT_WAITING = PP_STATE_WAITING,
     VENT_RUNNING = PP_STATE_RUNNING,
@@ -22,28 +21,6 @@ typedef enum {
     VENT_DONE = PP_STATE_DONE,
     VENT_ABORTED = PP_STATE_ABORTED
 } vent_state_t;
-
-typedef struct {
-    pp_common_t common;
-    const char *path; /* FILE, or NULL / "-" for stdin           */
-    char delim;
-    uint64_t generate; /* --generate N                            */
-    uint64_t workload; /* --workload N                            */
-    uint64_t seed;
-    uint64_t skip; /* --skip N                                */
-    double rate;   /* --rate R items/s, 0 = unpaced           */
-    uint32_t window;
-    int64_t ack_timeout_ms;
-    int64_t drain_timeout_ms;
-    uint32_t batch;
-    uint32_t wait_workers;
-    int64_t linger_ms;      /* keep publishing DONE this long          */
-    pp_overflow_t overflow; /* --overflow                              */
-    const char *spill_dir;  /* --spill-dir                             */
-    int64_t heartbeat_ms;   /* --heartbeat: credit flow liveness tick  */
-    int liveness;           /* --liveness: ticks missed = dead         */
-    uint32_t retries;       /* --retries: failed items sent again      */
-} vent_options_t;
 
 typedef struct {
     pp_item_t *item; /* NULL once acked                         */
