@@ -1,42 +1,80 @@
 /*  pp-ventilator: reads records, numbers them, fans them out to workers,
     keeps each one until the sink acks it, and runs the control plane.
 
-    The window is a ring of --window slots over sequence numbers
-    [base, next): a slot holds its item until the sink acks it, so a lost
-    item can be sent again, and reading pauses while the ring is full --
-    memory stays flat however long the input is.                            */
+    Data flows through one header at each step:
+      input.h   records from a file, stdin or a generator
+      feed.h    records as items: --rate, the inbox (--overflow), drain
+      window.h  numbered items kept until acked; resends, retries
+      batch.h   a TASK batch: due resends, then new items
+      push.h / credit.h   batches to the workers, by flow
+    This file is the event loop and its wiring: it polls the sockets and
+    the input, hands acks to the window, runs the state machine of the run
+    (WAITING, RUNNING, DRAINING, DONE, ABORTED) and publishes it.          */
 
-#include "vent.h"
-#include "pp_chan.h"
-#include "pp_cli.h"
+#include "credit.h"
+#include "feed.h"
+#include "input.h"
+#include "options.h"
+#include "pool.h"
+#include "push.h"
+#include "window.h"
 #include "pp_ctl.h"
 #include "pp_error.h"
-#include "pp_job.h"
 #include "pp_net.h"
 #include "pp_signal.h"
+#include "pp_stall.h"
 
 #include <czmq.h>
 #include <fcntl.h>
-#include <malloc.h>
 #include <sys/random.h>
 #include <unistd.h>
 
 #define S_STATE_EVERY_MS 200  /* state while running                    */
 #define S_URGENT_EVERY_MS 100 /* DRAIN, DONE, ABORT repeats             */
 #define S_EARLY_EVERY_MS 20   /* state in the first second              */
-#define S_RESEND_SCAN_MS 200
 #define S_ABORT_LINGER_MS 500 /* keep publishing ABORT this long        */
+
+typedef enum {
+    VENT_WAITING = PP_STATE_WAITING,
+    VENT_RUNNING = PP_STATE_RUNNING,
+    VENT_DRAINING = PP_STATE_DRAINING,
+    VENT_DONE = PP_STATE_DONE,
+    VENT_ABORTED = PP_STATE_ABORTED
+} vent_state_t;
+
+typedef struct {
+    vent_options_t *opt;
+    zsock_t *tasks, *control, *acks;
+    vent_input_t *input;   /* records                                */
+    vent_pool_t *pool;     /* item memory, shared by feed and window */
+    vent_feed_t *feed;     /* items in order                         */
+    vent_window_t *window; /* items sent, not acked                  */
+    vent_push_t *push;     /* push flow dispatch, or NULL            */
+    vent_credit_t *credit; /* credit flow dispatch, or NULL          */
+    vent_state_t state;
+    uint64_t run_id;
+    int64_t state_sent_ms;  /* STATE last published                  */
+    int64_t opened_ms;      /* the sockets were bound                */
+    int64_t end_ms;         /* DONE or ABORTED since                 */
+    int64_t drain_since_ms; /* the drain began (0: not yet)          */
+    uint32_t hellos[VENT_MAX_HELLOS];
+    uint32_t nhellos;
+    pp_state_t outcome; /* counts from the sink's COMPLETE          */
+    uint64_t rejects[PP_REJECT_COUNT];
+    int signals_seen;
+    pp_stall_t stall; /* time the loop itself lost (stopped)     */
+} vent_t;
 
 static void
 s_publish (vent_t *self)
 {
     pp_state_t state = self->outcome;
-    state.sent = self->next;
-    state.total = self->input_ended ? self->next : PP_TOTAL_UNKNOWN;
+    state.sent = vent_window_next (self->window);
+    state.total = vent_feed_ended (self->feed) ? state.sent : PP_TOTAL_UNKNOWN;
     state.window = self->opt->window;
     state.retries = self->opt->retries;
-    if (self->state != VENT_DONE)
-        state.dropped = self->dropped; /* dropped before numbering      */
+    if (self->state != VENT_DONE) /* dropped before numbering          */
+        state.dropped = vent_feed_dropped (self->feed);
     pp_ctl_publish (self->control, self->run_id, (pp_run_state_t) self->state,
                     (uint32_t) self->opt->common.flow,
                     (uint32_t) self->opt->heartbeat_ms, &state);
@@ -52,359 +90,26 @@ s_set_state (vent_t *self, vent_state_t state)
     s_publish (self); /* at once; then repeated by s_tick             */
 }
 
-/*  Drain asked: read no more input; what was read is still sent. Records
-    are counted from the start of the input, --skip included, so the hint
-    is the --skip of the next run whatever this one skipped.               */
-static void
-s_stop_reading (vent_t *self)
+/*  TASK messages sent: 0 = no worker ever held an item of this run.      */
+static uint64_t
+s_sends (const vent_t *self)
 {
-    if (self->reading_stopped || self->input_eof)
-        return;
-    self->reading_stopped = true;
-    uint64_t read = vent_input_records (self->input);
-    if (read < self->opt->skip) /* stopped while skipping               */
-        read = self->opt->skip;
-    zsys_notice ("draining: stopped after record %llu; to resume later, "
-                 "run again with --skip %llu",
-                 (unsigned long long) read, (unsigned long long) read);
+    return self->push ? vent_push_sends (self->push)
+                      : vent_credit_sends (self->credit);
 }
 
-/*  The total is final once no more input comes and all read is numbered. */
-static void
-s_check_total (vent_t *self)
-{
-    if (self->input_ended || !(self->input_eof || self->reading_stopped) ||
-        self->unqueued || self->inboxed > 0)
-        return;
-    self->input_ended = true;
-    if (self->state == VENT_RUNNING || self->state == VENT_WAITING)
-        s_set_state (self, VENT_DRAINING);
-}
-
-/*  Appends the item in slot seq to the batch being built for owner.      */
-static int
-s_batch_slot (vent_t *self, uint64_t seq, uint32_t owner)
-{
-    pp_item_t *item = self->slots[seq % self->opt->window].item;
-    pp_record_t rec = {.seq = seq,
-                       .t_enq_us = item->t_enq_us,
-                       .len = item->len,
-                       .outcome = item->outcome,
-                       .attempt = item->attempt,
-                       .data = item->data};
-    self->slots[seq % self->opt->window].sent_ms = self->batch_ms;
-    self->slots[seq % self->opt->window].owner = owner;
-    return pp_batch_add (&self->batch, &rec);
-}
-
-/*  Small items are recycled: a malloc and a free per item were a third of
-    the ventilator's instructions (bench/results/profile-before.md). Freed
-    items with room for S_SMALL_BYTES wait on a list (linked through their
-    own memory, at most --window of them) for the next small record.       */
-#define S_SMALL_BYTES 64
-
-static pp_item_t *
-s_item_new (vent_t *self, const char *data, size_t len)
-{
-    size_t size = sizeof (pp_item_t) + len + 1;
-    pp_item_t *item = NULL;
-    if (size <= S_SMALL_BYTES && self->spare) {
-        item = self->spare;
-        memcpy (&self->spare, item, sizeof (void *));
-        self->nspare--;
-    } else
-        item = malloc (size < S_SMALL_BYTES ? S_SMALL_BYTES : size);
-    if (!item)
-        return NULL;
-    *item = (pp_item_t){.run_id = self->run_id,
-                        .len = (uint32_t) len,
-                        .outcome = PP_OUTCOME_OK};
-    if (len > 0)
-        memcpy (item->data, data, len);
-    item->data[len] = '\0';
-    return item;
-}
-
-static void
-s_item_free (vent_t *self, pp_item_t *item)
-{
-    if (item && self->nspare < self->opt->window &&
-        malloc_usable_size (item) >= S_SMALL_BYTES) {
-        memcpy (item, &self->spare, sizeof (void *));
-        self->spare = item;
-        self->nspare++;
-    } else
-        free (item);
-}
-
-/*  At the end of input: a --skip past it sends nothing, and says so.     */
-static void
-s_check_skip (vent_t *self)
-{
-    uint64_t records = vent_input_records (self->input);
-    if (records < self->opt->skip)
-        zsys_warning ("--skip %llu: the input has only %llu records; "
-                      "nothing to send",
-                      (unsigned long long) self->opt->skip,
-                      (unsigned long long) records);
-}
-
-/*  Reads one record as a new item (not numbered yet). Returns 1, 0 when
-    nothing is ready, or an error. An oversized record becomes an item
-    that has failed already: it still gets its outcome at the sink.        */
-static int
-s_next_record (vent_t *self, pp_item_t **item_p, uint64_t now_us)
-{
-    const char *data = NULL;
-    size_t len = 0;
-    int rc = vent_input_next (self->input, &data, &len);
-    if (rc == PP_ECLOSED) {
-        self->input_eof = true;
-        s_check_skip (self);
-    }
-    self->need_fill = rc == 0 && vent_input_fd (self->input) >= 0;
-    if (rc == PP_ECLOSED || rc == 0)
-        return 0;
-    char reason[128];
-    if (rc == PP_ETOOBIG) {
-        unsigned long long record = vent_input_records (self->input);
-        len = (size_t) snprintf (
-            reason, sizeof (reason),
-            "record %llu is over --max-item-size "
-            "(%llu bytes)",
-            record, (unsigned long long) self->opt->common.max_item);
-        data = reason;
-        zsys_warning ("%s: marked failed", reason);
-    }
-    pp_item_t *item = s_item_new (self, data, len);
-    if (!item)
-        return PP_ENOMEM;
-    item->t_enq_us = now_us;
-    if (rc == PP_ETOOBIG)
-        item->outcome = PP_OUTCOME_FAILED;
-    *item_p = item;
-    return 1;
-}
-
-static bool
-s_may_read (vent_t *self)
-{
-    if (self->state != VENT_RUNNING || self->input_eof || self->reading_stopped)
-        return false;
-    if (self->opt->rate > 0) {
-        double elapsed = (double) (pp_now_ms () - self->start_ms) / 1000.0;
-        return (double) vent_input_returned (self->input) <
-               elapsed * self->opt->rate + 1; /* --skip is not paced    */
-    }
-    return true;
-}
-
-/*  Moves input records into the inbox, applying --overflow when it is
-    full: block stops reading, drop counts and frees, spill goes to disk.
-    Only for records the window has no room for: the others go straight
-    to a slot (s_number_next).                                             */
-static int
-s_read_input (vent_t *self)
-{
-    uint64_t now_us = pp_wall_us ();
-    for (int n = 0; n < 1024 && s_may_read (self); n++) {
-        if (!self->unqueued) {
-            int rc = s_next_record (self, &self->unqueued, now_us);
-            if (rc <= 0)
-                return rc;
-        }
-        int rc = pp_chan_send (self->inbox, self->unqueued, 0);
-        if (rc == PP_EAGAIN && self->opt->overflow == PP_OVERFLOW_DROP) {
-            pp_item_free (self->unqueued);
-            self->dropped++;
-        } else if (rc == PP_EIO) {
-            zsys_error ("--spill-dir: cannot write %s (disk full?); "
-                        "reading paused, nothing lost",
-                        self->opt->spill_dir);
-            return 0;
-        } else if (rc != 0)
-            return 0; /* block: the inbox is full                      */
-        else
-            self->inboxed++;
-        self->unqueued = NULL;
-    }
-    return 0;
-}
-
-/*  Takes the next record -- from the inbox, else the one waiting for the
-    inbox, else straight from the input -- numbers it and gives it a
-    window slot. Returns 1, 0 when there is none or the window is full,
-    or an error. Reading straight into the window skips the inbox's two
-    channel calls per item (a fifth of the ventilator's time, profiled).  */
-static int
-s_number_next (vent_t *self, uint64_t now_us)
-{
-    if (self->next - self->base >= self->opt->window ||
-        (self->state != VENT_RUNNING && self->state != VENT_DRAINING))
-        return 0;
-    void *item = NULL;
-    if (self->inboxed > 0 && pp_chan_recv (self->inbox, &item, 0) == 0)
-        self->inboxed--;
-    else if (self->unqueued) {
-        item = self->unqueued; /* next in order: the inbox is empty     */
-        self->unqueued = NULL;
-    } else if (s_may_read (self)) {
-        int rc = s_next_record (self, (pp_item_t **) &item, now_us);
-        if (rc <= 0)
-            return rc;
-    } else
-        return 0;
-    pp_item_t *numbered = item;
-    numbered->seq = self->next;
-    self->slots[self->next % self->opt->window].item = numbered;
-    self->next++;
-    return 1;
-}
-
-/*  True when the item in slot is due again and may go to owner. A retried
-    item goes to another worker while one can take it (the scan comes
-    back for it: *skip is set).                                             */
-static bool
-s_due_for (vent_t *self, vent_slot_t *slot, int64_t due, uint32_t owner,
-           bool *skip)
-{
-    if (!slot->item || slot->sent_ms > due)
-        return false;
-    *skip = owner != 0 && slot->avoid == owner && self->credit &&
-            vent_credit_other_can_take (self->credit, owner);
-    return !*skip;
-}
-
-/*  Adds to the batch the unacked items whose ack is overdue. A finished
-    scan remembers when the oldest send it saw falls due: no scan runs
-    before then (items sent later fall due later still).                   */
-static void
-s_batch_resends (vent_t *self, uint32_t max_items, uint32_t owner)
-{
-    int64_t now = pp_now_ms ();
-    int64_t due = now - self->opt->ack_timeout_ms;
-    if (self->resend_at < self->base)
-        self->resend_at = self->base;
-    uint64_t skipped = UINT64_MAX; /* first item left for another worker */
-    uint64_t index = self->resend_at % self->opt->window;
-    while (self->resend_at < self->next &&
-           !pp_batch_full (&self->batch, max_items)) {
-        vent_slot_t *slot = &self->slots[index];
-        bool skip = false;
-        if (s_due_for (self, slot, due, owner, &skip)) {
-            if (!slot->unsent && slot->item->attempt < 255) {
-                slot->item->attempt++;
-                self->redelivered++;
-            }
-            slot->unsent = false;
-            s_batch_slot (self, self->resend_at, owner);
-        } else if (skip && skipped == UINT64_MAX)
-            skipped = self->resend_at;
-        if (slot->item && slot->sent_ms < self->scan_oldest)
-            self->scan_oldest = slot->sent_ms;
-        self->resend_at++;
-        if (++index == self->opt->window)
-            index = 0;
-    }
-    if (self->resend_at >= self->next) { /* scan finished               */
-        self->resend_at = UINT64_MAX;
-        int64_t oldest = self->scan_oldest < now ? self->scan_oldest : now;
-        self->next_scan_ms = oldest + self->opt->ack_timeout_ms;
-        self->scan_oldest = INT64_MAX;
-    }
-    if (skipped < self->resend_at)
-        self->resend_at = skipped;
-}
-
-int
-vent_build_batch (vent_t *self, uint32_t max_items, uint32_t owner)
-{
-    pp_batch_reset (&self->batch);
-    self->batch_ms = pp_now_ms (); /* one clock read per batch, not item */
-    if (self->resend_at != UINT64_MAX)
-        s_batch_resends (self, max_items, owner);
-    uint64_t now_us = pp_wall_us ();
-    int rc = 0;
-    while (!pp_batch_full (&self->batch, max_items)) {
-        rc = s_number_next (self, now_us);
-        if (rc <= 0)
-            break;
-        rc = s_batch_slot (self, self->next - 1, owner);
-        if (rc != 0)
-            break;
-    }
-    /*  The window is full: what can be read waits in the inbox, under
-        --overflow.                                                        */
-    if (rc == 0 && self->next - self->base >= self->opt->window)
-        rc = s_read_input (self);
-    s_check_total (self);
-    self->batch_ready = self->batch.count > 0;
-    return rc;
-}
-
-/*  Sends the ready batch without blocking; false while the HWM holds it.  */
-static bool
-s_send_batch (vent_t *self)
-{
-    pp_header_t hdr = {.type = PP_MSG_TASK,
-                       .run_id = self->run_id,
-                       .count = self->batch.count};
-    int rc = pp_net_send (self->tasks, NULL, &hdr, self->batch.data,
-                          self->batch.size, true);
-    if (rc == PP_EAGAIN)
-        return false;
-    if (rc != 0)
-        zsys_error ("cannot send tasks: %s", zmq_strerror (zmq_errno ()));
-    else
-        self->sends++;
-    self->batch_ready = false;
-    return true;
-}
-
-/*  Sends batches until the socket is full or there is nothing to send.    */
+/*  Sends what can be sent; once the feed's total is final, the run
+    drains.                                                                */
 static int
 s_dispatch (vent_t *self)
 {
-    if (self->credit)
-        return vent_credit_dispatch (self->credit);
-    for (int burst = 0; burst < 64; burst++) {
-        if (!self->batch_ready) {
-            int rc = vent_build_batch (self, self->opt->batch, 0);
-            if (rc != 0)
-                return rc;
-        }
-        if (!self->batch_ready || !s_send_batch (self))
-            break;
-    }
-    return 0;
-}
-
-/*  Marks [first, first + n) acked: those items are freed.                 */
-static void
-s_acked (vent_t *self, uint64_t first, uint64_t n)
-{
-    uint64_t from = first < self->base ? self->base : first;
-    uint64_t to = first + n > self->next ? self->next : first + n;
-    for (uint64_t seq = from; seq < to; seq++) {
-        vent_slot_t *slot = &self->slots[seq % self->opt->window];
-        s_item_free (self, slot->item);
-        slot->item = NULL;
-    }
-}
-
-/*  [first, first + n) failed and may be retried (--retries): due again
-    at once, preferably not on the worker it failed on.                     */
-static void
-s_retry (vent_t *self, uint64_t first, uint64_t n)
-{
-    uint64_t from = first < self->base ? self->base : first;
-    uint64_t to = first + n > self->next ? self->next : first + n;
-    for (uint64_t seq = from; seq < to; seq++) {
-        vent_slot_t *slot = &self->slots[seq % self->opt->window];
-        uint32_t failed_on = slot->owner;
-        vent_requeue (self, seq);
-        slot->avoid = failed_on;
-    }
+    int rc = self->push ? vent_push_dispatch (self->push)
+                        : vent_credit_dispatch (self->credit);
+    if (rc != 0)
+        zsys_error ("cannot dispatch: %s", pp_strerror (rc));
+    else if (vent_feed_ended (self->feed) && self->state == VENT_RUNNING)
+        s_set_state (self, VENT_DRAINING);
+    return rc;
 }
 
 /*  An ACK: ranges recorded (acked) or, flagged RETRY, failed items the
@@ -420,46 +125,15 @@ s_on_ack (vent_t *self, const pp_inmsg_t *in)
             break;
         }
         if (retry)
-            s_retry (self, first, n);
+            vent_window_retry (self->window, first, n);
         else
-            s_acked (self, first, n);
-    }
-    while (self->base < self->next &&
-           !self->slots[self->base % self->opt->window].item)
-        self->base++;
-}
-
-void
-vent_requeue (vent_t *self, uint64_t seq)
-{
-    if (seq < self->base || seq >= self->next)
-        return;
-    vent_slot_t *slot = &self->slots[seq % self->opt->window];
-    if (slot->item) {
-        slot->sent_ms = INT64_MIN / 2; /* overdue whatever the timeout */
-        slot->owner = 0;
-        if (self->resend_at > seq)
-            self->resend_at = seq;
+            vent_window_ack (self->window, first, n);
     }
 }
 
-void
-vent_unsent (vent_t *self, uint64_t seq)
-{
-    if (seq >= self->base && seq < self->next)
-        self->slots[seq % self->opt->window].unsent = true;
-}
-
-void
-vent_requeue_owner (vent_t *self, uint32_t owner)
-{
-    for (uint64_t seq = self->base; seq < self->next; seq++)
-        if (self->slots[seq % self->opt->window].owner == owner)
-            vent_requeue (self, seq);
-}
-
-void
-vent_on_hello (vent_t *self, uint32_t worker_id)
+/*  A worker said hello (on acks in push flow, on tasks in credit flow).   */
+static void
+s_on_hello (vent_t *self, uint32_t worker_id)
 {
     for (uint32_t i = 0; i < self->nhellos; i++)
         if (self->hellos[i] == worker_id)
@@ -479,19 +153,11 @@ s_on_complete (vent_t *self, const pp_inmsg_t *in)
         self->rejects[PP_REJECT_SHORT]++;
         return;
     }
-    if (self->state != VENT_DRAINING || outcome.total != self->next)
+    if (self->state != VENT_DRAINING ||
+        outcome.total != vent_window_next (self->window))
         return; /* early or stale: the sink repeats it                   */
     self->outcome = outcome;
     s_set_state (self, VENT_DONE);
-}
-
-/*  True while the run is live but no item ever left: no worker holds one
-    and the sink can have no outcome, so a drain has nothing to wait for.  */
-static bool
-s_nothing_sent (vent_t *self)
-{
-    return self->sends == 0 && self->state != VENT_DONE &&
-           self->state != VENT_ABORTED;
 }
 
 /*  Drain or abort, asked by a signal or over acks. A drain with nothing
@@ -500,28 +166,18 @@ s_nothing_sent (vent_t *self)
 static void
 s_on_request (vent_t *self, uint16_t what)
 {
-    if (what == PP_REQUEST_DRAIN && s_nothing_sent (self)) {
+    bool over = self->state == VENT_DONE || self->state == VENT_ABORTED;
+    if (what == PP_REQUEST_DRAIN && !over && s_sends (self) == 0) {
         zsys_notice ("stopped before any item was sent: nothing to drain, "
                      "no record processed; to resume later, run again with "
                      "--skip %llu",
                      (unsigned long long) self->opt->skip);
         what = PP_REQUEST_ABORT;
     }
-    if (what == PP_REQUEST_ABORT && self->state != VENT_DONE &&
-        self->state != VENT_ABORTED)
+    if (what == PP_REQUEST_ABORT && !over)
         s_set_state (self, VENT_ABORTED);
     else if (what == PP_REQUEST_DRAIN)
-        s_stop_reading (self);
-}
-
-/*  Items numbered and not acked yet.                                      */
-static uint64_t
-s_unacked (vent_t *self)
-{
-    uint64_t n = 0;
-    for (uint64_t seq = self->base; seq < self->next; seq++)
-        n += self->slots[seq % self->opt->window].item != NULL;
-    return n;
+        vent_feed_stop (self->feed);
 }
 
 /*  --drain-timeout: a drain not complete in time becomes an abort. The
@@ -529,8 +185,9 @@ s_unacked (vent_t *self)
 static void
 s_check_drain (vent_t *self, int64_t now)
 {
+    bool stopped = vent_feed_state (self->feed) == VENT_FEED_STOPPED;
     bool draining = self->state == VENT_DRAINING ||
-                    (self->state == VENT_RUNNING && self->reading_stopped);
+                    (self->state == VENT_RUNNING && stopped);
     if (!draining || self->opt->drain_timeout_ms == 0)
         return;
     if (self->drain_since_ms == 0)
@@ -540,7 +197,7 @@ s_check_drain (vent_t *self, int64_t now)
     zsys_error ("the drain did not complete within --drain-timeout "
                 "(%lld ms): aborting with %llu items unacknowledged",
                 (long long) self->opt->drain_timeout_ms,
-                (unsigned long long) s_unacked (self));
+                (unsigned long long) vent_window_unacked (self->window));
     s_set_state (self, VENT_ABORTED);
 }
 
@@ -558,7 +215,7 @@ s_on_acks_socket (vent_t *self)
             break;
         case PP_MSG_HELLO:
             if (ours)
-                vent_on_hello (self, in.hdr.worker_id);
+                s_on_hello (self, in.hdr.worker_id);
             break;
         case PP_MSG_COMPLETE:
             if (ours)
@@ -590,13 +247,8 @@ s_on_stall (vent_t *self, int64_t lost)
     zsys_notice ("this process did not run for %lld ms (was it stopped?): "
                  "its peers get that time back",
                  (long long) lost);
-    self->start_ms += lost;
-    for (uint64_t seq = self->base; seq < self->next; seq++) {
-        vent_slot_t *slot = &self->slots[seq % self->opt->window];
-        if (slot->item && slot->sent_ms > INT64_MIN / 2) /* not requeued */
-            slot->sent_ms += lost;
-    }
-    self->next_scan_ms += lost;
+    vent_feed_stall (self->feed, lost);
+    vent_window_stall (self->window, lost);
     if (self->credit)
         vent_credit_rearm (self->credit, lost);
 }
@@ -617,6 +269,20 @@ s_check_stall (vent_t *self, int64_t wait_ms)
         s_on_stall (self, lost);
 }
 
+/*  Publishes the state often in the first second, when peers are still
+    joining (a sink that has not heard the run yet must hold every result
+    it gets), and more often once the run drains or ends.                 */
+static void
+s_publish_due (vent_t *self, int64_t now)
+{
+    bool urgent = self->state >= VENT_DRAINING;
+    int64_t every = urgent ? S_URGENT_EVERY_MS : S_STATE_EVERY_MS;
+    if (now - self->opened_ms < 1000)
+        every = S_EARLY_EVERY_MS;
+    if (now - self->state_sent_ms >= every)
+        s_publish (self);
+}
+
 /*  Timers, signals and state changes between socket events.               */
 static void
 s_tick (vent_t *self)
@@ -631,26 +297,15 @@ s_tick (vent_t *self)
     s_check_drain (self, now);
     if (self->state == VENT_WAITING &&
         self->nhellos >= self->opt->wait_workers) {
-        self->start_ms = now;
-        s_set_state (self, self->input_ended ? VENT_DRAINING : VENT_RUNNING);
+        vent_feed_start (self->feed, now);
+        s_set_state (self, vent_feed_ended (self->feed) ? VENT_DRAINING
+                                                        : VENT_RUNNING);
     }
-    /*  Often in the first second, when peers are still joining: a sink
-        that has not heard the run yet must hold every result it gets.     */
-    bool urgent = self->state >= VENT_DRAINING;
-    int64_t every = urgent ? S_URGENT_EVERY_MS : S_STATE_EVERY_MS;
-    if (now - self->opened_ms < 1000)
-        every = S_EARLY_EVERY_MS;
-    if (now - self->state_sent_ms >= every)
-        s_publish (self);
+    s_publish_due (self, now);
     if (self->credit &&
         (self->state == VENT_RUNNING || self->state == VENT_DRAINING))
         vent_credit_tick (self->credit); /* after DONE, workers leave  */
-    if (now - self->resend_scan_ms >= S_RESEND_SCAN_MS &&
-        now >= self->next_scan_ms) {
-        self->resend_scan_ms = now;
-        if (self->resend_at == UINT64_MAX)
-            self->resend_at = self->base;
-    }
+    vent_window_tick (self->window, now);
 }
 
 static bool
@@ -666,72 +321,94 @@ s_finished (vent_t *self)
 static bool
 s_has_work (vent_t *self)
 {
-    if (self->batch_ready)
+    if (self->push && vent_push_waiting (self->push))
         return false;
     if (self->credit && !vent_credit_can_send (self->credit))
         return false;
-    bool room = self->next - self->base < self->opt->window;
-    if (room && self->inboxed > 0)
-        return true;
-    bool blocked = self->opt->overflow == PP_OVERFLOW_BLOCK && self->unqueued;
-    return s_may_read (self) && !self->need_fill && !blocked &&
-           (room || self->opt->overflow != PP_OVERFLOW_BLOCK);
+    return vent_feed_ready (self->feed, !vent_window_full (self->window),
+                            pp_now_ms ());
+}
+
+/*  How long the turn may wait: not at all with work to do, briefly while
+    peers join or --rate paces the input.                                  */
+static long
+s_timeout (vent_t *self, bool active)
+{
+    long timeout = active && s_has_work (self) ? 0 : S_URGENT_EVERY_MS / 2;
+    if (timeout > S_EARLY_EVERY_MS && pp_now_ms () - self->opened_ms < 1000)
+        timeout = S_EARLY_EVERY_MS;
+    if (self->opt->rate > 0 && active && timeout > 0)
+        timeout = 5;
+    return timeout;
+}
+
+/*  Reads what came on the sockets, in bursts.                             */
+static void
+s_on_sockets (vent_t *self, bool acks, bool tasks)
+{
+    for (int burst = 0;
+         acks && burst < 256 && (zsock_events (self->acks) & ZMQ_POLLIN);
+         burst++)
+        s_on_acks_socket (self);
+    uint32_t hello_id;
+    for (int burst = 0;
+         tasks && burst < 256 && (zsock_events (self->tasks) & ZMQ_POLLIN);
+         burst++)
+        if (vent_credit_on_message (self->credit, &hello_id))
+            s_on_hello (self, hello_id);
+}
+
+/*  One turn of the loop: wait for a socket, the input or a timer, handle
+    what came, dispatch, tick. Returns 0 or an error (logged).            */
+static int
+s_turn (vent_t *self)
+{
+    bool active = self->state == VENT_RUNNING || self->state == VENT_DRAINING;
+    bool want_input = active && vent_feed_wants_fd (self->feed, pp_now_ms ());
+    bool waiting = active && self->push && vent_push_waiting (self->push);
+    short tasks_events = self->credit ? ZMQ_POLLIN : waiting ? ZMQ_POLLOUT : 0;
+    zmq_pollitem_t items[] = {{zsock_resolve (self->acks), 0, ZMQ_POLLIN, 0},
+                              {zsock_resolve (self->tasks), 0, tasks_events, 0},
+                              {NULL, vent_input_fd (self->input),
+                               (short) (want_input ? ZMQ_POLLIN : 0), 0}};
+    long timeout = s_timeout (self, active);
+    int n = zmq_poll (items, want_input ? 3 : 2, timeout);
+    if (n == -1 && zmq_errno () != EINTR) {
+        zsys_error ("cannot poll: %s", zmq_strerror (zmq_errno ()));
+        return PP_EIO;
+    }
+    s_check_stall (self, timeout);
+    if (n > 0)
+        s_on_sockets (self, items[0].revents & ZMQ_POLLIN,
+                      self->credit && (items[1].revents & ZMQ_POLLIN));
+    if (want_input && (items[2].revents & (ZMQ_POLLIN | ZMQ_POLLERR)) &&
+        vent_feed_fill (self->feed) != 0) {
+        zsys_error ("cannot read input: %s", strerror (errno));
+        return PP_EIO;
+    }
+    s_check_stall (self, 0); /* dispatch judges unreachable workers     */
+    int rc = active ? s_dispatch (self) : 0;
+    if (rc == 0)
+        s_tick (self);
+    return rc;
 }
 
 static int
 s_loop (vent_t *self)
 {
     while (!s_finished (self)) {
-        bool active =
-            self->state == VENT_RUNNING || self->state == VENT_DRAINING;
-        bool want_input = active && self->need_fill && s_may_read (self);
-        short tasks_events = self->credit                  ? ZMQ_POLLIN
-                             : active && self->batch_ready ? ZMQ_POLLOUT
-                                                           : 0;
-        zmq_pollitem_t items[] = {
-            {zsock_resolve (self->acks), 0, ZMQ_POLLIN, 0},
-            {zsock_resolve (self->tasks), 0, tasks_events, 0},
-            {NULL, vent_input_fd (self->input),
-             (short) (want_input ? ZMQ_POLLIN : 0), 0}};
-        long timeout = active && s_has_work (self) ? 0 : S_URGENT_EVERY_MS / 2;
-        if (timeout > S_EARLY_EVERY_MS && pp_now_ms () - self->opened_ms < 1000)
-            timeout = S_EARLY_EVERY_MS;
-        if (self->opt->rate > 0 && active && timeout > 0)
-            timeout = 5;
-        int n = zmq_poll (items, want_input ? 3 : 2, timeout);
-        if (n == -1 && zmq_errno () != EINTR)
-            return PP_EIO;
-        s_check_stall (self, timeout);
-        if (n > 0 && (items[0].revents & ZMQ_POLLIN))
-            for (int burst = 0;
-                 burst < 256 && (zsock_events (self->acks) & ZMQ_POLLIN);
-                 burst++)
-                s_on_acks_socket (self);
-        if (self->credit && (items[1].revents & ZMQ_POLLIN))
-            for (int burst = 0;
-                 burst < 256 && (zsock_events (self->tasks) & ZMQ_POLLIN);
-                 burst++)
-                vent_credit_on_message (self->credit);
-        if (want_input && (items[2].revents & (ZMQ_POLLIN | ZMQ_POLLERR))) {
-            self->need_fill = false;
-            if (vent_input_fill (self->input) != 0) {
-                zsys_error ("cannot read input: %s", strerror (errno));
-                return PP_EIO;
-            }
-        }
-        s_check_stall (self, 0); /* dispatch judges unreachable workers */
-        if (active && s_dispatch (self) != 0)
-            return PP_ENOMEM;
-        s_tick (self);
+        int rc = s_turn (self);
+        if (rc != 0)
+            return rc;
     }
     return 0;
 }
 
+/*  The input the flags name: generated, or records from FILE or stdin.   */
 static int
-s_open (vent_t *self)
+s_open_input (vent_t *self)
 {
     vent_options_t *opt = self->opt;
-    pp_common_t *common = &opt->common;
     if (opt->generate > 0)
         self->input = vent_input_new_generate (1, opt->generate);
     else if (opt->workload > 0)
@@ -745,62 +422,110 @@ s_open (vent_t *self)
                 return PP_EIO;
             }
         }
-        self->input = vent_input_new_fd (fd, opt->delim, common->max_item);
+        self->input = vent_input_new_fd (fd, opt->delim, opt->common.max_item);
     }
-    self->slots = calloc (opt->window, sizeof (vent_slot_t));
-    size_t ahead = opt->batch * 4 > 1024 ? opt->batch * 4 : 1024;
-    self->inbox = pp_chan_new (ahead, pp_item_free);
-    if (!self->input || !self->slots || !self->inbox)
+    if (!self->input)
         return PP_ENOMEM;
     vent_input_skip (self->input, opt->skip);
-    if (opt->overflow == PP_OVERFLOW_DROP)
-        pp_chan_set_drop (self->inbox);
-    if (opt->overflow == PP_OVERFLOW_SPILL &&
-        pp_chan_set_spill (self->inbox, opt->spill_dir, &pp_item_codec) != 0) {
+    return 0;
+}
+
+/*  The feed over the input, its inbox a few batches deep.                 */
+static int
+s_open_feed (vent_t *self)
+{
+    vent_options_t *opt = self->opt;
+    vent_feed_config_t config = {.run_id = self->run_id,
+                                 .ahead = opt->batch * 4 > 1024 ? opt->batch * 4
+                                                                : 1024,
+                                 .rate = opt->rate,
+                                 .skip = opt->skip,
+                                 .max_item = opt->common.max_item};
+    self->feed = vent_feed_new (self->input, self->pool, &config);
+    if (!self->feed)
+        return PP_ENOMEM;
+    if (vent_feed_set_overflow (self->feed, opt->overflow, opt->spill_dir) !=
+        0) {
         zsys_error ("--spill-dir: cannot create a file in %s: %s",
                     opt->spill_dir, strerror (errno));
         return PP_EIO;
     }
+    return 0;
+}
+
+/*  The three sockets, bound (each failure is logged, naming its flag).  */
+static int
+s_open_sockets (vent_t *self)
+{
+    pp_common_t *common = &self->opt->common;
     bool credit = common->flow == PP_FLOW_CREDIT;
     self->tasks = pp_net_socket (credit ? ZMQ_ROUTER : ZMQ_PUSH, common,
                                  common->tasks, true, "--tasks");
-    if (credit && self->tasks) {
+    if (credit && self->tasks)
         zsock_set_router_mandatory (self->tasks, 1);
-        self->credit = vent_credit_new (self);
-        if (!self->credit)
-            return PP_ENOMEM;
-    }
     self->control =
         pp_net_socket (ZMQ_PUB, common, common->control, true, "--control");
     self->acks = pp_net_acks_socket (ZMQ_PULL, common, true);
-    if (!self->tasks || !self->control || !self->acks)
-        return PP_EIO;
+    return self->tasks && self->control && self->acks ? 0 : PP_EIO;
+}
+
+/*  The dispatch of the flow asked, on the tasks socket.                   */
+static int
+s_open_dispatch (vent_t *self)
+{
+    vent_options_t *opt = self->opt;
+    if (opt->common.flow != PP_FLOW_CREDIT) {
+        self->push = vent_push_new (self->tasks, self->window, self->feed,
+                                    opt->batch, self->run_id);
+        return self->push ? 0 : PP_ENOMEM;
+    }
+    vent_credit_config_t config = {.run_id = self->run_id,
+                                   .batch = opt->batch,
+                                   .heartbeat_ms = opt->heartbeat_ms,
+                                   .liveness = opt->liveness};
+    self->credit =
+        vent_credit_new (self->tasks, self->window, self->feed, &config);
+    return self->credit ? 0 : PP_ENOMEM;
+}
+
+/*  Everything the run needs, in data-flow order. Returns 0 or an error
+    (logged where it has a reason to give).                                */
+static int
+s_open (vent_t *self)
+{
+    vent_options_t *opt = self->opt;
     while (self->run_id == 0)
         if (getrandom (&self->run_id, sizeof (self->run_id), 0) == -1)
             self->run_id = (uint64_t) pp_wall_us () ^ (uint64_t) getpid ();
-    self->resend_at = UINT64_MAX;
-    self->scan_oldest = INT64_MAX;
-    self->start_ms = self->opened_ms = pp_now_ms ();
+    int rc = s_open_input (self);
+    if (rc != 0)
+        return rc;
+    self->pool = vent_pool_new (opt->window);
+    if (self->pool)
+        self->window =
+            vent_window_new (opt->window, opt->ack_timeout_ms, self->pool);
+    if (!self->window)
+        return PP_ENOMEM;
+    rc = s_open_feed (self);
+    if (rc == 0)
+        rc = s_open_sockets (self);
+    if (rc == 0)
+        rc = s_open_dispatch (self);
+    if (rc != 0)
+        return rc;
+    self->opened_ms = pp_now_ms ();
+    vent_feed_start (self->feed, self->opened_ms);
     return 0;
 }
 
 static void
 s_close (vent_t *self)
 {
-    if (self->slots)
-        for (uint32_t i = 0; i < self->opt->window; i++)
-            pp_item_free (self->slots[i].item);
-    free (self->slots);
-    pp_item_free (self->unqueued);
-    pp_chan_destroy (&self->inbox);
-    while (self->spare) {
-        pp_item_t *next;
-        memcpy (&next, self->spare, sizeof (void *));
-        free (self->spare);
-        self->spare = next;
-    }
+    vent_push_destroy (&self->push);
     vent_credit_destroy (&self->credit);
-    pp_batch_free (&self->batch);
+    vent_feed_destroy (&self->feed);
+    vent_window_destroy (&self->window);
+    vent_pool_destroy (&self->pool);
     int fd = self->input ? vent_input_fd (self->input) : -1;
     if (fd > STDIN_FILENO)
         close (fd);
@@ -813,6 +538,8 @@ s_close (vent_t *self)
 static int
 s_exit_code (vent_t *self)
 {
+    if (self->credit)
+        vent_credit_rejects (self->credit, self->rejects);
     pp_net_log_rejects (self->rejects);
     if (self->state == VENT_ABORTED)
         return PP_EXIT_ABORTED;
@@ -820,11 +547,11 @@ s_exit_code (vent_t *self)
         zsys_info ("run %016llx done: %llu items, %llu ok, %llu failed, "
                    "%llu dropped, %llu sent again",
                    (unsigned long long) self->run_id,
-                   (unsigned long long) self->next,
+                   (unsigned long long) vent_window_next (self->window),
                    (unsigned long long) self->outcome.ok,
                    (unsigned long long) self->outcome.failed,
                    (unsigned long long) self->outcome.dropped,
-                   (unsigned long long) self->redelivered);
+                   (unsigned long long) vent_window_redelivered (self->window));
     return self->outcome.failed + self->outcome.dropped > 0 ? PP_EXIT_FAILED
                                                             : PP_EXIT_OK;
 }
