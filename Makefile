@@ -56,6 +56,15 @@ $(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB)
 
 # A test of a binary's private part links that part too.
 $(BUILD)/tests/test_input: $(BUILD)/ventilator/input.o
+$(BUILD)/tests/test_window: $(BUILD)/ventilator/window.o \
+                            $(BUILD)/ventilator/pool.o
+$(BUILD)/tests/test_feed: $(BUILD)/ventilator/feed.o \
+                          $(BUILD)/ventilator/input.o $(BUILD)/ventilator/pool.o
+$(BUILD)/tests/test_batch: $(BUILD)/ventilator/batch.o \
+                           $(BUILD)/ventilator/window.o \
+                           $(BUILD)/ventilator/feed.o \
+                           $(BUILD)/ventilator/input.o $(BUILD)/ventilator/pool.o
+$(BUILD)/tests/test_peers: $(BUILD)/ventilator/peers.o
 
 # Unit tests print cmocka's summary; end-to-end tests run the real binaries.
 unit: $(UNIT_BINS)
