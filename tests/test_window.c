@@ -349,6 +349,35 @@ test_unsent_is_no_redelivery (void **state)
     s_close (fx);
 }
 
+/*  A slot keeps nothing of its last item: an item that was marked unsent
+    or failed on a worker, then acked, leaves no mark on the next item in
+    its slot -- that one's resend is a redelivery, to whichever worker.   */
+static void
+test_reused_slot_is_clean (void **state)
+{
+    (void) state;
+    fixture_t *fx = s_open (2);
+    uint64_t seqs[64];
+    s_put (fx, 2, 7, S_T0);
+    vent_window_requeue (fx->window, 0); /* its resend never left      */
+    vent_window_unsent (fx->window, 0);
+    vent_window_retry (fx->window, 1, 1); /* failed on 7               */
+    vent_window_ack (fx->window, 0, 2);   /* both recorded after all   */
+    s_put (fx, 2, 7, S_T0 + 1);           /* seqs 2, 3 in the same slots */
+    int64_t later = S_T0 + 1 + S_TIMEOUT;
+    vent_window_tick (fx->window, later);
+    assert_int_equal (s_resend (fx, 7, later, 64, s_other_yes, seqs), 2);
+    assert_int_equal (seqs[0], 2);
+    assert_int_equal (seqs[1], 3);
+    assert_int_equal (vent_window_redelivered (fx->window), 2);
+    size_t offset = 0;
+    pp_record_t rec;
+    assert_true (
+        pp_wire_next_record (fx->batch.data, fx->batch.size, &offset, &rec));
+    assert_int_equal (rec.attempt, 1);
+    s_close (fx);
+}
+
 /*  A stall moves every deadline by the time lost: nothing falls due for
     it, and a requeued item stays due at once.                             */
 static void
@@ -420,6 +449,7 @@ main (void)
         cmocka_unit_test (test_retry_avoids_owner),
         cmocka_unit_test (test_requeue_owner),
         cmocka_unit_test (test_unsent_is_no_redelivery),
+        cmocka_unit_test (test_reused_slot_is_clean),
         cmocka_unit_test (test_stall_moves_deadlines),
         cmocka_unit_test (test_recycling_bounded),
     };

@@ -117,7 +117,7 @@ vent_window_put (vent_window_t *self, pp_item_t *item, pp_batch_t *batch,
 {
     uint64_t seq = self->next++;
     s_slot_t *slot = &self->slots[seq % self->size];
-    slot->item = item;
+    *slot = (s_slot_t){.item = item}; /* nothing of the last occupant */
     item->seq = seq;
     return s_send (slot, seq, batch, owner, now_ms);
 }
