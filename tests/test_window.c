@@ -349,6 +349,29 @@ test_unsent_is_no_redelivery (void **state)
     s_close (fx);
 }
 
+/*  A scan started by a requeue, from the requeued seq, sees none of the
+    items below it: when it ends, the next scan must still come when the
+    oldest of those falls due, not an ack timeout after the requeue.      */
+static void
+test_requeue_keeps_scan_due (void **state)
+{
+    (void) state;
+    fixture_t *fx = s_open (8);
+    uint64_t seqs[64];
+    s_put (fx, 1, 0, S_T0);       /* 0: due at S_T0 + 500            */
+    s_put (fx, 1, 0, S_T0 + 100); /* 1: due at S_T0 + 600            */
+    vent_window_tick (fx->window, S_T0 + 200);
+    assert_int_equal (s_resend (fx, 0, S_T0 + 200, 64, NULL, seqs), 0);
+    vent_window_requeue (fx->window, 1);
+    assert_int_equal (s_resend (fx, 0, S_T0 + 450, 64, NULL, seqs), 1);
+    assert_int_equal (seqs[0], 1);
+    int64_t due = S_T0 + S_TIMEOUT;
+    vent_window_tick (fx->window, due);
+    assert_int_equal (s_resend (fx, 0, due, 64, NULL, seqs), 1);
+    assert_int_equal (seqs[0], 0);
+    s_close (fx);
+}
+
 /*  A slot keeps nothing of its last item: an item that was marked unsent
     or failed on a worker, then acked, leaves no mark on the next item in
     its slot -- that one's resend is a redelivery, to whichever worker.   */
@@ -449,6 +472,7 @@ main (void)
         cmocka_unit_test (test_retry_avoids_owner),
         cmocka_unit_test (test_requeue_owner),
         cmocka_unit_test (test_unsent_is_no_redelivery),
+        cmocka_unit_test (test_requeue_keeps_scan_due),
         cmocka_unit_test (test_reused_slot_is_clean),
         cmocka_unit_test (test_stall_moves_deadlines),
         cmocka_unit_test (test_recycling_bounded),

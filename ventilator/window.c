@@ -23,6 +23,7 @@ struct _vent_window_t {
     uint64_t base;          /* lowest unacked seq                 */
     uint64_t next;          /* seq of the next item put           */
     uint64_t resend_at;     /* resend scan position, or UINT64_MAX */
+    uint64_t scan_from;     /* where the running scan began        */
     int64_t scan_ms;        /* the last scan started              */
     int64_t next_scan_ms;   /* no scan before: nothing is due     */
     int64_t scan_oldest;    /* oldest send seen by the running scan */
@@ -44,6 +45,7 @@ vent_window_new (uint32_t size, int64_t ack_timeout_ms, vent_pool_t *pool)
     self->ack_timeout_ms = ack_timeout_ms;
     self->pool = pool;
     self->resend_at = UINT64_MAX;
+    self->scan_from = UINT64_MAX;
     self->scan_oldest = INT64_MAX;
     return self;
 }
@@ -136,14 +138,30 @@ s_due_for (const s_slot_t *slot, int64_t due_ms, uint32_t owner,
 }
 
 /*  The scan passed the last item: the next one starts no sooner than the
-    oldest send it saw falls due (items sent later fall due later still). */
+    oldest send it saw falls due (items sent later fall due later still).
+    A scan that began above base (a requeue started it) did not see the
+    items below: it may not put the next scan off past their deadline.    */
 static void
 s_scan_done (vent_window_t *self, int64_t now_ms)
 {
     int64_t oldest = self->scan_oldest < now_ms ? self->scan_oldest : now_ms;
+    int64_t due_ms = oldest + self->ack_timeout_ms;
+    if (self->scan_from > self->base && self->next_scan_ms < due_ms)
+        due_ms = self->next_scan_ms;
+    self->next_scan_ms = due_ms;
     self->resend_at = UINT64_MAX;
-    self->next_scan_ms = oldest + self->ack_timeout_ms;
+    self->scan_from = UINT64_MAX;
     self->scan_oldest = INT64_MAX;
+}
+
+/*  The running scan goes back to seq (or one starts there).              */
+static void
+s_scan_from (vent_window_t *self, uint64_t seq)
+{
+    if (self->resend_at > seq)
+        self->resend_at = seq;
+    if (self->scan_from > seq)
+        self->scan_from = seq;
 }
 
 /*  Appends slot (seq), due again, to batch: a redelivery, unless it was
@@ -190,7 +208,7 @@ vent_window_resend (vent_window_t *self, pp_batch_t *batch, uint32_t max_items,
     if (self->resend_at >= self->next)
         s_scan_done (self, now_ms);
     if (skipped < self->resend_at)
-        self->resend_at = skipped;
+        s_scan_from (self, skipped);
     return rc;
 }
 
@@ -202,7 +220,7 @@ vent_window_tick (vent_window_t *self, int64_t now_ms)
         return;
     self->scan_ms = now_ms;
     if (self->resend_at == UINT64_MAX)
-        self->resend_at = self->base;
+        s_scan_from (self, self->base);
 }
 
 /*  The part of [first, first + n) inside [base, next), as [*from, *to).  */
@@ -253,8 +271,7 @@ vent_window_requeue (vent_window_t *self, uint64_t seq)
         return;
     slot->sent_ms = S_REQUEUED;
     slot->owner = 0;
-    if (self->resend_at > seq)
-        self->resend_at = seq;
+    s_scan_from (self, seq);
 }
 
 void
