@@ -55,105 +55,140 @@ static const char *s_help_tail =
     "  pp-ventilator --workload 200 --seed 1 --wait-workers 2\n"
     "  find . -name '*.log' -print0 | pp-ventilator -0\n";
 
-void
-vent_options_parse (vent_options_t *opt, int argc, char **argv)
+/*  Long options of pp-ventilator alone (the shared ones are below 2000). */
+enum {
+    S_GENERATE = 2000,
+    S_WORKLOAD,
+    S_SEED,
+    S_SKIP,
+    S_RATE,
+    S_WINDOW,
+    S_ACK_TIMEOUT,
+    S_BATCH,
+    S_WAIT_WORKERS,
+    S_LINGER,
+    S_OVERFLOW,
+    S_SPILL_DIR,
+    S_HEARTBEAT,
+    S_LIVENESS,
+    S_RETRIES,
+    S_DRAIN_TIMEOUT
+};
+
+static struct option s_longs[] = {
+    PP_CLI_COMMON_OPTIONS,
+    {"null", no_argument, 0, '0'},
+    {"generate", required_argument, 0, S_GENERATE},
+    {"workload", required_argument, 0, S_WORKLOAD},
+    {"seed", required_argument, 0, S_SEED},
+    {"skip", required_argument, 0, S_SKIP},
+    {"rate", required_argument, 0, S_RATE},
+    {"window", required_argument, 0, S_WINDOW},
+    {"ack-timeout", required_argument, 0, S_ACK_TIMEOUT},
+    {"batch", required_argument, 0, S_BATCH},
+    {"wait-workers", required_argument, 0, S_WAIT_WORKERS},
+    {"linger", required_argument, 0, S_LINGER},
+    {"overflow", required_argument, 0, S_OVERFLOW},
+    {"spill-dir", required_argument, 0, S_SPILL_DIR},
+    {"heartbeat", required_argument, 0, S_HEARTBEAT},
+    {"liveness", required_argument, 0, S_LIVENESS},
+    {"retries", required_argument, 0, S_RETRIES},
+    {"drain-timeout", required_argument, 0, S_DRAIN_TIMEOUT},
+    {0, 0, 0, 0}};
+
+/*  A duration of at least 10ms (a tick finer than that is a mistake).    */
+static int64_t
+s_duration_10ms (const char *flag, const char *arg)
 {
-    static struct option longs[] = {
-        PP_CLI_COMMON_OPTIONS,
-        {"null", no_argument, 0, '0'},
-        {"generate", required_argument, 0, 2000},
-        {"workload", required_argument, 0, 2001},
-        {"seed", required_argument, 0, 2002},
-        {"skip", required_argument, 0, 2003},
-        {"rate", required_argument, 0, 2004},
-        {"window", required_argument, 0, 2005},
-        {"ack-timeout", required_argument, 0, 2006},
-        {"batch", required_argument, 0, 2007},
-        {"wait-workers", required_argument, 0, 2008},
-        {"linger", required_argument, 0, 2009},
-        {"overflow", required_argument, 0, 2010},
-        {"spill-dir", required_argument, 0, 2011},
-        {"heartbeat", required_argument, 0, 2012},
-        {"liveness", required_argument, 0, 2013},
-        {"retries", required_argument, 0, 2014},
-        {"drain-timeout", required_argument, 0, 2015},
-        {0, 0, 0, 0}};
-    opt->delim = '\n';
-    opt->seed = 1;
-    opt->window = 65536;
-    opt->ack_timeout_ms = 10000;
-    opt->linger_ms = 1000;
-    opt->heartbeat_ms = 1000;
-    opt->liveness = 3;
-    int c;
-    while ((c = getopt_long (argc, argv, "hvq0", longs, NULL)) != -1) {
-        if (pp_cli_common_option (&opt->common, c, optarg))
-            continue;
-        switch (c) {
-            case 'h': pp_cli_help (s_help_head, s_help_tail);
-            case '0': opt->delim = '\0'; break;
-            case 2000:
-                opt->generate =
-                    pp_cli_number ("--generate", optarg, 0, INT64_MAX / 2);
-                break;
-            case 2001:
-                opt->workload =
-                    pp_cli_number ("--workload", optarg, 0, INT64_MAX / 2);
-                break;
-            case 2002:
-                opt->seed = pp_cli_number ("--seed", optarg, 0, INT64_MAX);
-                break;
-            case 2003:
-                opt->skip = pp_cli_number ("--skip", optarg, 0, INT64_MAX);
-                break;
-            case 2004:
-                opt->rate = pp_cli_number ("--rate", optarg, 1, 100000000);
-                break;
-            case 2005:
-                opt->window = pp_cli_number ("--window", optarg, 1, 1 << 24);
-                break;
-            case 2006:
-                opt->ack_timeout_ms =
-                    pp_cli_duration_ms ("--ack-timeout", optarg);
-                if (opt->ack_timeout_ms < 10)
-                    pp_cli_usage_error ("--ack-timeout: %s is under 10ms",
-                                        optarg);
-                break;
-            case 2007:
-                opt->batch = pp_cli_number ("--batch", optarg, 1, 65536);
-                break;
-            case 2008:
-                opt->wait_workers = pp_cli_number ("--wait-workers", optarg, 0,
-                                                   VENT_MAX_HELLOS);
-                break;
-            case 2009:
-                opt->linger_ms = pp_cli_duration_ms ("--linger", optarg);
-                break;
-            case 2010:
-                opt->overflow = pp_cli_overflow ("--overflow", optarg);
-                break;
-            case 2011: opt->spill_dir = optarg; break;
-            case 2012:
-                opt->heartbeat_ms = pp_cli_duration_ms ("--heartbeat", optarg);
-                if (opt->heartbeat_ms < 10)
-                    pp_cli_usage_error ("--heartbeat: %s is under 10ms",
-                                        optarg);
-                break;
-            case 2013:
-                opt->liveness =
-                    (int) pp_cli_number ("--liveness", optarg, 1, 1000);
-                break;
-            case 2014:
-                opt->retries =
-                    (uint32_t) pp_cli_number ("--retries", optarg, 0, 100);
-                break;
-            case 2015:
-                opt->drain_timeout_ms =
-                    pp_cli_duration_ms ("--drain-timeout", optarg);
-                break;
-            default: pp_cli_bad_option (argc, argv);
-        }
+    int64_t ms = pp_cli_duration_ms (flag, arg);
+    if (ms < 10)
+        pp_cli_usage_error ("%s: %s is under 10ms", flag, arg);
+    return ms;
+}
+
+/*  The input flags; false when c is none of them.                         */
+static bool
+s_input_option (vent_options_t *opt, int c, const char *arg)
+{
+    switch (c) {
+        case '0': opt->delim = '\0'; break;
+        case S_GENERATE:
+            opt->generate = pp_cli_number ("--generate", arg, 0, INT64_MAX / 2);
+            break;
+        case S_WORKLOAD:
+            opt->workload = pp_cli_number ("--workload", arg, 0, INT64_MAX / 2);
+            break;
+        case S_SEED:
+            opt->seed = pp_cli_number ("--seed", arg, 0, INT64_MAX);
+            break;
+        case S_SKIP:
+            opt->skip = pp_cli_number ("--skip", arg, 0, INT64_MAX);
+            break;
+        default: return false;
     }
+    return true;
+}
+
+/*  The dispatch flags; false when c is none of them.                      */
+static bool
+s_dispatch_option (vent_options_t *opt, int c, const char *arg)
+{
+    switch (c) {
+        case S_RATE:
+            opt->rate = pp_cli_number ("--rate", arg, 1, 100000000);
+            break;
+        case S_WINDOW:
+            opt->window = pp_cli_number ("--window", arg, 1, 1 << 24);
+            break;
+        case S_ACK_TIMEOUT:
+            opt->ack_timeout_ms = s_duration_10ms ("--ack-timeout", arg);
+            break;
+        case S_BATCH:
+            opt->batch = pp_cli_number ("--batch", arg, 1, 65536);
+            break;
+        case S_WAIT_WORKERS:
+            opt->wait_workers =
+                pp_cli_number ("--wait-workers", arg, 0, VENT_MAX_HELLOS);
+            break;
+        case S_RETRIES:
+            opt->retries = (uint32_t) pp_cli_number ("--retries", arg, 0, 100);
+            break;
+        case S_LINGER:
+            opt->linger_ms = pp_cli_duration_ms ("--linger", arg);
+            break;
+        case S_DRAIN_TIMEOUT:
+            opt->drain_timeout_ms = pp_cli_duration_ms ("--drain-timeout", arg);
+            break;
+        default: return false;
+    }
+    return true;
+}
+
+/*  The overflow and credit-flow flags; false when c is none of them.      */
+static bool
+s_flow_option (vent_options_t *opt, int c, const char *arg)
+{
+    switch (c) {
+        case S_OVERFLOW:
+            opt->overflow = pp_cli_overflow ("--overflow", arg);
+            break;
+        case S_SPILL_DIR: opt->spill_dir = arg; break;
+        case S_HEARTBEAT:
+            opt->heartbeat_ms = s_duration_10ms ("--heartbeat", arg);
+            break;
+        case S_LIVENESS:
+            opt->liveness = (int) pp_cli_number ("--liveness", arg, 1, 1000);
+            break;
+        default: return false;
+    }
+    return true;
+}
+
+/*  After the flags: FILE, one input at most, defaults that depend on
+    other flags, endpoints and protected mode.                             */
+static void
+s_finish (vent_options_t *opt, int argc, char **argv)
+{
     if (opt->overflow == PP_OVERFLOW_SPILL && !opt->spill_dir)
         opt->spill_dir = getenv ("TMPDIR") ? getenv ("TMPDIR") : "/tmp";
     if (optind < argc)
@@ -171,4 +206,27 @@ vent_options_parse (vent_options_t *opt, int argc, char **argv)
     pp_cli_check_bind (&opt->common, "--tasks", opt->common.tasks);
     pp_cli_check_bind (&opt->common, "--control", opt->common.control);
     pp_cli_check_bind (&opt->common, "--acks", opt->common.acks);
+}
+
+void
+vent_options_parse (vent_options_t *opt, int argc, char **argv)
+{
+    opt->delim = '\n';
+    opt->seed = 1;
+    opt->window = 65536;
+    opt->ack_timeout_ms = 10000;
+    opt->linger_ms = 1000;
+    opt->heartbeat_ms = 1000;
+    opt->liveness = 3;
+    int c;
+    while ((c = getopt_long (argc, argv, "hvq0", s_longs, NULL)) != -1) {
+        if (c == 'h')
+            pp_cli_help (s_help_head, s_help_tail);
+        if (!pp_cli_common_option (&opt->common, c, optarg) &&
+            !s_input_option (opt, c, optarg) &&
+            !s_dispatch_option (opt, c, optarg) &&
+            !s_flow_option (opt, c, optarg))
+            pp_cli_bad_option (argc, argv);
+    }
+    s_finish (opt, argc, argv);
 }
