@@ -65,6 +65,9 @@ $(BUILD)/tests/test_batch: $(BUILD)/ventilator/batch.o \
                            $(BUILD)/ventilator/feed.o \
                            $(BUILD)/ventilator/input.o $(BUILD)/ventilator/pool.o
 $(BUILD)/tests/test_peers: $(BUILD)/ventilator/peers.o
+$(BUILD)/tests/test_run: $(BUILD)/ventilator/run.o $(BUILD)/ventilator/feed.o \
+                         $(BUILD)/ventilator/window.o \
+                         $(BUILD)/ventilator/input.o $(BUILD)/ventilator/pool.o
 
 # Unit tests print cmocka's summary; end-to-end tests run the real binaries.
 unit: $(UNIT_BINS)

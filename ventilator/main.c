@@ -7,9 +7,10 @@
       window.h  numbered items kept until acked; resends, retries
       batch.h   a TASK batch: due resends, then new items
       push.h / credit.h   batches to the workers, by flow
-    This file is the event loop and its wiring: it polls the sockets and
-    the input, hands acks to the window, runs the state machine of the run
-    (WAITING, RUNNING, DRAINING, DONE, ABORTED) and publishes it.          */
+    and run.h keeps the state of the run and announces it. This file is
+    the event loop and its wiring: it polls the sockets and the input,
+    hands acks to the window and the rest of what comes to the run, and
+    turns signals into drain and abort.                                    */
 
 #include "credit.h"
 #include "feed.h"
@@ -17,8 +18,8 @@
 #include "options.h"
 #include "pool.h"
 #include "push.h"
+#include "run.h"
 #include "window.h"
-#include "pp_ctl.h"
 #include "pp_error.h"
 #include "pp_net.h"
 #include "pp_signal.h"
@@ -29,19 +30,6 @@
 #include <sys/random.h>
 #include <unistd.h>
 
-#define S_STATE_EVERY_MS 200  /* state while running                    */
-#define S_URGENT_EVERY_MS 100 /* DRAIN, DONE, ABORT repeats             */
-#define S_EARLY_EVERY_MS 20   /* state in the first second              */
-#define S_ABORT_LINGER_MS 500 /* keep publishing ABORT this long        */
-
-typedef enum {
-    VENT_WAITING = PP_STATE_WAITING,
-    VENT_RUNNING = PP_STATE_RUNNING,
-    VENT_DRAINING = PP_STATE_DRAINING,
-    VENT_DONE = PP_STATE_DONE,
-    VENT_ABORTED = PP_STATE_ABORTED
-} vent_state_t;
-
 typedef struct {
     vent_options_t *opt;
     zsock_t *tasks, *control, *acks;
@@ -51,44 +39,12 @@ typedef struct {
     vent_window_t *window; /* items sent, not acked                  */
     vent_push_t *push;     /* push flow dispatch, or NULL            */
     vent_credit_t *credit; /* credit flow dispatch, or NULL          */
-    vent_state_t state;
+    vent_run_t *run;       /* the state of the run                   */
     uint64_t run_id;
-    int64_t state_sent_ms;  /* STATE last published                  */
-    int64_t opened_ms;      /* the sockets were bound                */
-    int64_t end_ms;         /* DONE or ABORTED since                 */
-    int64_t drain_since_ms; /* the drain began (0: not yet)          */
-    uint32_t hellos[VENT_MAX_HELLOS];
-    uint32_t nhellos;
-    pp_state_t outcome; /* counts from the sink's COMPLETE          */
     uint64_t rejects[PP_REJECT_COUNT];
     int signals_seen;
     pp_stall_t stall; /* time the loop itself lost (stopped)     */
 } vent_t;
-
-static void
-s_publish (vent_t *self)
-{
-    pp_state_t state = self->outcome;
-    state.sent = vent_window_next (self->window);
-    state.total = vent_feed_ended (self->feed) ? state.sent : PP_TOTAL_UNKNOWN;
-    state.window = self->opt->window;
-    state.retries = self->opt->retries;
-    if (self->state != VENT_DONE) /* dropped before numbering          */
-        state.dropped = vent_feed_dropped (self->feed);
-    pp_ctl_publish (self->control, self->run_id, (pp_run_state_t) self->state,
-                    (uint32_t) self->opt->common.flow,
-                    (uint32_t) self->opt->heartbeat_ms, &state);
-    self->state_sent_ms = pp_now_ms ();
-}
-
-static void
-s_set_state (vent_t *self, vent_state_t state)
-{
-    self->state = state;
-    if (state == VENT_DONE || state == VENT_ABORTED)
-        self->end_ms = pp_now_ms ();
-    s_publish (self); /* at once; then repeated by s_tick             */
-}
 
 /*  TASK messages sent: 0 = no worker ever held an item of this run.      */
 static uint64_t
@@ -107,8 +63,8 @@ s_dispatch (vent_t *self)
                         : vent_credit_dispatch (self->credit);
     if (rc != 0)
         zsys_error ("cannot dispatch: %s", pp_strerror (rc));
-    else if (vent_feed_ended (self->feed) && self->state == VENT_RUNNING)
-        s_set_state (self, VENT_DRAINING);
+    else
+        vent_run_dispatched (self->run);
     return rc;
 }
 
@@ -131,74 +87,22 @@ s_on_ack (vent_t *self, const pp_inmsg_t *in)
     }
 }
 
-/*  A worker said hello (on acks in push flow, on tasks in credit flow).   */
-static void
-s_on_hello (vent_t *self, uint32_t worker_id)
-{
-    for (uint32_t i = 0; i < self->nhellos; i++)
-        if (self->hellos[i] == worker_id)
-            return;
-    if (self->nhellos < VENT_MAX_HELLOS)
-        self->hellos[self->nhellos++] = worker_id;
-    if (pp_verbosity > 1)
-        zsys_info ("worker %08x said hello (%u so far)", worker_id,
-                   self->nhellos);
-}
-
+/*  COMPLETE from the sink.                                                */
 static void
 s_on_complete (vent_t *self, const pp_inmsg_t *in)
 {
     pp_state_t outcome;
-    if (pp_wire_decode_state (in->payload, in->size, &outcome) != 0) {
+    if (pp_wire_decode_state (in->payload, in->size, &outcome) != 0)
         self->rejects[PP_REJECT_SHORT]++;
-        return;
-    }
-    if (self->state != VENT_DRAINING ||
-        outcome.total != vent_window_next (self->window))
-        return; /* early or stale: the sink repeats it                   */
-    self->outcome = outcome;
-    s_set_state (self, VENT_DONE);
+    else
+        vent_run_complete (self->run, &outcome);
 }
 
-/*  Drain or abort, asked by a signal or over acks. A drain with nothing
-    sent ends the run at once, as aborted: no record was processed, so the
-    input resumes where this run began.                                    */
+/*  Drain or abort, asked by a signal or over acks.                       */
 static void
 s_on_request (vent_t *self, uint16_t what)
 {
-    bool over = self->state == VENT_DONE || self->state == VENT_ABORTED;
-    if (what == PP_REQUEST_DRAIN && !over && s_sends (self) == 0) {
-        zsys_notice ("stopped before any item was sent: nothing to drain, "
-                     "no record processed; to resume later, run again with "
-                     "--skip %llu",
-                     (unsigned long long) self->opt->skip);
-        what = PP_REQUEST_ABORT;
-    }
-    if (what == PP_REQUEST_ABORT && !over)
-        s_set_state (self, VENT_ABORTED);
-    else if (what == PP_REQUEST_DRAIN)
-        vent_feed_stop (self->feed);
-}
-
-/*  --drain-timeout: a drain not complete in time becomes an abort. The
-    drain begins when it is asked or when the input ends.                  */
-static void
-s_check_drain (vent_t *self, int64_t now)
-{
-    bool stopped = vent_feed_state (self->feed) == VENT_FEED_STOPPED;
-    bool draining = self->state == VENT_DRAINING ||
-                    (self->state == VENT_RUNNING && stopped);
-    if (!draining || self->opt->drain_timeout_ms == 0)
-        return;
-    if (self->drain_since_ms == 0)
-        self->drain_since_ms = now;
-    if (now - self->drain_since_ms < self->opt->drain_timeout_ms)
-        return;
-    zsys_error ("the drain did not complete within --drain-timeout "
-                "(%lld ms): aborting with %llu items unacknowledged",
-                (long long) self->opt->drain_timeout_ms,
-                (unsigned long long) vent_window_unacked (self->window));
-    s_set_state (self, VENT_ABORTED);
+    vent_run_request (self->run, what, s_sends (self));
 }
 
 static void
@@ -215,7 +119,7 @@ s_on_acks_socket (vent_t *self)
             break;
         case PP_MSG_HELLO:
             if (ours)
-                s_on_hello (self, in.hdr.worker_id);
+                vent_run_hello (self->run, in.hdr.worker_id);
             break;
         case PP_MSG_COMPLETE:
             if (ours)
@@ -269,20 +173,6 @@ s_check_stall (vent_t *self, int64_t wait_ms)
         s_on_stall (self, lost);
 }
 
-/*  Publishes the state often in the first second, when peers are still
-    joining (a sink that has not heard the run yet must hold every result
-    it gets), and more often once the run drains or ends.                 */
-static void
-s_publish_due (vent_t *self, int64_t now)
-{
-    bool urgent = self->state >= VENT_DRAINING;
-    int64_t every = urgent ? S_URGENT_EVERY_MS : S_STATE_EVERY_MS;
-    if (now - self->opened_ms < 1000)
-        every = S_EARLY_EVERY_MS;
-    if (now - self->state_sent_ms >= every)
-        s_publish (self);
-}
-
 /*  Timers, signals and state changes between socket events.               */
 static void
 s_tick (vent_t *self)
@@ -294,27 +184,10 @@ s_tick (vent_t *self)
         self->signals_seen = signals;
         s_on_request (self, signals == 1 ? PP_REQUEST_DRAIN : PP_REQUEST_ABORT);
     }
-    s_check_drain (self, now);
-    if (self->state == VENT_WAITING &&
-        self->nhellos >= self->opt->wait_workers) {
-        vent_feed_start (self->feed, now);
-        s_set_state (self, vent_feed_ended (self->feed) ? VENT_DRAINING
-                                                        : VENT_RUNNING);
-    }
-    s_publish_due (self, now);
-    if (self->credit &&
-        (self->state == VENT_RUNNING || self->state == VENT_DRAINING))
+    vent_run_tick (self->run, now);
+    if (self->credit && vent_run_active (self->run))
         vent_credit_tick (self->credit); /* after DONE, workers leave  */
     vent_window_tick (self->window, now);
-}
-
-static bool
-s_finished (vent_t *self)
-{
-    int64_t since = pp_now_ms () - self->end_ms;
-    if (self->state == VENT_DONE)
-        return since >= self->opt->linger_ms;
-    return self->state == VENT_ABORTED && since >= S_ABORT_LINGER_MS;
 }
 
 /*  True when a batch could be built right now without waiting.          */
@@ -330,16 +203,15 @@ s_has_work (vent_t *self)
 }
 
 /*  How long the turn may wait: not at all with work to do, briefly while
-    peers join or --rate paces the input.                                  */
+    --rate paces the input, else until the next announcement.              */
 static long
 s_timeout (vent_t *self, bool active)
 {
-    long timeout = active && s_has_work (self) ? 0 : S_URGENT_EVERY_MS / 2;
-    if (timeout > S_EARLY_EVERY_MS && pp_now_ms () - self->opened_ms < 1000)
-        timeout = S_EARLY_EVERY_MS;
-    if (self->opt->rate > 0 && active && timeout > 0)
-        timeout = 5;
-    return timeout;
+    if (active && s_has_work (self))
+        return 0;
+    if (self->opt->rate > 0 && active)
+        return 5;
+    return (long) vent_run_wait_ms (self->run, pp_now_ms ());
 }
 
 /*  Reads what came on the sockets, in bursts.                             */
@@ -355,7 +227,7 @@ s_on_sockets (vent_t *self, bool acks, bool tasks)
          tasks && burst < 256 && (zsock_events (self->tasks) & ZMQ_POLLIN);
          burst++)
         if (vent_credit_on_message (self->credit, &hello_id))
-            s_on_hello (self, hello_id);
+            vent_run_hello (self->run, hello_id);
 }
 
 /*  One turn of the loop: wait for a socket, the input or a timer, handle
@@ -363,7 +235,7 @@ s_on_sockets (vent_t *self, bool acks, bool tasks)
 static int
 s_turn (vent_t *self)
 {
-    bool active = self->state == VENT_RUNNING || self->state == VENT_DRAINING;
+    bool active = vent_run_active (self->run);
     bool want_input = active && vent_feed_wants_fd (self->feed, pp_now_ms ());
     bool waiting = active && self->push && vent_push_waiting (self->push);
     short tasks_events = self->credit ? ZMQ_POLLIN : waiting ? ZMQ_POLLOUT : 0;
@@ -396,7 +268,7 @@ s_turn (vent_t *self)
 static int
 s_loop (vent_t *self)
 {
-    while (!s_finished (self)) {
+    while (!vent_run_finished (self->run, pp_now_ms ())) {
         int rc = s_turn (self);
         if (rc != 0)
             return rc;
@@ -513,14 +385,17 @@ s_open (vent_t *self)
         rc = s_open_dispatch (self);
     if (rc != 0)
         return rc;
-    self->opened_ms = pp_now_ms ();
-    vent_feed_start (self->feed, self->opened_ms);
-    return 0;
+    int64_t now = pp_now_ms ();
+    vent_feed_start (self->feed, now);
+    self->run = vent_run_new (opt, self->run_id, self->control, self->window,
+                              self->feed, now);
+    return self->run ? 0 : PP_ENOMEM;
 }
 
 static void
 s_close (vent_t *self)
 {
+    vent_run_destroy (&self->run);
     vent_push_destroy (&self->push);
     vent_credit_destroy (&self->credit);
     vent_feed_destroy (&self->feed);
@@ -541,19 +416,19 @@ s_exit_code (vent_t *self)
     if (self->credit)
         vent_credit_rejects (self->credit, self->rejects);
     pp_net_log_rejects (self->rejects);
-    if (self->state == VENT_ABORTED)
+    if (vent_run_state (self->run) == VENT_ABORTED)
         return PP_EXIT_ABORTED;
+    const pp_state_t *outcome = vent_run_outcome (self->run);
     if (pp_verbosity > 0)
         zsys_info ("run %016llx done: %llu items, %llu ok, %llu failed, "
                    "%llu dropped, %llu sent again",
                    (unsigned long long) self->run_id,
                    (unsigned long long) vent_window_next (self->window),
-                   (unsigned long long) self->outcome.ok,
-                   (unsigned long long) self->outcome.failed,
-                   (unsigned long long) self->outcome.dropped,
+                   (unsigned long long) outcome->ok,
+                   (unsigned long long) outcome->failed,
+                   (unsigned long long) outcome->dropped,
                    (unsigned long long) vent_window_redelivered (self->window));
-    return self->outcome.failed + self->outcome.dropped > 0 ? PP_EXIT_FAILED
-                                                            : PP_EXIT_OK;
+    return outcome->failed + outcome->dropped > 0 ? PP_EXIT_FAILED : PP_EXIT_OK;
 }
 
 int
@@ -565,13 +440,10 @@ main (int argc, char **argv)
     vent_options_parse (&opt, argc, argv);
     pp_cli_security (&opt.common, true, false);
     pp_signal_install ();
-    vent_t vent = {.opt = &opt, .state = VENT_WAITING};
+    vent_t vent = {.opt = &opt};
     int code = PP_EXIT_RUNTIME;
-    if (s_open (&vent) == 0) {
-        s_publish (&vent);
-        if (s_loop (&vent) == 0)
-            code = s_exit_code (&vent);
-    }
+    if (s_open (&vent) == 0 && s_loop (&vent) == 0)
+        code = s_exit_code (&vent);
     s_close (&vent);
     pp_cli_security_end (&opt.common);
     zsys_shutdown ();
