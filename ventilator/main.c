@@ -360,8 +360,8 @@ s_open_dispatch (vent_t *self)
     return self->credit ? 0 : PP_ENOMEM;
 }
 
-/*  Everything the run needs, in data-flow order. Returns 0 or an error
-    (logged where it has a reason to give).                                */
+/*  Everything the run needs, in data-flow order. Returns 0, PP_ENOMEM,
+    or PP_EIO (logged here, naming the file, directory or flag).          */
 static int
 s_open (vent_t *self)
 {
@@ -442,7 +442,10 @@ main (int argc, char **argv)
     pp_signal_install ();
     vent_t vent = {.opt = &opt};
     int code = PP_EXIT_RUNTIME;
-    if (s_open (&vent) == 0 && s_loop (&vent) == 0)
+    int rc = s_open (&vent);
+    if (rc == PP_ENOMEM) /* the other errors were logged with their cause */
+        zsys_error ("cannot start: %s", pp_strerror (rc));
+    if (rc == 0 && s_loop (&vent) == 0)
         code = s_exit_code (&vent);
     s_close (&vent);
     pp_cli_security_end (&opt.common);
