@@ -61,6 +61,18 @@ $(BUILD)/tests/test_exec: $(EXEC_OBJ)
 $(BUILD)/tests/test_exec_argv: $(BUILD)/worker/exec_argv.o
 $(BUILD)/tests/test_exec_child: $(BUILD)/worker/exec_child.o
 $(BUILD)/tests/test_exec_errlog: $(BUILD)/worker/exec_errlog.o
+$(BUILD)/tests/test_window: $(BUILD)/ventilator/window.o \
+                            $(BUILD)/ventilator/pool.o
+$(BUILD)/tests/test_feed: $(BUILD)/ventilator/feed.o \
+                          $(BUILD)/ventilator/input.o $(BUILD)/ventilator/pool.o
+$(BUILD)/tests/test_batch: $(BUILD)/ventilator/batch.o \
+                           $(BUILD)/ventilator/window.o \
+                           $(BUILD)/ventilator/feed.o \
+                           $(BUILD)/ventilator/input.o $(BUILD)/ventilator/pool.o
+$(BUILD)/tests/test_peers: $(BUILD)/ventilator/peers.o
+$(BUILD)/tests/test_run: $(BUILD)/ventilator/run.o $(BUILD)/ventilator/feed.o \
+                         $(BUILD)/ventilator/window.o \
+                         $(BUILD)/ventilator/input.o $(BUILD)/ventilator/pool.o
 
 # Unit tests print cmocka's summary; end-to-end tests run the real binaries.
 unit: $(UNIT_BINS)
