@@ -16,7 +16,11 @@
 #include "pp_signal.h"
 #include "pp_stall.h"
 #include "pp_stats.h"
+#include "early.h"
 #include "journal.h"
+#include "options.h"
+#include "output.h"
+#include "progress.h"
 
 #include <czmq.h>
 #include <sys/stat.h>
@@ -27,7 +31,6 @@
 #define S_COMPLETE_EVERY_MS 200
 #define S_DONE_WAIT_MS 5000      /* after COMPLETE, wait this long for DONE  */
 #define S_EARLY_BYTES (64 << 20) /* results held before the run is known */
-#define S_PROGRESS_LOG_MS 10000  /* progress log line when not a terminal */
 #define S_NO_RESYNC UINT64_MAX
 #define S_ACKS_LINGER_MS 500 /* at exit, for what is still queued on acks */
 
@@ -42,23 +45,11 @@ typedef enum {
 } s_phase_t;
 
 typedef struct {
-    pp_common_t common;
-    const char *output_path;       /* --output, else stdout                   */
-    const char *stats_json;        /* --stats-json                            */
-    bool sum;                      /* --sum                                   */
-    bool ordered;                  /* --ordered                               */
-    bool resume;                   /* --resume: continue FILE after a crash   */
-    char delim;                    /* '\n', or '\0' with -0                   */
-    int progress;                  /* -1 auto, 0 off, 1 on a terminal, 2 log  */
-    int64_t ventilator_timeout_ms; /* give up on a silent ventilator   */
-} s_options_t;
-
-typedef struct {
-    s_options_t *opt;
-    zsock_t *results; /* PULL, bound                             */
-    zsock_t *control; /* SUB                                     */
-    zsock_t *acks;    /* PUSH to the ventilator                  */
-    FILE *out;
+    sink_options_t *opt;
+    zsock_t *results;      /* PULL, bound                             */
+    zsock_t *control;      /* SUB                                     */
+    zsock_t *acks;         /* PUSH to the ventilator                  */
+    sink_output_t *output; /* the results                          */
     pp_stats_t *stats;
     pp_counts_t *counts;
     s_phase_t phase;
@@ -82,14 +73,10 @@ typedef struct {
     uint64_t ack_items; /* seqs in the ranges gathered                */
     int64_t complete_sent_ms;
     int64_t complete_first_ms;
-    int64_t progress_ms;
-    zlist_t *early;          /* RESULT messages (zmsg_t) that came
-                                before the first STATE: replayed then   */
-    size_t early_bytes;      /* payload bytes held in early             */
-    uint64_t early_dropped;  /* early ones past S_EARLY_BYTES: resent   */
+    sink_progress_t progress;
+    sink_early_t *early;     /* results that came before the first STATE */
     sink_journal_t *journal; /* --output FILE: FILE.journal             */
     char *journal_path;
-    int out_errno;        /* the first write to out that failed      */
     bool checkpointed;    /* the journal holds a checkpoint of ours  */
     uint64_t vouched;     /* outcomes the last checkpoint vouches for */
     uint64_t resumed_run; /* --resume: the run the journal is for    */
@@ -98,98 +85,6 @@ typedef struct {
     uint64_t resync_from; /* acks from here on did not all go: sent
                              again from the state (S_NO_RESYNC: none) */
 } s_sink_t;
-
-static const char *s_help_head =
-    "Usage: pp-sink [OPTIONS]\n"
-    "Collect the results of a pushpull run: one outcome per item, written\n"
-    "once even when an item was delivered twice, acked to the ventilator.\n"
-    "Binds --results; connects --control and --acks.\n"
-    "\n"
-    "Output:\n"
-    "  -o, --output FILE   write results to FILE (default stdout)\n"
-    "  --sum               print the int64 sum of ok results instead\n"
-    "  --ordered           write results in input order (bounded by the\n"
-    "                      ventilator's --window)\n"
-    "  -0, --null          NUL-separated results instead of lines\n"
-    "  --stats-json FILE   write the summary as JSON (docs/stats.md)\n"
-    "  --ventilator-timeout D  give up on a run whose ventilator is silent\n"
-    "                      for D: write what we have, report the run\n"
-    "                      incomplete, exit 1 (default 30s; 0: wait\n"
-    "                      forever); time this process was stopped does\n"
-    "                      not count\n"
-    "  --resume            continue --output FILE after a crash or a write\n"
-    "                      error: FILE is cut back to its journal\n"
-    "                      (FILE.journal) and no item is written twice;\n"
-    "                      refused without a journal (and -o FILE without\n"
-    "                      --resume is refused while the journal is there)\n"
-    "  --progress, --no-progress   force the progress line on or off\n"
-    "                      (default: redrawn on a terminal, else a log\n"
-    "                      line every 10 s)\n"
-    "\n";
-static const char *s_help_tail =
-    "\n"
-    "Signals: the first SIGINT/SIGTERM asks the ventilator to drain (before\n"
-    "any run: ends at once, exit 3), the second aborts the run. Exit: 0 all\n"
-    "ok, 1 error (a write error, a lost ventilator: the run is incomplete),\n"
-    "2 usage, 3 aborted, 4 some items failed or were dropped.\n"
-    "\n"
-    "Examples:\n"
-    "  pp-sink --sum\n"
-    "  pp-sink --ordered -o results.txt --stats-json stats.json\n"
-    "  PP_RESULTS=ipc:///tmp/pp-results pp-sink --sum\n";
-
-static void
-s_parse (s_options_t *opt, int argc, char **argv)
-{
-    static struct option longs[] = {
-        PP_CLI_COMMON_OPTIONS,
-        {"output", required_argument, 0, 'o'},
-        {"sum", no_argument, 0, 2000},
-        {"ordered", no_argument, 0, 2001},
-        {"null", no_argument, 0, '0'},
-        {"stats-json", required_argument, 0, 2002},
-        {"progress", no_argument, 0, 2003},
-        {"no-progress", no_argument, 0, 2004},
-        {"resume", no_argument, 0, 2005},
-        {"ventilator-timeout", required_argument, 0, 2006},
-        {0, 0, 0, 0}};
-    opt->delim = '\n';
-    opt->progress = -1;
-    opt->ventilator_timeout_ms = 30000;
-    int c;
-    while ((c = getopt_long (argc, argv, "hvqo:0", longs, NULL)) != -1) {
-        if (pp_cli_common_option (&opt->common, c, optarg))
-            continue;
-        switch (c) {
-            case 'h': pp_cli_help (s_help_head, s_help_tail);
-            case 'o': opt->output_path = optarg; break;
-            case 2000: opt->sum = true; break;
-            case 2001: opt->ordered = true; break;
-            case '0': opt->delim = '\0'; break;
-            case 2002: opt->stats_json = optarg; break;
-            case 2003: opt->progress = 1; break;
-            case 2004: opt->progress = 0; break;
-            case 2005: opt->resume = true; break;
-            case 2006:
-                opt->ventilator_timeout_ms =
-                    pp_cli_duration_ms ("--ventilator-timeout", optarg);
-                break;
-            default: pp_cli_bad_option (argc, argv);
-        }
-    }
-    if (optind < argc)
-        pp_cli_usage_error ("unexpected argument '%s'", argv[optind]);
-    if (opt->resume && !opt->output_path)
-        pp_cli_usage_error ("--resume needs --output FILE (the journal "
-                            "lives beside it)");
-    if (opt->resume && opt->ordered)
-        pp_cli_usage_error ("--resume does not work with --ordered yet");
-    if (opt->sum && opt->ordered)
-        pp_cli_usage_error ("--sum and --ordered do not go together "
-                            "(a sum has no order)");
-    pp_cli_endpoints (&opt->common);
-    pp_cli_check_bind (&opt->common, "--results", opt->common.results);
-}
 
 /*  Stops the run on a failed write: nothing more is acked (what is not
     safely in the output stays with the ventilator), the journal is kept,
@@ -218,27 +113,23 @@ s_fail (s_sink_t *self, const char *what, const char *name, int err)
     }
 }
 
-/*  Flushes the output and checks that no write was lost on the way
-    (stdio reports a failed write only through ferror); *offset is then
-    its length. Returns 0, or PP_EIO after s_fail.                          */
+/*  Flushes the output and checks that no write was lost on the way;
+    *offset is then its length (when a journal needs it). Returns 0, or
+    PP_EIO after s_fail.                                                    */
 static int
 s_flush_output (s_sink_t *self, uint64_t *offset)
 {
-    const char *name = self->opt->output_path;
-    bool failed = fflush (self->out) != 0;
-    if (failed && !self->out_errno)
-        self->out_errno = errno;
-    if (failed || ferror (self->out)) {
-        s_fail (self, "cannot write results to", name ? name : "stdout",
-                self->out_errno ? self->out_errno : EIO);
+    const char *name = sink_output_name (self->output);
+    *offset = 0;
+    if (sink_output_flush (self->output) != 0) {
+        s_fail (self, "cannot write results to", name,
+                sink_output_error (self->output));
         return PP_EIO;
     }
-    long at = self->journal ? ftell (self->out) : 0;
-    if (at < 0) {
+    if (self->journal && sink_output_offset (self->output, offset) != 0) {
         s_fail (self, "cannot tell the length of", name, errno);
         return PP_EIO;
     }
-    *offset = (uint64_t) at;
     return 0;
 }
 
@@ -263,8 +154,8 @@ s_checkpoint (s_sink_t *self, const uint64_t *first, const uint64_t *n,
                             .failed = c->failed,
                             .dropped = c->dropped,
                             .duplicates = c->duplicates,
-                            .not_summed = c->not_summed,
-                            .int_sum = c->int_sum};
+                            .not_summed = sink_output_not_summed (self->output),
+                            .int_sum = sink_output_sum (self->output)};
     if (sink_journal_write (self->journal, &cp, first, n, count) != 0) {
         s_fail (self, "cannot write the journal", self->journal_path, errno);
         return PP_EIO;
@@ -401,29 +292,6 @@ s_ack (s_sink_t *self, uint64_t seq)
         s_flush_acks (self);
 }
 
-/*  Writes one ok result to the output (or adds it to the sum).            */
-static void
-s_emit (s_sink_t *self, const char *data, size_t len)
-{
-    if (self->opt->sum) {
-        int64_t value;
-        if (pp_parse_int64 (data, len, &value) == 0) {
-            if (__builtin_add_overflow (self->counts->int_sum, value,
-                                        &self->counts->int_sum))
-                self->counts->not_summed++;
-        } else
-            self->counts->not_summed++;
-        return;
-    }
-    /*  The sink is one thread: stdio's per-call locking is pure cost.
-        A failed write is acted on at the next checkpoint (ferror); its
-        errno is kept here, for the message, before anything changes it.  */
-    if ((fwrite_unlocked (data, 1, len, self->out) != len ||
-         putc_unlocked (self->opt->delim, self->out) == EOF) &&
-        !self->out_errno)
-        self->out_errno = errno;
-}
-
 /*  Moves base past every recorded seq, writing held results in order.     */
 static void
 s_advance (s_sink_t *self)
@@ -432,7 +300,8 @@ s_advance (s_sink_t *self)
         uint64_t slot = self->base % self->window;
         self->seen[slot] = 0;
         if (self->held && self->held[slot]) {
-            s_emit (self, self->held[slot]->data, self->held[slot]->len);
+            sink_output_write (self->output, self->held[slot]->data,
+                               self->held[slot]->len);
             pp_item_free (self->held[slot]);
             self->held[slot] = NULL;
         }
@@ -480,7 +349,7 @@ s_record (s_sink_t *self, uint32_t worker_id, const pp_record_t *rec,
             self->held[slot] =
                 pp_item_new (self->run_id, rec->seq, rec->data, rec->len);
         else
-            s_emit (self, rec->data, rec->len);
+            sink_output_write (self->output, rec->data, rec->len);
     }
     s_ack (self, rec->seq); /* after the write: a checkpoint covers it */
     s_advance (self);
@@ -492,12 +361,7 @@ s_on_result (s_sink_t *self, pp_inmsg_t *in)
     if (self->phase == S_WAITING) {
         /*  Results can beat the first STATE (our SUB joins late): hold
             them; past the bound they are not acked and come again.       */
-        if (self->early_bytes + in->size <= S_EARLY_BYTES) {
-            self->early_bytes += in->size;
-            zlist_append (self->early, in->msg);
-            in->msg = NULL;
-        } else
-            self->early_dropped++;
+        sink_early_hold (self->early, in);
         return;
     }
     if (in->hdr.run_id != self->run_id) {
@@ -581,18 +445,9 @@ s_adopt (s_sink_t *self, const pp_header_t *hdr, const pp_state_t *state)
 static void
 s_replay_early (s_sink_t *self)
 {
-    zmsg_t *msg;
-    while ((msg = zlist_pop (self->early))) {
-        pp_inmsg_t in = {.msg = msg};
-        zframe_t *head = zmsg_first (msg);
-        zframe_t *body = zmsg_next (msg);
-        pp_reject_t reason;
-        if (pp_wire_decode_header (zframe_data (head), zframe_size (head),
-                                   &in.hdr, &reason) == 0) {
-            in.payload = zframe_data (body);
-            in.size = zframe_size (body);
-            s_on_result (self, &in);
-        }
+    pp_inmsg_t in;
+    while (sink_early_next (self->early, &in)) {
+        s_on_result (self, &in);
         pp_inmsg_free (&in);
     }
 }
@@ -605,10 +460,10 @@ s_on_state (s_sink_t *self, const pp_header_t *hdr, const pp_state_t *state)
         if (rc != 0 || self->phase == S_WAITING)
             return rc;
         s_replay_early (self);
-        if (self->early_dropped > 0)
+        if (sink_early_dropped (self->early) > 0)
             zsys_notice ("%llu results came before the run was known and "
                          "will be sent again",
-                         (unsigned long long) self->early_dropped);
+                         (unsigned long long) sink_early_dropped (self->early));
     }
     if (hdr->run_id != self->run_id) {
         self->counts->rejects[PP_REJECT_RUN]++;
@@ -669,52 +524,14 @@ s_complete (s_sink_t *self, int64_t now)
     s_flush_acks (self);
     if (self->phase == S_FAILED)
         return;
-    if (self->opt->sum &&
-        fprintf (self->out, "%lld\n", (long long) self->counts->int_sum) < 0 &&
-        !self->out_errno)
-        self->out_errno = errno;
+    if (self->opt->sum)
+        sink_output_write_sum (self->output);
     uint64_t offset;
     if (s_flush_output (self, &offset) != 0)
         return;
     self->phase = S_COMPLETE;
     self->complete_first_ms = now;
     s_send_complete (self);
-}
-
-/*  Progress: redrawn in place on a terminal (4 times a second), else a
-    plain log line every S_PROGRESS_LOG_MS. Total shows as ">= sent" until
-    the drain makes it final.                                               */
-static void
-s_progress (s_sink_t *self, bool last)
-{
-    int64_t now = pp_now_ms ();
-    int64_t every = self->opt->progress == 1 ? 250 : S_PROGRESS_LOG_MS;
-    if (!last && now - self->progress_ms < every)
-        return;
-    self->progress_ms = now;
-    double elapsed = pp_stats_elapsed (self->stats);
-    uint64_t done = pp_stats_done (self->stats);
-    double rate = elapsed > 0 ? (double) done / elapsed : 0;
-    char total[32], eta[32] = "";
-    if (self->counts->total_known) {
-        snprintf (total, sizeof (total), "%llu",
-                  (unsigned long long) self->counts->total);
-        if (rate > 0 && !last)
-            snprintf (eta, sizeof (eta), "  ETA %.0f s",
-                      (double) (self->counts->total - done) / rate);
-    } else
-        snprintf (total, sizeof (total), ">=%llu", /* STATE may lag    */
-                  (unsigned long long) (self->sent > done ? self->sent : done));
-    char line[200];
-    snprintf (line, sizeof (line),
-              "%llu/%s items  %.0f items/s%s  failed %llu  dropped %llu",
-              (unsigned long long) done, total, rate, eta,
-              (unsigned long long) self->counts->failed,
-              (unsigned long long) self->counts->dropped);
-    if (self->opt->progress == 1)
-        fprintf (stderr, "\r\033[K%s%s", line, last ? "\n" : "");
-    else if (!last)
-        zsys_info ("progress: %s", line);
 }
 
 /*  Since the last check we came late (past a wait of wait_ms) by half of
@@ -793,9 +610,10 @@ s_tick (s_sink_t *self)
             self->phase = S_FINISHED;
         }
     }
-    if (self->opt->progress == 1 ||
-        (self->opt->progress == 2 && self->phase == S_RUNNING))
-        s_progress (self, false);
+    if (self->progress.mode == SINK_PROGRESS_TERMINAL ||
+        (self->progress.mode == SINK_PROGRESS_LOG && self->phase == S_RUNNING))
+        sink_progress_show (&self->progress, self->stats, self->sent, now,
+                            false);
     if (self->phase == S_RUNNING && self->opt->ventilator_timeout_ms > 0 &&
         now - self->heard_ms >= self->opt->ventilator_timeout_ms) {
         zsys_error ("no word from the ventilator for %lld ms: writing what "
@@ -932,38 +750,7 @@ s_rebuild (s_sink_t *self, const sink_checkpoint_t *cp,
     c->failed = cp->failed;
     c->dropped = cp->dropped;
     c->duplicates = cp->duplicates;
-    c->not_summed = cp->not_summed;
-    c->int_sum = cp->int_sum;
     return rc;
-}
-
-/*  Opens the output to continue it, cut back to the length the journal
-    vouches for: a torn or unacked tail goes. A file shorter than that
-    lost results the ventilator counts as done: refused.                   */
-static int
-s_cut_output (s_sink_t *self, uint64_t offset)
-{
-    const char *path = self->opt->output_path;
-    struct stat st;
-    if (!(self->out = fopen (path, "r+")) || fstat (fileno (self->out), &st)) {
-        zsys_error ("--resume: cannot open %s: %s", path, strerror (errno));
-        return PP_EIO;
-    }
-    if ((uint64_t) st.st_size < offset) {
-        zsys_error ("--resume: %s has %llu bytes, but its journal vouches "
-                    "for %llu: results acked to the ventilator are gone, "
-                    "so the run cannot be resumed",
-                    path, (unsigned long long) st.st_size,
-                    (unsigned long long) offset);
-        return PP_EPROTO;
-    }
-    if (ftruncate (fileno (self->out), (off_t) offset) != 0 ||
-        fseek (self->out, 0, SEEK_END) != 0) {
-        zsys_error ("--resume: cannot cut %s back to %llu bytes: %s", path,
-                    (unsigned long long) offset, strerror (errno));
-        return PP_EIO;
-    }
-    return 0;
 }
 
 /*  --resume: rebuilds the run from FILE.journal, cuts FILE back to what
@@ -987,8 +774,11 @@ s_resume (s_sink_t *self)
                                : pp_strerror (rc));
         return rc;
     }
-    if ((rc = s_cut_output (self, cp.offset)) != 0)
-        return rc;
+    self->output = sink_output_new_resumed (self->opt->output_path, cp.offset,
+                                            self->opt->delim, self->opt->sum);
+    if (!self->output)
+        return PP_EIO;
+    sink_output_set_sum (self->output, cp.int_sum, cp.not_summed);
     zsys_notice ("resuming run %016llx: %llu outcomes already in %s",
                  (unsigned long long) cp.run_id,
                  (unsigned long long) (cp.ok + cp.failed + cp.dropped),
@@ -1021,10 +811,11 @@ static int
 s_open_output (s_sink_t *self)
 {
     const char *path = self->opt->output_path;
-    if (!path) {
-        self->out = stdout;
-        return 0;
-    }
+    if (!path)
+        return (self->output =
+                    sink_output_new (NULL, self->opt->delim, self->opt->sum))
+                   ? 0
+                   : PP_ENOMEM;
     struct stat st;
     bool regular = stat (path, &st) != 0 || S_ISREG (st.st_mode);
     if (!regular && self->opt->resume)
@@ -1037,10 +828,9 @@ s_open_output (s_sink_t *self)
     s_check_journal (self);
     if (self->opt->resume)
         return s_resume (self);
-    if (!(self->out = fopen (path, "w"))) {
-        zsys_error ("--output: cannot open %s: %s", path, strerror (errno));
+    self->output = sink_output_new (path, self->opt->delim, self->opt->sum);
+    if (!self->output)
         return PP_EIO;
-    }
     /*  A journal only for a regular file: /dev/null or a FIFO cannot be
         cut back and resumed (and /dev is not ours to write in).           */
     if (self->opt->ordered || !regular)
@@ -1058,7 +848,7 @@ s_open (s_sink_t *self)
 {
     pp_common_t *common = &self->opt->common;
     self->stats = pp_stats_new ();
-    self->early = zlist_new ();
+    self->early = sink_early_new (S_EARLY_BYTES);
     if (!self->stats || !self->early)
         return PP_ENOMEM;
     self->counts = pp_stats_counts (self->stats);
@@ -1086,13 +876,9 @@ s_close (s_sink_t *self)
     /*  A completed run needs no journal; any other end keeps it.         */
     sink_journal_destroy (&self->journal, self->phase == S_FINISHED);
     free (self->journal_path);
-    if (self->out && self->out != stdout)
-        fclose (self->out);
+    sink_output_destroy (&self->output);
     pp_stats_destroy (&self->stats);
-    zmsg_t *msg;
-    while (self->early && (msg = zlist_pop (self->early)))
-        zmsg_destroy (&msg);
-    zlist_destroy (&self->early);
+    sink_early_destroy (&self->early);
     zsock_destroy (&self->results);
     zsock_destroy (&self->control);
     /*  Linger 0 would discard an abort asked just before we end.         */
@@ -1154,19 +940,23 @@ s_finish (s_sink_t *self)
         s_account_missing (self);
     /*  The sum of what we have, unless s_complete wrote the whole one.   */
     if (self->opt->sum && !self->complete_first_ms && self->phase != S_FAILED)
-        fprintf (self->out, "%lld\n", (long long) counts->int_sum);
-    if (self->phase != S_FAILED && fflush (self->out) != 0) {
-        zsys_error ("cannot write results: %s", strerror (errno));
+        sink_output_write_sum (self->output);
+    if (self->phase != S_FAILED && sink_output_flush (self->output) != 0) {
+        zsys_error ("cannot write results to %s: %s",
+                    sink_output_name (self->output),
+                    strerror (sink_output_error (self->output)));
         return PP_EXIT_RUNTIME;
     }
-    if (self->opt->progress == 1)
-        s_progress (self, true);
+    if (self->progress.mode == SINK_PROGRESS_TERMINAL)
+        sink_progress_show (&self->progress, self->stats, self->sent,
+                            pp_now_ms (), true);
     if (pp_verbosity > 0)
         pp_stats_print (self->stats, stderr);
-    if (counts->not_summed > 0)
-        zsys_warning ("--sum: %llu ok results were not int64 (or overflowed)"
-                      " and were left out of the sum",
-                      (unsigned long long) counts->not_summed);
+    if (sink_output_not_summed (self->output) > 0)
+        zsys_warning (
+            "--sum: %llu ok results were not int64 (or overflowed)"
+            " and were left out of the sum",
+            (unsigned long long) sink_output_not_summed (self->output));
     if (self->opt->stats_json &&
         pp_stats_write_json (self->stats, self->opt->stats_json) != 0) {
         zsys_error ("--stats-json: cannot write %s", self->opt->stats_json);
@@ -1182,17 +972,15 @@ s_finish (s_sink_t *self)
 int
 main (int argc, char **argv)
 {
-    s_options_t opt;
+    sink_options_t opt;
     memset (&opt, 0, sizeof (opt));
     pp_cli_init (&opt.common, "pp-sink");
-    s_parse (&opt, argc, argv);
+    sink_options_parse (&opt, argc, argv);
     pp_cli_security (&opt.common, true, true);
-    if (opt.progress == -1)
-        opt.progress = isatty (STDERR_FILENO) ? 1 : pp_verbosity > 0 ? 2 : 0;
     pp_signal_install ();
     s_sink_t sink = {.opt = &opt,
                      .phase = S_WAITING,
-                     .progress_ms = pp_now_ms (),
+                     .progress = {opt.progress, pp_now_ms ()},
                      .resync_from = S_NO_RESYNC};
     int code = PP_EXIT_RUNTIME;
     if (s_open (&sink) == 0 && s_loop (&sink) == 0)
