@@ -18,9 +18,11 @@
 #include "pp_stats.h"
 #include "early.h"
 #include "journal.h"
+#include "ledger.h"
 #include "options.h"
 #include "output.h"
 #include "progress.h"
+#include "replay.h"
 
 #include <czmq.h>
 #include <sys/stat.h>
@@ -54,14 +56,12 @@ typedef struct {
     pp_counts_t *counts;
     s_phase_t phase;
     uint64_t run_id;
-    uint32_t window;
-    uint64_t base;      /* lowest seq without an outcome           */
-    uint64_t seq_total; /* numbered items, once total_known        */
-    uint64_t sent;      /* numbered so far, from STATE             */
-    int64_t heard_ms;   /* last STATE of our run                   */
-    pp_stall_t stall;   /* time our loop lost (stopped)            */
-    uint8_t *seen;      /* window flags: outcome recorded          */
-    pp_item_t **held;   /* --ordered: ok results waiting for base  */
+    uint64_t seq_total;    /* numbered items, once total_known        */
+    uint64_t sent;         /* numbered so far, from STATE             */
+    int64_t heard_ms;      /* last STATE of our run                   */
+    pp_stall_t stall;      /* time our loop lost (stopped)            */
+    sink_ledger_t *ledger; /* outcomes recorded: from the run's
+                              adoption, or from the journal on --resume */
     uint64_t ack_first[S_ACK_RANGES];
     uint64_t ack_n[S_ACK_RANGES];
     uint32_t ack_ranges;
@@ -148,7 +148,7 @@ s_checkpoint (s_sink_t *self, const uint64_t *first, const uint64_t *n,
     if (!self->journal)
         return 0;
     sink_checkpoint_t cp = {.run_id = self->run_id,
-                            .window = self->window,
+                            .window = sink_ledger_window (self->ledger),
                             .offset = offset,
                             .ok = c->ok,
                             .failed = c->failed,
@@ -219,25 +219,14 @@ s_flush_retries (s_sink_t *self)
 static void
 s_resync (s_sink_t *self)
 {
-    uint64_t end = self->base + self->window;
     while (self->resync_from != S_NO_RESYNC &&
            (zsock_events (self->acks) & ZMQ_POLLOUT)) {
-        uint64_t first[S_ACK_RANGES], n[S_ACK_RANGES];
-        uint32_t count = 0;
-        uint64_t seq = self->resync_from;
-        if (seq < self->base) {
-            first[0] = seq;
-            n[0] = self->base - seq;
-            count = 1;
-            seq = self->base;
-        }
-        for (; seq < end; seq++)
-            if (self->seen[seq % self->window] &&
-                !s_range_add (first, n, &count, seq))
-                break;
+        uint64_t first[S_ACK_RANGES], n[S_ACK_RANGES], next;
+        uint32_t count = sink_ledger_ranges (self->ledger, self->resync_from,
+                                             first, n, S_ACK_RANGES, &next);
         if (count > 0 && s_send_ranges (self, 0, first, n, count) != 0)
             return;
-        self->resync_from = seq < end ? seq : S_NO_RESYNC;
+        self->resync_from = next == SINK_LEDGER_ALL ? S_NO_RESYNC : next;
     }
 }
 
@@ -288,7 +277,7 @@ s_ack (s_sink_t *self, uint64_t seq)
         let a fast pipeline (4 M items/s) fill the ventilator's window and
         stall (1.9 M items/s at the default window). With a journal, each
         flush is a checkpoint: an fflush and one write, no fsync.          */
-    if (++self->ack_items >= self->window / 4)
+    if (++self->ack_items >= sink_ledger_window (self->ledger) / 4)
         s_flush_acks (self);
 }
 
@@ -296,16 +285,21 @@ s_ack (s_sink_t *self, uint64_t seq)
 static void
 s_advance (s_sink_t *self)
 {
-    while (self->seen[self->base % self->window]) {
-        uint64_t slot = self->base % self->window;
-        self->seen[slot] = 0;
-        if (self->held && self->held[slot]) {
-            sink_output_write (self->output, self->held[slot]->data,
-                               self->held[slot]->len);
-            pp_item_free (self->held[slot]);
-            self->held[slot] = NULL;
-        }
-        self->base++;
+    const char *data;
+    size_t len;
+    while (sink_ledger_advance (self->ledger, &data, &len))
+        sink_output_write (self->output, data, len);
+}
+
+/*  Asks the ventilator to send a failed item again. If the acks queue is
+    full and so is the list, that is at --ack-timeout, as for a result
+    lost on the way.                                                       */
+static void
+s_retry (s_sink_t *self, uint64_t seq)
+{
+    if (!s_range_add (self->retry_first, self->retry_n, &self->nretry, seq)) {
+        s_flush_retries (self);
+        s_range_add (self->retry_first, self->retry_n, &self->nretry, seq);
     }
 }
 
@@ -315,41 +309,37 @@ static void
 s_record (s_sink_t *self, uint32_t worker_id, const pp_record_t *rec,
           uint64_t now_us, int64_t now_ms)
 {
-    if (rec->seq >= self->base + self->window ||
-        (self->counts->total_known && rec->seq >= self->seq_total)) {
-        self->counts->rejects[PP_REJECT_BATCH]++;
-        return;
-    }
-    uint64_t slot = rec->seq % self->window;
-    bool known = rec->seq < self->base || self->seen[slot];
-    if (!known && rec->outcome == PP_OUTCOME_FAILED &&
-        rec->attempt < self->retries) {
-        /*  Not recorded: the ventilator sends it again. If the acks
-            queue is full and so is the list, that is at --ack-timeout,
-            as for a result lost on the way.                               */
-        if (!s_range_add (self->retry_first, self->retry_n, &self->nretry,
-                          rec->seq)) {
-            s_flush_retries (self);
-            s_range_add (self->retry_first, self->retry_n, &self->nretry,
-                         rec->seq);
+    sink_ledger_verdict_t verdict;
+    if (self->counts->total_known && rec->seq >= self->seq_total)
+        verdict = SINK_LEDGER_OUT_OF_WINDOW; /* past the run's end       */
+    else if (rec->outcome == PP_OUTCOME_FAILED &&
+             rec->attempt < self->retries) {
+        verdict = sink_ledger_check (self->ledger, rec->seq);
+        if (verdict == SINK_LEDGER_NEW) {
+            s_retry (self, rec->seq); /* not recorded: sent again     */
+            return;
         }
-        return;
+    } else
+        verdict = sink_ledger_record (self->ledger, rec->seq);
+    switch (verdict) {
+        case SINK_LEDGER_OUT_OF_WINDOW:
+            self->counts->rejects[PP_REJECT_BATCH]++;
+            return;
+        case SINK_LEDGER_DUPLICATE:
+            self->counts->duplicates++;
+            s_ack (self, rec->seq); /* again: the first ack was lost    */
+            return;
+        case SINK_LEDGER_NEW: break;
     }
-    if (known) {
-        self->counts->duplicates++;
-        s_ack (self, rec->seq); /* again: the first ack was lost        */
-        return;
-    }
-    self->seen[slot] = 1;
     pp_stats_outcome (self->stats, worker_id, rec,
                       now_us > rec->t_enq_us ? now_us - rec->t_enq_us : 0,
                       now_ms);
     if (rec->outcome == PP_OUTCOME_OK) {
-        if (self->held)
-            self->held[slot] =
-                pp_item_new (self->run_id, rec->seq, rec->data, rec->len);
-        else
+        if (!self->opt->ordered)
             sink_output_write (self->output, rec->data, rec->len);
+        else if (sink_ledger_hold (self->ledger, rec->seq, rec->data,
+                                   rec->len) != 0)
+            s_fail (self, "cannot hold a result for", "--ordered", ENOMEM);
     }
     s_ack (self, rec->seq); /* after the write: a checkpoint covers it */
     s_advance (self);
@@ -421,19 +411,16 @@ s_adopt (s_sink_t *self, const pp_header_t *hdr, const pp_state_t *state)
         return 0;
     }
     self->run_id = hdr->run_id;
-    self->window = state->window;
-    self->seen = calloc (self->window, 1);
-    if (self->opt->ordered)
-        self->held = calloc (self->window, sizeof (pp_item_t *));
-    if (!self->seen || (self->opt->ordered && !self->held)) {
-        zsys_error ("out of memory for a window of %u", self->window);
+    self->ledger = sink_ledger_new (state->window, self->opt->ordered);
+    if (!self->ledger) {
+        zsys_error ("out of memory for a window of %u", state->window);
         return PP_ENOMEM;
     }
     self->counts->run_id = self->run_id;
     self->phase = S_RUNNING;
     if (pp_verbosity > 1)
         zsys_info ("run %016llx, window %u", (unsigned long long) hdr->run_id,
-                   self->window);
+                   state->window);
     /*  The journal exists from the start of the run, so --resume finds it
         however early the sink stops (on failure the phase says so).       */
     if (self->journal)
@@ -502,7 +489,7 @@ s_send_complete (s_sink_t *self)
 {
     pp_state_t state = {.sent = self->seq_total,
                         .total = self->seq_total,
-                        .window = self->window,
+                        .window = sink_ledger_window (self->ledger),
                         .ok = self->counts->ok,
                         .failed = self->counts->failed,
                         .dropped = self->counts->dropped};
@@ -599,7 +586,7 @@ s_tick (s_sink_t *self)
     }
     s_send_request (self);
     if (self->phase == S_RUNNING && self->counts->total_known &&
-        self->base == self->seq_total)
+        sink_ledger_base (self->ledger) == self->seq_total)
         s_complete (self, now);
     if (self->phase == S_COMPLETE) {
         if (now - self->complete_sent_ms >= S_COMPLETE_EVERY_MS)
@@ -651,73 +638,21 @@ s_loop (s_sink_t *self)
     return 0;
 }
 
-/*  --resume: the ranges read from the journal, applied once it is read.  */
-typedef struct {
-    uint64_t *first, *n;
-    size_t count, cap;
-} s_ranges_t;
-
-static int
-s_collect_range (void *arg, uint64_t first, uint64_t n)
-{
-    s_ranges_t *ranges = arg;
-    if (ranges->count == ranges->cap) {
-        ranges->cap = ranges->cap ? ranges->cap * 2 : 1024;
-        uint64_t *f = realloc (ranges->first, ranges->cap * 8);
-        uint64_t *c = f ? realloc (ranges->n, ranges->cap * 8) : NULL;
-        if (f)
-            ranges->first = f;
-        if (!c)
-            return PP_ENOMEM;
-        ranges->n = c;
-    }
-    ranges->first[ranges->count] = first;
-    ranges->n[ranges->count++] = n;
-    return 0;
-}
-
-/*  Marks every journaled seq as recorded; base moves past the prefix.     */
-static int
-s_apply_ranges (s_sink_t *self, const s_ranges_t *ranges)
-{
-    for (size_t i = 0; i < ranges->count; i++)
-        for (uint64_t seq = ranges->first[i];
-             seq < ranges->first[i] + ranges->n[i]; seq++) {
-            if (seq < self->base)
-                continue;
-            if (seq >= self->base + self->window)
-                return PP_EPROTO;
-            self->seen[seq % self->window] = 1;
-            if (seq == self->base)
-                s_advance (self);
-        }
-    return 0;
-}
-
-/*  Adds seq to ranges, growing the last range when seq follows it.     */
-static int
-s_ranges_add (s_ranges_t *ranges, uint64_t seq)
-{
-    size_t count = ranges->count;
-    if (count > 0 && ranges->first[count - 1] + ranges->n[count - 1] == seq) {
-        ranges->n[count - 1]++;
-        return 0;
-    }
-    return s_collect_range (ranges, seq, 1);
-}
-
 /*  Starts the journal afresh with one checkpoint of everything known:
     [0, base) and the recorded seqs above base. Keeps journals small. One
     record: the old journal is replaced whole, or (a full disk) kept.     */
 static int
 s_compact (s_sink_t *self)
 {
-    s_ranges_t ranges = {0};
-    int rc = self->base > 0 ? s_collect_range (&ranges, 0, self->base) : 0;
-    for (uint64_t seq = self->base; rc == 0 && seq < self->base + self->window;
-         seq++)
-        if (self->seen[seq % self->window])
-            rc = s_ranges_add (&ranges, seq);
+    /*  Recorded and not seqs alternate at worst: half the window, and
+        [0, base).                                                         */
+    uint32_t max = sink_ledger_window (self->ledger) / 2 + 2;
+    uint64_t *first = calloc (max, sizeof (uint64_t));
+    uint64_t *n = calloc (max, sizeof (uint64_t));
+    uint64_t next;
+    int rc = first && n ? 0 : PP_ENOMEM;
+    uint32_t count =
+        rc ? 0 : sink_ledger_ranges (self->ledger, 0, first, n, max, &next);
     if (rc == 0 &&
         !(self->journal = sink_journal_create (self->journal_path))) {
         zsys_error ("--resume: cannot create %s.new: %s", self->journal_path,
@@ -725,31 +660,9 @@ s_compact (s_sink_t *self)
         rc = PP_EIO;
     }
     if (rc == 0)
-        rc = s_checkpoint (self, ranges.first, ranges.n,
-                           (uint32_t) ranges.count);
-    free (ranges.first);
-    free (ranges.n);
-    return rc;
-}
-
-/*  Rebuilds the ring and the counts from the last checkpoint and every
-    journaled range. Returns 0 or PP_EPROTO / PP_ENOMEM.                   */
-static int
-s_rebuild (s_sink_t *self, const sink_checkpoint_t *cp,
-           const s_ranges_t *ranges)
-{
-    self->run_id = self->resumed_run = cp->run_id;
-    self->window = cp->window;
-    self->seen = calloc (cp->window ? cp->window : 1, 1);
-    if (!self->seen)
-        return PP_ENOMEM;
-    int rc = cp->window ? s_apply_ranges (self, ranges) : PP_EPROTO;
-    pp_counts_t *c = self->counts;
-    c->run_id = cp->run_id;
-    c->ok = cp->ok;
-    c->failed = cp->failed;
-    c->dropped = cp->dropped;
-    c->duplicates = cp->duplicates;
+        rc = s_checkpoint (self, first, n, count);
+    free (first);
+    free (n);
     return rc;
 }
 
@@ -760,20 +673,16 @@ static int
 s_resume (s_sink_t *self)
 {
     sink_checkpoint_t cp;
-    s_ranges_t ranges = {0};
-    int found =
-        sink_journal_read (self->journal_path, &cp, s_collect_range, &ranges);
-    int rc = found == 1   ? s_rebuild (self, &cp, &ranges)
-             : found == 0 ? PP_EPROTO
-                          : found;
-    free (ranges.first);
-    free (ranges.n);
-    if (rc != 0) {
-        zsys_error ("--resume: cannot resume from %s: %s", self->journal_path,
-                    found == 0 ? "it holds no complete checkpoint"
-                               : pp_strerror (rc));
+    int rc = sink_replay_load (self->journal_path, &cp, &self->ledger);
+    if (rc != 0)
         return rc;
-    }
+    self->run_id = self->resumed_run = cp.run_id;
+    pp_counts_t *c = self->counts;
+    c->run_id = cp.run_id;
+    c->ok = cp.ok;
+    c->failed = cp.failed;
+    c->dropped = cp.dropped;
+    c->duplicates = cp.duplicates;
     self->output = sink_output_new_resumed (self->opt->output_path, cp.offset,
                                             self->opt->delim, self->opt->sum);
     if (!self->output)
@@ -868,11 +777,7 @@ s_open (s_sink_t *self)
 static void
 s_close (s_sink_t *self)
 {
-    if (self->held)
-        for (uint32_t i = 0; i < self->window; i++)
-            pp_item_free (self->held[i]);
-    free (self->held);
-    free (self->seen);
+    sink_ledger_destroy (&self->ledger);
     /*  A completed run needs no journal; any other end keeps it.         */
     sink_journal_destroy (&self->journal, self->phase == S_FINISHED);
     free (self->journal_path);
@@ -895,11 +800,14 @@ s_known_end (const s_sink_t *self)
 {
     if (self->counts->total_known)
         return self->seq_total;
-    uint64_t end = self->sent > self->base ? self->sent : self->base;
-    for (uint64_t seq = end; seq < self->base + self->window; seq++)
-        if (self->seen[seq % self->window])
-            end = seq + 1;
-    return end;
+    uint64_t end = sink_ledger_end (self->ledger);
+    return self->sent > end ? self->sent : end;
+}
+
+static void
+s_on_missing (void *stats, uint64_t first, uint64_t n)
+{
+    pp_stats_missing (stats, first, n);
 }
 
 /*  Tells the stats which seqs have no outcome: those in [base, end) not
@@ -907,24 +815,9 @@ s_known_end (const s_sink_t *self)
 static void
 s_account_missing (s_sink_t *self)
 {
-    if (!self->seen)
-        return; /* the run was never known                              */
-    uint64_t end = s_known_end (self);
-    uint64_t ring_end = self->base + self->window;
-    uint64_t first = 0, n = 0;
-    for (uint64_t seq = self->base; seq < end && seq < ring_end; seq++) {
-        if (self->seen[seq % self->window]) {
-            pp_stats_missing (self->stats, first, n);
-            n = 0;
-        } else if (n++ == 0)
-            first = seq;
-    }
-    if (end > ring_end) { /* past the ring: nothing of it arrived        */
-        if (n == 0)
-            first = ring_end;
-        n += end - ring_end;
-    }
-    pp_stats_missing (self->stats, first, n);
+    if (self->ledger) /* else the run was never known                  */
+        sink_ledger_missing (self->ledger, s_known_end (self), s_on_missing,
+                             self->stats);
 }
 
 /*  Final output: the sum, the summary, the JSON; returns the exit code.
