@@ -17,6 +17,7 @@
 #include "pp_stall.h"
 #include "pp_stats.h"
 #include "early.h"
+#include "acks.h"
 #include "journal.h"
 #include "ledger.h"
 #include "options.h"
@@ -28,13 +29,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define S_ACK_RANGES 256  /* flush acks when this many ranges pile up */
-#define S_ACK_DELAY_MS 20 /* ... or when the oldest waited this long  */
 #define S_COMPLETE_EVERY_MS 200
 #define S_DONE_WAIT_MS 5000      /* after COMPLETE, wait this long for DONE  */
 #define S_EARLY_BYTES (64 << 20) /* results held before the run is known */
-#define S_NO_RESYNC UINT64_MAX
-#define S_ACKS_LINGER_MS 500 /* at exit, for what is still queued on acks */
+#define S_ACKS_LINGER_MS 500     /* at exit, for what is still queued on acks */
 
 typedef enum {
     S_WAITING,  /* no run known yet                                      */
@@ -50,7 +48,7 @@ typedef struct {
     sink_options_t *opt;
     zsock_t *results;      /* PULL, bound                             */
     zsock_t *control;      /* SUB                                     */
-    zsock_t *acks;         /* PUSH to the ventilator                  */
+    zsock_t *ack_socket;   /* PUSH to the ventilator                  */
     sink_output_t *output; /* the results                          */
     pp_stats_t *stats;
     pp_counts_t *counts;
@@ -62,15 +60,8 @@ typedef struct {
     pp_stall_t stall;      /* time our loop lost (stopped)            */
     sink_ledger_t *ledger; /* outcomes recorded: from the run's
                               adoption, or from the journal on --resume */
-    uint64_t ack_first[S_ACK_RANGES];
-    uint64_t ack_n[S_ACK_RANGES];
-    uint32_t ack_ranges;
-    uint64_t retry_first[S_ACK_RANGES]; /* failed, to be sent again   */
-    uint64_t retry_n[S_ACK_RANGES];
-    uint32_t nretry;
-    uint32_t retries; /* the ventilator's --retries              */
-    int64_t ack_since_ms;
-    uint64_t ack_items; /* seqs in the ranges gathered                */
+    sink_acks_t *acks;     /* acks and retries owed to the ventilator  */
+    uint32_t retries;      /* the ventilator's --retries              */
     int64_t complete_sent_ms;
     int64_t complete_first_ms;
     sink_progress_t progress;
@@ -81,9 +72,7 @@ typedef struct {
     uint64_t vouched;     /* outcomes the last checkpoint vouches for */
     uint64_t resumed_run; /* --resume: the run the journal is for    */
     int signals_seen;
-    uint16_t request;     /* drain/abort asked, not sent yet (0: none) */
-    uint64_t resync_from; /* acks from here on did not all go: sent
-                             again from the state (S_NO_RESYNC: none) */
+    uint16_t request; /* drain/abort asked, not sent yet (0: none) */
 } s_sink_t;
 
 /*  Stops the run on a failed write: nothing more is acked (what is not
@@ -94,6 +83,8 @@ s_fail (s_sink_t *self, const char *what, const char *name, int err)
 {
     zsys_error ("%s %s: %s", what, name, strerror (err));
     self->phase = S_FAILED;
+    if (self->acks)
+        sink_acks_halt (self->acks);
     if (self->checkpointed)
         zsys_error ("stopped, nothing lost: %llu outcomes are safely in %s "
                     "and its journal %s; the ventilator holds the rest. "
@@ -108,8 +99,9 @@ s_fail (s_sink_t *self, const char *what, const char *name, int err)
         zsys_error ("stopped: without a journal (stdout, not a regular "
                     "file, or --ordered) the run cannot be resumed, so the "
                     "ventilator is asked to abort it");
-        if (self->acks) /* s_close lingers: it goes unless the queue is full */
-            pp_ctl_request (self->acks, self->run_id, PP_REQUEST_ABORT);
+        if (self->ack_socket) /* s_close lingers: it goes unless the queue is
+                                 full */
+            pp_ctl_request (self->ack_socket, self->run_id, PP_REQUEST_ABORT);
     }
 }
 
@@ -172,113 +164,36 @@ static int
 s_send_ranges (s_sink_t *self, uint16_t flags, const uint64_t *first,
                const uint64_t *n, uint32_t count)
 {
-    uint8_t payload[S_ACK_RANGES * PP_ACK_RANGE_SIZE];
+    uint8_t payload[SINK_ACKS_RANGES * PP_ACK_RANGE_SIZE];
     for (uint32_t i = 0; i < count; i++)
         pp_wire_encode_range (first[i], n[i], payload + i * PP_ACK_RANGE_SIZE);
     pp_header_t hdr = {.type = PP_MSG_ACK,
                        .flags = flags,
                        .run_id = self->run_id,
                        .count = count};
-    return pp_net_send (self->acks, NULL, &hdr, payload,
+    return pp_net_send (self->ack_socket, NULL, &hdr, payload,
                         count * PP_ACK_RANGE_SIZE, true);
 }
 
-/*  Appends seq to a list of ranges, growing the last one when seq follows
-    it. Returns false, appending nothing, when the list is full.           */
+/*  sink_acks_io_t: the checkpoint, then the acks socket.                  */
+static int
+s_acks_checkpoint (void *self, const uint64_t *first, const uint64_t *n,
+                   uint32_t count)
+{
+    return s_checkpoint (self, first, n, count);
+}
+
+static int
+s_acks_send (void *self, uint16_t flags, const uint64_t *first,
+             const uint64_t *n, uint32_t count)
+{
+    return s_send_ranges (self, flags, first, n, count);
+}
+
 static bool
-s_range_add (uint64_t *first, uint64_t *n, uint32_t *count, uint64_t seq)
+s_acks_writable (void *self)
 {
-    if (*count > 0 && first[*count - 1] + n[*count - 1] == seq) {
-        n[*count - 1]++;
-        return true;
-    }
-    if (*count == S_ACK_RANGES)
-        return false;
-    first[*count] = seq;
-    n[(*count)++] = 1;
-    return true;
-}
-
-/*  Asks the ventilator to send the failed items gathered again; they stay
-    gathered while the acks queue is full.                                 */
-static void
-s_flush_retries (s_sink_t *self)
-{
-    if (self->nretry > 0 &&
-        s_send_ranges (self, PP_ACK_RETRY, self->retry_first, self->retry_n,
-                       self->nretry) == 0)
-        self->nretry = 0;
-}
-
-/*  Acks again, from resync_from on, every seq the state vouches for:
-    [resync_from, base) and the recorded seqs above base -- a superset of
-    every ack that could not be sent, so none is lost however long the
-    acks queue stays full. Goes message by message while the socket takes
-    them; resync_from moves past what went (S_NO_RESYNC once all has). An
-    ack sent twice is harmless: the ventilator frees a slot once.          */
-static void
-s_resync (s_sink_t *self)
-{
-    while (self->resync_from != S_NO_RESYNC &&
-           (zsock_events (self->acks) & ZMQ_POLLOUT)) {
-        uint64_t first[S_ACK_RANGES], n[S_ACK_RANGES], next;
-        uint32_t count = sink_ledger_ranges (self->ledger, self->resync_from,
-                                             first, n, S_ACK_RANGES, &next);
-        if (count > 0 && s_send_ranges (self, 0, first, n, count) != 0)
-            return;
-        self->resync_from = next == SINK_LEDGER_ALL ? S_NO_RESYNC : next;
-    }
-}
-
-/*  Sends the acks gathered so far, once the output holds them (and the
-    journal vouches for them); after a failed write, nothing is acked.
-    Those the socket does not take are not dropped: they are sent again
-    by s_resync, from the lowest of them on.                               */
-static void
-s_flush_acks (s_sink_t *self)
-{
-    s_flush_retries (self);
-    if (self->ack_ranges > 0) {
-        if (self->phase == S_FAILED ||
-            s_checkpoint (self, self->ack_first, self->ack_n,
-                          self->ack_ranges) != 0)
-            ; /* not written: never acked (the sink stops, exit 1)     */
-        else if (self->resync_from != S_NO_RESYNC ||
-                 s_send_ranges (self, 0, self->ack_first, self->ack_n,
-                                self->ack_ranges) != 0) {
-            uint64_t low = self->ack_first[0];
-            for (uint32_t i = 1; i < self->ack_ranges; i++)
-                low = self->ack_first[i] < low ? self->ack_first[i] : low;
-            if (low < self->resync_from)
-                self->resync_from = low;
-        }
-        self->ack_ranges = 0;
-        self->ack_items = 0;
-    }
-    /*  After a failed write the state holds seqs the output does not:
-        none of them may be acked.                                         */
-    if (self->phase == S_FAILED)
-        self->resync_from = S_NO_RESYNC;
-    if (self->acks)
-        s_resync (self);
-}
-
-static void
-s_ack (s_sink_t *self, uint64_t seq)
-{
-    if (self->ack_ranges == 0)
-        self->ack_since_ms = pp_now_ms ();
-    if (!s_range_add (self->ack_first, self->ack_n, &self->ack_ranges, seq)) {
-        s_flush_acks (self);
-        self->ack_since_ms = pp_now_ms ();
-        s_range_add (self->ack_first, self->ack_n, &self->ack_ranges, seq);
-    }
-    /*  A quarter of the window acked goes at once: waiting S_ACK_DELAY_MS
-        let a fast pipeline (4 M items/s) fill the ventilator's window and
-        stall (1.9 M items/s at the default window). With a journal, each
-        flush is a checkpoint: an fflush and one write, no fsync.          */
-    if (++self->ack_items >= sink_ledger_window (self->ledger) / 4)
-        s_flush_acks (self);
+    return (zsock_events (((s_sink_t *) self)->ack_socket) & ZMQ_POLLOUT) != 0;
 }
 
 /*  Moves base past every recorded seq, writing held results in order.     */
@@ -289,18 +204,6 @@ s_advance (s_sink_t *self)
     size_t len;
     while (sink_ledger_advance (self->ledger, &data, &len))
         sink_output_write (self->output, data, len);
-}
-
-/*  Asks the ventilator to send a failed item again. If the acks queue is
-    full and so is the list, that is at --ack-timeout, as for a result
-    lost on the way.                                                       */
-static void
-s_retry (s_sink_t *self, uint64_t seq)
-{
-    if (!s_range_add (self->retry_first, self->retry_n, &self->nretry, seq)) {
-        s_flush_retries (self);
-        s_range_add (self->retry_first, self->retry_n, &self->nretry, seq);
-    }
 }
 
 /*  Records one result record: the outcome once, duplicates counted.
@@ -316,7 +219,7 @@ s_record (s_sink_t *self, uint32_t worker_id, const pp_record_t *rec,
              rec->attempt < self->retries) {
         verdict = sink_ledger_check (self->ledger, rec->seq);
         if (verdict == SINK_LEDGER_NEW) {
-            s_retry (self, rec->seq); /* not recorded: sent again     */
+            sink_acks_retry (self->acks, rec->seq); /* sent again     */
             return;
         }
     } else
@@ -327,7 +230,8 @@ s_record (s_sink_t *self, uint32_t worker_id, const pp_record_t *rec,
             return;
         case SINK_LEDGER_DUPLICATE:
             self->counts->duplicates++;
-            s_ack (self, rec->seq); /* again: the first ack was lost    */
+            sink_acks_add (self->acks, rec->seq,
+                           now_ms); /* again: the first ack was lost    */
             return;
         case SINK_LEDGER_NEW: break;
     }
@@ -341,7 +245,8 @@ s_record (s_sink_t *self, uint32_t worker_id, const pp_record_t *rec,
                                    rec->len) != 0)
             s_fail (self, "cannot hold a result for", "--ordered", ENOMEM);
     }
-    s_ack (self, rec->seq); /* after the write: a checkpoint covers it */
+    sink_acks_add (self->acks, rec->seq,
+                   now_ms); /* after the write: a checkpoint covers it */
     s_advance (self);
 }
 
@@ -391,6 +296,35 @@ s_on_results_socket (s_sink_t *self)
     pp_inmsg_free (&in);
 }
 
+/*  --resume: the run must be the journal's (its ledger is rebuilt).      */
+static int
+s_check_resumed (s_sink_t *self, const pp_header_t *hdr)
+{
+    if (hdr->run_id == self->resumed_run)
+        return 0;
+    zsys_error ("--resume: %s is for run %016llx, but the ventilator runs "
+                "%016llx; remove it to start over",
+                self->journal_path, (unsigned long long) self->resumed_run,
+                (unsigned long long) hdr->run_id);
+    return PP_EINVAL;
+}
+
+/*  A new run: its ledger, of the ventilator's window.                     */
+static int
+s_start_run (s_sink_t *self, const pp_header_t *hdr, const pp_state_t *state)
+{
+    self->run_id = self->counts->run_id = hdr->run_id;
+    self->ledger = sink_ledger_new (state->window, self->opt->ordered);
+    if (!self->ledger) {
+        zsys_error ("out of memory for a window of %u", state->window);
+        return PP_ENOMEM;
+    }
+    if (pp_verbosity > 1)
+        zsys_info ("run %016llx, window %u", (unsigned long long) hdr->run_id,
+                   state->window);
+    return 0;
+}
+
 /*  Learns the run from the first live STATE: its id and window.           */
 static int
 s_adopt (s_sink_t *self, const pp_header_t *hdr, const pp_state_t *state)
@@ -398,32 +332,20 @@ s_adopt (s_sink_t *self, const pp_header_t *hdr, const pp_state_t *state)
     if (pp_ctl_ended (hdr->flags))
         return 0; /* the tail of an earlier run                          */
     self->retries = state->retries; /* before early results replay     */
-    if (self->resumed_run) {
-        if (hdr->run_id != self->resumed_run) {
-            zsys_error ("--resume: %s is for run %016llx, but the "
-                        "ventilator runs %016llx; remove it to start over",
-                        self->journal_path,
-                        (unsigned long long) self->resumed_run,
-                        (unsigned long long) hdr->run_id);
-            return PP_EINVAL;
-        }
-        self->phase = S_RUNNING; /* the ring is rebuilt already         */
-        return 0;
-    }
-    self->run_id = hdr->run_id;
-    self->ledger = sink_ledger_new (state->window, self->opt->ordered);
-    if (!self->ledger) {
-        zsys_error ("out of memory for a window of %u", state->window);
+    int rc = self->resumed_run ? s_check_resumed (self, hdr)
+                               : s_start_run (self, hdr, state);
+    if (rc != 0)
+        return rc;
+    sink_acks_io_t io = {s_acks_checkpoint, s_acks_send, s_acks_writable, self};
+    if (!(self->acks = sink_acks_new (self->ledger, &io))) {
+        zsys_error ("out of memory for the acks");
         return PP_ENOMEM;
     }
-    self->counts->run_id = self->run_id;
     self->phase = S_RUNNING;
-    if (pp_verbosity > 1)
-        zsys_info ("run %016llx, window %u", (unsigned long long) hdr->run_id,
-                   state->window);
     /*  The journal exists from the start of the run, so --resume finds it
-        however early the sink stops (on failure the phase says so).       */
-    if (self->journal)
+        however early the sink stops (on failure the phase says so). A
+        resumed run's compaction wrote it already.                         */
+    if (self->journal && !self->resumed_run)
         s_checkpoint (self, NULL, NULL, 0);
     return 0;
 }
@@ -498,7 +420,7 @@ s_send_complete (s_sink_t *self)
     pp_header_t hdr = {.type = PP_MSG_COMPLETE,
                        .run_id = self->run_id,
                        .seq = self->seq_total};
-    pp_net_send (self->acks, NULL, &hdr, payload, sizeof (payload), true);
+    pp_net_send (self->ack_socket, NULL, &hdr, payload, sizeof (payload), true);
     self->complete_sent_ms = pp_now_ms ();
 }
 
@@ -508,7 +430,7 @@ s_send_complete (s_sink_t *self)
 static void
 s_complete (s_sink_t *self, int64_t now)
 {
-    s_flush_acks (self);
+    sink_acks_flush (self->acks);
     if (self->phase == S_FAILED)
         return;
     if (self->opt->sum)
@@ -566,7 +488,7 @@ static void
 s_send_request (s_sink_t *self)
 {
     if (self->request &&
-        pp_ctl_request (self->acks, self->run_id, self->request) == 0)
+        pp_ctl_request (self->ack_socket, self->run_id, self->request) == 0)
         self->request = 0;
 }
 
@@ -576,9 +498,8 @@ s_tick (s_sink_t *self)
 {
     s_check_stall (self, 0); /* after the turn's work: no wait since     */
     int64_t now = pp_now_ms ();
-    if ((self->ack_ranges > 0 && now - self->ack_since_ms >= S_ACK_DELAY_MS) ||
-        self->nretry > 0 || self->resync_from != S_NO_RESYNC)
-        s_flush_acks (self);
+    if (self->acks && sink_acks_due (self->acks, now))
+        sink_acks_flush (self->acks);
     int signals = pp_signal_count ();
     if (signals != self->signals_seen) {
         self->signals_seen = signals;
@@ -618,9 +539,8 @@ s_loop (s_sink_t *self)
         {zsock_resolve (self->control), 0, ZMQ_POLLIN, 0}};
     while (self->phase != S_FINISHED && self->phase != S_ABORTED &&
            self->phase != S_LOST && self->phase != S_FAILED) {
-        bool acks_due = self->ack_ranges + self->nretry > 0 ||
-                        self->resync_from != S_NO_RESYNC;
-        long timeout = acks_due ? S_ACK_DELAY_MS : 100;
+        bool acks_due = self->acks && sink_acks_pending (self->acks);
+        long timeout = acks_due ? SINK_ACKS_DELAY_MS : 100;
         if (zmq_poll (items, 2, timeout) == -1 && zmq_errno () != EINTR)
             return PP_EIO;
         s_check_stall (self, timeout);
@@ -768,8 +688,8 @@ s_open (s_sink_t *self)
         pp_net_socket (ZMQ_PULL, common, common->results, true, "--results");
     self->control =
         pp_net_socket (ZMQ_SUB, common, common->control, false, "--control");
-    self->acks = pp_net_acks_socket (ZMQ_PUSH, common, false);
-    if (!self->results || !self->control || !self->acks)
+    self->ack_socket = pp_net_acks_socket (ZMQ_PUSH, common, false);
+    if (!self->results || !self->control || !self->ack_socket)
         return PP_EIO;
     return 0;
 }
@@ -777,6 +697,7 @@ s_open (s_sink_t *self)
 static void
 s_close (s_sink_t *self)
 {
+    sink_acks_destroy (&self->acks);
     sink_ledger_destroy (&self->ledger);
     /*  A completed run needs no journal; any other end keeps it.         */
     sink_journal_destroy (&self->journal, self->phase == S_FINISHED);
@@ -787,9 +708,9 @@ s_close (s_sink_t *self)
     zsock_destroy (&self->results);
     zsock_destroy (&self->control);
     /*  Linger 0 would discard an abort asked just before we end.         */
-    if (self->acks)
-        zsock_set_linger (self->acks, S_ACKS_LINGER_MS);
-    zsock_destroy (&self->acks);
+    if (self->ack_socket)
+        zsock_set_linger (self->ack_socket, S_ACKS_LINGER_MS);
+    zsock_destroy (&self->ack_socket);
 }
 
 /*  The end of the seqs known to exist: the run's total once known, else
@@ -873,8 +794,7 @@ main (int argc, char **argv)
     pp_signal_install ();
     s_sink_t sink = {.opt = &opt,
                      .phase = S_WAITING,
-                     .progress = {opt.progress, pp_now_ms ()},
-                     .resync_from = S_NO_RESYNC};
+                     .progress = {opt.progress, pp_now_ms ()}};
     int code = PP_EXIT_RUNTIME;
     if (s_open (&sink) == 0 && s_loop (&sink) == 0)
         code = s_finish (&sink);
