@@ -134,12 +134,12 @@ sink_acks_add (sink_acks_t *self, uint64_t seq, int64_t now_ms)
 {
     if (self->acks.count == 0)
         self->since_ms = now_ms;
-    if (!s_add (&self->acks, seq)) {
-        sink_acks_flush (self);
-        self->since_ms = now_ms;
-        s_add (&self->acks, seq);
-    }
-    if (++self->items >= self->quarter)
+    /*  Never full here: a list is flushed once it fills, seq with it. A
+        flush that left seq out would checkpoint an output holding seq's
+        result without seq, and a --resume would write it twice.           */
+    s_add (&self->acks, seq);
+    self->items++;
+    if (self->acks.count == SINK_ACKS_RANGES || self->items >= self->quarter)
         sink_acks_flush (self);
 }
 

@@ -1,7 +1,7 @@
 /*  sink_acks: the acks the sink owes the ventilator, and the retries it
     asks for, gathered as ranges of seqs and sent in few messages.
 
-    Flush policy: gathered acks go when SINK_ACKS_RANGES ranges pile up,
+    Flush policy: gathered acks go once SINK_ACKS_RANGES ranges pile up,
     when a quarter of the window is gathered (a fast pipeline must not
     fill the ventilator's window waiting), or once the oldest has waited
     SINK_ACKS_DELAY_MS (sink_acks_due, from the caller's timer).

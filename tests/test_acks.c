@@ -33,6 +33,8 @@ typedef struct {
     uint16_t last_flags;     /* its flags                             */
     uint8_t acked[S_SEQS];   /* per seq: acks that went               */
     uint8_t retried[S_SEQS]; /* per seq: retries that went           */
+    uint8_t written[S_SEQS]; /* per seq: in the output               */
+    uint8_t safe[S_SEQS];    /* per seq: covered by a checkpoint     */
 } s_io_t;
 
 static int
@@ -43,9 +45,18 @@ s_checkpoint (void *arg, const uint64_t *first, const uint64_t *n,
     if (io->fail_checkpoint)
         return PP_EIO;
     io->checkpoints++;
-    for (uint32_t i = 0; i < count; i++)
+    for (uint32_t i = 0; i < count; i++) {
         io->vouched += n[i];
-    (void) first;
+        for (uint64_t seq = first[i]; seq < first[i] + n[i]; seq++)
+            io->safe[seq] = 1;
+    }
+    /*  The checkpoint vouches for the output as flushed now: every seq
+        written so far must be among the seqs it (or one before) names,
+        or a --resume would keep its bytes and write it again.             */
+    for (uint64_t seq = 0; seq < S_SEQS; seq++)
+        if (io->written[seq] && !io->safe[seq])
+            fail_msg ("seq %llu written but not in the checkpoint",
+                      (unsigned long long) seq);
     return 0;
 }
 
@@ -65,6 +76,9 @@ s_send (void *arg, uint16_t flags, const uint64_t *first, const uint64_t *n,
         io->last_n[i] = n[i];
         for (uint64_t seq = first[i]; seq < first[i] + n[i]; seq++) {
             assert_true (seq < S_SEQS);
+            if (flags != PP_ACK_RETRY && !io->safe[seq])
+                fail_msg ("seq %llu acked before a checkpoint covered it",
+                          (unsigned long long) seq);
             if (flags == PP_ACK_RETRY)
                 io->retried[seq]++;
             else
@@ -114,6 +128,7 @@ static void
 s_outcome (fixture_t *fx, uint64_t seq, int64_t now_ms)
 {
     assert_int_equal (sink_ledger_record (fx->ledger, seq), SINK_LEDGER_NEW);
+    fx->io.written[seq] = 1; /* written before it is acked (s_record)  */
     sink_acks_add (fx->acks, seq, now_ms);
     const char *data;
     size_t len;
@@ -151,25 +166,42 @@ test_ranges_merge (void **state)
     s_close (fx);
 }
 
-/*  SINK_ACKS_RANGES ranges fill a message: the next range flushes them
-    and starts the next message.                                           */
+/*  SINK_ACKS_RANGES ranges fill a message: it goes at once, with the
+    seq that filled it.                                                    */
 static void
 test_flush_on_ranges (void **state)
 {
     (void) state;
     fixture_t *fx = s_open (4096); /* a quarter is 1024 seqs           */
-    for (uint64_t i = 0; i < SINK_ACKS_RANGES; i++)
+    for (uint64_t i = 0; i < SINK_ACKS_RANGES - 1; i++)
         s_outcome (fx, 2 * i + 1, 1000);
+    s_outcome (fx, 2 * SINK_ACKS_RANGES - 2, 1000); /* joins a range   */
     assert_int_equal (fx->io.messages, 0);
-    s_outcome (fx, 2 * SINK_ACKS_RANGES + 1, 1000);
+    s_outcome (fx, 2 * SINK_ACKS_RANGES + 1, 1000); /* the 256th        */
     assert_int_equal (fx->io.messages, 1);
     assert_int_equal (fx->io.last_count, SINK_ACKS_RANGES);
     assert_int_equal (fx->io.last_first[SINK_ACKS_RANGES - 1],
-                      2 * SINK_ACKS_RANGES - 1);
-    assert_true (sink_acks_pending (fx->acks)); /* the 257th waits       */
-    sink_acks_flush (fx->acks);
-    assert_int_equal (fx->io.messages, 2);
-    assert_int_equal (fx->io.last_first[0], 2 * SINK_ACKS_RANGES + 1);
+                      2 * SINK_ACKS_RANGES + 1);
+    assert_false (sink_acks_pending (fx->acks));
+    s_close (fx);
+}
+
+/*  Whatever triggers a flush, its checkpoint covers every result written
+    before it, the one whose ack triggered it included; and no ack goes
+    before a checkpoint covered it (the fake io checks both). The bug: a
+    full list was flushed before the seq that did not fit was added, so
+    that checkpoint vouched for an output holding a result it did not
+    name, and a --resume after a crash right then wrote that result twice. */
+static void
+test_checkpoint_covers_written (void **state)
+{
+    (void) state;
+    fixture_t *fx = s_open (4096);
+    for (uint64_t i = 0; i < 3 * SINK_ACKS_RANGES; i++)
+        s_outcome (fx, 2 * i + 1, 1000); /* ranges only: full lists      */
+    assert_int_equal (fx->io.checkpoints, 3);
+    assert_false (sink_acks_pending (fx->acks));
+    assert_int_equal (fx->io.vouched, 3 * SINK_ACKS_RANGES);
     s_close (fx);
 }
 
@@ -341,6 +373,7 @@ main (void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_ranges_merge),
         cmocka_unit_test (test_flush_on_ranges),
+        cmocka_unit_test (test_checkpoint_covers_written),
         cmocka_unit_test (test_flush_on_quarter),
         cmocka_unit_test (test_due_by_age),
         cmocka_unit_test (test_retries),
