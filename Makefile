@@ -58,6 +58,8 @@ $(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB)
 $(BUILD)/tests/test_input: $(BUILD)/ventilator/input.o
 $(BUILD)/tests/test_ledger: $(BUILD)/sink/ledger.o
 $(BUILD)/tests/test_acks: $(BUILD)/sink/acks.o $(BUILD)/sink/ledger.o
+$(BUILD)/tests/test_journal: $(BUILD)/sink/journal.o $(BUILD)/sink/replay.o \
+                           $(BUILD)/sink/ledger.o
 
 # Unit tests print cmocka's summary; end-to-end tests run the real binaries.
 unit: $(UNIT_BINS)
