@@ -109,10 +109,12 @@ void
 sink_output_write (sink_output_t *self, const char *data, size_t len)
 {
     if (self->sum) {
-        int64_t value;
+        int64_t value, sum; /* sum: written even when it overflows    */
         if (pp_parse_int64 (data, len, &value) != 0 ||
-            __builtin_add_overflow (self->int_sum, value, &self->int_sum))
+            __builtin_add_overflow (self->int_sum, value, &sum))
             self->not_summed++;
+        else
+            self->int_sum = sum;
         return;
     }
     /*  The sink is one thread: stdio's per-call locking is pure cost.
