@@ -18,15 +18,13 @@
 #include "pp_stats.h"
 #include "early.h"
 #include "acks.h"
-#include "journal.h"
 #include "ledger.h"
 #include "options.h"
 #include "output.h"
 #include "progress.h"
-#include "replay.h"
+#include "store.h"
 
 #include <czmq.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #define S_COMPLETE_EVERY_MS 200
@@ -49,7 +47,8 @@ typedef struct {
     zsock_t *results;      /* PULL, bound                             */
     zsock_t *control;      /* SUB                                     */
     zsock_t *ack_socket;   /* PUSH to the ventilator                  */
-    sink_output_t *output; /* the results                          */
+    sink_store_t *store;   /* the output and its journal              */
+    sink_output_t *output; /* the store's output                      */
     pp_stats_t *stats;
     pp_counts_t *counts;
     s_phase_t phase;
@@ -65,96 +64,44 @@ typedef struct {
     int64_t complete_sent_ms;
     int64_t complete_first_ms;
     sink_progress_t progress;
-    sink_early_t *early;     /* results that came before the first STATE */
-    sink_journal_t *journal; /* --output FILE: FILE.journal             */
-    char *journal_path;
-    bool checkpointed;    /* the journal holds a checkpoint of ours  */
-    uint64_t vouched;     /* outcomes the last checkpoint vouches for */
+    sink_early_t *early;  /* results that came before the first STATE */
     uint64_t resumed_run; /* --resume: the run the journal is for    */
     int signals_seen;
     uint16_t request; /* drain/abort asked, not sent yet (0: none) */
 } s_sink_t;
 
-/*  Stops the run on a failed write: nothing more is acked (what is not
-    safely in the output stays with the ventilator), the journal is kept,
-    and the log says how to go on.                                         */
+/*  Stops the run after a failed write (the store said what failed):
+    nothing more is acked (what is not safely in the output stays with
+    the ventilator), the journal is kept, and the log says how to go on.
+    A run that cannot be resumed is asked to abort.                        */
 static void
-s_fail (s_sink_t *self, const char *what, const char *name, int err)
+s_stop_failed (s_sink_t *self)
 {
-    zsys_error ("%s %s: %s", what, name, strerror (err));
     self->phase = S_FAILED;
     if (self->acks)
         sink_acks_halt (self->acks);
-    if (self->checkpointed)
-        zsys_error ("stopped, nothing lost: %llu outcomes are safely in %s "
-                    "and its journal %s; the ventilator holds the rest. "
-                    "Free space (or fix the cause), then run the same "
-                    "pp-sink command with --resume to finish the run",
-                    (unsigned long long) self->vouched, self->opt->output_path,
-                    self->journal_path);
-    else if (self->journal)
-        zsys_error ("stopped; nothing was acked since this sink started: "
-                    "fix the cause and run the same pp-sink command again");
-    else {
-        zsys_error ("stopped: without a journal (stdout, not a regular "
-                    "file, or --ordered) the run cannot be resumed, so the "
-                    "ventilator is asked to abort it");
-        if (self->ack_socket) /* s_close lingers: it goes unless the queue is
-                                 full */
-            pp_ctl_request (self->ack_socket, self->run_id, PP_REQUEST_ABORT);
-    }
+    if (!sink_store_explain_stop (self->store) && self->ack_socket)
+        pp_ctl_request (self->ack_socket, self->run_id, PP_REQUEST_ABORT);
+    /*  s_close lingers: the request goes unless the queue is full.       */
 }
 
-/*  Flushes the output and checks that no write was lost on the way;
-    *offset is then its length (when a journal needs it). Returns 0, or
-    PP_EIO after s_fail.                                                    */
-static int
-s_flush_output (s_sink_t *self, uint64_t *offset)
-{
-    const char *name = sink_output_name (self->output);
-    *offset = 0;
-    if (sink_output_flush (self->output) != 0) {
-        s_fail (self, "cannot write results to", name,
-                sink_output_error (self->output));
-        return PP_EIO;
-    }
-    if (self->journal && sink_output_offset (self->output, offset) != 0) {
-        s_fail (self, "cannot tell the length of", name, errno);
-        return PP_EIO;
-    }
-    return 0;
-}
-
-/*  Makes what was written safe (in the file; not fsynced) before the acks
-    it covers go: the output is flushed, then a checkpoint records its
-    length, the counts, and the ranges first/n about to be acked. Returns
-    0 or PP_EIO (after s_fail: the phase is S_FAILED).                     */
+/*  Makes what was written safe before the acks of ranges first/n go: a
+    checkpoint of the run's counts. Returns 0 or PP_EIO (stopped).        */
 static int
 s_checkpoint (s_sink_t *self, const uint64_t *first, const uint64_t *n,
               uint32_t count)
 {
     pp_counts_t *c = self->counts;
-    uint64_t offset;
-    if (s_flush_output (self, &offset) != 0)
-        return PP_EIO;
-    if (!self->journal)
-        return 0;
     sink_checkpoint_t cp = {.run_id = self->run_id,
                             .window = sink_ledger_window (self->ledger),
-                            .offset = offset,
                             .ok = c->ok,
                             .failed = c->failed,
                             .dropped = c->dropped,
-                            .duplicates = c->duplicates,
-                            .not_summed = sink_output_not_summed (self->output),
-                            .int_sum = sink_output_sum (self->output)};
-    if (sink_journal_write (self->journal, &cp, first, n, count) != 0) {
-        s_fail (self, "cannot write the journal", self->journal_path, errno);
-        return PP_EIO;
-    }
-    self->checkpointed = true;
-    self->vouched = c->ok + c->failed + c->dropped;
-    return 0;
+                            .duplicates = c->duplicates};
+    if (sink_store_checkpoint (self->store, &cp, first, n, count) == 0)
+        return 0;
+    s_stop_failed (self);
+    return PP_EIO;
 }
 
 /*  Sends count ranges as one ACK message with flags (0, or RETRY).
@@ -242,8 +189,11 @@ s_record (s_sink_t *self, uint32_t worker_id, const pp_record_t *rec,
         if (!self->opt->ordered)
             sink_output_write (self->output, rec->data, rec->len);
         else if (sink_ledger_hold (self->ledger, rec->seq, rec->data,
-                                   rec->len) != 0)
-            s_fail (self, "cannot hold a result for", "--ordered", ENOMEM);
+                                   rec->len) != 0) {
+            zsys_error ("cannot hold a result for --ordered: %s",
+                        strerror (ENOMEM));
+            s_stop_failed (self);
+        }
     }
     sink_acks_add (self->acks, rec->seq,
                    now_ms); /* after the write: a checkpoint covers it */
@@ -302,9 +252,9 @@ s_check_resumed (s_sink_t *self, const pp_header_t *hdr)
 {
     if (hdr->run_id == self->resumed_run)
         return 0;
-    zsys_error ("--resume: %s is for run %016llx, but the ventilator runs "
-                "%016llx; remove it to start over",
-                self->journal_path, (unsigned long long) self->resumed_run,
+    zsys_error ("--resume: %s.journal is for run %016llx, but the "
+                "ventilator runs %016llx; remove it to start over",
+                self->opt->output_path, (unsigned long long) self->resumed_run,
                 (unsigned long long) hdr->run_id);
     return PP_EINVAL;
 }
@@ -345,7 +295,7 @@ s_adopt (s_sink_t *self, const pp_header_t *hdr, const pp_state_t *state)
     /*  The journal exists from the start of the run, so --resume finds it
         however early the sink stops (on failure the phase says so). A
         resumed run's compaction wrote it already.                         */
-    if (self->journal && !self->resumed_run)
+    if (sink_store_journaled (self->store) && !self->resumed_run)
         s_checkpoint (self, NULL, NULL, 0);
     return 0;
 }
@@ -435,9 +385,10 @@ s_complete (s_sink_t *self, int64_t now)
         return;
     if (self->opt->sum)
         sink_output_write_sum (self->output);
-    uint64_t offset;
-    if (s_flush_output (self, &offset) != 0)
+    if (sink_store_flush (self->store) != 0) {
+        s_stop_failed (self);
         return;
+    }
     self->phase = S_COMPLETE;
     self->complete_first_ms = now;
     s_send_complete (self);
@@ -558,118 +509,25 @@ s_loop (s_sink_t *self)
     return 0;
 }
 
-/*  Starts the journal afresh with one checkpoint of everything known:
-    [0, base) and the recorded seqs above base. Keeps journals small. One
-    record: the old journal is replaced whole, or (a full disk) kept.     */
+/*  The output and its journal, or the run resumed from them.             */
 static int
-s_compact (s_sink_t *self)
-{
-    /*  Recorded and not seqs alternate at worst: half the window, and
-        [0, base).                                                         */
-    uint32_t max = sink_ledger_window (self->ledger) / 2 + 2;
-    uint64_t *first = calloc (max, sizeof (uint64_t));
-    uint64_t *n = calloc (max, sizeof (uint64_t));
-    uint64_t next;
-    int rc = first && n ? 0 : PP_ENOMEM;
-    uint32_t count =
-        rc ? 0 : sink_ledger_ranges (self->ledger, 0, first, n, max, &next);
-    if (rc == 0 &&
-        !(self->journal = sink_journal_create (self->journal_path))) {
-        zsys_error ("--resume: cannot create %s.new: %s", self->journal_path,
-                    strerror (errno));
-        rc = PP_EIO;
-    }
-    if (rc == 0)
-        rc = s_checkpoint (self, first, n, count);
-    free (first);
-    free (n);
-    return rc;
-}
-
-/*  --resume: rebuilds the run from FILE.journal, cuts FILE back to what
-    the last checkpoint vouches for, and compacts the journal. Returns 0
-    or an error (logged).                                                  */
-static int
-s_resume (s_sink_t *self)
+s_open_store (s_sink_t *self)
 {
     sink_checkpoint_t cp;
-    int rc = sink_replay_load (self->journal_path, &cp, &self->ledger);
-    if (rc != 0)
-        return rc;
-    self->run_id = self->resumed_run = cp.run_id;
+    self->store = sink_store_new (self->opt, &cp, &self->ledger);
+    if (!self->store)
+        return PP_EIO;
+    self->output = sink_store_output (self->store);
+    if (!self->ledger)
+        return 0;
+    self->run_id = self->resumed_run = cp.run_id; /* --resume            */
     pp_counts_t *c = self->counts;
     c->run_id = cp.run_id;
     c->ok = cp.ok;
     c->failed = cp.failed;
     c->dropped = cp.dropped;
     c->duplicates = cp.duplicates;
-    self->output = sink_output_new_resumed (self->opt->output_path, cp.offset,
-                                            self->opt->delim, self->opt->sum);
-    if (!self->output)
-        return PP_EIO;
-    sink_output_set_sum (self->output, cp.int_sum, cp.not_summed);
-    zsys_notice ("resuming run %016llx: %llu outcomes already in %s",
-                 (unsigned long long) cp.run_id,
-                 (unsigned long long) (cp.ok + cp.failed + cp.dropped),
-                 self->opt->output_path);
-    return s_compact (self);
-}
-
-/*  Refuses (exit 2), touching nothing, to resume without a journal, or to
-    start afresh over a file whose journal holds an unfinished run.        */
-static void
-s_check_journal (const s_sink_t *self)
-{
-    const char *path = self->opt->output_path;
-    bool live = access (self->journal_path, F_OK) == 0;
-    if (self->opt->resume && !live)
-        pp_cli_usage_error ("--resume: no journal %s beside --output %s, so "
-                            "there is no run to resume (a completed run "
-                            "removes it); without --resume, %s is started "
-                            "afresh",
-                            self->journal_path, path, path);
-    if (!self->opt->resume && live)
-        pp_cli_usage_error ("--output %s: its journal %s holds an unfinished "
-                            "run; add --resume to continue it, or remove the "
-                            "journal to start afresh (that empties %s)",
-                            path, self->journal_path, path);
-}
-
-/*  The output, and its journal when it is a file we can resume.           */
-static int
-s_open_output (s_sink_t *self)
-{
-    const char *path = self->opt->output_path;
-    if (!path)
-        return (self->output =
-                    sink_output_new (NULL, self->opt->delim, self->opt->sum))
-                   ? 0
-                   : PP_ENOMEM;
-    struct stat st;
-    bool regular = stat (path, &st) != 0 || S_ISREG (st.st_mode);
-    if (!regular && self->opt->resume)
-        pp_cli_usage_error ("--resume needs --output to be a regular file, "
-                            "not %s",
-                            path);
-    if (!(self->journal_path = malloc (strlen (path) + 9)))
-        return PP_ENOMEM;
-    sprintf (self->journal_path, "%s.journal", path);
-    s_check_journal (self);
-    if (self->opt->resume)
-        return s_resume (self);
-    self->output = sink_output_new (path, self->opt->delim, self->opt->sum);
-    if (!self->output)
-        return PP_EIO;
-    /*  A journal only for a regular file: /dev/null or a FIFO cannot be
-        cut back and resumed (and /dev is not ours to write in).           */
-    if (self->opt->ordered || !regular)
-        return 0;
-    self->journal = sink_journal_create (self->journal_path);
-    if (!self->journal)
-        zsys_error ("--output: cannot create the journal %s.new beside it "
-                    "(for --resume): %s",
-                    self->journal_path, strerror (errno));
-    return self->journal ? 0 : PP_EIO;
+    return 0;
 }
 
 static int
@@ -681,7 +539,7 @@ s_open (s_sink_t *self)
     if (!self->stats || !self->early)
         return PP_ENOMEM;
     self->counts = pp_stats_counts (self->stats);
-    int rc = s_open_output (self);
+    int rc = s_open_store (self);
     if (rc != 0)
         return rc;
     self->results =
@@ -699,10 +557,7 @@ s_close (s_sink_t *self)
 {
     sink_acks_destroy (&self->acks);
     sink_ledger_destroy (&self->ledger);
-    /*  A completed run needs no journal; any other end keeps it.         */
-    sink_journal_destroy (&self->journal, self->phase == S_FINISHED);
-    free (self->journal_path);
-    sink_output_destroy (&self->output);
+    sink_store_destroy (&self->store, self->phase == S_FINISHED);
     pp_stats_destroy (&self->stats);
     sink_early_destroy (&self->early);
     zsock_destroy (&self->results);
@@ -755,12 +610,8 @@ s_finish (s_sink_t *self)
     /*  The sum of what we have, unless s_complete wrote the whole one.   */
     if (self->opt->sum && !self->complete_first_ms && self->phase != S_FAILED)
         sink_output_write_sum (self->output);
-    if (self->phase != S_FAILED && sink_output_flush (self->output) != 0) {
-        zsys_error ("cannot write results to %s: %s",
-                    sink_output_name (self->output),
-                    strerror (sink_output_error (self->output)));
+    if (self->phase != S_FAILED && sink_store_flush (self->store) != 0)
         return PP_EXIT_RUNTIME;
-    }
     if (self->progress.mode == SINK_PROGRESS_TERMINAL)
         sink_progress_show (&self->progress, self->stats, self->sent,
                             pp_now_ms (), true);
