@@ -93,8 +93,11 @@ sink_ledger_hold (sink_ledger_t *self, uint64_t seq, const void *data,
     if (!self->held || seq < self->base || seq - self->base >= self->window)
         return PP_EINVAL;
     uint32_t slot = s_slot (self, seq - self->base);
-    if (!self->seen[slot] || self->held[slot])
+    if (!self->seen[slot])
         return PP_EINVAL;
+    /*  held[slot] is empty (seq was recorded once) and is not read: a
+        read before the first write of a page would map the zero page and
+        make that write fault again, with a TLB flush.                     */
     s_held_t *held = malloc (sizeof (s_held_t) + len);
     if (!held)
         return PP_ENOMEM;

@@ -49,9 +49,9 @@ sink_ledger_verdict_t sink_ledger_check (const sink_ledger_t *self,
 sink_ledger_verdict_t sink_ledger_record (sink_ledger_t *self, uint64_t seq);
 
 /*  --ordered: keeps a copy of the ok result of seq, just recorded NEW and
-    not yet passed by base, until base reaches it. Returns 0, or
-    PP_ENOMEM (nothing kept), or PP_EINVAL (not an ordered ledger, or seq
-    not so recorded).                                                      */
+    not yet passed by base, until base reaches it; once per seq. Returns
+    0, or PP_ENOMEM (nothing kept), or PP_EINVAL (not an ordered ledger,
+    or seq not recorded in the window).                                    */
 int sink_ledger_hold (sink_ledger_t *self, uint64_t seq, const void *data,
                       size_t len);
 

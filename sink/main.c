@@ -2,35 +2,35 @@
     writes them out, acks them to the ventilator, and says COMPLETE when
     every item of the run has an outcome.
 
-    Dedup and reorder state is a ring of --window slots over sequence
-    numbers [base, base + window): the ventilator never has more than
-    window items unacknowledged, and it only advances past what we acked,
-    so no honest sequence number falls outside the ring.                    */
+    Data flow, one thread: the results socket -> (early.c until the run is
+    known) -> ledger.c (new, duplicate, out of window) -> store.c's output
+    (written, or held by the ledger for --ordered) -> acks.c (ranges; a
+    checkpoint through store.c before they go) -> the acks socket. The
+    control socket's STATE drives the phases below.                        */
 
-#include "pp_chan.h"
 #include "pp_cli.h"
 #include "pp_ctl.h"
 #include "pp_error.h"
-#include "pp_job.h"
 #include "pp_net.h"
 #include "pp_signal.h"
 #include "pp_stall.h"
 #include "pp_stats.h"
-#include "early.h"
 #include "acks.h"
+#include "early.h"
 #include "ledger.h"
 #include "options.h"
 #include "output.h"
 #include "progress.h"
+#include "record.h"
 #include "store.h"
 
 #include <czmq.h>
-#include <unistd.h>
 
-#define S_COMPLETE_EVERY_MS 200
-#define S_DONE_WAIT_MS 5000      /* after COMPLETE, wait this long for DONE  */
+#define S_COMPLETE_EVERY_MS 200  /* COMPLETE repeated until DONE          */
+#define S_DONE_WAIT_MS 5000      /* after COMPLETE, wait this long for DONE */
 #define S_EARLY_BYTES (64 << 20) /* results held before the run is known */
 #define S_ACKS_LINGER_MS 500     /* at exit, for what is still queued on acks */
+#define S_IDLE_MS 100            /* the longest wait when nothing is owed */
 
 typedef enum {
     S_WAITING,  /* no run known yet                                      */
@@ -44,36 +44,36 @@ typedef enum {
 
 typedef struct {
     sink_options_t *opt;
-    zsock_t *results;      /* PULL, bound                             */
-    zsock_t *control;      /* SUB                                     */
-    zsock_t *ack_socket;   /* PUSH to the ventilator                  */
-    sink_store_t *store;   /* the output and its journal              */
-    sink_output_t *output; /* the store's output                      */
-    pp_stats_t *stats;
-    pp_counts_t *counts;
+    zsock_t *results;         /* PULL, bound                             */
+    zsock_t *control;         /* SUB                                     */
+    zsock_t *ack_socket;      /* PUSH to the ventilator's acks endpoint  */
+    sink_store_t *store;      /* the output and its journal              */
+    sink_output_t *output;    /* the store's output                      */
+    sink_early_t *early;      /* results that came before the run        */
+    sink_ledger_t *ledger;    /* outcomes: from the run's adoption, or
+                                 the journal's on --resume              */
+    sink_acks_t *acks;        /* acks and retries owed, once running     */
+    sink_record_t record;     /* the parts a result goes through         */
+    pp_stats_t *stats;        /* counts, latencies, workers              */
+    pp_counts_t *counts;      /* the stats' counters                     */
+    sink_progress_t progress; /* the progress line                       */
     s_phase_t phase;
     uint64_t run_id;
-    uint64_t seq_total;    /* numbered items, once total_known        */
-    uint64_t sent;         /* numbered so far, from STATE             */
-    int64_t heard_ms;      /* last STATE of our run                   */
-    pp_stall_t stall;      /* time our loop lost (stopped)            */
-    sink_ledger_t *ledger; /* outcomes recorded: from the run's
-                              adoption, or from the journal on --resume */
-    sink_acks_t *acks;     /* acks and retries owed to the ventilator  */
-    uint32_t retries;      /* the ventilator's --retries              */
-    int64_t complete_sent_ms;
-    int64_t complete_first_ms;
-    sink_progress_t progress;
-    sink_early_t *early;  /* results that came before the first STATE */
-    uint64_t resumed_run; /* --resume: the run the journal is for    */
-    int signals_seen;
-    uint16_t request; /* drain/abort asked, not sent yet (0: none) */
+    uint64_t resumed_run;      /* --resume: the run the journal is for    */
+    uint64_t sent;             /* numbered so far, from STATE             */
+    int64_t heard_ms;          /* last STATE of our run                   */
+    int64_t complete_sent_ms;  /* COMPLETE last sent                      */
+    int64_t complete_first_ms; /* COMPLETE first sent (0: not yet)        */
+    pp_stall_t stall;          /* time our loop lost (stopped)            */
+    int signals_seen;          /* stop signals handled so far             */
+    uint16_t request;          /* drain/abort asked, not sent yet (0: none) */
 } s_sink_t;
 
 /*  Stops the run after a failed write (the store said what failed):
     nothing more is acked (what is not safely in the output stays with
     the ventilator), the journal is kept, and the log says how to go on.
-    A run that cannot be resumed is asked to abort.                        */
+    A run that cannot be resumed is asked to abort; s_close lingers so
+    the request goes unless the queue is full.                             */
 static void
 s_stop_failed (s_sink_t *self)
 {
@@ -82,15 +82,15 @@ s_stop_failed (s_sink_t *self)
         sink_acks_halt (self->acks);
     if (!sink_store_explain_stop (self->store) && self->ack_socket)
         pp_ctl_request (self->ack_socket, self->run_id, PP_REQUEST_ABORT);
-    /*  s_close lingers: the request goes unless the queue is full.       */
 }
 
-/*  Makes what was written safe before the acks of ranges first/n go: a
-    checkpoint of the run's counts. Returns 0 or PP_EIO (stopped).        */
+/*  sink_acks_io_t: makes what was written safe before the acks of ranges
+    first/n go, with a checkpoint of the run's counts. 0 or PP_EIO.        */
 static int
-s_checkpoint (s_sink_t *self, const uint64_t *first, const uint64_t *n,
-              uint32_t count)
+s_acks_checkpoint (void *arg, const uint64_t *first, const uint64_t *n,
+                   uint32_t count)
 {
+    s_sink_t *self = arg;
     pp_counts_t *c = self->counts;
     sink_checkpoint_t cp = {.run_id = self->run_id,
                             .window = sink_ledger_window (self->ledger),
@@ -104,13 +104,14 @@ s_checkpoint (s_sink_t *self, const uint64_t *first, const uint64_t *n,
     return PP_EIO;
 }
 
-/*  Sends count ranges as one ACK message with flags (0, or RETRY).
-    Returns 0, or an error when it did not go (the acks queue is full:
-    the ventilator is not reading) -- the caller keeps what it holds.      */
+/*  sink_acks_io_t: sends count ranges as one ACK message with flags (0, or
+    RETRY), never blocking. Returns 0, or an error when it did not go (the
+    queue is full: the ventilator is not reading).                         */
 static int
-s_send_ranges (s_sink_t *self, uint16_t flags, const uint64_t *first,
-               const uint64_t *n, uint32_t count)
+s_acks_send (void *arg, uint16_t flags, const uint64_t *first,
+             const uint64_t *n, uint32_t count)
 {
+    s_sink_t *self = arg;
     uint8_t payload[SINK_ACKS_RANGES * PP_ACK_RANGE_SIZE];
     for (uint32_t i = 0; i < count; i++)
         pp_wire_encode_range (first[i], n[i], payload + i * PP_ACK_RANGE_SIZE);
@@ -122,127 +123,25 @@ s_send_ranges (s_sink_t *self, uint16_t flags, const uint64_t *first,
                         count * PP_ACK_RANGE_SIZE, true);
 }
 
-/*  sink_acks_io_t: the checkpoint, then the acks socket.                  */
-static int
-s_acks_checkpoint (void *self, const uint64_t *first, const uint64_t *n,
-                   uint32_t count)
-{
-    return s_checkpoint (self, first, n, count);
-}
-
-static int
-s_acks_send (void *self, uint16_t flags, const uint64_t *first,
-             const uint64_t *n, uint32_t count)
-{
-    return s_send_ranges (self, flags, first, n, count);
-}
-
+/*  sink_acks_io_t: would the acks socket take a message now?              */
 static bool
-s_acks_writable (void *self)
+s_acks_writable (void *arg)
 {
-    return (zsock_events (((s_sink_t *) self)->ack_socket) & ZMQ_POLLOUT) != 0;
+    s_sink_t *self = arg;
+    return (zsock_events (self->ack_socket) & ZMQ_POLLOUT) != 0;
 }
 
-/*  Moves base past every recorded seq, writing held results in order.     */
-static void
-s_advance (s_sink_t *self)
-{
-    const char *data;
-    size_t len;
-    while (sink_ledger_advance (self->ledger, &data, &len))
-        sink_output_write (self->output, data, len);
-}
-
-/*  Records one result record: the outcome once, duplicates counted.
-    now_us/now_ms: the clocks, read once for the message it came in.       */
-static void
-s_record (s_sink_t *self, uint32_t worker_id, const pp_record_t *rec,
-          uint64_t now_us, int64_t now_ms)
-{
-    sink_ledger_verdict_t verdict;
-    if (self->counts->total_known && rec->seq >= self->seq_total)
-        verdict = SINK_LEDGER_OUT_OF_WINDOW; /* past the run's end       */
-    else if (rec->outcome == PP_OUTCOME_FAILED &&
-             rec->attempt < self->retries) {
-        verdict = sink_ledger_check (self->ledger, rec->seq);
-        if (verdict == SINK_LEDGER_NEW) {
-            sink_acks_retry (self->acks, rec->seq); /* sent again     */
-            return;
-        }
-    } else
-        verdict = sink_ledger_record (self->ledger, rec->seq);
-    switch (verdict) {
-        case SINK_LEDGER_OUT_OF_WINDOW:
-            self->counts->rejects[PP_REJECT_BATCH]++;
-            return;
-        case SINK_LEDGER_DUPLICATE:
-            self->counts->duplicates++;
-            sink_acks_add (self->acks, rec->seq,
-                           now_ms); /* again: the first ack was lost    */
-            return;
-        case SINK_LEDGER_NEW: break;
-    }
-    pp_stats_outcome (self->stats, worker_id, rec,
-                      now_us > rec->t_enq_us ? now_us - rec->t_enq_us : 0,
-                      now_ms);
-    if (rec->outcome == PP_OUTCOME_OK) {
-        if (!self->opt->ordered)
-            sink_output_write (self->output, rec->data, rec->len);
-        else if (sink_ledger_hold (self->ledger, rec->seq, rec->data,
-                                   rec->len) != 0) {
-            zsys_error ("cannot hold a result for --ordered: %s",
-                        strerror (ENOMEM));
-            s_stop_failed (self);
-        }
-    }
-    sink_acks_add (self->acks, rec->seq,
-                   now_ms); /* after the write: a checkpoint covers it */
-    s_advance (self);
-}
-
-static void
-s_on_result (s_sink_t *self, pp_inmsg_t *in)
-{
-    if (self->phase == S_WAITING) {
-        /*  Results can beat the first STATE (our SUB joins late): hold
-            them; past the bound they are not acked and come again.       */
-        sink_early_hold (self->early, in);
-        return;
-    }
-    if (in->hdr.run_id != self->run_id) {
-        self->counts->rejects[PP_REJECT_RUN]++;
-        return;
-    }
-    pp_reject_t reason;
-    if (pp_wire_check_batch (in->payload, in->size, in->hdr.count,
-                             self->opt->common.max_item, &reason) != 0) {
-        self->counts->rejects[reason]++;
-        return;
-    }
-    size_t offset = 0;
-    pp_record_t rec;
-    uint64_t now_us = pp_wall_us ();
-    int64_t now_ms = pp_now_ms ();
-    while (pp_wire_next_record (in->payload, in->size, &offset, &rec))
-        s_record (self, in->hdr.worker_id, &rec, now_us, now_ms);
-}
-
+/*  Results wait in early until the run is known; HELLOs need no run.     */
 static void
 s_on_results_socket (s_sink_t *self)
 {
     pp_inmsg_t in;
     if (pp_net_recv (self->results, false, &in, self->counts->rejects) != 0)
         return;
-    if (in.hdr.type == PP_MSG_RESULT)
-        s_on_result (self, &in);
-    else if (in.hdr.type == PP_MSG_HELLO) {
-        pp_hello_t hello;
-        if (pp_wire_decode_hello (in.payload, in.size, &hello) == 0)
-            pp_stats_hello (self->stats, in.hdr.worker_id, &hello);
-        else
-            self->counts->rejects[PP_REJECT_SHORT]++;
-    } else
-        self->counts->rejects[PP_REJECT_TYPE]++;
+    if (self->phase == S_WAITING && in.hdr.type == PP_MSG_RESULT)
+        sink_early_hold (self->early, &in); /* our SUB joins late       */
+    else if (sink_record_message (&self->record, &in) != 0)
+        s_stop_failed (self);
     pp_inmsg_free (&in);
 }
 
@@ -275,13 +174,11 @@ s_start_run (s_sink_t *self, const pp_header_t *hdr, const pp_state_t *state)
     return 0;
 }
 
-/*  Learns the run from the first live STATE: its id and window.           */
+/*  Learns the run from the first live STATE (its id and window), then
+    records the results that came before.                                 */
 static int
 s_adopt (s_sink_t *self, const pp_header_t *hdr, const pp_state_t *state)
 {
-    if (pp_ctl_ended (hdr->flags))
-        return 0; /* the tail of an earlier run                          */
-    self->retries = state->retries; /* before early results replay     */
     int rc = self->resumed_run ? s_check_resumed (self, hdr)
                                : s_start_run (self, hdr, state);
     if (rc != 0)
@@ -291,61 +188,49 @@ s_adopt (s_sink_t *self, const pp_header_t *hdr, const pp_state_t *state)
         zsys_error ("out of memory for the acks");
         return PP_ENOMEM;
     }
+    self->record = (sink_record_t){.ledger = self->ledger,
+                                   .output = self->output,
+                                   .acks = self->acks,
+                                   .stats = self->stats,
+                                   .run_id = self->run_id,
+                                   .max_item = self->opt->common.max_item,
+                                   .ordered = self->opt->ordered,
+                                   .retries = state->retries,
+                                   .end = UINT64_MAX}; /* total unknown */
     self->phase = S_RUNNING;
     /*  The journal exists from the start of the run, so --resume finds it
         however early the sink stops (on failure the phase says so). A
         resumed run's compaction wrote it already.                         */
     if (sink_store_journaled (self->store) && !self->resumed_run)
-        s_checkpoint (self, NULL, NULL, 0);
-    return 0;
-}
-
-/*  Records the results that came before the run was known.               */
-static void
-s_replay_early (s_sink_t *self)
-{
+        s_acks_checkpoint (self, NULL, NULL, 0);
     pp_inmsg_t in;
     while (sink_early_next (self->early, &in)) {
-        s_on_result (self, &in);
+        if (sink_record_message (&self->record, &in) != 0)
+            s_stop_failed (self);
         pp_inmsg_free (&in);
     }
-}
-
-static int
-s_on_state (s_sink_t *self, const pp_header_t *hdr, const pp_state_t *state)
-{
-    if (self->phase == S_WAITING) {
-        int rc = s_adopt (self, hdr, state);
-        if (rc != 0 || self->phase == S_WAITING)
-            return rc;
-        s_replay_early (self);
-        if (sink_early_dropped (self->early) > 0)
-            zsys_notice ("%llu results came before the run was known and "
-                         "will be sent again",
-                         (unsigned long long) sink_early_dropped (self->early));
-    }
-    if (hdr->run_id != self->run_id) {
-        self->counts->rejects[PP_REJECT_RUN]++;
-        return 0;
-    }
-    self->heard_ms = pp_now_ms ();
-    self->sent = state->sent;
-    self->retries = state->retries;
-    if (state->total != PP_TOTAL_UNKNOWN && !self->counts->total_known) {
-        /*  Records the ventilator dropped were never numbered: they are
-            outcomes all the same, so ok + failed + dropped == total.      */
-        self->seq_total = state->total;
-        self->counts->total = state->total + state->dropped;
-        self->counts->dropped += state->dropped;
-        self->counts->total_known = true;
-    }
-    if (hdr->flags == PP_STATE_ABORTED && self->phase != S_FAILED)
-        self->phase = S_ABORTED;
-    else if (hdr->flags == PP_STATE_DONE && self->phase == S_COMPLETE)
-        self->phase = S_FINISHED;
+    if (sink_early_dropped (self->early) > 0)
+        zsys_notice ("%llu results came before the run was known and "
+                     "will be sent again",
+                     (unsigned long long) sink_early_dropped (self->early));
     return 0;
 }
 
+/*  The run's total, once the ventilator drained. Records it dropped were
+    never numbered: they are outcomes all the same, so ok + failed +
+    dropped == total.                                                      */
+static void
+s_learn_total (s_sink_t *self, const pp_state_t *state)
+{
+    if (state->total == PP_TOTAL_UNKNOWN || self->counts->total_known)
+        return;
+    self->record.end = state->total;
+    self->counts->total = state->total + state->dropped;
+    self->counts->dropped += state->dropped;
+    self->counts->total_known = true;
+}
+
+/*  A STATE of the control socket: the first live one adopts the run.     */
 static int
 s_on_control (s_sink_t *self)
 {
@@ -353,14 +238,33 @@ s_on_control (s_sink_t *self)
     pp_state_t state;
     if (pp_ctl_recv (self->control, &hdr, &state, self->counts->rejects) != 0)
         return 0;
-    return s_on_state (self, &hdr, &state);
+    if (self->phase == S_WAITING) {
+        if (pp_ctl_ended (hdr.flags))
+            return 0; /* the tail of an earlier run                      */
+        int rc = s_adopt (self, &hdr, &state);
+        if (rc != 0)
+            return rc;
+    }
+    if (hdr.run_id != self->run_id) {
+        self->counts->rejects[PP_REJECT_RUN]++;
+        return 0;
+    }
+    self->heard_ms = pp_now_ms ();
+    self->sent = state.sent;
+    self->record.retries = state.retries;
+    s_learn_total (self, &state);
+    if (hdr.flags == PP_STATE_ABORTED && self->phase != S_FAILED)
+        self->phase = S_ABORTED;
+    else if (hdr.flags == PP_STATE_DONE && self->phase == S_COMPLETE)
+        self->phase = S_FINISHED;
+    return 0;
 }
 
 static void
 s_send_complete (s_sink_t *self)
 {
-    pp_state_t state = {.sent = self->seq_total,
-                        .total = self->seq_total,
+    pp_state_t state = {.sent = self->record.end,
+                        .total = self->record.end,
                         .window = sink_ledger_window (self->ledger),
                         .ok = self->counts->ok,
                         .failed = self->counts->failed,
@@ -369,17 +273,20 @@ s_send_complete (s_sink_t *self)
     pp_wire_encode_state (&state, payload);
     pp_header_t hdr = {.type = PP_MSG_COMPLETE,
                        .run_id = self->run_id,
-                       .seq = self->seq_total};
+                       .seq = self->record.end};
     pp_net_send (self->ack_socket, NULL, &hdr, payload, sizeof (payload), true);
     self->complete_sent_ms = pp_now_ms ();
 }
 
-/*  Every outcome is recorded: the output is made whole (the sum written,
-    everything flushed) before COMPLETE lets the ventilator end the run.
-    The sum is not journaled: a resumed sink writes it again.              */
+/*  S_RUNNING: once every outcome is recorded, the output is made whole
+    (acks flushed, the sum written, everything flushed) before COMPLETE
+    lets the ventilator end the run. The sum is not journaled: a resumed
+    sink writes it again.                                                  */
 static void
-s_complete (s_sink_t *self, int64_t now)
+s_check_complete (s_sink_t *self, int64_t now)
 {
+    if (sink_ledger_base (self->ledger) != self->record.end)
+        return; /* the end is UINT64_MAX until the total is known       */
     sink_acks_flush (self->acks);
     if (self->phase == S_FAILED)
         return;
@@ -392,6 +299,32 @@ s_complete (s_sink_t *self, int64_t now)
     self->phase = S_COMPLETE;
     self->complete_first_ms = now;
     s_send_complete (self);
+}
+
+/*  S_COMPLETE: COMPLETE again until DONE, and not forever.                */
+static void
+s_await_done (s_sink_t *self, int64_t now)
+{
+    if (now - self->complete_sent_ms >= S_COMPLETE_EVERY_MS)
+        s_send_complete (self);
+    if (now - self->complete_first_ms >= S_DONE_WAIT_MS) {
+        zsys_warning ("no DONE from the ventilator after COMPLETE; "
+                      "exiting with every outcome recorded");
+        self->phase = S_FINISHED;
+    }
+}
+
+/*  S_RUNNING: a ventilator silent for --ventilator-timeout is gone.       */
+static void
+s_check_ventilator (s_sink_t *self, int64_t now)
+{
+    int64_t timeout = self->opt->ventilator_timeout_ms;
+    if (timeout > 0 && now - self->heard_ms >= timeout) {
+        zsys_error ("no word from the ventilator for %lld ms: writing what "
+                    "we have (the run is incomplete)",
+                    (long long) timeout);
+        self->phase = S_LOST;
+    }
 }
 
 /*  Since the last check we came late (past a wait of wait_ms) by half of
@@ -420,24 +353,22 @@ s_check_stall (s_sink_t *self, int64_t wait_ms)
     abort, and ends us. Before any run is known there is nothing to drain:
     the first ends us at once, as aborted (exit 3: no run completed). The
     results held meanwhile were not acked: the ventilator sends them again
-    to the next sink.                                                      */
+    to the next sink. The request is kept until the acks socket takes it. */
 static void
-s_on_signal (s_sink_t *self, int signals)
+s_check_signals (s_sink_t *self)
 {
-    if (self->phase == S_WAITING) {
-        zsys_notice ("stopped before any run began: nothing to drain");
-        self->phase = S_ABORTED;
-        return;
+    int signals = pp_signal_count ();
+    if (signals != self->signals_seen) {
+        self->signals_seen = signals;
+        if (self->phase == S_WAITING) {
+            zsys_notice ("stopped before any run began: nothing to drain");
+            self->phase = S_ABORTED;
+            return;
+        }
+        self->request = signals == 1 ? PP_REQUEST_DRAIN : PP_REQUEST_ABORT;
+        if (signals >= 2)
+            self->phase = S_ABORTED;
     }
-    self->request = signals == 1 ? PP_REQUEST_DRAIN : PP_REQUEST_ABORT;
-    if (signals >= 2)
-        self->phase = S_ABORTED;
-}
-
-/*  Sends the drain or abort asked; kept until the acks socket takes it.   */
-static void
-s_send_request (s_sink_t *self)
-{
     if (self->request &&
         pp_ctl_request (self->ack_socket, self->run_id, self->request) == 0)
         self->request = 0;
@@ -451,35 +382,38 @@ s_tick (s_sink_t *self)
     int64_t now = pp_now_ms ();
     if (self->acks && sink_acks_due (self->acks, now))
         sink_acks_flush (self->acks);
-    int signals = pp_signal_count ();
-    if (signals != self->signals_seen) {
-        self->signals_seen = signals;
-        s_on_signal (self, signals);
-    }
-    s_send_request (self);
-    if (self->phase == S_RUNNING && self->counts->total_known &&
-        sink_ledger_base (self->ledger) == self->seq_total)
-        s_complete (self, now);
-    if (self->phase == S_COMPLETE) {
-        if (now - self->complete_sent_ms >= S_COMPLETE_EVERY_MS)
-            s_send_complete (self);
-        if (now - self->complete_first_ms >= S_DONE_WAIT_MS) {
-            zsys_warning ("no DONE from the ventilator after COMPLETE; "
-                          "exiting with every outcome recorded");
-            self->phase = S_FINISHED;
-        }
+    s_check_signals (self);
+    switch (self->phase) {
+        case S_RUNNING: s_check_complete (self, now); break;
+        case S_COMPLETE: s_await_done (self, now); break;
+        case S_WAITING:
+        case S_FINISHED:
+        case S_ABORTED:
+        case S_LOST:
+        case S_FAILED: break;
     }
     if (self->progress.mode == SINK_PROGRESS_TERMINAL ||
         (self->progress.mode == SINK_PROGRESS_LOG && self->phase == S_RUNNING))
         sink_progress_show (&self->progress, self->stats, self->sent, now,
                             false);
-    if (self->phase == S_RUNNING && self->opt->ventilator_timeout_ms > 0 &&
-        now - self->heard_ms >= self->opt->ventilator_timeout_ms) {
-        zsys_error ("no word from the ventilator for %lld ms: writing what "
-                    "we have (the run is incomplete)",
-                    (long long) self->opt->ventilator_timeout_ms);
-        self->phase = S_LOST;
+    if (self->phase == S_RUNNING)
+        s_check_ventilator (self, now);
+}
+
+/*  True while the loop goes on.                                           */
+static bool
+s_live (s_phase_t phase)
+{
+    switch (phase) {
+        case S_WAITING:
+        case S_RUNNING:
+        case S_COMPLETE: return true;
+        case S_FINISHED:
+        case S_ABORTED:
+        case S_LOST:
+        case S_FAILED: return false;
     }
+    return false;
 }
 
 static int
@@ -488,10 +422,9 @@ s_loop (s_sink_t *self)
     zmq_pollitem_t items[] = {
         {zsock_resolve (self->results), 0, ZMQ_POLLIN, 0},
         {zsock_resolve (self->control), 0, ZMQ_POLLIN, 0}};
-    while (self->phase != S_FINISHED && self->phase != S_ABORTED &&
-           self->phase != S_LOST && self->phase != S_FAILED) {
-        bool acks_due = self->acks && sink_acks_pending (self->acks);
-        long timeout = acks_due ? SINK_ACKS_DELAY_MS : 100;
+    while (s_live (self->phase)) {
+        bool owed = self->acks && sink_acks_pending (self->acks);
+        long timeout = owed ? SINK_ACKS_DELAY_MS : S_IDLE_MS;
         if (zmq_poll (items, 2, timeout) == -1 && zmq_errno () != EINTR)
             return PP_EIO;
         s_check_stall (self, timeout);
@@ -501,32 +434,13 @@ s_loop (s_sink_t *self)
              burst++)
             s_on_results_socket (self);
         if (items[1].revents & ZMQ_POLLIN)
-            while (zsock_events (self->control) & ZMQ_POLLIN)
-                if (s_on_control (self) != 0)
-                    return PP_ENOMEM;
+            while (zsock_events (self->control) & ZMQ_POLLIN) {
+                int rc = s_on_control (self);
+                if (rc != 0)
+                    return rc;
+            }
         s_tick (self);
     }
-    return 0;
-}
-
-/*  The output and its journal, or the run resumed from them.             */
-static int
-s_open_store (s_sink_t *self)
-{
-    sink_checkpoint_t cp;
-    self->store = sink_store_new (self->opt, &cp, &self->ledger);
-    if (!self->store)
-        return PP_EIO;
-    self->output = sink_store_output (self->store);
-    if (!self->ledger)
-        return 0;
-    self->run_id = self->resumed_run = cp.run_id; /* --resume            */
-    pp_counts_t *c = self->counts;
-    c->run_id = cp.run_id;
-    c->ok = cp.ok;
-    c->failed = cp.failed;
-    c->dropped = cp.dropped;
-    c->duplicates = cp.duplicates;
     return 0;
 }
 
@@ -539,9 +453,13 @@ s_open (s_sink_t *self)
     if (!self->stats || !self->early)
         return PP_ENOMEM;
     self->counts = pp_stats_counts (self->stats);
-    int rc = s_open_store (self);
-    if (rc != 0)
-        return rc;
+    self->store = sink_store_new (self->opt, self->counts, &self->ledger);
+    if (!self->store)
+        return PP_EIO;
+    self->output = sink_store_output (self->store);
+    self->record.stats = self->stats; /* the rest once the run is known */
+    if (self->ledger) /* --resume                                          */
+        self->run_id = self->resumed_run = self->counts->run_id;
     self->results =
         pp_net_socket (ZMQ_PULL, common, common->results, true, "--results");
     self->control =
@@ -568,32 +486,46 @@ s_close (s_sink_t *self)
     zsock_destroy (&self->ack_socket);
 }
 
-/*  The end of the seqs known to exist: the run's total once known, else
-    what the ventilator said it had numbered, or past the highest seq
-    recorded if that is higher (its STATE lags).                           */
-static uint64_t
-s_known_end (const s_sink_t *self)
-{
-    if (self->counts->total_known)
-        return self->seq_total;
-    uint64_t end = sink_ledger_end (self->ledger);
-    return self->sent > end ? self->sent : end;
-}
-
 static void
 s_on_missing (void *stats, uint64_t first, uint64_t n)
 {
     pp_stats_missing (stats, first, n);
 }
 
-/*  Tells the stats which seqs have no outcome: those in [base, end) not
-    recorded (without the total, more may be missing).                     */
+/*  Tells the stats which seqs have no outcome: those not recorded up to
+    the run's total, else up to what the ventilator said it numbered, or
+    past the highest seq recorded if that is higher (its STATE lags; more
+    may be missing).                                                       */
 static void
 s_account_missing (s_sink_t *self)
 {
-    if (self->ledger) /* else the run was never known                  */
-        sink_ledger_missing (self->ledger, s_known_end (self), s_on_missing,
-                             self->stats);
+    if (!self->ledger)
+        return; /* the run was never known                              */
+    uint64_t end = sink_ledger_end (self->ledger);
+    if (self->counts->total_known)
+        end = self->record.end;
+    else if (self->sent > end)
+        end = self->sent;
+    sink_ledger_missing (self->ledger, end, s_on_missing, self->stats);
+}
+
+/*  The exit code of a run that ended in phase.                            */
+static int
+s_exit_code (const s_sink_t *self)
+{
+    switch (self->phase) {
+        case S_FINISHED:
+            return self->counts->failed + self->counts->dropped > 0
+                       ? PP_EXIT_FAILED
+                       : PP_EXIT_OK;
+        case S_ABORTED: return PP_EXIT_ABORTED;
+        case S_WAITING:
+        case S_RUNNING:
+        case S_COMPLETE:
+        case S_LOST:
+        case S_FAILED: return PP_EXIT_RUNTIME;
+    }
+    return PP_EXIT_RUNTIME;
 }
 
 /*  Final output: the sum, the summary, the JSON; returns the exit code.
@@ -607,7 +539,7 @@ s_finish (s_sink_t *self)
     counts->complete = self->phase == S_FINISHED;
     if (!counts->complete)
         s_account_missing (self);
-    /*  The sum of what we have, unless s_complete wrote the whole one.   */
+    /*  The sum of what we have, unless s_check_complete wrote the whole. */
     if (self->opt->sum && !self->complete_first_ms && self->phase != S_FAILED)
         sink_output_write_sum (self->output);
     if (self->phase != S_FAILED && sink_store_flush (self->store) != 0)
@@ -617,21 +549,17 @@ s_finish (s_sink_t *self)
                             pp_now_ms (), true);
     if (pp_verbosity > 0)
         pp_stats_print (self->stats, stderr);
-    if (sink_output_not_summed (self->output) > 0)
-        zsys_warning (
-            "--sum: %llu ok results were not int64 (or overflowed)"
-            " and were left out of the sum",
-            (unsigned long long) sink_output_not_summed (self->output));
+    uint64_t not_summed = sink_output_not_summed (self->output);
+    if (not_summed > 0)
+        zsys_warning ("--sum: %llu ok results were not int64 (or overflowed)"
+                      " and were left out of the sum",
+                      (unsigned long long) not_summed);
     if (self->opt->stats_json &&
         pp_stats_write_json (self->stats, self->opt->stats_json) != 0) {
         zsys_error ("--stats-json: cannot write %s", self->opt->stats_json);
         return PP_EXIT_RUNTIME;
     }
-    if (counts->aborted)
-        return PP_EXIT_ABORTED;
-    if (!counts->complete)
-        return PP_EXIT_RUNTIME;
-    return counts->failed + counts->dropped > 0 ? PP_EXIT_FAILED : PP_EXIT_OK;
+    return s_exit_code (self);
 }
 
 int

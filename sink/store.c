@@ -134,22 +134,28 @@ s_compact (sink_store_t *self, const sink_checkpoint_t *cp,
     what its last checkpoint vouches for, and compacts the journal.
     Returns 0 or an error (logged).                                        */
 static int
-s_resume (sink_store_t *self, const sink_options_t *opt, sink_checkpoint_t *cp,
+s_resume (sink_store_t *self, const sink_options_t *opt, pp_counts_t *counts,
           sink_ledger_t **ledger_p)
 {
-    int rc = sink_replay_load (self->journal_path, cp, ledger_p);
+    sink_checkpoint_t cp;
+    int rc = sink_replay_load (self->journal_path, &cp, ledger_p);
     if (rc != 0)
         return rc;
     self->output =
-        sink_output_new_resumed (self->path, cp->offset, opt->delim, opt->sum);
+        sink_output_new_resumed (self->path, cp.offset, opt->delim, opt->sum);
     if (!self->output)
         return PP_EIO;
-    sink_output_set_sum (self->output, cp->int_sum, cp->not_summed);
+    sink_output_set_sum (self->output, cp.int_sum, cp.not_summed);
+    counts->run_id = cp.run_id;
+    counts->ok = cp.ok;
+    counts->failed = cp.failed;
+    counts->dropped = cp.dropped;
+    counts->duplicates = cp.duplicates;
     zsys_notice ("resuming run %016llx: %llu outcomes already in %s",
-                 (unsigned long long) cp->run_id,
-                 (unsigned long long) (cp->ok + cp->failed + cp->dropped),
+                 (unsigned long long) cp.run_id,
+                 (unsigned long long) (cp.ok + cp.failed + cp.dropped),
                  self->path);
-    return s_compact (self, cp, *ledger_p);
+    return s_compact (self, &cp, *ledger_p);
 }
 
 /*  Refuses (exit 2), touching nothing, to resume without a journal, or to
@@ -174,8 +180,8 @@ s_check_journal (const sink_store_t *self, bool resume)
 /*  An --output FILE: continued (--resume) or started afresh, with a
     journal when it is a regular file. Returns 0 or an error (logged).     */
 static int
-s_open_file (sink_store_t *self, const sink_options_t *opt,
-             sink_checkpoint_t *resumed, sink_ledger_t **ledger_p)
+s_open_file (sink_store_t *self, const sink_options_t *opt, pp_counts_t *counts,
+             sink_ledger_t **ledger_p)
 {
     struct stat st;
     bool regular = stat (self->path, &st) != 0 || S_ISREG (st.st_mode);
@@ -188,7 +194,7 @@ s_open_file (sink_store_t *self, const sink_options_t *opt,
     sprintf (self->journal_path, "%s.journal", self->path);
     s_check_journal (self, opt->resume);
     if (opt->resume)
-        return s_resume (self, opt, resumed, ledger_p);
+        return s_resume (self, opt, counts, ledger_p);
     self->output = sink_output_new (self->path, opt->delim, opt->sum);
     if (!self->output)
         return PP_EIO;
@@ -205,7 +211,7 @@ s_open_file (sink_store_t *self, const sink_options_t *opt,
 }
 
 sink_store_t *
-sink_store_new (const sink_options_t *opt, sink_checkpoint_t *resumed,
+sink_store_new (const sink_options_t *opt, pp_counts_t *counts,
                 sink_ledger_t **ledger_p)
 {
     sink_store_t *self = calloc (1, sizeof (sink_store_t));
@@ -216,7 +222,7 @@ sink_store_new (const sink_options_t *opt, sink_checkpoint_t *resumed,
     self->path = opt->output_path;
     int rc = 0;
     if (self->path)
-        rc = s_open_file (self, opt, resumed, ledger_p);
+        rc = s_open_file (self, opt, counts, ledger_p);
     else if (!(self->output = sink_output_new (NULL, opt->delim, opt->sum)))
         rc = PP_ENOMEM;
     if (rc != 0) {

@@ -203,7 +203,6 @@ test_hold_bounds (void **state)
     assert_int_equal (sink_ledger_hold (ledger, 1, "x", 1), PP_EINVAL);
     assert_int_equal (sink_ledger_hold (ledger, 9, "x", 1), PP_EINVAL);
     s_record_held (ledger, 1, "one");
-    assert_int_equal (sink_ledger_hold (ledger, 1, "x", 1), PP_EINVAL);
     s_record_held (ledger, 3, "three");
     s_record_held (ledger, 0, "zero");
     const char *data;
