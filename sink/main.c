@@ -457,7 +457,9 @@ s_open (s_sink_t *self)
     if (!self->store)
         return PP_EIO;
     self->output = sink_store_output (self->store);
-    self->record.stats = self->stats; /* the rest once the run is known */
+    /*  The rest once the run is known (the ledger now, if resumed).      */
+    self->record =
+        (sink_record_t){.ledger = self->ledger, .stats = self->stats};
     if (self->ledger) /* --resume                                          */
         self->run_id = self->resumed_run = self->counts->run_id;
     self->results =
@@ -486,16 +488,9 @@ s_close (s_sink_t *self)
     zsock_destroy (&self->ack_socket);
 }
 
-static void
-s_on_missing (void *stats, uint64_t first, uint64_t n)
-{
-    pp_stats_missing (stats, first, n);
-}
-
-/*  Tells the stats which seqs have no outcome: those not recorded up to
-    the run's total, else up to what the ventilator said it numbered, or
-    past the highest seq recorded if that is higher (its STATE lags; more
-    may be missing).                                                       */
+/*  What an incomplete run lacks: up to the run's total, else up to what
+    the ventilator said it numbered, or past the highest seq recorded if
+    that is higher (its STATE lags).                                       */
 static void
 s_account_missing (s_sink_t *self)
 {
@@ -506,7 +501,7 @@ s_account_missing (s_sink_t *self)
         end = self->record.end;
     else if (self->sent > end)
         end = self->sent;
-    sink_ledger_missing (self->ledger, end, s_on_missing, self->stats);
+    sink_record_missing (&self->record, end);
 }
 
 /*  The exit code of a run that ended in phase.                            */

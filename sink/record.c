@@ -111,3 +111,15 @@ sink_record_message (sink_record_t *self, const pp_inmsg_t *in)
         default: counts->rejects[PP_REJECT_TYPE]++; return 0;
     }
 }
+
+static void
+s_on_missing (void *stats, uint64_t first, uint64_t n)
+{
+    pp_stats_missing (stats, first, n);
+}
+
+void
+sink_record_missing (sink_record_t *self, uint64_t end)
+{
+    sink_ledger_missing (self->ledger, end, s_on_missing, self->stats);
+}
