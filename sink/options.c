@@ -43,6 +43,27 @@ static const char *s_help_tail =
     "  pp-sink --ordered -o results.txt --stats-json stats.json\n"
     "  PP_RESULTS=ipc:///tmp/pp-results pp-sink --sum\n";
 
+/*  The flags that do not go together, the endpoints, the bind, and the
+    progress line's mode once the verbosity is known. Exits 2 on a clash. */
+static void
+s_check (sink_options_t *opt)
+{
+    if (opt->resume && !opt->output_path)
+        pp_cli_usage_error ("--resume needs --output FILE (the journal "
+                            "lives beside it)");
+    if (opt->resume && opt->ordered)
+        pp_cli_usage_error ("--resume does not work with --ordered yet");
+    if (opt->sum && opt->ordered)
+        pp_cli_usage_error ("--sum and --ordered do not go together "
+                            "(a sum has no order)");
+    pp_cli_endpoints (&opt->common);
+    pp_cli_check_bind (&opt->common, "--results", opt->common.results);
+    if (opt->progress == SINK_PROGRESS_AUTO) /* pp_verbosity is known     */
+        opt->progress = isatty (STDERR_FILENO) ? SINK_PROGRESS_TERMINAL
+                        : pp_verbosity > 0     ? SINK_PROGRESS_LOG
+                                               : SINK_PROGRESS_OFF;
+}
+
 void
 sink_options_parse (sink_options_t *opt, int argc, char **argv)
 {
@@ -84,18 +105,5 @@ sink_options_parse (sink_options_t *opt, int argc, char **argv)
     }
     if (optind < argc)
         pp_cli_usage_error ("unexpected argument '%s'", argv[optind]);
-    if (opt->resume && !opt->output_path)
-        pp_cli_usage_error ("--resume needs --output FILE (the journal "
-                            "lives beside it)");
-    if (opt->resume && opt->ordered)
-        pp_cli_usage_error ("--resume does not work with --ordered yet");
-    if (opt->sum && opt->ordered)
-        pp_cli_usage_error ("--sum and --ordered do not go together "
-                            "(a sum has no order)");
-    pp_cli_endpoints (&opt->common);
-    pp_cli_check_bind (&opt->common, "--results", opt->common.results);
-    if (opt->progress == SINK_PROGRESS_AUTO)
-        opt->progress = isatty (STDERR_FILENO) ? SINK_PROGRESS_TERMINAL
-                        : pp_verbosity > 0     ? SINK_PROGRESS_LOG
-                                               : SINK_PROGRESS_OFF;
+    s_check (opt);
 }
