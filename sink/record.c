@@ -34,6 +34,22 @@ s_judge (sink_record_t *self, const pp_record_t *rec, bool *retried)
     return verdict;
 }
 
+/*  Writes an ok result; with --ordered one whose turn it is (every seq
+    below it has an outcome) is written too, and only those that must
+    wait are held. Returns 0, or PP_ENOMEM after logging it.              */
+static int
+s_output (sink_record_t *self, const pp_record_t *rec)
+{
+    if (!self->ordered || rec->seq == sink_ledger_base (self->ledger)) {
+        sink_output_write (self->output, rec->data, rec->len);
+        return 0;
+    }
+    if (sink_ledger_hold (self->ledger, rec->seq, rec->data, rec->len) == 0)
+        return 0;
+    zsys_error ("cannot hold a result for --ordered: %s", strerror (ENOMEM));
+    return PP_ENOMEM;
+}
+
 /*  Records one result; returns 0 or PP_ENOMEM (an --ordered result could
     not be held: not acked).                                               */
 static int
@@ -57,14 +73,8 @@ s_record (sink_record_t *self, pp_counts_t *counts, uint32_t worker_id,
     pp_stats_outcome (self->stats, worker_id, rec,
                       now_us > rec->t_enq_us ? now_us - rec->t_enq_us : 0,
                       now_ms);
-    if (rec->outcome == PP_OUTCOME_OK && !self->ordered)
-        sink_output_write (self->output, rec->data, rec->len);
-    else if (rec->outcome == PP_OUTCOME_OK &&
-             sink_ledger_hold (self->ledger, rec->seq, rec->data, rec->len)) {
-        zsys_error ("cannot hold a result for --ordered: %s",
-                    strerror (ENOMEM));
+    if (rec->outcome == PP_OUTCOME_OK && s_output (self, rec) != 0)
         return PP_ENOMEM;
-    }
     sink_acks_add (self->acks, rec->seq, now_ms); /* after the write      */
     s_advance (self);
     return 0;
