@@ -2,11 +2,12 @@
     writes them out, acks them to the ventilator, and says COMPLETE when
     every item of the run has an outcome.
 
-    Data flow, one thread: the results socket -> (early.c until the run is
-    known) -> ledger.c (new, duplicate, out of window) -> store.c's output
-    (written, or held by the ledger for --ordered) -> acks.c (ranges; a
-    checkpoint through store.c before they go) -> the acks socket. The
-    control socket's STATE drives the phases below.                        */
+    Data flow, one thread: the results socket -> early.c (until the run
+    is known) -> record.c, which takes each result through ledger.c (new,
+    duplicate, out of window; --ordered holds), the output (output.c,
+    owned by store.c) and acks.c (ranges; a checkpoint through store.c
+    before they go) -> the acks socket. The control socket's STATE drives
+    the phases below; this file is the loop and the wiring.                */
 
 #include "pp_cli.h"
 #include "pp_ctl.h"
