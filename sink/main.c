@@ -459,8 +459,8 @@ s_open (s_sink_t *self)
         return PP_EIO;
     self->output = sink_store_output (self->store);
     /*  The rest once the run is known (the ledger now, if resumed).      */
-    self->record =
-        (sink_record_t){.ledger = self->ledger, .stats = self->stats};
+    self->record = (sink_record_t){
+        .ledger = self->ledger, .stats = self->stats, .end = UINT64_MAX};
     if (self->ledger) /* --resume                                          */
         self->run_id = self->resumed_run = self->counts->run_id;
     self->results =
@@ -487,22 +487,6 @@ s_close (s_sink_t *self)
     if (self->ack_socket)
         zsock_set_linger (self->ack_socket, S_ACKS_LINGER_MS);
     zsock_destroy (&self->ack_socket);
-}
-
-/*  What an incomplete run lacks: up to the run's total, else up to what
-    the ventilator said it numbered, or past the highest seq recorded if
-    that is higher (its STATE lags).                                       */
-static void
-s_account_missing (s_sink_t *self)
-{
-    if (!self->ledger)
-        return; /* the run was never known                              */
-    uint64_t end = sink_ledger_end (self->ledger);
-    if (self->counts->total_known)
-        end = self->record.end;
-    else if (self->sent > end)
-        end = self->sent;
-    sink_record_missing (&self->record, end);
 }
 
 /*  The exit code of a run that ended in phase.                            */
@@ -533,8 +517,8 @@ s_finish (s_sink_t *self)
     pp_counts_t *counts = self->counts;
     counts->aborted = self->phase == S_ABORTED;
     counts->complete = self->phase == S_FINISHED;
-    if (!counts->complete)
-        s_account_missing (self);
+    if (!counts->complete && self->ledger) /* else no run was known   */
+        sink_record_missing (&self->record, self->sent);
     /*  The sum of what we have, unless s_check_complete wrote the whole. */
     if (self->opt->sum && !self->complete_first_ms && self->phase != S_FAILED)
         sink_output_write_sum (self->output);

@@ -129,7 +129,12 @@ s_on_missing (void *stats, uint64_t first, uint64_t n)
 }
 
 void
-sink_record_missing (sink_record_t *self, uint64_t end)
+sink_record_missing (sink_record_t *self, uint64_t sent)
 {
+    uint64_t end = self->end; /* UINT64_MAX: the total is not known     */
+    if (end == UINT64_MAX) {
+        end = sink_ledger_end (self->ledger);
+        end = sent > end ? sent : end;
+    }
     sink_ledger_missing (self->ledger, end, s_on_missing, self->stats);
 }

@@ -47,8 +47,9 @@ typedef struct {
 int sink_record_message (sink_record_t *self, const pp_inmsg_t *in);
 
 /*  An incomplete run: tells the stats which seqs have no outcome, those
-    the ledger lacks up to end (the run's total, or as far as it is known
-    to have numbered: more may be missing).                                */
-void sink_record_missing (sink_record_t *self, uint64_t end);
+    the ledger lacks up to the run's end -- its total, else as far as it
+    is known to be numbered: sent (from STATE) or past the highest seq
+    recorded, if higher (STATE lags); more may be missing.                 */
+void sink_record_missing (sink_record_t *self, uint64_t sent);
 
 #endif
