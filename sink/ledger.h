@@ -6,8 +6,8 @@
     never has more than window items unacknowledged and only moves past
     what was acked, so no honest seq is at or past base + window: such a
     seq is OUT_OF_WINDOW, and is not recorded. With --ordered, ok results
-    wait in the ring (at most window of them) until base reaches them, and
-    are released in seq order.
+    that must wait for a lower seq are held in the ring (at most window
+    of them) until base reaches them, and are released in seq order.
 
     Recording and moving base are separate steps: the caller records,
     writes, acks, then advances. No I/O here; one thread owns a ledger.   */

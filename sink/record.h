@@ -1,12 +1,12 @@
 /*  sink_record: what becomes of each message on the results socket. A
     HELLO goes to the worker table. Each result of a RESULT batch, in this
-    order --
-    its outcome recorded once (sink_ledger), an ok result written to the
-    output (or, --ordered, held by the ledger until its turn), its ack
-    gathered (sink_acks) after the write, so the checkpoint before the ack
-    goes covers it. A duplicate is counted and acked again (the first ack
-    was lost); a failed item the ventilator will retry is asked for, not
-    recorded; a seq outside the window or past the run's end is rejected.
+    order: its outcome recorded once (sink_ledger); an ok result written
+    to the output (--ordered: held by the ledger while a lower seq has no
+    outcome); its ack gathered (sink_acks) after the write, so the
+    checkpoint before the ack goes covers it. A duplicate is counted and acked
+   again (the first ack was lost); a failed item the ventilator will retry is
+   asked for, not recorded; a seq outside the window or past the run's end is
+   rejected.
 
     A context of the run's parts, filled by the caller (stats from the
     start, the rest once the run is known): no I/O of its own beyond

@@ -26,13 +26,12 @@
 typedef struct _sink_store_t sink_store_t;
 
 /*  Opens the output opt names, afresh, and its journal if it has one.
-    --resume: rebuilds the run from the journal instead -- counts get its
-    last checkpoint's (run_id among them) and *ledger_p its ledger (the
-    caller owns it) --,
-    cuts the output back to what the journal vouches for and compacts the
-    journal. Refuses with exit 2, touching nothing, to resume without a
-    journal, or to start afresh over the journal of an unfinished run.
-    Returns NULL after logging why (*ledger_p is then NULL).               */
+    --resume: rebuilds the run from the journal instead (counts get its
+    last checkpoint's, run_id among them, and *ledger_p its ledger, which
+    the caller owns), cuts the output back to what the journal vouches
+    for and compacts the journal. Refuses with exit 2, touching nothing, to
+   resume without a journal, or to start afresh over the journal of an
+   unfinished run. Returns NULL after logging why (*ledger_p is then NULL). */
 sink_store_t *sink_store_new (const sink_options_t *opt, pp_counts_t *counts,
                               sink_ledger_t **ledger_p);
 
