@@ -73,6 +73,10 @@ $(BUILD)/tests/test_peers: $(BUILD)/ventilator/peers.o
 $(BUILD)/tests/test_run: $(BUILD)/ventilator/run.o $(BUILD)/ventilator/feed.o \
                          $(BUILD)/ventilator/window.o \
                          $(BUILD)/ventilator/input.o $(BUILD)/ventilator/pool.o
+$(BUILD)/tests/test_ledger: $(BUILD)/sink/ledger.o
+$(BUILD)/tests/test_acks: $(BUILD)/sink/acks.o $(BUILD)/sink/ledger.o
+$(BUILD)/tests/test_journal: $(BUILD)/sink/journal.o $(BUILD)/sink/replay.o \
+                           $(BUILD)/sink/ledger.o
 
 # Unit tests print cmocka's summary; end-to-end tests run the real binaries.
 unit: $(UNIT_BINS)

@@ -56,10 +56,12 @@ void pp_stats_missing (pp_stats_t *self, uint64_t first, uint64_t n);
 /*  Outcomes recorded so far (ok + failed + dropped).                      */
 uint64_t pp_stats_done (const pp_stats_t *self);
 
-/*  Seconds from the first outcome to the last.                            */
+/*  Seconds from the first outcome recorded by pp_stats_outcome to the
+    last (outcomes the owner counted itself have no time).                 */
 double pp_stats_elapsed (const pp_stats_t *self);
 
-/*  Latency percentile (0..100) in microseconds, 0 when nothing recorded.  */
+/*  Latency percentile (0..100) in microseconds of the outcomes recorded
+    by pp_stats_outcome (nearest rank, rounded), 0 when there are none.    */
 uint64_t pp_stats_latency (const pp_stats_t *self, double percentile);
 
 /*  Writes the human summary.                                              */
