@@ -4,7 +4,48 @@
 #include "pp_error.h"
 
 #include <errno.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <time.h>
+#include <unistd.h>
+
+/*  libzmq removes whatever is at an ipc:// path before it binds there, so
+    a second process with the same path would take the endpoint from a
+    running one without a word. Before binding: a socket that accepts a
+    connection is in use; one that refuses it is left over from a process
+    that died, and may be replaced; anything else is not ours to remove.
+    Returns 0 when the path may be bound, else -1 after logging why.      */
+static int
+s_ipc_free (const char *source, const char *endpoint)
+{
+    const char *path = endpoint + 6;
+    struct stat st;
+    if (path[0] == '@' || lstat (path, &st) != 0)
+        return 0; /* abstract (bind says EADDRINUSE), or nothing there   */
+    if (!S_ISSOCK (st.st_mode)) {
+        zsys_error ("%s: cannot bind %s: the path exists and is not a "
+                    "socket; give another path",
+                    source, endpoint);
+        return -1;
+    }
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    snprintf (addr.sun_path, sizeof (addr.sun_path), "%s", path);
+    int fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd == -1)
+        return 0; /* cannot tell: let bind decide                       */
+    int rc = connect (fd, (struct sockaddr *) &addr, sizeof (addr));
+    int err = errno;
+    close (fd);
+    if (rc == 0 || err == EAGAIN) { /* EAGAIN: listening, backlog full */
+        zsys_error ("%s: cannot bind %s: it is in use by a running "
+                    "process (another pp-ventilator or pp-sink?); stop "
+                    "it or give another path",
+                    source, endpoint);
+        return -1;
+    }
+    return 0;
+}
 
 zsock_t *
 pp_net_socket (int type, const pp_common_t *common, const char *endpoint,
@@ -54,11 +95,21 @@ pp_net_socket (int type, const pp_common_t *common, const char *endpoint,
         else
             zsock_set_curve_serverkey (sock, common->server_key);
     }
+    const char *source = pp_cli_source (common, flag);
+    if (bind && strncmp (endpoint, "ipc://", 6) == 0 &&
+        s_ipc_free (source, endpoint) != 0) {
+        zsock_destroy (&sock);
+        return NULL;
+    }
     int rc = bind ? zsock_bind (sock, "%s", endpoint)
                   : zsock_connect (sock, "%s", endpoint);
     if (rc == -1) {
-        zsys_error ("%s: cannot %s %s: %s", flag, bind ? "bind" : "connect",
-                    endpoint, zmq_strerror (zmq_errno ()));
+        int err = zmq_errno ();
+        zsys_error ("%s: cannot %s %s: %s%s", source, bind ? "bind" : "connect",
+                    endpoint, zmq_strerror (err),
+                    err == EADDRINUSE ? " (another process listens there: "
+                                        "stop it or give another port)"
+                                      : "");
         zsock_destroy (&sock);
         return NULL;
     }
