@@ -400,7 +400,6 @@ s_endpoint_field (pp_common_t *common, size_t i)
 void
 pp_cli_endpoints (pp_common_t *common)
 {
-    common->from_env = 0;
     for (size_t i = 0; i < S_ENDPOINTS; i++) {
         const char **value = s_endpoint_field (common, i);
         const char *env = getenv (s_endpoints[i].env);
