@@ -3,7 +3,10 @@
 #include "pp_net.h"
 #include "pp_error.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <ifaddrs.h>
+#include <net/if.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -47,6 +50,32 @@ s_ipc_free (const char *source, const char *endpoint)
     return 0;
 }
 
+/*  True when HOST of a tcp endpoint to bind names an interface that has
+    an IPv4 address: libzmq binds the first address of the socket's family
+    on it, and an IPv4 one is what peers have reached it by so far.       */
+static bool
+s_ipv4_interface (const char *endpoint)
+{
+    const char *host = endpoint + 6;
+    const char *colon = strrchr (host, ':');
+    char name[IF_NAMESIZE + 1];
+    size_t len = colon ? (size_t) (colon - host) : 0;
+    if (len == 0 || len >= sizeof (name) || host[0] == '[')
+        return false;
+    memcpy (name, host, len);
+    name[len] = '\0';
+    struct in_addr in4;
+    struct ifaddrs *all = NULL;
+    if (inet_pton (AF_INET, name, &in4) == 1 || getifaddrs (&all) != 0)
+        return false;
+    bool found = false;
+    for (struct ifaddrs *ifa = all; ifa && !found; ifa = ifa->ifa_next)
+        found = ifa->ifa_addr && ifa->ifa_addr->sa_family == AF_INET &&
+                strcmp (ifa->ifa_name, name) == 0;
+    freeifaddrs (all);
+    return found;
+}
+
 zsock_t *
 pp_net_socket (int type, const pp_common_t *common, const char *endpoint,
                bool bind, const char *flag)
@@ -88,6 +117,10 @@ pp_net_socket (int type, const pp_common_t *common, const char *endpoint,
     zsock_set_tcp_keepalive_cnt (sock, 3);
     if (type == ZMQ_SUB)
         zsock_set_subscribe (sock, "");
+    /*  IPv6 and IPv4 both: [::1], v6 names, and a bind to `*` serves both
+        stacks. An interface name binds its IPv4 address when it has one. */
+    bool tcp = strncmp (endpoint, "tcp://", 6) == 0;
+    zsock_set_ipv6 (sock, !(tcp && bind && s_ipv4_interface (endpoint)));
     if (common->cert) { /* CURVE: servers bind, clients connect        */
         zcert_apply (common->cert, sock);
         if (bind)
