@@ -53,6 +53,7 @@ typedef struct {
     uint32_t worker_id;
     char host[64];
     zsock_t *tasks, *control, *acks;
+    pp_netmon_t *netmon; /* refused handshakes on the three above     */
     s_phase_t phase;
     uint64_t run_id;
     uint64_t ended_run; /* the last run that ended: never re-joined      */
@@ -478,16 +479,18 @@ s_send_hello (s_worker_t *self, zsock_t *sock)
 /*  Sends one batch, retrying while the sink is slow, until aborted.       */
 static void
 s_send_results (s_worker_t *self, zsock_t *sock, const pp_batch_t *batch,
-                zsock_t *done)
+                zsock_t *done, pp_netmon_t *netmon)
 {
     pp_header_t hdr = {.type = PP_MSG_RESULT,
                        .run_id = self->run_id,
                        .worker_id = self->worker_id,
                        .count = batch->count};
     while (pp_net_send (sock, NULL, &hdr, batch->data, batch->size, false) ==
-           PP_EAGAIN)
+           PP_EAGAIN) {
+        pp_netmon_check (netmon); /* a sink refusing us says so      */
         if (pp_chan_wait_aborted (self->result_chan, 0) == PP_EABORTED)
             break;
+    }
     if (done) { /* credit flow: these slots are free again            */
         uint8_t count[4];
         pp_put_u32 (count, batch->count);
@@ -507,20 +510,27 @@ s_sender_thread (void *arg)
         return NULL;
     }
     zsock_set_sndtimeo (sock, S_SEND_RETRY_MS);
+    pp_netmon_t *netmon = pp_netmon_new (&self->cfg->common);
+    pp_netmon_watch (netmon, sock, "--results", false);
     zsock_t *done =
         s_credit_flow (self) ? zsock_new_push (self->done_endpoint) : NULL;
     s_send_hello (self, sock);
     void *batches[16];
     int n;
-    while ((n = pp_chan_recv_many (self->result_chan, batches, 16, -1)) > 0)
+    while ((n = pp_chan_recv_many (self->result_chan, batches, 16,
+                                   S_SEND_RETRY_MS)) > 0 ||
+           n == PP_ETIMEDOUT) {
+        pp_netmon_check (netmon);
         for (int i = 0; i < n; i++) {
-            s_send_results (self, sock, batches[i], done);
+            s_send_results (self, sock, batches[i], done, netmon);
             s_results_free (batches[i]);
         }
+    }
     /*  Closed (leaving gracefully): give queued results a moment to go.
         Nothing depends on it -- an unacked item is sent again.            */
     if (n == PP_ECLOSED)
         zsock_set_linger (sock, 1000);
+    pp_netmon_destroy (&netmon);
     zsock_destroy (&done);
     zsock_destroy (&sock);
     return NULL;
@@ -1094,6 +1104,7 @@ s_on_signal (s_worker_t *self, int signals)
             self->pending_drop = NULL;
         s_pending_free (self);
     }
+    pp_netmon_forget (self->netmon, self->tasks);
     zsock_destroy (&self->tasks); /* what libzmq had queued is redelivered */
     pp_chan_close (self->task_chan);
     self->phase = S_LEAVING;
@@ -1132,6 +1143,7 @@ s_loop (s_worker_t *self)
         if (self->phase == S_LEAVING && s_left (self))
             self->phase = S_EXIT;
         s_check_silence (self);
+        pp_netmon_check (self->netmon);
         int signals = pp_signal_count ();
         if (signals != self->signals_seen) {
             self->signals_seen = signals;
@@ -1160,6 +1172,10 @@ s_open (s_worker_t *self)
     self->acks = pp_net_acks_socket (ZMQ_PUSH, common, false);
     if (!self->tasks || !self->control || !self->acks)
         return PP_EIO;
+    self->netmon = pp_netmon_new (common);
+    pp_netmon_watch (self->netmon, self->tasks, "--tasks", false);
+    pp_netmon_watch (self->netmon, self->control, "--control", false);
+    pp_netmon_watch (self->netmon, self->acks, "--acks", false);
     while (self->worker_id == 0)
         if (getrandom (&self->worker_id, sizeof (self->worker_id), 0) == -1)
             self->worker_id = (uint32_t) getpid ();
@@ -1192,6 +1208,7 @@ pp_worker_run (const pp_worker_config_t *config, pp_handler_fn *handler,
     }
     s_pipeline_stop (&self, true);
     pp_net_log_rejects (self.rejects);
+    pp_netmon_destroy (&self.netmon); /* before the sockets it watches  */
     zsock_destroy (&self.tasks);
     zsock_destroy (&self.done);
     zsock_destroy (&self.control);

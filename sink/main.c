@@ -55,9 +55,10 @@ typedef struct {
 
 typedef struct {
     s_options_t *opt;
-    zsock_t *results; /* PULL, bound                             */
-    zsock_t *control; /* SUB                                     */
-    zsock_t *acks;    /* PUSH to the ventilator                  */
+    zsock_t *results;    /* PULL, bound                             */
+    zsock_t *control;    /* SUB                                     */
+    zsock_t *acks;       /* PUSH to the ventilator                  */
+    pp_netmon_t *netmon; /* refused handshakes on the three above    */
     FILE *out;
     pp_stats_t *stats;
     pp_counts_t *counts;
@@ -772,6 +773,7 @@ s_tick (s_sink_t *self)
 {
     s_check_stall (self, 0); /* after the turn's work: no wait since     */
     int64_t now = pp_now_ms ();
+    self->counts->handshake_failures = pp_netmon_check (self->netmon);
     if ((self->ack_ranges > 0 && now - self->ack_since_ms >= S_ACK_DELAY_MS) ||
         self->nretry > 0 || self->resync_from != S_NO_RESYNC)
         s_flush_acks (self);
@@ -1072,6 +1074,10 @@ s_open (s_sink_t *self)
     self->acks = pp_net_acks_socket (ZMQ_PUSH, common, false);
     if (!self->results || !self->control || !self->acks)
         return PP_EIO;
+    self->netmon = pp_netmon_new (common);
+    pp_netmon_watch (self->netmon, self->results, "--results", true);
+    pp_netmon_watch (self->netmon, self->control, "--control", false);
+    pp_netmon_watch (self->netmon, self->acks, "--acks", false);
     return 0;
 }
 
@@ -1093,6 +1099,7 @@ s_close (s_sink_t *self)
     while (self->early && (msg = zlist_pop (self->early)))
         zmsg_destroy (&msg);
     zlist_destroy (&self->early);
+    pp_netmon_destroy (&self->netmon); /* before the sockets it watches */
     zsock_destroy (&self->results);
     zsock_destroy (&self->control);
     /*  Linger 0 would discard an abort asked just before we end.         */

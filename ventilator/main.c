@@ -792,6 +792,7 @@ s_tick (vent_t *self)
 {
     s_check_stall (self, 0); /* after the turn's work: no wait since     */
     int64_t now = pp_now_ms ();
+    pp_netmon_check (self->netmon);
     int signals = pp_signal_count ();
     if (signals != self->signals_seen) {
         self->signals_seen = signals;
@@ -944,6 +945,10 @@ s_open (vent_t *self)
     self->acks = pp_net_acks_socket (ZMQ_PULL, common, true);
     if (!self->tasks || !self->control || !self->acks)
         return PP_EIO;
+    self->netmon = pp_netmon_new (common);
+    pp_netmon_watch (self->netmon, self->tasks, "--tasks", true);
+    pp_netmon_watch (self->netmon, self->control, "--control", true);
+    pp_netmon_watch (self->netmon, self->acks, "--acks", true);
     while (self->run_id == 0)
         if (getrandom (&self->run_id, sizeof (self->run_id), 0) == -1)
             self->run_id = (uint64_t) pp_wall_us () ^ (uint64_t) getpid ();
@@ -974,6 +979,7 @@ s_close (vent_t *self)
     if (fd > STDIN_FILENO)
         close (fd);
     vent_input_destroy (&self->input);
+    pp_netmon_destroy (&self->netmon); /* before the sockets it watches */
     zsock_destroy (&self->tasks);
     zsock_destroy (&self->control);
     zsock_destroy (&self->acks);

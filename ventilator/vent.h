@@ -56,6 +56,7 @@ typedef struct {
 typedef struct {
     vent_options_t *opt;
     zsock_t *tasks, *control, *acks;
+    pp_netmon_t *netmon; /* refused handshakes on the three above     */
     vent_input_t *input;
     vent_state_t state;
     uint64_t run_id;

@@ -56,6 +56,7 @@ expect_exit "$w1" 10 0
 expect_exit "$w2" 10 0
 assert_eq "$(sum_of_squares $N)" "$(cat "$(out_of sink)")" "sum over [::1]"
 assert_counts "$stats" $N $N 0 0
+assert_json "$stats" handshake_failures 0
 
 # Protected mode, IPv6: these never bind (exit 2 before anything).
 opened=0
