@@ -1,6 +1,7 @@
 /*  pp_cli: shared flags, value parsing and usage errors.                   */
 
 #include "pp_cli.h"
+#include "pp_error.h"
 
 #include <czmq.h>
 #include <errno.h>
@@ -8,7 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 int pp_verbosity = 1;
@@ -20,7 +24,10 @@ const char *pp_cli_common_help =
     "  --results EP    results        PP_RESULTS " PP_DEFAULT_RESULTS "\n"
     "  --control EP    drain/abort    PP_CONTROL " PP_DEFAULT_CONTROL "\n"
     "  --acks EP       acks/requests  PP_ACKS    " PP_DEFAULT_ACKS "\n"
-    "  EP is tcp://HOST:PORT or ipc:///path/to/socket.\n"
+    "  EP is tcp://HOST:PORT (PORT 1..65535) or ipc:///path/to/socket.\n"
+    "  HOST: 127.0.0.1, [::1] (IPv6 in brackets), a name, an interface\n"
+    "  (eth0: binds its address), or * (binds every address, v4 and v6).\n"
+    "  An endpoint another process holds is an error, never taken over.\n"
     "Transport:\n"
     "  --flow MODE        push (default) or credit; same on every process\n"
     "  --hwm N            ZeroMQ high-water mark of the data sockets,\n"
@@ -162,15 +169,167 @@ pp_cli_size (const char *flag, const char *value)
     return n * scale;
 }
 
-static void
-s_check_endpoint (const char *flag, const char *endpoint)
+/*  The endpoint flags, their variables, and how a message names each.    */
+typedef struct {
+    const char *flag;
+    const char *env;
+    const char *from_env; /* the flag named with the variable it came from */
+    const char *fallback;
+} s_endpoint_t;
+
+static const s_endpoint_t s_endpoints[] = {
+    {"--tasks", "PP_TASKS", "--tasks (from PP_TASKS)", PP_DEFAULT_TASKS},
+    {"--results", "PP_RESULTS", "--results (from PP_RESULTS)",
+     PP_DEFAULT_RESULTS},
+    {"--control", "PP_CONTROL", "--control (from PP_CONTROL)",
+     PP_DEFAULT_CONTROL},
+    {"--acks", "PP_ACKS", "--acks (from PP_ACKS)", PP_DEFAULT_ACKS}};
+#define S_ENDPOINTS (sizeof (s_endpoints) / sizeof (s_endpoints[0]))
+
+static int s_why (char *why, size_t size, const char *fmt, ...)
+    __attribute__ ((format (printf, 3, 4)));
+
+static int
+s_why (char *why, size_t size, const char *fmt, ...)
 {
-    if (strncmp (endpoint, "tcp://", 6) != 0 &&
-        strncmp (endpoint, "ipc://", 6) != 0 &&
-        strncmp (endpoint, "inproc://", 9) != 0)
-        pp_cli_usage_error ("%s: '%s' is not an endpoint (write "
-                            "tcp://HOST:PORT or ipc:///path)",
-                            flag, endpoint);
+    va_list args;
+    va_start (args, fmt);
+    vsnprintf (why, size, fmt, args);
+    va_end (args);
+    return PP_EINVAL;
+}
+
+/*  PORT of tcp://HOST:PORT: a number 1..65535. Port 0 or `*` would bind a
+    port chosen at random, which no peer could find.                       */
+static int
+s_check_port (const char *endpoint, const char *port, char *why, size_t size)
+{
+    size_t digits = strspn (port, "0123456789");
+    if (*port == '\0')
+        return s_why (why, size,
+                      "'%s' has no port (write tcp://HOST:PORT, PORT "
+                      "1..65535)",
+                      endpoint);
+    if (strcmp (port, "*") == 0)
+        return s_why (why, size,
+                      "'%s': port * (any free port) could not be found by "
+                      "the peers; give a port 1..65535",
+                      endpoint);
+    if (port[digits] != '\0')
+        return s_why (why, size, "'%s': port '%s' is not a number (1..65535)",
+                      endpoint, port);
+    unsigned long n = digits > 6 ? 999999 : strtoul (port, NULL, 10);
+    if (n == 0)
+        return s_why (why, size,
+                      "'%s': port 0 (any free port) could not be found by "
+                      "the peers; give a port 1..65535",
+                      endpoint);
+    if (n > 65535)
+        return s_why (why, size, "'%s': port %s is out of range (1..65535)",
+                      endpoint, port);
+    return 0;
+}
+
+/*  HOST of tcp://HOST:PORT: an IPv6 address goes in brackets (a bare one
+    could not be told from the port), with an optional %zone.             */
+static int
+s_check_host (const char *endpoint, const char *host, size_t len, char *why,
+              size_t size)
+{
+    if (len == 0)
+        return s_why (why, size,
+                      "'%s' has no host (write tcp://HOST:PORT; * binds "
+                      "every address)",
+                      endpoint);
+    if (host[0] != '[') {
+        if (memchr (host, ':', len) || memchr (host, '[', len) ||
+            memchr (host, ']', len))
+            return s_why (why, size,
+                          "'%s': write an IPv6 address in brackets "
+                          "(tcp://[::1]:5557)",
+                          endpoint);
+        return 0;
+    }
+    char addr[INET6_ADDRSTRLEN + 64];
+    if (len < 3 || host[len - 1] != ']' || len - 2 >= sizeof (addr))
+        return s_why (why, size,
+                      "'%s': '%.*s' is not an IPv6 address in brackets",
+                      endpoint, (int) len, host);
+    memcpy (addr, host + 1, len - 2);
+    addr[len - 2] = '\0';
+    char *zone = strchr (addr, '%');
+    if (zone)
+        *zone++ = '\0';
+    struct in6_addr in6;
+    if (inet_pton (AF_INET6, addr, &in6) != 1 || (zone && *zone == '\0'))
+        return s_why (why, size,
+                      "'%s': '%.*s' is not an IPv6 address in brackets",
+                      endpoint, (int) len, host);
+    return 0;
+}
+
+static int
+s_check_tcp (const char *endpoint, char *why, size_t size)
+{
+    /*  libzmq's connect form tcp://SOURCE;HOST:PORT: the peer is last.    */
+    const char *dest = strchr (endpoint + 6, ';');
+    dest = dest ? dest + 1 : endpoint + 6;
+    const char *colon = strrchr (dest, ':');
+    const char *bracket = strrchr (dest, ']');
+    if (!colon || (bracket && colon < bracket))
+        return s_why (why, size,
+                      "'%s' has no port (write tcp://HOST:PORT, PORT "
+                      "1..65535)",
+                      endpoint);
+    int rc = s_check_host (endpoint, dest, (size_t) (colon - dest), why, size);
+    return rc ? rc : s_check_port (endpoint, colon + 1, why, size);
+}
+
+static int
+s_check_ipc (const char *endpoint, char *why, size_t size)
+{
+    const char *path = endpoint + 6;
+    size_t most = sizeof (((struct sockaddr_un *) 0)->sun_path) - 1;
+    if (*path == '\0')
+        return s_why (why, size,
+                      "'%s' has no path (write ipc:///path/to/socket)",
+                      endpoint);
+    if (strcmp (path, "*") == 0)
+        return s_why (why, size,
+                      "'%s': a random path could not be found by the "
+                      "peers; give a path",
+                      endpoint);
+    if (strlen (path) > most)
+        return s_why (why, size,
+                      "'%s': the path is %zu bytes, a socket path at most "
+                      "%zu",
+                      endpoint, strlen (path), most);
+    return 0;
+}
+
+int
+pp_cli_endpoint_check (const char *endpoint, char *why, size_t size)
+{
+    if (strncmp (endpoint, "tcp://", 6) == 0)
+        return s_check_tcp (endpoint, why, size);
+    if (strncmp (endpoint, "ipc://", 6) == 0)
+        return s_check_ipc (endpoint, why, size);
+    if (strncmp (endpoint, "inproc://", 9) == 0 && endpoint[9] != '\0')
+        return 0;
+    return s_why (why, size,
+                  "'%s' is not an endpoint (write tcp://HOST:PORT or "
+                  "ipc:///path)",
+                  endpoint);
+}
+
+const char *
+pp_cli_source (const pp_common_t *common, const char *flag)
+{
+    for (size_t i = 0; i < S_ENDPOINTS; i++)
+        if (strcmp (flag, s_endpoints[i].flag) == 0)
+            return common->from_env & (1u << i) ? s_endpoints[i].from_env
+                                                : s_endpoints[i].flag;
+    return flag;
 }
 
 /*  --keygen PATH: a new key pair in czmq's format; the secret is 0600.    */
@@ -232,39 +391,82 @@ pp_cli_common_option (pp_common_t *common, int opt, const char *arg)
     return true;
 }
 
-static const char *
-s_env_or (const char *value, const char *env, const char *fallback)
+static const char **
+s_endpoint_field (pp_common_t *common, size_t i)
 {
-    if (value)
-        return value;
-    const char *from_env = getenv (env);
-    return from_env && *from_env ? from_env : fallback;
+    const char **fields[] = {&common->tasks, &common->results, &common->control,
+                             &common->acks};
+    return fields[i];
 }
 
 void
 pp_cli_endpoints (pp_common_t *common)
 {
-    common->tasks = s_env_or (common->tasks, "PP_TASKS", PP_DEFAULT_TASKS);
-    common->results =
-        s_env_or (common->results, "PP_RESULTS", PP_DEFAULT_RESULTS);
-    common->control =
-        s_env_or (common->control, "PP_CONTROL", PP_DEFAULT_CONTROL);
-    common->acks = s_env_or (common->acks, "PP_ACKS", PP_DEFAULT_ACKS);
-    s_check_endpoint ("--tasks", common->tasks);
-    s_check_endpoint ("--results", common->results);
-    s_check_endpoint ("--control", common->control);
-    s_check_endpoint ("--acks", common->acks);
+    for (size_t i = 0; i < S_ENDPOINTS; i++) {
+        const char **value = s_endpoint_field (common, i);
+        const char *env = getenv (s_endpoints[i].env);
+        if (!*value && env && *env) {
+            *value = env;
+            common->from_env |= 1u << i;
+        } else if (!*value)
+            *value = s_endpoints[i].fallback;
+    }
+    for (size_t i = 0; i < S_ENDPOINTS; i++) {
+        char why[256];
+        if (pp_cli_endpoint_check (*s_endpoint_field (common, i), why,
+                                   sizeof (why)) != 0)
+            pp_cli_usage_error (
+                "%s: %s", pp_cli_source (common, s_endpoints[i].flag), why);
+    }
+}
+
+/*  HOST of a checked tcp endpoint, its length in *len.                    */
+static const char *
+s_tcp_host (const char *endpoint, size_t *len)
+{
+    const char *dest = strchr (endpoint + 6, ';');
+    dest = dest ? dest + 1 : endpoint + 6;
+    const char *colon = strrchr (dest, ':');
+    *len = colon ? (size_t) (colon - dest) : strlen (dest);
+    return dest;
 }
 
 /*  True for tcp hosts that never leave this machine.                      */
 static bool
 s_is_loopback (const char *host, size_t len)
 {
-    if (len >= 4 && strncmp (host, "127.", 4) == 0)
+    char addr[INET6_ADDRSTRLEN + 64];
+    bool bracketed = len >= 2 && host[0] == '[' && host[len - 1] == ']';
+    if (bracketed) {
+        host++;
+        len -= 2;
+    }
+    if (len >= sizeof (addr))
+        return false;
+    memcpy (addr, host, len);
+    addr[len] = '\0';
+    if (!bracketed)
+        return strcmp (addr, "localhost") == 0 || strcmp (addr, "lo") == 0 ||
+               (inet_pton (AF_INET, addr, &(struct in_addr){0}) == 1 &&
+                strncmp (addr, "127.", 4) == 0);
+    char *zone = strchr (addr, '%');
+    if (zone)
+        *zone = '\0';
+    struct in6_addr in6;
+    if (inet_pton (AF_INET6, addr, &in6) != 1)
+        return false;
+    return IN6_IS_ADDR_LOOPBACK (&in6) ||
+           (IN6_IS_ADDR_V4MAPPED (&in6) && in6.s6_addr[12] == 127);
+}
+
+bool
+pp_cli_endpoint_is_local (const char *endpoint)
+{
+    if (strncmp (endpoint, "tcp://", 6) != 0)
         return true;
-    if (len == 9 && strncmp (host, "localhost", 9) == 0)
-        return true;
-    return len == 5 && strncmp (host, "[::1]", 5) == 0;
+    size_t len;
+    const char *host = s_tcp_host (endpoint, &len);
+    return s_is_loopback (host, len);
 }
 
 /*  Loads a certificate; a pair (with secret) when need_secret.            */
@@ -342,17 +544,13 @@ pp_cli_check_bind (const pp_common_t *common, const char *flag,
                    const char *endpoint)
 {
     if (common->insecure || common->curve_secret ||
-        strncmp (endpoint, "tcp://", 6) != 0)
+        pp_cli_endpoint_is_local (endpoint))
         return;
-    const char *host = endpoint + 6;
-    const char *colon = strrchr (host, ':');
-    size_t len = colon ? (size_t) (colon - host) : strlen (host);
-    if (!s_is_loopback (host, len))
-        pp_cli_usage_error ("%s: refusing to bind plaintext %s beyond this "
-                            "machine (protected mode): use CURVE "
-                            "(--curve-secret and --curve-allow), bind "
-                            "127.0.0.1 or an ipc:// path, or pass "
-                            "--insecure to accept anyone who can reach "
-                            "the port",
-                            flag, endpoint);
+    pp_cli_usage_error ("%s: refusing to bind plaintext %s beyond this "
+                        "machine (protected mode): use CURVE "
+                        "(--curve-secret and --curve-allow), bind "
+                        "127.0.0.1, [::1] or an ipc:// path, or pass "
+                        "--insecure to accept anyone who can reach "
+                        "the port",
+                        pp_cli_source (common, flag), endpoint);
 }

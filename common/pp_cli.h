@@ -43,6 +43,8 @@ typedef struct {
     void *cert;          /* zcert_t: our key pair, or NULL          */
     char server_key[41]; /* Z85 public key of the servers, or ""    */
     void *auth;          /* zactor_t running zauth, or NULL         */
+    unsigned from_env;   /* endpoints taken from PP_*: bit per flag,
+                            set by pp_cli_endpoints                    */
 } pp_common_t;
 
 /*  Long options shared by all binaries; their values start at 1000.       */
@@ -83,8 +85,20 @@ void pp_cli_init (pp_common_t *common, const char *prog);
     (help is the caller's: it prints its own text).                        */
 bool pp_cli_common_option (pp_common_t *common, int opt, const char *arg);
 
-/*  Fills unset endpoints from PP_TASKS, ... or the defaults.              */
+/*  Fills unset endpoints from PP_TASKS, ... or the defaults, then checks
+    each one's form (pp_cli_endpoint_check): exits 2 naming the flag, the
+    variable it came from and the value when one is bad.                  */
 void pp_cli_endpoints (pp_common_t *common);
+
+/*  Checks an endpoint's form: tcp://HOST:PORT (PORT 1..65535; HOST `*`,
+    an IPv4 address, an IPv6 address in brackets, a host or interface
+    name), ipc://PATH that fits a socket address, or inproc://NAME.
+    Returns 0, or PP_EINVAL with why filled (the value named in it).      */
+int pp_cli_endpoint_check (const char *endpoint, char *why, size_t size);
+
+/*  How to name the endpoint flag in a message: "--tasks", or
+    "--tasks (from PP_TASKS)" when pp_cli_endpoints took it from there.   */
+const char *pp_cli_source (const pp_common_t *common, const char *flag);
 
 /*  Prints "prog: MESSAGE" and the --help hint on stderr, exits 2.         */
 void pp_cli_usage_error (const char *fmt, ...)
@@ -116,8 +130,14 @@ int64_t pp_cli_number (const char *flag, const char *value, int64_t min,
 void pp_cli_security (pp_common_t *common, bool server, bool client);
 void pp_cli_security_end (pp_common_t *common);
 
-/*  Protected mode: refuses (exit 2) to bind a plaintext tcp endpoint on a
-    non-loopback address unless --insecure was given.                      */
+/*  True when an endpoint (checked by pp_cli_endpoint_check) never leaves
+    this machine: ipc://, inproc://, or tcp:// on 127.0.0.0/8, [::1],
+    localhost or the interface lo. `*`, every other address and every
+    other interface name may be reached from elsewhere.                   */
+bool pp_cli_endpoint_is_local (const char *endpoint);
+
+/*  Protected mode: refuses (exit 2) to bind a plaintext tcp endpoint that
+    is not local (pp_cli_endpoint_is_local) unless --insecure was given.   */
 void pp_cli_check_bind (const pp_common_t *common, const char *flag,
                         const char *endpoint);
 

@@ -280,6 +280,9 @@ pp_stats_print (const pp_stats_t *self, FILE *out)
                          (unsigned long long) c->rejects[r]);
         fprintf (out, "\n");
     }
+    if (c->handshake_failures > 0)
+        fprintf (out, "  handshake failures: %llu (see the log)\n",
+                 (unsigned long long) c->handshake_failures);
     for (size_t i = 0; i < self->st_nfailures; i++) {
         const s_failure_t *f = &self->st_failures[i];
         fprintf (out, "  failed #%llu: %s", (unsigned long long) f->seq,
@@ -394,6 +397,8 @@ pp_stats_write_json (const pp_stats_t *self, const char *path)
                  pp_reject_name ((pp_reject_t) r),
                  (unsigned long long) c->rejects[r]);
     fprintf (out, "},\n");
+    fprintf (out, "  \"handshake_failures\": %llu,\n",
+             (unsigned long long) c->handshake_failures);
     s_json_workers (self, out);
     fprintf (out, "}\n");
     return fclose (out) == 0 ? 0 : PP_EIO;

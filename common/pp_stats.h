@@ -29,6 +29,7 @@ typedef struct {
     uint64_t missing;    /* seqs known to the sink without an outcome  */
     int64_t int_sum;     /* --sum: int64 sum of ok results             */
     uint64_t not_summed; /* --sum: ok results that were not integers   */
+    uint64_t handshake_failures; /* refused connections (pp_netmon)   */
 } pp_counts_t;
 
 /*  New, empty stats; the clock starts at the first outcome.               */

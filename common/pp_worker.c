@@ -62,6 +62,7 @@ typedef struct {
     uint32_t worker_id;
     char host[64];
     zsock_t *tasks, *control, *acks;
+    pp_netmon_t *netmon; /* refused handshakes on the three above     */
     s_phase_t phase;
     uint64_t run_id;
     uint64_t ended_run; /* the last run that ended: never re-joined      */
@@ -493,12 +494,12 @@ s_send_hello (s_worker_t *self, zsock_t *sock)
 
 /*  The sender thread's own: its sockets and what it knows of the sink.   */
 typedef struct {
-    zsock_t *sock;    /* PUSH to the sink (--results)                      */
-    zsock_t *done;    /* credit flow: completions, to the receiver         */
-    zsock_t *monitor; /* sock's connection events, or NULL                 */
-    bool up;          /* the sink is connected, as far as we know          */
-    uint64_t queued;  /* results queued since the sink went away           */
-    uintptr_t lost;   /* results given up                                  */
+    zsock_t *sock;       /* PUSH to the sink (--results)                      */
+    zsock_t *done;       /* credit flow: completions, to the receiver         */
+    pp_netmon_t *netmon; /* sock's handshakes and connection, or NULL    */
+    bool up;             /* the sink is connected, as far as we know          */
+    uint64_t queued;     /* results queued since the sink went away           */
+    uintptr_t lost;      /* results given up                                  */
 } s_sender_t;
 
 /*  True once the pipeline is being stopped (the task channel aborted):
@@ -509,46 +510,27 @@ s_stopping (s_worker_t *self)
     return pp_chan_wait_aborted (self->task_chan, 0) == PP_EABORTED;
 }
 
-/*  Watches the results socket's connection: libzmq queues results for a
-    sink that went away, and a worker leaving must not count those as
-    delivered. Without a monitor the sink is taken to be there.            */
+/*  Watches the results socket: libzmq queues results for a sink that
+    went away, and a worker leaving must not count those as delivered; a
+    sink refusing our handshake says so. Unwatched, the sink is taken to
+    be there.                                                              */
 static void
 s_sender_watch (s_worker_t *self, s_sender_t *sender)
 {
-    char endpoint[96]; /* one per run: --serve runs one after another  */
-    snprintf (endpoint, sizeof (endpoint), "inproc://pp-worker-sink-%p-%016llx",
-              (void *) self, (unsigned long long) self->run_id);
     sender->up = true; /* its first event may have passed unseen       */
-    if (zmq_socket_monitor (zsock_resolve (sender->sock), endpoint,
-                            ZMQ_EVENT_HANDSHAKE_SUCCEEDED |
-                                ZMQ_EVENT_DISCONNECTED |
-                                ZMQ_EVENT_CONNECT_RETRIED) != 0)
-        return;
-    sender->monitor = zsock_new (ZMQ_PAIR);
-    if (sender->monitor && zsock_connect (sender->monitor, "%s", endpoint) == 0)
-        zsock_set_rcvtimeo (sender->monitor, 0);
-    else
-        zsock_destroy (&sender->monitor);
+    sender->netmon = pp_netmon_new (&self->cfg->common);
+    pp_netmon_watch (sender->netmon, sender->sock, "--results", false);
 }
 
 /*  Takes in the connection events that arrived (never waits).            */
 static void
 s_sender_events (s_sender_t *sender)
 {
-    zmsg_t *msg;
-    while (sender->monitor && (msg = zmsg_recv (sender->monitor))) {
-        zframe_t *head = zmsg_first (msg);
-        uint16_t event = 0;
-        if (head && zframe_size (head) >= sizeof (event))
-            memcpy (&event, zframe_data (head), sizeof (event));
-        if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
-            sender->up = true; /* what was queued goes to it now       */
-            sender->queued = 0;
-        } else if (event == ZMQ_EVENT_DISCONNECTED ||
-                   event == ZMQ_EVENT_CONNECT_RETRIED)
-            sender->up = false;
-        zmsg_destroy (&msg);
-    }
+    pp_netmon_check (sender->netmon);
+    bool up = pp_netmon_connected (sender->netmon, sender->sock);
+    if (up && !sender->up)
+        sender->queued = 0; /* what was queued goes to it now           */
+    sender->up = up;
 }
 
 /*  Sends one batch, waiting while the sink's queue is full, until the
@@ -566,12 +548,14 @@ s_send_results (s_worker_t *self, s_sender_t *sender, const pp_batch_t *batch)
     int rc;
     while ((rc = pp_net_send (sender->sock, NULL, &hdr, batch->data,
                               batch->size, false)) == PP_EAGAIN &&
-           !s_stopping (self))
+           !s_stopping (self)) {
+        pp_netmon_check (sender->netmon); /* a sink refusing us says so */
         if (!since) {
             since = pp_now_ms ();
             atomic_store_explicit (&self->stuck_ms, since,
                                    memory_order_relaxed);
         }
+    }
     if (since)
         atomic_store_explicit (&self->stuck_ms, 0, memory_order_relaxed);
     return rc == 0 ? 0 : batch->count;
@@ -606,10 +590,7 @@ s_sender_close (s_sender_t *sender, bool graceful)
         zsock_set_linger (sender->sock, 1000);
     else if (graceful)
         sender->lost += sender->queued;
-    if (sender->monitor) {
-        zmq_socket_monitor (zsock_resolve (sender->sock), NULL, 0);
-        zsock_destroy (&sender->monitor);
-    }
+    pp_netmon_destroy (&sender->netmon); /* before the socket it watches */
     zsock_destroy (&sender->done);
     zsock_destroy (&sender->sock);
 }
@@ -633,9 +614,13 @@ s_sender_thread (void *arg)
     s_send_hello (self, sender.sock);
     void *batches[16];
     int n;
-    while ((n = pp_chan_recv_many (self->result_chan, batches, 16, -1)) > 0)
+    while ((n = pp_chan_recv_many (self->result_chan, batches, 16,
+                                   S_SEND_RETRY_MS)) > 0 ||
+           n == PP_ETIMEDOUT) {
+        s_sender_events (&sender); /* idle too: a refused handshake    */
         for (int i = 0; i < n; i++)
             s_sender_batch (self, &sender, batches[i]);
+    }
     s_sender_close (&sender, n == PP_ECLOSED && !s_stopping (self));
     return (void *) sender.lost;
 }
@@ -1302,6 +1287,7 @@ s_on_signal (s_worker_t *self, int signals)
             self->pending_drop = NULL;
         s_pending_free (self);
     }
+    pp_netmon_forget (self->netmon, self->tasks);
     zsock_destroy (&self->tasks); /* what libzmq had queued is redelivered */
     pp_chan_close (self->task_chan);
     self->phase = S_LEAVING;
@@ -1342,6 +1328,7 @@ s_loop (s_worker_t *self)
         if (self->phase == S_LEAVING)
             s_leave_step (self);
         s_check_silence (self);
+        pp_netmon_check (self->netmon);
         int signals = pp_signal_count ();
         if (signals != self->signals_seen) {
             self->signals_seen = signals;
@@ -1371,6 +1358,10 @@ s_open (s_worker_t *self)
     self->acks = pp_net_acks_socket (ZMQ_PUSH, common, false);
     if (!self->tasks || !self->control || !self->acks)
         return PP_EIO;
+    self->netmon = pp_netmon_new (common);
+    pp_netmon_watch (self->netmon, self->tasks, "--tasks", false);
+    pp_netmon_watch (self->netmon, self->control, "--control", false);
+    pp_netmon_watch (self->netmon, self->acks, "--acks", false);
     while (self->worker_id == 0)
         if (getrandom (&self->worker_id, sizeof (self->worker_id), 0) == -1)
             self->worker_id = (uint32_t) getpid ();
@@ -1404,6 +1395,7 @@ pp_worker_run (const pp_worker_config_t *config, pp_handler_fn *handler,
         self.code = PP_EXIT_RUNTIME;
     }
     pp_net_log_rejects (self.rejects);
+    pp_netmon_destroy (&self.netmon); /* before the sockets it watches  */
     zsock_destroy (&self.tasks);
     zsock_destroy (&self.done);
     zsock_destroy (&self.control);

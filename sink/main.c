@@ -48,6 +48,7 @@ typedef struct {
     zsock_t *results;         /* PULL, bound                             */
     zsock_t *control;         /* SUB                                     */
     zsock_t *ack_socket;      /* PUSH to the ventilator's acks endpoint  */
+    pp_netmon_t *netmon;      /* refused handshakes on the three above   */
     sink_store_t *store;      /* the output and its journal              */
     sink_output_t *output;    /* the store's output                      */
     sink_early_t *early;      /* results that came before the run        */
@@ -381,6 +382,7 @@ s_tick (s_sink_t *self)
 {
     s_check_stall (self, 0); /* after the turn's work: no wait since     */
     int64_t now = pp_now_ms ();
+    self->counts->handshake_failures = pp_netmon_check (self->netmon);
     if (self->acks && sink_acks_due (self->acks, now))
         sink_acks_flush (self->acks);
     s_check_signals (self);
@@ -463,13 +465,19 @@ s_open (s_sink_t *self)
         .ledger = self->ledger, .stats = self->stats, .end = UINT64_MAX};
     if (self->ledger) /* --resume                                          */
         self->run_id = self->resumed_run = self->counts->run_id;
-    self->results =
-        pp_net_socket (ZMQ_PULL, common, common->results, true, "--results");
+    /*  Paused: the sink stops reading while its output is slow (see
+        pp_net_socket_paused).                                             */
+    self->results = pp_net_socket_paused (ZMQ_PULL, common, common->results,
+                                          true, "--results");
     self->control =
         pp_net_socket (ZMQ_SUB, common, common->control, false, "--control");
     self->ack_socket = pp_net_acks_socket (ZMQ_PUSH, common, false);
     if (!self->results || !self->control || !self->ack_socket)
         return PP_EIO;
+    self->netmon = pp_netmon_new (common);
+    pp_netmon_watch (self->netmon, self->results, "--results", true);
+    pp_netmon_watch (self->netmon, self->control, "--control", false);
+    pp_netmon_watch (self->netmon, self->ack_socket, "--acks", false);
     return 0;
 }
 
@@ -481,6 +489,7 @@ s_close (s_sink_t *self)
     sink_store_destroy (&self->store, self->phase == S_FINISHED);
     pp_stats_destroy (&self->stats);
     sink_early_destroy (&self->early);
+    pp_netmon_destroy (&self->netmon); /* before the sockets it watches */
     zsock_destroy (&self->results);
     zsock_destroy (&self->control);
     /*  Linger 0 would discard an abort asked just before we end.         */

@@ -33,6 +33,7 @@
 typedef struct {
     vent_options_t *opt;
     zsock_t *tasks, *control, *acks;
+    pp_netmon_t *netmon;   /* refused handshakes on the three above  */
     vent_input_t *input;   /* records                                */
     vent_pool_t *pool;     /* item memory, shared by feed and window */
     vent_feed_t *feed;     /* items in order                         */
@@ -179,6 +180,7 @@ s_tick (vent_t *self)
 {
     s_check_stall (self, 0); /* after the turn's work: no wait since     */
     int64_t now = pp_now_ms ();
+    pp_netmon_check (self->netmon);
     int signals = pp_signal_count ();
     if (signals != self->signals_seen) {
         self->signals_seen = signals;
@@ -338,7 +340,13 @@ s_open_sockets (vent_t *self)
     self->control =
         pp_net_socket (ZMQ_PUB, common, common->control, true, "--control");
     self->acks = pp_net_acks_socket (ZMQ_PULL, common, true);
-    return self->tasks && self->control && self->acks ? 0 : PP_EIO;
+    if (!self->tasks || !self->control || !self->acks)
+        return PP_EIO;
+    self->netmon = pp_netmon_new (common);
+    pp_netmon_watch (self->netmon, self->tasks, "--tasks", true);
+    pp_netmon_watch (self->netmon, self->control, "--control", true);
+    pp_netmon_watch (self->netmon, self->acks, "--acks", true);
+    return 0;
 }
 
 /*  The dispatch of the flow asked, on the tasks socket.                   */
@@ -405,6 +413,7 @@ s_close (vent_t *self)
     if (fd > STDIN_FILENO)
         close (fd);
     vent_input_destroy (&self->input);
+    pp_netmon_destroy (&self->netmon); /* before the sockets it watches */
     zsock_destroy (&self->tasks);
     zsock_destroy (&self->control);
     zsock_destroy (&self->acks);
