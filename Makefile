@@ -115,7 +115,7 @@ check-tsan:
 	TSAN_OPTIONS="suppressions=$(CURDIR)/tests/tsan.supp halt_on_error=1" \
 	  build/tsan/tests/test_exec
 	TSAN_OPTIONS="suppressions=$(CURDIR)/tests/tsan.supp halt_on_error=1" \
-	  BUILD=build/tsan PP_E2E_ONLY='basic|overflow_worker|kill9|serve|credit|exec_pipe|worker_signals' \
+	  BUILD=build/tsan PP_E2E_ONLY='basic|overflow_worker|kill9|serve|credit|exec_pipe|worker_signals|worker_no_sink|worker_sink_lost' \
 	  bash tests/e2e/run.sh
 
 deps:
