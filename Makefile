@@ -20,8 +20,7 @@ CFLAGS   += -std=c11 -D_GNU_SOURCE -DPP_VERSION=\"$(VERSION)\" $(WARN) \
 LDLIBS   += $(shell pkg-config --libs $(PKGS)) -pthread
 TEST_LIBS = $(shell pkg-config --libs cmocka)
 
-# pp_exec is pp-worker's alone (it moves to worker/): not in the library.
-LIB_SRC   = $(filter-out common/pp_exec.c,$(wildcard common/*.c))
+LIB_SRC   = $(wildcard common/*.c)
 LIB_OBJ   = $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB       = $(BUILD)/libpushpull.a
 # Command-line parsing lives with the programs: cli/ is linked into the
@@ -47,7 +46,7 @@ $(BUILD)/%.o: %.c $(wildcard common/*.h */*.h)
 
 # Only the programs' and the tests' sources see cli/.
 $(BUILD)/cli/%.o $(BUILD)/ventilator/%.o $(BUILD)/worker/%.o \
-$(BUILD)/sink/%.o $(BUILD)/tests/%.o $(BUILD)/common/pp_exec.o: \
+$(BUILD)/sink/%.o $(BUILD)/tests/%.o: \
   CFLAGS += -Icli
 
 # An archive is made afresh when its member list (the Makefile) changes.
@@ -77,7 +76,27 @@ $(BUILD)/tests/%: $(BUILD)/tests/%.o $(CLI_LIB) $(LIB)
 
 # A test of a binary's private part links that part too.
 $(BUILD)/tests/test_input: $(BUILD)/ventilator/input.o
-$(BUILD)/pp-worker $(BUILD)/tests/test_exec: $(BUILD)/common/pp_exec.o
+EXEC_OBJ  = $(patsubst %.c,$(BUILD)/%.o,$(wildcard worker/exec*.c))
+$(BUILD)/tests/test_exec: $(EXEC_OBJ)
+$(BUILD)/tests/test_exec_argv: $(BUILD)/worker/exec_argv.o
+$(BUILD)/tests/test_exec_child: $(BUILD)/worker/exec_child.o
+$(BUILD)/tests/test_exec_errlog: $(BUILD)/worker/exec_errlog.o
+$(BUILD)/tests/test_window: $(BUILD)/ventilator/window.o \
+                            $(BUILD)/ventilator/pool.o
+$(BUILD)/tests/test_feed: $(BUILD)/ventilator/feed.o \
+                          $(BUILD)/ventilator/input.o $(BUILD)/ventilator/pool.o
+$(BUILD)/tests/test_batch: $(BUILD)/ventilator/batch.o \
+                           $(BUILD)/ventilator/window.o \
+                           $(BUILD)/ventilator/feed.o \
+                           $(BUILD)/ventilator/input.o $(BUILD)/ventilator/pool.o
+$(BUILD)/tests/test_peers: $(BUILD)/ventilator/peers.o
+$(BUILD)/tests/test_run: $(BUILD)/ventilator/run.o $(BUILD)/ventilator/feed.o \
+                         $(BUILD)/ventilator/window.o \
+                         $(BUILD)/ventilator/input.o $(BUILD)/ventilator/pool.o
+$(BUILD)/tests/test_ledger: $(BUILD)/sink/ledger.o
+$(BUILD)/tests/test_acks: $(BUILD)/sink/acks.o $(BUILD)/sink/ledger.o
+$(BUILD)/tests/test_journal: $(BUILD)/sink/journal.o $(BUILD)/sink/replay.o \
+                           $(BUILD)/sink/ledger.o
 
 # Unit tests print cmocka's summary; end-to-end tests run the real binaries.
 unit: $(UNIT_BINS)
@@ -109,7 +128,8 @@ check-tsan:
 	$(MAKE) BUILD=build/tsan OPT="-O1 -g -fsanitize=thread" \
 	  LDFLAGS="-fsanitize=thread" all build/tsan/tests/test_chan \
 	  build/tsan/tests/test_overflow build/tsan/tests/test_slice \
-	  build/tsan/tests/test_worker_api
+	  build/tsan/tests/test_worker_api \
+	  build/tsan/tests/test_exec
 	TSAN_OPTIONS="suppressions=$(CURDIR)/tests/tsan.supp halt_on_error=1" \
 	  build/tsan/tests/test_chan
 	TSAN_OPTIONS="suppressions=$(CURDIR)/tests/tsan.supp halt_on_error=1" \
@@ -118,6 +138,8 @@ check-tsan:
 	  build/tsan/tests/test_slice
 	TSAN_OPTIONS="suppressions=$(CURDIR)/tests/tsan.supp halt_on_error=1" \
 	  build/tsan/tests/test_worker_api
+	TSAN_OPTIONS="suppressions=$(CURDIR)/tests/tsan.supp halt_on_error=1" \
+	  build/tsan/tests/test_exec
 	TSAN_OPTIONS="suppressions=$(CURDIR)/tests/tsan.supp halt_on_error=1" \
 	  BUILD=build/tsan PP_E2E_ONLY='basic|overflow_worker|kill9|serve|credit|exec_pipe|worker_signals|worker_no_sink|worker_sink_lost' \
 	  bash tests/e2e/run.sh
@@ -129,7 +151,8 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) bash scripts/demo.sh
 
-FORMAT_SRC = common/*.[ch] cli/*.[ch] ventilator/*.[ch] worker/*.c sink/*.[ch] \
+FORMAT_SRC = common/*.[ch] cli/*.[ch] ventilator/*.[ch] worker/*.[ch] \
+             sink/*.[ch] \
              tests/*.c tests/tools/*.c tests/fuzz/*.c examples/*.c
 
 format:

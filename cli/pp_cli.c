@@ -1,6 +1,7 @@
 /*  pp_cli: shared flags, value parsing and usage errors.                   */
 
 #include "pp_cli.h"
+#include "pp_error.h"
 
 #include <czmq.h>
 #include <errno.h>
@@ -8,7 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 int pp_verbosity = 1;
@@ -20,7 +24,10 @@ const char *pp_cli_common_help =
     "  --results EP    results        PP_RESULTS " PP_DEFAULT_RESULTS "\n"
     "  --control EP    drain/abort    PP_CONTROL " PP_DEFAULT_CONTROL "\n"
     "  --acks EP       acks/requests  PP_ACKS    " PP_DEFAULT_ACKS "\n"
-    "  EP is tcp://HOST:PORT or ipc:///path/to/socket.\n"
+    "  EP is tcp://HOST:PORT (PORT 1..65535) or ipc:///path/to/socket.\n"
+    "  HOST: 127.0.0.1, [::1] (IPv6 in brackets), a name, an interface\n"
+    "  (eth0: binds its address), or * (binds every address, v4 and v6).\n"
+    "  An endpoint another process holds is an error, never taken over.\n"
     "Transport:\n"
     "  --flow MODE        push (default) or credit; same on every process\n"
     "  --hwm N            ZeroMQ high-water mark of the data sockets,\n"
@@ -195,15 +202,53 @@ pp_cli_endpoints (pp_common_t *common)
         pp_cli_usage_error ("%s", why);
 }
 
+/*  HOST of a checked tcp endpoint, its length in *len.                    */
+static const char *
+s_tcp_host (const char *endpoint, size_t *len)
+{
+    const char *dest = strchr (endpoint + 6, ';');
+    dest = dest ? dest + 1 : endpoint + 6;
+    const char *colon = strrchr (dest, ':');
+    *len = colon ? (size_t) (colon - dest) : strlen (dest);
+    return dest;
+}
+
 /*  True for tcp hosts that never leave this machine.                      */
 static bool
 s_is_loopback (const char *host, size_t len)
 {
-    if (len >= 4 && strncmp (host, "127.", 4) == 0)
+    char addr[INET6_ADDRSTRLEN + 64];
+    bool bracketed = len >= 2 && host[0] == '[' && host[len - 1] == ']';
+    if (bracketed) {
+        host++;
+        len -= 2;
+    }
+    if (len >= sizeof (addr))
+        return false;
+    memcpy (addr, host, len);
+    addr[len] = '\0';
+    if (!bracketed)
+        return strcmp (addr, "localhost") == 0 || strcmp (addr, "lo") == 0 ||
+               (inet_pton (AF_INET, addr, &(struct in_addr){0}) == 1 &&
+                strncmp (addr, "127.", 4) == 0);
+    char *zone = strchr (addr, '%');
+    if (zone)
+        *zone = '\0';
+    struct in6_addr in6;
+    if (inet_pton (AF_INET6, addr, &in6) != 1)
+        return false;
+    return IN6_IS_ADDR_LOOPBACK (&in6) ||
+           (IN6_IS_ADDR_V4MAPPED (&in6) && in6.s6_addr[12] == 127);
+}
+
+bool
+pp_cli_endpoint_is_local (const char *endpoint)
+{
+    if (strncmp (endpoint, "tcp://", 6) != 0)
         return true;
-    if (len == 9 && strncmp (host, "localhost", 9) == 0)
-        return true;
-    return len == 5 && strncmp (host, "[::1]", 5) == 0;
+    size_t len;
+    const char *host = s_tcp_host (endpoint, &len);
+    return s_is_loopback (host, len);
 }
 
 void
@@ -225,17 +270,13 @@ pp_cli_check_bind (const pp_common_t *common, const char *flag,
                    const char *endpoint)
 {
     if (common->insecure || common->curve_secret ||
-        strncmp (endpoint, "tcp://", 6) != 0)
+        pp_cli_endpoint_is_local (endpoint))
         return;
-    const char *host = endpoint + 6;
-    const char *colon = strrchr (host, ':');
-    size_t len = colon ? (size_t) (colon - host) : strlen (host);
-    if (!s_is_loopback (host, len))
-        pp_cli_usage_error ("%s: refusing to bind plaintext %s beyond this "
-                            "machine (protected mode): use CURVE "
-                            "(--curve-secret and --curve-allow), bind "
-                            "127.0.0.1 or an ipc:// path, or pass "
-                            "--insecure to accept anyone who can reach "
-                            "the port",
-                            flag, endpoint);
+    pp_cli_usage_error ("%s: refusing to bind plaintext %s beyond this "
+                        "machine (protected mode): use CURVE "
+                        "(--curve-secret and --curve-allow), bind "
+                        "127.0.0.1, [::1] or an ipc:// path, or pass "
+                        "--insecure to accept anyone who can reach "
+                        "the port",
+                        pp_config_source (common, flag), endpoint);
 }

@@ -55,9 +55,9 @@ void pp_cli_init (pp_common_t *common, const char *prog);
     (help is the caller's: it prints its own text).                        */
 bool pp_cli_common_option (pp_common_t *common, int opt, const char *arg);
 
-/*  Fills unset endpoints from PP_TASKS, ... or the defaults
-    (pp_config_endpoints); exits 2 naming the flag and the value when one
-    is bad.                                                                */
+/*  Fills unset endpoints from PP_TASKS, ... or the defaults, then checks
+    each one's form (pp_config_endpoints): exits 2 naming the flag, the
+    variable it came from and the value when one is bad.                  */
 void pp_cli_endpoints (pp_common_t *common);
 
 /*  Prints "prog: MESSAGE" and the --help hint on stderr, exits 2.         */
@@ -89,8 +89,14 @@ int64_t pp_cli_number (const char *flag, const char *value, int64_t min,
 void pp_cli_security (pp_common_t *common, bool server, bool client);
 void pp_cli_security_end (pp_common_t *common);
 
-/*  Protected mode: refuses (exit 2) to bind a plaintext tcp endpoint on a
-    non-loopback address unless --insecure was given.                      */
+/*  True when an endpoint (checked by pp_config_endpoint_check) never leaves
+    this machine: ipc://, inproc://, or tcp:// on 127.0.0.0/8, [::1],
+    localhost or the interface lo. `*`, every other address and every
+    other interface name may be reached from elsewhere.                   */
+bool pp_cli_endpoint_is_local (const char *endpoint);
+
+/*  Protected mode: refuses (exit 2) to bind a plaintext tcp endpoint that
+    is not local (pp_cli_endpoint_is_local) unless --insecure was given.   */
 void pp_cli_check_bind (const pp_common_t *common, const char *flag,
                         const char *endpoint);
 

@@ -3,6 +3,7 @@
 #include "pp_config.h"
 #include "pp_error.h"
 
+#include <arpa/inet.h>
 #include <czmq.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -10,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 /*  Writes the reason into why (when given); returns PP_EINVAL.           */
@@ -37,46 +39,185 @@ pp_config_defaults (pp_common_t *common)
     common->flow = PP_FLOW_PUSH;
 }
 
-static const char *
-s_env_or (const char *value, const char *env, const char *fallback)
+/*  The endpoint flags, their variables, and how a message names each.    */
+typedef struct {
+    const char *flag;
+    const char *env;
+    const char *from_env; /* the flag named with the variable it came from */
+    const char *fallback;
+} s_endpoint_t;
+
+static const s_endpoint_t s_endpoints[] = {
+    {"--tasks", "PP_TASKS", "--tasks (from PP_TASKS)", PP_DEFAULT_TASKS},
+    {"--results", "PP_RESULTS", "--results (from PP_RESULTS)",
+     PP_DEFAULT_RESULTS},
+    {"--control", "PP_CONTROL", "--control (from PP_CONTROL)",
+     PP_DEFAULT_CONTROL},
+    {"--acks", "PP_ACKS", "--acks (from PP_ACKS)", PP_DEFAULT_ACKS}};
+#define S_ENDPOINTS (sizeof (s_endpoints) / sizeof (s_endpoints[0]))
+
+/*  PORT of tcp://HOST:PORT: a number 1..65535. Port 0 or `*` would bind a
+    port chosen at random, which no peer could find.                       */
+static int
+s_check_port (const char *endpoint, const char *port, char *why, size_t size)
 {
-    if (value)
-        return value;
-    const char *from_env = getenv (env);
-    return from_env && *from_env ? from_env : fallback;
+    size_t digits = strspn (port, "0123456789");
+    if (*port == '\0')
+        return s_why (why, size,
+                      "'%s' has no port (write tcp://HOST:PORT, PORT "
+                      "1..65535)",
+                      endpoint);
+    if (strcmp (port, "*") == 0)
+        return s_why (why, size,
+                      "'%s': port * (any free port) could not be found by "
+                      "the peers; give a port 1..65535",
+                      endpoint);
+    if (port[digits] != '\0')
+        return s_why (why, size, "'%s': port '%s' is not a number (1..65535)",
+                      endpoint, port);
+    unsigned long n = digits > 6 ? 999999 : strtoul (port, NULL, 10);
+    if (n == 0)
+        return s_why (why, size,
+                      "'%s': port 0 (any free port) could not be found by "
+                      "the peers; give a port 1..65535",
+                      endpoint);
+    if (n > 65535)
+        return s_why (why, size, "'%s': port %s is out of range (1..65535)",
+                      endpoint, port);
+    return 0;
+}
+
+/*  HOST of tcp://HOST:PORT: an IPv6 address goes in brackets (a bare one
+    could not be told from the port), with an optional %zone.             */
+static int
+s_check_host (const char *endpoint, const char *host, size_t len, char *why,
+              size_t size)
+{
+    if (len == 0)
+        return s_why (why, size,
+                      "'%s' has no host (write tcp://HOST:PORT; * binds "
+                      "every address)",
+                      endpoint);
+    if (host[0] != '[') {
+        if (memchr (host, ':', len) || memchr (host, '[', len) ||
+            memchr (host, ']', len))
+            return s_why (why, size,
+                          "'%s': write an IPv6 address in brackets "
+                          "(tcp://[::1]:5557)",
+                          endpoint);
+        return 0;
+    }
+    char addr[INET6_ADDRSTRLEN + 64];
+    if (len < 3 || host[len - 1] != ']' || len - 2 >= sizeof (addr))
+        return s_why (why, size,
+                      "'%s': '%.*s' is not an IPv6 address in brackets",
+                      endpoint, (int) len, host);
+    memcpy (addr, host + 1, len - 2);
+    addr[len - 2] = '\0';
+    char *zone = strchr (addr, '%');
+    if (zone)
+        *zone++ = '\0';
+    struct in6_addr in6;
+    if (inet_pton (AF_INET6, addr, &in6) != 1 || (zone && *zone == '\0'))
+        return s_why (why, size,
+                      "'%s': '%.*s' is not an IPv6 address in brackets",
+                      endpoint, (int) len, host);
+    return 0;
 }
 
 static int
-s_check_endpoint (const char *flag, const char *endpoint, char *why,
-                  size_t size)
+s_check_tcp (const char *endpoint, char *why, size_t size)
 {
-    if (strncmp (endpoint, "tcp://", 6) != 0 &&
-        strncmp (endpoint, "ipc://", 6) != 0 &&
-        strncmp (endpoint, "inproc://", 9) != 0)
+    /*  libzmq's connect form tcp://SOURCE;HOST:PORT: the peer is last.    */
+    const char *dest = strchr (endpoint + 6, ';');
+    dest = dest ? dest + 1 : endpoint + 6;
+    const char *colon = strrchr (dest, ':');
+    const char *bracket = strrchr (dest, ']');
+    if (!colon || (bracket && colon < bracket))
         return s_why (why, size,
-                      "%s: '%s' is not an endpoint (write "
-                      "tcp://HOST:PORT or ipc:///path)",
-                      flag, endpoint);
+                      "'%s' has no port (write tcp://HOST:PORT, PORT "
+                      "1..65535)",
+                      endpoint);
+    int rc = s_check_host (endpoint, dest, (size_t) (colon - dest), why, size);
+    return rc ? rc : s_check_port (endpoint, colon + 1, why, size);
+}
+
+static int
+s_check_ipc (const char *endpoint, char *why, size_t size)
+{
+    const char *path = endpoint + 6;
+    size_t most = sizeof (((struct sockaddr_un *) 0)->sun_path) - 1;
+    if (*path == '\0')
+        return s_why (why, size,
+                      "'%s' has no path (write ipc:///path/to/socket)",
+                      endpoint);
+    if (strcmp (path, "*") == 0)
+        return s_why (why, size,
+                      "'%s': a random path could not be found by the "
+                      "peers; give a path",
+                      endpoint);
+    if (strlen (path) > most)
+        return s_why (why, size,
+                      "'%s': the path is %zu bytes, a socket path at most "
+                      "%zu",
+                      endpoint, strlen (path), most);
     return 0;
+}
+
+int
+pp_config_endpoint_check (const char *endpoint, char *why, size_t size)
+{
+    if (strncmp (endpoint, "tcp://", 6) == 0)
+        return s_check_tcp (endpoint, why, size);
+    if (strncmp (endpoint, "ipc://", 6) == 0)
+        return s_check_ipc (endpoint, why, size);
+    if (strncmp (endpoint, "inproc://", 9) == 0 && endpoint[9] != '\0')
+        return 0;
+    return s_why (why, size,
+                  "'%s' is not an endpoint (write tcp://HOST:PORT or "
+                  "ipc:///path)",
+                  endpoint);
+}
+
+const char *
+pp_config_source (const pp_common_t *common, const char *flag)
+{
+    for (size_t i = 0; i < S_ENDPOINTS; i++)
+        if (strcmp (flag, s_endpoints[i].flag) == 0)
+            return common->from_env & (1u << i) ? s_endpoints[i].from_env
+                                                : s_endpoints[i].flag;
+    return flag;
+}
+
+static const char **
+s_endpoint_field (pp_common_t *common, size_t i)
+{
+    const char **fields[] = {&common->tasks, &common->results, &common->control,
+                             &common->acks};
+    return fields[i];
 }
 
 int
 pp_config_endpoints (pp_common_t *common, char *why, size_t size)
 {
-    common->tasks = s_env_or (common->tasks, "PP_TASKS", PP_DEFAULT_TASKS);
-    common->results =
-        s_env_or (common->results, "PP_RESULTS", PP_DEFAULT_RESULTS);
-    common->control =
-        s_env_or (common->control, "PP_CONTROL", PP_DEFAULT_CONTROL);
-    common->acks = s_env_or (common->acks, "PP_ACKS", PP_DEFAULT_ACKS);
-    int rc = s_check_endpoint ("--tasks", common->tasks, why, size);
-    if (rc == 0)
-        rc = s_check_endpoint ("--results", common->results, why, size);
-    if (rc == 0)
-        rc = s_check_endpoint ("--control", common->control, why, size);
-    if (rc == 0)
-        rc = s_check_endpoint ("--acks", common->acks, why, size);
-    return rc;
+    for (size_t i = 0; i < S_ENDPOINTS; i++) {
+        const char **value = s_endpoint_field (common, i);
+        const char *env = getenv (s_endpoints[i].env);
+        if (!*value && env && *env) {
+            *value = env;
+            common->from_env |= 1u << i;
+        } else if (!*value)
+            *value = s_endpoints[i].fallback;
+    }
+    for (size_t i = 0; i < S_ENDPOINTS; i++) {
+        char reason[256];
+        if (pp_config_endpoint_check (*s_endpoint_field (common, i), reason,
+                                      sizeof (reason)) != 0)
+            return s_why (why, size, "%s: %s",
+                          pp_config_source (common, s_endpoints[i].flag),
+                          reason);
+    }
+    return 0;
 }
 
 /*  Loads a certificate into *cert_p; a pair (with secret) when

@@ -39,14 +39,28 @@ typedef struct {
     void *cert;          /* zcert_t: our key pair, or NULL          */
     char server_key[41]; /* Z85 public key of the servers, or ""    */
     void *auth;          /* zactor_t running zauth, or NULL         */
+    unsigned from_env;   /* endpoints taken from PP_*: bit per flag,
+                            set by pp_config_endpoints                 */
 } pp_common_t;
 
 /*  The defaults: no endpoints yet, hwm 100, max_item 1 MiB, push flow.    */
 void pp_config_defaults (pp_common_t *common);
 
-/*  Fills unset endpoints from PP_TASKS, ... or the defaults, and checks
-    each one's form. Returns 0, or PP_EINVAL with why filled.             */
+/*  Fills unset endpoints from PP_TASKS, ... or the defaults, then checks
+    each one's form (pp_config_endpoint_check). Returns 0, or PP_EINVAL
+    with why filled, naming the flag, the variable it came from and the
+    value. Run twice, it keeps what it took from PP_*.                     */
 int pp_config_endpoints (pp_common_t *common, char *why, size_t size);
+
+/*  Checks an endpoint's form: tcp://HOST:PORT (PORT 1..65535; HOST `*`,
+    an IPv4 address, an IPv6 address in brackets, a host or interface
+    name), ipc://PATH that fits a socket address, or inproc://NAME.
+    Returns 0, or PP_EINVAL with why filled (the value named in it).      */
+int pp_config_endpoint_check (const char *endpoint, char *why, size_t size);
+
+/*  How to name the endpoint flag in a message: "--tasks", or
+    "--tasks (from PP_TASKS)" when pp_config_endpoints took it from there. */
+const char *pp_config_source (const pp_common_t *common, const char *flag);
 
 /*  Sets up CURVE: loads our key pair, and as a server (binds) starts zauth
     allowing the public keys in curve_allow, as a client (connects) takes

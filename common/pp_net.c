@@ -3,8 +3,78 @@
 #include "pp_net.h"
 #include "pp_error.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <time.h>
+#include <unistd.h>
+
+/*  libzmq removes whatever is at an ipc:// path before it binds there, so
+    a second process with the same path would take the endpoint from a
+    running one without a word. Before binding: a socket that accepts a
+    connection is in use; one that refuses it is left over from a process
+    that died, and may be replaced; anything else is not ours to remove.
+    Returns 0 when the path may be bound, else -1 after logging why.      */
+static int
+s_ipc_free (const char *source, const char *endpoint)
+{
+    const char *path = endpoint + 6;
+    struct stat st;
+    if (path[0] == '@' || lstat (path, &st) != 0)
+        return 0; /* abstract (bind says EADDRINUSE), or nothing there   */
+    if (!S_ISSOCK (st.st_mode)) {
+        zsys_error ("%s: cannot bind %s: the path exists and is not a "
+                    "socket; give another path",
+                    source, endpoint);
+        return -1;
+    }
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    snprintf (addr.sun_path, sizeof (addr.sun_path), "%s", path);
+    int fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd == -1)
+        return 0; /* cannot tell: let bind decide                       */
+    int rc = connect (fd, (struct sockaddr *) &addr, sizeof (addr));
+    int err = errno;
+    close (fd);
+    if (rc == 0 || err == EAGAIN) { /* EAGAIN: listening, backlog full */
+        zsys_error ("%s: cannot bind %s: it is in use by a running "
+                    "process (another pp-ventilator or pp-sink?); stop "
+                    "it or give another path",
+                    source, endpoint);
+        return -1;
+    }
+    return 0;
+}
+
+/*  True when HOST of a tcp endpoint to bind names an interface that has
+    an IPv4 address: libzmq binds the first address of the socket's family
+    on it, and an IPv4 one is what peers have reached it by so far.       */
+static bool
+s_ipv4_interface (const char *endpoint)
+{
+    const char *host = endpoint + 6;
+    const char *colon = strrchr (host, ':');
+    char name[IF_NAMESIZE + 1];
+    size_t len = colon ? (size_t) (colon - host) : 0;
+    if (len == 0 || len >= sizeof (name) || host[0] == '[')
+        return false;
+    memcpy (name, host, len);
+    name[len] = '\0';
+    struct in_addr in4;
+    struct ifaddrs *all = NULL;
+    if (inet_pton (AF_INET, name, &in4) == 1 || getifaddrs (&all) != 0)
+        return false;
+    bool found = false;
+    for (struct ifaddrs *ifa = all; ifa && !found; ifa = ifa->ifa_next)
+        found = ifa->ifa_addr && ifa->ifa_addr->sa_family == AF_INET &&
+                strcmp (ifa->ifa_name, name) == 0;
+    freeifaddrs (all);
+    return found;
+}
 
 /*  pp_net_socket, with ZMTP pings every ping_ms (0: none of its own).   */
 static zsock_t *
@@ -48,6 +118,10 @@ s_socket (int type, const pp_common_t *common, const char *endpoint, bool bind,
     zsock_set_tcp_keepalive_cnt (sock, 3);
     if (type == ZMQ_SUB)
         zsock_set_subscribe (sock, "");
+    /*  IPv6 and IPv4 both: [::1], v6 names, and a bind to `*` serves both
+        stacks. An interface name binds its IPv4 address when it has one. */
+    bool tcp = strncmp (endpoint, "tcp://", 6) == 0;
+    zsock_set_ipv6 (sock, !(tcp && bind && s_ipv4_interface (endpoint)));
     if (common->cert) { /* CURVE: servers bind, clients connect        */
         zcert_apply (common->cert, sock);
         if (bind)
@@ -55,11 +129,21 @@ s_socket (int type, const pp_common_t *common, const char *endpoint, bool bind,
         else
             zsock_set_curve_serverkey (sock, common->server_key);
     }
+    const char *source = pp_config_source (common, flag);
+    if (bind && strncmp (endpoint, "ipc://", 6) == 0 &&
+        s_ipc_free (source, endpoint) != 0) {
+        zsock_destroy (&sock);
+        return NULL;
+    }
     int rc = bind ? zsock_bind (sock, "%s", endpoint)
                   : zsock_connect (sock, "%s", endpoint);
     if (rc == -1) {
-        zsys_error ("%s: cannot %s %s: %s", flag, bind ? "bind" : "connect",
-                    endpoint, zmq_strerror (zmq_errno ()));
+        int err = zmq_errno ();
+        zsys_error ("%s: cannot %s %s: %s%s", source, bind ? "bind" : "connect",
+                    endpoint, zmq_strerror (err),
+                    err == EADDRINUSE ? " (another process listens there: "
+                                        "stop it or give another port)"
+                                      : "");
         zsock_destroy (&sock);
         return NULL;
     }
@@ -232,4 +316,312 @@ pp_batch_free (pp_batch_t *batch)
 {
     free (batch->data);
     memset (batch, 0, sizeof (*batch));
+}
+
+/*  --- handshake watch ---------------------------------------------------- */
+
+#define S_WATCH_MAX 8 /* sockets one watch follows                      */
+#define S_CHECK_EVERY_MS 100
+/*  A hang-up comes with a mechanism mismatch or a refused key too, and
+    once with a peer that restarts; again and again, alone for a second,
+    it is a CURVE box that did not open (a wrong server key).            */
+#define S_CLOSED_ALONE_MS 1000
+#define S_CLOSED_AGAIN 3
+
+/*  Why a handshake failed, as far as the fix goes.                       */
+typedef enum {
+    S_WHY_AUTH,     /* the server's ZAP handler refused the client's key  */
+    S_WHY_CRYPTO,   /* a CURVE box did not open: keys do not match       */
+    S_WHY_MISMATCH, /* CURVE on one side, plaintext on the other         */
+    S_WHY_CLOSED,   /* the peer hung up mid-handshake (a CURVE server
+                       does that to a client with the wrong server key)  */
+    S_WHY_PROTOCOL, /* any other ZMTP error                              */
+    S_WHY_COUNT
+} s_why_t;
+
+/*  One watched socket. A connecting socket has one peer, its endpoint;
+    a bound one learns no peer address from libzmq's events (version 1),
+    so what is logged once is each reason.                                 */
+typedef struct {
+    zsock_t *sock;   /* watched, not owned                              */
+    zsock_t *reader; /* PAIR on the socket's monitor endpoint           */
+    const char *flag;
+    bool bind;
+    bool logged[S_WHY_COUNT]; /* each reason is logged once         */
+    int64_t closed_ms;        /* first hang-up since a handshake succeeded   */
+    int closed;               /* hang-ups since then                          */
+    bool down;                /* connecting: disconnected, not yet back      */
+} s_watch_t;
+
+struct _pp_netmon_t {
+    const pp_common_t *nm_common;
+    s_watch_t nm_watch[S_WATCH_MAX];
+    uint64_t nm_failures;
+    int64_t nm_checked_ms;
+};
+
+pp_netmon_t *
+pp_netmon_new (const pp_common_t *common)
+{
+    pp_netmon_t *self = calloc (1, sizeof (*self));
+    if (!self)
+        zsys_error ("cannot watch handshakes: out of memory");
+    else
+        self->nm_common = common;
+    return self;
+}
+
+int
+pp_netmon_watch (pp_netmon_t *self, zsock_t *sock, const char *flag, bool bind)
+{
+    if (!self || !sock)
+        return 0;
+    s_watch_t *watch = NULL;
+    for (int i = 0; i < S_WATCH_MAX && !watch; i++)
+        if (!self->nm_watch[i].sock)
+            watch = &self->nm_watch[i];
+    char endpoint[64];
+    snprintf (endpoint, sizeof (endpoint), "inproc://pp-netmon-%p",
+              (void *) sock);
+    /*  The reader connects first (inproc allows it): libzmq blocks its
+        I/O thread on an event that has no reader, and on a full queue --
+        the reader's HWM is unlimited, and the events are few.           */
+    zsock_t *reader = watch ? zsock_new (ZMQ_PAIR) : NULL;
+    if (reader) {
+        zsock_set_rcvhwm (reader, 0);
+        zsock_set_linger (reader, 0);
+    }
+    int events =
+        ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
+        (bind ? 0
+              : ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
+                    ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED |
+                    ZMQ_EVENT_CONNECT_RETRIED);
+    if (!reader || zsock_connect (reader, "%s", endpoint) != 0 ||
+        zmq_socket_monitor (zsock_resolve (sock), endpoint, events) != 0) {
+        zsys_warning ("%s: cannot watch its handshakes: %s", flag,
+                      watch ? zmq_strerror (zmq_errno ()) : "too many");
+        zsock_destroy (&reader);
+        return PP_EIO;
+    }
+    *watch =
+        (s_watch_t){.sock = sock, .reader = reader, .flag = flag, .bind = bind};
+    return 0;
+}
+
+static void
+s_unwatch (s_watch_t *watch)
+{
+    zmq_socket_monitor (zsock_resolve (watch->sock), NULL, 0);
+    zsock_destroy (&watch->reader);
+    watch->sock = NULL;
+}
+
+void
+pp_netmon_forget (pp_netmon_t *self, zsock_t *sock)
+{
+    for (int i = 0; self && sock && i < S_WATCH_MAX; i++)
+        if (self->nm_watch[i].sock == sock)
+            s_unwatch (&self->nm_watch[i]);
+}
+
+void
+pp_netmon_destroy (pp_netmon_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    pp_netmon_t *self = *self_p;
+    for (int i = 0; i < S_WATCH_MAX; i++)
+        if (self->nm_watch[i].sock)
+            s_unwatch (&self->nm_watch[i]);
+    free (self);
+    *self_p = NULL;
+}
+
+static s_why_t
+s_classify (uint16_t event, uint32_t value)
+{
+    if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
+        return S_WHY_AUTH;
+    if (event == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL)
+        return S_WHY_CLOSED;
+    if (value == ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC)
+        return S_WHY_CRYPTO;
+    if (value == ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH)
+        return S_WHY_MISMATCH;
+    return S_WHY_PROTOCOL;
+}
+
+/*  What the server side of a failed handshake says, and which flag.       */
+static void
+s_log_server (const pp_common_t *common, const char *flag, const char *endpoint,
+              s_why_t why, uint32_t value)
+{
+    bool curve = common->cert != NULL;
+    if (why == S_WHY_AUTH)
+        zsys_warning ("%s %s: refused a peer whose public key is not in "
+                      "--curve-allow %s (add its key there if it belongs)",
+                      flag, endpoint, common->curve_allow);
+    else if (why == S_WHY_CRYPTO)
+        zsys_warning ("%s %s: a peer failed the CURVE handshake: its "
+                      "--curve-server is not our public key (the pair in "
+                      "--curve-secret %s)",
+                      flag, endpoint, common->curve_secret);
+    else if (why == S_WHY_MISMATCH && curve)
+        zsys_warning ("%s %s: refused a plaintext peer: give it "
+                      "--curve-secret and --curve-server",
+                      flag, endpoint);
+    else if (why == S_WHY_MISMATCH)
+        zsys_warning ("%s %s: a CURVE peer cannot use this plaintext "
+                      "endpoint: give --curve-secret and --curve-allow "
+                      "here, or none there",
+                      flag, endpoint);
+    else
+        zsys_warning ("%s %s: a peer failed the handshake (ZMTP error "
+                      "0x%x): not a pushpull peer of this version?",
+                      flag, endpoint, value);
+}
+
+/*  What the client side of a failed handshake says, and which flag.       */
+static void
+s_log_client (const pp_common_t *common, const char *flag, const char *endpoint,
+              s_why_t why, uint32_t value)
+{
+    bool curve = common->cert != NULL;
+    if (why == S_WHY_AUTH)
+        zsys_error ("%s %s: the server refused our key (ZAP %u): add the "
+                    "public key of --curve-secret %s to its --curve-allow "
+                    "directory",
+                    flag, endpoint, value, common->curve_secret);
+    else if (why == S_WHY_MISMATCH && curve)
+        zsys_error ("%s %s: the server does not use CURVE: give it "
+                    "--curve-secret and --curve-allow, or drop "
+                    "--curve-secret here",
+                    flag, endpoint);
+    else if (why == S_WHY_MISMATCH)
+        zsys_error ("%s %s: the server requires CURVE: give "
+                    "--curve-secret and --curve-server here",
+                    flag, endpoint);
+    else if ((why == S_WHY_CRYPTO || why == S_WHY_CLOSED) &&
+             common->curve_server)
+        zsys_error ("%s %s: the CURVE handshake failed: --curve-server %s "
+                    "is not the public key of this server's --curve-secret",
+                    flag, endpoint, common->curve_server);
+    else if ((why == S_WHY_CRYPTO || why == S_WHY_CLOSED) &&
+             curve) /* the sink: its own key is the servers'          */
+        zsys_error ("%s %s: the CURVE handshake failed: the ventilator's "
+                    "--curve-secret is not ours (--curve-secret %s): the "
+                    "servers share one key pair",
+                    flag, endpoint, common->curve_secret);
+    else if (why == S_WHY_CLOSED)
+        zsys_error ("%s %s: the peer closed the connection during the "
+                    "handshake: not a pushpull endpoint?",
+                    flag, endpoint);
+    else
+        zsys_error ("%s %s: the handshake failed (ZMTP error 0x%x): not a "
+                    "pushpull endpoint of this version?",
+                    flag, endpoint, value);
+}
+
+/*  The endpoint the flag was given (or defaulted to).                     */
+static const char *
+s_endpoint_of (const pp_common_t *common, const char *flag)
+{
+    return strcmp (flag, "--tasks") == 0     ? common->tasks
+           : strcmp (flag, "--results") == 0 ? common->results
+           : strcmp (flag, "--control") == 0 ? common->control
+                                             : common->acks;
+}
+
+static void
+s_log (const pp_common_t *common, const s_watch_t *watch, s_why_t why,
+       uint32_t value)
+{
+    const char *source = pp_config_source (common, watch->flag);
+    const char *endpoint = s_endpoint_of (common, watch->flag);
+    if (watch->bind)
+        s_log_server (common, source, endpoint, why, value);
+    else
+        s_log_client (common, source, endpoint, why, value);
+}
+
+/*  One event of a watched socket: a success forgets the hang-ups before
+    it; a failure is counted, and logged once per reason (a hang-up only
+    when it keeps coming alone: pp_netmon_check).                         */
+static void
+s_on_event (pp_netmon_t *self, s_watch_t *watch, uint16_t event, uint32_t value)
+{
+    if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
+        watch->closed = 0;
+        watch->closed_ms = 0;
+        watch->down = false;
+        return;
+    }
+    if (event == ZMQ_EVENT_DISCONNECTED || event == ZMQ_EVENT_CONNECT_RETRIED) {
+        watch->down = true; /* a link event, not a refused handshake    */
+        return;
+    }
+    self->nm_failures++;
+    s_why_t why = s_classify (event, value);
+    if (why == S_WHY_CLOSED) {
+        if (watch->closed++ == 0)
+            watch->closed_ms = pp_now_ms ();
+    } else if (!watch->logged[why]) {
+        s_log (self->nm_common, watch, why, value);
+        watch->logged[why] = true;
+        watch->logged[S_WHY_CLOSED] = true; /* the hang-ups are explained */
+    }
+}
+
+/*  Reads one event off a watch's reader. Returns false when none waits.   */
+static bool
+s_read_event (pp_netmon_t *self, s_watch_t *watch)
+{
+    if (!(zsock_events (watch->reader) & ZMQ_POLLIN))
+        return false;
+    zmsg_t *msg = zmsg_recv (watch->reader);
+    if (!msg)
+        return false;
+    zframe_t *head = zmsg_first (msg);
+    if (head && zframe_size (head) == 6 && zmsg_next (msg)) {
+        uint16_t event; /* libzmq's version 1 event: u16 event, u32 value */
+        uint32_t value;
+        memcpy (&event, zframe_data (head), 2);
+        memcpy (&value, zframe_data (head) + 2, 4);
+        s_on_event (self, watch, event, value);
+    }
+    zmsg_destroy (&msg);
+    return true;
+}
+
+bool
+pp_netmon_connected (pp_netmon_t *self, zsock_t *sock)
+{
+    for (int i = 0; self && i < S_WATCH_MAX; i++)
+        if (self->nm_watch[i].sock == sock)
+            return !self->nm_watch[i].down;
+    return true;
+}
+
+uint64_t
+pp_netmon_check (pp_netmon_t *self)
+{
+    if (!self)
+        return 0;
+    int64_t now = pp_now_ms ();
+    if (now - self->nm_checked_ms < S_CHECK_EVERY_MS)
+        return self->nm_failures;
+    self->nm_checked_ms = now;
+    for (int i = 0; i < S_WATCH_MAX; i++) {
+        s_watch_t *watch = &self->nm_watch[i];
+        while (watch->sock && s_read_event (self, watch))
+            ;
+        if (watch->sock && watch->closed >= S_CLOSED_AGAIN &&
+            !watch->logged[S_WHY_CLOSED] &&
+            now - watch->closed_ms >= S_CLOSED_ALONE_MS) {
+            s_log (self->nm_common, watch, S_WHY_CLOSED, 0);
+            watch->logged[S_WHY_CLOSED] = true;
+        }
+    }
+    return self->nm_failures;
 }

@@ -46,6 +46,38 @@ zsock_t *pp_net_socket_paused (int type, const pp_common_t *common,
                                const char *endpoint, bool bind,
                                const char *flag);
 
+/*  A watch on the handshakes of one thread's sockets: every refused one
+    (a CURVE key not allowed, a wrong server key, CURVE on one side only)
+    is counted and logged once per endpoint and reason with the flag that
+    fixes it. A socket and its watch belong to the same thread.           */
+typedef struct _pp_netmon_t pp_netmon_t;
+
+/*  A new, empty watch; NULL (logged) when it cannot be made -- every
+    pp_netmon_* function then does nothing.                                */
+pp_netmon_t *pp_netmon_new (const pp_common_t *common);
+
+/*  Starts watching sock, made by pp_net_socket (or pp_net_acks_socket)
+    with flag (bound when bind). Call pp_netmon_forget before destroying
+    sock while the watch lives on. Returns 0 or PP_EIO (logged; the
+    socket then works unwatched).                                         */
+int pp_netmon_watch (pp_netmon_t *self, zsock_t *sock, const char *flag,
+                     bool bind);
+void pp_netmon_forget (pp_netmon_t *self, zsock_t *sock);
+
+/*  True unless sock's peer is known to be gone: a connecting socket's
+    last event was a disconnect or a failed retry (a success, or no event
+    yet, counts as connected). Read at pp_netmon_check's pace.            */
+bool pp_netmon_connected (pp_netmon_t *self, zsock_t *sock);
+
+/*  Reads the events waiting, without blocking (at most every 100 ms: call
+    it from the loop's tick), and logs what is new. Returns the handshake
+    failures seen so far.                                                 */
+uint64_t pp_netmon_check (pp_netmon_t *self);
+
+/*  Stops every watch: call it before destroying the sockets it watches.
+    NULL-safe; nulls the pointer.                                           */
+void pp_netmon_destroy (pp_netmon_t **self_p);
+
 /*  Sends header + payload as one message (identity first when not NULL,
     for ROUTER). Returns 0, PP_EAGAIN (dontwait and HWM reached), or
     PP_EIO.                                                                 */

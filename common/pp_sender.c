@@ -11,12 +11,12 @@
 
 /*  The sender thread's own: its sockets and what it knows of the sink.   */
 typedef struct {
-    zsock_t *sock;    /* PUSH to the sink (--results)                      */
-    zsock_t *done;    /* credit flow: completions, to the receiver         */
-    zsock_t *monitor; /* sock's connection events, or NULL                 */
-    bool up;          /* the sink is connected, as far as we know          */
-    uint64_t queued;  /* results queued since the sink went away           */
-    uintptr_t lost;   /* results given up                                  */
+    zsock_t *sock;       /* PUSH to the sink (--results)                   */
+    zsock_t *done;       /* credit flow: completions, to the receiver      */
+    pp_netmon_t *netmon; /* sock's handshakes and connection, or NULL      */
+    bool up;             /* the sink is connected, as far as we know       */
+    uint64_t queued;     /* results queued since the sink went away        */
+    uintptr_t lost;      /* results given up                               */
 } s_link_t;
 
 int
@@ -38,46 +38,27 @@ s_stopping (pp_sender_t *self)
     return pp_chan_wait_aborted (self->tasks, 0) == PP_EABORTED;
 }
 
-/*  Watches the results socket's connection: libzmq queues results for a
-    sink that went away, and a worker leaving must not count those as
-    delivered. Without a monitor the sink is taken to be there.            */
+/*  Watches the results socket: libzmq queues results for a sink that
+    went away, and a worker leaving must not count those as delivered; a
+    sink refusing our handshake says so. Unwatched, the sink is taken to
+    be there. The socket's one monitor is pp_netmon's.                     */
 static void
 s_watch (pp_sender_t *self, s_link_t *link)
 {
-    char endpoint[96]; /* one per run: --serve runs one after another  */
-    snprintf (endpoint, sizeof (endpoint), "inproc://pp-worker-sink-%p-%016llx",
-              (void *) self, (unsigned long long) self->run_id);
     link->up = true; /* its first event may have passed unseen         */
-    if (zmq_socket_monitor (zsock_resolve (link->sock), endpoint,
-                            ZMQ_EVENT_HANDSHAKE_SUCCEEDED |
-                                ZMQ_EVENT_DISCONNECTED |
-                                ZMQ_EVENT_CONNECT_RETRIED) != 0)
-        return;
-    link->monitor = zsock_new (ZMQ_PAIR);
-    if (link->monitor && zsock_connect (link->monitor, "%s", endpoint) == 0)
-        zsock_set_rcvtimeo (link->monitor, 0);
-    else
-        zsock_destroy (&link->monitor);
+    link->netmon = pp_netmon_new (self->net);
+    pp_netmon_watch (link->netmon, link->sock, "--results", false);
 }
 
 /*  Takes in the connection events that arrived (never waits).            */
 static void
 s_events (s_link_t *link)
 {
-    zmsg_t *msg;
-    while (link->monitor && (msg = zmsg_recv (link->monitor))) {
-        zframe_t *head = zmsg_first (msg);
-        uint16_t event = 0;
-        if (head && zframe_size (head) >= sizeof (event))
-            memcpy (&event, zframe_data (head), sizeof (event));
-        if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
-            link->up = true; /* what was queued goes to it now         */
-            link->queued = 0;
-        } else if (event == ZMQ_EVENT_DISCONNECTED ||
-                   event == ZMQ_EVENT_CONNECT_RETRIED)
-            link->up = false;
-        zmsg_destroy (&msg);
-    }
+    pp_netmon_check (link->netmon);
+    bool up = pp_netmon_connected (link->netmon, link->sock);
+    if (up && !link->up)
+        link->queued = 0; /* what was queued goes to it now             */
+    link->up = up;
 }
 
 /*  Sends one batch, waiting while the sink's queue is full, until the
@@ -95,12 +76,14 @@ s_send (pp_sender_t *self, s_link_t *link, const pp_batch_t *batch)
     int rc;
     while ((rc = pp_net_send (link->sock, NULL, &hdr, batch->data, batch->size,
                               false)) == PP_EAGAIN &&
-           !s_stopping (self))
+           !s_stopping (self)) {
+        pp_netmon_check (link->netmon); /* a sink refusing us says so */
         if (!since) {
             since = pp_now_ms ();
             atomic_store_explicit (&self->stuck_ms, since,
                                    memory_order_relaxed);
         }
+    }
     if (since)
         atomic_store_explicit (&self->stuck_ms, 0, memory_order_relaxed);
     return rc == 0 ? 0 : batch->count;
@@ -135,10 +118,7 @@ s_close (s_link_t *link, bool graceful)
         zsock_set_linger (link->sock, 1000);
     else if (graceful)
         link->lost += link->queued;
-    if (link->monitor) {
-        zmq_socket_monitor (zsock_resolve (link->sock), NULL, 0);
-        zsock_destroy (&link->monitor);
-    }
+    pp_netmon_destroy (&link->netmon); /* before the socket it watches */
     zsock_destroy (&link->done);
     zsock_destroy (&link->sock);
 }
@@ -161,9 +141,13 @@ pp_sender_main (void *shared)
     pp_sender_hello (link.sock, self->run_id, self->worker_id, &self->hello);
     void *batches[16];
     int n;
-    while ((n = pp_chan_recv_many (self->results, batches, 16, -1)) > 0)
+    while ((n = pp_chan_recv_many (self->results, batches, 16,
+                                   S_SEND_RETRY_MS)) > 0 ||
+           n == PP_ETIMEDOUT) {
+        s_events (&link); /* idle too: a refused handshake              */
         for (int i = 0; i < n; i++)
             s_batch (self, &link, batches[i]);
+    }
     s_close (&link, n == PP_ECLOSED && !s_stopping (self));
     return (void *) link.lost;
 }

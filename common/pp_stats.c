@@ -31,6 +31,8 @@ typedef struct {
 struct _pp_stats_t {
     pp_counts_t st_counts;
     uint64_t st_hist[S_BUCKETS]; /* latency, log-linear buckets          */
+    uint64_t st_samples;         /* latencies in st_hist: outcomes recorded
+                                    here (the counts may hold more)     */
     uint64_t st_max_us;
     int64_t st_first_ms; /* first and last outcome, monotonic    */
     int64_t st_last_ms;
@@ -125,7 +127,7 @@ pp_stats_outcome (pp_stats_t *self, uint32_t worker_id, const pp_record_t *rec,
                   uint64_t latency_us, int64_t now_ms)
 {
     pp_counts_t *counts = &self->st_counts;
-    if (pp_stats_done (self) == 0)
+    if (self->st_samples++ == 0)
         self->st_first_ms = now_ms;
     self->st_last_ms = now_ms;
     if (rec->outcome == PP_OUTCOME_OK)
@@ -192,10 +194,10 @@ pp_stats_elapsed (const pp_stats_t *self)
 uint64_t
 pp_stats_latency (const pp_stats_t *self, double percentile)
 {
-    uint64_t done = pp_stats_done (self);
-    if (done == 0)
+    if (self->st_samples == 0)
         return 0;
-    uint64_t rank = (uint64_t) (percentile / 100.0 * (double) done + 0.5);
+    uint64_t rank =
+        (uint64_t) (percentile / 100.0 * (double) self->st_samples + 0.5);
     if (rank < 1)
         rank = 1;
     uint64_t seen = 0;
@@ -278,6 +280,9 @@ pp_stats_print (const pp_stats_t *self, FILE *out)
                          (unsigned long long) c->rejects[r]);
         fprintf (out, "\n");
     }
+    if (c->handshake_failures > 0)
+        fprintf (out, "  handshake failures: %llu (see the log)\n",
+                 (unsigned long long) c->handshake_failures);
     for (size_t i = 0; i < self->st_nfailures; i++) {
         const s_failure_t *f = &self->st_failures[i];
         fprintf (out, "  failed #%llu: %s", (unsigned long long) f->seq,
@@ -392,6 +397,8 @@ pp_stats_write_json (const pp_stats_t *self, const char *path)
                  pp_reject_name ((pp_reject_t) r),
                  (unsigned long long) c->rejects[r]);
     fprintf (out, "},\n");
+    fprintf (out, "  \"handshake_failures\": %llu,\n",
+             (unsigned long long) c->handshake_failures);
     s_json_workers (self, out);
     fprintf (out, "}\n");
     return fclose (out) == 0 ? 0 : PP_EIO;

@@ -29,6 +29,7 @@ typedef struct {
     uint64_t missing;    /* seqs known to the sink without an outcome  */
     int64_t int_sum;     /* --sum: int64 sum of ok results             */
     uint64_t not_summed; /* --sum: ok results that were not integers   */
+    uint64_t handshake_failures; /* refused connections (pp_netmon)   */
 } pp_counts_t;
 
 /*  New, empty stats; the clock starts at the first outcome.               */
@@ -56,10 +57,12 @@ void pp_stats_missing (pp_stats_t *self, uint64_t first, uint64_t n);
 /*  Outcomes recorded so far (ok + failed + dropped).                      */
 uint64_t pp_stats_done (const pp_stats_t *self);
 
-/*  Seconds from the first outcome to the last.                            */
+/*  Seconds from the first outcome recorded by pp_stats_outcome to the
+    last (outcomes the owner counted itself have no time).                 */
 double pp_stats_elapsed (const pp_stats_t *self);
 
-/*  Latency percentile (0..100) in microseconds, 0 when nothing recorded.  */
+/*  Latency percentile (0..100) in microseconds of the outcomes recorded
+    by pp_stats_outcome (nearest rank, rounded), 0 when there are none.    */
 uint64_t pp_stats_latency (const pp_stats_t *self, double percentile);
 
 /*  Writes the human summary.                                              */

@@ -47,6 +47,7 @@ typedef struct {
     void *user;
     uint32_t worker_id;
     zsock_t *tasks, *control, *acks;
+    pp_netmon_t *netmon; /* refused handshakes on the three above     */
     s_phase_t phase;
     uint64_t run_id;
     uint64_t ended_run; /* the last run that ended: never re-joined      */
@@ -450,6 +451,7 @@ s_on_signal (s_worker_t *self, int signals)
     else /* never wait here: slow jobs would keep us from the second
             signal                                                      */
         self->withheld += pp_wfeed_last (&self->feed);
+    pp_netmon_forget (self->netmon, self->tasks);
     zsock_destroy (&self->tasks); /* what libzmq had queued is redelivered */
     pp_pipeline_close (self->pipeline);
     self->phase = S_LEAVING;
@@ -490,6 +492,7 @@ s_loop (s_worker_t *self)
         if (self->phase == S_LEAVING)
             s_leave_step (self);
         s_check_silence (self);
+        pp_netmon_check (self->netmon);
         int stops = pp_worker_stops (self->stops_base);
         if (stops > self->stops_seen) {
             self->stops_seen = stops;
@@ -519,6 +522,10 @@ s_open (s_worker_t *self)
     self->acks = pp_net_acks_socket (ZMQ_PUSH, common, false);
     if (!self->tasks || !self->control || !self->acks)
         return PP_EIO;
+    self->netmon = pp_netmon_new (common);
+    pp_netmon_watch (self->netmon, self->tasks, "--tasks", false);
+    pp_netmon_watch (self->netmon, self->control, "--control", false);
+    pp_netmon_watch (self->netmon, self->acks, "--acks", false);
     while (self->worker_id == 0)
         if (getrandom (&self->worker_id, sizeof (self->worker_id), 0) == -1)
             self->worker_id = (uint32_t) getpid ();
@@ -555,6 +562,7 @@ s_run (s_worker_t *self)
         self->code = PP_EXIT_RUNTIME;
     }
     pp_net_log_rejects (self->rejects);
+    pp_netmon_destroy (&self->netmon); /* before the sockets it watches  */
     zsock_destroy (&self->tasks);
     zsock_destroy (&self->done);
     zsock_destroy (&self->control);

@@ -56,7 +56,9 @@ s_decode (const uint8_t *in, sink_checkpoint_t *cp)
     cp->int_sum = (int64_t) pp_get_u64 (in + 68);
 }
 
-/*  Reads the whole file into memory (journals are small). NULL if none.  */
+/*  Reads the whole file into memory (journals are small). NULL with errno
+    set when it cannot: no file (ENOENT), a read error, no memory -- never
+    a part of it, which would read as a journal that ends early.           */
 static uint8_t *
 s_slurp (const char *path, size_t *size)
 {
@@ -65,18 +67,28 @@ s_slurp (const char *path, size_t *size)
         return NULL;
     uint8_t *data = NULL;
     size_t cap = 0, used = 0, got;
+    int err = 0;
     do {
         if (used == cap) {
             cap = cap ? cap * 2 : 65536;
             uint8_t *grown = realloc (data, cap);
-            if (!grown)
+            if (!grown) {
+                err = ENOMEM;
                 break;
+            }
             data = grown;
         }
         got = fread (data + used, 1, cap - used, file);
         used += got;
     } while (got > 0);
+    if (!err && ferror (file))
+        err = errno ? errno : EIO;
     fclose (file);
+    if (err) {
+        free (data);
+        errno = err;
+        return NULL;
+    }
     *size = used;
     return data;
 }
@@ -86,9 +98,10 @@ sink_journal_read (const char *path, sink_checkpoint_t *last,
                    sink_range_fn *on_range, void *arg)
 {
     size_t size = 0;
+    errno = 0;
     uint8_t *data = s_slurp (path, &size);
     if (!data)
-        return errno == ENOENT ? 0 : PP_EIO;
+        return errno == ENOENT ? 0 : errno == ENOMEM ? PP_ENOMEM : PP_EIO;
     int found = 0;
     size_t at = 0;
     while (size - at >= S_HEAD && pp_get_u32 (data + at) == S_MAGIC) {
@@ -99,8 +112,9 @@ sink_journal_read (const char *path, sink_checkpoint_t *last,
         s_decode (data + at, last);
         for (uint32_t i = 0; i < nranges && found >= 0; i++) {
             const uint8_t *range = data + at + S_HEAD + i * 16;
-            if (on_range (arg, pp_get_u64 (range), pp_get_u64 (range + 8)) != 0)
-                found = PP_EPROTO;
+            int rc = on_range (arg, pp_get_u64 (range), pp_get_u64 (range + 8));
+            if (rc != 0)
+                found = rc; /* carried up as it is                      */
         }
         if (found < 0)
             break;
@@ -173,8 +187,11 @@ sink_journal_write (sink_journal_t *self, const sink_checkpoint_t *cp,
     size_t size = S_HEAD + (size_t) nranges * 16;
     uint8_t stack[S_HEAD + 256 * 16];
     uint8_t *record = size <= sizeof (stack) ? stack : malloc (size);
-    if (!record)
+    if (!record) {
+        self->broken = true; /* as after any failed write              */
+        errno = ENOMEM;
         return PP_ENOMEM;
+    }
     s_encode (cp, nranges, record);
     for (uint32_t i = 0; i < nranges; i++) {
         pp_put_u64 (record + S_HEAD + i * 16, first[i]);

@@ -38,7 +38,8 @@ typedef int (sink_range_fn) (void *arg, uint64_t first, uint64_t n);
 
 /*  Reads path: calls on_range for each range, fills *last with the last
     complete checkpoint. Returns 1 (found one), 0 (no journal or empty),
-    or a negative error (unreadable, or on_range refused a range).         */
+    or a negative error: PP_EIO (unreadable), PP_ENOMEM, or what on_range
+    returned when it refused a range.                                      */
 int sink_journal_read (const char *path, sink_checkpoint_t *last,
                        sink_range_fn *on_range, void *arg);
 
@@ -46,8 +47,8 @@ int sink_journal_read (const char *path, sink_checkpoint_t *last,
 sink_journal_t *sink_journal_create (const char *path);
 
 /*  Appends a checkpoint with nranges ranges. The first one also makes the
-    file the journal (synced, renamed over path). Returns 0, or PP_EIO with
-    errno set; after a failure every later write fails too.                */
+    file the journal (synced, renamed over path). Returns 0, or PP_EIO
+    (PP_ENOMEM) with errno set; after a failure every later write fails.   */
 int sink_journal_write (sink_journal_t *self, const sink_checkpoint_t *cp,
                         const uint64_t *first, const uint64_t *n,
                         uint32_t nranges);

@@ -1,16 +1,17 @@
-/*  test_exec: pp_exec when this process is short of file descriptors. A
-    command that cannot start for want of fds is the worker's problem, not
-    the item's: the handler waits and runs the item once fds are free, an
-    abort ends the wait, and no start, failed or not, leaves an fd behind.
+/*  test_exec: the worker's exec handler (worker/exec) when this process is
+    short of file descriptors. A command that cannot start for want of fds
+    is the worker's problem, not the item's: the handler waits and runs the
+    item once fds are free, an abort ends the wait, and no start, failed or
+    not, leaves an fd behind.
 
     The shortage is exact: RLIMIT_NOFILE is lowered to the fds in use and
     every free one below it is taken, so pipe2 fails with EMFILE until the
     test gives them back. Where a test sleeps it is only to let the handler
     meet the shortage first; the assertions hold whether or not it has.  */
 
+#include "../worker/exec.h"
 #include "pp_chan.h"
 #include "pp_error.h"
-#include "pp_exec.h"
 #include "pp_job_internal.h"
 
 #include <czmq.h>
@@ -18,6 +19,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stddef.h>
@@ -35,7 +37,7 @@
 typedef struct {
     pp_chan_t *cancel; /* the run's abort, as the worker's task channel */
     pp_job_ctx_t ctx;
-    pp_exec_t *exec;
+    exec_t *exec;
     const char *item;
     pp_buf_t out;
     int rc;           /* what the handler returned */
@@ -115,8 +117,8 @@ static void *
 s_handler_thread (void *arg)
 {
     fixture_t *self = arg;
-    self->rc = pp_exec_handler (&self->ctx, self->item, strlen (self->item),
-                                &self->out, self->exec);
+    self->rc = exec_handler (&self->ctx, self->item, strlen (self->item),
+                             &self->out, self->exec);
     atomic_store (&self->done, true);
     return NULL;
 }
@@ -124,11 +126,11 @@ s_handler_thread (void *arg)
 static void
 s_exec_new (fixture_t *self, char **argv, bool pipe)
 {
-    pp_exec_options_t opts;
-    pp_exec_options_init (&opts);
+    exec_options_t opts;
+    exec_options_init (&opts);
     opts.pipe = pipe;
     opts.timeout_ms = 5000; /* no test waits for ever */
-    self->exec = pp_exec_new (argv, &opts);
+    self->exec = exec_new (argv, &opts);
     assert_non_null (self->exec);
 }
 
@@ -151,7 +153,7 @@ s_teardown (void **state)
 {
     fixture_t *self = *state;
     s_feed (self);
-    pp_exec_destroy (&self->exec);
+    exec_destroy (&self->exec);
     pp_chan_destroy (&self->cancel);
     pp_buf_free (&self->out);
     free (self);
@@ -174,7 +176,7 @@ s_waits_then_runs (fixture_t *self, const char *want)
     assert_false (done_while_short);
     assert_int_equal (self->rc, 0);
     assert_string_equal (self->out.data, want);
-    pp_exec_shutdown (self->exec); /* a --pipe child ends */
+    exec_shutdown (self->exec); /* a --pipe child ends */
     assert_int_equal (s_fds_open (NULL), before);
 }
 
@@ -232,25 +234,27 @@ test_no_fd_left (void **state)
     s_handler_thread (self);
     assert_int_equal (self->rc, -1);
     assert_non_null (strstr (self->out.data, "cannot run"));
-    pp_exec_destroy (&self->exec);
+    exec_destroy (&self->exec);
     char *failing[] = {"sh", "-c", "sleep 1000 & exit 3", NULL};
     s_exec_new (self, failing, false);
     s_handler_thread (self);
     assert_int_equal (self->rc, -1);
     assert_string_equal (self->out.data, "exit status 3");
-    pp_exec_destroy (&self->exec);
+    exec_destroy (&self->exec);
     char *dying[] = {"sh", "-c", "read x; exit 5", NULL};
     s_exec_new (self, dying, true);
     s_handler_thread (self);
     assert_int_equal (self->rc, -1);
     assert_string_equal (self->out.data, "pipe command exited with status 5");
-    pp_exec_destroy (&self->exec);
+    exec_destroy (&self->exec);
     assert_int_equal (s_fds_open (NULL), before);
 }
 
 int
 main (void)
 {
+    signal (SIGPIPE, SIG_IGN); /* what exec.h asks of the process */
+    signal (SIGCHLD, SIG_DFL);
     zsys_handler_set (NULL);
     zsys_init (); /* its fds are taken before any test is short of them */
     const struct CMUnitTest tests[] = {

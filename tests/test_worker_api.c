@@ -102,7 +102,8 @@ test_config_refused (void **state)
     config = s_config ();
     config.results = NULL;
     setenv ("PP_RESULTS", "nowhere", 1);
-    s_refused (&config, "--results: 'nowhere' is not an endpoint");
+    s_refused (&config,
+               "--results (from PP_RESULTS): 'nowhere' is not an endpoint");
     unsetenv ("PP_RESULTS");
     config = s_config ();
     config.threads = 0;

@@ -1,12 +1,7 @@
-/*  credit: the ventilator's side of --flow credit.
+/*  vent_credit: the ventilator's side of --flow credit.
 
-    Workers connect DEALER sockets to our ROUTER, say HELLO, then grant
-    credit: one unit per item they can take. We send a worker no more than
-    it granted, remember which worker holds which item (the window slot's
-    owner), and when a worker's heartbeats (CREDIT messages, even of zero)
-    stop for --liveness beats, everything it held is sent to others.
-    A worker is known by its worker id: one that reconnects (a new ROUTER
-    identity) and says HELLO again keeps what it holds.
+    A worker is known by its worker id (vent_peers): one that reconnects
+    (a new ROUTER identity) and says HELLO again keeps what it holds.
 
     Our own stall (pp_stall: we were stopped) is not the workers' silence:
     each gets a full --liveness again. A stall long enough for workers to
@@ -14,27 +9,26 @@
     rejoin: items sent into a connection that is about to close are lost
     until --ack-timeout, so none go out until the worker says HELLO.      */
 
+#include "credit.h"
+#include "batch.h"
+#include "peers.h"
+#include "pp_cli.h"
 #include "pp_error.h"
-#include "vent.h"
+#include "pp_net.h"
 
 #define S_RESETS 16 /* workers whose recent reset we remember          */
 
-typedef struct {
-    zframe_t *identity; /* ROUTER routing id                             */
-    uint64_t tried;     /* dispatch round that found nothing for it      */
-    uint32_t worker_id;
-    uint64_t credit; /* items it can take now                         */
-    int64_t seen_ms; /* last message from it                          */
-    bool leaving;    /* said BYE: gets no more items                  */
-    bool rejoining;  /* reset after our stall: nothing until HELLO    */
-} s_peer_t;
-
 struct _vent_credit_t {
-    vent_t *vent;
-    s_peer_t *peers;
-    size_t npeers;
-    uint64_t round;       /* dispatch calls so far                   */
-    int64_t grace_end_ms; /* after our own stall: no worker is dead  */
+    zsock_t *tasks;        /* ROUTER, the caller's                 */
+    vent_window_t *window; /* unacked items and their owners       */
+    vent_feed_t *feed;     /* new items                            */
+    vent_credit_config_t config;
+    vent_peers_t *peers;  /* the workers                          */
+    pp_batch_t batch;     /* the batch being sent                 */
+    uint64_t round;       /* dispatch calls so far                */
+    int64_t grace_end_ms; /* after our own stall: no worker is dead */
+    uint64_t sends;       /* TASK messages that left              */
+    uint64_t rejects[PP_REJECT_COUNT];
     struct {
         uint32_t worker_id;
         int64_t ms;
@@ -42,11 +36,19 @@ struct _vent_credit_t {
 };
 
 vent_credit_t *
-vent_credit_new (vent_t *vent)
+vent_credit_new (zsock_t *tasks, vent_window_t *window, vent_feed_t *feed,
+                 const vent_credit_config_t *config)
 {
     vent_credit_t *self = calloc (1, sizeof (vent_credit_t));
-    if (self)
-        self->vent = vent;
+    if (!self)
+        return NULL;
+    self->tasks = tasks;
+    self->window = window;
+    self->feed = feed;
+    self->config = *config;
+    self->peers = vent_peers_new ();
+    if (!self->peers)
+        vent_credit_destroy (&self);
     return self;
 }
 
@@ -56,66 +58,20 @@ vent_credit_destroy (vent_credit_t **self_p)
     if (!self_p || !*self_p)
         return;
     vent_credit_t *self = *self_p;
-    for (size_t i = 0; i < self->npeers; i++)
-        zframe_destroy (&self->peers[i].identity);
-    free (self->peers);
+    vent_peers_destroy (&self->peers);
+    pp_batch_free (&self->batch);
     free (self);
     *self_p = NULL;
 }
 
-static s_peer_t *
-s_find (vent_credit_t *self, zframe_t *identity)
-{
-    for (size_t i = 0; i < self->npeers; i++)
-        if (zframe_eq (self->peers[i].identity, identity))
-            return &self->peers[i];
-    return NULL;
-}
-
-static s_peer_t *
-s_add (vent_credit_t *self, zframe_t *identity, uint32_t worker_id)
-{
-    s_peer_t *grown =
-        realloc (self->peers, (self->npeers + 1) * sizeof (s_peer_t));
-    if (!grown)
-        return NULL;
-    self->peers = grown;
-    s_peer_t *peer = &grown[self->npeers++];
-    memset (peer, 0, sizeof (*peer));
-    peer->identity = zframe_dup (identity);
-    peer->worker_id = worker_id;
-    peer->seen_ms = pp_now_ms ();
-    return peer;
-}
-
-/*  A HELLO from an identity we do not know: a new worker, or a known one
-    that reconnected (its connection dropped while we were stopped, say):
-    it keeps what it holds.                                                */
-static s_peer_t *
-s_on_hello_from (vent_credit_t *self, zframe_t *identity, uint32_t worker_id)
-{
-    for (size_t i = 0; i < self->npeers; i++) {
-        s_peer_t *peer = &self->peers[i];
-        if (peer->worker_id == worker_id) {
-            zframe_destroy (&peer->identity);
-            peer->identity = zframe_dup (identity);
-            if (pp_verbosity > 1)
-                zsys_info ("worker %08x reconnected", worker_id);
-            return peer;
-        }
-    }
-    return s_add (self, identity, worker_id);
-}
-
 /*  Forgets a peer; what it held becomes due for resending at once.        */
 static void
-s_remove (vent_credit_t *self, s_peer_t *peer, const char *why)
+s_remove (vent_credit_t *self, vent_peer_t *peer, const char *why)
 {
     zsys_notice ("worker %08x %s: its unacked items go to other workers",
                  peer->worker_id, why);
-    vent_requeue_owner (self->vent, peer->worker_id);
-    zframe_destroy (&peer->identity);
-    *peer = self->peers[--self->npeers];
+    vent_window_requeue_owner (self->window, peer->worker_id);
+    vent_peers_remove (self->peers, peer);
 }
 
 /*  Tells a peer to start over (we declared it dead, we are a new run, or
@@ -128,98 +84,100 @@ s_send_reset (vent_credit_t *self, zframe_t *identity, uint32_t worker_id)
     int oldest = 0;
     for (int i = 0; i < S_RESETS; i++) {
         if (self->resets[i].worker_id == worker_id &&
-            now - self->resets[i].ms < self->vent->opt->heartbeat_ms)
+            now - self->resets[i].ms < self->config.heartbeat_ms)
             return;
         if (self->resets[i].ms < self->resets[oldest].ms)
             oldest = i;
     }
     self->resets[oldest].worker_id = worker_id;
     self->resets[oldest].ms = now;
-    pp_header_t hdr = {.type = PP_MSG_BYE, .run_id = self->vent->run_id};
-    pp_net_send (self->vent->tasks, identity, &hdr, "", 0, true);
+    pp_header_t hdr = {.type = PP_MSG_BYE, .run_id = self->config.run_id};
+    pp_net_send (self->tasks, identity, &hdr, "", 0, true);
 }
 
 /*  BYE from a worker: payload = seqs it hands back, 8 bytes each.         */
 static void
-s_on_bye (vent_credit_t *self, s_peer_t *peer, const pp_inmsg_t *in)
+s_on_bye (vent_credit_t *self, vent_peer_t *peer, const pp_inmsg_t *in)
 {
     if (in->size != (size_t) in->hdr.count * 8) {
-        self->vent->rejects[PP_REJECT_BATCH]++;
+        self->rejects[PP_REJECT_BATCH]++;
         return;
     }
     for (uint32_t i = 0; i < in->hdr.count; i++)
-        vent_requeue (self->vent, pp_get_u64 (in->payload + i * 8));
+        vent_window_requeue (self->window, pp_get_u64 (in->payload + i * 8));
     peer->leaving = true;
     peer->credit = 0;
     zsys_notice ("worker %08x is leaving; %u items handed back",
                  peer->worker_id, in->hdr.count);
 }
 
-void
-vent_credit_on_message (vent_credit_t *self)
+/*  HELLO: a new worker, or a known one again (a new identity when it
+    reconnected); either way it grants afresh.                             */
+static vent_peer_t *
+s_on_hello (vent_credit_t *self, vent_peer_t *peer, const pp_inmsg_t *in)
 {
-    vent_t *vent = self->vent;
+    if (!peer)
+        peer = vent_peers_hello (self->peers, in->identity, in->hdr.worker_id,
+                                 pp_now_ms ());
+    if (peer) {
+        peer->credit = 0;
+        peer->rejoining = false;
+    }
+    return peer;
+}
+
+/*  CREDIT from a known worker: a grant, and a heartbeat.                  */
+static void
+s_on_credit (vent_credit_t *self, vent_peer_t *peer, const pp_inmsg_t *in)
+{
+    if (peer->rejoining) /* our BYE may be lost: ask again              */
+        s_send_reset (self, peer->identity, peer->worker_id);
+    else if (!peer->leaving)
+        peer->credit += in->hdr.count;
+}
+
+bool
+vent_credit_on_message (vent_credit_t *self, uint32_t *hello_id)
+{
     pp_inmsg_t in;
-    if (pp_net_recv (vent->tasks, true, &in, vent->rejects) != 0)
-        return;
-    s_peer_t *peer = s_find (self, in.identity);
-    if (in.hdr.run_id != vent->run_id)
-        vent->rejects[PP_REJECT_RUN]++;
+    if (pp_net_recv (self->tasks, true, &in, self->rejects) != 0)
+        return false;
+    bool hello = false;
+    vent_peer_t *peer = vent_peers_find (self->peers, in.identity);
+    if (in.hdr.run_id != self->config.run_id)
+        self->rejects[PP_REJECT_RUN]++;
     else if (in.hdr.type == PP_MSG_HELLO) {
-        if (!peer)
-            peer = s_on_hello_from (self, in.identity, in.hdr.worker_id);
-        if (peer) { /* a worker grants afresh after each HELLO          */
-            peer->credit = 0;
-            peer->rejoining = false;
-        }
-        vent_on_hello (vent, in.hdr.worker_id);
+        peer = s_on_hello (self, peer, &in);
+        *hello_id = in.hdr.worker_id;
+        hello = true;
     } else if (!peer)
         s_send_reset (self, in.identity, in.hdr.worker_id);
-    else if (in.hdr.type == PP_MSG_CREDIT) {
-        if (peer->rejoining) /* our BYE may be lost: ask again          */
-            s_send_reset (self, peer->identity, peer->worker_id);
-        else if (!peer->leaving)
-            peer->credit += in.hdr.count;
-    } else if (in.hdr.type == PP_MSG_BYE)
+    else if (in.hdr.type == PP_MSG_CREDIT)
+        s_on_credit (self, peer, &in);
+    else if (in.hdr.type == PP_MSG_BYE)
         s_on_bye (self, peer, &in);
     else
-        vent->rejects[PP_REJECT_TYPE]++;
+        self->rejects[PP_REJECT_TYPE]++;
     if (peer)
         peer->seen_ms = pp_now_ms ();
     pp_inmsg_free (&in);
-}
-
-/*  The peer with the most credit (an idle worker first) that this round
-    has not found empty-handed yet.                                         */
-static s_peer_t *
-s_pick (vent_credit_t *self)
-{
-    s_peer_t *best = NULL;
-    for (size_t i = 0; i < self->npeers; i++) {
-        s_peer_t *peer = &self->peers[i];
-        if (!peer->leaving && !peer->rejoining && peer->credit > 0 &&
-            peer->tried != self->round &&
-            (!best || peer->credit > best->credit))
-            best = peer;
-    }
-    return best;
+    return hello;
 }
 
 bool
 vent_credit_can_send (vent_credit_t *self)
 {
     self->round++;
-    return s_pick (self) != NULL;
+    return vent_peers_pick (self->peers, self->round) != NULL;
 }
 
-bool
-vent_credit_other_can_take (vent_credit_t *self, uint32_t worker_id)
+/*  The window asks before it sends worker_id a retried item that failed
+    on it: can another worker take it?                                     */
+static bool
+s_other_can_take (void *ctx, uint32_t worker_id)
 {
-    for (size_t i = 0; i < self->npeers; i++)
-        if (self->peers[i].worker_id != worker_id && !self->peers[i].leaving &&
-            self->peers[i].credit > 0)
-            return true;
-    return false;
+    vent_credit_t *self = ctx;
+    return vent_peers_other_can_take (self->peers, worker_id);
 }
 
 /*  Makes every item of the unsendable batch due again; sent says whether
@@ -227,13 +185,13 @@ vent_credit_other_can_take (vent_credit_t *self, uint32_t worker_id)
 static void
 s_requeue_batch (vent_credit_t *self, bool sent)
 {
-    pp_batch_t *batch = &self->vent->batch;
     size_t offset = 0;
     pp_record_t rec;
-    while (pp_wire_next_record (batch->data, batch->size, &offset, &rec)) {
-        vent_requeue (self->vent, rec.seq);
+    while (pp_wire_next_record (self->batch.data, self->batch.size, &offset,
+                                &rec)) {
+        vent_window_requeue (self->window, rec.seq);
         if (!sent)
-            vent_unsent (self->vent, rec.seq);
+            vent_window_unsent (self->window, rec.seq);
     }
 }
 
@@ -242,7 +200,7 @@ s_requeue_batch (vent_credit_t *self, bool sent)
     and be reconnecting: then nothing was sent, and it has until the grace
     ends to say HELLO again.                                               */
 static void
-s_unreachable (vent_credit_t *self, s_peer_t *peer)
+s_unreachable (vent_credit_t *self, vent_peer_t *peer)
 {
     if (pp_now_ms () >= self->grace_end_ms) {
         s_requeue_batch (self, true);
@@ -257,41 +215,49 @@ s_unreachable (vent_credit_t *self, s_peer_t *peer)
                    peer->worker_id);
 }
 
+/*  Builds a batch for peer and sends it. Returns 0 or PP_ENOMEM.         */
+static int
+s_send_to (vent_credit_t *self, vent_peer_t *peer)
+{
+    uint64_t max =
+        peer->credit < self->config.batch ? peer->credit : self->config.batch;
+    int rc = vent_batch_build (&self->batch, self->window, self->feed,
+                               (uint32_t) max, peer->worker_id,
+                               s_other_can_take, self);
+    if (rc != 0)
+        return rc;
+    if (self->batch.count == 0) { /* nothing for it: maybe for another  */
+        peer->tried = self->round;
+        return 0;
+    }
+    pp_header_t hdr = {.type = PP_MSG_TASK,
+                       .run_id = self->config.run_id,
+                       .count = self->batch.count};
+    rc = pp_net_send (self->tasks, peer->identity, &hdr, self->batch.data,
+                      self->batch.size, true);
+    if (rc == PP_EAGAIN) { /* its queue is full: later, or others       */
+        s_requeue_batch (self, false);
+        peer->tried = self->round;
+    } else if (rc != 0) /* ROUTER_MANDATORY: no such peer now           */
+        s_unreachable (self, peer);
+    else {
+        peer->credit -= self->batch.count;
+        self->sends++;
+    }
+    return 0;
+}
+
 int
 vent_credit_dispatch (vent_credit_t *self)
 {
-    vent_t *vent = self->vent;
     self->round++;
     for (int burst = 0; burst < 64; burst++) {
-        s_peer_t *peer = s_pick (self);
+        vent_peer_t *peer = vent_peers_pick (self->peers, self->round);
         if (!peer)
             return 0;
-        uint64_t max =
-            peer->credit < vent->opt->batch ? peer->credit : vent->opt->batch;
-        int rc = vent_build_batch (vent, (uint32_t) max, peer->worker_id);
+        int rc = s_send_to (self, peer);
         if (rc != 0)
             return rc;
-        if (!vent->batch_ready) { /* nothing for it: maybe for another */
-            peer->tried = self->round;
-            continue;
-        }
-        pp_header_t hdr = {.type = PP_MSG_TASK,
-                           .run_id = vent->run_id,
-                           .count = vent->batch.count};
-        vent->batch_ready = false;
-        rc = pp_net_send (vent->tasks, peer->identity, &hdr, vent->batch.data,
-                          vent->batch.size, true);
-        if (rc == PP_EAGAIN) { /* its queue is full: later, or others  */
-            s_requeue_batch (self, false);
-            peer->tried = self->round;
-            continue;
-        }
-        if (rc != 0) { /* ROUTER_MANDATORY: no such peer now          */
-            s_unreachable (self, peer);
-            continue;
-        }
-        peer->credit -= vent->batch.count;
-        vent->sends++;
     }
     return 0;
 }
@@ -299,15 +265,11 @@ vent_credit_dispatch (vent_credit_t *self)
 void
 vent_credit_tick (vent_credit_t *self)
 {
-    vent_t *vent = self->vent;
-    int64_t limit = vent->opt->heartbeat_ms * vent->opt->liveness;
+    int64_t limit = self->config.heartbeat_ms * self->config.liveness;
     int64_t now = pp_now_ms ();
-    for (size_t i = 0; i < self->npeers;) {
-        if (now - self->peers[i].seen_ms > limit)
-            s_remove (self, &self->peers[i], "went silent");
-        else
-            i++;
-    }
+    vent_peer_t *peer;
+    while ((peer = vent_peers_silent (self->peers, now, limit)))
+        s_remove (self, peer, "went silent");
 }
 
 void
@@ -315,8 +277,8 @@ vent_credit_rearm (vent_credit_t *self, int64_t lost)
 {
     int64_t now = pp_now_ms ();
     bool rejoin = lost >= 2 * PP_NET_HEARTBEAT_MS; /* peers may drop us */
-    for (size_t i = 0; i < self->npeers; i++) {
-        s_peer_t *peer = &self->peers[i];
+    for (size_t i = 0; i < vent_peers_size (self->peers); i++) {
+        vent_peer_t *peer = vent_peers_at (self->peers, i);
         peer->seen_ms = now;
         if (rejoin && !peer->leaving) {
             peer->credit = 0;
@@ -325,5 +287,19 @@ vent_credit_rearm (vent_credit_t *self, int64_t lost)
         }
     }
     self->grace_end_ms =
-        now + self->vent->opt->heartbeat_ms * self->vent->opt->liveness;
+        now + self->config.heartbeat_ms * self->config.liveness;
+}
+
+uint64_t
+vent_credit_sends (const vent_credit_t *self)
+{
+    return self->sends;
+}
+
+void
+vent_credit_rejects (const vent_credit_t *self,
+                     uint64_t rejects[PP_REJECT_COUNT])
+{
+    for (int i = 0; i < PP_REJECT_COUNT; i++)
+        rejects[i] += self->rejects[i];
 }

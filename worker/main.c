@@ -2,11 +2,14 @@
     Everything but flag parsing is pp_worker_run in the library.           */
 
 #include "pp_cli.h"
-#include "pp_exec.h"
+#include "exec.h"
 #include "pp_job.h"
 #include "pp_worker.h"
 
 #include <czmq.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <string.h>
 
 static const char *s_help_head =
@@ -37,8 +40,13 @@ static const char *s_help_head =
     "\n"
     "Command (instead of --job; no shell unless you write sh -c):\n"
     "  -- CMD [ARGS...]    run CMD once per item: {} in CMD or ARGS is\n"
-    "                      replaced by the item (also inside a word), else\n"
-    "                      the item and a newline go to CMD's stdin. Its\n"
+    "                      replaced by the item (also inside a word); so\n"
+    "                      are GNU parallel's {.} (no extension), {/}\n"
+    "                      (basename), {//} (dirname), {/.} (basename, no\n"
+    "                      extension) and {#} (PP_SEQ). Without one of the\n"
+    "                      item, the item and a newline go to CMD's stdin.\n"
+    "                      In a shell's -c script each is quoted for the\n"
+    "                      shell (write {} bare): an item never runs. Its\n"
     "                      stdout, less one trailing newline, is the\n"
     "                      result; a non-zero exit or a signal fails the\n"
     "                      item. CMD sees PP_SEQ, PP_RUN and PP_WORKER and\n"
@@ -48,7 +56,7 @@ static const char *s_help_head =
     "                      its stdout (that job is ended)\n"
     "  --pipe              start CMD once per job thread instead and\n"
     "                      stream items through it: one line in, one line\n"
-    "                      out per item ({} is not replaced; no PP_SEQ).\n"
+    "                      out per item (no placeholders; no PP_SEQ).\n"
     "                      Items with a newline fail; a CMD that dies\n"
     "                      fails its item and is started again. CMD must\n"
     "                      answer each line at once (sed -u, python3 -u)\n"
@@ -81,11 +89,11 @@ static const char *s_help_tail =
 
 /*  What the command line asked for besides the worker configuration.    */
 typedef struct {
-    const char *job;        /* --job NAME, or NULL */
-    char **command;         /* CMD ARGS... after --, or NULL */
-    pp_exec_options_t exec; /* --timeout, --kill-grace, --tag, ... */
-    const char *exec_flag;  /* the first command-only flag given */
-    pp_common_t common;     /* the flags every binary takes */
+    const char *job;       /* --job NAME, or NULL */
+    char **command;        /* CMD ARGS... after --, or NULL */
+    exec_options_t exec;   /* --timeout, --kill-grace, --tag, ... */
+    const char *exec_flag; /* the first command-only flag given */
+    pp_common_t common;    /* the flags every binary takes */
 } s_args_t;
 
 /*  Handles a command-only flag; false when opt is not one.               */
@@ -149,7 +157,7 @@ s_check_job (const s_args_t *args)
     if (args->job && !pp_job_builtin (args->job))
         pp_cli_usage_error ("--job: '%s' is not a job (square, sleep, echo)",
                             args->job);
-    if (args->command && !pp_exec_found (args->command[0]))
+    if (args->command && !exec_found (args->command[0]))
         pp_cli_usage_error ("-- %s: command not found (not in PATH, or not "
                             "executable)",
                             args->command[0]);
@@ -229,6 +237,27 @@ s_configure (const pp_common_t *common, pp_worker_config_t *config)
         pp_cli_usage_error ("%s", why);
 }
 
+/*  What running commands needs of this process (exec.h), set here so that
+    no exec file changes anything process-wide: fds 0, 1 and 2 open, so
+    none of the children's pipes lands there (they get 0, 1, 2 by number);
+    SIGCHLD not ignored -- ignored (inherited through exec), it reaps the
+    children for us and loses their exit status; SIGPIPE ignored, so a
+    child that does not read its input cannot kill us (pp_worker_run
+    ignores it too).                                                      */
+static void
+s_ready_for_commands (void)
+{
+    for (int fd = 0; fd <= 2; fd++)
+        if (fcntl (fd, F_GETFD) == -1 && errno == EBADF)
+            if (open ("/dev/null", O_RDWR) == -1)
+                break;
+    struct sigaction action;
+    if (sigaction (SIGCHLD, NULL, &action) == 0 && action.sa_handler == SIG_IGN)
+        signal (SIGCHLD, SIG_DFL);
+    if (sigaction (SIGPIPE, NULL, &action) == 0 && action.sa_handler == SIG_DFL)
+        signal (SIGPIPE, SIG_IGN);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -237,21 +266,22 @@ main (int argc, char **argv)
     s_args_t args = {0};
     pp_cli_init (&args.common, "pp-worker");
     pp_worker_handle_signals ();
-    pp_exec_options_init (&args.exec);
+    exec_options_init (&args.exec);
     s_parse (argc, argv, &config, &args);
     s_configure (&args.common, &config);
     int code;
     if (args.command) {
         args.exec.threads = config.threads;
-        pp_exec_t *exec = pp_exec_new (args.command, &args.exec);
+        s_ready_for_commands ();
+        exec_t *exec = exec_new (args.command, &args.exec);
         if (!exec) {
             zsys_error ("cannot set up the command: out of memory");
             return PP_EXIT_RUNTIME;
         }
-        config.batch = pp_exec_batch_handler;
-        code = pp_worker_run (&config, pp_exec_handler, exec);
-        pp_exec_shutdown (exec); /* no --pipe child outlives us */
-        pp_exec_destroy (&exec);
+        config.batch = exec_batch_handler;
+        code = pp_worker_run (&config, exec_handler, exec);
+        exec_shutdown (exec); /* no --pipe child outlives us */
+        exec_destroy (&exec);
     } else
         code = pp_worker_run (&config, pp_job_builtin (args.job), NULL);
     zsys_shutdown ();

@@ -1,0 +1,205 @@
+/*  sink_ledger: the ring of outcomes over [base, base + window), and the
+    results --ordered holds in it (ledger.h).
+
+    Slots are indexed from base_slot, the slot of base, so a seq's slot is
+    found without a division: the offset from base, wrapped once.         */
+
+#include "ledger.h"
+#include "pp_error.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/*  A result --ordered holds until base reaches it.                        */
+typedef struct {
+    size_t len;
+    char data[];
+} s_held_t;
+
+struct _sink_ledger_t {
+    uint64_t base;      /* lowest seq without an outcome           */
+    uint32_t base_slot; /* its slot                                */
+    uint32_t window;    /* slots                                   */
+    uint8_t *seen;      /* per slot: an outcome is recorded        */
+    s_held_t **held;    /* --ordered: per slot, its ok result      */
+    s_held_t *released; /* the result sink_ledger_advance returned */
+};
+
+sink_ledger_t *
+sink_ledger_new (uint32_t window, bool ordered)
+{
+    if (window == 0)
+        return NULL;
+    sink_ledger_t *self = calloc (1, sizeof (sink_ledger_t));
+    if (!self)
+        return NULL;
+    self->window = window;
+    self->seen = calloc (window, 1);
+    if (ordered)
+        self->held = calloc (window, sizeof (s_held_t *));
+    if (!self->seen || (ordered && !self->held))
+        sink_ledger_destroy (&self);
+    return self;
+}
+
+void
+sink_ledger_destroy (sink_ledger_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    sink_ledger_t *self = *self_p;
+    if (self->held)
+        for (uint32_t slot = 0; slot < self->window; slot++)
+            free (self->held[slot]);
+    free (self->held);
+    free (self->released);
+    free (self->seen);
+    free (self);
+    *self_p = NULL;
+}
+
+/*  The slot of the seq offset places above base (offset < window).        */
+static inline uint32_t
+s_slot (const sink_ledger_t *self, uint64_t offset)
+{
+    uint64_t slot = self->base_slot + offset;
+    return (uint32_t) (slot >= self->window ? slot - self->window : slot);
+}
+
+sink_ledger_verdict_t
+sink_ledger_check (const sink_ledger_t *self, uint64_t seq)
+{
+    if (seq < self->base)
+        return SINK_LEDGER_DUPLICATE;
+    if (seq - self->base >= self->window)
+        return SINK_LEDGER_OUT_OF_WINDOW;
+    return self->seen[s_slot (self, seq - self->base)] ? SINK_LEDGER_DUPLICATE
+                                                       : SINK_LEDGER_NEW;
+}
+
+sink_ledger_verdict_t
+sink_ledger_record (sink_ledger_t *self, uint64_t seq)
+{
+    sink_ledger_verdict_t verdict = sink_ledger_check (self, seq);
+    if (verdict == SINK_LEDGER_NEW)
+        self->seen[s_slot (self, seq - self->base)] = 1;
+    return verdict;
+}
+
+int
+sink_ledger_hold (sink_ledger_t *self, uint64_t seq, const void *data,
+                  size_t len)
+{
+    if (!self->held || seq < self->base || seq - self->base >= self->window)
+        return PP_EINVAL;
+    uint32_t slot = s_slot (self, seq - self->base);
+    if (!self->seen[slot])
+        return PP_EINVAL;
+    /*  held[slot] is empty (seq was recorded once) and is not read: a
+        read before the first write of a page would map the zero page and
+        make that write fault again, with a TLB flush.                     */
+    s_held_t *held = malloc (sizeof (s_held_t) + len);
+    if (!held)
+        return PP_ENOMEM;
+    held->len = len;
+    memcpy (held->data, data, len);
+    self->held[slot] = held;
+    return 0;
+}
+
+bool
+sink_ledger_advance (sink_ledger_t *self, const char **data, size_t *len)
+{
+    if (self->released) {
+        free (self->released);
+        self->released = NULL;
+    }
+    while (self->seen[self->base_slot]) {
+        uint32_t slot = self->base_slot;
+        self->seen[slot] = 0;
+        self->base++;
+        self->base_slot = slot + 1 == self->window ? 0 : slot + 1;
+        if (self->held && self->held[slot]) {
+            self->released = self->held[slot];
+            self->held[slot] = NULL;
+            *data = self->released->data;
+            *len = self->released->len;
+            return true;
+        }
+    }
+    return false;
+}
+
+uint64_t
+sink_ledger_base (const sink_ledger_t *self)
+{
+    return self->base;
+}
+
+uint32_t
+sink_ledger_window (const sink_ledger_t *self)
+{
+    return self->window;
+}
+
+uint64_t
+sink_ledger_end (const sink_ledger_t *self)
+{
+    for (uint64_t offset = self->window; offset > 0; offset--)
+        if (self->seen[s_slot (self, offset - 1)])
+            return self->base + offset;
+    return self->base;
+}
+
+uint32_t
+sink_ledger_ranges (const sink_ledger_t *self, uint64_t from, uint64_t *first,
+                    uint64_t *n, uint32_t max, uint64_t *next)
+{
+    uint32_t count = 0;
+    uint64_t seq = from;
+    if (seq < self->base && max > 0) {
+        first[0] = seq;
+        n[0] = self->base - seq;
+        count = 1;
+        seq = self->base;
+    }
+    uint64_t end = self->base + self->window;
+    for (; seq < end && seq >= self->base; seq++) {
+        if (!self->seen[s_slot (self, seq - self->base)])
+            continue;
+        if (count > 0 && first[count - 1] + n[count - 1] == seq)
+            n[count - 1]++;
+        else if (count == max)
+            break;
+        else {
+            first[count] = seq;
+            n[count++] = 1;
+        }
+    }
+    *next = seq < end ? seq : SINK_LEDGER_ALL;
+    return count;
+}
+
+void
+sink_ledger_missing (const sink_ledger_t *self, uint64_t end,
+                     sink_ledger_hole_fn *on_hole, void *arg)
+{
+    uint64_t ring_end = self->base + self->window;
+    uint64_t first = 0, n = 0;
+    for (uint64_t seq = self->base; seq < end && seq < ring_end; seq++) {
+        if (!self->seen[s_slot (self, seq - self->base)]) {
+            if (n++ == 0)
+                first = seq;
+        } else if (n > 0) {
+            on_hole (arg, first, n);
+            n = 0;
+        }
+    }
+    if (end > ring_end) { /* past the ring: nothing of it arrived          */
+        if (n == 0)
+            first = ring_end;
+        n += end - ring_end;
+    }
+    if (n > 0)
+        on_hole (arg, first, n);
+}

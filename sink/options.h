@@ -1,0 +1,31 @@
+/*  sink_options: pp-sink's command line -- its flags and their defaults,
+    the checks between them, and --help.                                  */
+
+#ifndef SINK_OPTIONS_H_INCLUDED
+#define SINK_OPTIONS_H_INCLUDED
+
+#include "pp_cli.h"
+#include "progress.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct {
+    pp_common_t common;
+    const char *output_path;       /* --output, else stdout                */
+    const char *stats_json;        /* --stats-json                         */
+    bool sum;                      /* --sum                                */
+    bool ordered;                  /* --ordered                            */
+    bool resume;                   /* --resume: continue FILE after a crash */
+    char delim;                    /* '\n', or '\0' with -0                */
+    sink_progress_mode_t progress; /* never AUTO once parsed               */
+    int64_t
+        ventilator_timeout_ms; /* give up on a silent ventilator (0: never) */
+} sink_options_t;
+
+/*  Parses argv into opt, which is zeroed and whose common part is set up
+    by pp_cli_init. Exits 2 naming the flag on a usage error, 0 after
+    --help or --version.                                                   */
+void sink_options_parse (sink_options_t *opt, int argc, char **argv);
+
+#endif

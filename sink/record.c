@@ -1,0 +1,140 @@
+/*  sink_record: a batch of results through the ledger, the output and
+    the acks (record.h).                                                   */
+
+#include "record.h"
+#include "pp_error.h"
+
+#include <czmq.h>
+
+/*  Moves base past every recorded seq, writing held results in order.     */
+static void
+s_advance (sink_record_t *self)
+{
+    const char *data;
+    size_t len;
+    while (sink_ledger_advance (self->ledger, &data, &len))
+        sink_output_write (self->output, data, len);
+}
+
+/*  What the ledger says of rec, recorded unless it is a failed item the
+    ventilator will send again: that is asked for instead (*retried).     */
+static sink_ledger_verdict_t
+s_judge (sink_record_t *self, const pp_record_t *rec, bool *retried)
+{
+    *retried = false;
+    if (rec->seq >= self->end)
+        return SINK_LEDGER_OUT_OF_WINDOW; /* past the run's end          */
+    if (rec->outcome != PP_OUTCOME_FAILED || rec->attempt >= self->retries)
+        return sink_ledger_record (self->ledger, rec->seq);
+    sink_ledger_verdict_t verdict = sink_ledger_check (self->ledger, rec->seq);
+    if (verdict == SINK_LEDGER_NEW) {
+        sink_acks_retry (self->acks, rec->seq);
+        *retried = true;
+    }
+    return verdict;
+}
+
+/*  Writes an ok result; with --ordered one whose turn it is (every seq
+    below it has an outcome) is written too, and only those that must
+    wait are held. Returns 0, or PP_ENOMEM after logging it.              */
+static int
+s_output (sink_record_t *self, const pp_record_t *rec)
+{
+    if (!self->ordered || rec->seq == sink_ledger_base (self->ledger)) {
+        sink_output_write (self->output, rec->data, rec->len);
+        return 0;
+    }
+    if (sink_ledger_hold (self->ledger, rec->seq, rec->data, rec->len) == 0)
+        return 0;
+    zsys_error ("cannot hold a result for --ordered: %s", strerror (ENOMEM));
+    return PP_ENOMEM;
+}
+
+/*  Records one result; returns 0 or PP_ENOMEM (an --ordered result could
+    not be held: not acked).                                               */
+static int
+s_record (sink_record_t *self, pp_counts_t *counts, uint32_t worker_id,
+          const pp_record_t *rec, uint64_t now_us, int64_t now_ms)
+{
+    bool retried;
+    switch (s_judge (self, rec, &retried)) {
+        case SINK_LEDGER_OUT_OF_WINDOW:
+            counts->rejects[PP_REJECT_BATCH]++;
+            return 0;
+        case SINK_LEDGER_DUPLICATE:
+            counts->duplicates++;
+            sink_acks_add (self->acks, rec->seq, now_ms);
+            return 0;
+        case SINK_LEDGER_NEW:
+            if (retried)
+                return 0;
+            break;
+    }
+    pp_stats_outcome (self->stats, worker_id, rec,
+                      now_us > rec->t_enq_us ? now_us - rec->t_enq_us : 0,
+                      now_ms);
+    if (rec->outcome == PP_OUTCOME_OK && s_output (self, rec) != 0)
+        return PP_ENOMEM;
+    sink_acks_add (self->acks, rec->seq, now_ms); /* after the write      */
+    s_advance (self);
+    return 0;
+}
+
+/*  Records every result of a RESULT batch.                                */
+static int
+s_record_batch (sink_record_t *self, pp_counts_t *counts, const pp_inmsg_t *in)
+{
+    if (in->hdr.run_id != self->run_id) {
+        counts->rejects[PP_REJECT_RUN]++;
+        return 0;
+    }
+    pp_reject_t reason;
+    if (pp_wire_check_batch (in->payload, in->size, in->hdr.count,
+                             self->max_item, &reason) != 0) {
+        counts->rejects[reason]++;
+        return 0;
+    }
+    size_t offset = 0;
+    pp_record_t rec;
+    uint64_t now_us = pp_wall_us ();
+    int64_t now_ms = pp_now_ms ();
+    int rc = 0;
+    while (rc == 0 &&
+           pp_wire_next_record (in->payload, in->size, &offset, &rec))
+        rc = s_record (self, counts, in->hdr.worker_id, &rec, now_us, now_ms);
+    return rc;
+}
+
+int
+sink_record_message (sink_record_t *self, const pp_inmsg_t *in)
+{
+    pp_counts_t *counts = pp_stats_counts (self->stats);
+    pp_hello_t hello;
+    switch (in->hdr.type) {
+        case PP_MSG_RESULT: return s_record_batch (self, counts, in);
+        case PP_MSG_HELLO:
+            if (pp_wire_decode_hello (in->payload, in->size, &hello) == 0)
+                pp_stats_hello (self->stats, in->hdr.worker_id, &hello);
+            else
+                counts->rejects[PP_REJECT_SHORT]++;
+            return 0;
+        default: counts->rejects[PP_REJECT_TYPE]++; return 0;
+    }
+}
+
+static void
+s_on_missing (void *stats, uint64_t first, uint64_t n)
+{
+    pp_stats_missing (stats, first, n);
+}
+
+void
+sink_record_missing (sink_record_t *self, uint64_t sent)
+{
+    uint64_t end = self->end; /* UINT64_MAX: the total is not known     */
+    if (end == UINT64_MAX) {
+        end = sink_ledger_end (self->ledger);
+        end = sent > end ? sent : end;
+    }
+    sink_ledger_missing (self->ledger, end, s_on_missing, self->stats);
+}

@@ -1,0 +1,126 @@
+/*  Endpoint checks of pp_cli: what a tcp:// or ipc:// value may be, and
+    which endpoints protected mode counts as never leaving this machine. */
+
+#include "pp_cli.h"
+#include "pp_error.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+static void
+s_good (const char *endpoint)
+{
+    char why[256] = "";
+    if (pp_config_endpoint_check (endpoint, why, sizeof (why)) != 0)
+        fail_msg ("%s refused: %s", endpoint, why);
+}
+
+/*  Refused, and the reason names the value and holds text.               */
+static void
+s_bad (const char *endpoint, const char *text)
+{
+    char why[256] = "";
+    assert_int_equal (pp_config_endpoint_check (endpoint, why, sizeof (why)),
+                      PP_EINVAL);
+    if (!strstr (why, text) || !strstr (why, endpoint))
+        fail_msg ("%s: reason '%s' lacks '%s' or the value", endpoint, why,
+                  text);
+}
+
+static void
+test_good_endpoints (void **state)
+{
+    (void) state;
+    s_good ("tcp://127.0.0.1:5557");
+    s_good ("tcp://*:1");
+    s_good ("tcp://head.example.org:65535");
+    s_good ("tcp://eth0:5557");
+    s_good ("tcp://[::1]:5557");
+    s_good ("tcp://[::]:5557");
+    s_good ("tcp://[fe80::1%eth0]:5557");
+    s_good ("tcp://[fe80::1%2]:5557");
+    s_good ("tcp://10.0.0.2:0;10.0.0.1:5557"); /* source;peer (connect)  */
+    s_good ("ipc:///tmp/pp.sock");
+    s_good ("ipc://@abstract");
+    s_good ("inproc://x");
+}
+
+static void
+test_bad_ports (void **state)
+{
+    (void) state;
+    s_bad ("tcp://127.0.0.1:88888", "port 88888 is out of range (1..65535)");
+    s_bad ("tcp://127.0.0.1:65536", "out of range");
+    s_bad ("tcp://127.0.0.1:99999999999999999999", "out of range");
+    s_bad ("tcp://127.0.0.1:0", "port 0 (any free port)");
+    s_bad ("tcp://127.0.0.1:00", "port 0 (any free port)");
+    s_bad ("tcp://*:*", "port * (any free port)");
+    s_bad ("tcp://127.0.0.1", "has no port");
+    s_bad ("tcp://127.0.0.1:", "has no port");
+    s_bad ("tcp://[::1]", "has no port");
+    s_bad ("tcp://127.0.0.1:-1", "is not a number");
+    s_bad ("tcp://127.0.0.1:5557/x", "is not a number");
+    s_bad ("tcp://127.0.0.1: 5557", "is not a number");
+}
+
+static void
+test_bad_hosts (void **state)
+{
+    (void) state;
+    s_bad ("tcp://:5557", "has no host");
+    s_bad ("tcp://::1:5557", "in brackets");
+    s_bad ("tcp://[::1:5557", "is not an IPv6 address");
+    s_bad ("tcp://[]:5557", "is not an IPv6 address");
+    s_bad ("tcp://[127.0.0.1]:5557", "is not an IPv6 address");
+    s_bad ("tcp://[fe80::1%]:5557", "is not an IPv6 address");
+    s_bad ("ipc://", "has no path");
+    s_bad ("ipc://*", "random path");
+    s_bad ("ipc:///tmp/a-path-much-too-long-for-a-socket-address-"
+           "0123456789012345678901234567890123456789012345678901234567"
+           "0123456789012345678901234567890123456789",
+           "bytes");
+    s_bad ("http://x:1", "is not an endpoint");
+    s_bad ("inproc://", "is not an endpoint");
+}
+
+static void
+test_local_endpoints (void **state)
+{
+    (void) state;
+    assert_true (pp_cli_endpoint_is_local ("tcp://127.0.0.1:5557"));
+    assert_true (pp_cli_endpoint_is_local ("tcp://127.2.3.4:5557"));
+    assert_true (pp_cli_endpoint_is_local ("tcp://[::1]:5557"));
+    assert_true (pp_cli_endpoint_is_local ("tcp://[0:0:0:0:0:0:0:1]:5557"));
+    assert_true (pp_cli_endpoint_is_local ("tcp://[::ffff:127.0.0.1]:5557"));
+    assert_true (pp_cli_endpoint_is_local ("tcp://localhost:5557"));
+    assert_true (pp_cli_endpoint_is_local ("tcp://lo:5557"));
+    assert_true (pp_cli_endpoint_is_local ("ipc:///tmp/x"));
+    assert_true (pp_cli_endpoint_is_local ("inproc://x"));
+    assert_false (pp_cli_endpoint_is_local ("tcp://*:5557"));
+    assert_false (pp_cli_endpoint_is_local ("tcp://0.0.0.0:5557"));
+    assert_false (pp_cli_endpoint_is_local ("tcp://[::]:5557"));
+    assert_false (pp_cli_endpoint_is_local ("tcp://[fd00::2]:5557"));
+    assert_false (pp_cli_endpoint_is_local ("tcp://[fe80::1%lo]:5557"));
+    assert_false (pp_cli_endpoint_is_local ("tcp://[::ffff:10.0.0.1]:5557"));
+    assert_false (pp_cli_endpoint_is_local ("tcp://eth0:5557"));
+    assert_false (pp_cli_endpoint_is_local ("tcp://lo0:5557"));
+    assert_false (pp_cli_endpoint_is_local ("tcp://127.example.org:5557"));
+    assert_false (pp_cli_endpoint_is_local ("tcp://192.0.2.2:5557"));
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test (test_good_endpoints),
+        cmocka_unit_test (test_bad_ports),
+        cmocka_unit_test (test_bad_hosts),
+        cmocka_unit_test (test_local_endpoints),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}

@@ -1,0 +1,219 @@
+/*  test_run: unit tests of vent_run, the state of the ventilator's run
+    (ventilator/run.h): the start once enough workers said hello, drain
+    and abort requests, the sink's COMPLETE, --drain-timeout, and how long
+    the loop may wait. The announcements go to a PUB socket nobody reads.
+
+    The feed reads --generate N; a test takes items from it and puts them
+    in the window itself, as a dispatch would.                            */
+
+#include "../ventilator/run.h"
+#include "pp_error.h"
+#include "pp_net.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#define S_T0 1000000 /* the sockets were bound (ms)                   */
+
+typedef struct {
+    vent_options_t opt;
+    zsock_t *control;
+    vent_input_t *input;
+    vent_pool_t *pool;
+    vent_feed_t *feed;
+    vent_window_t *window;
+    vent_run_t *run;
+    pp_batch_t batch;
+} fixture_t;
+
+/*  A run over the numbers 1..n, waiting for wait_workers.                */
+static fixture_t *
+s_open (uint64_t n, uint32_t wait_workers, int64_t drain_timeout_ms)
+{
+    fixture_t *fx = calloc (1, sizeof (fixture_t));
+    assert_non_null (fx);
+    fx->opt.window = 16;
+    fx->opt.wait_workers = wait_workers;
+    fx->opt.linger_ms = 1000;
+    fx->opt.drain_timeout_ms = drain_timeout_ms;
+    fx->opt.heartbeat_ms = 1000;
+    fx->control = zsock_new (ZMQ_PUB);
+    assert_non_null (fx->control);
+    fx->input = vent_input_new_generate (1, n);
+    fx->pool = vent_pool_new (16);
+    vent_feed_config_t config = {.ahead = 4};
+    fx->feed = vent_feed_new (fx->input, fx->pool, &config);
+    fx->window = vent_window_new (16, 10000, fx->pool);
+    assert_non_null (fx->feed);
+    assert_non_null (fx->window);
+    fx->run =
+        vent_run_new (&fx->opt, 7, fx->control, fx->window, fx->feed, S_T0);
+    assert_non_null (fx->run);
+    assert_int_equal (vent_run_state (fx->run), VENT_WAITING);
+    return fx;
+}
+
+static void
+s_close (fixture_t *fx)
+{
+    vent_run_destroy (&fx->run);
+    assert_null (fx->run);
+    vent_run_destroy (&fx->run); /* twice: NULL-safe                  */
+    vent_window_destroy (&fx->window);
+    vent_feed_destroy (&fx->feed);
+    vent_input_destroy (&fx->input);
+    vent_pool_destroy (&fx->pool);
+    zsock_destroy (&fx->control);
+    pp_batch_free (&fx->batch);
+    free (fx);
+}
+
+/*  Moves every item the feed has into the window, as a dispatch would,
+    and tells the run.                                                      */
+static void
+s_dispatch_all (fixture_t *fx)
+{
+    pp_item_t *item;
+    while (vent_feed_next (fx->feed, S_T0, 0, &item) == 1)
+        assert_int_equal (
+            vent_window_put (fx->window, item, &fx->batch, 0, S_T0), 0);
+    vent_run_dispatched (fx->run);
+}
+
+/*  The run starts once --wait-workers distinct workers said hello.       */
+static void
+test_waits_for_workers (void **state)
+{
+    (void) state;
+    fixture_t *fx = s_open (5, 2, 0);
+    vent_run_tick (fx->run, S_T0 + 1);
+    assert_int_equal (vent_run_state (fx->run), VENT_WAITING);
+    assert_false (vent_run_active (fx->run));
+    vent_run_hello (fx->run, 11);
+    vent_run_hello (fx->run, 11); /* the same worker again            */
+    vent_run_tick (fx->run, S_T0 + 2);
+    assert_int_equal (vent_run_state (fx->run), VENT_WAITING);
+    vent_run_hello (fx->run, 12);
+    vent_run_tick (fx->run, S_T0 + 3);
+    assert_int_equal (vent_run_state (fx->run), VENT_RUNNING);
+    assert_true (vent_run_active (fx->run));
+    s_close (fx);
+}
+
+/*  The input ends: the run drains; a COMPLETE for another total is
+    stale; the right one ends it, and it exits after --linger.            */
+static void
+test_drain_then_done (void **state)
+{
+    (void) state;
+    fixture_t *fx = s_open (5, 0, 0);
+    vent_run_tick (fx->run, S_T0 + 1);
+    assert_int_equal (vent_run_state (fx->run), VENT_RUNNING);
+    pp_state_t outcome = {.total = 5, .ok = 5};
+    vent_run_complete (fx->run, &outcome); /* early: not draining yet */
+    assert_int_equal (vent_run_state (fx->run), VENT_RUNNING);
+    s_dispatch_all (fx);
+    assert_int_equal (vent_run_state (fx->run), VENT_DRAINING);
+    assert_true (vent_run_active (fx->run));
+    pp_state_t stale = {.total = 4, .ok = 4};
+    vent_run_complete (fx->run, &stale);
+    assert_int_equal (vent_run_state (fx->run), VENT_DRAINING);
+    vent_run_complete (fx->run, &outcome);
+    assert_int_equal (vent_run_state (fx->run), VENT_DONE);
+    assert_int_equal (vent_run_outcome (fx->run)->ok, 5);
+    int64_t now = pp_now_ms (); /* the end is stamped on the clock     */
+    assert_false (vent_run_finished (fx->run, now));
+    assert_true (vent_run_finished (fx->run, now + 1000 + 100));
+    s_close (fx);
+}
+
+/*  A drain asked after items were sent stops the reading: what was read
+    still goes out, then the run drains. An abort then ends it.           */
+static void
+test_drain_request (void **state)
+{
+    (void) state;
+    fixture_t *fx = s_open (100, 0, 0);
+    vent_run_tick (fx->run, S_T0 + 1);
+    pp_item_t *item;
+    assert_int_equal (vent_feed_next (fx->feed, S_T0, 0, &item), 1);
+    assert_int_equal (vent_window_put (fx->window, item, &fx->batch, 0, S_T0),
+                      0);
+    vent_run_request (fx->run, PP_REQUEST_DRAIN, 1);
+    assert_int_equal (vent_feed_state (fx->feed), VENT_FEED_STOPPED);
+    assert_int_equal (vent_run_state (fx->run), VENT_RUNNING);
+    s_dispatch_all (fx);
+    assert_int_equal (vent_run_state (fx->run), VENT_DRAINING);
+    assert_int_equal (vent_window_next (fx->window), 1);
+    vent_run_request (fx->run, PP_REQUEST_ABORT, 1);
+    assert_int_equal (vent_run_state (fx->run), VENT_ABORTED);
+    vent_run_request (fx->run, PP_REQUEST_DRAIN, 1); /* over: nothing  */
+    assert_int_equal (vent_run_state (fx->run), VENT_ABORTED);
+    int64_t now = pp_now_ms ();
+    assert_false (vent_run_finished (fx->run, now));
+    assert_true (vent_run_finished (fx->run, now + 600));
+    s_close (fx);
+}
+
+/*  A drain before anything was sent has nothing to wait for: it ends the
+    run at once, as aborted.                                               */
+static void
+test_drain_nothing_sent (void **state)
+{
+    (void) state;
+    fixture_t *fx = s_open (100, 3, 0);
+    vent_run_request (fx->run, PP_REQUEST_DRAIN, 0);
+    assert_int_equal (vent_run_state (fx->run), VENT_ABORTED);
+    s_close (fx);
+}
+
+/*  --drain-timeout: a drain not complete in time becomes an abort; it
+    counts from the first tick of the drain.                               */
+static void
+test_drain_timeout (void **state)
+{
+    (void) state;
+    fixture_t *fx = s_open (3, 0, 2000);
+    vent_run_tick (fx->run, S_T0 + 1);
+    s_dispatch_all (fx);
+    assert_int_equal (vent_run_state (fx->run), VENT_DRAINING);
+    vent_run_tick (fx->run, S_T0 + 10);
+    vent_run_tick (fx->run, S_T0 + 2009);
+    assert_int_equal (vent_run_state (fx->run), VENT_DRAINING);
+    vent_run_tick (fx->run, S_T0 + 2010);
+    assert_int_equal (vent_run_state (fx->run), VENT_ABORTED);
+    s_close (fx);
+}
+
+/*  The loop waits at most 20 ms in the first second, 50 ms after.         */
+static void
+test_wait_ms (void **state)
+{
+    (void) state;
+    fixture_t *fx = s_open (3, 0, 0);
+    assert_int_equal (vent_run_wait_ms (fx->run, S_T0 + 999), 20);
+    assert_int_equal (vent_run_wait_ms (fx->run, S_T0 + 1000), 50);
+    s_close (fx);
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test (test_waits_for_workers),
+        cmocka_unit_test (test_drain_then_done),
+        cmocka_unit_test (test_drain_request),
+        cmocka_unit_test (test_drain_nothing_sent),
+        cmocka_unit_test (test_drain_timeout),
+        cmocka_unit_test (test_wait_ms),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}

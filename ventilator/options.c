@@ -1,0 +1,232 @@
+/*  vent_options: pp-ventilator's flags, defaults and --help.              */
+
+#include "options.h"
+
+#include <stdlib.h>
+
+static const char *s_help_head =
+    "Usage: pp-ventilator [OPTIONS] [FILE]\n"
+    "Read records from FILE (or stdin), number them, and fan them out to\n"
+    "every connected pp-worker; publish drain/abort on --control and wait\n"
+    "for pp-sink to report every outcome. Binds --tasks, --control, --acks.\n"
+    "\n"
+    "Input:\n"
+    "  FILE                records, one per line ('-' or none: stdin);\n"
+    "                      a CRLF line ending counts as one newline\n"
+    "  -0, --null          records are NUL-separated (byte-exact)\n"
+    "  --generate N        the numbers 1..N instead of input\n"
+    "  --workload N        N random sleep times of 1..100 ms (--job sleep)\n"
+    "  --seed S            seed for --workload (default 1)\n"
+    "  --skip N            skip the first N records (resume a drained run\n"
+    "                      with the --skip it printed; never paced)\n"
+    "Dispatch:\n"
+    "  --window N          at most N items unacknowledged (default 65536)\n"
+    "  --ack-timeout D     send an item again if not acked in D (default "
+    "10s)\n"
+    "  --batch N           items per message (default 64; 1 with --workload)"
+    "\n"
+    "  --rate R            dispatch at most R items per second\n"
+    "  --wait-workers N    hold dispatch until N workers said hello\n"
+    "  --retries N         send a failed item again, to another worker\n"
+    "                      when there is one, up to N times (default 0)\n"
+    "  --linger D          keep announcing DONE for D (default 1s)\n"
+    "  --drain-timeout D   a drain (asked, or the input ended) not\n"
+    "                      complete after D becomes an abort (exit 3;\n"
+    "                      default: wait until it completes)\n"
+    "  --overflow P        when workers lag behind the input: block (stop\n"
+    "                      reading, default), drop (count the record as\n"
+    "                      dropped) or spill (queue it in --spill-dir)\n"
+    "  --spill-dir DIR     where spill files go (default $TMPDIR or /tmp)\n"
+    "Credit flow (--flow credit):\n"
+    "  --heartbeat D       workers beat every D (default 1s)\n"
+    "  --liveness N        a worker silent for N beats is dead and its\n"
+    "                      items go to others (default 3); time this\n"
+    "                      process was stopped does not count\n"
+    "\n";
+static const char *s_help_tail =
+    "\n"
+    "Signals: the first SIGINT/SIGTERM drains (stop reading, finish what\n"
+    "was sent; with nothing sent yet, it ends the run at once, as\n"
+    "aborted), the second aborts. Exit: 0 all ok, 1 error, 2 usage,\n"
+    "3 aborted, 4 some items failed or were dropped.\n"
+    "\n"
+    "Examples:\n"
+    "  pp-ventilator --generate 1000000 --wait-workers 4\n"
+    "  pp-ventilator --workload 200 --seed 1 --wait-workers 2\n"
+    "  find . -name '*.log' -print0 | pp-ventilator -0\n";
+
+/*  Long options of pp-ventilator alone (the shared ones are below 2000). */
+enum {
+    S_GENERATE = 2000,
+    S_WORKLOAD,
+    S_SEED,
+    S_SKIP,
+    S_RATE,
+    S_WINDOW,
+    S_ACK_TIMEOUT,
+    S_BATCH,
+    S_WAIT_WORKERS,
+    S_LINGER,
+    S_OVERFLOW,
+    S_SPILL_DIR,
+    S_HEARTBEAT,
+    S_LIVENESS,
+    S_RETRIES,
+    S_DRAIN_TIMEOUT
+};
+
+static struct option s_longs[] = {
+    PP_CLI_COMMON_OPTIONS,
+    {"null", no_argument, 0, '0'},
+    {"generate", required_argument, 0, S_GENERATE},
+    {"workload", required_argument, 0, S_WORKLOAD},
+    {"seed", required_argument, 0, S_SEED},
+    {"skip", required_argument, 0, S_SKIP},
+    {"rate", required_argument, 0, S_RATE},
+    {"window", required_argument, 0, S_WINDOW},
+    {"ack-timeout", required_argument, 0, S_ACK_TIMEOUT},
+    {"batch", required_argument, 0, S_BATCH},
+    {"wait-workers", required_argument, 0, S_WAIT_WORKERS},
+    {"linger", required_argument, 0, S_LINGER},
+    {"overflow", required_argument, 0, S_OVERFLOW},
+    {"spill-dir", required_argument, 0, S_SPILL_DIR},
+    {"heartbeat", required_argument, 0, S_HEARTBEAT},
+    {"liveness", required_argument, 0, S_LIVENESS},
+    {"retries", required_argument, 0, S_RETRIES},
+    {"drain-timeout", required_argument, 0, S_DRAIN_TIMEOUT},
+    {0, 0, 0, 0}};
+
+/*  A duration of at least 10ms (a tick finer than that is a mistake).    */
+static int64_t
+s_duration_10ms (const char *flag, const char *arg)
+{
+    int64_t ms = pp_cli_duration_ms (flag, arg);
+    if (ms < 10)
+        pp_cli_usage_error ("%s: %s is under 10ms", flag, arg);
+    return ms;
+}
+
+/*  The input flags; false when c is none of them.                         */
+static bool
+s_input_option (vent_options_t *opt, int c, const char *arg)
+{
+    switch (c) {
+        case '0': opt->delim = '\0'; break;
+        case S_GENERATE:
+            opt->generate = pp_cli_number ("--generate", arg, 0, INT64_MAX / 2);
+            break;
+        case S_WORKLOAD:
+            opt->workload = pp_cli_number ("--workload", arg, 0, INT64_MAX / 2);
+            break;
+        case S_SEED:
+            opt->seed = pp_cli_number ("--seed", arg, 0, INT64_MAX);
+            break;
+        case S_SKIP:
+            opt->skip = pp_cli_number ("--skip", arg, 0, INT64_MAX);
+            break;
+        default: return false;
+    }
+    return true;
+}
+
+/*  The dispatch flags; false when c is none of them.                      */
+static bool
+s_dispatch_option (vent_options_t *opt, int c, const char *arg)
+{
+    switch (c) {
+        case S_RATE:
+            opt->rate = pp_cli_number ("--rate", arg, 1, 100000000);
+            break;
+        case S_WINDOW:
+            opt->window = pp_cli_number ("--window", arg, 1, 1 << 24);
+            break;
+        case S_ACK_TIMEOUT:
+            opt->ack_timeout_ms = s_duration_10ms ("--ack-timeout", arg);
+            break;
+        case S_BATCH:
+            opt->batch = pp_cli_number ("--batch", arg, 1, 65536);
+            break;
+        case S_WAIT_WORKERS:
+            opt->wait_workers =
+                pp_cli_number ("--wait-workers", arg, 0, VENT_MAX_HELLOS);
+            break;
+        case S_RETRIES:
+            opt->retries = (uint32_t) pp_cli_number ("--retries", arg, 0, 100);
+            break;
+        case S_LINGER:
+            opt->linger_ms = pp_cli_duration_ms ("--linger", arg);
+            break;
+        case S_DRAIN_TIMEOUT:
+            opt->drain_timeout_ms = pp_cli_duration_ms ("--drain-timeout", arg);
+            break;
+        default: return false;
+    }
+    return true;
+}
+
+/*  The overflow and credit-flow flags; false when c is none of them.      */
+static bool
+s_flow_option (vent_options_t *opt, int c, const char *arg)
+{
+    switch (c) {
+        case S_OVERFLOW:
+            opt->overflow = pp_cli_overflow ("--overflow", arg);
+            break;
+        case S_SPILL_DIR: opt->spill_dir = arg; break;
+        case S_HEARTBEAT:
+            opt->heartbeat_ms = s_duration_10ms ("--heartbeat", arg);
+            break;
+        case S_LIVENESS:
+            opt->liveness = (int) pp_cli_number ("--liveness", arg, 1, 1000);
+            break;
+        default: return false;
+    }
+    return true;
+}
+
+/*  After the flags: FILE, one input at most, defaults that depend on
+    other flags, endpoints and protected mode.                             */
+static void
+s_finish (vent_options_t *opt, int argc, char **argv)
+{
+    if (opt->overflow == PP_OVERFLOW_SPILL && !opt->spill_dir)
+        opt->spill_dir = getenv ("TMPDIR") ? getenv ("TMPDIR") : "/tmp";
+    if (optind < argc)
+        opt->path = argv[optind++];
+    if (optind < argc)
+        pp_cli_usage_error ("unexpected argument '%s' (one FILE at most)",
+                            argv[optind]);
+    int sources =
+        (opt->path != NULL) + (opt->generate > 0) + (opt->workload > 0);
+    if (sources > 1)
+        pp_cli_usage_error ("give one input: FILE, --generate or --workload");
+    if (opt->batch == 0)
+        opt->batch = opt->workload > 0 ? 1 : 64;
+    pp_cli_endpoints (&opt->common);
+    pp_cli_check_bind (&opt->common, "--tasks", opt->common.tasks);
+    pp_cli_check_bind (&opt->common, "--control", opt->common.control);
+    pp_cli_check_bind (&opt->common, "--acks", opt->common.acks);
+}
+
+void
+vent_options_parse (vent_options_t *opt, int argc, char **argv)
+{
+    opt->delim = '\n';
+    opt->seed = 1;
+    opt->window = 65536;
+    opt->ack_timeout_ms = 10000;
+    opt->linger_ms = 1000;
+    opt->heartbeat_ms = 1000;
+    opt->liveness = 3;
+    int c;
+    while ((c = getopt_long (argc, argv, "hvq0", s_longs, NULL)) != -1) {
+        if (c == 'h')
+            pp_cli_help (s_help_head, s_help_tail);
+        if (!pp_cli_common_option (&opt->common, c, optarg) &&
+            !s_input_option (opt, c, optarg) &&
+            !s_dispatch_option (opt, c, optarg) &&
+            !s_flow_option (opt, c, optarg))
+            pp_cli_bad_option (argc, argv);
+    }
+    s_finish (opt, argc, argv);
+}

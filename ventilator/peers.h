@@ -1,0 +1,69 @@
+/*  vent_peers: the workers of credit flow, as the ventilator knows them.
+
+    A worker is known by its worker id and reached through its ROUTER
+    identity; one that reconnects (a new identity) and says HELLO again
+    is the same worker and keeps what it holds. Each has the credit it
+    granted (items it can take now) and when it was last heard.
+
+    The table decides who gets the next batch (the target: the most
+    credit first) and who went silent; sending, and what becomes of the
+    items a worker held, are the caller's (credit.c). No sockets, no
+    clock: times are the caller's now_ms.                                  */
+
+#ifndef VENT_PEERS_H_INCLUDED
+#define VENT_PEERS_H_INCLUDED
+
+#include <czmq.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/*  One worker; the caller reads and updates the fields.                   */
+typedef struct {
+    zframe_t *identity; /* ROUTER routing id (the table's)           */
+    uint32_t worker_id;
+    uint64_t credit; /* items it can take now                     */
+    int64_t seen_ms; /* last message from it                      */
+    uint64_t tried;  /* dispatch round that found nothing for it  */
+    bool leaving;    /* said BYE: gets no more items              */
+    bool rejoining;  /* reset after our stall: nothing until HELLO */
+} vent_peer_t;
+
+typedef struct _vent_peers_t vent_peers_t;
+
+/*  An empty table; NULL on OOM.                                           */
+vent_peers_t *vent_peers_new (void);
+
+/*  Frees the table; NULL-safe, nulls *self_p.                             */
+void vent_peers_destroy (vent_peers_t **self_p);
+
+/*  Workers in the table; vent_peers_at (i) for i below it. A pointer to a
+    peer is valid until the next hello or remove.                          */
+size_t vent_peers_size (const vent_peers_t *self);
+vent_peer_t *vent_peers_at (vent_peers_t *self, size_t index);
+
+/*  The worker behind identity, or NULL.                                   */
+vent_peer_t *vent_peers_find (vent_peers_t *self, zframe_t *identity);
+
+/*  A HELLO from identity, which the table does not know: the worker
+    worker_id reconnected (it takes the new identity and keeps the rest),
+    or a new worker, heard at now_ms. NULL on OOM.                         */
+vent_peer_t *vent_peers_hello (vent_peers_t *self, zframe_t *identity,
+                               uint32_t worker_id, int64_t now_ms);
+
+/*  Forgets peer (the last one takes its place).                           */
+void vent_peers_remove (vent_peers_t *self, vent_peer_t *peer);
+
+/*  The target of the next batch: among workers that can take items (not
+    leaving, not rejoining, credit left) and that dispatch round has not
+    found empty-handed yet, the one with the most credit -- an idle worker
+    first. NULL when there is none.                                        */
+vent_peer_t *vent_peers_pick (vent_peers_t *self, uint64_t round);
+
+/*  True when a worker other than worker_id, not leaving, has credit.      */
+bool vent_peers_other_can_take (const vent_peers_t *self, uint32_t worker_id);
+
+/*  A worker not heard for more than limit_ms at now_ms, or NULL.          */
+vent_peer_t *vent_peers_silent (vent_peers_t *self, int64_t now_ms,
+                                int64_t limit_ms);
+
+#endif

@@ -1,0 +1,199 @@
+/*  vent_run: the run's state machine and its STATE announcements.       */
+
+#include "run.h"
+#include "pp_cli.h"
+#include "pp_ctl.h"
+#include "pp_net.h"
+
+#define S_STATE_EVERY_MS 200  /* state while running                    */
+#define S_URGENT_EVERY_MS 100 /* DRAIN, DONE, ABORT repeats             */
+#define S_EARLY_EVERY_MS 20   /* state in the first second              */
+#define S_EARLY_MS 1000       /* the first second                       */
+#define S_ABORT_LINGER_MS 500 /* keep publishing ABORT this long        */
+
+struct _vent_run_t {
+    const vent_options_t *opt;
+    uint64_t run_id;
+    zsock_t *control;      /* PUB, the caller's                     */
+    vent_window_t *window; /* what was numbered                     */
+    vent_feed_t *feed;     /* whether the total is final            */
+    vent_state_t state;
+    int64_t opened_ms;      /* the sockets were bound                */
+    int64_t sent_ms;        /* STATE last published                  */
+    int64_t end_ms;         /* DONE or ABORTED since                 */
+    int64_t drain_since_ms; /* the drain began (0: not yet)          */
+    uint32_t hellos[VENT_MAX_HELLOS]; /* workers that said hello    */
+    uint32_t nhellos;
+    pp_state_t outcome; /* counts from the sink's COMPLETE          */
+};
+
+static void
+s_publish (vent_run_t *self)
+{
+    pp_state_t state = self->outcome;
+    state.sent = vent_window_next (self->window);
+    state.total = vent_feed_ended (self->feed) ? state.sent : PP_TOTAL_UNKNOWN;
+    state.window = self->opt->window;
+    state.retries = self->opt->retries;
+    if (self->state != VENT_DONE) /* dropped before numbering          */
+        state.dropped = vent_feed_dropped (self->feed);
+    pp_ctl_publish (self->control, self->run_id, (pp_run_state_t) self->state,
+                    (uint32_t) self->opt->common.flow,
+                    (uint32_t) self->opt->heartbeat_ms, &state);
+    self->sent_ms = pp_now_ms ();
+}
+
+static void
+s_set_state (vent_run_t *self, vent_state_t state)
+{
+    self->state = state;
+    if (state == VENT_DONE || state == VENT_ABORTED)
+        self->end_ms = pp_now_ms ();
+    s_publish (self); /* at once; then repeated by vent_run_tick      */
+}
+
+vent_run_t *
+vent_run_new (const vent_options_t *opt, uint64_t run_id, zsock_t *control,
+              vent_window_t *window, vent_feed_t *feed, int64_t now_ms)
+{
+    vent_run_t *self = calloc (1, sizeof (vent_run_t));
+    if (!self)
+        return NULL;
+    self->opt = opt;
+    self->run_id = run_id;
+    self->control = control;
+    self->window = window;
+    self->feed = feed;
+    self->opened_ms = now_ms;
+    s_set_state (self, VENT_WAITING);
+    return self;
+}
+
+void
+vent_run_destroy (vent_run_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    free (*self_p);
+    *self_p = NULL;
+}
+
+vent_state_t
+vent_run_state (const vent_run_t *self)
+{
+    return self->state;
+}
+
+bool
+vent_run_active (const vent_run_t *self)
+{
+    return self->state == VENT_RUNNING || self->state == VENT_DRAINING;
+}
+
+void
+vent_run_hello (vent_run_t *self, uint32_t worker_id)
+{
+    for (uint32_t i = 0; i < self->nhellos; i++)
+        if (self->hellos[i] == worker_id)
+            return;
+    if (self->nhellos < VENT_MAX_HELLOS)
+        self->hellos[self->nhellos++] = worker_id;
+    if (pp_verbosity > 1)
+        zsys_info ("worker %08x said hello (%u so far)", worker_id,
+                   self->nhellos);
+}
+
+void
+vent_run_complete (vent_run_t *self, const pp_state_t *outcome)
+{
+    if (self->state != VENT_DRAINING ||
+        outcome->total != vent_window_next (self->window))
+        return;
+    self->outcome = *outcome;
+    s_set_state (self, VENT_DONE);
+}
+
+void
+vent_run_request (vent_run_t *self, uint16_t what, uint64_t sends)
+{
+    bool over = self->state == VENT_DONE || self->state == VENT_ABORTED;
+    if (what == PP_REQUEST_DRAIN && !over && sends == 0) {
+        zsys_notice ("stopped before any item was sent: nothing to drain, "
+                     "no record processed; to resume later, run again with "
+                     "--skip %llu",
+                     (unsigned long long) self->opt->skip);
+        what = PP_REQUEST_ABORT;
+    }
+    if (what == PP_REQUEST_ABORT && !over)
+        s_set_state (self, VENT_ABORTED);
+    else if (what == PP_REQUEST_DRAIN)
+        vent_feed_stop (self->feed);
+}
+
+void
+vent_run_dispatched (vent_run_t *self)
+{
+    if (self->state == VENT_RUNNING && vent_feed_ended (self->feed))
+        s_set_state (self, VENT_DRAINING);
+}
+
+/*  --drain-timeout: a drain not complete in time becomes an abort. The
+    drain begins when it is asked or when the input ends.                  */
+static void
+s_check_drain (vent_run_t *self, int64_t now_ms)
+{
+    bool stopped = vent_feed_state (self->feed) == VENT_FEED_STOPPED;
+    bool draining = self->state == VENT_DRAINING ||
+                    (self->state == VENT_RUNNING && stopped);
+    if (!draining || self->opt->drain_timeout_ms == 0)
+        return;
+    if (self->drain_since_ms == 0)
+        self->drain_since_ms = now_ms;
+    if (now_ms - self->drain_since_ms < self->opt->drain_timeout_ms)
+        return;
+    zsys_error ("the drain did not complete within --drain-timeout "
+                "(%lld ms): aborting with %llu items unacknowledged",
+                (long long) self->opt->drain_timeout_ms,
+                (unsigned long long) vent_window_unacked (self->window));
+    s_set_state (self, VENT_ABORTED);
+}
+
+void
+vent_run_tick (vent_run_t *self, int64_t now_ms)
+{
+    s_check_drain (self, now_ms);
+    if (self->state == VENT_WAITING &&
+        self->nhellos >= self->opt->wait_workers) {
+        vent_feed_start (self->feed, now_ms);
+        s_set_state (self, vent_feed_ended (self->feed) ? VENT_DRAINING
+                                                        : VENT_RUNNING);
+    }
+    bool urgent = self->state >= VENT_DRAINING;
+    int64_t every = urgent ? S_URGENT_EVERY_MS : S_STATE_EVERY_MS;
+    if (now_ms - self->opened_ms < S_EARLY_MS)
+        every = S_EARLY_EVERY_MS;
+    if (now_ms - self->sent_ms >= every)
+        s_publish (self);
+}
+
+int64_t
+vent_run_wait_ms (const vent_run_t *self, int64_t now_ms)
+{
+    return now_ms - self->opened_ms < S_EARLY_MS ? S_EARLY_EVERY_MS
+                                                 : S_URGENT_EVERY_MS / 2;
+}
+
+bool
+vent_run_finished (const vent_run_t *self, int64_t now_ms)
+{
+    int64_t since = now_ms - self->end_ms;
+    if (self->state == VENT_DONE)
+        return since >= self->opt->linger_ms;
+    return self->state == VENT_ABORTED && since >= S_ABORT_LINGER_MS;
+}
+
+const pp_state_t *
+vent_run_outcome (const vent_run_t *self)
+{
+    return &self->outcome;
+}

@@ -1,0 +1,89 @@
+/*  vent_run: the state of the run, and its announcement to every peer.
+
+      WAITING   until --wait-workers workers said hello
+      RUNNING   dispatching; the total is not known yet
+      DRAINING  the total is final (the input ended, or a drain stopped
+                the reading): waiting for the sink's COMPLETE
+      DONE      the sink has every outcome: announced for --linger
+      ABORTED   stop now: announced for half a second
+
+    The state goes out on the control PUB socket at once on every change,
+    then again and again, since PUB drops what it publishes before a
+    subscriber is connected: every 20 ms in the first second, when peers
+    are still joining (a sink that has not heard the run yet must hold
+    every result it gets), every 100 ms once the run drains or ended,
+    every 200 ms while it runs.
+
+    It reads the window and the feed (what was numbered, whether the total
+    is final) and stops the feed on a drain; the loop (main.c) tells it
+    what happened.                                                         */
+
+#ifndef VENT_RUN_H_INCLUDED
+#define VENT_RUN_H_INCLUDED
+
+#include "feed.h"
+#include "options.h"
+#include "pp_wire.h"
+#include "window.h"
+
+#include <czmq.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef enum {
+    VENT_WAITING = PP_STATE_WAITING,
+    VENT_RUNNING = PP_STATE_RUNNING,
+    VENT_DRAINING = PP_STATE_DRAINING,
+    VENT_DONE = PP_STATE_DONE,
+    VENT_ABORTED = PP_STATE_ABORTED
+} vent_state_t;
+
+typedef struct _vent_run_t vent_run_t;
+
+/*  Run run_id as opt says, announced on control (a PUB socket, the
+    caller's), over window and feed, its sockets bound at now_ms. Starts
+    WAITING and announces it. NULL on OOM.                                 */
+vent_run_t *vent_run_new (const vent_options_t *opt, uint64_t run_id,
+                          zsock_t *control, vent_window_t *window,
+                          vent_feed_t *feed, int64_t now_ms);
+
+/*  Frees the run (not what it was given); NULL-safe, nulls *self_p.      */
+void vent_run_destroy (vent_run_t **self_p);
+
+/*  The state now.                                                         */
+vent_state_t vent_run_state (const vent_run_t *self);
+
+/*  True while items are dispatched: RUNNING or DRAINING.                  */
+bool vent_run_active (const vent_run_t *self);
+
+/*  A worker said hello (counted once per worker id, for --wait-workers). */
+void vent_run_hello (vent_run_t *self, uint32_t worker_id);
+
+/*  The sink's COMPLETE: every item has an outcome. Ends the run (DONE)
+    when it drains and the counts are for the total numbered; else it is
+    early or stale, and ignored (the sink repeats it).                    */
+void vent_run_complete (vent_run_t *self, const pp_state_t *outcome);
+
+/*  Drain or abort (PP_REQUEST_*), asked by a signal or over acks, with
+    sends TASK messages sent so far. A drain with nothing sent ends the
+    run at once, as aborted: no record was processed, so the input resumes
+    where this run began.                                                  */
+void vent_run_request (vent_run_t *self, uint16_t what, uint64_t sends);
+
+/*  After a dispatch: once the feed's total is final, the run drains.     */
+void vent_run_dispatched (vent_run_t *self);
+
+/*  Timers at now_ms: --drain-timeout, the start once enough workers said
+    hello, the announcement's cadence.                                     */
+void vent_run_tick (vent_run_t *self, int64_t now_ms);
+
+/*  The longest the loop may wait at now_ms and still announce on time.  */
+int64_t vent_run_wait_ms (const vent_run_t *self, int64_t now_ms);
+
+/*  True once the run ended and was announced long enough: exit.          */
+bool vent_run_finished (const vent_run_t *self, int64_t now_ms);
+
+/*  The sink's counts, from its COMPLETE (zero before DONE).               */
+const pp_state_t *vent_run_outcome (const vent_run_t *self);
+
+#endif

@@ -1,0 +1,100 @@
+/*  vent_window: the items sent and not acked yet.
+
+    A ring of --window slots over sequence numbers [base, next): put
+    numbers an item and keeps it until the sink acks it, so an item that
+    is lost can be sent again, and the caller reads no more while the
+    window is full -- memory stays flat however long the input is.
+
+    Each slot remembers when its item was last sent and to whom (its
+    owner, a worker id in credit flow, 0 in push flow). An item not acked
+    within the ack timeout is due again; so is one requeued (its worker
+    died or handed it back) or retried (it failed; --retries). A resend
+    scan walks the window from base at most every VENT_WINDOW_SCAN_MS, and
+    not before the oldest send it saw last time falls due.
+
+    No sockets and no clock: every time is the caller's now_ms (pp_now_ms
+    in the ventilator, made up in the unit tests).                         */
+
+#ifndef VENT_WINDOW_H_INCLUDED
+#define VENT_WINDOW_H_INCLUDED
+
+#include "pool.h"
+#include "pp_item.h"
+#include "pp_job.h"
+#include "pp_net.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/*  Resend scans start at most this often.                                 */
+#define VENT_WINDOW_SCAN_MS 200
+
+typedef struct _vent_window_t vent_window_t;
+
+/*  True when a worker other than worker_id can take an item now: a
+    retried item then goes to another worker than the one it failed on.   */
+typedef bool (vent_window_other_fn) (void *ctx, uint32_t worker_id);
+
+/*  A window of size slots (>= 1) whose items are due again ack_timeout_ms
+    after their last send; acked items go back to pool. NULL on OOM.      */
+vent_window_t *vent_window_new (uint32_t size, int64_t ack_timeout_ms,
+                                vent_pool_t *pool);
+
+/*  Frees the items still held and the window; NULL-safe, nulls *self_p.   */
+void vent_window_destroy (vent_window_t **self_p);
+
+/*  True when size items are unacked: put must wait for an ack.           */
+bool vent_window_full (const vent_window_t *self);
+
+/*  The lowest unacked seq, and the seq put gives next (the items numbered
+    so far).                                                               */
+uint64_t vent_window_base (const vent_window_t *self);
+uint64_t vent_window_next (const vent_window_t *self);
+
+/*  Items numbered and not acked yet (walks the window).                   */
+uint64_t vent_window_unacked (const vent_window_t *self);
+
+/*  Items sent again so far (a requeued item that never left is not).     */
+uint64_t vent_window_redelivered (const vent_window_t *self);
+
+/*  Numbers item (seq = vent_window_next), keeps it, and appends it to
+    batch as sent to owner at now_ms. The window must not be full. Returns
+    0, or PP_ENOMEM when the batch cannot grow (the item is kept).         */
+int vent_window_put (vent_window_t *self, pp_item_t *item, pp_batch_t *batch,
+                     uint32_t owner, int64_t now_ms);
+
+/*  Appends to batch, until pp_batch_full (batch, max_items), the items of
+    the running resend scan that are due at now_ms, as sent to owner. An
+    item that failed on owner is left for another worker while other says
+    one can take it (other may be NULL: none can). Returns 0 or PP_ENOMEM. */
+int vent_window_resend (vent_window_t *self, pp_batch_t *batch,
+                        uint32_t max_items, uint32_t owner, int64_t now_ms,
+                        vent_window_other_fn *other, void *ctx);
+
+/*  Starts a resend scan when one may find something due at now_ms.       */
+void vent_window_tick (vent_window_t *self, int64_t now_ms);
+
+/*  The sink recorded [first, first + n): those items are freed and base
+    moves past them. Seqs outside [base, next) are ignored.               */
+void vent_window_ack (vent_window_t *self, uint64_t first, uint64_t n);
+
+/*  [first, first + n) failed and may be tried again (--retries): due at
+    once, preferably not on the worker each failed on.                    */
+void vent_window_retry (vent_window_t *self, uint64_t first, uint64_t n);
+
+/*  Makes item seq due at once, if it is still unacked; it has no owner.   */
+void vent_window_requeue (vent_window_t *self, uint64_t seq);
+
+/*  Requeues every unacked item owner holds (the worker is gone).          */
+void vent_window_requeue_owner (vent_window_t *self, uint32_t owner);
+
+/*  Marks a requeued item as never sent (its batch did not leave): its
+    next send is no redelivery.                                            */
+void vent_window_unsent (vent_window_t *self, uint64_t seq);
+
+/*  The caller did not run for lost_ms (pp_stall): every ack deadline and
+    the next scan move by that, so nothing falls due for time nobody
+    could ack in.                                                          */
+void vent_window_stall (vent_window_t *self, int64_t lost_ms);
+
+#endif

@@ -1,0 +1,93 @@
+/*  exec_errlog: a command's stderr, tagged or kept for the reason.      */
+
+#include "exec_errlog.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+void
+exec_errlog_init (exec_errlog_t *self, bool tag, bool capture, uint64_t seq)
+{
+    self->tag = tag;
+    self->capture = capture;
+    self->fd = STDERR_FILENO;
+    self->seq = seq;
+    self->line_len = 0;
+    self->kept = 0;
+}
+
+void
+exec_errlog_next (exec_errlog_t *self, uint64_t seq)
+{
+    self->seq = seq;
+    self->kept = 0;
+}
+
+void
+exec_errlog_restart (exec_errlog_t *self)
+{
+    self->line_len = 0;
+}
+
+/*  Writes the assembled line with its tag, as one write (whole lines from
+    several threads do not mix).                                           */
+static void
+s_emit (exec_errlog_t *self)
+{
+    if (self->line[self->line_len - 1] != '\n')
+        self->line[self->line_len++] = '\n';
+    char tag[32];
+    int size =
+        snprintf (tag, sizeof (tag), "[%llu] ", (unsigned long long) self->seq);
+    struct iovec iov[2] = {{tag, (size_t) size}, {self->line, self->line_len}};
+    ssize_t rc = writev (self->fd, iov, 2);
+    (void) rc; /* nowhere to report that stderr failed */
+    self->line_len = 0;
+}
+
+/*  Keeps the first EXEC_REASON_MAX bytes, on one line.                  */
+static void
+s_keep (exec_errlog_t *self, const char *data, size_t len)
+{
+    for (size_t i = 0; i < len && self->kept < EXEC_REASON_MAX; i++) {
+        char c = data[i];
+        self->reason[self->kept++] =
+            c == '\n' || c == '\r' || c == '\t' ? ' ' : c;
+    }
+}
+
+void
+exec_errlog_feed (exec_errlog_t *self, const char *data, size_t len)
+{
+    if (self->capture)
+        s_keep (self, data, len);
+    if (!self->tag)
+        return;
+    for (size_t i = 0; i < len; i++) {
+        self->line[self->line_len++] = data[i];
+        if (data[i] == '\n' || self->line_len == EXEC_LINE_MAX - 1)
+            s_emit (self);
+    }
+}
+
+void
+exec_errlog_flush (exec_errlog_t *self)
+{
+    if (self->tag && self->line_len > 0)
+        s_emit (self);
+}
+
+const char *
+exec_errlog_text (exec_errlog_t *self)
+{
+    size_t len = self->kept;
+    while (len > 0 && self->reason[len - 1] == ' ')
+        len--;
+    size_t start = 0;
+    while (start < len && self->reason[start] == ' ')
+        start++;
+    self->reason[len] = '\0';
+    return self->reason + start;
+}

@@ -1,0 +1,52 @@
+/*  exec_errlog: where a command's stderr goes once we read it -- to our
+    stderr a line at a time with "[SEQ] " in front (--tag), and/or kept,
+    on one line, for the failure reason (--stderr-reason). Pure buffering:
+    no fd of the child's is read here.                                     */
+
+#ifndef WORKER_EXEC_ERRLOG_H_INCLUDED
+#define WORKER_EXEC_ERRLOG_H_INCLUDED
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define EXEC_REASON_MAX 199 /* a whole reason, as pp_stats keeps it */
+#define EXEC_LINE_MAX 1024  /* a longer --tag line is cut in pieces */
+
+typedef struct {
+    bool tag;                         /* to fd, "[SEQ] " first */
+    bool capture;                     /* kept for the failure reason */
+    int fd;                           /* where tagged lines go: stderr */
+    uint64_t seq;                     /* the tag */
+    size_t line_len;                  /* of the partial line */
+    size_t kept;                      /* of reason */
+    char line[EXEC_LINE_MAX];         /* a line being assembled */
+    char reason[EXEC_REASON_MAX + 1]; /* stderr, on one line */
+} exec_errlog_t;
+
+/*  Empty, for the item seq: tagged lines (tag) go to our stderr, the first
+    EXEC_REASON_MAX bytes are kept (capture).                              */
+void exec_errlog_init (exec_errlog_t *self, bool tag, bool capture,
+                       uint64_t seq);
+
+/*  The next item (--pipe: one stderr, many items): seq tags what follows
+    and the kept reason starts empty; a partial line stays.                */
+void exec_errlog_next (exec_errlog_t *self, uint64_t seq);
+
+/*  A new child writes from now on: a partial line of the last one, which
+    was ended, is dropped.                                                 */
+void exec_errlog_restart (exec_errlog_t *self);
+
+/*  Takes len bytes of the child's stderr: each whole line (or each
+    EXEC_LINE_MAX - 1 bytes) is written tagged, in one write, so lines
+    from several threads do not mix.                                       */
+void exec_errlog_feed (exec_errlog_t *self, const char *data, size_t len);
+
+/*  Writes out a last line that had no newline (the stream ended).        */
+void exec_errlog_flush (exec_errlog_t *self);
+
+/*  The kept stderr, newlines, CRs and tabs as spaces, trimmed; "" when
+    none. Valid until the next feed.                                       */
+const char *exec_errlog_text (exec_errlog_t *self);
+
+#endif
