@@ -79,8 +79,9 @@ $(BUILD)/tests/test_journal: $(BUILD)/sink/journal.o $(BUILD)/sink/replay.o \
                            $(BUILD)/sink/ledger.o
 
 # Unit tests print cmocka's summary; end-to-end tests run the real binaries.
+# Each unit binary has a bound: a test that hangs fails instead of holding CI.
 unit: $(UNIT_BINS)
-	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
+	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; timeout -k 5 300 $$t; done
 
 TOOLS     = $(BUILD)/tests/tools/pp_rogue
 
