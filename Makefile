@@ -61,6 +61,7 @@ $(BUILD)/tests/test_exec: $(EXEC_OBJ)
 $(BUILD)/tests/test_exec_argv: $(BUILD)/worker/exec_argv.o
 $(BUILD)/tests/test_exec_child: $(BUILD)/worker/exec_child.o
 $(BUILD)/tests/test_exec_errlog: $(BUILD)/worker/exec_errlog.o
+$(BUILD)/tests/test_fds: $(BUILD)/worker/fds.o
 $(BUILD)/tests/test_window: $(BUILD)/ventilator/window.o \
                             $(BUILD)/ventilator/pool.o
 $(BUILD)/tests/test_feed: $(BUILD)/ventilator/feed.o \
