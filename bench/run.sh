@@ -320,9 +320,11 @@ nngcat_run() {
 # sink's items_per_s), or "-" when the run did not complete.
 pp_thr() {
     local flow=$1 transport=$2 file=$3 batch=$4 d
+    local server=${5:-} client=${6:-} # CURVE flags, or nothing
     d=$tmp/thr.$flow.$transport.$batch.$RANDOM
-    pp_run "$d" "$flow" "$transport" 15 "--batch $batch $file" \
-        "-o /dev/null" "0 --job echo --threads 1" >/dev/null 2>&1
+    pp_run "$d" "$flow" "$transport" 15 "--batch $batch $server $file" \
+        "-o /dev/null $server" "0 --job echo --threads 1 $client" \
+        >/dev/null 2>&1
     local lines
     lines=$(wc -l <"$file")
     if [ "$(cat "$d/rc.sink")" = 0 ]; then
@@ -331,6 +333,19 @@ pp_thr() {
         echo "$(json "$d" .items_per_s) $(ratio "$lines" "$ms" 1)"
     else echo "- -"; fi
     rm -rf "$d"
+}
+
+# Key pairs for the CURVE row (made once): the servers' pair, shared by
+# the ventilator and the sink, and a worker's, allowed by both.
+curve_keys() {
+    [ -n "${curve_server:-}" ] && return
+    local k=$tmp/keys
+    mkdir -p "$k/allow"
+    "$build/pp-worker" --keygen "$k/server.key" >/dev/null
+    "$build/pp-worker" --keygen "$k/worker.key" >/dev/null
+    cp "$k/server.key" "$k/worker.key" "$k/allow/"
+    curve_server="--curve-secret $k/server.key_secret --curve-allow $k/allow"
+    curve_client="--curve-secret $k/worker.key_secret --curve-server $k/server.key"
 }
 
 # runs_of CMD...: runs CMD RUNS times; prints the values, one a line.
@@ -428,6 +443,13 @@ section_throughput() {
                 printf '"%s %s\\npushpull %s" %s 2\n' "$label" "$transport" \
                     "$flow" "$m" >>"$out/throughput.dat"
             done
+            # The same push run with CURVE on every endpoint: its cost.
+            curve_keys
+            b=${best_batch[push.$size]}
+            vals=$(runs_of pp_thr push "$transport" "$file" "$b" \
+                "$curve_server" "$curve_client")
+            m=$(med "$vals" 2)
+            emit "| $label | $transport | pushpull push + CURVE (--batch $b) | $(human "$m") | $(human "$(med "$vals" 1)") | $(ok_count "$vals" 2)/$runs | $(ratio "$m" "$r2") | $(ratio "$m" "$r1") |"
         done
         if command -v nngcat >/dev/null; then
             local nn=$((n < NNG_N ? n : NNG_N))

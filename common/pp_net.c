@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <ifaddrs.h>
 #include <net/if.h>
+#include <stdatomic.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -380,9 +381,14 @@ pp_netmon_watch (pp_netmon_t *self, zsock_t *sock, const char *flag, bool bind)
     for (int i = 0; i < S_WATCH_MAX && !watch; i++)
         if (!self->nm_watch[i].sock)
             watch = &self->nm_watch[i];
+    /*  Named by a count, not the socket's address: a later socket at the
+        same address (--serve's next run) must not meet the name of an
+        earlier watch libzmq has not unbound yet.                          */
+    static atomic_uint_fast64_t watches;
     char endpoint[64];
-    snprintf (endpoint, sizeof (endpoint), "inproc://pp-netmon-%p",
-              (void *) sock);
+    snprintf (endpoint, sizeof (endpoint), "inproc://pp-netmon-%d-%llu",
+              (int) getpid (),
+              (unsigned long long) atomic_fetch_add (&watches, 1));
     /*  The reader connects first (inproc allows it): libzmq blocks its
         I/O thread on an event that has no reader, and on a full queue --
         the reader's HWM is unlimited, and the events are few.           */

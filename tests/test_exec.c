@@ -7,7 +7,11 @@
     The shortage is exact: RLIMIT_NOFILE is lowered to the fds in use and
     every free one below it is taken, so pipe2 fails with EMFILE until the
     test gives them back. Where a test sleeps it is only to let the handler
-    meet the shortage first; the assertions hold whether or not it has.  */
+    meet the shortage first; the assertions hold whether or not it has.
+
+    With fewer fds than a command per job thread needs (worker/fds.h),
+    max_children commands run at once and the other threads wait their
+    turn; an abort ends that wait too.                                     */
 
 #include "../worker/exec.h"
 #include "pp_chan.h"
@@ -250,6 +254,108 @@ test_no_fd_left (void **state)
     assert_int_equal (s_fds_open (NULL), before);
 }
 
+/*  --- room for fewer commands than threads ------------------------------ */
+
+#define S_GATED 4 /* job threads sharing room for one command */
+
+typedef struct {
+    fixture_t *fixture;
+    pp_job_ctx_t ctx;
+    pp_buf_t out;
+    int rc;
+} s_thread_t;
+
+static void *
+s_gated_thread (void *arg)
+{
+    s_thread_t *self = arg;
+    self->rc = exec_handler (&self->ctx, self->fixture->item,
+                             strlen (self->fixture->item), &self->out,
+                             self->fixture->exec);
+    return NULL;
+}
+
+/*  Runs the fixture's item on S_GATED threads at once, gated to one
+    command, and returns when all have.                                   */
+static void
+s_run_gated (fixture_t *self, char **argv, s_thread_t *threads)
+{
+    exec_options_t opts;
+    exec_options_init (&opts);
+    opts.threads = S_GATED;
+    opts.max_children = 1;
+    opts.timeout_ms = 20000;
+    self->exec = exec_new (argv, &opts);
+    assert_non_null (self->exec);
+    pthread_t ids[S_GATED];
+    for (int i = 0; i < S_GATED; i++) {
+        threads[i] = (s_thread_t){.fixture = self, .ctx = self->ctx};
+        threads[i].ctx.seq = (uint64_t) i + 1;
+        threads[i].out.max = 1024;
+        assert_int_equal (
+            pthread_create (&ids[i], NULL, s_gated_thread, &threads[i]), 0);
+    }
+    for (int i = 0; i < S_GATED; i++)
+        assert_int_equal (pthread_join (ids[i], NULL), 0);
+}
+
+/*  Each command holds a lock directory for 50 ms: made twice at once,
+    mkdir fails and so does the item. All succeed: one at a time.        */
+static void
+test_gate_one_at_a_time (void **state)
+{
+    fixture_t *self = *state;
+    char dir[] = "/tmp/pp-test-gate.XXXXXX";
+    assert_non_null (mkdtemp (dir));
+    self->item = dir;
+    char *argv[] = {"sh",
+                    "-c",
+                    "mkdir \"$1/lock\" && sleep 0.05 && "
+                    "rmdir \"$1/lock\" && echo ok",
+                    "sh",
+                    "{}",
+                    NULL};
+    s_thread_t threads[S_GATED];
+    s_run_gated (self, argv, threads);
+    for (int i = 0; i < S_GATED; i++) {
+        assert_int_equal (threads[i].rc, 0);
+        assert_string_equal (threads[i].out.data, "ok");
+        pp_buf_free (&threads[i].out);
+    }
+    assert_int_equal (rmdir (dir), 0);
+}
+
+/*  One command runs for ever; an abort ends it and the others' wait for
+    room at once: every item fails "aborted".                             */
+static void *
+s_abort_later (void *arg)
+{
+    s_nap_ms (300);
+    pp_chan_abort (arg);
+    return NULL;
+}
+
+static void
+test_gate_abort_ends_the_wait (void **state)
+{
+    fixture_t *self = *state;
+    self->item = "60";
+    char *argv[] = {"sleep", "{}", NULL};
+    pthread_t aborter;
+    assert_int_equal (
+        pthread_create (&aborter, NULL, s_abort_later, self->cancel), 0);
+    int64_t start = s_now_ms ();
+    s_thread_t threads[S_GATED];
+    s_run_gated (self, argv, threads);
+    assert_true (s_now_ms () - start < 2000);
+    assert_int_equal (pthread_join (aborter, NULL), 0);
+    for (int i = 0; i < S_GATED; i++) {
+        assert_int_equal (threads[i].rc, -1);
+        assert_string_equal (threads[i].out.data, "aborted");
+        pp_buf_free (&threads[i].out);
+    }
+}
+
 int
 main (void)
 {
@@ -265,6 +371,10 @@ main (void)
         cmocka_unit_test_setup_teardown (test_abort_ends_the_wait, s_setup,
                                          s_teardown),
         cmocka_unit_test_setup_teardown (test_no_fd_left, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_gate_one_at_a_time, s_setup,
+                                         s_teardown),
+        cmocka_unit_test_setup_teardown (test_gate_abort_ends_the_wait, s_setup,
+                                         s_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

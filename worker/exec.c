@@ -60,12 +60,15 @@ exec_new (char **argv, const exec_options_t *opts)
                                .tag = opts->tag,
                                .stderr_reason = opts->stderr_reason};
     atomic_init (&self->conf.told, 0);
+    int threads = opts->threads < 1 ? 1 : opts->threads;
+    if (!opts->pipe && opts->max_children > 0 && opts->max_children < threads)
+        self->conf.gated =
+            sem_init (&self->conf.room, 0, (unsigned) opts->max_children) == 0;
     self->cmd = exec_argv_new (argv, environ, !opts->pipe);
     if (self->cmd)
         self->conf.name = exec_argv_given (self->cmd)[0];
     if (self->cmd && opts->pipe)
-        self->pipe = exec_pipe_new (&self->conf, self->cmd,
-                                    opts->threads < 1 ? 1 : opts->threads);
+        self->pipe = exec_pipe_new (&self->conf, self->cmd, threads);
     if (!self->cmd || (opts->pipe && !self->pipe))
         exec_destroy (&self);
     return self;
@@ -79,6 +82,8 @@ exec_destroy (exec_t **self_p)
     exec_t *self = *self_p;
     exec_pipe_destroy (&self->pipe);
     exec_argv_destroy (&self->cmd);
+    if (self->conf.gated)
+        sem_destroy (&self->conf.room);
     free (self);
     *self_p = NULL;
 }

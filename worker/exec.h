@@ -36,6 +36,7 @@ typedef struct {
     bool stderr_reason;    /* child's stderr goes into the failure reason */
     bool pipe;             /* one long-running CMD per job thread */
     int threads;           /* job threads that call the handler (slots) */
+    int max_children;      /* per item: commands at once (fds); 0: threads */
 } exec_options_t;
 
 typedef struct _exec_t exec_t;
@@ -69,7 +70,9 @@ bool exec_found (const char *cmd);
     command that cannot start for want of fds, processes or memory (EMFILE,
     ENFILE, EAGAIN, ENOMEM) does not fail the item: the handler waits, 10
     ms doubling to 1 s, until it starts or the run is aborted, and logs
-    each kind of shortage once. --timeout counts from the start.          */
+    each kind of shortage once. With max_children below threads, a job
+    thread waits for one of the others' commands to end before it starts
+    its own. --timeout counts from the start.                             */
 pp_handler_fn exec_handler;
 
 /*  The batch form (pp_batch_fn) for --pipe: every line of the batch goes

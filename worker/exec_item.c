@@ -141,13 +141,17 @@ exec_item_run (exec_conf_t *conf, const exec_argv_t *cmd, pp_job_ctx_t *ctx,
     const char *why;
     if (exec_argv_check (cmd, item, len, &why) != 0)
         return exec_run_fail (&run, "%s", why);
+    if (exec_run_enter (conf, ctx) != 0)
+        return exec_run_fail (&run, "aborted");
     exec_child_t child = EXEC_CHILD_NONE;
     int rc = s_start (conf, cmd, ctx, item, len, &child);
-    if (rc == PP_EABORTED)
-        return exec_run_fail (&run, "aborted");
-    if (rc != 0)
-        return exec_run_fail (&run, "cannot run %s: %s", conf->name,
-                              strerror (errno));
+    if (rc != 0) {
+        int err = errno;
+        exec_run_leave (conf);
+        return rc == PP_EABORTED ? exec_run_fail (&run, "aborted")
+                                 : exec_run_fail (&run, "cannot run %s: %s",
+                                                  conf->name, strerror (err));
+    }
     exec_run_clock (&run);
     exec_errlog_t errlog;
     exec_errlog_init (&errlog, conf->tag, conf->stderr_reason,
@@ -156,5 +160,7 @@ exec_item_run (exec_conf_t *conf, const exec_argv_t *cmd, pp_job_ctx_t *ctx,
     run.errlog = &errlog;
     if (!exec_argv_takes_item (cmd))
         run.input = (exec_input_t){.data = item, .len = len};
-    return s_run_child (&run);
+    rc = s_run_child (&run); /* reaped: its fds are closed */
+    exec_run_leave (conf);
+    return rc;
 }

@@ -13,6 +13,7 @@
 #include <sys/resource.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #define S_ABORT_CHECK_MS 100 /* pp_job_aborted at least this often */
 #define S_EXIT_POLL_MS 10    /* without a pidfd, waitid this often */
@@ -216,6 +217,33 @@ exec_run_grace (const exec_run_t *run, exec_end_t end)
 }
 
 /*  --- short of resources ------------------------------------------------- */
+
+int
+exec_run_enter (exec_conf_t *conf, pp_job_ctx_t *ctx)
+{
+    if (!conf->gated)
+        return 0;
+    for (;;) {
+        struct timespec until;
+        clock_gettime (CLOCK_MONOTONIC, &until);
+        until.tv_nsec += 100 * 1000000L; /* an abort is seen in 100 ms */
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        if (sem_clockwait (&conf->room, CLOCK_MONOTONIC, &until) == 0)
+            return 0;
+        if (pp_job_aborted (ctx))
+            return PP_EABORTED;
+    }
+}
+
+void
+exec_run_leave (exec_conf_t *conf)
+{
+    if (conf->gated)
+        sem_post (&conf->room);
+}
 
 bool
 exec_run_short_of (int err)

@@ -18,6 +18,7 @@
 #include "exec_errlog.h"
 #include "pp_job.h"
 
+#include <semaphore.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -34,6 +35,8 @@ typedef struct {
     bool tag;              /* child's stderr lines get "[SEQ] " in front */
     bool stderr_reason;    /* child's stderr goes into the failure reason */
     atomic_uint told;      /* the shortages logged, a bit each */
+    bool gated;            /* per item, fewer commands at once than threads */
+    sem_t room;            /* gated: commands that may start now */
 } exec_conf_t;
 
 /*  The item on its way to the child's stdin: data, then a newline.       */
@@ -117,6 +120,14 @@ int64_t exec_run_grace (const exec_run_t *run, exec_end_t end);
 /*  The grace of what an exited child left running, and of a --pipe child
     we end: --kill-grace, at most EXEC_ABORT_GRACE_MS.                     */
 int64_t exec_run_short_grace (const exec_conf_t *conf);
+
+/*  Gated (fds.h: too few fds for a command per job thread), waits for
+    room for one more command. Returns 0, or PP_EABORTED: the run was
+    aborted meanwhile. Give the room back with exec_run_leave.             */
+int exec_run_enter (exec_conf_t *conf, pp_job_ctx_t *ctx);
+
+/*  Gives back what exec_run_enter took, once the child's fds are closed. */
+void exec_run_leave (exec_conf_t *conf);
 
 /*  True when err (from pipe2, posix_spawn or malloc) says this process or
     the system is short of what a child needs: fds, processes, memory.

@@ -3,6 +3,7 @@
 
 #include "pp_cli.h"
 #include "exec.h"
+#include "fds.h"
 #include "pp_job.h"
 #include "pp_worker.h"
 
@@ -77,6 +78,11 @@ static const char *s_help_tail =
     "log and sent again by the ventilator. Exit: 0 run completed (or\n"
     "left), 1 error, 2 usage, 3 aborted, 4 run completed with failed or\n"
     "dropped items.\n"
+    "\n"
+    "File descriptors: the worker needs about 24 of its own and 7 for each\n"
+    "command running at once. It raises its soft ulimit -n toward the hard\n"
+    "one when --threads needs more; below that, fewer commands run at once\n"
+    "(it says so), and a limit too low for one is an error (exit 1).\n"
     "\n"
     "Examples:\n"
     "  pp-worker --job square\n"
@@ -258,6 +264,47 @@ s_ready_for_commands (void)
         signal (SIGPIPE, SIG_IGN);
 }
 
+/*  Counts the fds this process has (fds.h) before any socket is made:
+    PP_EXIT_RUNTIME with what is short and how to get more when the worker
+    (and, with commands, one command; with --pipe, all of them) does not
+    fit; else 0, with how many commands may run at once in *children.      */
+static int
+s_check_fds (const s_args_t *args, int threads, int *children)
+{
+    fds_plan_t plan;
+    fds_plan (&plan, args->command ? threads : 0);
+    *children = plan.children;
+    long one = FDS_OWN + FDS_PER_CHILD;
+    if (!fds_worker_fits (&plan) || (args->command && plan.children < 1)) {
+        zsys_error ("too few file descriptors: ulimit -n is %ld and %ld are "
+                    "already open; pp-worker needs about %d for itself%s "
+                    "-- raise ulimit -n (to %ld or more)",
+                    plan.limit, plan.open, FDS_OWN,
+                    args->command ? " and 7 for each command running at once"
+                                  : "",
+                    plan.open + (args->command ? one : FDS_OWN));
+        return PP_EXIT_RUNTIME;
+    }
+    if (!args->command || plan.children >= threads)
+        return 0;
+    long all = plan.open + FDS_OWN + (long) threads * FDS_PER_CHILD;
+    if (args->exec.pipe) {
+        zsys_error ("--pipe keeps a command running per job thread: %d at "
+                    "once need about %ld file descriptors, and ulimit -n is "
+                    "%ld (%ld already open) -- raise ulimit -n, or use "
+                    "--threads %d",
+                    threads, all, plan.limit, plan.open, plan.children);
+        return PP_EXIT_RUNTIME;
+    }
+    zsys_warning ("ulimit -n is %ld (%ld already open): room for %d "
+                  "command%s at a time, not %d (--threads); the other job "
+                  "threads wait their turn -- raise ulimit -n (to %ld), or "
+                  "use fewer --threads",
+                  plan.limit, plan.open, plan.children,
+                  plan.children == 1 ? "" : "s", threads, all);
+    return 0;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -269,10 +316,15 @@ main (int argc, char **argv)
     exec_options_init (&args.exec);
     s_parse (argc, argv, &config, &args);
     s_configure (&args.common, &config);
-    int code;
+    if (args.command)
+        s_ready_for_commands ();
+    int children;
+    int code = s_check_fds (&args, config.threads, &children);
+    if (code != 0)
+        return code;
     if (args.command) {
         args.exec.threads = config.threads;
-        s_ready_for_commands ();
+        args.exec.max_children = children;
         exec_t *exec = exec_new (args.command, &args.exec);
         if (!exec) {
             zsys_error ("cannot set up the command: out of memory");
