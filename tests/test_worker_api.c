@@ -25,6 +25,31 @@
 static char s_dir[] = "/tmp/pp-test-api.XXXXXX";
 static char s_endpoints[4][64];
 
+#define S_RUN_BOUND_S 20 /* a run stopped at once takes milliseconds */
+
+/*  A run that outlives S_RUN_BOUND_S is stuck: the test fails, naming it,
+    instead of hanging (a deadlock in pp_worker_run did, once).           */
+static void
+s_on_alarm (int signum)
+{
+    (void) signum;
+    static const char msg[] = "test_worker_api: a pp_worker_run call did "
+                              "not return within its bound: stuck\n";
+    if (write (STDERR_FILENO, msg, sizeof (msg) - 1) < 0)
+        _exit (1);
+    _exit (1);
+}
+
+/*  pp_worker_run, bounded by S_RUN_BOUND_S (see s_on_alarm).             */
+static int
+s_run (const pp_worker_config_t *config, pp_handler_fn *handler)
+{
+    alarm (S_RUN_BOUND_S);
+    int code = pp_worker_run (config, handler, NULL);
+    alarm (0);
+    return code;
+}
+
 static int
 s_echo (pp_job_ctx_t *ctx, const char *item, size_t len, pp_buf_t *out,
         void *user)
@@ -145,13 +170,13 @@ test_run_refuses (void **state)
     (void) state;
     pp_worker_config_t config = s_config ();
     config.tasks = "foo://bar";
-    assert_int_equal (pp_worker_run (&config, s_echo, NULL), PP_EINVAL);
+    assert_int_equal (s_run (&config, s_echo), PP_EINVAL);
     config = s_config ();
     config.curve_secret = "/nonexistent/worker.key_secret";
     config.curve_server = "/nonexistent/server.key";
-    assert_int_equal (pp_worker_run (&config, s_echo, NULL), PP_EINVAL);
+    assert_int_equal (s_run (&config, s_echo), PP_EINVAL);
     config = s_config ();
-    assert_int_equal (pp_worker_run (&config, NULL, NULL), PP_EINVAL);
+    assert_int_equal (s_run (&config, NULL), PP_EINVAL);
 }
 
 static bool
@@ -172,7 +197,7 @@ test_run_leaves_signals_alone (void **state)
         sigaction (signums[i], NULL, &before[i]);
     pp_worker_config_t config = s_config ();
     pp_worker_stop ();
-    assert_int_equal (pp_worker_run (&config, s_echo, NULL), PP_EXIT_OK);
+    assert_int_equal (s_run (&config, s_echo), PP_EXIT_OK);
     for (int i = 0; i < 5; i++) {
         sigaction (signums[i], NULL, &after[i]);
         if (!s_same (&before[i], &after[i]))
@@ -189,11 +214,11 @@ test_stop_requests (void **state)
     pp_worker_config_t config = s_config ();
     pp_worker_stop ();
     pp_worker_stop ();
-    assert_int_equal (pp_worker_run (&config, s_echo, NULL), PP_EXIT_ABORTED);
+    assert_int_equal (s_run (&config, s_echo), PP_EXIT_ABORTED);
     pp_worker_stop ();
-    assert_int_equal (pp_worker_run (&config, s_echo, NULL), PP_EXIT_OK);
+    assert_int_equal (s_run (&config, s_echo), PP_EXIT_OK);
     zsys_interrupted = 1;
-    assert_int_equal (pp_worker_run (&config, s_echo, NULL), PP_EXIT_OK);
+    assert_int_equal (s_run (&config, s_echo), PP_EXIT_OK);
     zsys_interrupted = 0;
 }
 
@@ -214,19 +239,39 @@ test_handle_signals (void **state)
     assert_true (action.sa_handler == SIG_IGN);
     pp_worker_config_t config = s_config ();
     raise (SIGTERM);
-    assert_int_equal (pp_worker_run (&config, s_echo, NULL), PP_EXIT_OK);
+    assert_int_equal (s_run (&config, s_echo), PP_EXIT_OK);
     raise (SIGINT);
     raise (SIGTERM);
-    assert_int_equal (pp_worker_run (&config, s_echo, NULL), PP_EXIT_ABORTED);
+    assert_int_equal (s_run (&config, s_echo), PP_EXIT_ABORTED);
     signal (SIGINT, SIG_DFL);
     signal (SIGTERM, SIG_DFL);
     signal (SIGPIPE, SIG_DFL);
+}
+
+/*  Many runs in one process, each stopped at once: every run's sockets
+    (and their watches, and credit flow's completions endpoint) are new,
+    at addresses the last run freed; none may meet a name of the last
+    run's that libzmq has not unbound yet (it hung, or failed PP_EIO).    */
+static void
+test_many_runs (void **state)
+{
+    (void) state;
+    for (int i = 0; i < 100; i++) {
+        pp_worker_config_t config = s_config ();
+        config.flow = i % 2 ? PP_FLOW_CREDIT : PP_FLOW_PUSH;
+        pp_worker_stop ();
+        int code = s_run (&config, s_echo);
+        if (code != PP_EXIT_OK)
+            fail_msg ("run %d (%s flow) ended %d", i, i % 2 ? "credit" : "push",
+                      code);
+    }
 }
 
 int
 main (void)
 {
     setenv ("ZSYS_SIGHANDLER", "false", 1);
+    signal (SIGALRM, s_on_alarm);
     if (!mkdtemp (s_dir))
         return 1;
     const char *names[4] = {"tasks", "results", "control", "acks"};
@@ -240,6 +285,7 @@ main (void)
         cmocka_unit_test (test_run_leaves_signals_alone),
         cmocka_unit_test (test_stop_requests),
         cmocka_unit_test (test_handle_signals),
+        cmocka_unit_test (test_many_runs),
     };
     int failed = cmocka_run_group_tests (tests, NULL, NULL);
     rmdir (s_dir);
