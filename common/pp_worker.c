@@ -25,6 +25,7 @@
 #include "pp_wsize.h"
 
 #include <czmq.h>
+#include <stdatomic.h>
 #include <sys/random.h>
 #include <unistd.h>
 
@@ -511,8 +512,12 @@ s_open (s_worker_t *self)
     self->tasks = pp_net_socket_paused (credit ? ZMQ_DEALER : ZMQ_PULL, common,
                                         common->tasks, false, "--tasks");
     if (credit) {
+        /*  Named by a count, not self's address: the next pp_worker_run
+            (same stack address) must not meet a name not yet unbound.    */
+        static atomic_uint_fast64_t runs;
         snprintf (self->done_endpoint, sizeof (self->done_endpoint),
-                  "inproc://pp-worker-done-%p", (void *) self);
+                  "inproc://pp-worker-done-%llu",
+                  (unsigned long long) atomic_fetch_add (&runs, 1));
         self->done = zsock_new_pull (self->done_endpoint);
         if (!self->done)
             return PP_EIO;
