@@ -63,10 +63,12 @@ s_run_one (pp_jobthread_t *self, pp_job_ctx_t *ctx, const pp_record_t *task,
     ctx->seq = task->seq;
     out->len = 0;
     copy->len = 0;
-    if (pp_buf_append (copy, task->data, task->len) != 0 ||
-        pp_buf_append (copy, "", 1) != 0)
-        return PP_ENOMEM;
-    int rc = self->handler (ctx, copy->data, task->len, out, self->user);
+    int rc = pp_buf_append (copy, task->data, task->len);
+    if (rc == 0)
+        rc = pp_buf_append (copy, "", 1);
+    if (rc != 0)
+        return rc;
+    rc = self->handler (ctx, copy->data, task->len, out, self->user);
     return s_emit (self, results, task, out,
                    rc == 0 ? PP_OUTCOME_OK : PP_OUTCOME_FAILED);
 }

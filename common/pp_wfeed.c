@@ -80,15 +80,17 @@ pp_wfeed_push (pp_wfeed_t *self, int64_t deadline_ms)
                 return rc;
             self->drop = NULL;
         }
-        if (!self->slice && self->msg && s_cut (self) != 0)
-            return PP_ENOMEM;
+        int rc = !self->slice && self->msg ? s_cut (self) : 0;
+        if (rc != 0)
+            return rc;
         if (!self->slice)
             return 0;
-        int rc = pp_pipeline_feed (self->pipeline, self->slice,
+        rc = pp_pipeline_feed (self->pipeline, self->slice,
                                    s_left_ms (deadline_ms));
         if (rc == PP_EAGAIN && self->drops) {
-            if (s_drop (self) != 0)
-                return PP_ENOMEM;
+            rc = s_drop (self);
+            if (rc != 0)
+                return rc;
             continue;
         }
         if (rc == PP_ETIMEDOUT || rc == PP_EAGAIN)
