@@ -47,6 +47,8 @@ struct _pp_chan_t {
     off_t ch_spill_read;      /* spill: next record to read back      */
     off_t ch_spill_write;     /* spill: end of the file               */
     size_t ch_spilled;        /* spill: records on disk               */
+    size_t ch_spill_lost;     /* spill: records that never came back  */
+    int ch_spill_errno;       /* spill: why the first was lost        */
 };
 
 static void
@@ -261,43 +263,70 @@ s_spill_write (pp_chan_t *self, void *item)
     return 0;
 }
 
-/*  Reads the oldest spilled record back; lock held. NULL on I/O error.   */
+/*  Starts the (empty) spill file afresh; lock held.                      */
+static void
+s_spill_reset (pp_chan_t *self)
+{
+    self->ch_spill_read = self->ch_spill_write = 0;
+    if (ftruncate (self->ch_spill_fd, 0) != 0)
+        return; /* the next write overwrites from the start anyway      */
+}
+
+/*  Gives up on every record still on disk (the file cannot be read at
+    the read offset, so none after it can be found): counts them lost
+    with err; lock held.                                                   */
+static void
+s_spill_lose_all (pp_chan_t *self, int err)
+{
+    if (self->ch_spill_lost == 0)
+        self->ch_spill_errno = err;
+    self->ch_spill_lost += self->ch_spilled;
+    self->ch_spilled = 0;
+    s_spill_reset (self);
+}
+
+/*  Reads the oldest spilled record back; lock held. NULL when it could
+    not be read (counted lost, see pp_chan_spill_lost).                    */
 static void *
 s_spill_read (pp_chan_t *self)
 {
     unsigned char head[4];
-    if (pread (self->ch_spill_fd, head, 4, self->ch_spill_read) != 4)
+    if (pread (self->ch_spill_fd, head, 4, self->ch_spill_read) != 4) {
+        s_spill_lose_all (self, errno ? errno : EIO);
         return NULL;
+    }
     size_t size = ((size_t) head[0] << 24) | ((size_t) head[1] << 16) |
                   ((size_t) head[2] << 8) | head[3];
     unsigned char *body = malloc (size ? size : 1);
-    void *item = NULL;
-    if (body && pread (self->ch_spill_fd, body, size,
-                       self->ch_spill_read + 4) == (ssize_t) size)
-        item = self->ch_codec.decode (body, size);
-    free (body);
-    if (!item)
+    if (!body || pread (self->ch_spill_fd, body, size,
+                        self->ch_spill_read + 4) != (ssize_t) size) {
+        int err = !body ? ENOMEM : errno ? errno : EIO;
+        free (body);
+        s_spill_lose_all (self, err);
         return NULL;
-    self->ch_spill_read += (off_t) (4 + size);
-    if (--self->ch_spilled == 0) { /* empty again: reuse from the start */
-        self->ch_spill_read = self->ch_spill_write = 0;
-        if (ftruncate (self->ch_spill_fd, 0) != 0)
-            return item;
     }
+    errno = 0;
+    void *item = self->ch_codec.decode (body, size);
+    int err = errno ? errno : EINVAL;
+    free (body);
+    self->ch_spill_read += (off_t) (4 + size);
+    if (--self->ch_spilled == 0) /* empty again: reuse from the start */
+        s_spill_reset (self);
+    if (!item && self->ch_spill_lost++ == 0)
+        self->ch_spill_errno = err; /* read, but it does not decode   */
     return item;
 }
 
-/*  Moves spilled records into free ring slots; lock held.                */
+/*  Moves spilled records into free ring slots; lock held. A record that
+    does not come back is counted lost, not waited for: the channel goes
+    on with the next (see pp_chan_spill_lost).                             */
 static void
 s_refill (pp_chan_t *self)
 {
     while (self->ch_spilled > 0 && self->ch_count < self->ch_capacity) {
         void *item = s_spill_read (self);
-        if (!item) {
-            fprintf (stderr, "pp_chan: cannot read the spill file back\n");
-            abort (); /* items would be lost: refuse to limp on        */
-        }
-        s_push (self, item, 1); /* no weights with spill               */
+        if (item)
+            s_push (self, item, 1); /* no weights with spill           */
     }
 }
 
@@ -489,6 +518,17 @@ pp_chan_set_spill (pp_chan_t *self, const char *dir,
     self->ch_codec = *codec;
     self->ch_overflow = S_SPILL;
     return 0;
+}
+
+size_t
+pp_chan_spill_lost (pp_chan_t *self, int *err)
+{
+    s_lock (self);
+    size_t lost = self->ch_spill_lost;
+    if (err)
+        *err = self->ch_spill_errno;
+    s_unlock (self);
+    return lost;
 }
 
 size_t

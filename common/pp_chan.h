@@ -81,6 +81,12 @@ int pp_chan_set_spill (pp_chan_t *self, const char *dir,
 /*  Items waiting on disk now (spill only).                                */
 size_t pp_chan_spilled (pp_chan_t *self);
 
+/*  Spilled items that could not be read back (an I/O error, or a record
+    the codec did not decode): never received, counted here instead of
+    stopping the process; *err (if not NULL) says why the first was lost
+    (an errno value).                                                      */
+size_t pp_chan_spill_lost (pp_chan_t *self, int *err);
+
 /*  Puts n items at the tail in order under as few lock rounds as room
     allows, waiting up to timeout_ms for room each time. Returns how many
     were sent (the channel owns those; the caller keeps the rest), or an

@@ -23,6 +23,8 @@ struct _pp_pipeline_t {
     pp_jobthread_t shared; /* what the job threads share                 */
     pp_sender_t out;       /* what the sender shares                     */
     uint64_t withheld;     /* results given up by joined threads         */
+    const char *spill_dir; /* --spill-dir, or NULL without spill         */
+    size_t spill_told;     /* slices lost in it, logged so far           */
 };
 
 /*  Sets up the channels' overflow policy and weight. Returns 0 or PP_EIO. */
@@ -36,6 +38,7 @@ s_policy (pp_pipeline_t *self, const pp_pipeline_args_t *args)
         return 0;
     }
     const char *dir = args->spill_dir ? args->spill_dir : "/tmp";
+    self->spill_dir = dir;
     if (pp_chan_set_spill (self->tasks, dir, &pp_slice_codec) == 0)
         return 0;
     zsys_error ("--spill-dir: cannot create a file in %s: %s", dir,
@@ -177,6 +180,23 @@ s_join (pthread_t thread)
     void *lost = NULL;
     pthread_join (thread, &lost);
     return (uintptr_t) lost;
+}
+
+bool
+pp_pipeline_spill_check (pp_pipeline_t *self)
+{
+    int err = 0;
+    size_t lost = self && self->spill_dir && self->tasks
+                      ? pp_chan_spill_lost (self->tasks, &err)
+                      : 0;
+    if (lost > self->spill_told) {
+        zsys_error ("--spill-dir %s: %zu slices of tasks could not be read "
+                    "back (%s): their items were not run here; the "
+                    "ventilator sends them again after its --ack-timeout",
+                    self->spill_dir, lost - self->spill_told, strerror (err));
+        self->spill_told = lost;
+    }
+    return lost > 0;
 }
 
 uint64_t

@@ -80,6 +80,11 @@ int64_t pp_pipeline_job_ns (pp_pipeline_t *self);
     0 when it does not. 0 for NULL.                                        */
 int64_t pp_pipeline_stuck_ms (pp_pipeline_t *self);
 
+/*  --overflow spill: logs the slices that could not be read back from
+    --spill-dir since the last call, with the reason; true when any ever
+    were (the items went unrun here). false for NULL.                      */
+bool pp_pipeline_spill_check (pp_pipeline_t *self);
+
 /*  Stops the pipeline now, discarding what it holds, and frees it; returns
     within a job's cancel time. Returns how many results were given up
     (since start). NULL-safe; nulls *self_p.                               */

@@ -86,7 +86,7 @@ pp_wfeed_push (pp_wfeed_t *self, int64_t deadline_ms)
         if (!self->slice)
             return 0;
         rc = pp_pipeline_feed (self->pipeline, self->slice,
-                                   s_left_ms (deadline_ms));
+                               s_left_ms (deadline_ms));
         if (rc == PP_EAGAIN && self->drops) {
             rc = s_drop (self);
             if (rc != 0)

@@ -57,6 +57,7 @@ typedef struct {
     pp_pipeline_t *pipeline; /* of the current run, or NULL            */
     pp_wfeed_t feed;         /* TASK messages into the pipeline       */
     uint64_t withheld;       /* results of this run given up unsent    */
+    bool spill_lost;         /* tasks lost in --spill-dir: exit 1      */
     bool sink_told;          /* a sink taking nothing was logged       */
     int64_t hello_ms;
     int64_t heard_ms; /* last STATE of our run                         */
@@ -112,6 +113,7 @@ s_pipeline_start (s_worker_t *self)
 static void
 s_pipeline_stop (s_worker_t *self)
 {
+    self->spill_lost |= pp_pipeline_spill_check (self->pipeline);
     self->withheld += pp_pipeline_stop (&self->pipeline);
     self->withheld += pp_wfeed_clear (&self->feed);
 }
@@ -488,8 +490,10 @@ s_loop (s_worker_t *self)
             rc = s_feed (self);
         if (rc != 0)
             return rc;
-        if (self->pipeline)
+        if (self->pipeline) {
             s_watch_sink (self);
+            self->spill_lost |= pp_pipeline_spill_check (self->pipeline);
+        }
         if (self->phase == S_LEAVING)
             s_leave_step (self);
         s_check_silence (self);
@@ -566,6 +570,8 @@ s_run (s_worker_t *self)
         s_log_withheld (self, "stopped", true);
         self->code = PP_EXIT_RUNTIME;
     }
+    if (self->spill_lost && self->code != PP_EXIT_ABORTED)
+        self->code = PP_EXIT_RUNTIME; /* tasks lost in --spill-dir      */
     pp_net_log_rejects (self->rejects);
     pp_netmon_destroy (&self->netmon); /* before the sockets it watches  */
     zsock_destroy (&self->tasks);

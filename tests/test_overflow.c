@@ -18,6 +18,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <errno.h>
+#include <fcntl.h>
 
 static char s_dir[] = "/tmp/pp-test-spill.XXXXXX";
 
@@ -195,6 +197,104 @@ test_spill_disk_full (void **state)
     pp_chan_destroy (&chan);
 }
 
+/*  pp_item_codec, but item 20 does not decode (EBADMSG).                 */
+static void *
+s_decode_not_20 (const unsigned char *data, size_t size)
+{
+    pp_item_t *item = pp_item_codec.decode (data, size);
+    if (item && item->seq == 20) {
+        pp_item_free (item);
+        errno = EBADMSG;
+        return NULL;
+    }
+    return item;
+}
+
+/*  Sends seq 0..n-1 into a spill channel of 16 (16.. go to disk).      */
+static pp_chan_t *
+s_spilled_chan (const pp_chan_codec_t *codec, uint64_t n)
+{
+    pp_chan_t *chan = pp_chan_new (16, pp_item_free);
+    assert_int_equal (pp_chan_set_spill (chan, s_dir, codec), 0);
+    for (uint64_t seq = 0; seq < n; seq++)
+        assert_int_equal (pp_chan_send (chan, s_item (seq), -1), 0);
+    assert_int_equal (pp_chan_spilled (chan), n - 16);
+    pp_chan_close (chan);
+    return chan;
+}
+
+/*  Receives until closed: how many came, each in order but skip.         */
+static uint64_t
+s_drain (pp_chan_t *chan, uint64_t skip)
+{
+    void *out;
+    uint64_t next = 0, got = 0;
+    while (pp_chan_recv (chan, &out, 0) == 0) {
+        if (next == skip)
+            next++;
+        assert_int_equal (((pp_item_t *) out)->seq, next++);
+        pp_item_free (out);
+        got++;
+    }
+    return got;
+}
+
+/*  A spilled record that does not decode is counted lost with its reason
+    and the next ones still come: no abort (it used to abort).            */
+static void
+test_spill_undecodable (void **state)
+{
+    (void) state;
+    pp_chan_codec_t codec = pp_item_codec;
+    codec.decode = s_decode_not_20;
+    pp_chan_t *chan = s_spilled_chan (&codec, 40);
+    assert_int_equal (s_drain (chan, 20), 39);
+    int err = 0;
+    assert_int_equal (pp_chan_spill_lost (chan, &err), 1);
+    assert_int_equal (err, EBADMSG);
+    assert_int_equal (pp_chan_spilled (chan), 0);
+    pp_chan_destroy (&chan);
+}
+
+/*  The fd of this process's spill file in s_dir, or -1.                  */
+static int
+s_spill_fd (void)
+{
+    for (int fd = 3; fd < 1024; fd++) {
+        char link[64], path[512];
+        snprintf (link, sizeof (link), "/proc/self/fd/%d", fd);
+        ssize_t n = readlink (link, path, sizeof (path) - 1);
+        if (n > 0 && (path[n] = '\0', strstr (path, s_dir)))
+            return fd;
+    }
+    return -1;
+}
+
+/*  A spill file that cannot be read back (here: its fd swapped for a
+    write-only one, EBADF) loses what is on disk, counted with the reason;
+    what is in memory still comes, and the channel ends: no abort.        */
+static void
+test_spill_read_error (void **state)
+{
+    (void) state;
+    pp_chan_t *chan = s_spilled_chan (&pp_item_codec, 40);
+    int fd = s_spill_fd ();
+    assert_true (fd >= 0);
+    char path[600];
+    snprintf (path, sizeof (path), "%s/write-only", s_dir);
+    int wo = open (path, O_WRONLY | O_CREAT, 0600);
+    assert_true (wo >= 0);
+    assert_int_equal (dup2 (wo, fd), fd);
+    close (wo);
+    unlink (path);
+    assert_int_equal (s_drain (chan, UINT64_MAX), 16);
+    int err = 0;
+    assert_int_equal (pp_chan_spill_lost (chan, &err), 24);
+    assert_int_equal (err, EBADF);
+    assert_int_equal (pp_chan_spilled (chan), 0);
+    pp_chan_destroy (&chan);
+}
+
 int
 main (void)
 {
@@ -203,6 +303,10 @@ main (void)
         cmocka_unit_test_setup_teardown (test_spill_fifo, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_spill_abort, s_setup, s_teardown),
         cmocka_unit_test (test_spill_bad_dir),
+        cmocka_unit_test_setup_teardown (test_spill_undecodable, s_setup,
+                                         s_teardown),
+        cmocka_unit_test_setup_teardown (test_spill_read_error, s_setup,
+                                         s_teardown),
         cmocka_unit_test_setup_teardown (test_spill_disk_full, s_setup,
                                          s_teardown),
     };
