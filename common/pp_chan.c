@@ -291,6 +291,7 @@ static void *
 s_spill_read (pp_chan_t *self)
 {
     unsigned char head[4];
+    errno = 0; /* a short read sets none: EIO then                      */
     if (pread (self->ch_spill_fd, head, 4, self->ch_spill_read) != 4) {
         s_spill_lose_all (self, errno ? errno : EIO);
         return NULL;

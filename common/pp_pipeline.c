@@ -185,10 +185,10 @@ s_join (pthread_t thread)
 bool
 pp_pipeline_spill_check (pp_pipeline_t *self)
 {
+    if (!self || !self->spill_dir || !self->tasks)
+        return false;
     int err = 0;
-    size_t lost = self && self->spill_dir && self->tasks
-                      ? pp_chan_spill_lost (self->tasks, &err)
-                      : 0;
+    size_t lost = pp_chan_spill_lost (self->tasks, &err);
     if (lost > self->spill_told) {
         zsys_error ("--spill-dir %s: %zu slices of tasks could not be read "
                     "back (%s): their items were not run here; the "
