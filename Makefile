@@ -23,6 +23,17 @@ TEST_LIBS = $(shell pkg-config --libs cmocka)
 LIB_SRC   = $(wildcard common/*.c)
 LIB_OBJ   = $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB       = $(BUILD)/libpushpull.a
+# The shared library: the same sources compiled apart with -fPIC, exporting
+# only the public API (common/libpushpull.map). SOMAJOR is the ABI: bump it
+# when a change breaks programs built before (see the map file). The
+# binaries and the tests link the static library, not this one: they use
+# its private modules (channels, wire, sockets, config), which it hides.
+SOMAJOR   = 0
+SONAME    = libpushpull.so.$(SOMAJOR)
+SHLIB     = $(BUILD)/libpushpull.so.$(VERSION)
+SHLIB_MAP = common/libpushpull.map
+PIC_OBJ   = $(LIB_SRC:%.c=$(BUILD)/pic/%.o)
+SHLIB_LNK = $(BUILD)/$(SONAME) $(BUILD)/libpushpull.so
 # Command-line parsing lives with the programs: cli/ is linked into the
 # three binaries and the tests, never into the library, never installed.
 CLI_SRC   = $(wildcard cli/*.c)
@@ -37,7 +48,7 @@ UNIT_BINS = $(UNIT_SRC:tests/%.c=$(BUILD)/tests/%)
 
 .PHONY: all test unit e2e check-asan check-tsan demo clean format \
         format-check install deps deps-test
-all: $(LIB) $(CLI_LIB) $(BINS)
+all: $(LIB) $(SHLIB_LNK) $(CLI_LIB) $(BINS)
 
 $(BUILD)/%.o: %.c $(wildcard common/*.h */*.h)
 	@mkdir -p $(dir $@)
@@ -54,6 +65,23 @@ $(LIB): $(LIB_OBJ) Makefile
 	@rm -f $@
 	@echo "  AR  $@"
 	@ar rcs $@ $(filter %.o,$^)
+
+# Apart from the static library's objects, which stay as they are.
+$(BUILD)/pic/%.o: %.c $(wildcard common/*.h */*.h)
+	@mkdir -p $(dir $@)
+	@echo "  CC  $< (-fPIC)"
+	@$(CC) $(CFLAGS) -fPIC -c $< -o $@
+
+$(SHLIB): $(PIC_OBJ) $(SHLIB_MAP) Makefile
+	@echo "  LD  $@"
+	@$(CC) -shared $(CFLAGS) $(LDFLAGS) -Wl,-soname,$(SONAME) \
+	  -Wl,--version-script=$(SHLIB_MAP) -Wl,--no-undefined -o $@ \
+	  $(filter %.o,$^) $(LDLIBS)
+
+# The links a program finds it by: the SONAME at run time, the bare name
+# (-lpushpull) at link time.
+$(SHLIB_LNK): $(SHLIB)
+	@ln -sf $(notdir $<) $@
 
 $(CLI_LIB): $(CLI_OBJ) Makefile
 	@rm -f $@
