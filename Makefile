@@ -190,15 +190,37 @@ format-check:
 	clang-format --dry-run --Werror $(FORMAT_SRC)
 
 # PREFIX is what the installed pushpull.pc points at; DESTDIR only stages.
+# After installing into a system prefix run ldconfig, so that programs find
+# libpushpull.so.0 (this Makefile leaves the system's cache alone).
+LIBDIR    = $(DESTDIR)$(PREFIX)/lib
+INCDIR    = $(DESTDIR)$(PREFIX)/include/pushpull
+MANPAGES  = $(wildcard docs/man/*.1)
+MAN1DIR   = $(DESTDIR)$(PREFIX)/share/man/man1
+
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
-	  $(DESTDIR)$(PREFIX)/include/pushpull $(DESTDIR)$(PREFIX)/share/man/man1
+	install -d $(DESTDIR)$(PREFIX)/bin $(LIBDIR)/pkgconfig $(INCDIR) \
+	  $(MAN1DIR)
 	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin
-	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib
-	install -m 644 $(PUBLIC_H) $(DESTDIR)$(PREFIX)/include/pushpull
-	install -m 644 $(wildcard docs/man/*.1) $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 644 $(LIB) $(SHLIB) $(LIBDIR)
+	ln -sf $(notdir $(SHLIB)) $(LIBDIR)/$(SONAME)
+	ln -sf $(notdir $(SHLIB)) $(LIBDIR)/libpushpull.so
+	install -m 644 $(PUBLIC_H) $(INCDIR)
+	install -m 644 $(MANPAGES) $(MAN1DIR)
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' \
-	  pushpull.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/pushpull.pc
+	  pushpull.pc.in > $(LIBDIR)/pkgconfig/pushpull.pc
+
+# Removes what install put there, by name (and include/pushpull once
+# empty); the shared directories (bin, lib, man1) stay. Same PREFIX and
+# DESTDIR as the install.
+.PHONY: uninstall
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(notdir $(BINS))) \
+	  $(LIBDIR)/$(notdir $(LIB)) $(LIBDIR)/$(notdir $(SHLIB)) \
+	  $(LIBDIR)/$(SONAME) $(LIBDIR)/libpushpull.so \
+	  $(LIBDIR)/pkgconfig/pushpull.pc \
+	  $(addprefix $(INCDIR)/,$(notdir $(PUBLIC_H))) \
+	  $(addprefix $(MAN1DIR)/,$(notdir $(MANPAGES)))
+	[ ! -d $(INCDIR) ] || rmdir --ignore-fail-on-non-empty $(INCDIR)
 
 clean:
 	rm -rf build
