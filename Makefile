@@ -66,7 +66,8 @@ $(LIB): $(LIB_OBJ) Makefile
 	@echo "  AR  $@"
 	@ar rcs $@ $(filter %.o,$^)
 
-# Apart from the static library's objects, which stay as they are.
+# The shared library's objects: -fPIC, in $(BUILD)/pic/, apart from the
+# static library's (and the binaries'), which stay as they were.
 $(BUILD)/pic/%.o: %.c $(wildcard common/*.h */*.h)
 	@mkdir -p $(dir $@)
 	@echo "  CC  $< (-fPIC)"
