@@ -23,6 +23,17 @@ TEST_LIBS = $(shell pkg-config --libs cmocka)
 LIB_SRC   = $(wildcard common/*.c)
 LIB_OBJ   = $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB       = $(BUILD)/libpushpull.a
+# The shared library: the same sources compiled apart with -fPIC, exporting
+# only the public API (common/libpushpull.map). SOMAJOR is the ABI: bump it
+# when a change breaks programs built before (see the map file). The
+# binaries and the tests link the static library, not this one: they use
+# its private modules (channels, wire, sockets, config), which it hides.
+SOMAJOR   = 0
+SONAME    = libpushpull.so.$(SOMAJOR)
+SHLIB     = $(BUILD)/libpushpull.so.$(VERSION)
+SHLIB_MAP = common/libpushpull.map
+PIC_OBJ   = $(LIB_SRC:%.c=$(BUILD)/pic/%.o)
+SHLIB_LNK = $(BUILD)/$(SONAME) $(BUILD)/libpushpull.so
 # Command-line parsing lives with the programs: cli/ is linked into the
 # three binaries and the tests, never into the library, never installed.
 CLI_SRC   = $(wildcard cli/*.c)
@@ -37,7 +48,7 @@ UNIT_BINS = $(UNIT_SRC:tests/%.c=$(BUILD)/tests/%)
 
 .PHONY: all test unit e2e check-asan check-tsan demo clean format \
         format-check install deps deps-test
-all: $(LIB) $(CLI_LIB) $(BINS)
+all: $(LIB) $(SHLIB_LNK) $(CLI_LIB) $(BINS)
 
 $(BUILD)/%.o: %.c $(wildcard common/*.h */*.h)
 	@mkdir -p $(dir $@)
@@ -54,6 +65,24 @@ $(LIB): $(LIB_OBJ) Makefile
 	@rm -f $@
 	@echo "  AR  $@"
 	@ar rcs $@ $(filter %.o,$^)
+
+# The shared library's objects: -fPIC, in $(BUILD)/pic/, apart from the
+# static library's (and the binaries'), which stay as they were.
+$(BUILD)/pic/%.o: %.c $(wildcard common/*.h */*.h)
+	@mkdir -p $(dir $@)
+	@echo "  CC  $< (-fPIC)"
+	@$(CC) $(CFLAGS) -fPIC -c $< -o $@
+
+$(SHLIB): $(PIC_OBJ) $(SHLIB_MAP) Makefile
+	@echo "  LD  $@"
+	@$(CC) -shared $(CFLAGS) $(LDFLAGS) -Wl,-soname,$(SONAME) \
+	  -Wl,--version-script=$(SHLIB_MAP) -Wl,--no-undefined -o $@ \
+	  $(filter %.o,$^) $(LDLIBS)
+
+# The links a program finds it by: the SONAME at run time, the bare name
+# (-lpushpull) at link time.
+$(SHLIB_LNK): $(SHLIB)
+	@ln -sf $(notdir $<) $@
 
 $(CLI_LIB): $(CLI_OBJ) Makefile
 	@rm -f $@
@@ -164,15 +193,37 @@ format-check:
 	clang-format --dry-run --Werror $(FORMAT_SRC)
 
 # PREFIX is what the installed pushpull.pc points at; DESTDIR only stages.
+# After installing into a system prefix run ldconfig, so that programs find
+# libpushpull.so.0 (this Makefile leaves the system's cache alone).
+LIBDIR    = $(DESTDIR)$(PREFIX)/lib
+INCDIR    = $(DESTDIR)$(PREFIX)/include/pushpull
+MANPAGES  = $(wildcard docs/man/*.1)
+MAN1DIR   = $(DESTDIR)$(PREFIX)/share/man/man1
+
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
-	  $(DESTDIR)$(PREFIX)/include/pushpull $(DESTDIR)$(PREFIX)/share/man/man1
+	install -d $(DESTDIR)$(PREFIX)/bin $(LIBDIR)/pkgconfig $(INCDIR) \
+	  $(MAN1DIR)
 	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin
-	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib
-	install -m 644 $(PUBLIC_H) $(DESTDIR)$(PREFIX)/include/pushpull
-	install -m 644 $(wildcard docs/man/*.1) $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 644 $(LIB) $(SHLIB) $(LIBDIR)
+	ln -sf $(notdir $(SHLIB)) $(LIBDIR)/$(SONAME)
+	ln -sf $(notdir $(SHLIB)) $(LIBDIR)/libpushpull.so
+	install -m 644 $(PUBLIC_H) $(INCDIR)
+	install -m 644 $(MANPAGES) $(MAN1DIR)
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' \
-	  pushpull.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/pushpull.pc
+	  pushpull.pc.in > $(LIBDIR)/pkgconfig/pushpull.pc
+
+# Removes what install put there, by name (and include/pushpull once
+# empty); the shared directories (bin, lib, man1) stay. Same PREFIX and
+# DESTDIR as the install.
+.PHONY: uninstall
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(notdir $(BINS))) \
+	  $(LIBDIR)/$(notdir $(LIB)) $(LIBDIR)/$(notdir $(SHLIB)) \
+	  $(LIBDIR)/$(SONAME) $(LIBDIR)/libpushpull.so \
+	  $(LIBDIR)/pkgconfig/pushpull.pc \
+	  $(addprefix $(INCDIR)/,$(notdir $(PUBLIC_H))) \
+	  $(addprefix $(MAN1DIR)/,$(notdir $(MANPAGES)))
+	[ ! -d $(INCDIR) ] || rmdir --ignore-fail-on-non-empty $(INCDIR)
 
 clean:
 	rm -rf build
