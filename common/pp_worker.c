@@ -881,6 +881,9 @@ s_on_task (s_worker_t *self, pp_inmsg_t *in)
     self->pending_size = in->size;
     self->pending_offset = 0;
     self->received += in->hdr.count;
+    if (pp_verbosity > 1 && self->received == in->hdr.count)
+        zsys_info ("run %016llx: the first tasks arrived (%u items)",
+                   (unsigned long long) self->run_id, in->hdr.count);
     uint64_t each = in->size / (in->hdr.count ? in->hdr.count : 1) + 1;
     self->item_bytes =
         self->item_bytes ? (self->item_bytes * 7 + each) / 8 : each;
