@@ -17,7 +17,7 @@ w2=$LAST_PID
 start_ventilator vent --flow credit --batch 1 --wait-workers 2 \
     "$TEST_DIR/short.txt"
 vent=$LAST_PID
-# w1 has items running (and more waiting) when it is told to leave.
+# w1 holds items when it is told to leave.
 wait_for_line "$(err_of w1)" "the first tasks arrived" 10
 t0=$(now_ms)
 signal_bin INT "$w1"
