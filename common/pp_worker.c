@@ -149,6 +149,9 @@ s_on_task (s_worker_t *self, pp_inmsg_t *in)
         return;
     }
     pp_wcredit_received (&self->credit, in->hdr.count, in->size);
+    if (self->cfg->verbosity > 1 && self->credit.received == in->hdr.count)
+        zsys_info ("run %016llx: the first tasks arrived (%u items)",
+                   (unsigned long long) self->run_id, in->hdr.count);
 }
 
 static void

@@ -26,6 +26,25 @@ signal_bin() {
     kill -s "$1" "$child"
 }
 
+# wait_signal_taken SIGNAL PID SECONDS: until the binary started as PID
+# has taken SIGNAL (sent by signal_bin): it is no longer pending, so its
+# handler ran. Two signals sent without this wait may arrive as one.
+wait_signal_taken() {
+    local bit child mask
+    bit=$(kill -l "$1") || return 1
+    child=$(bin_pid "$2") || return 0 # exited: nothing is pending
+    local deadline=$(($(now_ms) + $(secs_to_ms "$3")))
+    while mask=$(awk '$1 == "ShdPnd:" { print $2 }' \
+        "/proc/$child/status" 2>/dev/null) && [[ -n $mask ]] &&
+        (((0x$mask >> (bit - 1)) & 1)); do
+        if (($(now_ms) >= deadline)); then
+            fail "${PP_NAME_OF[$2]:-pid $2} did not take SIG$1 within $3 s"
+            return 1
+        fi
+        sleep 0.01
+    done
+}
+
 # wait_for_lines FILE N SECONDS: until FILE has at least N lines.
 wait_for_lines() {
     local file=$1 want=$2

@@ -321,6 +321,34 @@ wait_for_line() {
     done
 }
 
+# s_listening ENDPOINT: something has bound ENDPOINT (ipc: its socket file
+# exists; tcp: a socket listens on its port, on any address).
+s_listening() {
+    case $1 in
+        ipc://*) [[ -S ${1#ipc://} ]] ;;
+        tcp://*)
+            local hex
+            hex=$(printf '%04X' "${1##*:}")
+            grep -qE "^ *[0-9]+: [0-9A-F]+:$hex [0-9A-F]+:0000 0A " \
+                /proc/net/tcp /proc/net/tcp6 2>/dev/null
+            ;;
+        *) return 1 ;;
+    esac
+}
+
+# wait_for_bind ENDPOINT SECONDS: until a process has bound ENDPOINT
+# (ipc:// or tcp://), the sign that it is up and listening.
+wait_for_bind() {
+    local deadline=$(($(now_ms) + $(secs_to_ms "$2")))
+    until s_listening "$1"; do
+        if (($(now_ms) >= deadline)); then
+            fail "nothing bound $1 within $2 s"
+            return 1
+        fi
+        sleep 0.02
+    done
+}
+
 # --- assertions ----------------------------------------------------------------
 
 assert_eq() {

@@ -15,7 +15,7 @@ stats=$TEST_DIR/stats.json
 
 start_sink sink --sum --stats-json "$stats"
 sink=$LAST_PID
-start_worker w1 --flow credit --job sleep --threads 2
+start_worker w1 -v --flow credit --job sleep --threads 2
 w1=$LAST_PID
 start_worker w2 --flow credit --job sleep --threads 2
 w2=$LAST_PID
@@ -23,7 +23,8 @@ start_ventilator vent --flow credit --batch 2 --heartbeat 100ms \
     --liveness 3 --wait-workers 2 "$TEST_DIR/sleeps.txt"
 vent=$LAST_PID
 
-sleep 0.4
+# w1 vanishes holding items, which go to w2 and come late from w1 too.
+wait_for_line "$(err_of w1)" "the first tasks arrived" 10
 victim=$(bin_pid "$w1") || die "w1 is not running"
 kill -STOP "$victim"
 wait_for_line "$(err_of vent)" "went silent" 10

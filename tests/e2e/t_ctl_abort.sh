@@ -11,17 +11,18 @@ stats=$TEST_DIR/stats.json
 
 start_sink sink --stats-json "$stats"
 sink=$LAST_PID
-start_worker w1 --job sleep --threads 4
+start_worker w1 -v --job sleep --threads 4
 w1=$LAST_PID
-start_worker w2 --job sleep --threads 4
+start_worker w2 -v --job sleep --threads 4
 w2=$LAST_PID
 start_ventilator vent -v --batch 1 --wait-workers 2 "$TEST_DIR/sleeps.txt"
 vent=$LAST_PID
 
-wait_for_line "$(err_of vent)" "said hello \(2 so far\)" 20
-sleep 0.3   # let the workers start their sleeps: abort must cut them short
+# Both workers run their sleeps: the abort must cut them short.
+wait_for_line "$(err_of w1)" "the first tasks arrived" 20
+wait_for_line "$(err_of w2)" "the first tasks arrived" 20
 signal_bin INT "$vent"
-sleep 0.1
+wait_signal_taken INT "$vent" 5 # else the two may arrive as one: a drain
 t0=$(now_ms)
 signal_bin INT "$vent"
 

@@ -52,7 +52,7 @@ assert_contains "$(err_of open)" "--curve-secret" "the error names CURVE"
 port=$(free_ports 1)
 start_sink curved --results "tcp://0.0.0.0:$port" "${server[@]}"
 curved=$LAST_PID
-sleep 0.3
+wait_for_bind "tcp://0.0.0.0:$port" 5
 kill -0 "$curved" 2>/dev/null || fail "a CURVE sink on 0.0.0.0 was refused"
 signal_bin INT "$curved"
 expect_exit "$curved" 5 3

@@ -19,7 +19,7 @@ vent=$LAST_PID
 touch "$pids"
 wait_for_lines "$pids" 6 20
 signal_bin INT "$vent"
-sleep 0.1
+wait_signal_taken INT "$vent" 5 # else the two may arrive as one: a drain
 t0=$(now_ms)
 signal_bin INT "$vent"
 for pid in "$vent" "$sink" "$w1" "$w2"; do

@@ -62,7 +62,7 @@ wait_for_line "$(err_of sink)" \
 # Abort: the workers hear it from the ventilator; the sink, which never
 # heard of the run, ends on its first signal.
 signal_bin INT "$vent2"
-sleep 0.1
+wait_signal_taken INT "$vent2" 5 # else the two may arrive as one
 signal_bin INT "$vent2"
 expect_exit "$vent2" 5 3
 expect_exit "$worker" 5 3

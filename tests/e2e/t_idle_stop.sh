@@ -8,29 +8,6 @@
 . "$(dirname "$0")/ctl_lib.sh"
 use_transport ipc
 
-# s_bound ENDPOINT: true once something listens there (an ipc socket
-# file, a listening tcp port).
-s_bound() {
-    case $1 in
-        ipc://*) [[ -S ${1#ipc://} ]] ;;
-        tcp://*)
-            local hex
-            hex=$(printf '%04X' "${1##*:}")
-            grep -q ":$hex 00000000:0000 0A" /proc/net/tcp
-            ;;
-    esac
-}
-
-# wait_for_bind ENDPOINT SECONDS: until the process bound ENDPOINT, which
-# it does after its signal handler is in place.
-wait_for_bind() {
-    local deadline=$(($(now_ms) + $(secs_to_ms "$2")))
-    until s_bound "$1"; do
-        (($(now_ms) < deadline)) || die "nothing bound $1 within $2 s"
-        sleep 0.02
-    done
-}
-
 # start_under_timeout NAME SECONDS BINARY [ARGS...]: BINARY as a script
 # runs it, under `timeout --preserve-status SECONDS` (one SIGTERM when the
 # time is up; its exit status is the binary's), in a process group of its

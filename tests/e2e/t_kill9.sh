@@ -17,11 +17,12 @@ for flow in push credit; do
     for after in 300 900; do
         round=$((round + 1))
         stats=$TEST_DIR/stats$round.json
+        started=$(now_ms)
         start_sink sink$round --sum --stats-json "$stats" --flow $flow
         sink=$LAST_PID
         workers=()
         for i in 1 2 3 4; do
-            start_worker w$round.$i --flow $flow --job sleep --threads 4
+            start_worker w$round.$i -v --flow $flow --job sleep --threads 4
             workers+=("$LAST_PID")
         done
         start_ventilator vent$round --flow $flow --batch 4 \
@@ -29,7 +30,12 @@ for flow in push credit; do
             "$TEST_DIR/sleeps.txt"
         vent=$LAST_PID
         victim=${workers[$((round % 4))]}
-        sleep "$(awk -v ms=$after 'BEGIN { print ms / 1000 }')"
+        # The kill moment: $after ms after the start, and never before the
+        # victim holds items (a slow start would make it an idle worker).
+        wait_for_line "$(err_of "${PP_NAME_OF[$victim]}")" \
+            "the first tasks arrived" 10
+        left=$((started + after - $(now_ms)))
+        ((left > 0)) && sleep "$(awk -v ms=$left 'BEGIN { print ms / 1000 }')"
         signal_bin KILL "$victim"
         wait_pid "$victim" 5 >/dev/null
         expect_exit "$vent" 40 0

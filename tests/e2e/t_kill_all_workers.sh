@@ -14,13 +14,16 @@ for flow in credit push; do
     sink=$LAST_PID
     old=()
     for i in 1 2; do
-        start_worker old.$flow.$i --flow $flow --job sleep --threads 4
+        start_worker old.$flow.$i -v --flow $flow --job sleep --threads 4
         old+=("$LAST_PID")
     done
     start_ventilator vent.$flow --flow $flow --batch 4 --ack-timeout 1s \
         --heartbeat 200ms --wait-workers 2 "$TEST_DIR/sleeps.txt"
     vent=$LAST_PID
-    sleep 0.4
+    # Both die holding items: those must be sent again.
+    for i in 1 2; do
+        wait_for_line "$(err_of old.$flow.$i)" "the first tasks arrived" 10
+    done
     for pid in "${old[@]}"; do
         signal_bin KILL "$pid"
         wait_pid "$pid" 5 >/dev/null

@@ -16,10 +16,11 @@ stats=$TEST_DIR/stats.json
 
 start_sink sink --stats-json "$stats"
 sink=$LAST_PID
-# The sink is up first, as in any tutorial; the gap lets its connection
-# attempts to the not yet bound control endpoint back off, as they do
-# when an operator starts the other processes by hand.
-sleep 1
+# The sink is up first, as in any tutorial (it listens); the gap lets its
+# connection attempts to the not yet bound control endpoint back off, as
+# they do when an operator starts the other processes by hand.
+wait_for_bind "$PP_RESULTS" 10
+sleep 1 # the gap is what is tested
 started=$(now_ms)
 start_worker worker --job echo
 worker=$LAST_PID

@@ -7,11 +7,14 @@ use_transport tcp
 
 N=5000
 for flow in push credit; do
-    start_worker w.$flow --flow $flow --job square --threads 2
+    start_worker w.$flow -v --flow $flow --job square --threads 2
     w=$LAST_PID
     start_ventilator vent.$flow --flow $flow --generate $N --ack-timeout 1s
     vent=$LAST_PID
-    sleep 1.5   # the run is dispatching with nobody to collect results
+    # The run is dispatching with nobody to collect results, and stays so
+    # for longer than the ack timeout: that time is what is tested.
+    wait_for_line "$(err_of w.$flow)" "the first tasks arrived" 10
+    sleep 1.5
     start_sink sink.$flow --sum
     sink=$LAST_PID
     expect_exit "$sink" 40 0

@@ -12,11 +12,13 @@ worker1=$LAST_PID
 start_worker worker2 --job square
 worker2=$LAST_PID
 # The gaps only make the order likely to be seen as such by the peers;
-# nothing waits on them for correctness.
+# nothing waits on them for correctness.  A worker with nobody to reach
+# shows nothing to wait for: its gap is a sleep.  The ventilator is up
+# once it listens.
 sleep 0.3
 start_ventilator vent --generate "$N"
 vent=$LAST_PID
-sleep 0.3
+wait_for_bind "$PP_ACKS" 10
 start_sink sink --sum --stats-json "$stats"
 sink=$LAST_PID
 

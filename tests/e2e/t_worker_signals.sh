@@ -10,14 +10,15 @@ use_transport ipc
 for _ in $(seq 1 40); do echo 300; done >"$TEST_DIR/short.txt"
 start_sink sink --sum
 sink=$LAST_PID
-start_worker w1 --flow credit --job sleep --threads 2
+start_worker w1 -v --flow credit --job sleep --threads 2
 w1=$LAST_PID
 start_worker w2 --flow credit --job sleep --threads 4
 w2=$LAST_PID
 start_ventilator vent --flow credit --batch 1 --wait-workers 2 \
     "$TEST_DIR/short.txt"
 vent=$LAST_PID
-sleep 0.5
+# w1 holds items when it is told to leave.
+wait_for_line "$(err_of w1)" "the first tasks arrived" 10
 t0=$(now_ms)
 signal_bin INT "$w1"
 expect_exit "$w1" 3 0
@@ -39,12 +40,12 @@ second_signal_exits() {
     shift
     start_sink "sink$n"
     local sink=$LAST_PID
-    start_worker "w$n" --job sleep "$@"
+    start_worker "w$n" -v --job sleep "$@"
     local worker=$LAST_PID
     start_ventilator "vent$n" -v --batch 1 "$TEST_DIR/long.txt"
     local vent=$LAST_PID
     wait_for_line "$(err_of "vent$n")" "said hello" 10
-    sleep 0.3
+    wait_for_line "$(err_of "w$n")" "the first tasks arrived" 10
     signal_bin INT "$worker"
     wait_for_line "$(err_of "w$n")" "leaving" 5
     local t0
@@ -52,7 +53,9 @@ second_signal_exits() {
     signal_bin INT "$worker"
     expect_exit "$worker" 2 3
     log "w$n ($*) exited $(($(now_ms) - t0)) ms after its second signal"
-    signal_bin INT "$vent"; sleep 0.2; signal_bin INT "$vent"
+    signal_bin INT "$vent"
+    wait_signal_taken INT "$vent" 5
+    signal_bin INT "$vent"
     expect_exit "$vent" 5 3
     expect_exit "$sink" 5 3
 }
