@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -237,6 +238,59 @@ test_overflow_spill (void **state)
     assert_int_equal (rmdir (dir), 0); /* the spill file was unlinked */
 }
 
+/*  The fd of this process's open file under dir, or -1.                 */
+static int
+s_fd_under (const char *dir)
+{
+    for (int fd = 3; fd < 1024; fd++) {
+        char link[64], path[512];
+        snprintf (link, sizeof (link), "/proc/self/fd/%d", fd);
+        ssize_t n = readlink (link, path, sizeof (path) - 1);
+        if (n > 0 && (path[n] = '\0', strstr (path, dir)))
+            return fd;
+    }
+    return -1;
+}
+
+/*  --overflow spill, and the spill file cannot be read back (its fd
+    swapped for a write-only one): the items in memory come, then the feed
+    says PP_EIO -- records were lost, the run cannot be whole -- instead
+    of ending as if the input had been shorter.                            */
+static void
+test_overflow_spill_lost (void **state)
+{
+    (void) state;
+    char dir[] = "/tmp/pp-test-feed.XXXXXX";
+    assert_non_null (mkdtemp (dir));
+    fixture_t *fx = s_open (10, 2, 0);
+    assert_int_equal (vent_feed_set_overflow (fx->feed, PP_OVERFLOW_SPILL, dir),
+                      0);
+    assert_int_equal (vent_feed_read_ahead (fx->feed, S_T0, 7), 0);
+    int fd = s_fd_under (dir);
+    assert_true (fd >= 0);
+    char path[600];
+    snprintf (path, sizeof (path), "%s/write-only", dir);
+    int wo = open (path, O_WRONLY | O_CREAT, 0600);
+    assert_true (wo >= 0);
+    assert_int_equal (dup2 (wo, fd), fd);
+    close (wo);
+    unlink (path);
+    int rc = 1, got = 0;
+    for (int n = 0; rc == 1 && n < 20; n++) {
+        pp_item_t *item = NULL;
+        rc = vent_feed_next (fx->feed, S_T0, 7, &item);
+        if (rc == 1) {
+            got++;
+            vent_pool_free (fx->pool, item);
+        }
+    }
+    assert_int_equal (rc, PP_EIO);
+    assert_true (got < 10);
+    assert_false (vent_feed_ended (fx->feed));
+    s_close (fx);
+    assert_int_equal (rmdir (dir), 0);
+}
+
 /*  A drain stops the reading: what waits in the inbox still comes out,
     then the total is final. A second stop, or one after EOF, is nothing. */
 static void
@@ -341,6 +395,7 @@ main (void)
         cmocka_unit_test (test_overflow_block),
         cmocka_unit_test (test_overflow_drop),
         cmocka_unit_test (test_overflow_spill),
+        cmocka_unit_test (test_overflow_spill_lost),
         cmocka_unit_test (test_stop_drains_inbox),
         cmocka_unit_test (test_stop_empty),
         cmocka_unit_test (test_need_fd),

@@ -178,6 +178,23 @@ s_read (vent_feed_t *self, uint64_t now_us, pp_item_t **item_p)
     return *item_p ? 1 : PP_ENOMEM;
 }
 
+/*  Records of the inbox's spill file that could not be read back are
+    input never numbered: the run cannot be whole. PP_EIO (logged with the
+    cause), else 0.                                                        */
+static int
+s_check_spill (vent_feed_t *self)
+{
+    int err = 0;
+    size_t lost = pp_chan_spill_lost (self->inbox, &err);
+    if (lost == 0)
+        return 0;
+    zsys_error ("--spill-dir: %zu records read ahead could not be read back "
+                "from %s (%s); the run stops here, incomplete -- see what "
+                "is wrong with the disk, then run again",
+                lost, self->spill_dir, err ? strerror (err) : "not decodable");
+    return PP_EIO;
+}
+
 int
 vent_feed_next (vent_feed_t *self, int64_t now_ms, uint64_t now_us,
                 pp_item_t **item_p)
@@ -188,7 +205,9 @@ vent_feed_next (vent_feed_t *self, int64_t now_ms, uint64_t now_us,
     if (self->inboxed > 0 && pp_chan_recv (self->inbox, &queued, 0) == 0) {
         self->inboxed--;
         item = queued;
-    } else if (self->unqueued) { /* next in order: the inbox is empty   */
+    } else if (self->inboxed > 0 && s_check_spill (self) != 0)
+        return PP_EIO;
+    else if (self->unqueued) { /* next in order: the inbox is empty   */
         item = self->unqueued;
         self->unqueued = NULL;
     } else if (s_may_read (self, now_ms))

@@ -72,8 +72,10 @@ void vent_feed_start (vent_feed_t *self, int64_t now_ms);
 
 /*  The next item, in input order: read ahead first, else from the input
     when --rate allows at now_ms. Returns 1 with *item_p (the caller owns
-    it), 0 when there is none now, or PP_ENOMEM. An oversized record is an
-    item that failed already: it still gets its outcome at the sink.      */
+    it), 0 when there is none now, PP_ENOMEM, or PP_EIO when records read
+    ahead into --spill-dir could not be read back (logged: the run cannot
+    be whole). An oversized record is an item that failed already: it
+    still gets its outcome at the sink.                                    */
 int vent_feed_next (vent_feed_t *self, int64_t now_ms, uint64_t now_us,
                     pp_item_t **item_p);
 
