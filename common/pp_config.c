@@ -14,12 +14,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-/*  Writes the reason into why (when given); returns PP_EINVAL.           */
-static int s_why (char *why, size_t size, const char *fmt, ...)
-    __attribute__ ((format (printf, 3, 4)));
-
-static int
-s_why (char *why, size_t size, const char *fmt, ...)
+int
+pp_config_why (char *why, size_t size, const char *fmt, ...)
 {
     if (why && size > 0) {
         va_list args;
@@ -63,27 +59,31 @@ s_check_port (const char *endpoint, const char *port, char *why, size_t size)
 {
     size_t digits = strspn (port, "0123456789");
     if (*port == '\0')
-        return s_why (why, size,
-                      "'%s' has no port (write tcp://HOST:PORT, PORT "
-                      "1..65535)",
-                      endpoint);
+        return pp_config_why (why, size,
+                              "'%s' has no port (write tcp://HOST:PORT, PORT "
+                              "1..65535)",
+                              endpoint);
     if (strcmp (port, "*") == 0)
-        return s_why (why, size,
-                      "'%s': port * (any free port) could not be found by "
-                      "the peers; give a port 1..65535",
-                      endpoint);
+        return pp_config_why (
+            why, size,
+            "'%s': port * (any free port) could not be found by "
+            "the peers; give a port 1..65535",
+            endpoint);
     if (port[digits] != '\0')
-        return s_why (why, size, "'%s': port '%s' is not a number (1..65535)",
-                      endpoint, port);
+        return pp_config_why (why, size,
+                              "'%s': port '%s' is not a number (1..65535)",
+                              endpoint, port);
     unsigned long n = digits > 6 ? 999999 : strtoul (port, NULL, 10);
     if (n == 0)
-        return s_why (why, size,
-                      "'%s': port 0 (any free port) could not be found by "
-                      "the peers; give a port 1..65535",
-                      endpoint);
+        return pp_config_why (
+            why, size,
+            "'%s': port 0 (any free port) could not be found by "
+            "the peers; give a port 1..65535",
+            endpoint);
     if (n > 65535)
-        return s_why (why, size, "'%s': port %s is out of range (1..65535)",
-                      endpoint, port);
+        return pp_config_why (why, size,
+                              "'%s': port %s is out of range (1..65535)",
+                              endpoint, port);
     return 0;
 }
 
@@ -94,24 +94,25 @@ s_check_host (const char *endpoint, const char *host, size_t len, char *why,
               size_t size)
 {
     if (len == 0)
-        return s_why (why, size,
-                      "'%s' has no host (write tcp://HOST:PORT; * binds "
-                      "every address)",
-                      endpoint);
+        return pp_config_why (
+            why, size,
+            "'%s' has no host (write tcp://HOST:PORT; * binds "
+            "every address)",
+            endpoint);
     if (host[0] != '[') {
         if (memchr (host, ':', len) || memchr (host, '[', len) ||
             memchr (host, ']', len))
-            return s_why (why, size,
-                          "'%s': write an IPv6 address in brackets "
-                          "(tcp://[::1]:5557)",
-                          endpoint);
+            return pp_config_why (why, size,
+                                  "'%s': write an IPv6 address in brackets "
+                                  "(tcp://[::1]:5557)",
+                                  endpoint);
         return 0;
     }
     char addr[INET6_ADDRSTRLEN + 64];
     if (len < 3 || host[len - 1] != ']' || len - 2 >= sizeof (addr))
-        return s_why (why, size,
-                      "'%s': '%.*s' is not an IPv6 address in brackets",
-                      endpoint, (int) len, host);
+        return pp_config_why (why, size,
+                              "'%s': '%.*s' is not an IPv6 address in brackets",
+                              endpoint, (int) len, host);
     memcpy (addr, host + 1, len - 2);
     addr[len - 2] = '\0';
     char *zone = strchr (addr, '%');
@@ -119,9 +120,9 @@ s_check_host (const char *endpoint, const char *host, size_t len, char *why,
         *zone++ = '\0';
     struct in6_addr in6;
     if (inet_pton (AF_INET6, addr, &in6) != 1 || (zone && *zone == '\0'))
-        return s_why (why, size,
-                      "'%s': '%.*s' is not an IPv6 address in brackets",
-                      endpoint, (int) len, host);
+        return pp_config_why (why, size,
+                              "'%s': '%.*s' is not an IPv6 address in brackets",
+                              endpoint, (int) len, host);
     return 0;
 }
 
@@ -134,10 +135,10 @@ s_check_tcp (const char *endpoint, char *why, size_t size)
     const char *colon = strrchr (dest, ':');
     const char *bracket = strrchr (dest, ']');
     if (!colon || (bracket && colon < bracket))
-        return s_why (why, size,
-                      "'%s' has no port (write tcp://HOST:PORT, PORT "
-                      "1..65535)",
-                      endpoint);
+        return pp_config_why (why, size,
+                              "'%s' has no port (write tcp://HOST:PORT, PORT "
+                              "1..65535)",
+                              endpoint);
     int rc = s_check_host (endpoint, dest, (size_t) (colon - dest), why, size);
     return rc ? rc : s_check_port (endpoint, colon + 1, why, size);
 }
@@ -148,19 +149,20 @@ s_check_ipc (const char *endpoint, char *why, size_t size)
     const char *path = endpoint + 6;
     size_t most = sizeof (((struct sockaddr_un *) 0)->sun_path) - 1;
     if (*path == '\0')
-        return s_why (why, size,
-                      "'%s' has no path (write ipc:///path/to/socket)",
-                      endpoint);
+        return pp_config_why (why, size,
+                              "'%s' has no path (write ipc:///path/to/socket)",
+                              endpoint);
     if (strcmp (path, "*") == 0)
-        return s_why (why, size,
-                      "'%s': a random path could not be found by the "
-                      "peers; give a path",
-                      endpoint);
+        return pp_config_why (why, size,
+                              "'%s': a random path could not be found by the "
+                              "peers; give a path",
+                              endpoint);
     if (strlen (path) > most)
-        return s_why (why, size,
-                      "'%s': the path is %zu bytes, a socket path at most "
-                      "%zu",
-                      endpoint, strlen (path), most);
+        return pp_config_why (
+            why, size,
+            "'%s': the path is %zu bytes, a socket path at most "
+            "%zu",
+            endpoint, strlen (path), most);
     return 0;
 }
 
@@ -173,10 +175,10 @@ pp_config_endpoint_check (const char *endpoint, char *why, size_t size)
         return s_check_ipc (endpoint, why, size);
     if (strncmp (endpoint, "inproc://", 9) == 0 && endpoint[9] != '\0')
         return 0;
-    return s_why (why, size,
-                  "'%s' is not an endpoint (write tcp://HOST:PORT or "
-                  "ipc:///path)",
-                  endpoint);
+    return pp_config_why (why, size,
+                          "'%s' is not an endpoint (write tcp://HOST:PORT or "
+                          "ipc:///path)",
+                          endpoint);
 }
 
 const char *
@@ -213,9 +215,9 @@ pp_config_endpoints (pp_common_t *common, char *why, size_t size)
         char reason[256];
         if (pp_config_endpoint_check (*s_endpoint_field (common, i), reason,
                                       sizeof (reason)) != 0)
-            return s_why (why, size, "%s: %s",
-                          pp_config_source (common, s_endpoints[i].flag),
-                          reason);
+            return pp_config_why (
+                why, size, "%s: %s",
+                pp_config_source (common, s_endpoints[i].flag), reason);
     }
     return 0;
 }
@@ -227,22 +229,22 @@ s_load_cert (const char *flag, const char *path, bool need_secret,
              zcert_t **cert_p, char *why, size_t size)
 {
     if (access (path, R_OK) != 0)
-        return s_why (why, size, "%s: cannot read %s: %s", flag, path,
-                      strerror (errno));
+        return pp_config_why (why, size, "%s: cannot read %s: %s", flag, path,
+                              strerror (errno));
     zcert_t *cert = zcert_load (path);
     if (!cert)
-        return s_why (why, size,
-                      "%s: %s is not a key file (make one with "
-                      "--keygen PATH)",
-                      flag, path);
+        return pp_config_why (why, size,
+                              "%s: %s is not a key file (make one with "
+                              "--keygen PATH)",
+                              flag, path);
     if (need_secret &&
         strcmp (zcert_secret_txt (cert),
                 "0000000000000000000000000000000000000000") == 0) {
         zcert_destroy (&cert);
-        return s_why (why, size,
-                      "%s: %s holds no secret key (give the "
-                      "PATH_secret file)",
-                      flag, path);
+        return pp_config_why (why, size,
+                              "%s: %s holds no secret key (give the "
+                              "PATH_secret file)",
+                              flag, path);
     }
     *cert_p = cert;
     return 0;
@@ -253,14 +255,14 @@ static int
 s_start_auth (pp_common_t *common, char *why, size_t size)
 {
     if (!common->curve_allow)
-        return s_why (why, size,
-                      "--curve-allow DIR is needed with "
-                      "--curve-secret here (the public keys of the "
-                      "peers allowed in)");
+        return pp_config_why (why, size,
+                              "--curve-allow DIR is needed with "
+                              "--curve-secret here (the public keys of the "
+                              "peers allowed in)");
     struct stat st;
     if (stat (common->curve_allow, &st) != 0 || !S_ISDIR (st.st_mode))
-        return s_why (why, size, "--curve-allow: %s is not a directory",
-                      common->curve_allow);
+        return pp_config_why (why, size, "--curve-allow: %s is not a directory",
+                              common->curve_allow);
     zactor_t *auth = zactor_new (zauth, NULL);
     zstr_sendx (auth, "CURVE", common->curve_allow, NULL);
     zsock_wait (auth);
@@ -280,9 +282,9 @@ s_server_key (pp_common_t *common, bool server, char *why, size_t size)
         if (rc != 0)
             return rc;
     } else if (!server)
-        return s_why (why, size,
-                      "--curve-server FILE is needed with "
-                      "--curve-secret here (the server public key)");
+        return pp_config_why (why, size,
+                              "--curve-server FILE is needed with "
+                              "--curve-secret here (the server public key)");
     snprintf (common->server_key, sizeof (common->server_key), "%s",
               zcert_public_txt (cert ? cert : common->cert));
     zcert_destroy (&cert);
@@ -296,9 +298,9 @@ pp_config_security (pp_common_t *common, bool server, bool client, char *why,
     if (!common->curve_secret && !common->curve_allow && !common->curve_server)
         return 0;
     if (!common->curve_secret)
-        return s_why (why, size,
-                      "--curve-secret is needed with --curve-allow "
-                      "or --curve-server");
+        return pp_config_why (why, size,
+                              "--curve-secret is needed with --curve-allow "
+                              "or --curve-server");
     zcert_t *cert = NULL;
     int rc = s_load_cert ("--curve-secret", common->curve_secret, true, &cert,
                           why, size);

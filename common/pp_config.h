@@ -43,6 +43,11 @@ typedef struct {
                             set by pp_config_endpoints                 */
 } pp_common_t;
 
+/*  Writes the reason for a refused setting into why (when given, at most
+    size bytes). Returns PP_EINVAL, for `return pp_config_why (...)`.     */
+int pp_config_why (char *why, size_t size, const char *fmt, ...)
+    __attribute__ ((format (printf, 3, 4)));
+
 /*  The defaults: no endpoints yet, hwm 100, max_item 1 MiB, push flow.    */
 void pp_config_defaults (pp_common_t *common);
 

@@ -27,22 +27,6 @@ pp_worker_config_init (pp_worker_config_t *config)
     config->verbosity = 1;
 }
 
-/*  Writes the reason into why (when given); returns PP_EINVAL.           */
-static int s_why (char *why, size_t size, const char *fmt, ...)
-    __attribute__ ((format (printf, 3, 4)));
-
-static int
-s_why (char *why, size_t size, const char *fmt, ...)
-{
-    if (why && size > 0) {
-        va_list args;
-        va_start (args, fmt);
-        vsnprintf (why, size, fmt, args);
-        va_end (args);
-    }
-    return PP_EINVAL;
-}
-
 /*  A number field outside [min, max]: its flag, value and range.          */
 static int
 s_range (const char *flag, long long value, long long min, long long max,
@@ -50,8 +34,8 @@ s_range (const char *flag, long long value, long long min, long long max,
 {
     if (value >= min && value <= max)
         return 0;
-    return s_why (why, size, "%s: %lld is out of range (%lld..%lld)", flag,
-                  value, min, max);
+    return pp_config_why (why, size, "%s: %lld is out of range (%lld..%lld)",
+                          flag, value, min, max);
 }
 
 /*  The fields that are not endpoints or keys.                             */
@@ -67,20 +51,23 @@ s_check_fields (const pp_worker_config_t *config, char *why, size_t size)
         rc = s_range ("--hwm", config->hwm, 1, S_HWM_MAX, why, size);
     if (rc == 0 && (config->max_item_size == 0 ||
                     config->max_item_size > PP_MAX_ITEM_LIMIT))
-        rc = s_why (why, size, "--max-item-size: %llu is not 1..1G bytes",
-                    (unsigned long long) config->max_item_size);
+        rc = pp_config_why (why, size,
+                            "--max-item-size: %llu is not 1..1G bytes",
+                            (unsigned long long) config->max_item_size);
     if (rc == 0 && config->flow != PP_FLOW_PUSH &&
         config->flow != PP_FLOW_CREDIT)
-        rc = s_why (why, size, "--flow: %d is not push or credit",
-                    (int) config->flow);
+        rc = pp_config_why (why, size, "--flow: %d is not push or credit",
+                            (int) config->flow);
     if (rc == 0 && config->overflow != PP_OVERFLOW_BLOCK &&
         config->overflow != PP_OVERFLOW_DROP &&
         config->overflow != PP_OVERFLOW_SPILL)
-        rc = s_why (why, size, "--overflow: %d is not block, drop or spill",
-                    (int) config->overflow);
+        rc = pp_config_why (why, size,
+                            "--overflow: %d is not block, drop or spill",
+                            (int) config->overflow);
     if (rc == 0 && config->ventilator_timeout_ms < 0)
-        rc = s_why (why, size, "--ventilator-timeout: %lld ms is negative",
-                    (long long) config->ventilator_timeout_ms);
+        rc = pp_config_why (why, size,
+                            "--ventilator-timeout: %lld ms is negative",
+                            (long long) config->ventilator_timeout_ms);
     return rc;
 }
 

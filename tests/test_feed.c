@@ -218,6 +218,19 @@ test_overflow_drop (void **state)
     s_close (fx);
 }
 
+/*  A feed of 1..10 read ahead with --overflow spill into a new dir (a
+    mkdtemp template): 2 in memory, the rest on disk.                     */
+static fixture_t *
+s_open_spilled (char *dir)
+{
+    assert_non_null (mkdtemp (dir));
+    fixture_t *fx = s_open (10, 2, 0);
+    assert_int_equal (vent_feed_set_overflow (fx->feed, PP_OVERFLOW_SPILL, dir),
+                      0);
+    assert_int_equal (vent_feed_read_ahead (fx->feed, S_T0, 7), 0);
+    return fx;
+}
+
 /*  --overflow spill: the inbox holds 2 in memory, the rest on disk; all
     come back in order and nothing is dropped.                             */
 static void
@@ -225,11 +238,7 @@ test_overflow_spill (void **state)
 {
     (void) state;
     char dir[] = "/tmp/pp-test-feed.XXXXXX";
-    assert_non_null (mkdtemp (dir));
-    fixture_t *fx = s_open (10, 2, 0);
-    assert_int_equal (vent_feed_set_overflow (fx->feed, PP_OVERFLOW_SPILL, dir),
-                      0);
-    assert_int_equal (vent_feed_read_ahead (fx->feed, S_T0, 7), 0);
+    fixture_t *fx = s_open_spilled (dir);
     assert_int_equal (vent_feed_state (fx->feed), VENT_FEED_EOF);
     s_expect_range (fx, S_T0, 1, 10);
     assert_true (vent_feed_ended (fx->feed));
@@ -261,11 +270,7 @@ test_overflow_spill_lost (void **state)
 {
     (void) state;
     char dir[] = "/tmp/pp-test-feed.XXXXXX";
-    assert_non_null (mkdtemp (dir));
-    fixture_t *fx = s_open (10, 2, 0);
-    assert_int_equal (vent_feed_set_overflow (fx->feed, PP_OVERFLOW_SPILL, dir),
-                      0);
-    assert_int_equal (vent_feed_read_ahead (fx->feed, S_T0, 7), 0);
+    fixture_t *fx = s_open_spilled (dir);
     int fd = s_fd_under (dir);
     assert_true (fd >= 0);
     char path[600];
