@@ -8,6 +8,10 @@
 #include <string.h>
 
 #define S_SEND_RETRY_MS 100 /* a send waits this long, then looks again */
+/*  Results sent this recently (twice this, at most) before the sink's
+    connection dropped may have gone with it.                              */
+#define S_RECENT_MS 500
+#define S_SETTLE_MS 100 /* leaving: time for a drop to be reported     */
 
 /*  The sender thread's own: its sockets and what it knows of the sink.   */
 typedef struct {
@@ -16,6 +20,8 @@ typedef struct {
     pp_netmon_t *netmon; /* sock's handshakes and connection, or NULL      */
     bool up;             /* the sink is connected, as far as we know       */
     uint64_t queued;     /* results queued since the sink went away        */
+    uint64_t recent[2];  /* sent while up, this and the last S_RECENT_MS   */
+    int64_t epoch_ms;    /* when recent[0] began                           */
     uintptr_t lost;      /* results given up                               */
 } s_link_t;
 
@@ -50,7 +56,24 @@ s_watch (pp_sender_t *self, s_link_t *link)
     pp_netmon_watch (link->netmon, link->sock, "--results", false);
 }
 
-/*  Takes in the connection events that arrived (never waits).            */
+/*  Counts count results sent to a connected sink (one clock read).       */
+static void
+s_sent_up (s_link_t *link, uint32_t count)
+{
+    int64_t now = pp_now_ms ();
+    if (now - link->epoch_ms >= S_RECENT_MS) {
+        link->recent[1] =
+            now - link->epoch_ms < 2 * S_RECENT_MS ? link->recent[0] : 0;
+        link->recent[0] = 0;
+        link->epoch_ms = now;
+    }
+    link->recent[0] += count;
+}
+
+/*  Takes in the connection events that arrived (never waits). A sink
+    that went away may have taken with it what was sent just before (in
+    its socket, unread): libzmq gives no receipt, so those count as
+    queued -- not known to be delivered -- with what is sent from now.    */
 static void
 s_events (s_link_t *link)
 {
@@ -58,6 +81,10 @@ s_events (s_link_t *link)
     bool up = pp_netmon_connected (link->netmon, link->sock);
     if (up && !link->up)
         link->queued = 0; /* what was queued goes to it now             */
+    if (!up && link->up)
+        link->queued += link->recent[0] + link->recent[1];
+    if (up != link->up)
+        link->recent[0] = link->recent[1] = 0;
     link->up = up;
 }
 
@@ -99,6 +126,8 @@ s_batch (pp_sender_t *self, s_link_t *link, pp_batch_t *batch)
     link->lost += lost;
     if (lost == 0 && !link->up)
         link->queued += batch->count;
+    else if (lost == 0)
+        s_sent_up (link, batch->count);
     if (lost == 0 && link->done) { /* credit flow: slots free again   */
         uint8_t count[4];
         pp_put_u32 (count, batch->count);
@@ -109,11 +138,17 @@ s_batch (pp_sender_t *self, s_link_t *link, pp_batch_t *batch)
 
 /*  Closes the sender's sockets. Leaving gracefully, queued results get a
     moment to go to a connected sink; queued for a sink that is gone, they
-    never will: given up.                                                  */
+    never will: given up. A sink that died just before we leave is given
+    S_SETTLE_MS to be reported, so that what went to it is not taken for
+    delivered.                                                             */
 static void
 s_close (s_link_t *link, bool graceful)
 {
     s_events (link);
+    for (int ms = 0; graceful && link->up && ms < S_SETTLE_MS; ms += 10) {
+        zclock_sleep (10);
+        s_events (link);
+    }
     if (graceful && link->up)
         zsock_set_linger (link->sock, 1000);
     else if (graceful)

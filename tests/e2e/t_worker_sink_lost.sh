@@ -4,6 +4,7 @@
 # it withheld, and leaves no child behind.
 #   credit flow, one SIGINT      unstarted items go back to the ventilator
 #                                (BYE); what is finished cannot go: exit 1
+#   ... the SIGINT in the same instant as the sink's death: the same
 #   push flow, one SIGINT        results queued for the dead sink: exit 1
 #   push flow, two SIGINTs       exit 3 at once
 #   per-item commands, ABORT     exit 3 within a second
@@ -76,6 +77,33 @@ wait_for_line "$(err_of vcredit)" \
 assert_matches "$(err_of wcredit)" "$WITHHELD.*heartbeats stop" \
     "wcredit says what it withheld and who sends it again"
 abort_vent credit
+
+# Credit flow, the worker told to leave in the same instant the sink is
+# killed: it must not take what it sent just before for delivered (those
+# may have died in the sink's socket, and libzmq gives no receipt) nor
+# leave before the drop is reported to it. The old worker often exited 0.
+kill_sink_midrun_at_once() {
+    local out=$TEST_DIR/atonce.results
+    use_transport ipc
+    start_sink satonce --output "$out"
+    local sink=$LAST_PID
+    start_worker watonce --flow credit --job square --threads 2
+    WORKER=$LAST_PID
+    start_ventilator vatonce --flow credit --generate 1000000
+    VENT=$LAST_PID
+    wait_for_lines "$out" 1000 20 || die "satonce wrote nothing"
+    local s w
+    s=$(bin_pid "$sink") && w=$(bin_pid "$WORKER") ||
+        die "satonce or watonce is not running"
+    kill -KILL "$s"
+    kill -INT "$w"
+    wait_pid "$sink" 5 >/dev/null
+}
+kill_sink_midrun_at_once
+expect_exit "$WORKER" 5 1
+assert_matches "$(err_of watonce)" "$WITHHELD" \
+    "watonce says what may not have reached the sink"
+abort_vent atonce
 
 # Push flow, slow jobs, one SIGINT right after the sink died: nothing
 # waits (libzmq queues the last results for the sink's return), but the
