@@ -16,9 +16,11 @@ void
 pp_worker_config_init (pp_worker_config_t *config)
 {
     memset (config, 0, sizeof (*config));
-    config->hwm = 100;
-    config->max_item_size = 1024 * 1024;
-    config->flow = PP_FLOW_PUSH;
+    pp_common_t defaults; /* the socket defaults have one home          */
+    pp_config_defaults (&defaults);
+    config->hwm = defaults.hwm;
+    config->max_item_size = defaults.max_item;
+    config->flow = defaults.flow;
     long cores = sysconf (_SC_NPROCESSORS_ONLN);
     config->threads = cores > 0 ? (int) cores : 1;
     config->capacity = 0; /* automatic: see pp_wsize_channel          */
