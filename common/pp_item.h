@@ -15,6 +15,7 @@ typedef struct {
     uint64_t run_id;
     uint64_t seq;
     uint64_t t_enq_us; /* when the ventilator first queued it           */
+    uint64_t record;   /* 1-based input record number (0: none)         */
     uint32_t len;
     uint8_t outcome; /* PP_OUTCOME_* (results only)                   */
     uint8_t attempt; /* delivery attempt, 0 = first                   */

@@ -76,6 +76,12 @@ pp_job_worker_id (const pp_job_ctx_t *ctx)
     return ctx->worker_id;
 }
 
+void
+pp_job_set_status (pp_job_ctx_t *ctx, int status)
+{
+    ctx->status = status;
+}
+
 int
 pp_job_sleep (pp_job_ctx_t *ctx, int64_t ms)
 {

@@ -37,6 +37,10 @@ uint64_t pp_job_seq (const pp_job_ctx_t *ctx);
 uint64_t pp_job_run_id (const pp_job_ctx_t *ctx);
 uint32_t pp_job_worker_id (const pp_job_ctx_t *ctx);
 
+/*  Sets the exit status the job log shows for this item: a command's exit
+    status, or -N when signal N ended it. 0 unless set; set per item.      */
+void pp_job_set_status (pp_job_ctx_t *ctx, int status);
+
 /*  Sleeps ms milliseconds unless the run is aborted first. Returns 0, or
     PP_EABORTED when the handler should give up at once.                    */
 int pp_job_sleep (pp_job_ctx_t *ctx, int64_t ms);

@@ -41,7 +41,7 @@ s_flush (pp_jobthread_t *self, pp_batch_t **results)
     0 or an error (the outcome is lost: redelivered).                      */
 static int
 s_emit (pp_jobthread_t *self, pp_batch_t **results, const pp_record_t *task,
-        pp_buf_t *out, uint8_t outcome)
+        pp_buf_t *out, uint8_t outcome, const pp_ran_t *ran)
 {
     if (*results && pp_batch_full (*results, PP_RESULTS_MAX)) {
         int rc = s_flush (self, results);
@@ -50,7 +50,7 @@ s_emit (pp_jobthread_t *self, pp_batch_t **results, const pp_record_t *task,
     }
     if (!*results && !(*results = pp_results_new ()))
         return PP_ENOMEM;
-    return pp_results_add (*results, task, out, outcome);
+    return pp_results_add (*results, task, out, outcome, ran);
 }
 
 /*  Runs the handler on one record; the handler gets its own NUL-terminated
@@ -68,9 +68,14 @@ s_run_one (pp_jobthread_t *self, pp_job_ctx_t *ctx, const pp_record_t *task,
         rc = pp_buf_append (copy, "", 1);
     if (rc != 0)
         return rc;
+    ctx->status = 0;
+    pp_ran_t ran = {.start_us = pp_wall_us ()};
     rc = self->handler (ctx, copy->data, task->len, out, self->user);
+    uint64_t end_us = pp_wall_us ();
+    ran.runtime_us = end_us > ran.start_us ? end_us - ran.start_us : 0;
+    ran.status = (int16_t) ctx->status;
     return s_emit (self, results, task, out,
-                   rc == 0 ? PP_OUTCOME_OK : PP_OUTCOME_FAILED);
+                   rc == 0 ? PP_OUTCOME_OK : PP_OUTCOME_FAILED, &ran);
 }
 
 /*  Runs the batch handler on the n records gathered in scratch.          */
@@ -79,14 +84,23 @@ s_run_batch (pp_jobthread_t *self, pp_job_ctx_t *ctx, s_scratch_t *scratch,
              int n, pp_batch_t **results)
 {
     ctx->seq = scratch->tasks[0].seq;
+    ctx->status = 0;
     for (int i = 0; i < n; i++)
         scratch->outs[i].len = 0;
+    /*  The items ran together: each is given an equal share of the time.  */
+    pp_ran_t ran = {.start_us = pp_wall_us ()};
     self->batch (ctx, scratch->items, n, scratch->outs, scratch->rcs,
                  self->user);
+    uint64_t end_us = pp_wall_us ();
+    uint64_t share = end_us > ran.start_us ? (end_us - ran.start_us) / n : 0;
     int rc = 0;
-    for (int i = 0; i < n && rc == 0; i++)
+    for (int i = 0; i < n && rc == 0; i++) {
+        ran.runtime_us = share;
         rc = s_emit (self, results, &scratch->tasks[i], &scratch->outs[i],
-                     scratch->rcs[i] == 0 ? PP_OUTCOME_OK : PP_OUTCOME_FAILED);
+                     scratch->rcs[i] == 0 ? PP_OUTCOME_OK : PP_OUTCOME_FAILED,
+                     &ran);
+        ran.start_us += share;
+    }
     return rc;
 }
 
@@ -104,7 +118,7 @@ s_run_slice (pp_jobthread_t *self, pp_job_ctx_t *ctx, const pp_slice_t *slice,
         if (rec.outcome != PP_OUTCOME_OK) {
             pp_buf_t as_is = {
                 .data = (char *) rec.data, .len = rec.len, .max = rec.len};
-            rc = s_emit (self, results, &rec, &as_is, rec.outcome);
+            rc = s_emit (self, results, &rec, &as_is, rec.outcome, NULL);
         } else if (self->batch && slice->count > 1) {
             scratch->tasks[n] = rec; /* run S_JOB_BATCH at once         */
             scratch->items[n++] = (pp_job_item_t){

@@ -96,10 +96,14 @@ s_socket (int type, const pp_common_t *common, const char *endpoint, bool bind,
     zsock_set_rcvhwm (sock, hwm);
     zsock_set_linger (sock, 0); /* we never rely on linger: peers confirm */
     /*  A batch stops at PP_BATCH_BYTES, but its last record may be a full
-        item: that bounds every honest message.                           */
-    int64_t max_msg =
-        PP_BATCH_BYTES + (int64_t) common->max_item + 2 * PP_WIRE_RECORD_SIZE;
-    zsock_set_maxmsgsize (sock, (int) max_msg);
+        item (a result: a full result and its full input): that bounds
+        every honest message.                                              */
+    int64_t max_msg = PP_BATCH_BYTES + 2 * (int64_t) common->max_item +
+                      2 * PP_WIRE_RECORD_SIZE;
+    /*  int64 in libzmq; czmq's setter takes an int, too small for two
+        items of 1 GiB.                                                    */
+    zmq_setsockopt (zsock_resolve (sock), ZMQ_MAXMSGSIZE, &max_msg,
+                    sizeof (max_msg));
     /*  Reconnect fast, back off to 2 s; ZMTP heartbeats find a peer that
         vanished without a FIN (a cut link, a dead host) in about 3 s, so
         push flow stops feeding it; TCP keepalive backs that up for idle
@@ -289,7 +293,7 @@ pp_batch_full (const pp_batch_t *batch, uint32_t max_count)
 int
 pp_batch_add (pp_batch_t *batch, const pp_record_t *rec)
 {
-    size_t need = batch->size + pp_wire_record_size (rec->len);
+    size_t need = batch->size + pp_wire_record_size (rec);
     if (need > batch->cap) {
         size_t cap = batch->cap ? batch->cap : 4096;
         while (cap < need)

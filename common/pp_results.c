@@ -24,22 +24,20 @@ pp_results_free (void *arg)
 
 int
 pp_results_add (pp_batch_t *results, const pp_record_t *task, pp_buf_t *out,
-                uint8_t outcome)
+                uint8_t outcome, const pp_ran_t *ran)
 {
-    size_t input = outcome == PP_OUTCOME_OK ? 0
-                   : task->len < PP_RESULTS_INPUT_SHOWN
-                       ? task->len
-                       : PP_RESULTS_INPUT_SHOWN;
-    if (input && out->len + 1 + input <= out->max) {
-        size_t reason = out->len;
-        if (pp_buf_append (out, "", 1) != 0 ||
-            pp_buf_append (out, task->data, input) != 0)
-            out->len = reason; /* the reason alone, then              */
-    }
+    bool decided = task->outcome != PP_OUTCOME_OK;
     pp_record_t rec = *task;
     rec.data = out->data ? out->data : "";
     rec.len = (uint32_t) out->len;
+    rec.input = decided ? NULL : task->data;
+    rec.input_len = decided ? 0 : task->len;
     rec.outcome = outcome;
+    if (ran) {
+        rec.start_us = ran->start_us;
+        rec.runtime_us = ran->runtime_us;
+        rec.status = ran->status;
+    }
     return pp_batch_add (results, &rec);
 }
 
@@ -60,7 +58,7 @@ pp_results_dropped (const pp_slice_t *slice, uint32_t worker_id,
         out.len = 0;
         rc = pp_buf_append (&out, reason, (size_t) len);
         if (rc == 0)
-            rc = pp_results_add (results, &rec, &out, PP_OUTCOME_DROPPED);
+            rc = pp_results_add (results, &rec, &out, PP_OUTCOME_DROPPED, NULL);
     }
     pp_buf_free (&out);
     if (rc != 0) {

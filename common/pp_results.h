@@ -12,8 +12,12 @@
 /*  Most records in a RESULT batch (pp_batch_full says when it is full).  */
 #define PP_RESULTS_MAX 256
 
-/*  Bytes of a failed item's input sent with its reason, at most.        */
-#define PP_RESULTS_INPUT_SHOWN 120
+/*  How a job ran, for the sink's job log.                                */
+typedef struct {
+    uint64_t start_us;   /* wall clock when it started (0: did not run)   */
+    uint64_t runtime_us; /* how long it ran                               */
+    int16_t status;      /* exit status, -signal, or 0                    */
+} pp_ran_t;
 
 /*  A new, empty batch of results; NULL on OOM. Free with pp_results_free. */
 pp_batch_t *pp_results_new (void);
@@ -22,12 +26,12 @@ pp_batch_t *pp_results_new (void);
 void pp_results_free (void *results);
 
 /*  Adds task's outcome (PP_OUTCOME_*) to results: out holds the result
-    (ok) or the reason. A failed or dropped item also carries a NUL and
-    the start of its input (appended to out when it fits under out->max),
-    so the sink shows which record it was, not only why. Returns 0 or
-    PP_ENOMEM.                                                              */
+    (ok) or the reason, ran how the job ran (NULL: it did not). Every
+    outcome carries the task's input, so the sink can tie the result to
+    it -- except a task the ventilator decided already (its outcome set),
+    whose bytes are the reason. Returns 0 or PP_ENOMEM.                    */
 int pp_results_add (pp_batch_t *results, const pp_record_t *task, pp_buf_t *out,
-                    uint8_t outcome);
+                    uint8_t outcome, const pp_ran_t *ran);
 
 /*  --overflow drop: the records of slice as dropped outcomes, naming
     worker_id, each at most max_item bytes. NULL on OOM.                   */

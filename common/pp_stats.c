@@ -149,12 +149,9 @@ pp_stats_outcome (pp_stats_t *self, uint32_t worker_id, const pp_record_t *rec,
         s_failure_t *failure = &self->st_failures[self->st_nfailures++];
         failure->seq = rec->seq;
         failure->worker_id = worker_id;
-        /*  data = reason, then optionally a NUL and the input's start.    */
-        const char *nul = memchr (rec->data, '\0', rec->len);
-        size_t reason = nul ? (size_t) (nul - rec->data) : rec->len;
-        s_copy_text (failure->reason, rec->data, reason);
-        s_copy_text (failure->input, nul ? nul + 1 : "",
-                     nul ? rec->len - reason - 1 : 0);
+        s_copy_text (failure->reason, rec->data, rec->len);
+        s_copy_text (failure->input, rec->input ? rec->input : "",
+                     rec->input_len);
     }
 }
 

@@ -4,8 +4,11 @@
       0 magic u16 | 2 version u8 | 3 type u8 | 4 flags u16 | 6 zero u16
       8 run_id u64 | 16 seq u64 | 24 worker_id u32 | 28 count u32
     Layout of a batch record:
-      0 seq u64 | 8 t_enq_us u64 | 16 len u32 | 20 outcome u8
-      21 attempt u8 | 22 zero u16 | 24 data[len]                            */
+      0 seq u64 | 8 t_enq_us u64 | 16 record u64 | 24 start_us u64
+      32 runtime_us u64 | 40 len u32 | 44 input_len u32 | 48 outcome u8
+      49 attempt u8 | 50 status i16 | 52 flags u8 | 53 zero u8[3]
+      56 data[len] | input[input_len]
+    flags bit 0: the input is the data (input_len is then 0 on the wire). */
 
 #include "pp_wire.h"
 #include "pp_error.h"
@@ -102,24 +105,71 @@ pp_wire_decode_header (const void *data, size_t size, pp_header_t *hdr,
     return 0;
 }
 
-size_t
-pp_wire_record_size (size_t len)
+enum { S_INPUT_IS_DATA = 1 };
+
+/*  True when rec's input is its data byte for byte (sent once).           */
+static bool
+s_input_is_data (const pp_record_t *rec)
 {
-    return PP_WIRE_RECORD_SIZE + len;
+    return rec->input_len == rec->len && rec->len > 0 &&
+           (rec->input == rec->data ||
+            memcmp (rec->input, rec->data, rec->len) == 0);
+}
+
+size_t
+pp_wire_record_size (const pp_record_t *rec)
+{
+    size_t input = s_input_is_data (rec) ? 0 : rec->input_len;
+    return PP_WIRE_RECORD_SIZE + rec->len + input;
 }
 
 size_t
 pp_wire_encode_record (const pp_record_t *rec, uint8_t *out)
 {
+    bool same = s_input_is_data (rec);
+    uint32_t input = same ? 0 : rec->input_len;
     pp_put_u64 (out, rec->seq);
     pp_put_u64 (out + 8, rec->t_enq_us);
-    pp_put_u32 (out + 16, rec->len);
-    out[20] = rec->outcome;
-    out[21] = rec->attempt;
-    pp_put_u16 (out + 22, 0);
+    pp_put_u64 (out + 16, rec->record);
+    pp_put_u64 (out + 24, rec->start_us);
+    pp_put_u64 (out + 32, rec->runtime_us);
+    pp_put_u32 (out + 40, rec->len);
+    pp_put_u32 (out + 44, input);
+    out[48] = rec->outcome;
+    out[49] = rec->attempt;
+    pp_put_u16 (out + 50, (uint16_t) rec->status);
+    out[52] = same ? S_INPUT_IS_DATA : 0;
+    memset (out + 53, 0, 3);
+    uint8_t *at = out + PP_WIRE_RECORD_SIZE;
     if (rec->len > 0)
-        memcpy (out + PP_WIRE_RECORD_SIZE, rec->data, rec->len);
-    return PP_WIRE_RECORD_SIZE + rec->len;
+        memcpy (at, rec->data, rec->len);
+    if (input > 0)
+        memcpy (at + rec->len, rec->input, input);
+    return PP_WIRE_RECORD_SIZE + rec->len + input;
+}
+
+/*  Checks the record at p (left bytes to the end of the payload); returns
+    its size, or 0 with *reason set.                                       */
+static size_t
+s_check_record (const uint8_t *p, size_t left, size_t max_item,
+                pp_reject_t *reason)
+{
+    if (left < PP_WIRE_RECORD_SIZE) {
+        *reason = PP_REJECT_BATCH;
+        return 0;
+    }
+    uint32_t len = pp_get_u32 (p + 40);
+    uint32_t input = pp_get_u32 (p + 44);
+    bool bad = p[48] > PP_OUTCOME_DROPPED ||
+               ((p[52] & S_INPUT_IS_DATA) && input > 0) ||
+               left - PP_WIRE_RECORD_SIZE < (size_t) len + input;
+    if (len > max_item || input > max_item)
+        *reason = PP_REJECT_OVERSIZE;
+    else if (bad)
+        *reason = PP_REJECT_BATCH;
+    else
+        return PP_WIRE_RECORD_SIZE + (size_t) len + input;
+    return 0;
 }
 
 int
@@ -129,25 +179,11 @@ pp_wire_check_batch (const void *data, size_t size, uint32_t count,
     const uint8_t *p = data;
     size_t offset = 0;
     for (uint32_t i = 0; i < count; i++) {
-        if (size - offset < PP_WIRE_RECORD_SIZE) {
-            *reason = PP_REJECT_BATCH;
+        size_t used =
+            s_check_record (p + offset, size - offset, max_item, reason);
+        if (used == 0)
             return PP_EPROTO;
-        }
-        uint32_t len = pp_get_u32 (p + offset + 16);
-        if (p[offset + 20] > PP_OUTCOME_DROPPED) {
-            *reason = PP_REJECT_BATCH;
-            return PP_EPROTO;
-        }
-        if (len > max_item) {
-            *reason = PP_REJECT_OVERSIZE;
-            return PP_EPROTO;
-        }
-        offset += PP_WIRE_RECORD_SIZE;
-        if (size - offset < len) {
-            *reason = PP_REJECT_BATCH;
-            return PP_EPROTO;
-        }
-        offset += len;
+        offset += used;
     }
     if (offset != size || count == 0) {
         *reason = PP_REJECT_BATCH;
@@ -165,11 +201,22 @@ pp_wire_next_record (const void *data, size_t size, size_t *offset,
         return false;
     rec->seq = pp_get_u64 (p);
     rec->t_enq_us = pp_get_u64 (p + 8);
-    rec->len = pp_get_u32 (p + 16);
-    rec->outcome = p[20];
-    rec->attempt = p[21];
+    rec->record = pp_get_u64 (p + 16);
+    rec->start_us = pp_get_u64 (p + 24);
+    rec->runtime_us = pp_get_u64 (p + 32);
+    rec->len = pp_get_u32 (p + 40);
+    rec->input_len = pp_get_u32 (p + 44);
+    rec->outcome = p[48];
+    rec->attempt = p[49];
+    rec->status = (int16_t) pp_get_u16 (p + 50);
     rec->data = (const char *) p + PP_WIRE_RECORD_SIZE;
-    *offset += PP_WIRE_RECORD_SIZE + rec->len;
+    rec->input = rec->data + rec->len;
+    if (p[52] & S_INPUT_IS_DATA) {
+        rec->input = rec->data;
+        rec->input_len = rec->len;
+    }
+    *offset += PP_WIRE_RECORD_SIZE + rec->len +
+               (p[52] & S_INPUT_IS_DATA ? 0 : pp_get_u32 (p + 44));
     return true;
 }
 

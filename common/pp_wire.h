@@ -3,9 +3,10 @@
     Every message is two frames (a ROUTER adds an identity frame in front):
       frame 1  a 32-byte header, network byte order (see docs/PROTOCOL.md)
       frame 2  the payload, whose layout depends on the type (may be empty)
-    TASK and RESULT payloads are batches: count records, each a 24-byte
-    record header followed by its bytes. The decoder trusts nothing: every
-    length is checked against the frame and the item size limit before use. */
+    TASK and RESULT payloads are batches: count records, each a 56-byte
+    record header followed by its data and (RESULT) its input. The decoder
+   trusts nothing: every length is checked against the frame and the item size
+   limit before use. */
 
 #ifndef PP_WIRE_H_INCLUDED
 #define PP_WIRE_H_INCLUDED
@@ -15,9 +16,9 @@
 #include <stdint.h>
 
 #define PP_WIRE_MAGIC 0x7070 /* "pp": filters stray bytes early     */
-#define PP_WIRE_VERSION 1
+#define PP_WIRE_VERSION 2
 #define PP_WIRE_HEADER_SIZE 32
-#define PP_WIRE_RECORD_SIZE 24 /* per item inside a batch payload     */
+#define PP_WIRE_RECORD_SIZE 56 /* per item inside a batch payload     */
 
 typedef enum {
     PP_MSG_TASK = 1,     /* ventilator -> worker: batch of items           */
@@ -78,11 +79,17 @@ typedef struct {
 /*  One record of a TASK or RESULT batch, pointing into the frame.         */
 typedef struct {
     uint64_t seq;
-    uint64_t t_enq_us; /* wall clock at the ventilator, microseconds     */
+    uint64_t t_enq_us;   /* wall clock at the ventilator, microseconds     */
+    uint64_t record;     /* 1-based input record number (0: none)          */
+    uint64_t start_us;   /* RESULT: wall clock when the job started, or 0  */
+    uint64_t runtime_us; /* RESULT: how long the job ran                   */
     uint32_t len;
-    uint8_t outcome;  /* PP_OUTCOME_*                                   */
-    uint8_t attempt;  /* 0 first delivery, 1.. redeliveries             */
-    const char *data; /* len bytes, not NUL-terminated                  */
+    uint32_t input_len; /* RESULT: bytes of the item's input              */
+    uint8_t outcome;    /* PP_OUTCOME_*                                   */
+    uint8_t attempt;    /* 0 first delivery, 1.. redeliveries             */
+    int16_t status;     /* RESULT: exit status, -signal, or 0             */
+    const char *data;   /* len bytes, not NUL-terminated                  */
+    const char *input;  /* input_len bytes (may be data itself)           */
 } pp_record_t;
 
 /*  STATE and COMPLETE payload.                                             */
@@ -114,15 +121,16 @@ void pp_wire_encode_header (const pp_header_t *hdr, uint8_t *out);
 int pp_wire_decode_header (const void *data, size_t size, pp_header_t *hdr,
                            pp_reject_t *reason);
 
-/*  Bytes a record of len data bytes takes in a batch.                      */
-size_t pp_wire_record_size (size_t len);
+/*  Bytes rec takes in a batch: the header, its data and its input unless
+    the input is the same bytes as the data (an echo is not sent twice).   */
+size_t pp_wire_record_size (const pp_record_t *rec);
 
-/*  Writes one record at out (pp_wire_record_size (rec->len) bytes).
-    Returns the bytes written.                                              */
+/*  Writes rec at out (pp_wire_record_size (rec) bytes). Returns the bytes
+    written.                                                                */
 size_t pp_wire_encode_record (const pp_record_t *rec, uint8_t *out);
 
 /*  Checks that a batch payload holds exactly count well-formed records,
-    none longer than max_item. Returns 0, or PP_EPROTO with *reason.
+    no data or input longer than max_item. Returns 0, or PP_EPROTO with *reason.
     Only a checked payload may be walked with pp_wire_next_record.          */
 int pp_wire_check_batch (const void *data, size_t size, uint32_t count,
                          size_t max_item, pp_reject_t *reason);

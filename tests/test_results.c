@@ -1,6 +1,8 @@
 /*  test_results: outcomes into RESULT batches (pp_results.h): an ok
-    result as it is, a failure with its reason, a NUL and the start of its
-    input (when it fits), and a dropped slice naming the worker.           */
+    result as it is with its input and how it ran, a failure with its
+    reason and its whole input, an echo not sent twice, a task decided by
+    the ventilator passed on without an input, and a dropped slice naming
+    the worker.                                                            */
 
 #include "pp_error.h"
 #include "pp_results.h"
@@ -35,68 +37,87 @@ test_ok_as_it_is (void **state)
 {
     (void) state;
     pp_batch_t *results = pp_results_new ();
-    pp_record_t task = {.seq = 7, .attempt = 2, .len = 5, .data = "input"};
+    pp_record_t task = {
+        .seq = 7, .record = 8, .attempt = 2, .len = 5, .data = "input"};
     pp_buf_t out = {.max = 100};
     pp_buf_append (&out, "81", 2);
-    assert_int_equal (pp_results_add (results, &task, &out, PP_OUTCOME_OK), 0);
+    pp_ran_t ran = {.start_us = 1000, .runtime_us = 250, .status = -9};
+    assert_int_equal (
+        pp_results_add (results, &task, &out, PP_OUTCOME_OK, &ran), 0);
     assert_int_equal (results->count, 1);
     pp_record_t rec = s_record (results, 0);
     assert_int_equal (rec.seq, 7);
+    assert_int_equal (rec.record, 8);
     assert_int_equal (rec.attempt, 2);
     assert_int_equal (rec.outcome, PP_OUTCOME_OK);
     assert_int_equal (rec.len, 2);
     assert_memory_equal (rec.data, "81", 2);
+    assert_int_equal (rec.input_len, 5);
+    assert_memory_equal (rec.input, "input", 5);
+    assert_int_equal (rec.start_us, 1000);
+    assert_int_equal (rec.runtime_us, 250);
+    assert_int_equal (rec.status, -9);
     pp_buf_free (&out);
     pp_results_free (results);
     pp_results_free (NULL);
 }
 
-/*  reason, NUL, the first PP_RESULTS_INPUT_SHOWN bytes of the input.      */
+/*  A failure: its reason, and its whole input however long.             */
 static void
-test_failure_shows_input (void **state)
+test_failure_has_input (void **state)
 {
     (void) state;
-    char input[300];
+    char input[3000];
     memset (input, 'x', sizeof (input));
     pp_batch_t *results = pp_results_new ();
-    pp_record_t task = {.seq = 1, .len = 3, .data = "abc"};
+    pp_record_t task = {.seq = 2, .len = sizeof (input), .data = input};
     pp_buf_t out = {.max = 1000};
-    pp_buf_append (&out, "bad", 3);
-    pp_results_add (results, &task, &out, PP_OUTCOME_FAILED);
-    task = (pp_record_t){.seq = 2, .len = sizeof (input), .data = input};
-    out.len = 0;
     pp_buf_append (&out, "long", 4);
-    pp_results_add (results, &task, &out, PP_OUTCOME_FAILED);
+    pp_results_add (results, &task, &out, PP_OUTCOME_FAILED, NULL);
     pp_record_t rec = s_record (results, 0);
     assert_int_equal (rec.outcome, PP_OUTCOME_FAILED);
-    assert_int_equal (rec.len, 3 + 1 + 3);
-    assert_memory_equal (rec.data, "bad\0abc", 7);
-    rec = s_record (results, 1);
-    assert_int_equal (rec.len, 4 + 1 + PP_RESULTS_INPUT_SHOWN);
-    assert_memory_equal (rec.data, "long\0xxx", 8);
+    assert_int_equal (rec.len, 4);
+    assert_memory_equal (rec.data, "long", 4);
+    assert_int_equal (rec.input_len, sizeof (input));
+    assert_memory_equal (rec.input, input, sizeof (input));
+    assert_int_equal (rec.start_us, 0); /* NULL: it did not run        */
     pp_buf_free (&out);
     pp_results_free (results);
 }
 
-/*  No room under out->max for the input: the reason alone.               */
+/*  A result equal to its input (an echo) travels once.                   */
 static void
-test_failure_no_room (void **state)
+test_echo_sent_once (void **state)
 {
     (void) state;
     pp_batch_t *results = pp_results_new ();
     pp_record_t task = {.seq = 1, .len = 10, .data = "0123456789"};
-    pp_buf_t out = {.max = 14};
-    pp_buf_append (&out, "why", 3); /* 3 + 1 + 10 = 14: fits           */
-    pp_results_add (results, &task, &out, PP_OUTCOME_FAILED);
-    out.max = 13;
-    out.len = 0;
-    pp_buf_append (&out, "why", 3); /* 15 > 13: the reason alone       */
-    pp_results_add (results, &task, &out, PP_OUTCOME_FAILED);
-    assert_int_equal (s_record (results, 0).len, 14);
-    pp_record_t rec = s_record (results, 1);
-    assert_int_equal (rec.len, 3);
-    assert_memory_equal (rec.data, "why", 3);
+    pp_buf_t out = {.max = 100};
+    pp_buf_append (&out, "0123456789", 10);
+    pp_results_add (results, &task, &out, PP_OUTCOME_OK, NULL);
+    assert_int_equal (results->size, PP_WIRE_RECORD_SIZE + 10);
+    pp_record_t rec = s_record (results, 0);
+    assert_int_equal (rec.len, 10);
+    assert_int_equal (rec.input_len, 10);
+    assert_ptr_equal (rec.input, rec.data);
     pp_buf_free (&out);
+    pp_results_free (results);
+}
+
+/*  A task the ventilator failed already: its bytes are the reason, and
+    there is no input to send.                                             */
+static void
+test_decided_has_no_input (void **state)
+{
+    (void) state;
+    pp_batch_t *results = pp_results_new ();
+    pp_record_t task = {
+        .seq = 3, .outcome = PP_OUTCOME_FAILED, .len = 3, .data = "big"};
+    pp_buf_t as_is = {.data = "big", .len = 3, .max = 3};
+    pp_results_add (results, &task, &as_is, PP_OUTCOME_FAILED, NULL);
+    pp_record_t rec = s_record (results, 0);
+    assert_int_equal (rec.len, 3);
+    assert_int_equal (rec.input_len, 0);
     pp_results_free (results);
 }
 
@@ -115,13 +136,15 @@ test_dropped (void **state)
     pp_batch_t *results = pp_results_dropped (&slice, 0x2a, 1 << 20);
     assert_non_null (results);
     assert_int_equal (results->count, 3);
-    const char reason[] = "dropped: worker 0000002a channel full\0hi";
+    const char reason[] = "dropped: worker 0000002a channel full";
     for (uint32_t i = 0; i < 3; i++) {
         pp_record_t rec = s_record (results, i);
         assert_int_equal (rec.seq, 40 + i);
         assert_int_equal (rec.outcome, PP_OUTCOME_DROPPED);
         assert_int_equal (rec.len, sizeof (reason) - 1);
         assert_memory_equal (rec.data, reason, sizeof (reason) - 1);
+        assert_int_equal (rec.input_len, 2);
+        assert_memory_equal (rec.input, "hi", 2);
     }
     pp_results_free (results);
 }
@@ -131,8 +154,9 @@ main (void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_ok_as_it_is),
-        cmocka_unit_test (test_failure_shows_input),
-        cmocka_unit_test (test_failure_no_room),
+        cmocka_unit_test (test_failure_has_input),
+        cmocka_unit_test (test_echo_sent_once),
+        cmocka_unit_test (test_decided_has_no_input),
         cmocka_unit_test (test_dropped),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);

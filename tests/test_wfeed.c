@@ -45,7 +45,7 @@ s_task (uint32_t n, const uint8_t **data, size_t *size)
 {
     zmsg_t *msg = zmsg_new ();
     zmsg_addmem (msg, "header", 6);
-    size_t total = n * pp_wire_record_size (1);
+    size_t total = n * (PP_WIRE_RECORD_SIZE + 1);
     uint8_t *payload = malloc (total);
     size_t at = 0;
     for (uint32_t i = 0; i < n; i++) {

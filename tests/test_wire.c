@@ -312,10 +312,16 @@ s_setup_batch (void **state)
         return -1;
     self->records[0] = (pp_record_t){.seq = 1,
                                      .t_enq_us = 0x0102030405060708ULL,
+                                     .record = 2,
+                                     .start_us = 0x1112131415161718ULL,
+                                     .runtime_us = 0x2122232425262728ULL,
                                      .len = 5,
+                                     .input_len = 2,
                                      .outcome = PP_OUTCOME_OK,
                                      .attempt = 0,
-                                     .data = s_data0};
+                                     .status = -9,
+                                     .data = s_data0,
+                                     .input = "in"};
     self->records[1] = (pp_record_t){.seq = UINT64_MAX - 1,
                                      .t_enq_us = 0,
                                      .len = 0,
@@ -327,9 +333,11 @@ s_setup_batch (void **state)
                                      .len = sizeof (s_data2),
                                      .outcome = PP_OUTCOME_DROPPED,
                                      .attempt = 255,
-                                     .data = s_data2};
+                                     .data = s_data2,
+                                     .input_len = sizeof (s_data2),
+                                     .input = s_data2}; /* sent once */
     for (int i = 0; i < BATCH_RECORDS; i++)
-        self->size += pp_wire_record_size (self->records[i].len);
+        self->size += pp_wire_record_size (&self->records[i]);
     self->payload = malloc (self->size);
     if (!self->payload) {
         free (self);
@@ -354,33 +362,48 @@ s_assert_record_equal (const pp_record_t *got, const pp_record_t *want)
 {
     assert_true (got->seq == want->seq);
     assert_true (got->t_enq_us == want->t_enq_us);
+    assert_true (got->record == want->record);
+    assert_true (got->start_us == want->start_us);
+    assert_true (got->runtime_us == want->runtime_us);
     assert_int_equal (got->len, want->len);
+    assert_int_equal (got->input_len, want->input_len);
     assert_int_equal (got->outcome, want->outcome);
     assert_int_equal (got->attempt, want->attempt);
+    assert_int_equal (got->status, want->status);
     if (want->len > 0)
         assert_memory_equal (got->data, want->data, want->len);
+    if (want->input_len > 0)
+        assert_memory_equal (got->input, want->input, want->input_len);
 }
 
 static void
 test_record_size_and_layout (void **state)
 {
     batch_t *self = *state;
-    assert_int_equal (pp_wire_record_size (0), PP_WIRE_RECORD_SIZE);
-    assert_int_equal (pp_wire_record_size (7), PP_WIRE_RECORD_SIZE + 7);
-    assert_int_equal (self->size, 3 * PP_WIRE_RECORD_SIZE + 5 + 0 + 7);
+    pp_record_t empty = {.len = 0}, seven = {.len = 7, .data = "1234567"};
+    assert_int_equal (pp_wire_record_size (&empty), PP_WIRE_RECORD_SIZE);
+    assert_int_equal (pp_wire_record_size (&seven), PP_WIRE_RECORD_SIZE + 7);
+    /*  record 2's input is its data: sent once                            */
+    assert_int_equal (self->size, 3 * PP_WIRE_RECORD_SIZE + 5 + 2 + 0 + 7);
 
-    const uint8_t expected[PP_WIRE_RECORD_SIZE + 5] = {
+    const uint8_t expected[PP_WIRE_RECORD_SIZE + 5 + 2] = {
         0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, /* seq */
         0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, /* t_enq_us */
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, /* record */
+        0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, /* start_us */
+        0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x27, 0x28, /* runtime_us */
         0x00, 0x00, 0x00, 0x05,                         /* len */
-        0x00, 0x00, 0x00, 0x00,                         /* outcome .. */
-        'h',  'e',  'l',  'l',  'o'};
+        0x00, 0x00, 0x00, 0x02,                         /* input_len */
+        0x00, 0x00, 0xff, 0xf7,                         /* outcome .. */
+        0x00, 0x00, 0x00, 0x00,                         /* flags, zero */
+        'h',  'e',  'l',  'l',  'o',  'i',  'n'};
     assert_memory_equal (self->payload, expected, sizeof (expected));
     const uint8_t *rec2 = self->payload + self->offsets[2];
-    assert_int_equal (rec2[20], PP_OUTCOME_DROPPED);
-    assert_int_equal (rec2[21], 255);
-    assert_int_equal (rec2[22], 0);
-    assert_int_equal (rec2[23], 0);
+    assert_int_equal (rec2[48], PP_OUTCOME_DROPPED);
+    assert_int_equal (rec2[49], 255);
+    assert_int_equal (pp_get_u32 (rec2 + 44), 0); /* input: the data    */
+    assert_int_equal (rec2[52], 1);
+    assert_int_equal (rec2[53], 0);
 }
 
 static void
@@ -442,6 +465,29 @@ test_batch_oversize (void **state)
     assert_int_equal (reason, PP_REJECT_OVERSIZE);
 }
 
+/*  An input over max_item is oversize too; the input-is-data flag with an
+    input of its own is malformed.                                         */
+static void
+test_batch_input_checked (void **state)
+{
+    batch_t *self = *state;
+    size_t size0 = self->offsets[1];
+    pp_reject_t reason;
+    assert_int_equal (s_check_batch (self->payload, size0, 1, 5, &reason), 0);
+    pp_record_t rec = self->records[0];
+    rec.input = "123456";
+    rec.input_len = 6;
+    uint8_t buf[PP_WIRE_RECORD_SIZE + 11];
+    size_t size = pp_wire_encode_record (&rec, buf);
+    assert_int_equal (size, sizeof (buf));
+    assert_int_equal (s_check_batch (buf, size, 1, 6, &reason), 0);
+    assert_int_equal (s_check_batch (buf, size, 1, 5, &reason), PP_EPROTO);
+    assert_int_equal (reason, PP_REJECT_OVERSIZE);
+    buf[52] = 1; /* input is the data, yet input_len is 6            */
+    assert_int_equal (s_check_batch (buf, size, 1, 6, &reason), PP_EPROTO);
+    assert_int_equal (reason, PP_REJECT_BATCH);
+}
+
 static void
 test_batch_count_mismatch (void **state)
 {
@@ -467,7 +513,7 @@ static void
 test_batch_len_past_end (void **state)
 {
     batch_t *self = *state;
-    uint8_t *len2 = self->payload + self->offsets[2] + 16;
+    uint8_t *len2 = self->payload + self->offsets[2] + 40;
     uint32_t lens[] = {sizeof (s_data2) + 1, 1000, UINT32_MAX};
     for (size_t i = 0; i < sizeof (lens) / sizeof (lens[0]); i++) {
         pp_put_u32 (len2, lens[i]);
@@ -491,7 +537,7 @@ test_batch_bad_outcome (void **state)
 {
     batch_t *self = *state;
     for (int i = 0; i < BATCH_RECORDS; i++) {
-        uint8_t *outcome = self->payload + self->offsets[i] + 20;
+        uint8_t *outcome = self->payload + self->offsets[i] + 48;
         uint8_t saved = *outcome;
         uint8_t bad[] = {PP_OUTCOME_DROPPED + 1, 0x80, 0xff};
         for (size_t b = 0; b < sizeof (bad); b++) {
@@ -518,7 +564,7 @@ test_batch_every_truncation (void **state)
     batch_t *self = *state;
     size_t ends[BATCH_RECORDS];
     for (int i = 0; i < BATCH_RECORDS; i++)
-        ends[i] = self->offsets[i] + pp_wire_record_size (self->records[i].len);
+        ends[i] = self->offsets[i] + pp_wire_record_size (&self->records[i]);
     assert_int_equal (ends[BATCH_RECORDS - 1], self->size);
 
     int passed = 0;
@@ -789,6 +835,8 @@ main (void)
                                          s_setup_batch, s_teardown_batch),
         cmocka_unit_test_setup_teardown (test_batch_oversize, s_setup_batch,
                                          s_teardown_batch),
+        cmocka_unit_test_setup_teardown (test_batch_input_checked,
+                                         s_setup_batch, s_teardown_batch),
         cmocka_unit_test_setup_teardown (test_batch_count_mismatch,
                                          s_setup_batch, s_teardown_batch),
         cmocka_unit_test_setup_teardown (test_batch_len_past_end, s_setup_batch,

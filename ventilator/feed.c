@@ -119,6 +119,7 @@ s_item_new (vent_feed_t *self, const char *data, size_t len, uint64_t now_us)
         return NULL;
     *item = (pp_item_t){.run_id = self->config.run_id,
                         .t_enq_us = now_us,
+                        .record = vent_input_records (self->input),
                         .len = (uint32_t) len,
                         .outcome = PP_OUTCOME_OK};
     if (len > 0)

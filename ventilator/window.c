@@ -104,6 +104,7 @@ s_send (s_slot_t *slot, uint64_t seq, pp_batch_t *batch, uint32_t owner,
     const pp_item_t *item = slot->item;
     pp_record_t rec = {.seq = seq,
                        .t_enq_us = item->t_enq_us,
+                       .record = item->record,
                        .len = item->len,
                        .outcome = item->outcome,
                        .attempt = item->attempt,

@@ -103,7 +103,7 @@ s_junk (const char *endpoint, const char *control)
 {
     uint64_t run_id = s_snoop_run (control);
     zsock_t *sock = s_connect (ZMQ_PUSH, endpoint);
-    uint8_t head[PP_WIRE_HEADER_SIZE + 8], body[64];
+    uint8_t head[PP_WIRE_HEADER_SIZE + 8], body[PP_WIRE_RECORD_SIZE + 8];
     memset (body, 0, sizeof (body));
     int sent = 0;
     s_header (head, PP_MSG_RESULT, 42, 1);
