@@ -4,6 +4,7 @@
     percentile is within about 6% of the truth and memory is fixed.        */
 
 #include "pp_stats.h"
+#include "pp_text.h"
 #include "pp_error.h"
 #include "pp_net.h"
 
@@ -111,15 +112,12 @@ s_bucket_value (size_t bucket)
     return ((S_SUB + sub) << (msb - 4)) + ((1ULL << (msb - 4)) / 2);
 }
 
-/*  Copies len bytes as text: truncated, control bytes shown as '?'.       */
+/*  Copies len bytes as text (S_REASON bytes at most): valid UTF-8, cut
+    on a character boundary, control and invalid bytes escaped.           */
 static void
 s_copy_text (char *to, const char *from, size_t len)
 {
-    if (len > S_REASON - 1)
-        len = S_REASON - 1;
-    for (size_t i = 0; i < len; i++)
-        to[i] = (unsigned char) from[i] < 0x20 ? '?' : from[i];
-    to[len] = '\0';
+    pp_text_escape (to, S_REASON, from, len);
 }
 
 void
