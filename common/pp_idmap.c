@@ -122,8 +122,8 @@ pp_idmap_remove (pp_idmap_t *self, uint64_t key)
     for (size_t j = (hole + 1) & mask; self->slots[j].key != 0;
          j = (j + 1) & mask) {
         size_t home = s_home (self, self->slots[j].key);
-        bool stays = hole <= j ? (hole < home && home <= j)
-                               : (hole < home || home <= j);
+        bool stays =
+            hole <= j ? (hole < home && home <= j) : (hole < home || home <= j);
         if (!stays) {
             self->slots[hole] = self->slots[j];
             hole = j;

@@ -54,8 +54,7 @@ test_random_against_reference (void **state)
                 ref[k] = -1;
                 break;
             default:
-                assert_int_equal (pp_idmap_get (map, key, &value),
-                                  ref[k] >= 0);
+                assert_int_equal (pp_idmap_get (map, key, &value), ref[k] >= 0);
                 if (ref[k] >= 0)
                     assert_int_equal (value, (uint32_t) ref[k]);
         }

@@ -3,6 +3,7 @@
 #include "run.h"
 #include "pp_cli.h"
 #include "pp_ctl.h"
+#include "pp_idmap.h"
 #include "pp_net.h"
 
 #define S_STATE_EVERY_MS 200  /* state while running                    */
@@ -22,7 +23,7 @@ struct _vent_run_t {
     int64_t sent_ms;        /* STATE last published                  */
     int64_t end_ms;         /* DONE or ABORTED since                 */
     int64_t drain_since_ms; /* the drain began (0: not yet)          */
-    uint32_t hellos[VENT_MAX_HELLOS]; /* workers that said hello    */
+    pp_idmap_t *hellos;     /* workers that said hello (id + 1)          */
     uint32_t nhellos;
     pp_state_t outcome; /* counts from the sink's COMPLETE          */
 };
@@ -65,6 +66,11 @@ vent_run_new (const vent_options_t *opt, uint64_t run_id, zsock_t *control,
     self->window = window;
     self->feed = feed;
     self->opened_ms = now_ms;
+    self->hellos = pp_idmap_new ();
+    if (!self->hellos) {
+        free (self);
+        return NULL;
+    }
     s_set_state (self, VENT_WAITING);
     return self;
 }
@@ -74,6 +80,7 @@ vent_run_destroy (vent_run_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
+    pp_idmap_destroy (&(*self_p)->hellos);
     free (*self_p);
     *self_p = NULL;
 }
@@ -93,11 +100,11 @@ vent_run_active (const vent_run_t *self)
 void
 vent_run_hello (vent_run_t *self, uint32_t worker_id)
 {
-    for (uint32_t i = 0; i < self->nhellos; i++)
-        if (self->hellos[i] == worker_id)
-            return;
-    if (self->nhellos < VENT_MAX_HELLOS)
-        self->hellos[self->nhellos++] = worker_id;
+    uint32_t seen;
+    if (pp_idmap_get (self->hellos, (uint64_t) worker_id + 1, &seen))
+        return;
+    if (pp_idmap_put (self->hellos, (uint64_t) worker_id + 1, 1) == 0)
+        self->nhellos++; /* out of memory: counted at its next hello    */
     if (pp_verbosity > 1)
         zsys_info ("worker %08x said hello (%u so far)", worker_id,
                    self->nhellos);
