@@ -116,30 +116,38 @@ test_empty_argv_is_refused (void **state)
     assert_false (exec_argv_has_placeholder ("a{ }b{..}{///}{x}"));
 }
 
-/*  The snapshot less our own variables, then PP_RUN, PP_WORKER, PP_SEQ. */
+/*  The snapshot less our own variables, then PP_RUN, PP_WORKER, PP_SEQ
+    (0-based seq in the run) and PP_RECORD (1-based input record).       */
 static void
 test_environment (void **state)
 {
     (void) state;
     char *given[] = {"true", NULL};
-    char *envp[] = {"HOME=/h",     "PP_SEQ=9",       "PP_RUN=1",
-                    "PP_WORKER=2", "PP_SEQUEL=kept", NULL};
+    char *envp[] = {"HOME=/h",         "PP_SEQ=9",    "PP_RUN=1",
+                    "PP_WORKER=2",     "PP_RECORD=3", "PP_SEQUEL=kept",
+                    "PP_RECORDS=kept", NULL};
     exec_argv_t *cmd = exec_argv_new (given, envp, true);
     assert_non_null (cmd);
-    pp_job_ctx_t ctx = {.run_id = 0xabc, .seq = 41, .worker_id = 0x12};
-    char vars[3][48];
+    pp_job_ctx_t ctx = {
+        .run_id = 0xabc, .seq = 41, .record = 45, .worker_id = 0x12};
+    char vars[4][48];
     char **env = exec_argv_env (cmd, &ctx, true, vars);
     const char *want[] = {"HOME=/h",
                           "PP_SEQUEL=kept",
+                          "PP_RECORDS=kept",
                           "PP_RUN=0000000000000abc",
                           "PP_WORKER=00000012",
                           "PP_SEQ=41",
+                          "PP_RECORD=45",
                           NULL};
     s_assert_argv (env, want);
     free (env);
     env = exec_argv_env (cmd, &ctx, false, vars);
-    const char *no_seq[] = {"HOME=/h", "PP_SEQUEL=kept",
-                            "PP_RUN=0000000000000abc", "PP_WORKER=00000012",
+    const char *no_seq[] = {"HOME=/h",
+                            "PP_SEQUEL=kept",
+                            "PP_RECORDS=kept",
+                            "PP_RUN=0000000000000abc",
+                            "PP_WORKER=00000012",
                             NULL};
     s_assert_argv (env, no_seq);
     free (env);
@@ -148,7 +156,7 @@ test_environment (void **state)
 
 /*  --- placeholders ------------------------------------------------------- */
 
-/*  "{}|{.}|{/}|{//}|{/.}|{#}" filled in from item, seq 41, no shell.    */
+/*  "{}|{.}|{/}|{//}|{/.}|{#}" filled in from item, record 41, no shell. */
 static void
 s_check_all (const char *item, const char *want)
 {

@@ -1,5 +1,6 @@
 /*  test_exec_errlog: where a command's stderr goes (worker/exec_errlog):
-    --tag lines with "[SEQ] " in front, one write each, long lines cut;
+    --stderr-tag lines with "[RECORD] " in front, one write each, long lines
+   cut;
     --stderr-reason text on one line, trimmed and bounded.                 */
 
 #include "../worker/exec_errlog.h"

@@ -19,7 +19,7 @@ struct _exec_argv_t {
     s_kind_t *kinds; /* of each argv[i] */
     int argc;
     bool takes_item; /* an argument holds the item: no stdin */
-    char **env;      /* environment snapshot + 4 free slots */
+    char **env;      /* environment snapshot + 5 free slots */
     size_t nenv;     /* entries before the free slots */
 };
 
@@ -31,7 +31,7 @@ typedef enum {
     S_BASE,        /* {/}  its basename */
     S_DIR,         /* {//} its dirname */
     S_BASE_NO_EXT, /* {/.} its basename less its extension */
-    S_SEQ,         /* {#}  its sequence number */
+    S_RECORD,      /* {#}  its 1-based input record number */
     S_NONE
 } s_placeholder_t;
 
@@ -57,7 +57,7 @@ s_holds (const char *arg, bool item_only)
 {
     for (const char *at = strchr (arg, '{'); at; at = strchr (at + 1, '{')) {
         s_placeholder_t which = s_placeholder_at (at);
-        if (which != S_NONE && !(item_only && which == S_SEQ))
+        if (which != S_NONE && !(item_only && which == S_RECORD))
             return true;
     }
     return false;
@@ -230,10 +230,10 @@ s_quote (s_out_t *out, const char *value, size_t len, s_where_t where)
 /*  Fills in arg (see exec_argv_expand) into out.                          */
 static int
 s_expand (s_out_t *out, const char *arg, const char *item, size_t len,
-          uint64_t seq, bool script)
+          uint64_t record, bool script)
 {
     char number[24];
-    snprintf (number, sizeof (number), "%llu", (unsigned long long) seq);
+    snprintf (number, sizeof (number), "%llu", (unsigned long long) record);
     s_where_t where = S_BARE;
     for (size_t i = 0; arg[i];) {
         s_placeholder_t which = s_placeholder_at (arg + i);
@@ -260,17 +260,17 @@ s_expand (s_out_t *out, const char *arg, const char *item, size_t len,
 }
 
 int
-exec_argv_expand (const char *arg, const char *item, size_t len, uint64_t seq,
-                  bool script, char **out)
+exec_argv_expand (const char *arg, const char *item, size_t len,
+                  uint64_t record, bool script, char **out)
 {
     s_out_t measure = {NULL, 0};
-    int rc = s_expand (&measure, arg, item, len, seq, script);
+    int rc = s_expand (&measure, arg, item, len, record, script);
     if (rc != 0)
         return rc;
     s_out_t copy = {malloc (measure.len + 1), 0};
     if (!copy.data)
         return PP_ENOMEM;
-    s_expand (&copy, arg, item, len, seq, script);
+    s_expand (&copy, arg, item, len, record, script);
     copy.data[copy.len] = '\0';
     *out = copy.data;
     return 0;
@@ -356,18 +356,20 @@ static bool
 s_is_ours (const char *var)
 {
     return strncmp (var, "PP_SEQ=", 7) == 0 ||
+           strncmp (var, "PP_RECORD=", 10) == 0 ||
            strncmp (var, "PP_RUN=", 7) == 0 ||
            strncmp (var, "PP_WORKER=", 10) == 0;
 }
 
-/*  Snapshots envp, less the variables we set per child.                 */
+/*  Snapshots envp, less the variables we set per child (room is left for
+    them and the NULL).                                                    */
 static int
 s_copy_env (exec_argv_t *self, char **envp)
 {
     size_t count = 0;
     while (envp && envp[count])
         count++;
-    self->env = calloc (count + 4, sizeof (char *));
+    self->env = calloc (count + 5, sizeof (char *));
     if (!self->env)
         return PP_ENOMEM;
     for (size_t i = 0; i < count; i++) {
@@ -454,7 +456,7 @@ exec_argv_free (const exec_argv_t *self, char **argv)
 
 char **
 exec_argv_build (const exec_argv_t *self, const char *item, size_t len,
-                 uint64_t seq)
+                 uint64_t record)
 {
     char **argv = calloc ((size_t) self->argc + 1, sizeof (char *));
     if (!argv)
@@ -462,7 +464,7 @@ exec_argv_build (const exec_argv_t *self, const char *item, size_t len,
     for (int i = 0; i < self->argc; i++) {
         if (self->kinds[i] == S_AS_GIVEN)
             argv[i] = self->argv[i];
-        else if (exec_argv_expand (self->argv[i], item, len, seq,
+        else if (exec_argv_expand (self->argv[i], item, len, record,
                                    self->kinds[i] == S_SCRIPT, &argv[i]) != 0) {
             exec_argv_free (self, argv);
             return NULL;
@@ -472,10 +474,10 @@ exec_argv_build (const exec_argv_t *self, const char *item, size_t len,
 }
 
 char **
-exec_argv_env (const exec_argv_t *self, pp_job_ctx_t *ctx, bool with_seq,
-               char vars[3][48])
+exec_argv_env (const exec_argv_t *self, pp_job_ctx_t *ctx, bool per_item,
+               char vars[4][48])
 {
-    char **envp = malloc ((self->nenv + 4) * sizeof (char *));
+    char **envp = malloc ((self->nenv + 5) * sizeof (char *));
     if (!envp)
         return NULL;
     memcpy (envp, self->env, self->nenv * sizeof (char *));
@@ -485,10 +487,14 @@ exec_argv_env (const exec_argv_t *self, pp_job_ctx_t *ctx, bool with_seq,
     snprintf (vars[1], 48, "PP_WORKER=%08x", pp_job_worker_id (ctx));
     snprintf (vars[2], 48, "PP_SEQ=%llu",
               (unsigned long long) pp_job_seq (ctx));
+    snprintf (vars[3], 48, "PP_RECORD=%llu",
+              (unsigned long long) pp_job_record (ctx));
     envp[n++] = vars[0];
     envp[n++] = vars[1];
-    if (with_seq)
+    if (per_item) {
         envp[n++] = vars[2];
+        envp[n++] = vars[3];
+    }
     envp[n] = NULL;
     return envp;
 }

@@ -8,20 +8,20 @@
 #include <unistd.h>
 
 void
-exec_errlog_init (exec_errlog_t *self, bool tag, bool capture, uint64_t seq)
+exec_errlog_init (exec_errlog_t *self, bool tag, bool capture, uint64_t record)
 {
     self->tag = tag;
     self->capture = capture;
     self->fd = STDERR_FILENO;
-    self->seq = seq;
+    self->record = record;
     self->line_len = 0;
     self->kept = 0;
 }
 
 void
-exec_errlog_next (exec_errlog_t *self, uint64_t seq)
+exec_errlog_next (exec_errlog_t *self, uint64_t record)
 {
-    self->seq = seq;
+    self->record = record;
     self->kept = 0;
 }
 
@@ -39,8 +39,8 @@ s_emit (exec_errlog_t *self)
     if (self->line[self->line_len - 1] != '\n')
         self->line[self->line_len++] = '\n';
     char tag[32];
-    int size =
-        snprintf (tag, sizeof (tag), "[%llu] ", (unsigned long long) self->seq);
+    int size = snprintf (tag, sizeof (tag), "[%llu] ",
+                         (unsigned long long) self->record);
     struct iovec iov[2] = {{tag, (size_t) size}, {self->line, self->line_len}};
     ssize_t rc = writev (self->fd, iov, 2);
     (void) rc; /* nowhere to report that stderr failed */

@@ -1,6 +1,6 @@
 /*  exec_errlog: where a command's stderr goes once we read it -- to our
-    stderr a line at a time with "[SEQ] " in front (--tag), and/or kept,
-    on one line, for the failure reason (--stderr-reason). Pure buffering:
+    stderr a line at a time with "[RECORD] " in front (--stderr-tag), and/or
+   kept, on one line, for the failure reason (--stderr-reason). Pure buffering:
     no fd of the child's is read here.                                     */
 
 #ifndef WORKER_EXEC_ERRLOG_H_INCLUDED
@@ -11,27 +11,27 @@
 #include <stdint.h>
 
 #define EXEC_REASON_MAX 199 /* a whole reason, as pp_stats keeps it */
-#define EXEC_LINE_MAX 1024  /* a longer --tag line is cut in pieces */
+#define EXEC_LINE_MAX 1024  /* a longer --stderr-tag line is cut in pieces */
 
 typedef struct {
-    bool tag;                         /* to fd, "[SEQ] " first */
+    bool tag;                         /* to fd, "[RECORD] " first */
     bool capture;                     /* kept for the failure reason */
     int fd;                           /* where tagged lines go: stderr */
-    uint64_t seq;                     /* the tag */
+    uint64_t record;                  /* the tag: the 1-based input record */
     size_t line_len;                  /* of the partial line */
     size_t kept;                      /* of reason */
     char line[EXEC_LINE_MAX];         /* a line being assembled */
     char reason[EXEC_REASON_MAX + 1]; /* stderr, on one line */
 } exec_errlog_t;
 
-/*  Empty, for the item seq: tagged lines (tag) go to our stderr, the first
-    EXEC_REASON_MAX bytes are kept (capture).                              */
+/*  Empty, for the item of input record record: tagged lines (tag) go to our
+   stderr, the first EXEC_REASON_MAX bytes are kept (capture). */
 void exec_errlog_init (exec_errlog_t *self, bool tag, bool capture,
-                       uint64_t seq);
+                       uint64_t record);
 
-/*  The next item (--pipe: one stderr, many items): seq tags what follows
+/*  The next item (--pipe: one stderr, many items): record tags what follows
     and the kept reason starts empty; a partial line stays.                */
-void exec_errlog_next (exec_errlog_t *self, uint64_t seq);
+void exec_errlog_next (exec_errlog_t *self, uint64_t record);
 
 /*  A new child writes from now on: a partial line of the last one, which
     was ended, is dropped.                                                 */

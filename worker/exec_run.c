@@ -150,6 +150,14 @@ exec_run_pump (exec_run_t *run, bool close_after, int ms)
 
 /*  --- outcomes ----------------------------------------------------------- */
 
+void
+exec_run_status (exec_run_t *run, int wait_status)
+{
+    pp_job_set_status (run->ctx, WIFSIGNALED (wait_status)
+                                     ? -WTERMSIG (wait_status)
+                                     : WEXITSTATUS (wait_status));
+}
+
 int
 exec_run_fail (exec_run_t *run, const char *fmt, ...)
 {
