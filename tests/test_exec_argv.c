@@ -335,6 +335,32 @@ test_check_says_why (void **state)
     exec_argv_destroy (&cmd);
 }
 
+/*  A shell whose quoting is not sh's (csh, fish...): its -c script takes
+    an item only if it is inert; arguments after the script as they are.  */
+static void
+test_other_shells_take_only_inert_items (void **state)
+{
+    (void) state;
+    const char *why = NULL;
+    char *fish[] = {"fish", "-c", "echo {}", "{}", NULL};
+    exec_argv_t *cmd = exec_argv_new (fish, s_no_env, true);
+    assert_int_equal (exec_argv_check (cmd, "a-1.txt", 7, &why), 0);
+    const char *want[] = {"fish", "-c", "echo a-1.txt", "a-1.txt", NULL};
+    s_check_build (cmd, "a-1.txt", want);
+    assert_int_equal (exec_argv_check (cmd, "(rm x)", 6, &why), PP_EINVAL);
+    assert_string_equal (why, "item holds bytes a shell acts on, and the -c "
+                              "script is not a POSIX shell's (csh, fish...): "
+                              "{} takes only letters, digits and _ . + / - "
+                              "there");
+    assert_null (exec_argv_build (cmd, "(rm x)", 6, 1));
+    exec_argv_destroy (&cmd);
+    char *csh[] = {"env", "/bin/tcsh", "-fc", "echo '{}'", NULL};
+    cmd = exec_argv_new (csh, s_no_env, true);
+    assert_int_equal (exec_argv_check (cmd, "it's", 4, &why), PP_EINVAL);
+    assert_int_equal (exec_argv_check (cmd, "its", 3, &why), 0);
+    exec_argv_destroy (&cmd);
+}
+
 /*  What shell -c script prints (at most size - 1 bytes); its exit status,
     127 when the shell is not there.                                       */
 static int
@@ -427,6 +453,7 @@ main (void)
         cmocka_unit_test (test_which_argument_is_a_script),
         cmocka_unit_test (test_quoting_by_place),
         cmocka_unit_test (test_check_says_why),
+        cmocka_unit_test (test_other_shells_take_only_inert_items),
         cmocka_unit_test (test_hostile_items_in_real_shells),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);

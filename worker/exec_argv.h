@@ -13,7 +13,12 @@
    sees the exact bytes and never runs them (a bare $(...) counts as bare).
    Where the script nests otherwise (`...`, ${...}, $((...)), "$(...)", $'...',
     <<, a # comment) no quoting is sure: an item is taken there only if it
-    is made of letters, digits and _ . + / -, else the item fails.        */
+    is made of letters, digits and _ . + / -, else the item fails; so too
+    in the whole -c script of a shell whose quoting is not sh's (csh, tcsh,
+    fish, rc, es, nu, elvish, xonsh, pwsh). Other interpreters' code
+    (python3 -c, perl -e, an awk program) is no shell's script: it gets
+    the item as it is, like any argument -- pass the item as an argument
+    of its own there.                                                     */
 
 #ifndef WORKER_EXEC_ARGV_H_INCLUDED
 #define WORKER_EXEC_ARGV_H_INCLUDED
