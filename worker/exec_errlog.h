@@ -38,15 +38,21 @@ void exec_errlog_next (exec_errlog_t *self, uint64_t record);
 void exec_errlog_restart (exec_errlog_t *self);
 
 /*  Takes len bytes of the child's stderr: each whole line (or each
-    EXEC_LINE_MAX - 1 bytes) is written tagged, in one write, so lines
+    EXEC_LINE_MAX - 1 bytes, less a UTF-8 character that would be cut:
+    it starts the next piece) is written tagged, in one write, so lines
     from several threads do not mix.                                       */
 void exec_errlog_feed (exec_errlog_t *self, const char *data, size_t len);
+
+/*  len, less a UTF-8 character cut at the end of text (text[0..len) is
+    where a longer text was cut): where to cut so that no character is
+    split. Bytes that are no UTF-8 are not characters: kept.               */
+size_t exec_errlog_whole (const char *text, size_t len);
 
 /*  Writes out a last line that had no newline (the stream ended).        */
 void exec_errlog_flush (exec_errlog_t *self);
 
-/*  The kept stderr, newlines, CRs and tabs as spaces, trimmed; "" when
-    none. Valid until the next feed.                                       */
+/*  The kept stderr, newlines, CRs and tabs as spaces, trimmed, never cut
+    inside a UTF-8 character; "" when none. Valid until the next feed.     */
 const char *exec_errlog_text (exec_errlog_t *self);
 
 #endif
