@@ -398,7 +398,7 @@ test_hostile_items_in_real_shells (void **state)
     (void) state;
     char dir[] = "/tmp/pp-test-argv.XXXXXX";
     assert_non_null (mkdtemp (dir));
-    char marker[64], hostile[12][160];
+    char marker[64], hostile[16][160];
     snprintf (marker, sizeof (marker), "%s/pwned", dir);
     const char *forms[][2] = {{"$(touch ", ")"},     {"`touch ", "`"},
                               {"'; touch ", "; '"},  {"\"; touch ", "; \""},
@@ -412,6 +412,10 @@ test_hostile_items_in_real_shells (void **state)
     snprintf (hostile[n++], 160, "%s", "* ~ $HOME !! {} \t-n");
     snprintf (hostile[n++], 160, "%s", "\xc3\xa9\xff\x80\x01\x7f");
     snprintf (hostile[n++], 160, "%s", "it's \"quoted\" \\");
+    snprintf (hostile[n++], 160, "%s", "`id`"); /* the issue's own list */
+    snprintf (hostile[n++], 160, "%s", "a'b");
+    snprintf (hostile[n++], 160, "%s", "x;y");
+    snprintf (hostile[n++], 160, "%s", "*");
     const char *places[] = {"printf %s {}", "printf %s \"{}\"",
                             "printf %s '{}'",
                             "x=$(printf %s. {}); printf %s \"${x%.}\""};

@@ -96,6 +96,7 @@ static const char *s_help_tail =
     "Examples:\n"
     "  pp-worker --job square\n"
     "  pp-worker -- sh -c 'echo $(( {} * 3 ))'\n"
+    "  pp-worker -- sh -c 'gzip -dc -- {} | wc -l'\n"
     "  pp-worker --pipe -- cat\n"
     "  pp-worker --timeout 30s --stderr-tag -- convert {} -resize 50% "
     "small/{/}\n"
