@@ -107,6 +107,7 @@ $(BUILD)/tests/%: $(BUILD)/tests/%.o $(CLI_LIB) $(LIB)
 $(BUILD)/tests/test_input: $(BUILD)/ventilator/input.o
 EXEC_OBJ  = $(patsubst %.c,$(BUILD)/%.o,$(wildcard worker/exec*.c))
 $(BUILD)/tests/test_exec: $(EXEC_OBJ)
+$(BUILD)/tests/test_exec_status: $(EXEC_OBJ)
 $(BUILD)/tests/test_exec_argv: $(BUILD)/worker/exec_argv.o
 $(BUILD)/tests/test_exec_child: $(BUILD)/worker/exec_child.o
 $(BUILD)/tests/test_exec_errlog: $(BUILD)/worker/exec_errlog.o
