@@ -199,11 +199,13 @@ LIBDIR    = $(DESTDIR)$(PREFIX)/lib
 INCDIR    = $(DESTDIR)$(PREFIX)/include/pushpull
 MANPAGES  = $(wildcard docs/man/*.1)
 MAN1DIR   = $(DESTDIR)$(PREFIX)/share/man/man1
+SCRIPTS   = scripts/pp-plot
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(LIBDIR)/pkgconfig $(INCDIR) \
 	  $(MAN1DIR)
 	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(SCRIPTS) $(DESTDIR)$(PREFIX)/bin
 	install -m 644 $(LIB) $(SHLIB) $(LIBDIR)
 	ln -sf $(notdir $(SHLIB)) $(LIBDIR)/$(SONAME)
 	ln -sf $(notdir $(SHLIB)) $(LIBDIR)/libpushpull.so
@@ -217,7 +219,7 @@ install: all
 # DESTDIR as the install.
 .PHONY: uninstall
 uninstall:
-	rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(notdir $(BINS))) \
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(notdir $(BINS) $(SCRIPTS))) \
 	  $(LIBDIR)/$(notdir $(LIB)) $(LIBDIR)/$(notdir $(SHLIB)) \
 	  $(LIBDIR)/$(SONAME) $(LIBDIR)/libpushpull.so \
 	  $(LIBDIR)/pkgconfig/pushpull.pc \
@@ -227,6 +229,16 @@ uninstall:
 
 clean:
 	rm -rf build
+
+# The tutorial's pictures (docs/img/*.png): runs docs/tutorial.md's commands
+# as the tutorial test does, with pp-plot writing into docs/img. Needs
+# gnuplot (gnuplot-nox); takes about a minute.
+.PHONY: pictures
+pictures: all
+	@mkdir -p $(BUILD) docs/img
+	awk '/^```sh$$/ { b = 1; next } /^```$$/ { b = 0; next } b' \
+	  docs/tutorial.md > $(BUILD)/tutorial.sh
+	PP_PICTURES=$(CURDIR)/docs/img bash $(BUILD)/tutorial.sh
 
 # libFuzzer harness of the wire decoders (tests/fuzz/README.md). Needs clang
 # and its runtime (Debian: clang, libclang-rt-14-dev).

@@ -13,7 +13,7 @@ prefix=/opt/pushpull   # what pushpull.pc says; the files land in $stage
 inst=$stage$prefix
 make -s -C "$ROOT" BUILD="$BUILD" install DESTDIR="$stage" PREFIX="$prefix" \
     >"$TEST_DIR/install.log" 2>&1 || die "make install failed"
-for f in bin/pp-ventilator bin/pp-worker bin/pp-sink lib/libpushpull.a \
+for f in bin/pp-ventilator bin/pp-worker bin/pp-sink bin/pp-plot lib/libpushpull.a \
     lib/libpushpull.so.0.1.0 include/pushpull/pushpull.h \
     lib/pkgconfig/pushpull.pc share/man/man1/pp-worker.1; do
     [[ -f $inst/$f ]] || fail "not installed: $f"

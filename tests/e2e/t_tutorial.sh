@@ -35,6 +35,11 @@ assert_contains "$out" "not an integer: 'not-a-number'" "failure listed"
 # Section 5: the sum of 300 sleeps is printed, whatever was killed.
 sum5=$(grep -E '^[0-9]+$' "$out" | sed -n 1p)
 ((${sum5:-0} > 300)) || fail "kill a worker: no sum printed"
+# Every experiment's picture was drawn (pp-plot says so for each).
+pictures=$(grep -c '^pp-plot: wrote .*\.png' "$out")
+assert_eq 10 "$pictures" "pictures drawn by pp-plot"
+complaints=$(grep '^pp-plot: ' "$out" | grep -v '^pp-plot: wrote' || true)
+[[ -z $complaints ]] || fail "pp-plot complained: $(head -3 <<<"$complaints")"
 leftover=$(pgrep -f "pushpull-tutorial" || true)
 [[ -z $leftover ]] || fail "tutorial left processes: $leftover"
 [[ -n $(ls -d /tmp/pushpull-tutorial.* 2>/dev/null) ]] &&
