@@ -40,8 +40,8 @@ CLI_SRC   = $(wildcard cli/*.c)
 CLI_OBJ   = $(CLI_SRC:%.c=$(BUILD)/%.o)
 CLI_LIB   = $(BUILD)/libppcli.a
 # The installed API: pushpull.h and exactly the headers it includes.
-PUBLIC_H  = common/pushpull.h common/pp_error.h common/pp_job.h \
-            common/pp_worker.h
+PUBLIC_H  = common/pushpull.h common/pp_chan.h common/pp_error.h \
+            common/pp_job.h common/pp_worker.h
 BINS      = $(BUILD)/pp-ventilator $(BUILD)/pp-worker $(BUILD)/pp-sink
 UNIT_SRC  = $(wildcard tests/test_*.c)
 UNIT_BINS = $(UNIT_SRC:tests/%.c=$(BUILD)/tests/%)
