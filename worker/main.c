@@ -5,6 +5,7 @@
 #include "exec.h"
 #include "fds.h"
 #include "pp_job.h"
+#include "pp_stats.h"
 #include "pp_worker.h"
 
 #include <czmq.h>
@@ -353,6 +354,10 @@ main (int argc, char **argv)
         exec_destroy (&exec);
     } else
         code = pp_worker_run (&config, pp_job_builtin (args.job), NULL);
+    if (pp_verbosity > 0)
+        zsys_info ("exit %d; peak RSS %llu KiB",
+                   code < 0 ? PP_EXIT_USAGE : code,
+                   (unsigned long long) pp_stats_peak_rss_kib ());
     zsys_shutdown ();
     return code < 0 ? PP_EXIT_USAGE : code;
 }
