@@ -40,8 +40,8 @@ CLI_SRC   = $(wildcard cli/*.c)
 CLI_OBJ   = $(CLI_SRC:%.c=$(BUILD)/%.o)
 CLI_LIB   = $(BUILD)/libppcli.a
 # The installed API: pushpull.h and exactly the headers it includes.
-PUBLIC_H  = common/pushpull.h common/pp_error.h common/pp_job.h \
-            common/pp_worker.h
+PUBLIC_H  = common/pushpull.h common/pp_chan.h common/pp_error.h \
+            common/pp_job.h common/pp_worker.h
 BINS      = $(BUILD)/pp-ventilator $(BUILD)/pp-worker $(BUILD)/pp-sink
 UNIT_SRC  = $(wildcard tests/test_*.c)
 UNIT_BINS = $(UNIT_SRC:tests/%.c=$(BUILD)/tests/%)
@@ -107,6 +107,7 @@ $(BUILD)/tests/%: $(BUILD)/tests/%.o $(CLI_LIB) $(LIB)
 $(BUILD)/tests/test_input: $(BUILD)/ventilator/input.o
 EXEC_OBJ  = $(patsubst %.c,$(BUILD)/%.o,$(wildcard worker/exec*.c))
 $(BUILD)/tests/test_exec: $(EXEC_OBJ)
+$(BUILD)/tests/test_exec_status: $(EXEC_OBJ)
 $(BUILD)/tests/test_exec_argv: $(BUILD)/worker/exec_argv.o
 $(BUILD)/tests/test_exec_child: $(BUILD)/worker/exec_child.o
 $(BUILD)/tests/test_exec_errlog: $(BUILD)/worker/exec_errlog.o
@@ -199,11 +200,13 @@ LIBDIR    = $(DESTDIR)$(PREFIX)/lib
 INCDIR    = $(DESTDIR)$(PREFIX)/include/pushpull
 MANPAGES  = $(wildcard docs/man/*.1)
 MAN1DIR   = $(DESTDIR)$(PREFIX)/share/man/man1
+SCRIPTS   = scripts/pp-plot
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(LIBDIR)/pkgconfig $(INCDIR) \
 	  $(MAN1DIR)
 	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(SCRIPTS) $(DESTDIR)$(PREFIX)/bin
 	install -m 644 $(LIB) $(SHLIB) $(LIBDIR)
 	ln -sf $(notdir $(SHLIB)) $(LIBDIR)/$(SONAME)
 	ln -sf $(notdir $(SHLIB)) $(LIBDIR)/libpushpull.so
@@ -217,7 +220,7 @@ install: all
 # DESTDIR as the install.
 .PHONY: uninstall
 uninstall:
-	rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(notdir $(BINS))) \
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(notdir $(BINS) $(SCRIPTS))) \
 	  $(LIBDIR)/$(notdir $(LIB)) $(LIBDIR)/$(notdir $(SHLIB)) \
 	  $(LIBDIR)/$(SONAME) $(LIBDIR)/libpushpull.so \
 	  $(LIBDIR)/pkgconfig/pushpull.pc \
@@ -227,6 +230,16 @@ uninstall:
 
 clean:
 	rm -rf build
+
+# The tutorial's pictures (docs/img/*.png): runs docs/tutorial.md's commands
+# as the tutorial test does, with pp-plot writing into docs/img. Needs
+# gnuplot (gnuplot-nox); takes about a minute.
+.PHONY: pictures
+pictures: all
+	@mkdir -p $(BUILD) docs/img
+	awk '/^```sh$$/ { b = 1; next } /^```$$/ { b = 0; next } b' \
+	  docs/tutorial.md > $(BUILD)/tutorial.sh
+	PP_PICTURES=$(CURDIR)/docs/img bash $(BUILD)/tutorial.sh
 
 # libFuzzer harness of the wire decoders (tests/fuzz/README.md). Needs clang
 # and its runtime (Debian: clang, libclang-rt-14-dev).

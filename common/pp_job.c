@@ -65,6 +65,12 @@ pp_job_seq (const pp_job_ctx_t *ctx)
 }
 
 uint64_t
+pp_job_record (const pp_job_ctx_t *ctx)
+{
+    return ctx->record;
+}
+
+uint64_t
 pp_job_run_id (const pp_job_ctx_t *ctx)
 {
     return ctx->run_id;

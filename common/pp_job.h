@@ -37,6 +37,11 @@ uint64_t pp_job_seq (const pp_job_ctx_t *ctx);
 uint64_t pp_job_run_id (const pp_job_ctx_t *ctx);
 uint32_t pp_job_worker_id (const pp_job_ctx_t *ctx);
 
+/*  The item's 1-based input record number (its line in the input file;
+    0 when the ventilator gave none). In a batch handler: of the first
+    item of the batch.                                                     */
+uint64_t pp_job_record (const pp_job_ctx_t *ctx);
+
 /*  Sets the exit status the job log shows for this item: a command's exit
     status, or -N when signal N ended it. 0 unless set; set per item.      */
 void pp_job_set_status (pp_job_ctx_t *ctx, int status);

@@ -5,13 +5,19 @@
 
 #include "pp_chan.h"
 #include "pp_job.h"
+#include "pp_wire.h"
 
 struct _pp_job_ctx_t {
     uint64_t run_id;
     uint64_t seq;
+    uint64_t record; /* 1-based input record number (0: none)         */
     uint32_t worker_id;
     int status;        /* the item's exit status (pp_job_set_status)   */
     pp_chan_t *cancel; /* aborted when the run is: wakes pp_job_sleep   */
+    /*  In a batch handler, its items' records and statuses, in order (a
+        batch handler that runs items one by one sets each); else NULL.  */
+    const pp_record_t *batch;
+    int *batch_status;
 };
 
 #endif

@@ -21,6 +21,7 @@ typedef struct {
     pp_record_t tasks[S_JOB_BATCH];   /* the records of a batch            */
     pp_job_item_t items[S_JOB_BATCH]; /* ... as the batch handler sees them */
     int rcs[S_JOB_BATCH];             /* their outcomes                    */
+    int statuses[S_JOB_BATCH];        /* their exit statuses               */
 } s_scratch_t;
 
 /*  Hands results to the sender (waits for room). Returns 0, or the
@@ -61,6 +62,7 @@ s_run_one (pp_jobthread_t *self, pp_job_ctx_t *ctx, const pp_record_t *task,
 {
     pp_buf_t *copy = &scratch->copy, *out = &scratch->out;
     ctx->seq = task->seq;
+    ctx->record = task->record;
     out->len = 0;
     copy->len = 0;
     int rc = pp_buf_append (copy, task->data, task->len);
@@ -84,18 +86,26 @@ s_run_batch (pp_jobthread_t *self, pp_job_ctx_t *ctx, s_scratch_t *scratch,
              int n, pp_batch_t **results)
 {
     ctx->seq = scratch->tasks[0].seq;
+    ctx->record = scratch->tasks[0].record;
+    ctx->batch = scratch->tasks;
+    ctx->batch_status = scratch->statuses;
     ctx->status = 0;
-    for (int i = 0; i < n; i++)
+    for (int i = 0; i < n; i++) {
         scratch->outs[i].len = 0;
+        scratch->statuses[i] = 0;
+    }
     /*  The items ran together: each is given an equal share of the time.  */
     pp_ran_t ran = {.start_us = pp_wall_us ()};
     self->batch (ctx, scratch->items, n, scratch->outs, scratch->rcs,
                  self->user);
     uint64_t end_us = pp_wall_us ();
     uint64_t share = end_us > ran.start_us ? (end_us - ran.start_us) / n : 0;
+    ctx->batch = NULL;
+    ctx->batch_status = NULL;
     int rc = 0;
     for (int i = 0; i < n && rc == 0; i++) {
         ran.runtime_us = share;
+        ran.status = (int16_t) scratch->statuses[i];
         rc = s_emit (self, results, &scratch->tasks[i], &scratch->outs[i],
                      scratch->rcs[i] == 0 ? PP_OUTCOME_OK : PP_OUTCOME_FAILED,
                      &ran);

@@ -11,6 +11,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #define S_SUB 16
 #define S_BUCKETS (64 * S_SUB)
@@ -247,6 +248,15 @@ s_print_missing (const pp_stats_t *self, FILE *out)
              c->total_known ? "" : "; the run's total is not known");
 }
 
+uint64_t
+pp_stats_peak_rss_kib (void)
+{
+    struct rusage usage;
+    if (getrusage (RUSAGE_SELF, &usage) != 0 || usage.ru_maxrss < 0)
+        return 0;
+    return (uint64_t) usage.ru_maxrss; /* Linux: in KiB                   */
+}
+
 void
 pp_stats_print (const pp_stats_t *self, FILE *out)
 {
@@ -270,6 +280,8 @@ pp_stats_print (const pp_stats_t *self, FILE *out)
              pp_stats_latency (self, 50) / 1000.0,
              pp_stats_latency (self, 90) / 1000.0,
              pp_stats_latency (self, 99) / 1000.0, self->st_max_us / 1000.0);
+    fprintf (out, "  peak memory: %llu KiB (this sink's peak RSS)\n",
+             (unsigned long long) pp_stats_peak_rss_kib ());
     s_print_missing (self, out);
     uint64_t rejected = 0;
     for (int r = 0; r < PP_REJECT_COUNT; r++)
@@ -401,6 +413,8 @@ pp_stats_write_json (const pp_stats_t *self, const char *path)
     fprintf (out, "},\n");
     fprintf (out, "  \"handshake_failures\": %llu,\n",
              (unsigned long long) c->handshake_failures);
+    fprintf (out, "  \"peak_rss_kib\": %llu,\n",
+             (unsigned long long) pp_stats_peak_rss_kib ());
     s_json_workers (self, out);
     fprintf (out, "}\n");
     return fclose (out) == 0 ? 0 : PP_EIO;

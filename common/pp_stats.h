@@ -65,10 +65,16 @@ double pp_stats_elapsed (const pp_stats_t *self);
     by pp_stats_outcome (nearest rank, rounded), 0 when there are none.    */
 uint64_t pp_stats_latency (const pp_stats_t *self, double percentile);
 
-/*  Writes the human summary.                                              */
+/*  This process's peak resident set size so far, in KiB (getrusage's
+    ru_maxrss); 0 when it cannot be read. Each binary reports it in its
+    last line: how much memory its buffers really took.                   */
+uint64_t pp_stats_peak_rss_kib (void);
+
+/*  Writes the human summary (with this process's peak memory).           */
 void pp_stats_print (const pp_stats_t *self, FILE *out);
 
-/*  Writes the JSON document to path. Returns 0 or PP_EIO.                 */
+/*  Writes the JSON document to path (with this process's peak memory,
+    "peak_rss_kib"). Returns 0 or PP_EIO.                                  */
 int pp_stats_write_json (const pp_stats_t *self, const char *path);
 
 #endif

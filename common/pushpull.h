@@ -20,6 +20,9 @@
 
     Build with: cc my_worker.c $(pkg-config --cflags --libs pushpull)
 
+    pp_chan.h   the bounded channel between the worker's receiver and its
+                job threads, for a program's own threads (close, abort,
+                destroy: examples/chan_demo.c)
     pp_error.h  error codes (pp_strerror) and exit statuses
     pp_job.h    the handler, its item, buffer and context; built-in jobs
     pp_worker.h the configuration, pp_worker_run, what the program may ask
@@ -28,6 +31,7 @@
 #ifndef PUSHPULL_H_INCLUDED
 #define PUSHPULL_H_INCLUDED
 
+#include "pp_chan.h"
 #include "pp_error.h"
 #include "pp_job.h"
 #include "pp_worker.h"

@@ -6,7 +6,10 @@
 # -- through a launcher, waits for all of them, and stops them all when it
 # exits or is interrupted. The launcher template gets {host} replaced:
 #
-#   default        ssh -tt {host}            (-tt: the remote dies with ssh)
+#   default        ssh -tt {host}            (-tt: the remote dies with ssh;
+#                                             ssh hands the command to the
+#                                             remote shell, so each word is
+#                                             quoted for it here)
 #   netns          ip netns exec {host}      (tests, one namespace a host)
 #   slurm          see scripts/slurm/pushpull.sbatch
 #
@@ -15,6 +18,8 @@
 # PP_WORKER (default: pp-worker on the remote PATH) names the binary.
 #
 #   PP_TASKS=tcp://head:5557 ... scripts/cluster.sh hosts.txt -- --job square
+#   ... scripts/cluster.sh hosts.txt -- -- sh -c 'wc -c < {}'
+#       (a command: the second -- is pp-worker's)
 set -u
 usage() {
     echo "usage: $0 HOSTFILE [--launcher TEMPLATE] [-- pp-worker args...]" >&2
@@ -40,6 +45,18 @@ for var in TASKS RESULTS CONTROL ACKS; do
     [ -n "${!name:-}" ] && endpoints+=("$flag" "${!name}")
 done
 
+# quote WORDS...: the words as one POSIX shell command line, each in
+# single quotes (' as '\''), for a launcher that runs its command through
+# a shell (ssh joins its arguments with spaces for the remote shell: an
+# sh -c 'a b' would arrive as sh -c a b).
+quote() {
+    local word out=()
+    for word; do
+        out+=("'${word//\'/\'\\\'\'}'")
+    done
+    printf '%s' "${out[*]}"
+}
+
 pids=()
 stop_all() {
     trap - EXIT INT TERM
@@ -63,7 +80,11 @@ while read -r host slots rest; do
     # shellcheck disable=SC2206 # the template is a command line to split
     cmd=(${launcher//\{host\}/$host})
     for _ in $(seq 1 "$slots"); do
-        "${cmd[@]}" "$worker" "${endpoints[@]}" "$@" &
+        if [ "$(basename "${cmd[0]}")" = ssh ]; then
+            "${cmd[@]}" "$(quote "$worker" "${endpoints[@]}" "$@")" &
+        else
+            "${cmd[@]}" "$worker" "${endpoints[@]}" "$@" &
+        fi
         pids+=("$!")
     done
     echo "cluster: $slots worker(s) on $host" >&2

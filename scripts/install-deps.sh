@@ -4,14 +4,16 @@
 #
 #   install-deps.sh           build and run (make, make demo)
 #   install-deps.sh --test    + what make test needs (cmocka, python3 for
-#                             free ports and JSON, man-db, procps, iproute2)
+#                             free ports and JSON, man-db, procps, iproute2,
+#                             gnuplot-nox for pp-plot's pictures)
 #   install-deps.sh --ci      + clang-format and clang's fuzzer runtime
 set -euo pipefail
 
 packages=(build-essential pkg-config libzmq3-dev libczmq-dev)
 case ${1:-} in
-    --test) packages+=(libcmocka-dev python3 man-db procps iproute2) ;;
-    --ci) packages+=(libcmocka-dev python3 man-db procps iproute2
+    --test) packages+=(libcmocka-dev python3 man-db procps iproute2
+                       gnuplot-nox) ;;
+    --ci) packages+=(libcmocka-dev python3 man-db procps iproute2 gnuplot-nox
                      clang-format clang libclang-rt-14-dev nftables) ;;
     "") ;;
     *) echo "usage: $0 [--test|--ci]" >&2; exit 2 ;;

@@ -7,6 +7,8 @@
 #
 #   scripts/run-local.sh 4 --generate 100000 -- --job square
 #   scripts/run-local.sh 8 --workload 200 -- --job sleep --threads 2
+#   scripts/run-local.sh 4 files.txt -- -- sh -c 'wc -c < {}'
+#       (a command: the second -- is pp-worker's)
 #
 # Environment: BUILD (binaries, default build/), SINK_ARGS (default --sum).
 set -u

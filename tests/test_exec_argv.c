@@ -116,30 +116,38 @@ test_empty_argv_is_refused (void **state)
     assert_false (exec_argv_has_placeholder ("a{ }b{..}{///}{x}"));
 }
 
-/*  The snapshot less our own variables, then PP_RUN, PP_WORKER, PP_SEQ. */
+/*  The snapshot less our own variables, then PP_RUN, PP_WORKER, PP_SEQ
+    (0-based seq in the run) and PP_RECORD (1-based input record).       */
 static void
 test_environment (void **state)
 {
     (void) state;
     char *given[] = {"true", NULL};
-    char *envp[] = {"HOME=/h",     "PP_SEQ=9",       "PP_RUN=1",
-                    "PP_WORKER=2", "PP_SEQUEL=kept", NULL};
+    char *envp[] = {"HOME=/h",         "PP_SEQ=9",    "PP_RUN=1",
+                    "PP_WORKER=2",     "PP_RECORD=3", "PP_SEQUEL=kept",
+                    "PP_RECORDS=kept", NULL};
     exec_argv_t *cmd = exec_argv_new (given, envp, true);
     assert_non_null (cmd);
-    pp_job_ctx_t ctx = {.run_id = 0xabc, .seq = 41, .worker_id = 0x12};
-    char vars[3][48];
+    pp_job_ctx_t ctx = {
+        .run_id = 0xabc, .seq = 41, .record = 45, .worker_id = 0x12};
+    char vars[4][48];
     char **env = exec_argv_env (cmd, &ctx, true, vars);
     const char *want[] = {"HOME=/h",
                           "PP_SEQUEL=kept",
+                          "PP_RECORDS=kept",
                           "PP_RUN=0000000000000abc",
                           "PP_WORKER=00000012",
                           "PP_SEQ=41",
+                          "PP_RECORD=45",
                           NULL};
     s_assert_argv (env, want);
     free (env);
     env = exec_argv_env (cmd, &ctx, false, vars);
-    const char *no_seq[] = {"HOME=/h", "PP_SEQUEL=kept",
-                            "PP_RUN=0000000000000abc", "PP_WORKER=00000012",
+    const char *no_seq[] = {"HOME=/h",
+                            "PP_SEQUEL=kept",
+                            "PP_RECORDS=kept",
+                            "PP_RUN=0000000000000abc",
+                            "PP_WORKER=00000012",
                             NULL};
     s_assert_argv (env, no_seq);
     free (env);
@@ -148,7 +156,7 @@ test_environment (void **state)
 
 /*  --- placeholders ------------------------------------------------------- */
 
-/*  "{}|{.}|{/}|{//}|{/.}|{#}" filled in from item, seq 41, no shell.    */
+/*  "{}|{.}|{/}|{//}|{/.}|{#}" filled in from item, record 41, no shell. */
 static void
 s_check_all (const char *item, const char *want)
 {
@@ -327,6 +335,32 @@ test_check_says_why (void **state)
     exec_argv_destroy (&cmd);
 }
 
+/*  A shell whose quoting is not sh's (csh, fish...): its -c script takes
+    an item only if it is inert; arguments after the script as they are.  */
+static void
+test_other_shells_take_only_inert_items (void **state)
+{
+    (void) state;
+    const char *why = NULL;
+    char *fish[] = {"fish", "-c", "echo {}", "{}", NULL};
+    exec_argv_t *cmd = exec_argv_new (fish, s_no_env, true);
+    assert_int_equal (exec_argv_check (cmd, "a-1.txt", 7, &why), 0);
+    const char *want[] = {"fish", "-c", "echo a-1.txt", "a-1.txt", NULL};
+    s_check_build (cmd, "a-1.txt", want);
+    assert_int_equal (exec_argv_check (cmd, "(rm x)", 6, &why), PP_EINVAL);
+    assert_string_equal (why, "item holds bytes a shell acts on, and the -c "
+                              "script is not a POSIX shell's (csh, fish...): "
+                              "{} takes only letters, digits and _ . + / - "
+                              "there");
+    assert_null (exec_argv_build (cmd, "(rm x)", 6, 1));
+    exec_argv_destroy (&cmd);
+    char *csh[] = {"env", "/bin/tcsh", "-fc", "echo '{}'", NULL};
+    cmd = exec_argv_new (csh, s_no_env, true);
+    assert_int_equal (exec_argv_check (cmd, "it's", 4, &why), PP_EINVAL);
+    assert_int_equal (exec_argv_check (cmd, "its", 3, &why), 0);
+    exec_argv_destroy (&cmd);
+}
+
 /*  What shell -c script prints (at most size - 1 bytes); its exit status,
     127 when the shell is not there.                                       */
 static int
@@ -364,7 +398,7 @@ test_hostile_items_in_real_shells (void **state)
     (void) state;
     char dir[] = "/tmp/pp-test-argv.XXXXXX";
     assert_non_null (mkdtemp (dir));
-    char marker[64], hostile[12][160];
+    char marker[64], hostile[16][160];
     snprintf (marker, sizeof (marker), "%s/pwned", dir);
     const char *forms[][2] = {{"$(touch ", ")"},     {"`touch ", "`"},
                               {"'; touch ", "; '"},  {"\"; touch ", "; \""},
@@ -378,6 +412,10 @@ test_hostile_items_in_real_shells (void **state)
     snprintf (hostile[n++], 160, "%s", "* ~ $HOME !! {} \t-n");
     snprintf (hostile[n++], 160, "%s", "\xc3\xa9\xff\x80\x01\x7f");
     snprintf (hostile[n++], 160, "%s", "it's \"quoted\" \\");
+    snprintf (hostile[n++], 160, "%s", "`id`"); /* the issue's own list */
+    snprintf (hostile[n++], 160, "%s", "a'b");
+    snprintf (hostile[n++], 160, "%s", "x;y");
+    snprintf (hostile[n++], 160, "%s", "*");
     const char *places[] = {"printf %s {}", "printf %s \"{}\"",
                             "printf %s '{}'",
                             "x=$(printf %s. {}); printf %s \"${x%.}\""};
@@ -419,6 +457,7 @@ main (void)
         cmocka_unit_test (test_which_argument_is_a_script),
         cmocka_unit_test (test_quoting_by_place),
         cmocka_unit_test (test_check_says_why),
+        cmocka_unit_test (test_other_shells_take_only_inert_items),
         cmocka_unit_test (test_hostile_items_in_real_shells),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);

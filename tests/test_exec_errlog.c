@@ -1,5 +1,6 @@
 /*  test_exec_errlog: where a command's stderr goes (worker/exec_errlog):
-    --tag lines with "[SEQ] " in front, one write each, long lines cut;
+    --stderr-tag lines with "[RECORD] " in front, one write each, long lines
+   cut;
     --stderr-reason text on one line, trimmed and bounded.                 */
 
 #include "../worker/exec_errlog.h"
@@ -146,6 +147,37 @@ test_reason_bounded (void **state)
     s_assert_written (self, want); /* tagging keeps all of it */
 }
 
+/*  A cut never splits a UTF-8 character: the reason ends before it, a
+    long --stderr-tag line carries it to its next piece.                  */
+static void
+test_cuts_between_characters (void **state)
+{
+    fixture_t *self = *state;
+    s_init (self, true, true, 3);
+    char text[EXEC_LINE_MAX + 8];
+    memset (text, 'r', sizeof (text));
+    memcpy (text + EXEC_REASON_MAX - 1, "\xc3\xa9", 2); /* é across the cut */
+    memcpy (text + EXEC_LINE_MAX - 3, "\xe2\x82\xac", 3); /* € likewise */
+    text[EXEC_LINE_MAX + 6] = '\n';
+    text[EXEC_LINE_MAX + 7] = '\0';
+    s_feed (self, text);
+    assert_int_equal (strlen (exec_errlog_text (&self->log)),
+                      EXEC_REASON_MAX - 1);
+    assert_memory_equal (exec_errlog_text (&self->log), text,
+                         EXEC_REASON_MAX - 1);
+    static char want[2 * EXEC_LINE_MAX];
+    int n = snprintf (want, sizeof (want), "[3] %.*s\n[3] %s",
+                      EXEC_LINE_MAX - 3, text, text + EXEC_LINE_MAX - 3);
+    assert_true (n > 0);
+    s_assert_written (self, want);
+    assert_int_equal (exec_errlog_whole ("ab\xc3", 3), 2);
+    assert_int_equal (exec_errlog_whole ("ab\xc3\xa9", 4), 4);
+    assert_int_equal (exec_errlog_whole ("a\xf0\x9f\x98", 4), 1);
+    assert_int_equal (exec_errlog_whole ("a\xa9\xa9", 3), 3); /* no lead */
+    assert_int_equal (exec_errlog_whole ("\xff", 1), 1);
+    assert_int_equal (exec_errlog_whole ("", 0), 0);
+}
+
 int
 main (void)
 {
@@ -155,6 +187,8 @@ main (void)
         cmocka_unit_test_setup_teardown (test_tag_next_item_and_restart,
                                          s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_tag_long_line_cut, s_setup,
+                                         s_teardown),
+        cmocka_unit_test_setup_teardown (test_cuts_between_characters, s_setup,
                                          s_teardown),
         cmocka_unit_test_setup_teardown (test_reason_on_one_line, s_setup,
                                          s_teardown),

@@ -196,6 +196,34 @@ test_overflow_block (void **state)
     s_close (fx);
 }
 
+/*  --overflow block: the time reading stood still for a full window is
+    counted from the read that found the inbox full to the moment the
+    waiting record got room; under drop, reading never pauses.            */
+static void
+test_paused_time (void **state)
+{
+    (void) state;
+    fixture_t *fx = s_open (10, 4, 0);
+    assert_int_equal (vent_feed_paused_ms (fx->feed, S_T0), 0);
+    assert_int_equal (vent_feed_read_ahead (fx->feed, S_T0, 7), 0);
+    assert_int_equal (vent_feed_paused_ms (fx->feed, S_T0 + 300), 300);
+    s_expect (fx, S_T0 + 500, "1"); /* room, but the record still waits */
+    assert_int_equal (vent_feed_read_ahead (fx->feed, S_T0 + 500, 7), 0);
+    assert_int_equal (vent_feed_paused_ms (fx->feed, S_T0 + 500), 500);
+    s_expect_range (fx, S_T0 + 700, 2, 6); /* "6", the last to wait     */
+    assert_int_equal (vent_feed_paused_ms (fx->feed, S_T0 + 900), 700);
+    s_expect_range (fx, S_T0 + 900, 7, 10);
+    assert_int_equal (vent_feed_paused_ms (fx->feed, S_T0 + 5000), 700);
+    s_close (fx);
+
+    fx = s_open (10, 4, 0);
+    assert_int_equal (vent_feed_set_overflow (fx->feed, PP_OVERFLOW_DROP, NULL),
+                      0);
+    assert_int_equal (vent_feed_read_ahead (fx->feed, S_T0, 7), 0);
+    assert_int_equal (vent_feed_paused_ms (fx->feed, S_T0 + 300), 0);
+    s_close (fx);
+}
+
 /*  --overflow drop: what the inbox cannot hold is counted, never handed
     out; the total is final once the inbox is empty.                      */
 static void
@@ -398,6 +426,7 @@ main (void)
         cmocka_unit_test (test_rate_paces),
         cmocka_unit_test (test_rate_skips_unpaced),
         cmocka_unit_test (test_overflow_block),
+        cmocka_unit_test (test_paused_time),
         cmocka_unit_test (test_overflow_drop),
         cmocka_unit_test (test_overflow_spill),
         cmocka_unit_test (test_overflow_spill_lost),

@@ -19,6 +19,9 @@ struct _vent_feed_t {
     pp_item_t *unqueued; /* read, waiting for room in the inbox  */
     uint64_t dropped;    /* --overflow drop: never numbered      */
     int64_t start_ms;    /* dispatch began (for --rate)          */
+    bool pausing;        /* block: a record waits for the inbox  */
+    int64_t paused_from; /* when that began (pp_now_ms)          */
+    int64_t paused_ms;   /* pauses that ended, in all            */
 };
 
 vent_feed_t *
@@ -107,6 +110,19 @@ s_settle (vent_feed_t *self)
         case VENT_FEED_NEED_FD:
         case VENT_FEED_ENDED: break;
     }
+}
+
+/*  --overflow block: reading is paused while a record read waits for room
+    in the inbox (the window and the inbox are full). Times the pauses.   */
+static void
+s_track_pause (vent_feed_t *self, int64_t now_ms)
+{
+    bool paused = self->overflow == PP_OVERFLOW_BLOCK && self->unqueued;
+    if (paused && !self->pausing)
+        self->paused_from = now_ms;
+    else if (!paused && self->pausing)
+        self->paused_ms += now_ms - self->paused_from;
+    self->pausing = paused;
 }
 
 /*  A new item holding a copy of the record, queued at now_us.            */
@@ -218,6 +234,7 @@ vent_feed_next (vent_feed_t *self, int64_t now_ms, uint64_t now_us,
     if (rc == 1)
         *item_p = item;
     s_settle (self);
+    s_track_pause (self, now_ms);
     return rc;
 }
 
@@ -256,7 +273,14 @@ vent_feed_read_ahead (vent_feed_t *self, int64_t now_ms, uint64_t now_us)
     for (int n = 0; rc == 1 && n < 1024 && s_may_read (self, now_ms); n++)
         rc = s_read_ahead_one (self, now_us);
     s_settle (self);
+    s_track_pause (self, now_ms);
     return rc < 0 ? rc : 0;
+}
+
+int64_t
+vent_feed_paused_ms (const vent_feed_t *self, int64_t now_ms)
+{
+    return self->paused_ms + (self->pausing ? now_ms - self->paused_from : 0);
 }
 
 bool

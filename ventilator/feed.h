@@ -107,6 +107,10 @@ bool vent_feed_ended (const vent_feed_t *self);
 /*  Records dropped by --overflow drop: never numbered.                    */
 uint64_t vent_feed_dropped (const vent_feed_t *self);
 
+/*  Milliseconds reading was paused so far, up to now_ms, because a full
+    window filled the inbox too (--overflow block; 0 under drop, spill).   */
+int64_t vent_feed_paused_ms (const vent_feed_t *self, int64_t now_ms);
+
 /*  The caller did not run for lost_ms (pp_stall): --rate does not catch
     up on the records it did not send meanwhile.                           */
 void vent_feed_stall (vent_feed_t *self, int64_t lost_ms);

@@ -24,6 +24,7 @@
 #include "pp_net.h"
 #include "pp_signal.h"
 #include "pp_stall.h"
+#include "pp_stats.h"
 
 #include <czmq.h>
 #include <fcntl.h>
@@ -430,13 +431,16 @@ s_exit_code (vent_t *self)
     const pp_state_t *outcome = vent_run_outcome (self->run);
     if (pp_verbosity > 0)
         zsys_info ("run %016llx done: %llu items, %llu ok, %llu failed, "
-                   "%llu dropped, %llu sent again",
+                   "%llu dropped, %llu sent again; input paused %.1f s for "
+                   "a full window; peak RSS %llu KiB",
                    (unsigned long long) self->run_id,
                    (unsigned long long) vent_window_next (self->window),
                    (unsigned long long) outcome->ok,
                    (unsigned long long) outcome->failed,
                    (unsigned long long) outcome->dropped,
-                   (unsigned long long) vent_window_redelivered (self->window));
+                   (unsigned long long) vent_window_redelivered (self->window),
+                   vent_feed_paused_ms (self->feed, pp_now_ms ()) / 1000.0,
+                   (unsigned long long) pp_stats_peak_rss_kib ());
     return outcome->failed + outcome->dropped > 0 ? PP_EXIT_FAILED : PP_EXIT_OK;
 }
 

@@ -57,7 +57,7 @@ exec_new (char **argv, const exec_options_t *opts)
         return NULL;
     self->conf = (exec_conf_t){.timeout_ms = opts->timeout_ms,
                                .kill_grace_ms = opts->kill_grace_ms,
-                               .tag = opts->tag,
+                               .stderr_tag = opts->stderr_tag,
                                .stderr_reason = opts->stderr_reason};
     atomic_init (&self->conf.told, 0);
     int threads = opts->threads < 1 ? 1 : opts->threads;
@@ -140,8 +140,12 @@ exec_batch_handler (pp_job_ctx_t *ctx, const pp_job_item_t *items, int n,
         rcs[i] = 0;
     for (int i = done; i < n; i++) {
         ctx->seq = items[i].seq; /* the exec handler reads len bytes:  */
-        outs[i].len = 0;         /* no NUL needed                      */
+        ctx->record = ctx->batch ? ctx->batch[i].record : 0; /* no NUL   */
+        ctx->status = 0;
+        outs[i].len = 0;
         rcs[i] =
             exec_handler (ctx, items[i].data, items[i].len, &outs[i], user);
+        if (ctx->batch_status)
+            ctx->batch_status[i] = ctx->status;
     }
 }

@@ -32,7 +32,7 @@
 typedef struct {
     int64_t timeout_ms;    /* per item; 0 = none */
     int64_t kill_grace_ms; /* SIGTERM -> SIGKILL after a timeout (1 s) */
-    bool tag;              /* child's stderr lines get "[SEQ] " in front */
+    bool stderr_tag;       /* child's stderr lines get "[RECORD] " first */
     bool stderr_reason;    /* child's stderr goes into the failure reason */
     bool pipe;             /* one long-running CMD per job thread */
     int threads;           /* job threads that call the handler (slots) */

@@ -11,7 +11,8 @@
 typedef enum {
     S_AS_GIVEN, /* no placeholder, or --pipe */
     S_FILLED,   /* placeholders replaced by the values as they are */
-    S_SCRIPT    /* a shell's -c script: values quoted where they stand */
+    S_SCRIPT,   /* a shell's -c script: values quoted where they stand */
+    S_STRICT    /* another shell's -c script: only inert values */
 } s_kind_t;
 
 struct _exec_argv_t {
@@ -19,7 +20,7 @@ struct _exec_argv_t {
     s_kind_t *kinds; /* of each argv[i] */
     int argc;
     bool takes_item; /* an argument holds the item: no stdin */
-    char **env;      /* environment snapshot + 4 free slots */
+    char **env;      /* environment snapshot + 5 free slots */
     size_t nenv;     /* entries before the free slots */
 };
 
@@ -31,7 +32,7 @@ typedef enum {
     S_BASE,        /* {/}  its basename */
     S_DIR,         /* {//} its dirname */
     S_BASE_NO_EXT, /* {/.} its basename less its extension */
-    S_SEQ,         /* {#}  its sequence number */
+    S_RECORD,      /* {#}  its 1-based input record number */
     S_NONE
 } s_placeholder_t;
 
@@ -57,7 +58,7 @@ s_holds (const char *arg, bool item_only)
 {
     for (const char *at = strchr (arg, '{'); at; at = strchr (at + 1, '{')) {
         s_placeholder_t which = s_placeholder_at (at);
-        if (which != S_NONE && !(item_only && which == S_SEQ))
+        if (which != S_NONE && !(item_only && which == S_RECORD))
             return true;
     }
     return false;
@@ -227,14 +228,15 @@ s_quote (s_out_t *out, const char *value, size_t len, s_where_t where)
     return true;
 }
 
-/*  Fills in arg (see exec_argv_expand) into out.                          */
+/*  Fills in arg (see exec_argv_expand) into out, as kind says.            */
 static int
 s_expand (s_out_t *out, const char *arg, const char *item, size_t len,
-          uint64_t seq, bool script)
+          uint64_t record, s_kind_t kind)
 {
     char number[24];
-    snprintf (number, sizeof (number), "%llu", (unsigned long long) seq);
-    s_where_t where = S_BARE;
+    snprintf (number, sizeof (number), "%llu", (unsigned long long) record);
+    bool script = kind == S_SCRIPT || kind == S_STRICT;
+    s_where_t where = kind == S_STRICT ? S_NESTED : S_BARE;
     for (size_t i = 0; arg[i];) {
         s_placeholder_t which = s_placeholder_at (arg + i);
         if (which == S_NONE) {
@@ -259,21 +261,30 @@ s_expand (s_out_t *out, const char *arg, const char *item, size_t len,
     return 0;
 }
 
-int
-exec_argv_expand (const char *arg, const char *item, size_t len, uint64_t seq,
-                  bool script, char **out)
+/*  arg filled in as kind says, into a new string in *out.               */
+static int
+s_expand_copy (const char *arg, const char *item, size_t len, uint64_t record,
+               s_kind_t kind, char **out)
 {
     s_out_t measure = {NULL, 0};
-    int rc = s_expand (&measure, arg, item, len, seq, script);
+    int rc = s_expand (&measure, arg, item, len, record, kind);
     if (rc != 0)
         return rc;
     s_out_t copy = {malloc (measure.len + 1), 0};
     if (!copy.data)
         return PP_ENOMEM;
-    s_expand (&copy, arg, item, len, seq, script);
+    s_expand (&copy, arg, item, len, record, kind);
     copy.data[copy.len] = '\0';
     *out = copy.data;
     return 0;
+}
+
+int
+exec_argv_expand (const char *arg, const char *item, size_t len,
+                  uint64_t record, bool script, char **out)
+{
+    return s_expand_copy (arg, item, len, record, script ? S_SCRIPT : S_FILLED,
+                          out);
 }
 
 /*  --- the command line --------------------------------------------------- */
@@ -282,14 +293,25 @@ static const char *const s_shells[] = {"sh",    "ash",  "bash", "dash",  "ksh",
                                        "ksh93", "lksh", "mksh", "pdksh", "posh",
                                        "rbash", "yash", "zsh",  NULL};
 
-static bool
-s_is_shell (const char *arg)
+/*  Shells whose quoting is not sh's: their -c script takes an item only
+    if it is made of inert bytes.                                          */
+static const char *const s_other_shells[] = {
+    "csh", "tcsh", "fish", "rc", "es", "nu", "elvish", "xonsh", "pwsh", NULL};
+
+/*  S_SCRIPT when arg names a POSIX shell, S_STRICT another shell, else
+    S_AS_GIVEN.                                                            */
+static s_kind_t
+s_shell_kind (const char *arg)
 {
     const char *slash = strrchr (arg, '/');
+    const char *name = slash ? slash + 1 : arg;
     for (int i = 0; s_shells[i]; i++)
-        if (strcmp (slash ? slash + 1 : arg, s_shells[i]) == 0)
-            return true;
-    return false;
+        if (strcmp (name, s_shells[i]) == 0)
+            return S_SCRIPT;
+    for (int i = 0; s_other_shells[i]; i++)
+        if (strcmp (name, s_other_shells[i]) == 0)
+            return S_STRICT;
+    return S_AS_GIVEN;
 }
 
 /*  The index of the -c script of the shell at argv[at], else -1: its
@@ -321,12 +343,12 @@ s_script_of (char **argv, int argc, int at)
 }
 
 /*  The first argument naming a shell (after env, nice, timeout...) and
-    its -c script, if any.                                                 */
+    its -c script, if any, with the kind of that shell in *kind.           */
 static int
-s_find_script (char **argv, int argc)
+s_find_script (char **argv, int argc, s_kind_t *kind)
 {
     for (int i = 0; i < argc; i++)
-        if (s_is_shell (argv[i]))
+        if ((*kind = s_shell_kind (argv[i])) != S_AS_GIVEN)
             return s_script_of (argv, argc, i);
     return -1;
 }
@@ -340,12 +362,13 @@ s_copy_argv (exec_argv_t *self, char **argv, bool expand)
     self->kinds = calloc ((size_t) self->argc, sizeof (s_kind_t));
     if (!self->argv || !self->kinds)
         return PP_ENOMEM;
-    int script = expand ? s_find_script (argv, self->argc) : -1;
+    s_kind_t shell = S_AS_GIVEN;
+    int script = expand ? s_find_script (argv, self->argc, &shell) : -1;
     for (int i = 0; i < self->argc; i++) {
         if (!(self->argv[i] = strdup (argv[i])))
             return PP_ENOMEM;
         self->kinds[i] = !expand || !s_holds (argv[i], false) ? S_AS_GIVEN
-                         : i == script                        ? S_SCRIPT
+                         : i == script                        ? shell
                                                               : S_FILLED;
         self->takes_item |= expand && s_holds (argv[i], true);
     }
@@ -356,18 +379,20 @@ static bool
 s_is_ours (const char *var)
 {
     return strncmp (var, "PP_SEQ=", 7) == 0 ||
+           strncmp (var, "PP_RECORD=", 10) == 0 ||
            strncmp (var, "PP_RUN=", 7) == 0 ||
            strncmp (var, "PP_WORKER=", 10) == 0;
 }
 
-/*  Snapshots envp, less the variables we set per child.                 */
+/*  Snapshots envp, less the variables we set per child (room is left for
+    them and the NULL).                                                    */
 static int
 s_copy_env (exec_argv_t *self, char **envp)
 {
     size_t count = 0;
     while (envp && envp[count])
         count++;
-    self->env = calloc (count + 4, sizeof (char *));
+    self->env = calloc (count + 5, sizeof (char *));
     if (!self->env)
         return PP_ENOMEM;
     for (size_t i = 0; i < count; i++) {
@@ -431,10 +456,16 @@ exec_argv_check (const exec_argv_t *self, const char *item, size_t len,
     }
     for (int i = 0; i < self->argc; i++) {
         s_out_t measure = {NULL, 0};
-        if (self->kinds[i] == S_SCRIPT &&
-            s_expand (&measure, self->argv[i], item, len, 0, true) != 0) {
-            *why = "item holds bytes a shell acts on, and {} stands where "
-                   "the script nests (`...`, ${...}, $((...)), <<, #)";
+        s_kind_t kind = self->kinds[i];
+        if ((kind == S_SCRIPT || kind == S_STRICT) &&
+            s_expand (&measure, self->argv[i], item, len, 0, kind) != 0) {
+            *why = kind == S_STRICT
+                       ? "item holds bytes a shell acts on, and the -c "
+                         "script is not a POSIX shell's (csh, fish...): "
+                         "{} takes only letters, digits and _ . + / - there"
+                       : "item holds bytes a shell acts on, and {} stands "
+                         "where the script nests (`...`, ${...}, $((...)), "
+                         "<<, #)";
             return PP_EINVAL;
         }
     }
@@ -454,7 +485,7 @@ exec_argv_free (const exec_argv_t *self, char **argv)
 
 char **
 exec_argv_build (const exec_argv_t *self, const char *item, size_t len,
-                 uint64_t seq)
+                 uint64_t record)
 {
     char **argv = calloc ((size_t) self->argc + 1, sizeof (char *));
     if (!argv)
@@ -462,8 +493,8 @@ exec_argv_build (const exec_argv_t *self, const char *item, size_t len,
     for (int i = 0; i < self->argc; i++) {
         if (self->kinds[i] == S_AS_GIVEN)
             argv[i] = self->argv[i];
-        else if (exec_argv_expand (self->argv[i], item, len, seq,
-                                   self->kinds[i] == S_SCRIPT, &argv[i]) != 0) {
+        else if (s_expand_copy (self->argv[i], item, len, record,
+                                self->kinds[i], &argv[i]) != 0) {
             exec_argv_free (self, argv);
             return NULL;
         }
@@ -472,10 +503,10 @@ exec_argv_build (const exec_argv_t *self, const char *item, size_t len,
 }
 
 char **
-exec_argv_env (const exec_argv_t *self, pp_job_ctx_t *ctx, bool with_seq,
-               char vars[3][48])
+exec_argv_env (const exec_argv_t *self, pp_job_ctx_t *ctx, bool per_item,
+               char vars[4][48])
 {
-    char **envp = malloc ((self->nenv + 4) * sizeof (char *));
+    char **envp = malloc ((self->nenv + 5) * sizeof (char *));
     if (!envp)
         return NULL;
     memcpy (envp, self->env, self->nenv * sizeof (char *));
@@ -485,10 +516,14 @@ exec_argv_env (const exec_argv_t *self, pp_job_ctx_t *ctx, bool with_seq,
     snprintf (vars[1], 48, "PP_WORKER=%08x", pp_job_worker_id (ctx));
     snprintf (vars[2], 48, "PP_SEQ=%llu",
               (unsigned long long) pp_job_seq (ctx));
+    snprintf (vars[3], 48, "PP_RECORD=%llu",
+              (unsigned long long) pp_job_record (ctx));
     envp[n++] = vars[0];
     envp[n++] = vars[1];
-    if (with_seq)
+    if (per_item) {
         envp[n++] = vars[2];
+        envp[n++] = vars[3];
+    }
     envp[n] = NULL;
     return envp;
 }

@@ -83,6 +83,7 @@ s_run_child (exec_run_t *run)
                                                exec_run_short_grace (run->conf))
                      : exec_child_end (run->child, exec_run_grace (run, end));
     exec_errlog_flush (run->errlog);
+    exec_run_status (run, status);
     if (end != EXEC_EXITED)
         return exec_run_fail_end (run, end);
     if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
@@ -97,14 +98,15 @@ static int
 s_spawn (const exec_conf_t *conf, const exec_argv_t *cmd, pp_job_ctx_t *ctx,
          const char *item, size_t len, exec_child_t *child)
 {
-    char vars[3][48];
-    char **argv = exec_argv_build (cmd, item, len, pp_job_seq (ctx));
+    char vars[4][48];
+    char **argv = exec_argv_build (cmd, item, len, pp_job_record (ctx));
     char **envp = exec_argv_env (cmd, ctx, true, vars);
     errno = ENOMEM;
-    int rc = argv && envp ? exec_child_spawn (child, argv, envp,
-                                              !exec_argv_takes_item (cmd),
-                                              conf->tag || conf->stderr_reason)
-                          : PP_ENOMEM;
+    int rc =
+        argv && envp
+            ? exec_child_spawn (child, argv, envp, !exec_argv_takes_item (cmd),
+                                conf->stderr_tag || conf->stderr_reason)
+            : PP_ENOMEM;
     int err = errno;
     exec_argv_free (cmd, argv);
     free (envp);
@@ -154,8 +156,8 @@ exec_item_run (exec_conf_t *conf, const exec_argv_t *cmd, pp_job_ctx_t *ctx,
     }
     exec_run_clock (&run);
     exec_errlog_t errlog;
-    exec_errlog_init (&errlog, conf->tag, conf->stderr_reason,
-                      pp_job_seq (ctx));
+    exec_errlog_init (&errlog, conf->stderr_tag, conf->stderr_reason,
+                      pp_job_record (ctx));
     run.child = &child;
     run.errlog = &errlog;
     if (!exec_argv_takes_item (cmd))

@@ -82,14 +82,14 @@ s_start (exec_pipe_t *self, s_slot_t *slot, pp_job_ctx_t *ctx)
     errno = ENOMEM;
     if (!slot->buf && !(slot->buf = malloc (S_PIPE_BUF)))
         return PP_ENOMEM;
-    char vars[3][48];
+    char vars[4][48];
     char **envp = exec_argv_env (self->cmd, ctx, false, vars);
     errno = ENOMEM;
     if (!envp)
         return PP_ENOMEM;
     int rc =
         exec_child_spawn (&slot->child, exec_argv_given (self->cmd), envp, true,
-                          self->conf->tag || self->conf->stderr_reason);
+                          self->conf->stderr_tag || self->conf->stderr_reason);
     free (envp);
     slot->pos = slot->len = 0;
     slot->run_id = pp_job_run_id (ctx);
@@ -237,9 +237,10 @@ s_died (exec_run_t *run)
         exec_run_drain_stderr (child, run->errlog);
         int status =
             exec_child_reap_exited (child, exec_run_short_grace (run->conf));
+        exec_run_status (run, status);
         return exec_run_fail_status (run, "pipe command ", status);
     }
-    exec_child_end (child, exec_run_grace (run, end));
+    exec_run_status (run, exec_child_end (child, exec_run_grace (run, end)));
     return end == EXEC_RUNNING
                ? exec_run_fail (run, "pipe command closed its output")
                : exec_run_fail_end (run, end);
@@ -275,7 +276,7 @@ exec_pipe_run (exec_pipe_t *self, pp_job_ctx_t *ctx, const char *item,
     if (!slot)
         return exec_run_fail (&run, "no free --pipe slot (more job threads "
                                     "than --threads?)");
-    exec_errlog_next (&slot->errlog, pp_job_seq (ctx));
+    exec_errlog_next (&slot->errlog, pp_job_record (ctx));
     run.child = &slot->child;
     run.errlog = &slot->errlog;
     run.input = (exec_input_t){.data = item, .len = len};
@@ -294,7 +295,8 @@ exec_pipe_run (exec_pipe_t *self, pp_job_ctx_t *ctx, const char *item,
     if (end == EXEC_EXITED)
         return s_died (&run);
     if (slot->child.pid > 0)
-        exec_child_end (&slot->child, exec_run_grace (&run, end));
+        exec_run_status (
+            &run, exec_child_end (&slot->child, exec_run_grace (&run, end)));
     return exec_run_fail_end (&run, end);
 }
 
@@ -329,7 +331,7 @@ exec_pipe_batch (exec_pipe_t *self, pp_job_ctx_t *ctx,
         return 0;
     if (s_ready (self, slot, ctx) != 0)
         return 0;
-    exec_errlog_next (&slot->errlog, items[0].seq);
+    exec_errlog_next (&slot->errlog, pp_job_record (ctx)); /* the first's */
     /*  exec_run_send adds the last newline itself.                       */
     exec_input_t input = {.data = buf, .len = len - 1};
     exec_run_send (&slot->child, &input, false);
@@ -368,7 +370,7 @@ exec_pipe_new (exec_conf_t *conf, const exec_argv_t *cmd, int threads)
     for (int i = 0; i < self->nslots; i++) {
         atomic_init (&self->slots[i].claimed, false);
         self->slots[i].child = EXEC_CHILD_NONE;
-        exec_errlog_init (&self->slots[i].errlog, conf->tag,
+        exec_errlog_init (&self->slots[i].errlog, conf->stderr_tag,
                           conf->stderr_reason, 0);
     }
     if (pthread_key_create (&self->key, s_release) != 0)

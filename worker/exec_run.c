@@ -150,6 +150,14 @@ exec_run_pump (exec_run_t *run, bool close_after, int ms)
 
 /*  --- outcomes ----------------------------------------------------------- */
 
+void
+exec_run_status (exec_run_t *run, int wait_status)
+{
+    pp_job_set_status (run->ctx, WIFSIGNALED (wait_status)
+                                     ? -WTERMSIG (wait_status)
+                                     : WEXITSTATUS (wait_status));
+}
+
 int
 exec_run_fail (exec_run_t *run, const char *fmt, ...)
 {
@@ -159,12 +167,14 @@ exec_run_fail (exec_run_t *run, const char *fmt, ...)
     vsnprintf (text, 128, fmt, args);
     va_end (args);
     size_t len = strlen (text);
+    if (len == 127) /* cut: not inside a character */
+        text[len = exec_errlog_whole (text, len)] = '\0';
     const char *said = run->errlog ? exec_errlog_text (run->errlog) : "";
     snprintf (text + len, sizeof (text) - len, "%s%s%s",
               run->input.refused ? " (it did not read all its input)" : "",
               *said ? ": " : "", said);
-    if (strlen (text) > EXEC_REASON_MAX)
-        memcpy (text + EXEC_REASON_MAX - 3, "...", 4);
+    if (strlen (text) > EXEC_REASON_MAX) /* cut between characters */
+        memcpy (text + exec_errlog_whole (text, EXEC_REASON_MAX - 3), "...", 4);
     pp_buf_printf (run->out, "%s", text);
     return -1;
 }

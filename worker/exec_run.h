@@ -32,7 +32,7 @@ typedef struct {
     const char *name;      /* CMD, for reasons and logs */
     int64_t timeout_ms;    /* per item; 0 = none */
     int64_t kill_grace_ms; /* SIGTERM -> SIGKILL after a timeout */
-    bool tag;              /* child's stderr lines get "[SEQ] " in front */
+    bool stderr_tag;       /* child's stderr lines get "[RECORD] " first */
     bool stderr_reason;    /* child's stderr goes into the failure reason */
     atomic_uint told;      /* the shortages logged, a bit each */
     bool gated;            /* per item, fewer commands at once than threads */
@@ -100,6 +100,11 @@ int exec_run_pump (exec_run_t *run, bool close_after, int ms);
 
 /*  Takes what an exited child's stderr holds now, without waiting.      */
 void exec_run_drain_stderr (exec_child_t *child, exec_errlog_t *errlog);
+
+/*  Gives the item how its child ended, from its wait status: the exit
+    status, or -N when signal N ended it (a --timeout or abort kill too),
+    for the job log (pp_job_set_status).                                   */
+void exec_run_status (exec_run_t *run, int wait_status);
 
 /*  Puts the reason in out, then the child's stderr (--stderr-reason) and a
     note when it did not read its input. Returns -1: the item failed.     */

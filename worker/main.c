@@ -5,6 +5,7 @@
 #include "exec.h"
 #include "fds.h"
 #include "pp_job.h"
+#include "pp_stats.h"
 #include "pp_worker.h"
 
 #include <czmq.h>
@@ -44,28 +45,37 @@ static const char *s_help_head =
     "                      replaced by the item (also inside a word); so\n"
     "                      are GNU parallel's {.} (no extension), {/}\n"
     "                      (basename), {//} (dirname), {/.} (basename, no\n"
-    "                      extension) and {#} (PP_SEQ). Without one of the\n"
-    "                      item, the item and a newline go to CMD's stdin.\n"
-    "                      In a shell's -c script each is quoted for the\n"
-    "                      shell (write {} bare): an item never runs. Its\n"
-    "                      stdout, less one trailing newline, is the\n"
-    "                      result; a non-zero exit or a signal fails the\n"
-    "                      item. CMD sees PP_SEQ, PP_RUN and PP_WORKER and\n"
-    "                      runs in its own process group, killed whole\n"
-    "                      when the item ends. CMD's exit ends the item,\n"
-    "                      even if a job it left in the background holds\n"
-    "                      its stdout (that job is ended)\n"
+    "                      extension) and {#} (the item's input record,\n"
+    "                      from 1). Without one of the item, the item and a\n"
+    "                      newline go to CMD's stdin. In a shell's -c\n"
+    "                      script (sh, bash, dash, ksh, zsh...) each is\n"
+    "                      quoted for that shell (write {} bare): an item\n"
+    "                      never runs -- unless the script hands it on to\n"
+    "                      another shell (eval, sh -c, ssh); there use\n"
+    "                      sh -c '... \"$1\" ...' sh {}. Elsewhere an\n"
+    "                      argument gets the item as it is. Its stdout,\n"
+    "                      less one trailing newline, is the result; a\n"
+    "                      non-zero exit or a signal fails the item. CMD\n"
+    "                      sees PP_RECORD (as {#}), PP_SEQ (the item's seq\n"
+    "                      in the run, from 0, as the sink shows it),\n"
+    "                      PP_RUN and PP_WORKER, and runs in its own\n"
+    "                      process group, killed whole when the item ends.\n"
+    "                      CMD's exit ends the item, even if a job it left\n"
+    "                      in the background holds its stdout (that job is\n"
+    "                      ended)\n"
     "  --pipe              start CMD once per job thread instead and\n"
     "                      stream items through it: one line in, one line\n"
-    "                      out per item (no placeholders; no PP_SEQ).\n"
-    "                      Items with a newline fail; a CMD that dies\n"
-    "                      fails its item and is started again. CMD must\n"
-    "                      answer each line at once (sed -u, python3 -u)\n"
+    "                      out per item (no placeholders; no PP_SEQ or\n"
+    "                      PP_RECORD). Items with a newline fail; a CMD\n"
+    "                      that dies fails its item and is started again.\n"
+    "                      CMD must answer each line at once (sed -u,\n"
+    "                      python3 -u)\n"
     "  --timeout D         fail an item after D (250ms, 2s, 1m): SIGTERM\n"
     "                      to CMD's process group, SIGKILL after the grace\n"
     "  --kill-grace D      SIGTERM -> SIGKILL delay (default 1s)\n"
-    "  --tag               prefix each line CMD writes on stderr with\n"
-    "                      [SEQ] (default: its stderr is ours, untouched)\n"
+    "  --stderr-tag        prefix each line CMD writes on stderr with\n"
+    "                      [RECORD], the item's input record (as {#});\n"
+    "                      default: its stderr is ours, untouched\n"
     "  --stderr-reason     put CMD's stderr in the failure reason (on one\n"
     "                      line, cut at 200 bytes) instead of showing it\n"
     "\n";
@@ -87,8 +97,10 @@ static const char *s_help_tail =
     "Examples:\n"
     "  pp-worker --job square\n"
     "  pp-worker -- sh -c 'echo $(( {} * 3 ))'\n"
+    "  pp-worker -- sh -c 'gzip -dc -- {} | wc -l'\n"
     "  pp-worker --pipe -- cat\n"
-    "  pp-worker --timeout 30s --tag -- convert {} -resize 50% small/{}\n"
+    "  pp-worker --timeout 30s --stderr-tag -- convert {} -resize 50% "
+    "small/{/}\n"
     "  pp-worker --job sleep --threads 4 --tasks tcp://head:5557 \\\n"
     "      --results tcp://head:5558 --control tcp://head:5559 \\\n"
     "      --acks tcp://head:5560 --insecure\n";
@@ -97,7 +109,7 @@ static const char *s_help_tail =
 typedef struct {
     const char *job;       /* --job NAME, or NULL */
     char **command;        /* CMD ARGS... after --, or NULL */
-    exec_options_t exec;   /* --timeout, --kill-grace, --tag, ... */
+    exec_options_t exec;   /* --timeout, --kill-grace, --stderr-tag, ... */
     const char *exec_flag; /* the first command-only flag given */
     pp_common_t common;    /* the flags every binary takes */
 } s_args_t;
@@ -106,7 +118,7 @@ typedef struct {
 static bool
 s_exec_option (s_args_t *args, int opt, const char *arg)
 {
-    static const char *names[] = {"--timeout", "--kill-grace", "--tag",
+    static const char *names[] = {"--timeout", "--kill-grace", "--stderr-tag",
                                   "--stderr-reason", "--pipe"};
     switch (opt) {
         case 2006:
@@ -119,7 +131,7 @@ s_exec_option (s_args_t *args, int opt, const char *arg)
         case 2007:
             args->exec.kill_grace_ms = pp_cli_duration_ms ("--kill-grace", arg);
             break;
-        case 2008: args->exec.tag = true; break;
+        case 2008: args->exec.stderr_tag = true; break;
         case 2009: args->exec.stderr_reason = true; break;
         case 2010: args->exec.pipe = true; break;
         default: return false;
@@ -183,7 +195,8 @@ s_parse (int argc, char **argv, pp_worker_config_t *config, s_args_t *args)
         {"spill-dir", required_argument, 0, 2005},
         {"timeout", required_argument, 0, 2006},
         {"kill-grace", required_argument, 0, 2007},
-        {"tag", no_argument, 0, 2008},
+        {"stderr-tag", no_argument, 0, 2008},
+        {"tag", no_argument, 0, 2012},
         {"stderr-reason", no_argument, 0, 2009},
         {"pipe", no_argument, 0, 2010},
         {"ventilator-timeout", required_argument, 0, 2011},
@@ -213,6 +226,11 @@ s_parse (int argc, char **argv, pp_worker_config_t *config, s_args_t *args)
                 config->ventilator_timeout_ms =
                     pp_cli_duration_ms ("--ventilator-timeout", optarg);
                 break;
+            case 2012:
+                pp_cli_usage_error ("--tag is now --stderr-tag (it prefixes "
+                                    "CMD's stderr lines with [RECORD]); to "
+                                    "see each input beside its result, use "
+                                    "pp-sink --tag");
             default: pp_cli_bad_option (argc, argv);
         }
     }
@@ -336,6 +354,10 @@ main (int argc, char **argv)
         exec_destroy (&exec);
     } else
         code = pp_worker_run (&config, pp_job_builtin (args.job), NULL);
+    if (pp_verbosity > 0)
+        zsys_info ("exit %d; peak RSS %llu KiB",
+                   code < 0 ? PP_EXIT_USAGE : code,
+                   (unsigned long long) pp_stats_peak_rss_kib ());
     zsys_shutdown ();
     return code < 0 ? PP_EXIT_USAGE : code;
 }

@@ -7,23 +7,41 @@
 . "$(dirname "$0")/lib.sh"
 use_transport ipc
 
-# 1. Every placeholder, in input order (--ordered; {#} is PP_SEQ).
+# 1. Every placeholder, in input order (--ordered). {#} and PP_RECORD are
+#    the input record, from 1; PP_SEQ the seq in the run, from 0.
 input=$TEST_DIR/paths
 printf '%s\n' dir/sub/file.tar.gz plain /abs/x.y .hidden 'a b/c d.e' >"$input"
 start_sink sink --ordered
 sink=$LAST_PID
-start_worker worker -- printf '%s|%s|%s|%s|%s|%s' {} {.} {/} {//} {/.} {#}
+start_worker worker -- sh -c \
+    'printf "%s|%s|%s|%s|%s|%s|%s|%s" {} {.} {/} {//} {/.} {#} $PP_RECORD $PP_SEQ'
 worker=$LAST_PID
 start_ventilator vent "$input"
 vent=$LAST_PID
 expect_exit "$sink" 30 0
 expect_exit "$worker" 10 0
 expect_exit "$vent" 10 0
-assert_eq "dir/sub/file.tar.gz|dir/sub/file.tar|file.tar.gz|dir/sub|file.tar|0
-plain|plain|plain|.|plain|1
-/abs/x.y|/abs/x|x.y|/abs|x|2
-.hidden||.hidden|.||3
-a b/c d.e|a b/c d|c d.e|a b|c d|4" "$(cat "$(out_of sink)")" "placeholders"
+assert_eq "dir/sub/file.tar.gz|dir/sub/file.tar|file.tar.gz|dir/sub|file.tar|1|1|0
+plain|plain|plain|.|plain|2|2|1
+/abs/x.y|/abs/x|x.y|/abs|x|3|3|2
+.hidden||.hidden|.||4|4|3
+a b/c d.e|a b/c d|c d.e|a b|c d|5|5|4" "$(cat "$(out_of sink)")" "placeholders"
+
+# 1b. --skip 2: {#} is still the record of the input (3, 4, 5), not the
+#     seq (0, 1, 2) nor seq + 1; {#} alone leaves the item on stdin.
+use_transport ipc
+start_sink sinkb --ordered
+sinkb=$LAST_PID
+start_worker workerb -- sh -c 'printf "%s:%s:" {#} "$PP_SEQ"; cat'
+workerb=$LAST_PID
+start_ventilator ventb --skip 2 "$input"
+ventb=$LAST_PID
+expect_exit "$sinkb" 30 0
+expect_exit "$workerb" 10 0
+expect_exit "$ventb" 10 0
+assert_eq "3:0:/abs/x.y
+4:1:.hidden
+5:2:a b/c d.e" "$(cat "$(out_of sinkb)")" "{#} after --skip"
 
 # 2. Hostile items (NUL-separated: newlines too) in a sh -c script, {}
 #    bare, in double and in single quotes: each place prints the item's

@@ -3,8 +3,10 @@
 # examples/custom_worker.c against it with pkg-config twice -- on the
 # shared library and on the static one -- and run each as the worker of a
 # real pipeline: the word counts sum exactly, and the empty line fails
-# (exit 4). Only the public API is installed (pushpull.h and the headers
-# it includes) and only it is exported by libpushpull.so. make uninstall
+# (exit 4). examples/chan_demo.c (pp_chan, public for the tutorial's
+# "inside the worker" chapter) builds and runs against it the same way.
+# Only the public API is installed (pushpull.h and the headers it
+# includes) and only it is exported by libpushpull.so. make uninstall
 # then leaves nothing behind.
 . "$(dirname "$0")/lib.sh"
 
@@ -13,7 +15,7 @@ prefix=/opt/pushpull   # what pushpull.pc says; the files land in $stage
 inst=$stage$prefix
 make -s -C "$ROOT" BUILD="$BUILD" install DESTDIR="$stage" PREFIX="$prefix" \
     >"$TEST_DIR/install.log" 2>&1 || die "make install failed"
-for f in bin/pp-ventilator bin/pp-worker bin/pp-sink lib/libpushpull.a \
+for f in bin/pp-ventilator bin/pp-worker bin/pp-sink bin/pp-plot lib/libpushpull.a \
     lib/libpushpull.so.0.1.0 include/pushpull/pushpull.h \
     lib/pkgconfig/pushpull.pc share/man/man1/pp-worker.1; do
     [[ -f $inst/$f ]] || fail "not installed: $f"
@@ -23,7 +25,7 @@ for link in libpushpull.so.0 libpushpull.so; do
         "where lib/$link points"
 done
 headers=$(cd "$inst/include/pushpull" && echo *)
-assert_eq "pp_error.h pp_job.h pp_worker.h pushpull.h" "$headers" \
+assert_eq "pp_chan.h pp_error.h pp_job.h pp_worker.h pushpull.h" "$headers" \
     "the installed headers"
 [[ -e $inst/lib/libppcli.a ]] && fail "the command-line library got installed"
 assert_eq "prefix=$prefix" "$(grep '^prefix=' "$inst/lib/pkgconfig/pushpull.pc")" \
@@ -70,6 +72,31 @@ ldd "$TEST_DIR/wc-static" >"$TEST_DIR/ldd-static.txt"
 if grep -q libpushpull "$TEST_DIR/ldd-static.txt"; then
     fail "the static example loads libpushpull.so"
 fi
+
+# The channel demo, on the shared and the static library: the same lines
+# every run (close delivers all 6 buffered items, abort wakes the blocked
+# producer and frees the 2 it held).
+# shellcheck disable=SC2046 # word splitting of pkg-config's flags is meant
+cc -std=c11 -Wall -Wextra -Werror "${sanitize[@]}" "$ROOT/examples/chan_demo.c" \
+    $(pkg-config --cflags --libs pushpull) -o "$TEST_DIR/chan-shared" ||
+    die "chan_demo does not build against the installed shared library"
+# shellcheck disable=SC2046,SC2086 # word splitting of the flags is meant
+cc -std=c11 -Wall -Wextra -Werror "${sanitize[@]}" "$ROOT/examples/chan_demo.c" \
+    $(pkg-config --cflags pushpull) $static_libs -o "$TEST_DIR/chan-static" ||
+    die "chan_demo does not build against the installed static library"
+cat >"$TEST_DIR/chan.expected" <<'EOF2'
+full: 2 of 2 buffered, the producer waits for room
+received: 1 2 3 4 5 6
+close: every buffered item received (6 in all), then 'closed'
+abort: the blocked producer woke with 'aborted' (2 sent); the channel freed 2 buffered items; a receive now says 'aborted'
+destroy: memory freed, pointer nulled
+EOF2
+for kind in shared static; do
+    LD_LIBRARY_PATH=$inst/lib "$TEST_DIR/chan-$kind" >"$TEST_DIR/chan-$kind.out" 2>&1
+    assert_eq 0 "$?" "chan_demo ($kind) exit status"
+    assert_eq "$(cat "$TEST_DIR/chan.expected")" \
+        "$(cat "$TEST_DIR/chan-$kind.out")" "chan_demo ($kind) output"
+done
 
 for page in pp-ventilator pp-worker pp-sink; do
     MANWIDTH=80 man -l "$inst/share/man/man1/$page.1" >"$TEST_DIR/$page.txt" \
