@@ -1,0 +1,85 @@
+/*  sink_logfile: a buffered side file of the sink (logfile.h).            */
+
+#include "logfile.h"
+#include "pp_cli.h"
+#include "pp_error.h"
+
+#include <czmq.h>
+#include <errno.h>
+#include <sys/stat.h>
+
+#define S_BUFFER (1 << 20) /* bytes gathered before a write           */
+
+struct _sink_logfile_t {
+    FILE *file;
+    const char *flag; /* "--joblog", for messages                 */
+    const char *path;
+    bool empty;    /* empty when opened                        */
+    int error;     /* errno of the first failed write, or 0    */
+    bool reported; /* the error was logged                     */
+};
+
+sink_logfile_t *
+sink_logfile_open (const char *flag, const char *path, bool append)
+{
+    FILE *file = fopen (path, append ? "a" : "w");
+    if (!file)
+        pp_cli_usage_error ("%s: cannot open %s: %s", flag, path,
+                            strerror (errno));
+    sink_logfile_t *self = calloc (1, sizeof (sink_logfile_t));
+    if (!self) {
+        zsys_error ("%s: out of memory", flag);
+        fclose (file);
+        return NULL;
+    }
+    struct stat st;
+    self->file = file;
+    self->flag = flag;
+    self->path = path;
+    self->empty = fstat (fileno (file), &st) != 0 || st.st_size == 0;
+    setvbuf (file, NULL, _IOFBF, S_BUFFER);
+    return self;
+}
+
+int
+sink_logfile_close (sink_logfile_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return 0;
+    sink_logfile_t *self = *self_p;
+    sink_logfile_flush (self);
+    if (fclose (self->file) != 0 && !self->error)
+        self->error = errno ? errno : EIO;
+    self->file = NULL;
+    int rc = sink_logfile_flush (self); /* says so, once               */
+    free (self);
+    *self_p = NULL;
+    return rc;
+}
+
+bool
+sink_logfile_empty (const sink_logfile_t *self)
+{
+    return self->empty;
+}
+
+void
+sink_logfile_write (sink_logfile_t *self, const void *data, size_t len)
+{
+    if (fwrite_unlocked (data, 1, len, self->file) != len && !self->error)
+        self->error = errno ? errno : EIO;
+}
+
+int
+sink_logfile_flush (sink_logfile_t *self)
+{
+    if (self->file && fflush (self->file) != 0 && !self->error)
+        self->error = errno ? errno : EIO;
+    if (!self->error)
+        return 0;
+    if (!self->reported)
+        zsys_error ("%s: cannot write %s: %s (it lacks lines from here on)",
+                    self->flag, self->path, strerror (self->error));
+    self->reported = true;
+    return PP_EIO;
+}
