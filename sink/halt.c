@@ -80,7 +80,9 @@ sink_halt_reached (const sink_halt_t *halt, uint64_t ok, uint64_t failed,
     if (!halt->percent)
         return counted >= halt->limit;
     uint64_t all = ok + failed + dropped;
-    return all >= SINK_HALT_MIN_SHARE && counted * 100 >= halt->limit * all;
+    return all >= SINK_HALT_MIN_SHARE &&
+           (unsigned __int128) counted * 100 >=
+               (unsigned __int128) halt->limit * all;
 }
 
 void
