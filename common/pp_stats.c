@@ -407,10 +407,7 @@ pp_stats_write_json (const pp_stats_t *self, const char *path)
              pp_stats_elapsed (self), s_rate (self));
     fprintf (out, "  \"aborted\": %s,\n  \"halted\": ",
              c->aborted ? "true" : "false");
-    if (self->st_halted[0])
-        s_json_string (out, self->st_halted);
-    else
-        fprintf (out, "null");
+    s_json_string (out, self->st_halted); /* "": not halted           */
     fprintf (out, ",\n");
     s_json_missing (self, out);
     fprintf (out,
