@@ -53,6 +53,16 @@ s_put_u64 (char *out, uint64_t value)
     return n;
 }
 
+/*  value as 8 hex digits; returns 8.                                      */
+static size_t
+s_put_hex32 (char *out, uint32_t value)
+{
+    static const char hex[] = "0123456789abcdef";
+    for (int i = 7; i >= 0; i--, value >>= 4)
+        out[i] = hex[value & 0xf];
+    return 8;
+}
+
 /*  Microseconds as seconds with 3 decimals (rounded down), then a tab.   */
 static size_t
 s_put_seconds (char *out, uint64_t us)
@@ -67,23 +77,30 @@ s_put_seconds (char *out, uint64_t us)
     return at;
 }
 
+/*  The outcome column, then a tab.                                        */
 static size_t
-s_put_text (char *out, const char *text)
+s_put_outcome (char *out, uint8_t outcome)
 {
-    size_t len = strlen (text);
-    memcpy (out, text, len);
+    const char *name = outcome == PP_OUTCOME_OK        ? "ok\t"
+                       : outcome == PP_OUTCOME_FAILED  ? "failed\t"
+                       : outcome == PP_OUTCOME_DROPPED ? "dropped\t"
+                                                       : "unknown\t";
+    size_t len = strlen (name); /* a constant once inlined            */
+    memcpy (out, name, len);
     return len;
 }
 
-static const char *
-s_outcome_name (uint8_t outcome)
+/*  The exit column (the common case, a status, without printf).           */
+static size_t
+s_put_exit (char *out, int16_t status)
 {
-    switch (outcome) {
-        case PP_OUTCOME_OK: return "ok";
-        case PP_OUTCOME_FAILED: return "failed";
-        case PP_OUTCOME_DROPPED: return "dropped";
-        default: return "unknown";
-    }
+    if (status >= 0)
+        return s_put_u64 (out, (uint64_t) status);
+    char text[16];
+    sink_joblog_exit (status, text);
+    size_t len = strlen (text);
+    memcpy (out, text, len);
+    return len;
 }
 
 size_t
@@ -93,7 +110,9 @@ sink_joblog_format (char *out, size_t size, const sink_joblog_line_t *line)
     size_t at = s_put_u64 (out, line->seq);
     out[at++] = '\t';
     at += s_put_u64 (out + at, line->record);
-    at += (size_t) snprintf (out + at, 12, "\t%08x\t", line->worker_id);
+    out[at++] = '\t';
+    at += s_put_hex32 (out + at, line->worker_id);
+    out[at++] = '\t';
     if (line->host) {
         pp_text_escape (out + at, SINK_JOBLOG_HOST, line->host,
                         strlen (line->host));
@@ -105,14 +124,14 @@ sink_joblog_format (char *out, size_t size, const sink_joblog_line_t *line)
     at += s_put_seconds (out + at, line->runtime_us);
     at += s_put_u64 (out + at, (uint64_t) line->attempt + 1);
     out[at++] = '\t';
-    at += s_put_text (out + at, s_outcome_name (line->outcome));
+    at += s_put_outcome (out + at, line->outcome);
+    at += s_put_exit (out + at, line->status);
     out[at++] = '\t';
-    char exit_text[16];
-    at += s_put_text (out + at, sink_joblog_exit (line->status, exit_text));
-    out[at++] = '\t';
-    pp_text_escape (out + at, SINK_JOBLOG_REASON, line->reason,
-                    line->reason_len);
-    at += strlen (out + at);
+    if (line->reason_len > 0) {
+        pp_text_escape (out + at, SINK_JOBLOG_REASON, line->reason,
+                        line->reason_len);
+        at += strlen (out + at);
+    }
     out[at++] = '\n';
     out[at] = '\0';
     return at;
