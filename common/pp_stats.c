@@ -236,8 +236,10 @@ s_rate (const pp_stats_t *self)
     return elapsed > 0 ? (double) pp_stats_done (self) / elapsed : 0;
 }
 
-/*  The line saying what an incomplete run lacks, records numbered from 1.
-    Without the run's total (its drain never heard) more may be missing.  */
+/*  The line saying what an incomplete run lacks, by seq: the sink cannot
+    know the input record of an item it never heard of (--skip and the
+    ventilator's drops shift them), so it does not guess seq + 1. Without
+    the run's total (its drain never heard) more may be missing.          */
 static void
 s_print_missing (const pp_stats_t *self, FILE *out)
 {
@@ -249,9 +251,9 @@ s_print_missing (const pp_stats_t *self, FILE *out)
              (unsigned long long) c->missing);
     uint64_t shown = 0;
     for (size_t i = 0; i < self->st_nmissing; i++) {
-        uint64_t first = self->st_missing_first[i] + 1;
+        uint64_t first = self->st_missing_first[i];
         uint64_t n = self->st_missing_n[i];
-        fprintf (out, "%s%llu", i ? ", " : " (records ",
+        fprintf (out, "%s%llu", i ? ", " : " (seqs ",
                  (unsigned long long) first);
         if (n > 1)
             fprintf (out, "-%llu", (unsigned long long) (first + n - 1));
