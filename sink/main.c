@@ -590,11 +590,17 @@ s_exit_code (const s_sink_t *self)
     return PP_EXIT_RUNTIME;
 }
 
-/*  --failed: what it could not hold.                                      */
+/*  --failed and --joblog: what they could not hold.                       */
 static void
-s_explain_rerun (const s_sink_t *self)
+s_explain_side (const s_sink_t *self)
 {
     const sink_rerun_t *rerun = &self->record.rerun;
+    if (self->vent_dropped > 0 && self->opt->joblog)
+        zsys_warning ("--joblog: %llu records the ventilator dropped "
+                      "(--overflow drop) never reached the sink and have "
+                      "no line in %s",
+                      (unsigned long long) self->vent_dropped,
+                      self->opt->joblog);
     if (!rerun->file)
         return;
     if (rerun->unwritable > 0)
@@ -632,7 +638,7 @@ s_finish (s_sink_t *self)
     s_flush_side (self);
     if (pp_verbosity > 0)
         pp_stats_print (self->stats, stderr);
-    s_explain_rerun (self);
+    s_explain_side (self);
     uint64_t not_summed = sink_output_not_summed (self->output);
     if (not_summed > 0)
         zsys_warning ("--sum: %llu ok results were not int64 (or overflowed)"

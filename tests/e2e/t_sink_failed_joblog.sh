@@ -128,3 +128,28 @@ use_transport ipc
 start_sink bad2 --failed "$TEST_DIR/no/such/dir/failed.txt"
 expect_exit "$LAST_PID" 10 2
 assert_contains "$(err_of bad2)" "--failed: cannot open" "names the flag"
+
+# Records the ventilator drops (--overflow drop) never reach the sink:
+# no line in the job log, not in the rerun file, and the sink says so.
+use_transport ipc
+stats3=$TEST_DIR/drop.json
+start_sink sink3 --sum --stats-json "$stats3" --joblog "$TEST_DIR/drop.tsv" \
+    --failed "$TEST_DIR/drop_failed.txt"
+sink3=$LAST_PID
+start_worker w3 --job square --threads 1
+w3=$LAST_PID
+start_ventilator vent3 --generate 20000 --window 64 --overflow drop \
+    --wait-workers 1
+vent3=$LAST_PID
+expect_exit "$sink3" 40 4
+expect_exit "$vent3" 10 4
+expect_exit "$w3" 10 4
+ok=$(json_get "$stats3" ok)
+dropped=$(json_get "$stats3" dropped)
+((dropped > 0)) || fail "nothing was dropped: the window never filled"
+assert_eq $((ok + 1)) "$(wc -l <"$TEST_DIR/drop.tsv")" "a line per item heard of"
+assert_eq 0 "$(wc -c <"$TEST_DIR/drop_failed.txt")" "nothing to rerun heard of"
+assert_contains "$(err_of sink3)" \
+    "--failed: $dropped records the ventilator dropped" "the drops are said"
+assert_contains "$(err_of sink3)" \
+    "--joblog: $dropped records the ventilator dropped" "the drops are said"
