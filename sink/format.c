@@ -1,6 +1,7 @@
 /*  sink_format: --tag and --jsonl lines (format.h).                       */
 
 #include "format.h"
+#include "rerun.h"
 #include "pp_error.h"
 #include "pp_text.h"
 
@@ -90,7 +91,8 @@ s_jsonl (sink_format_buf_t *buf, uint32_t worker_id, const pp_record_t *rec)
     snprintf (head, sizeof (head), "{\"seq\": %llu, \"record\": %llu",
               (unsigned long long) rec->seq, (unsigned long long) rec->record);
     s_puts (buf, head);
-    s_put_json (buf, ", \"input\": ", rec->input, rec->input_len, true);
+    s_put_json (buf, ", \"input\": ", rec->input, rec->input_len,
+                sink_rerun_has_input (rec));
     s_put_json (buf, ", \"outcome\": ", s_outcome_name (rec->outcome),
                 strlen (s_outcome_name (rec->outcome)), true);
     s_put_json (buf, ", \"result\": ", rec->data, rec->len, ok);

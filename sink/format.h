@@ -6,7 +6,8 @@
              newline escaped, so the tag is the line's first column), a
              tab, then the result as it is (as without --tag).
     --jsonl: one JSON object, every outcome: {"seq": S, "record": R,
-             "input": "...", "outcome": "ok", "result": "..." or null,
+             "input": "..." (null when the item came without it:
+             rerun.h), "outcome": "ok", "result": "..." or null,
              "reason": null or "...", "worker": "0000abcd"}; the strings
              are pp_text_escape's text, so the object is valid UTF-8.     */
 

@@ -608,6 +608,12 @@ s_explain_side (const s_sink_t *self)
                       "not in %s (use -0 on the ventilator and the sink)",
                       (unsigned long long) rerun->unwritable,
                       self->opt->failed);
+    if (rerun->no_input > 0)
+        zsys_warning ("--failed: %llu failed items came without their input "
+                      "(the ventilator failed them: a record over "
+                      "--max-item-size, or given up after --max-deliver "
+                      "deliveries) and are not in %s",
+                      (unsigned long long) rerun->no_input, self->opt->failed);
     if (self->vent_dropped > 0)
         zsys_warning ("--failed: %llu records the ventilator dropped "
                       "(--overflow drop) never reached the sink and are not "

@@ -116,7 +116,7 @@ s_account (sink_record_t *self, const pp_counts_t *counts, uint32_t worker_id,
         sink_joblog_write (self->joblog, &line);
     }
     if (self->rerun.file && rec->outcome != PP_OUTCOME_OK)
-        sink_rerun_add (&self->rerun, rec->input, rec->input_len);
+        sink_rerun_add (&self->rerun, rec);
     if (self->halt.when != SINK_HALT_NEVER)
         s_check_halt (self, counts, rec);
 }

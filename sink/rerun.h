@@ -12,6 +12,9 @@
 #define SINK_RERUN_H_INCLUDED
 
 #include "logfile.h"
+#include "pp_wire.h"
+
+#include <stdbool.h>
 
 #include <stddef.h>
 #include <stdint.h>
@@ -21,9 +24,19 @@ typedef struct {
     char delim;           /* '\n', or '\0' with -0                       */
     uint64_t written;     /* inputs written                              */
     uint64_t unwritable;  /* inputs left out: they hold the delimiter    */
+    uint64_t no_input;    /* failed items that came without their input  */
 } sink_rerun_t;
 
-/*  Writes input (len bytes) as one record, or counts it unwritable.       */
-void sink_rerun_add (sink_rerun_t *self, const char *input, size_t len);
+/*  True when rec (failed or dropped) came with its input. An item the
+    ventilator failed itself (a record over --max-item-size, one given up
+    after --max-deliver deliveries) reaches the sink unrun, its reason in
+    place of its bytes and no input: failed, never started (start_us 0),
+    no input bytes. An empty input that ran has a start time; one a worker
+    dropped is outcome dropped.                                            */
+bool sink_rerun_has_input (const pp_record_t *rec);
+
+/*  Writes rec's input as one record; counts it unwritable (it holds the
+    delimiter) or without input (sink_rerun_has_input) instead.           */
+void sink_rerun_add (sink_rerun_t *self, const pp_record_t *rec);
 
 #endif

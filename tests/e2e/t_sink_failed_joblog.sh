@@ -153,3 +153,29 @@ assert_contains "$(err_of sink3)" \
     "--failed: $dropped records the ventilator dropped" "the drops are said"
 assert_contains "$(err_of sink3)" \
     "--joblog: $dropped records the ventilator dropped" "the drops are said"
+
+# A record the ventilator fails itself (over --max-item-size) reaches the
+# sink without its input: not written to the rerun file as an empty line
+# (which would rerun as an empty record), counted and said; --jsonl shows
+# its input as null. An empty input that ran is an empty line.
+use_transport ipc
+printf '1\n\nxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n4\n' >"$TEST_DIR/input_big"
+start_sink sink4 --jsonl --failed "$TEST_DIR/big_failed.txt"
+sink4=$LAST_PID
+start_worker w4 --job square
+w4=$LAST_PID
+start_ventilator vent4 --max-item-size 16 "$TEST_DIR/input_big"
+vent4=$LAST_PID
+expect_exit "$sink4" 30 4
+expect_exit "$vent4" 10 4
+expect_exit "$w4" 10 4
+assert_eq 1 "$(wc -l <"$TEST_DIR/big_failed.txt")" "only the empty input"
+assert_eq "" "$(cat "$TEST_DIR/big_failed.txt")" "the empty input, as a line"
+assert_contains "$(err_of sink4)" \
+    "--failed: 1 failed items came without their input" "said"
+python3 - "$(out_of sink4)" <<'PY' || fail "--jsonl input of the oversized record"
+import json, sys
+objs = {o["record"]: o for o in map(json.loads, open(sys.argv[1], "rb").read().decode("utf-8").splitlines())}
+assert objs[3]["input"] is None and objs[3]["outcome"] == "failed", objs[3]
+assert objs[2]["input"] == "" and objs[2]["outcome"] == "failed", objs[2]
+PY
