@@ -7,6 +7,7 @@
 #include <czmq.h>
 #include <errno.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define S_BUFFER (1 << 20) /* bytes gathered before a write           */
 
@@ -19,10 +20,40 @@ struct _sink_logfile_t {
     bool reported; /* the error was logged                     */
 };
 
-sink_logfile_t *
-sink_logfile_open (const char *flag, const char *path, bool append)
+/*  Cuts fd's file back to just past its last delim (to 0 without one).
+    Returns 0, or -1 with errno set.                                       */
+static int
+s_cut_torn (int fd, char delim)
 {
-    FILE *file = fopen (path, append ? "a" : "w");
+    struct stat st;
+    if (fstat (fd, &st) != 0)
+        return -1;
+    off_t end = st.st_size;
+    char buf[4096];
+    while (end > 0) {
+        size_t n = end < (off_t) sizeof (buf) ? (size_t) end : sizeof (buf);
+        if (pread (fd, buf, n, end - (off_t) n) != (ssize_t) n)
+            return -1;
+        const char *last = memrchr (buf, delim, n);
+        if (last) {
+            off_t keep = end - (off_t) n + (last - buf) + 1;
+            return keep == st.st_size ? 0 : ftruncate (fd, keep);
+        }
+        end -= (off_t) n;
+    }
+    return st.st_size == 0 ? 0 : ftruncate (fd, 0);
+}
+
+sink_logfile_t *
+sink_logfile_open (const char *flag, const char *path, bool append, char delim)
+{
+    FILE *file = fopen (path, append ? "a+" : "w");
+    if (file && append && s_cut_torn (fileno (file), delim) != 0) {
+        int err = errno;
+        fclose (file);
+        errno = err;
+        file = NULL;
+    }
     if (!file)
         pp_cli_usage_error ("%s: cannot open %s: %s", flag, path,
                             strerror (errno));

@@ -15,10 +15,14 @@
 typedef struct _sink_logfile_t sink_logfile_t;
 
 /*  Opens path for flag (e.g. "--joblog"), truncated, or appended to with
-    append (--resume). A path that cannot be opened is a usage error
-    naming the flag (exit 2). Returns NULL only when out of memory.       */
+    append (--resume): then a torn last record (a crash in the middle of a
+    write: stdio writes a full buffer wherever it ends) is cut off, back
+    to the last delim, so the first record appended starts clean; what was
+    torn was not acked, so it comes again. A path that cannot be opened is a
+   usage error naming the flag (exit 2). Returns NULL only when out of memory.
+ */
 sink_logfile_t *sink_logfile_open (const char *flag, const char *path,
-                                   bool append);
+                                   bool append, char delim);
 
 /*  Flushes and closes; NULL-safe, nulls the pointer. Returns 0, or
     PP_EIO after logging that a write failed (once).                       */

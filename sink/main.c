@@ -494,14 +494,14 @@ s_open_side (s_sink_t *self)
     const sink_options_t *opt = self->opt;
     if (opt->joblog) {
         self->record.joblog =
-            sink_logfile_open ("--joblog", opt->joblog, opt->resume);
+            sink_logfile_open ("--joblog", opt->joblog, opt->resume, '\n');
         if (!self->record.joblog)
             return PP_ENOMEM;
         sink_joblog_start (self->record.joblog);
     }
     if (opt->failed) {
-        self->record.rerun.file =
-            sink_logfile_open ("--failed", opt->failed, opt->resume);
+        self->record.rerun.file = sink_logfile_open (
+            "--failed", opt->failed, opt->resume, opt->input_delim);
         if (!self->record.rerun.file)
             return PP_ENOMEM;
     }

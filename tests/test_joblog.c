@@ -13,7 +13,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -153,6 +156,70 @@ test_long_reason (void **state)
     assert_int_equal (shown % 2, 0); /* never half a character         */
 }
 
+/*  Writes text (len bytes) to a new temporary file; returns its path.    */
+static char *
+s_temp_file (const char *text, size_t len)
+{
+    static char path[64];
+    snprintf (path, sizeof (path), "/tmp/test_joblog.XXXXXX");
+    int fd = mkstemp (path);
+    assert_true (fd >= 0);
+    assert_int_equal (write (fd, text, len), (ssize_t) len);
+    close (fd);
+    return path;
+}
+
+static size_t
+s_read_file (const char *path, char *out, size_t size)
+{
+    FILE *file = fopen (path, "r");
+    assert_non_null (file);
+    size_t n = fread (out, 1, size, file);
+    fclose (file);
+    return n;
+}
+
+/*  --resume appends after cutting a torn last line (a crash mid-write):
+    the next line starts clean; a file that is all torn starts over with
+    its header.                                                            */
+static void
+test_resume_cuts_torn (void **state)
+{
+    (void) state;
+    char got[256];
+    const char *text = SINK_JOBLOG_HEADER "0\t1\tab\n1\t2\tto";
+    char *path = s_temp_file (text, strlen (text));
+    sink_logfile_t *file = sink_logfile_open ("--joblog", path, true, '\n');
+    assert_non_null (file);
+    assert_false (sink_logfile_empty (file));
+    sink_joblog_start (file); /* no second header                      */
+    sink_logfile_write (file, "x\n", 2);
+    assert_int_equal (sink_logfile_close (&file), 0);
+    size_t n = s_read_file (path, got, sizeof (got));
+    const char *want = SINK_JOBLOG_HEADER "0\t1\tab\nx\n";
+    assert_int_equal (n, strlen (want));
+    assert_memory_equal (got, want, n);
+    unlink (path);
+
+    path = s_temp_file ("seq\trec", 8); /* the header itself torn       */
+    file = sink_logfile_open ("--joblog", path, true, '\n');
+    assert_true (sink_logfile_empty (file));
+    sink_joblog_start (file);
+    assert_int_equal (sink_logfile_close (&file), 0);
+    n = s_read_file (path, got, sizeof (got));
+    assert_int_equal (n, strlen (SINK_JOBLOG_HEADER));
+    unlink (path);
+
+    path = s_temp_file ("a\0b\nc\0to\nrn", 11); /* -0: NUL-ended       */
+    file = sink_logfile_open ("--failed", path, true, '\0');
+    sink_logfile_write (file, "d\0", 2);
+    assert_int_equal (sink_logfile_close (&file), 0);
+    n = s_read_file (path, got, sizeof (got));
+    assert_int_equal (n, 8);
+    assert_memory_equal (got, "a\0b\nc\0d\0", 8);
+    unlink (path);
+}
+
 int
 main (void)
 {
@@ -163,6 +230,7 @@ main (void)
         cmocka_unit_test (test_exit_column),
         cmocka_unit_test (test_text_escaped),
         cmocka_unit_test (test_long_reason),
+        cmocka_unit_test (test_resume_cuts_torn),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
