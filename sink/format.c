@@ -53,10 +53,14 @@ s_put_text (sink_format_buf_t *buf, const char *data, size_t len, bool json)
             s_puts (buf, chunk);
             continue;
         }
-        for (const char *p = chunk; *p; p++) {
-            if (*p == '"' || *p == '\\')
-                s_put (buf, "\\", 1);
-            s_put (buf, p, 1);
+        for (const char *p = chunk; *p;) {
+            size_t run = strcspn (p, "\"\\"); /* the common case: none  */
+            s_put (buf, p, run);
+            p += run;
+            if (*p) {
+                char escaped[2] = {'\\', *p++};
+                s_put (buf, escaped, 2);
+            }
         }
     }
 }

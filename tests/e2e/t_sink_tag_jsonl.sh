@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # pp-sink --tag and --jsonl, issue 14, each also with --ordered (the
 # reorder buffer then holds the input with the result): --job square over
-# 300 numbers and 3 bad lines (a word, Latin-1, a cut UTF-8 character).
+# 299 numbers and 4 bad lines (a word, Latin-1, a cut UTF-8 character,
+# JSON's quote and backslash).
 # --tag: one line per ok result, "input TAB result", exactly right.
 # --jsonl: one object per item, every outcome, read by a strict parser
 # from bytes that must decode as UTF-8; --ordered keeps record order.
@@ -15,6 +16,7 @@ input=$TEST_DIR/input
             10) printf 'ten\n' ;;
             100) printf '\xe9\n' ;;
             200) printf 'caf\xc3\n' ;;
+            250) printf '%s\n' 'a"b\c' ;;
             *) printf '%d\n' "$i" ;;
         esac
     done
@@ -60,7 +62,7 @@ recs = [o["record"] for o in objs]
 assert sorted(recs) == list(range(1, 304)), "every record once"
 if ordered:
     assert recs == list(range(1, 304)), "in record order"
-bad = {10: "ten", 100: "\\xe9", 200: "caf\\xc3"}
+bad = {10: "ten", 100: "\\xe9", 200: "caf\\xc3", 250: 'a"b\\c'}
 for o in objs:
     r = o["record"]
     if r in bad:
