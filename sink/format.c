@@ -87,22 +87,38 @@ s_outcome_name (uint8_t outcome)
                                           : "dropped";
 }
 
+/*  Appends value in decimal (no printf: it is per item).                  */
+static void
+s_put_u64 (sink_format_buf_t *buf, uint64_t value)
+{
+    char digits[20];
+    size_t n = sizeof (digits);
+    do {
+        digits[--n] = (char) ('0' + value % 10);
+        value /= 10;
+    } while (value > 0);
+    s_put (buf, digits + n, sizeof (digits) - n);
+}
+
 static void
 s_jsonl (sink_format_buf_t *buf, uint32_t worker_id, const pp_record_t *rec)
 {
-    char head[64];
+    static const char hex[] = "0123456789abcdef";
     bool ok = rec->outcome == PP_OUTCOME_OK;
-    snprintf (head, sizeof (head), "{\"seq\": %llu, \"record\": %llu",
-              (unsigned long long) rec->seq, (unsigned long long) rec->record);
-    s_puts (buf, head);
+    s_puts (buf, "{\"seq\": ");
+    s_put_u64 (buf, rec->seq);
+    s_puts (buf, ", \"record\": ");
+    s_put_u64 (buf, rec->record);
     s_put_json (buf, ", \"input\": ", rec->input, rec->input_len,
                 sink_rerun_has_input (rec));
     s_put_json (buf, ", \"outcome\": ", s_outcome_name (rec->outcome),
                 strlen (s_outcome_name (rec->outcome)), true);
     s_put_json (buf, ", \"result\": ", rec->data, rec->len, ok);
     s_put_json (buf, ", \"reason\": ", rec->data, rec->len, !ok);
-    snprintf (head, sizeof (head), ", \"worker\": \"%08x\"}", worker_id);
-    s_puts (buf, head);
+    char tail[] = ", \"worker\": \"00000000\"}";
+    for (int i = 7; i >= 0; i--, worker_id >>= 4)
+        tail[13 + i] = hex[worker_id & 0xf];
+    s_puts (buf, tail);
 }
 
 int
