@@ -20,7 +20,8 @@ struct _sink_logfile_t {
     bool reported; /* the error was logged                     */
 };
 
-/*  Cuts fd's file back to just past its last delim (to 0 without one).
+/*  Cuts fd's regular file back to just past its last delim (to 0 without
+    one).
     Returns 0, or -1 with errno set.                                       */
 static int
 s_cut_torn (int fd, char delim)
@@ -28,6 +29,8 @@ s_cut_torn (int fd, char delim)
     struct stat st;
     if (fstat (fd, &st) != 0)
         return -1;
+    if (!S_ISREG (st.st_mode))
+        return 0; /* a FIFO, a terminal: nothing to cut               */
     off_t end = st.st_size;
     char buf[4096];
     while (end > 0) {
