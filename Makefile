@@ -128,6 +128,8 @@ $(BUILD)/tests/test_ledger: $(BUILD)/sink/ledger.o
 $(BUILD)/tests/test_acks: $(BUILD)/sink/acks.o $(BUILD)/sink/ledger.o
 $(BUILD)/tests/test_journal: $(BUILD)/sink/journal.o $(BUILD)/sink/replay.o \
                            $(BUILD)/sink/ledger.o
+$(BUILD)/tests/test_halt: $(BUILD)/sink/halt.o
+$(BUILD)/tests/test_joblog: $(BUILD)/sink/joblog.o $(BUILD)/sink/logfile.o
 
 # Unit tests print cmocka's summary; end-to-end tests run the real binaries.
 # Each unit binary has a bound: a test that hangs fails instead of holding CI.

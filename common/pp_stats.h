@@ -50,6 +50,13 @@ void pp_stats_outcome (pp_stats_t *self, uint32_t worker_id,
 void pp_stats_hello (pp_stats_t *self, uint32_t worker_id,
                      const pp_hello_t *hello);
 
+/*  The host worker_id said it runs on, as text (valid UTF-8, control
+    bytes escaped), or NULL before its HELLO.                              */
+const char *pp_stats_host (pp_stats_t *self, uint32_t worker_id);
+
+/*  Records why --halt stopped the run (text), for the summary and JSON.   */
+void pp_stats_halted (pp_stats_t *self, const char *why);
+
 /*  Records that the n seqs from first have no outcome (a run that did not
     complete): counted in missing, the first ranges kept to be shown.      */
 void pp_stats_missing (pp_stats_t *self, uint64_t first, uint64_t n);
