@@ -622,6 +622,23 @@ s_explain_side (const s_sink_t *self)
                       self->opt->failed);
 }
 
+/*  With --joblog, the summary ends with the command that draws the run
+    (pp-plot, a timeline per worker), the path quoted for the shell.      */
+static void
+s_name_plot (const s_sink_t *self)
+{
+    const char *log = self->opt->joblog;
+    if (!log || strcmp (log, "-") == 0 || strchr (log, '\''))
+        return;
+    bool plain = strspn (log, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRS"
+                              "TUVWXYZ0123456789_./+-") == strlen (log);
+    const char *quote = plain ? "" : "'";
+    fprintf (stderr, "  job log: %s%s%s -- to see the run: pp-plot -t 'run "
+                     "%016llx' %s%s%s\n",
+             quote, log, quote, (unsigned long long) self->counts->run_id,
+             quote, log, quote);
+}
+
 /*  Final output: the sum, the summary, the JSON; returns the exit code.
     A run that did not complete says so, with what is missing, and exits
     non-zero: 3 when aborted, else 1 (the ventilator lost, an I/O error).  */
@@ -642,8 +659,10 @@ s_finish (s_sink_t *self)
         sink_progress_show (&self->progress, self->stats, self->sent,
                             pp_now_ms (), true);
     s_flush_side (self);
-    if (pp_verbosity > 0)
+    if (pp_verbosity > 0) {
         pp_stats_print (self->stats, stderr);
+        s_name_plot (self);
+    }
     s_explain_side (self);
     uint64_t not_summed = sink_output_not_summed (self->output);
     if (not_summed > 0)
