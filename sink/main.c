@@ -633,8 +633,9 @@ s_name_plot (const s_sink_t *self)
     bool plain = strspn (log, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRS"
                               "TUVWXYZ0123456789_./+-") == strlen (log);
     const char *quote = plain ? "" : "'";
-    fprintf (stderr, "  job log: %s%s%s -- to see the run: pp-plot -t 'run "
-                     "%016llx' %s%s%s\n",
+    fprintf (stderr,
+             "  job log: %s%s%s -- to see the run: pp-plot -t 'run "
+             "%016llx' %s%s%s\n",
              quote, log, quote, (unsigned long long) self->counts->run_id,
              quote, log, quote);
 }
