@@ -70,7 +70,8 @@ s_dispatch (vent_t *self)
 }
 
 /*  An ACK: ranges recorded (acked) or, flagged RETRY, failed items the
-    sink wants again. A malformed range stops the message (counted).      */
+    sink wants again (on the worker in the header's worker_id). A
+    malformed range stops the message (counted).                          */
 static void
 s_on_ack (vent_t *self, const pp_inmsg_t *in)
 {
@@ -82,7 +83,7 @@ s_on_ack (vent_t *self, const pp_inmsg_t *in)
             break;
         }
         if (retry)
-            vent_window_retry (self->window, first, n);
+            vent_window_retry (self->window, first, n, in->hdr.worker_id);
         else
             vent_window_ack (self->window, first, n);
     }
@@ -386,6 +387,7 @@ s_open (vent_t *self)
             vent_window_new (opt->window, opt->ack_timeout_ms, self->pool);
     if (!self->window)
         return PP_ENOMEM;
+    vent_window_set_max_deliver (self->window, opt->max_deliver);
     rc = s_open_feed (self);
     if (rc == 0)
         rc = s_open_sockets (self);
