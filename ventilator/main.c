@@ -432,13 +432,15 @@ s_exit_code (vent_t *self)
     const pp_state_t *outcome = vent_run_outcome (self->run);
     if (pp_verbosity > 0)
         zsys_info ("run %016llx done: %llu items, %llu ok, %llu failed, "
-                   "%llu dropped, %llu sent again",
+                   "%llu dropped, %llu sent again, %llu given up after "
+                   "--max-deliver",
                    (unsigned long long) self->run_id,
                    (unsigned long long) vent_window_next (self->window),
                    (unsigned long long) outcome->ok,
                    (unsigned long long) outcome->failed,
                    (unsigned long long) outcome->dropped,
-                   (unsigned long long) vent_window_redelivered (self->window));
+                   (unsigned long long) vent_window_redelivered (self->window),
+                   (unsigned long long) vent_window_given_up (self->window));
     return outcome->failed + outcome->dropped > 0 ? PP_EXIT_FAILED : PP_EXIT_OK;
 }
 
