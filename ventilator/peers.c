@@ -108,12 +108,12 @@ vent_peers_pick (vent_peers_t *self, uint64_t round)
     return best;
 }
 
-/*  True when worker_id is one of avoid[n].                                */
+/*  True when worker_id is one of avoid[n] (0 entries are unused).        */
 static bool
 s_avoided (uint32_t worker_id, const uint32_t *avoid, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        if (avoid[i] == worker_id)
+        if (avoid[i] != 0 && avoid[i] == worker_id)
             return true;
     return false;
 }
