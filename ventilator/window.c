@@ -9,9 +9,11 @@
 #include <string.h>
 
 #define S_REQUEUED (INT64_MIN / 2) /* sent_ms of an item due whatever  */
-#define S_HELD 64                  /* suspects in flight, tracked       */
+#define S_HELD 256                 /* suspects in flight, tracked       */
+#define S_GROUP 32                 /* lost twice: in flight per worker  */
 #define S_REASON_MAX 160           /* a give-up reason, with its NUL    */
 #define S_SUSPECT_LOST 2           /* deliveries with no outcome: suspect */
+#define S_ALONE_LOST 3             /* ... and sent alone among these     */
 
 /*  Why an item is due again (its last delivery gave no outcome).         */
 typedef enum {
@@ -146,15 +148,14 @@ s_decided (const s_slot_t *slot)
     return slot->reason || slot->item->outcome != PP_OUTCOME_OK;
 }
 
-/*  True when the item of slot, due again, is a suspect: two of its
-    deliveries (this last one included) gave no outcome. One is not
-    enough: a lost worker's items, or a slow sink's, are all due at once,
-    and sending them one by one would take a round trip each.             */
-static bool
-s_suspect (const s_slot_t *slot)
+/*  How suspect the item of slot, due again, is: how many of its
+    deliveries (this last one included) gave no outcome; 0 for a decided
+    item, which runs nowhere.                                              */
+static int
+s_level (const s_slot_t *slot)
 {
     int last = !slot->unsent && slot->why != S_WHY_FAILED;
-    return !s_decided (slot) && slot->lost + last >= S_SUSPECT_LOST;
+    return s_decided (slot) ? 0 : slot->lost + last;
 }
 
 /*  True when entry i of the held suspects is still in flight.           */
@@ -180,19 +181,27 @@ s_held_purge (vent_window_t *self)
             self->held[i] = self->held[--self->nheld];
 }
 
-/*  True when owner holds a suspect in flight other than seq.              */
+/*  True when owner may take seq, a suspect of level (>= S_SUSPECT_LOST),
+    beside the suspects it holds: one lost twice while it holds fewer than
+    S_GROUP of those; one lost more while it holds no other such.          */
 static bool
-s_holds_suspect (vent_window_t *self, uint32_t owner, uint64_t seq)
+s_may_hold (vent_window_t *self, uint32_t owner, uint64_t seq, int level)
 {
     s_held_purge (self);
-    for (uint32_t i = 0; i < self->nheld; i++)
-        if (self->held[i].owner == owner && self->held[i].seq != seq)
-            return true;
-    return false;
+    int group = 0;
+    for (uint32_t i = 0; i < self->nheld; i++) {
+        if (self->held[i].owner != owner || self->held[i].seq == seq)
+            continue;
+        const s_slot_t *held = &self->slots[self->held[i].seq % self->size];
+        if (held->lost >= S_ALONE_LOST && level >= S_ALONE_LOST)
+            return false;
+        group += held->lost < S_ALONE_LOST;
+    }
+    return level >= S_ALONE_LOST || group < S_GROUP;
 }
 
-/*  Remembers that owner holds suspect seq (past S_HELD workers holding
-    one, the oldest entry gives way).                                      */
+/*  Remembers that owner holds suspect seq (past S_HELD suspects in
+    flight, the oldest entry gives way).                                   */
 static void
 s_hold (vent_window_t *self, uint32_t owner, uint64_t seq)
 {
@@ -287,7 +296,8 @@ s_judge (vent_window_t *self, const s_slot_t *slot, uint64_t seq,
         if (elsewhere == VENT_OTHER_LATER)
             return S_PARK;
     }
-    if (s_suspect (slot) && s_holds_suspect (self, owner, seq))
+    int level = s_level (slot);
+    if (level >= S_SUSPECT_LOST && !s_may_hold (self, owner, seq, level))
         return owner != 0 ? S_SKIP : S_PARK; /* push: wait for it      */
     return S_SEND;
 }

@@ -21,14 +21,15 @@
 
     Suspects: an item two of whose deliveries ended with no result (its
     worker was lost, or no ack came in time) may be what killed the
-    workers. A suspect is sent to a worker (push flow: to the workers as
-    a whole) only while that worker holds no other suspect in flight, so
-    a poison item is never again delivered beside another suspect: an
-    item lost beside it twice is delivered a third time alone, and ends
-    well within a --max-deliver of 3 or more. (One loss is not enough to
+    workers. A worker (push flow: the workers as a whole, owner 0) holds
+    at most 32 suspects lost twice in flight, and one lost three times or
+    more only while it holds no other such. A poison item loses every
+    delivery, so from its fourth on it never travels beside an item lost
+    three times: the items lost beside it end within 4 deliveries, well
+    inside a --max-deliver of 4 or more. (One loss is not enough to
     suspect an item: every item a lost worker held, or a slow sink did
-    not ack in time, is due at once, and one by one they would take a
-    round trip each.)
+    not ack in time, is due at once; and the groups of 32 keep the many
+    items a push flow worker holds from going one round trip at a time.)
 
     No sockets and no clock: every time is the caller's now_ms (pp_now_ms
     in the ventilator, made up in the unit tests).                         */

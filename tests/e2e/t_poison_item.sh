@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # A poison item: its command kills its own worker (kill -9 of the
 # pp-worker that spawned it), and shell loops restart the workers. With
-# --max-deliver 3 the item is delivered exactly 3 times (3 workers die),
-# then fails "gave up after 3 deliveries" with its input; every other
+# --max-deliver 4 the item is delivered exactly 4 times (4 workers die),
+# then fails "gave up after 4 deliveries" with its input; every other
 # item is exact and every process exits 4 -- in both flows. Before
 # --max-deliver the item was sent again and again and the run never ended.
 . "$(dirname "$0")/lib.sh"
@@ -45,7 +45,7 @@ for flow in credit push; do
             -- sh -c "$cmd"
         loops+=("$LAST_PID")
     done
-    start_ventilator vent.$flow --flow $flow --generate $N --max-deliver 3 \
+    start_ventilator vent.$flow --flow $flow --generate $N --max-deliver 4 \
         --heartbeat 200ms --ack-timeout 1s --wait-workers 1
     vent=$LAST_PID
     expect_exit "$sink" 40 4
@@ -53,9 +53,9 @@ for flow in credit push; do
     for pid in "${loops[@]}"; do expect_exit "$pid" 10 4; done
     assert_eq "$want" "$(cat "$(out_of sink.$flow)")" "sum without $POISON ($flow)"
     assert_counts "$stats" $N $((N - 1)) 1 0
-    assert_contains "$stats" '"reason": "gave up after 3 deliveries: ' \
+    assert_contains "$stats" '"reason": "gave up after 4 deliveries: ' \
         "the reason ($flow)"
     assert_contains "$stats" "\"input\": \"$POISON\"" "its input ($flow)"
     deaths=$(cat "$TEST_DIR"/loop.$flow.*.exits | grep -c '^137$')
-    assert_eq 3 "$deaths" "workers the poison item killed ($flow)"
+    assert_eq 4 "$deaths" "workers the poison item killed ($flow)"
 done
