@@ -125,11 +125,12 @@ s_acks_checkpoint (void *arg, const uint64_t *first, const uint64_t *n,
 }
 
 /*  sink_acks_io_t: sends count ranges as one ACK message with flags (0, or
-    RETRY), never blocking. Returns 0, or an error when it did not go (the
-    queue is full: the ventilator is not reading).                         */
+    RETRY: they failed on worker_id), never blocking. Returns 0, or an
+    error when it did not go (the queue is full: the ventilator is not
+    reading).                                                              */
 static int
-s_acks_send (void *arg, uint16_t flags, const uint64_t *first,
-             const uint64_t *n, uint32_t count)
+s_acks_send (void *arg, uint16_t flags, uint32_t worker_id,
+             const uint64_t *first, const uint64_t *n, uint32_t count)
 {
     s_sink_t *self = arg;
     uint8_t payload[SINK_ACKS_RANGES * PP_ACK_RANGE_SIZE];
@@ -138,6 +139,7 @@ s_acks_send (void *arg, uint16_t flags, const uint64_t *first,
     pp_header_t hdr = {.type = PP_MSG_ACK,
                        .flags = flags,
                        .run_id = self->run_id,
+                       .worker_id = worker_id,
                        .count = count};
     return pp_net_send (self->ack_socket, NULL, &hdr, payload,
                         count * PP_ACK_RANGE_SIZE, true);

@@ -17,10 +17,12 @@ s_advance (sink_record_t *self)
         sink_output_write (self->output, data, len);
 }
 
-/*  What the ledger says of rec, recorded unless it is a failed item the
-    ventilator will send again: that is asked for instead (*retried).     */
+/*  What the ledger says of rec (from worker_id), recorded unless it is a
+    failed item the ventilator will send again: that is asked for instead
+    (*retried).                                                            */
 static sink_ledger_verdict_t
-s_judge (sink_record_t *self, const pp_record_t *rec, bool *retried)
+s_judge (sink_record_t *self, const pp_record_t *rec, uint32_t worker_id,
+         bool *retried)
 {
     *retried = false;
     if (rec->seq >= self->end)
@@ -29,7 +31,7 @@ s_judge (sink_record_t *self, const pp_record_t *rec, bool *retried)
         return sink_ledger_record (self->ledger, rec->seq);
     sink_ledger_verdict_t verdict = sink_ledger_check (self->ledger, rec->seq);
     if (verdict == SINK_LEDGER_NEW) {
-        sink_acks_retry (self->acks, rec->seq);
+        sink_acks_retry (self->acks, rec->seq, worker_id);
         *retried = true;
     }
     return verdict;
@@ -128,7 +130,7 @@ s_record (sink_record_t *self, pp_counts_t *counts, uint32_t worker_id,
           const pp_record_t *rec, uint64_t now_us, int64_t now_ms)
 {
     bool retried;
-    switch (s_judge (self, rec, &retried)) {
+    switch (s_judge (self, rec, worker_id, &retried)) {
         case SINK_LEDGER_OUT_OF_WINDOW:
             counts->rejects[PP_REJECT_BATCH]++;
             return 0;

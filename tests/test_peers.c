@@ -86,19 +86,29 @@ test_pick_skips_unable (void **state)
     vent_peers_destroy (&peers);
 }
 
-/*  Another worker can take a retried item when one other than the one it
-    failed on has credit and is not leaving.                               */
+/*  Another worker is there for a retried item when one not among those
+    it failed on is not leaving; it can take it now with credit left (and
+    not rejoining). Without credit it is there all the same: the item
+    waits for it rather than go back to a worker it failed on.            */
 static void
-test_other_can_take (void **state)
+test_other (void **state)
 {
     (void) state;
     vent_peers_t *peers = s_three ();
-    assert_true (vent_peers_other_can_take (peers, 2));
+    bool now;
+    uint32_t avoid2[] = {2, 0, 0}, avoid12[] = {1, 2, 0}, avoid99[] = {99};
+    assert_true (vent_peers_other (peers, avoid2, 3, &now));
+    assert_true (now);
     vent_peers_at (peers, 0)->credit = 0; /* 1 */
     vent_peers_at (peers, 2)->leaving = true;
-    assert_false (vent_peers_other_can_take (peers, 2));
-    assert_true (vent_peers_other_can_take (peers, 1)); /* 2 can      */
-    assert_true (vent_peers_other_can_take (peers, 99));
+    assert_true (vent_peers_other (peers, avoid2, 3, &now)); /* 1: later */
+    assert_false (now);
+    assert_false (vent_peers_other (peers, avoid12, 3, &now)); /* 3 leaves */
+    assert_true (vent_peers_other (peers, avoid99, 1, &now));  /* 2 can    */
+    assert_true (now);
+    vent_peers_at (peers, 1)->rejoining = true; /* 2 */
+    assert_true (vent_peers_other (peers, avoid99, 1, &now));
+    assert_false (now);
     vent_peers_destroy (&peers);
 }
 
@@ -153,7 +163,7 @@ main (void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_pick_most_credit),
         cmocka_unit_test (test_pick_skips_unable),
-        cmocka_unit_test (test_other_can_take),
+        cmocka_unit_test (test_other),
         cmocka_unit_test (test_hello_reconnect),
         cmocka_unit_test (test_silent_and_remove),
     };

@@ -71,7 +71,8 @@ s_dispatch (vent_t *self)
 }
 
 /*  An ACK: ranges recorded (acked) or, flagged RETRY, failed items the
-    sink wants again. A malformed range stops the message (counted).      */
+    sink wants again (on the worker in the header's worker_id). A
+    malformed range stops the message (counted).                          */
 static void
 s_on_ack (vent_t *self, const pp_inmsg_t *in)
 {
@@ -83,7 +84,7 @@ s_on_ack (vent_t *self, const pp_inmsg_t *in)
             break;
         }
         if (retry)
-            vent_window_retry (self->window, first, n);
+            vent_window_retry (self->window, first, n, in->hdr.worker_id);
         else
             vent_window_ack (self->window, first, n);
     }
@@ -387,6 +388,7 @@ s_open (vent_t *self)
             vent_window_new (opt->window, opt->ack_timeout_ms, self->pool);
     if (!self->window)
         return PP_ENOMEM;
+    vent_window_set_max_deliver (self->window, opt->max_deliver);
     rc = s_open_feed (self);
     if (rc == 0)
         rc = s_open_sockets (self);
@@ -431,14 +433,16 @@ s_exit_code (vent_t *self)
     const pp_state_t *outcome = vent_run_outcome (self->run);
     if (pp_verbosity > 0)
         zsys_info ("run %016llx done: %llu items, %llu ok, %llu failed, "
-                   "%llu dropped, %llu sent again; input paused %.1f s for "
-                   "a full window; peak RSS %llu KiB",
+                   "%llu dropped, %llu sent again, %llu given up after "
+                   "--max-deliver; input paused %.1f s for a full window; "
+                   "peak RSS %llu KiB",
                    (unsigned long long) self->run_id,
                    (unsigned long long) vent_window_next (self->window),
                    (unsigned long long) outcome->ok,
                    (unsigned long long) outcome->failed,
                    (unsigned long long) outcome->dropped,
                    (unsigned long long) vent_window_redelivered (self->window),
+                   (unsigned long long) vent_window_given_up (self->window),
                    vent_feed_paused_ms (self->feed, pp_now_ms ()) / 1000.0,
                    (unsigned long long) pp_stats_peak_rss_kib ());
     return outcome->failed + outcome->dropped > 0 ? PP_EXIT_FAILED : PP_EXIT_OK;

@@ -32,6 +32,7 @@ typedef struct {
     int64_t heartbeat_ms;     /* --heartbeat: credit flow liveness tick  */
     int liveness;             /* --liveness: ticks missed = dead         */
     uint32_t retries;         /* --retries: failed items sent again      */
+    uint32_t max_deliver;     /* --max-deliver: sends of an item, 0 = any */
 } vent_options_t;
 
 /*  Fills opt (zeroed, common set up by pp_cli_init) from argv, with the

@@ -108,15 +108,31 @@ vent_peers_pick (vent_peers_t *self, uint64_t round)
     return best;
 }
 
-bool
-vent_peers_other_can_take (const vent_peers_t *self, uint32_t worker_id)
+/*  True when worker_id is one of avoid[n] (0 entries are unused).        */
+static bool
+s_avoided (uint32_t worker_id, const uint32_t *avoid, size_t n)
 {
+    for (size_t i = 0; i < n; i++)
+        if (avoid[i] != 0 && avoid[i] == worker_id)
+            return true;
+    return false;
+}
+
+bool
+vent_peers_other (const vent_peers_t *self, const uint32_t *avoid, size_t n,
+                  bool *now)
+{
+    bool there = false;
+    *now = false;
     for (size_t i = 0; i < self->npeers; i++) {
         const vent_peer_t *peer = &self->peers[i];
-        if (peer->worker_id != worker_id && !peer->leaving && peer->credit > 0)
-            return true;
+        if (peer->leaving || s_avoided (peer->worker_id, avoid, n))
+            continue;
+        there = true;
+        if (peer->credit > 0 && !peer->rejoining)
+            *now = true;
     }
-    return false;
+    return there;
 }
 
 vent_peer_t *

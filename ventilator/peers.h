@@ -59,8 +59,11 @@ void vent_peers_remove (vent_peers_t *self, vent_peer_t *peer);
     first. NULL when there is none.                                        */
 vent_peer_t *vent_peers_pick (vent_peers_t *self, uint64_t round);
 
-/*  True when a worker other than worker_id, not leaving, has credit.      */
-bool vent_peers_other_can_take (const vent_peers_t *self, uint32_t worker_id);
+/*  True when a worker not among avoid[n] (0 entries are ignored) is there
+    and not leaving; *now says whether one of them can take an item now
+    (credit left, not rejoining).                                          */
+bool vent_peers_other (const vent_peers_t *self, const uint32_t *avoid,
+                       size_t n, bool *now);
 
 /*  A worker not heard for more than limit_ms at now_ms, or NULL.          */
 vent_peer_t *vent_peers_silent (vent_peers_t *self, int64_t now_ms,

@@ -82,6 +82,10 @@ usage_error pp-ventilator --window --window abc
 usage_error pp-ventilator --ack-timeout --ack-timeout 5
 usage_error pp-ventilator --ack-timeout --ack-timeout 5x
 usage_error pp-ventilator --linger --linger 1
+usage_error pp-ventilator --max-deliver --max-deliver 256
+usage_error pp-ventilator --max-deliver --max-deliver x
+usage_error pp-ventilator "--retries 5" --retries 5 --generate 1
+usage_error pp-ventilator "--max-deliver 3" --retries 3 --max-deliver 3 --generate 1
 usage_error pp-ventilator --generate --generate abc
 usage_error pp-ventilator --wait-workers --wait-workers -1
 
