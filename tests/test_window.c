@@ -618,7 +618,7 @@ test_suspects_in_flight (void **state)
     assert_int_equal (seqs[0], 0);
     assert_int_equal (s_resend (fx, 11, S_T0 + 3, 64, NULL, seqs), 0);
     assert_int_equal (s_resend (fx, 10, S_T0 + 3, 64, NULL, seqs), 1);
-    assert_int_equal (seqs[0], 1); /* 10 holds 8 lost twice: no matter */
+    assert_int_equal (seqs[0], 1);      /* 10 holds 8 lost twice: no matter */
     vent_window_ack (fx->window, 0, 1); /* 11's suspect settled        */
     assert_int_equal (s_resend (fx, 11, S_T0 + 4, 64, NULL, seqs), 1);
     assert_int_equal (seqs[0], 2);
