@@ -48,6 +48,15 @@ pp_ctl_request (zsock_t *push, uint64_t run_id, uint16_t what)
     return pp_net_send (push, NULL, &hdr, "", 0, true);
 }
 
+int
+pp_ctl_bye (zsock_t *push, uint64_t run_id, uint32_t worker_id, int linger_ms)
+{
+    pp_header_t hdr = {
+        .type = PP_MSG_BYE, .run_id = run_id, .worker_id = worker_id};
+    zsock_set_linger (push, linger_ms);
+    return pp_net_send (push, NULL, &hdr, "", 0, true);
+}
+
 bool
 pp_ctl_ended (uint16_t state)
 {

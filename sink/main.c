@@ -69,6 +69,7 @@ typedef struct {
     pp_stall_t stall;          /* time our loop lost (stopped)            */
     int signals_seen;          /* stop signals handled so far             */
     uint16_t request;          /* drain/abort asked, not sent yet (0: none) */
+    bool saw_end;              /* heard DONE or ABORTED: say BYE at exit  */
 } s_sink_t;
 
 /*  Stops the run after a failed write (the store said what failed):
@@ -259,6 +260,7 @@ s_on_control (s_sink_t *self)
         self->phase = S_ABORTED;
     else if (hdr.flags == PP_STATE_DONE && self->phase == S_COMPLETE)
         self->phase = S_FINISHED;
+    self->saw_end = self->phase == S_ABORTED || self->phase == S_FINISHED;
     return 0;
 }
 
@@ -492,8 +494,11 @@ s_close (s_sink_t *self)
     pp_netmon_destroy (&self->netmon); /* before the sockets it watches */
     zsock_destroy (&self->results);
     zsock_destroy (&self->control);
-    /*  Linger 0 would discard an abort asked just before we end.         */
-    if (self->ack_socket)
+    /*  Linger 0 would discard an abort asked just before we end, or the
+        BYE that lets the ventilator leave at once.                       */
+    if (self->ack_socket && self->saw_end)
+        pp_ctl_bye (self->ack_socket, self->run_id, 0, S_ACKS_LINGER_MS);
+    else if (self->ack_socket)
         zsock_set_linger (self->ack_socket, S_ACKS_LINGER_MS);
     zsock_destroy (&self->ack_socket);
 }

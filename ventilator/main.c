@@ -30,6 +30,8 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#define S_CONTROL_LINGER_MS 100 /* at exit, for the last announcement    */
+
 typedef struct {
     vent_options_t *opt;
     zsock_t *tasks, *control, *acks;
@@ -125,6 +127,10 @@ s_on_acks_socket (vent_t *self)
         case PP_MSG_COMPLETE:
             if (ours)
                 s_on_complete (self, &in);
+            break;
+        case PP_MSG_BYE: /* a peer saw the end of the run, or leaves it */
+            if (ours)
+                vent_run_bye (self->run, in.hdr.worker_id);
             break;
         case PP_MSG_REQUEST:
             /*  An operator may not know the run id: 0 means this run.     */
@@ -415,6 +421,10 @@ s_close (vent_t *self)
     vent_input_destroy (&self->input);
     pp_netmon_destroy (&self->netmon); /* before the sockets it watches */
     zsock_destroy (&self->tasks);
+    /*  The last DONE or ABORTED reaches every connected subscriber: they
+        all confirmed it, or --linger passed; never wait longer.           */
+    if (self->control)
+        zsock_set_linger (self->control, S_CONTROL_LINGER_MS);
     zsock_destroy (&self->control);
     zsock_destroy (&self->acks);
 }

@@ -23,7 +23,11 @@ struct _vent_run_t {
     int64_t end_ms;         /* DONE or ABORTED since                 */
     int64_t drain_since_ms; /* the drain began (0: not yet)          */
     uint32_t hellos[VENT_MAX_HELLOS]; /* workers that said hello    */
+    bool byes[VENT_MAX_HELLOS];       /* ... and that they left      */
     uint32_t nhellos;
+    uint32_t nbyes;   /* workers of hellos[] that said BYE             */
+    bool unlisted;    /* a worker did not fit in hellos[]              */
+    bool sink_bye;    /* the sink saw the end and left                 */
     pp_state_t outcome; /* counts from the sink's COMPLETE          */
 };
 
@@ -90,16 +94,52 @@ vent_run_active (const vent_run_t *self)
     return self->state == VENT_RUNNING || self->state == VENT_DRAINING;
 }
 
+/*  The slot of worker_id in hellos[], added when new; -1 when it does
+    not fit (then the end waits for --linger: we cannot tell who is left). */
+static int64_t
+s_worker_slot (vent_run_t *self, uint32_t worker_id, bool *added)
+{
+    *added = false;
+    for (uint32_t i = 0; i < self->nhellos; i++)
+        if (self->hellos[i] == worker_id)
+            return i;
+    if (self->nhellos == VENT_MAX_HELLOS) {
+        self->unlisted = true;
+        return -1;
+    }
+    *added = true;
+    self->byes[self->nhellos] = false;
+    self->hellos[self->nhellos] = worker_id;
+    return self->nhellos++;
+}
+
 void
 vent_run_hello (vent_run_t *self, uint32_t worker_id)
 {
-    for (uint32_t i = 0; i < self->nhellos; i++)
-        if (self->hellos[i] == worker_id)
-            return;
-    if (self->nhellos < VENT_MAX_HELLOS)
-        self->hellos[self->nhellos++] = worker_id;
-    if (pp_verbosity > 1)
+    bool added;
+    s_worker_slot (self, worker_id, &added);
+    if (added && pp_verbosity > 1)
         zsys_info ("worker %08x said hello (%u so far)", worker_id,
+                   self->nhellos);
+}
+
+void
+vent_run_bye (vent_run_t *self, uint32_t worker_id)
+{
+    if (worker_id == 0) { /* the sink: only its BYE after the end counts
+                             (a sink that fails may be restarted)       */
+        self->sink_bye |= self->state == VENT_DONE ||
+                          self->state == VENT_ABORTED;
+        return;
+    }
+    bool added;
+    int64_t slot = s_worker_slot (self, worker_id, &added);
+    if (slot < 0 || self->byes[slot])
+        return;
+    self->byes[slot] = true;
+    self->nbyes++;
+    if (pp_verbosity > 1)
+        zsys_info ("worker %08x left (%u of %u)", worker_id, self->nbyes,
                    self->nhellos);
 }
 
@@ -183,13 +223,22 @@ vent_run_wait_ms (const vent_run_t *self, int64_t now_ms)
                                                  : S_URGENT_EVERY_MS / 2;
 }
 
+/*  Everyone the run knows of confirmed its end: the sink, and every
+    worker that said hello.                                                */
+static bool
+s_all_left (const vent_run_t *self)
+{
+    return self->sink_bye && !self->unlisted && self->nbyes == self->nhellos;
+}
+
 bool
 vent_run_finished (const vent_run_t *self, int64_t now_ms)
 {
     int64_t since = now_ms - self->end_ms;
     if (self->state == VENT_DONE)
-        return since >= self->opt->linger_ms;
-    return self->state == VENT_ABORTED && since >= S_ABORT_LINGER_MS;
+        return s_all_left (self) || since >= self->opt->linger_ms;
+    return self->state == VENT_ABORTED &&
+           (s_all_left (self) || since >= S_ABORT_LINGER_MS);
 }
 
 const pp_state_t *
