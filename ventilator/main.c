@@ -222,10 +222,29 @@ s_timeout (vent_t *self, bool active)
     return (long) vent_run_wait_ms (self->run, pp_now_ms ());
 }
 
+/*  Subscriptions on control: peers that just connected get the state at
+    once, whatever they subscribed to (they all take everything).         */
+static void
+s_on_control (vent_t *self)
+{
+    bool welcome = false;
+    for (int burst = 0; burst < 256; burst++) {
+        zframe_t *frame = zframe_recv_nowait (self->control);
+        if (!frame)
+            break;
+        welcome |= zframe_size (frame) > 0 && zframe_data (frame)[0] == 1;
+        zframe_destroy (&frame);
+    }
+    if (welcome)
+        vent_run_welcome (self->run);
+}
+
 /*  Reads what came on the sockets, in bursts.                             */
 static void
-s_on_sockets (vent_t *self, bool acks, bool tasks)
+s_on_sockets (vent_t *self, bool acks, bool tasks, bool control)
 {
+    if (control)
+        s_on_control (self);
     for (int burst = 0;
          acks && burst < 256 && (zsock_events (self->acks) & ZMQ_POLLIN);
          burst++)
@@ -249,10 +268,11 @@ s_turn (vent_t *self)
     short tasks_events = self->credit ? ZMQ_POLLIN : waiting ? ZMQ_POLLOUT : 0;
     zmq_pollitem_t items[] = {{zsock_resolve (self->acks), 0, ZMQ_POLLIN, 0},
                               {zsock_resolve (self->tasks), 0, tasks_events, 0},
+                              {zsock_resolve (self->control), 0, ZMQ_POLLIN, 0},
                               {NULL, vent_input_fd (self->input),
                                (short) (want_input ? ZMQ_POLLIN : 0), 0}};
     long timeout = s_timeout (self, active);
-    int n = zmq_poll (items, want_input ? 3 : 2, timeout);
+    int n = zmq_poll (items, want_input ? 4 : 3, timeout);
     if (n == -1 && zmq_errno () != EINTR) {
         zsys_error ("cannot poll: %s", zmq_strerror (zmq_errno ()));
         return PP_EIO;
@@ -260,8 +280,9 @@ s_turn (vent_t *self)
     s_check_stall (self, timeout);
     if (n > 0)
         s_on_sockets (self, items[0].revents & ZMQ_POLLIN,
-                      self->credit && (items[1].revents & ZMQ_POLLIN));
-    if (want_input && (items[2].revents & (ZMQ_POLLIN | ZMQ_POLLERR)) &&
+                      self->credit && (items[1].revents & ZMQ_POLLIN),
+                      items[2].revents & ZMQ_POLLIN);
+    if (want_input && (items[3].revents & (ZMQ_POLLIN | ZMQ_POLLERR)) &&
         vent_feed_fill (self->feed) != 0) {
         zsys_error ("cannot read input: %s", strerror (errno));
         return PP_EIO;
@@ -343,8 +364,12 @@ s_open_sockets (vent_t *self)
                                  common->tasks, true, "--tasks");
     if (credit && self->tasks)
         zsock_set_router_mandatory (self->tasks, 1);
+    /*  XPUB: every subscription that comes in is a peer that just
+        connected, welcomed with the state at once (s_on_control).        */
     self->control =
-        pp_net_socket (ZMQ_PUB, common, common->control, true, "--control");
+        pp_net_socket (ZMQ_XPUB, common, common->control, true, "--control");
+    if (self->control)
+        zsock_set_xpub_verbose (self->control, 1);
     self->acks = pp_net_acks_socket (ZMQ_PULL, common, true);
     if (!self->tasks || !self->control || !self->acks)
         return PP_EIO;

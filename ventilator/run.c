@@ -7,8 +7,6 @@
 
 #define S_STATE_EVERY_MS 200  /* state while running                    */
 #define S_URGENT_EVERY_MS 100 /* DRAIN, DONE, ABORT repeats             */
-#define S_EARLY_EVERY_MS 20   /* state in the first second              */
-#define S_EARLY_MS 1000       /* the first second                       */
 #define S_ABORT_LINGER_MS 500 /* keep publishing ABORT this long        */
 
 struct _vent_run_t {
@@ -18,7 +16,6 @@ struct _vent_run_t {
     vent_window_t *window; /* what was numbered                     */
     vent_feed_t *feed;     /* whether the total is final            */
     vent_state_t state;
-    int64_t opened_ms;      /* the sockets were bound                */
     int64_t sent_ms;        /* STATE last published                  */
     int64_t end_ms;         /* DONE or ABORTED since                 */
     int64_t drain_since_ms; /* the drain began (0: not yet)          */
@@ -68,7 +65,7 @@ vent_run_new (const vent_options_t *opt, uint64_t run_id, zsock_t *control,
     self->control = control;
     self->window = window;
     self->feed = feed;
-    self->opened_ms = now_ms;
+    (void) now_ms;
     s_set_state (self, VENT_WAITING);
     return self;
 }
@@ -210,17 +207,22 @@ vent_run_tick (vent_run_t *self, int64_t now_ms)
     }
     bool urgent = self->state >= VENT_DRAINING;
     int64_t every = urgent ? S_URGENT_EVERY_MS : S_STATE_EVERY_MS;
-    if (now_ms - self->opened_ms < S_EARLY_MS)
-        every = S_EARLY_EVERY_MS;
     if (now_ms - self->sent_ms >= every)
         s_publish (self);
+}
+
+void
+vent_run_welcome (vent_run_t *self)
+{
+    s_publish (self);
 }
 
 int64_t
 vent_run_wait_ms (const vent_run_t *self, int64_t now_ms)
 {
-    return now_ms - self->opened_ms < S_EARLY_MS ? S_EARLY_EVERY_MS
-                                                 : S_URGENT_EVERY_MS / 2;
+    (void) self;
+    (void) now_ms;
+    return S_URGENT_EVERY_MS / 2;
 }
 
 /*  Everyone the run knows of confirmed its end: the sink, and every

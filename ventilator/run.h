@@ -10,12 +10,12 @@
       ABORTED   stop now: announced until confirmed likewise, for half
                 a second at most
 
-    The state goes out on the control PUB socket at once on every change,
-    then again and again, since PUB drops what it publishes before a
-    subscriber is connected: every 20 ms in the first second, when peers
-    are still joining (a sink that has not heard the run yet must hold
-    every result it gets), every 100 ms once the run drains or ended,
-    every 200 ms while it runs.
+    The state goes out on the control socket (XPUB) at once on every
+    change, and at once to every subscriber that connects (vent_run_welcome:
+    PUB drops what it publishes before a subscriber is there, and a sink
+    that has not heard the run yet must hold every result it gets), then
+    again as a heartbeat: every 100 ms once the run drains or ended, every
+    200 ms while it runs.
 
     It reads the window and the feed (what was numbered, whether the total
     is final) and stops the feed on a drain; the loop (main.c) tells it
@@ -83,6 +83,10 @@ void vent_run_dispatched (vent_run_t *self);
 /*  Timers at now_ms: --drain-timeout, the start once enough workers said
     hello, the announcement's cadence.                                     */
 void vent_run_tick (vent_run_t *self, int64_t now_ms);
+
+/*  A subscriber connected (or reconnected) to control: the state goes
+    out at once, so it need not wait for the next heartbeat.               */
+void vent_run_welcome (vent_run_t *self);
 
 /*  The longest the loop may wait at now_ms and still announce on time.  */
 int64_t vent_run_wait_ms (const vent_run_t *self, int64_t now_ms);
