@@ -6,6 +6,8 @@
 #   install-deps.sh --test    + what make test needs (cmocka, python3 for
 #                             free ports and JSON, man-db, procps, iproute2)
 #   install-deps.sh --ci      + clang-format and clang's fuzzer runtime
+#   install-deps.sh --bench   + what make bench uses (gnuplot-nox for the
+#                             plots, jq, GNU parallel for a baseline)
 set -euo pipefail
 
 packages=(build-essential pkg-config libzmq3-dev libczmq-dev)
@@ -13,8 +15,9 @@ case ${1:-} in
     --test) packages+=(libcmocka-dev python3 man-db procps iproute2) ;;
     --ci) packages+=(libcmocka-dev python3 man-db procps iproute2
                      clang-format clang libclang-rt-14-dev nftables) ;;
+    --bench) packages+=(gnuplot-nox jq parallel) ;;
     "") ;;
-    *) echo "usage: $0 [--test|--ci]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--test|--ci|--bench]" >&2; exit 2 ;;
 esac
 
 missing=()
