@@ -244,8 +244,7 @@ static void
 s_say_bye (s_worker_t *self)
 {
     if (self->phase == S_RUNNING || self->phase == S_LEAVING)
-        pp_ctl_bye (self->acks, self->run_id, self->worker_id,
-                    S_BYE_LINGER_MS);
+        pp_ctl_bye (self->acks, self->run_id, self->worker_id, S_BYE_LINGER_MS);
 }
 
 /*  The run ended with state (DONE or ABORTED) and these counts.          */
@@ -293,9 +292,8 @@ s_on_state (s_worker_t *self, const pp_header_t *hdr, const pp_state_t *st)
     if (ended) {
         s_say_bye (self);
         s_run_ended (self, hdr->flags, st);
-    }
-    else if (hdr->flags == PP_STATE_WAITING &&
-             pp_now_ms () - self->hello_ms >= S_HELLO_EVERY_MS)
+    } else if (hdr->flags == PP_STATE_WAITING &&
+               pp_now_ms () - self->hello_ms >= S_HELLO_EVERY_MS)
         s_send_hello_to_ventilator (self);
     return 0;
 }

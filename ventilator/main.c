@@ -12,6 +12,7 @@
     hands acks to the window and the rest of what comes to the run, and
     turns signals into drain and abort.                                    */
 
+#include "batch.h"
 #include "credit.h"
 #include "feed.h"
 #include "input.h"
@@ -46,7 +47,8 @@ typedef struct {
     uint64_t run_id;
     uint64_t rejects[PP_REJECT_COUNT];
     int signals_seen;
-    pp_stall_t stall; /* time the loop itself lost (stopped)     */
+    pp_stall_t stall;           /* time the loop itself lost (stopped)     */
+    vent_autobatch_t autobatch; /* --batch by default: by the pace     */
 } vent_t;
 
 /*  TASK messages sent: 0 = no worker ever held an item of this run.      */
@@ -62,6 +64,16 @@ s_sends (const vent_t *self)
 static int
 s_dispatch (vent_t *self)
 {
+    if (self->opt->batch == 0) { /* adapts to the pace of the acks      */
+        uint64_t acked = vent_window_next (self->window) -
+                         vent_window_unacked (self->window);
+        uint32_t size =
+            vent_autobatch_update (&self->autobatch, acked, pp_now_ms ());
+        if (self->push)
+            vent_push_set_batch (self->push, size);
+        else
+            vent_credit_set_batch (self->credit, size);
+    }
     int rc = self->push ? vent_push_dispatch (self->push)
                         : vent_credit_dispatch (self->credit);
     if (rc != 0)
@@ -336,9 +348,9 @@ static int
 s_open_feed (vent_t *self)
 {
     vent_options_t *opt = self->opt;
+    uint32_t batch = opt->batch ? opt->batch : VENT_AUTOBATCH_MAX;
     vent_feed_config_t config = {.run_id = self->run_id,
-                                 .ahead = opt->batch * 4 > 1024 ? opt->batch * 4
-                                                                : 1024,
+                                 .ahead = batch * 4 > 1024 ? batch * 4 : 1024,
                                  .rate = opt->rate,
                                  .skip = opt->skip,
                                  .max_item = opt->common.max_item};
@@ -385,13 +397,15 @@ static int
 s_open_dispatch (vent_t *self)
 {
     vent_options_t *opt = self->opt;
+    uint32_t batch = opt->batch ? opt->batch : VENT_AUTOBATCH_MIN;
+    vent_autobatch_init (&self->autobatch, pp_now_ms ());
     if (opt->common.flow != PP_FLOW_CREDIT) {
         self->push = vent_push_new (self->tasks, self->window, self->feed,
-                                    opt->batch, self->run_id);
+                                    batch, self->run_id);
         return self->push ? 0 : PP_ENOMEM;
     }
     vent_credit_config_t config = {.run_id = self->run_id,
-                                   .batch = opt->batch,
+                                   .batch = batch,
                                    .heartbeat_ms = opt->heartbeat_ms,
                                    .liveness = opt->liveness};
     self->credit =

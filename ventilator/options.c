@@ -23,8 +23,8 @@ static const char *s_help_head =
     "  --window N          at most N items unacknowledged (default 65536)\n"
     "  --ack-timeout D     send an item again if not acked in D (default "
     "10s)\n"
-    "  --batch N           items per message (default 64; 1 with --workload)"
-    "\n"
+    "  --batch N           items per message (default: adapts, 64 to 1024\n"
+    "                      by the pace of the acks; 1 with --workload)\n"
     "  --rate R            dispatch at most R items per second\n"
     "  --wait-workers N    hold dispatch until N workers said hello\n"
     "  --retries N         send a failed item again, to another worker\n"
@@ -200,8 +200,8 @@ s_finish (vent_options_t *opt, int argc, char **argv)
         (opt->path != NULL) + (opt->generate > 0) + (opt->workload > 0);
     if (sources > 1)
         pp_cli_usage_error ("give one input: FILE, --generate or --workload");
-    if (opt->batch == 0)
-        opt->batch = opt->workload > 0 ? 1 : 64;
+    if (opt->batch == 0 && opt->workload > 0)
+        opt->batch = 1; /* else 0: it adapts (batch.h)                 */
     pp_cli_endpoints (&opt->common);
     pp_cli_check_bind (&opt->common, "--tasks", opt->common.tasks);
     pp_cli_check_bind (&opt->common, "--control", opt->common.control);

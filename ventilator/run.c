@@ -22,9 +22,9 @@ struct _vent_run_t {
     uint32_t hellos[VENT_MAX_HELLOS]; /* workers that said hello    */
     bool byes[VENT_MAX_HELLOS];       /* ... and that they left      */
     uint32_t nhellos;
-    uint32_t nbyes;   /* workers of hellos[] that said BYE             */
-    bool unlisted;    /* a worker did not fit in hellos[]              */
-    bool sink_bye;    /* the sink saw the end and left                 */
+    uint32_t nbyes;     /* workers of hellos[] that said BYE             */
+    bool unlisted;      /* a worker did not fit in hellos[]              */
+    bool sink_bye;      /* the sink saw the end and left                 */
     pp_state_t outcome; /* counts from the sink's COMPLETE          */
 };
 
@@ -125,8 +125,8 @@ vent_run_bye (vent_run_t *self, uint32_t worker_id)
 {
     if (worker_id == 0) { /* the sink: only its BYE after the end counts
                              (a sink that fails may be restarted)       */
-        self->sink_bye |= self->state == VENT_DONE ||
-                          self->state == VENT_ABORTED;
+        self->sink_bye |=
+            self->state == VENT_DONE || self->state == VENT_ABORTED;
         return;
     }
     bool added;
