@@ -244,7 +244,8 @@ static void
 s_say_bye (s_worker_t *self)
 {
     if (self->phase == S_RUNNING || self->phase == S_LEAVING)
-        pp_ctl_bye (self->acks, self->run_id, self->worker_id, S_BYE_LINGER_MS);
+        pp_ctl_bye (self->acks, self->run_id, self->worker_id, NULL, 0,
+                    S_BYE_LINGER_MS);
 }
 
 /*  The run ended with state (DONE or ABORTED) and these counts.          */

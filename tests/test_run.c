@@ -226,15 +226,15 @@ test_end_by_confirmation (void **state)
     fixture_t *fx = s_open (5, 0, 0);
     vent_run_hello (fx->run, 11);
     vent_run_hello (fx->run, 12);
-    vent_run_bye (fx->run, 0);  /* the sink, too early                  */
-    vent_run_bye (fx->run, 12); /* left during the run                  */
+    vent_run_bye (fx->run, 0, NULL, 0);  /* the sink, too early  */
+    vent_run_bye (fx->run, 12, NULL, 0); /* left during the run */
     s_run_to_done (fx);
     int64_t now = pp_now_ms ();
     assert_false (vent_run_finished (fx->run, now));
-    vent_run_bye (fx->run, 11);
-    vent_run_bye (fx->run, 11); /* twice: counted once                 */
+    vent_run_bye (fx->run, 11, NULL, 0);
+    vent_run_bye (fx->run, 11, NULL, 0); /* twice: counted once          */
     assert_false (vent_run_finished (fx->run, now)); /* no sink yet    */
-    vent_run_bye (fx->run, 0);
+    vent_run_bye (fx->run, 0, NULL, 0);
     assert_true (vent_run_finished (fx->run, now));
     s_close (fx);
 }
@@ -247,13 +247,34 @@ test_end_waits_for_hello (void **state)
     (void) state;
     fixture_t *fx = s_open (5, 0, 0);
     vent_run_hello (fx->run, 11);
-    vent_run_bye (fx->run, 13); /* its hello never came                */
+    vent_run_bye (fx->run, 13, NULL, 0); /* its hello never came */
     s_run_to_done (fx);
-    vent_run_bye (fx->run, 0);
+    vent_run_bye (fx->run, 0, NULL, 0);
     int64_t now = pp_now_ms ();
     assert_false (vent_run_finished (fx->run, now));
     assert_true (vent_run_finished (fx->run, now + 1000 + 100));
-    vent_run_bye (fx->run, 11);
+    vent_run_bye (fx->run, 11, NULL, 0);
+    assert_true (vent_run_finished (fx->run, now));
+    s_close (fx);
+}
+
+/*  The sink names the workers it heard from: each is awaited, even one
+    whose HELLO to the ventilator never came.                             */
+static void
+test_end_waits_for_sink_workers (void **state)
+{
+    (void) state;
+    fixture_t *fx = s_open (5, 0, 0);
+    vent_run_hello (fx->run, 11);
+    s_run_to_done (fx);
+    vent_run_bye (fx->run, 11, NULL, 0);
+    uint8_t ids[8];
+    pp_put_u32 (ids, 11);
+    pp_put_u32 (ids + 4, 14); /* did work, its HELLO still on its way  */
+    vent_run_bye (fx->run, 0, ids, 2);
+    int64_t now = pp_now_ms ();
+    assert_false (vent_run_finished (fx->run, now));
+    vent_run_bye (fx->run, 14, NULL, 0);
     assert_true (vent_run_finished (fx->run, now));
     s_close (fx);
 }
@@ -283,6 +304,7 @@ main (void)
         cmocka_unit_test (test_wait_ms),
         cmocka_unit_test (test_end_by_confirmation),
         cmocka_unit_test (test_end_waits_for_hello),
+        cmocka_unit_test (test_end_waits_for_sink_workers),
         cmocka_unit_test (test_linger_zero),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);

@@ -141,8 +141,11 @@ s_on_acks_socket (vent_t *self)
                 s_on_complete (self, &in);
             break;
         case PP_MSG_BYE: /* a peer saw the end of the run, or leaves it */
-            if (ours)
-                vent_run_bye (self->run, in.hdr.worker_id);
+            if (ours && in.size != (size_t) in.hdr.count * 4)
+                self->rejects[PP_REJECT_SHORT]++;
+            else if (ours)
+                vent_run_bye (self->run, in.hdr.worker_id, in.payload,
+                              in.hdr.count);
             break;
         case PP_MSG_REQUEST:
             /*  An operator may not know the run id: 0 means this run.     */

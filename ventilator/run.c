@@ -121,12 +121,16 @@ vent_run_hello (vent_run_t *self, uint32_t worker_id)
 }
 
 void
-vent_run_bye (vent_run_t *self, uint32_t worker_id)
+vent_run_bye (vent_run_t *self, uint32_t worker_id, const uint8_t *ids,
+              uint32_t count)
 {
     if (worker_id == 0) { /* the sink: only its BYE after the end counts
                              (a sink that fails may be restarted)       */
-        self->sink_bye |=
-            self->state == VENT_DONE || self->state == VENT_ABORTED;
+        if (self->state != VENT_DONE && self->state != VENT_ABORTED)
+            return;
+        self->sink_bye = true;
+        for (uint32_t i = 0; i < count; i++)
+            vent_run_hello (self, pp_get_u32 (ids + i * 4));
         return;
     }
     bool added;

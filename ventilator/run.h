@@ -63,8 +63,11 @@ bool vent_run_active (const vent_run_t *self);
 void vent_run_hello (vent_run_t *self, uint32_t worker_id);
 
 /*  A BYE on acks: the peer saw the run end (or leaves it) and needs
-    nothing more from us. worker_id 0 is the sink.                         */
-void vent_run_bye (vent_run_t *self, uint32_t worker_id);
+    nothing more from us. worker_id 0 is the sink; it names the count
+    workers it heard from (ids: 4 bytes each, big-endian), every one of
+    them awaited as if it had said hello.                                 */
+void vent_run_bye (vent_run_t *self, uint32_t worker_id, const uint8_t *ids,
+                   uint32_t count);
 
 /*  The sink's COMPLETE: every item has an outcome. Ends the run (DONE)
     when it drains and the counts are for the total numbered; else it is
