@@ -445,7 +445,11 @@ s_open (vent_t *self)
     vent_feed_start (self->feed, now);
     self->run = vent_run_new (opt, self->run_id, self->control, self->window,
                               self->feed, now);
-    return self->run ? 0 : PP_ENOMEM;
+    if (!self->run)
+        return PP_ENOMEM;
+    vent_run_tick (self->run, now); /* no --wait-workers: running now,
+                                       not after the loop's first wait  */
+    return 0;
 }
 
 static void
