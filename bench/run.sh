@@ -825,7 +825,9 @@ whole_pp() {
 }
 
 # whole_raw N SIZE: seconds from starting the raw 2-hop relay's three
-# processes (tcp) to the receiver having all N messages, or "-".
+# processes (tcp) to the receiver having all N messages, or "-". The
+# relay starts once both ends listen: its first connect then succeeds
+# (libzmq retries a refused one only after 100 ms), the raw relay's best.
 whole_raw() {
     local n=$1 size=$2 base=$((17000 + (port_seq % 100) * 2))
     port_seq=$((port_seq + 1))
@@ -834,10 +836,12 @@ whole_raw() {
     local t0=$EPOCHREALTIME
     "${pre[@]}" "$raw/raw_pull" "@$b" "$n" >/dev/null 2>&1 &
     local pull=$!
-    "${pre[@]}" "$raw/raw_relay" ">$a" ">$b" "$n" 30 2>/dev/null &
-    local relay=$!
     "${pre[@]}" "$raw/raw_push" "@$a" "$n" "$size" 30 >/dev/null 2>&1 &
     local push=$!
+    wait_ep "$a"
+    wait_ep "$b"
+    "${pre[@]}" "$raw/raw_relay" ">$a" ">$b" "$n" 30 2>/dev/null &
+    local relay=$!
     pids+=("$pull" "$relay" "$push")
     wait "$pull"
     local rc=$? t1=$EPOCHREALTIME
@@ -860,6 +864,23 @@ whole_cmd() {
     awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.4f\n", b - a }'
 }
 
+# whole_interleaved FILE N SIZE BASE: RUNS rounds of pushpull push,
+# pushpull credit and BASE (raw, xargs, parallel, or none), one of each
+# per round so that a change in the machine's load hits them alike.
+# Sets vp, vc and vb (one value a line).
+whole_interleaved() {
+    local file=$1 n=$2 size=$3 base=$4 r
+    vp="" vc="" vb=""
+    for r in $(seq 1 "$runs"); do
+        vp+="$(whole_pp push "$file")"$'\n'
+        vc+="$(whole_pp credit "$file")"$'\n'
+        case $base in
+            raw) vb+="$(whole_raw "$n" "$size")"$'\n' ;;
+            xargs | parallel) vb+="$(whole_cmd "$base" "$file")"$'\n' ;;
+        esac
+    done
+}
+
 # whole_cell VALUES: "median (ok/runs)", seconds.
 whole_cell() { echo "$(fmt "$(med "$1")" 3) ($(ok_count "$1")/$runs)"; }
 
@@ -874,25 +895,26 @@ section_whole() {
     emit "lines of 8 bytes. Beside it, for the small runs, \`xargs -P 2 -n 1 echo\`"
     emit "and GNU \`parallel -j 2 echo\` on the same file (one process per item),"
     emit "and for the large ones the raw 2-hop relay (tcp; start of its three"
-    emit "processes → the receiver has all N: it never has to say it is done)."
-    emit "Seconds, median of $runs (runs ok in brackets)."
+    emit "processes → the receiver has all N: it never has to say it is done;"
+    emit "its relay is started once both ends listen, so it never waits for a"
+    emit "connect retry)."
+    emit "Seconds, median of $runs (runs ok in brackets); each round runs push,"
+    emit "credit and the baseline one after the other, so load hits them alike."
     emit ""
     local has_par=1
     command -v parallel >/dev/null || has_par=0
     emit "| items | pushpull push s | pushpull credit s | credit vs push | baseline | baseline s | push vs baseline |"
     emit "| ---: | ---: | ---: | ---: | --- | ---: | ---: |"
     : >"$out/whole.dat"
-    local n f vp vc vb mp mc mb
+    local n f mp mc mb
+    vp="" vc="" vb=""
     for n in 1 10 100 10000 1000000; do
         f=$tmp/whole.items.$n
         make_items "$f" "$n" 8
-        vp=$(runs_of whole_pp push "$f")
-        vc=$(runs_of whole_pp credit "$f")
-        mp=$(med "$vp") mc=$(med "$vc")
         local mx=- mpar=- mraw=-
         if [ "$n" -le 100 ]; then
-            vb=$(runs_of whole_cmd xargs "$f")
-            mx=$(med "$vb")
+            whole_interleaved "$f" "$n" 8 xargs
+            mp=$(med "$vp") mc=$(med "$vc") mx=$(med "$vb")
             emit "| $n | $(whole_cell "$vp") | $(whole_cell "$vc") | $(ratio "$mp" "$mc") | xargs -P 2 | $(whole_cell "$vb") | $(ratio "$mx" "$mp") |"
             if [ $has_par = 1 ]; then
                 vb=$(runs_of whole_cmd parallel "$f")
@@ -900,8 +922,8 @@ section_whole() {
                 emit "| $n | | | | parallel -j 2 | $(whole_cell "$vb") | $(ratio "$mpar" "$mp") |"
             fi
         else
-            vb=$(runs_of whole_raw "$n" 8)
-            mraw=$(med "$vb")
+            whole_interleaved "$f" "$n" 8 raw
+            mp=$(med "$vp") mc=$(med "$vc") mraw=$(med "$vb")
             emit "| $n | $(whole_cell "$vp") | $(whole_cell "$vc") | $(ratio "$mp" "$mc") | raw 2-hop | $(whole_cell "$vb") | $(ratio "$mraw" "$mp") |"
         fi
         echo "$n $mp $mc $mx $mpar $mraw" | sed 's/ -/ NaN/g' >>"$out/whole.dat"
@@ -925,9 +947,7 @@ section_whole() {
         [ "$size" = 1024 ] && n=$WHOLE_N1K label="$WHOLE_N1K × 1 KiB"
         f=$tmp/whole.big.$size
         make_items "$f" "$n" "$size"
-        vp=$(runs_of whole_pp push "$f")
-        vc=$(runs_of whole_pp credit "$f")
-        vb=$(runs_of whole_raw "$n" "$size")
+        whole_interleaved "$f" "$n" "$size" raw
         mp=$(med "$vp") mc=$(med "$vc") mb=$(med "$vb")
         emit "| $label | $(whole_cell "$vp") | $(whole_cell "$vc") | $(whole_cell "$vb") | **$(ratio "$mb" "$mp")** | **$(ratio "$mb" "$mc")** | $(ratio "$mp" "$mc") |"
         rm -f "$f"
