@@ -272,7 +272,8 @@ fuzz-smoke: $(FUZZ_BIN)
 	  -runs=200000 -max_total_time=20
 
 # Benchmarks: pushpull next to raw libzmq PUSH/PULL baselines measured in
-# the same run (bench/run.sh; about 5-6 minutes on 2 cores). Writes
+# the same run, and whole runs beside xargs and GNU parallel
+# (bench/run.sh; about 7-8 minutes on 2 cores). Writes
 # bench/results/latest.md and PNG plots (gnuplot-nox, if installed). Not
 # part of CI.
 BENCH_RAW = $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/raw_*.c))
@@ -283,9 +284,15 @@ $(BUILD)/bench/raw_%: bench/raw_%.c bench/raw_common.h
 	@$(CC) -std=c11 -D_GNU_SOURCE -O2 $(WARN) -o $@ $< \
 	  $(shell pkg-config --cflags --libs libzmq)
 
-.PHONY: bench
-bench: all $(BENCH_RAW)
+.PHONY: bench bench-deps
+bench: all $(BENCH_RAW) bench-deps
 	@BUILD=$(BUILD) bash bench/run.sh
+
+# What the bench compares with or draws with (GNU parallel, gnuplot, jq):
+# installed when missing and we may; else the bench skips it, noted.
+bench-deps:
+	@bash scripts/install-deps.sh --bench || \
+	  echo "bench: some tools are missing; their parts are skipped"
 
 # Multi-host fault tests: network namespaces on a bridge, faults injected
 # mid-run (tests/netns/README.md). Needs root; skips where it cannot.

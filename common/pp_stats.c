@@ -162,6 +162,14 @@ pp_stats_outcome (pp_stats_t *self, uint32_t worker_id, const pp_record_t *rec,
     }
 }
 
+size_t
+pp_stats_worker_ids (const pp_stats_t *self, uint32_t *ids, size_t max)
+{
+    for (size_t i = 0; i < self->st_nworkers && i < max; i++)
+        ids[i] = self->st_workers[i].id;
+    return self->st_nworkers;
+}
+
 void
 pp_stats_hello (pp_stats_t *self, uint32_t worker_id, const pp_hello_t *hello)
 {

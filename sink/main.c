@@ -33,6 +33,7 @@
 #define S_EARLY_BYTES (64 << 20) /* results held before the run is known */
 #define S_ACKS_LINGER_MS 500     /* at exit, for what is still queued on acks */
 #define S_IDLE_MS 100            /* the longest wait when nothing is owed */
+#define S_BYE_WORKERS 4096       /* workers named in our BYE, at most     */
 
 typedef enum {
     S_WAITING,  /* no run known yet                                      */
@@ -73,6 +74,7 @@ typedef struct {
     bool halt_acted;           /* --halt's request was made               */
     uint64_t vent_dropped;     /* records the ventilator dropped           */
     bool side_failed;          /* --joblog/--failed lost lines: exit 1     */
+    bool saw_end;              /* heard DONE or ABORTED, said BYE         */
 } s_sink_t;
 
 /*  Writes out what --joblog and --failed have gathered, so what is acked
@@ -252,6 +254,19 @@ s_learn_total (s_sink_t *self, const pp_state_t *state)
     self->counts->total_known = true;
 }
 
+/*  The run ended: BYE to the ventilator, naming the workers we heard
+    from, so it waits for every one of them, not only those whose HELLO
+    reached it before the end.                                             */
+static void
+s_say_bye (s_sink_t *self)
+{
+    uint32_t ids[S_BYE_WORKERS];
+    size_t n = pp_stats_worker_ids (self->stats, ids, S_BYE_WORKERS);
+    pp_ctl_bye (self->ack_socket, self->run_id, 0, ids,
+                (uint32_t) (n < S_BYE_WORKERS ? n : S_BYE_WORKERS),
+                S_ACKS_LINGER_MS);
+}
+
 /*  A STATE of the control socket: the first live one adopts the run.     */
 static int
 s_on_control (s_sink_t *self)
@@ -279,6 +294,11 @@ s_on_control (s_sink_t *self)
         self->phase = S_ABORTED;
     else if (hdr.flags == PP_STATE_DONE && self->phase == S_COMPLETE)
         self->phase = S_FINISHED;
+    if (!self->saw_end &&
+        (self->phase == S_ABORTED || self->phase == S_FINISHED)) {
+        self->saw_end = true;
+        s_say_bye (self);
+    }
     return 0;
 }
 
@@ -564,7 +584,8 @@ s_close (s_sink_t *self)
     pp_netmon_destroy (&self->netmon); /* before the sockets it watches */
     zsock_destroy (&self->results);
     zsock_destroy (&self->control);
-    /*  Linger 0 would discard an abort asked just before we end.         */
+    /*  Linger 0 would discard an abort asked just before we end, or our
+        BYE (s_say_bye), which lets the ventilator leave at once.         */
     if (self->ack_socket)
         zsock_set_linger (self->ack_socket, S_ACKS_LINGER_MS);
     zsock_destroy (&self->ack_socket);

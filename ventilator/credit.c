@@ -167,6 +167,12 @@ vent_credit_on_message (vent_credit_t *self, uint32_t *hello_id)
     return hello;
 }
 
+void
+vent_credit_set_batch (vent_credit_t *self, uint32_t batch)
+{
+    self->config.batch = batch;
+}
+
 bool
 vent_credit_can_send (vent_credit_t *self)
 {

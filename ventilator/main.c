@@ -12,6 +12,7 @@
     hands acks to the window and the rest of what comes to the run, and
     turns signals into drain and abort.                                    */
 
+#include "batch.h"
 #include "credit.h"
 #include "feed.h"
 #include "input.h"
@@ -31,6 +32,8 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#define S_CONTROL_LINGER_MS 100 /* at exit, for the last announcement    */
+
 typedef struct {
     vent_options_t *opt;
     zsock_t *tasks, *control, *acks;
@@ -45,7 +48,8 @@ typedef struct {
     uint64_t run_id;
     uint64_t rejects[PP_REJECT_COUNT];
     int signals_seen;
-    pp_stall_t stall; /* time the loop itself lost (stopped)     */
+    pp_stall_t stall;           /* time the loop itself lost (stopped)     */
+    vent_autobatch_t autobatch; /* --batch by default: by the pace     */
 } vent_t;
 
 /*  TASK messages sent: 0 = no worker ever held an item of this run.      */
@@ -61,6 +65,16 @@ s_sends (const vent_t *self)
 static int
 s_dispatch (vent_t *self)
 {
+    if (self->opt->batch == 0) { /* adapts to the pace of the acks      */
+        uint64_t acked = vent_window_next (self->window) -
+                         vent_window_unacked (self->window);
+        uint32_t size =
+            vent_autobatch_update (&self->autobatch, acked, pp_now_ms ());
+        if (self->push)
+            vent_push_set_batch (self->push, size);
+        else
+            vent_credit_set_batch (self->credit, size);
+    }
     int rc = self->push ? vent_push_dispatch (self->push)
                         : vent_credit_dispatch (self->credit);
     if (rc != 0)
@@ -127,6 +141,13 @@ s_on_acks_socket (vent_t *self)
         case PP_MSG_COMPLETE:
             if (ours)
                 s_on_complete (self, &in);
+            break;
+        case PP_MSG_BYE: /* a peer saw the end of the run, or leaves it */
+            if (ours && in.size != (size_t) in.hdr.count * 4)
+                self->rejects[PP_REJECT_SHORT]++;
+            else if (ours)
+                vent_run_bye (self->run, in.hdr.worker_id, in.payload,
+                              in.hdr.count);
             break;
         case PP_MSG_REQUEST:
             /*  An operator may not know the run id: 0 means this run.     */
@@ -218,10 +239,29 @@ s_timeout (vent_t *self, bool active)
     return (long) vent_run_wait_ms (self->run, pp_now_ms ());
 }
 
+/*  Subscriptions on control: peers that just connected get the state at
+    once, whatever they subscribed to (they all take everything).         */
+static void
+s_on_control (vent_t *self)
+{
+    bool welcome = false;
+    for (int burst = 0; burst < 256; burst++) {
+        zframe_t *frame = zframe_recv_nowait (self->control);
+        if (!frame)
+            break;
+        welcome |= zframe_size (frame) > 0 && zframe_data (frame)[0] == 1;
+        zframe_destroy (&frame);
+    }
+    if (welcome)
+        vent_run_welcome (self->run);
+}
+
 /*  Reads what came on the sockets, in bursts.                             */
 static void
-s_on_sockets (vent_t *self, bool acks, bool tasks)
+s_on_sockets (vent_t *self, bool acks, bool tasks, bool control)
 {
+    if (control)
+        s_on_control (self);
     for (int burst = 0;
          acks && burst < 256 && (zsock_events (self->acks) & ZMQ_POLLIN);
          burst++)
@@ -245,10 +285,11 @@ s_turn (vent_t *self)
     short tasks_events = self->credit ? ZMQ_POLLIN : waiting ? ZMQ_POLLOUT : 0;
     zmq_pollitem_t items[] = {{zsock_resolve (self->acks), 0, ZMQ_POLLIN, 0},
                               {zsock_resolve (self->tasks), 0, tasks_events, 0},
+                              {zsock_resolve (self->control), 0, ZMQ_POLLIN, 0},
                               {NULL, vent_input_fd (self->input),
                                (short) (want_input ? ZMQ_POLLIN : 0), 0}};
     long timeout = s_timeout (self, active);
-    int n = zmq_poll (items, want_input ? 3 : 2, timeout);
+    int n = zmq_poll (items, want_input ? 4 : 3, timeout);
     if (n == -1 && zmq_errno () != EINTR) {
         zsys_error ("cannot poll: %s", zmq_strerror (zmq_errno ()));
         return PP_EIO;
@@ -256,8 +297,9 @@ s_turn (vent_t *self)
     s_check_stall (self, timeout);
     if (n > 0)
         s_on_sockets (self, items[0].revents & ZMQ_POLLIN,
-                      self->credit && (items[1].revents & ZMQ_POLLIN));
-    if (want_input && (items[2].revents & (ZMQ_POLLIN | ZMQ_POLLERR)) &&
+                      self->credit && (items[1].revents & ZMQ_POLLIN),
+                      items[2].revents & ZMQ_POLLIN);
+    if (want_input && (items[3].revents & (ZMQ_POLLIN | ZMQ_POLLERR)) &&
         vent_feed_fill (self->feed) != 0) {
         zsys_error ("cannot read input: %s", strerror (errno));
         return PP_EIO;
@@ -311,9 +353,9 @@ static int
 s_open_feed (vent_t *self)
 {
     vent_options_t *opt = self->opt;
+    uint32_t batch = opt->batch ? opt->batch : VENT_AUTOBATCH_MAX;
     vent_feed_config_t config = {.run_id = self->run_id,
-                                 .ahead = opt->batch * 4 > 1024 ? opt->batch * 4
-                                                                : 1024,
+                                 .ahead = batch * 4 > 1024 ? batch * 4 : 1024,
                                  .rate = opt->rate,
                                  .skip = opt->skip,
                                  .max_item = opt->common.max_item};
@@ -339,8 +381,12 @@ s_open_sockets (vent_t *self)
                                  common->tasks, true, "--tasks");
     if (credit && self->tasks)
         zsock_set_router_mandatory (self->tasks, 1);
+    /*  XPUB: every subscription that comes in is a peer that just
+        connected, welcomed with the state at once (s_on_control).        */
     self->control =
-        pp_net_socket (ZMQ_PUB, common, common->control, true, "--control");
+        pp_net_socket (ZMQ_XPUB, common, common->control, true, "--control");
+    if (self->control)
+        zsock_set_xpub_verbose (self->control, 1);
     self->acks = pp_net_acks_socket (ZMQ_PULL, common, true);
     if (!self->tasks || !self->control || !self->acks)
         return PP_EIO;
@@ -356,13 +402,15 @@ static int
 s_open_dispatch (vent_t *self)
 {
     vent_options_t *opt = self->opt;
+    uint32_t batch = opt->batch ? opt->batch : VENT_AUTOBATCH_MIN;
+    vent_autobatch_init (&self->autobatch, pp_now_ms ());
     if (opt->common.flow != PP_FLOW_CREDIT) {
         self->push = vent_push_new (self->tasks, self->window, self->feed,
-                                    opt->batch, self->run_id);
+                                    batch, self->run_id);
         return self->push ? 0 : PP_ENOMEM;
     }
     vent_credit_config_t config = {.run_id = self->run_id,
-                                   .batch = opt->batch,
+                                   .batch = batch,
                                    .heartbeat_ms = opt->heartbeat_ms,
                                    .liveness = opt->liveness};
     self->credit =
@@ -400,7 +448,11 @@ s_open (vent_t *self)
     vent_feed_start (self->feed, now);
     self->run = vent_run_new (opt, self->run_id, self->control, self->window,
                               self->feed, now);
-    return self->run ? 0 : PP_ENOMEM;
+    if (!self->run)
+        return PP_ENOMEM;
+    vent_run_tick (self->run, now); /* no --wait-workers: running now,
+                                       not after the loop's first wait  */
+    return 0;
 }
 
 static void
@@ -418,6 +470,10 @@ s_close (vent_t *self)
     vent_input_destroy (&self->input);
     pp_netmon_destroy (&self->netmon); /* before the sockets it watches */
     zsock_destroy (&self->tasks);
+    /*  The last DONE or ABORTED reaches every connected subscriber: they
+        all confirmed it, or --linger passed; never wait longer.           */
+    if (self->control)
+        zsock_set_linger (self->control, S_CONTROL_LINGER_MS);
     zsock_destroy (&self->control);
     zsock_destroy (&self->acks);
 }

@@ -22,9 +22,10 @@ static const char *s_help_head =
     "Dispatch:\n"
     "  --window N          at most N items unacknowledged (default 65536)\n"
     "  --ack-timeout D     send an item again if not acked in D (default "
-    "10s)\n"
-    "  --batch N           items per message (default 64; 1 with --workload)"
-    "\n"
+    "10s;\n"
+    "                      10ms at least: 0 would resend at once)\n"
+    "  --batch N           items per message (default: adapts, 64 to 1024\n"
+    "                      by the pace of the acks; 1 with --workload)\n"
     "  --rate R            dispatch at most R items per second\n"
     "  --wait-workers N    hold dispatch until N workers said hello\n"
     "  --retries N         send a failed item again up to N times\n"
@@ -41,16 +42,20 @@ static const char *s_help_head =
     "                      poison item cannot stall a run. The items\n"
     "                      lost beside a poison item end within 4\n"
     "                      deliveries: keep N >= 4\n"
-    "  --linger D          keep announcing DONE for D (default 1s)\n"
+    "  --linger D          once DONE, wait at most D for the sink and\n"
+    "                      every worker that said hello to confirm it,\n"
+    "                      then leave anyway (default 1s; 0: leave right\n"
+    "                      after announcing DONE)\n"
     "  --drain-timeout D   a drain (asked, or the input ended) not\n"
     "                      complete after D becomes an abort (exit 3;\n"
-    "                      default: wait until it completes)\n"
+    "                      default and 0: wait until it completes)\n"
     "  --overflow P        when workers lag behind the input: block (stop\n"
     "                      reading, default), drop (count the record as\n"
     "                      dropped) or spill (queue it in --spill-dir)\n"
     "  --spill-dir DIR     where spill files go (default $TMPDIR or /tmp)\n"
     "Credit flow (--flow credit):\n"
-    "  --heartbeat D       workers beat every D (default 1s)\n"
+    "  --heartbeat D       workers beat every D (default 1s; 10ms at\n"
+    "                      least)\n"
     "  --liveness N        a worker silent for N beats is dead and its\n"
     "                      items go to others (default 3); time this\n"
     "                      process was stopped does not count\n"
@@ -218,8 +223,8 @@ s_finish (vent_options_t *opt, int argc, char **argv)
         (opt->path != NULL) + (opt->generate > 0) + (opt->workload > 0);
     if (sources > 1)
         pp_cli_usage_error ("give one input: FILE, --generate or --workload");
-    if (opt->batch == 0)
-        opt->batch = opt->workload > 0 ? 1 : 64;
+    if (opt->batch == 0 && opt->workload > 0)
+        opt->batch = 1; /* else 0: it adapts (batch.h)                 */
     if (opt->max_deliver > 0 && opt->retries >= opt->max_deliver)
         pp_cli_usage_error ("--retries %u: an item is delivered at most "
                             "--max-deliver %u times, so it can be retried "

@@ -7,8 +7,6 @@
 
 #define S_STATE_EVERY_MS 200  /* state while running                    */
 #define S_URGENT_EVERY_MS 100 /* DRAIN, DONE, ABORT repeats             */
-#define S_EARLY_EVERY_MS 20   /* state in the first second              */
-#define S_EARLY_MS 1000       /* the first second                       */
 #define S_ABORT_LINGER_MS 500 /* keep publishing ABORT this long        */
 
 struct _vent_run_t {
@@ -18,12 +16,15 @@ struct _vent_run_t {
     vent_window_t *window; /* what was numbered                     */
     vent_feed_t *feed;     /* whether the total is final            */
     vent_state_t state;
-    int64_t opened_ms;      /* the sockets were bound                */
     int64_t sent_ms;        /* STATE last published                  */
     int64_t end_ms;         /* DONE or ABORTED since                 */
     int64_t drain_since_ms; /* the drain began (0: not yet)          */
     uint32_t hellos[VENT_MAX_HELLOS]; /* workers that said hello    */
+    bool byes[VENT_MAX_HELLOS];       /* ... and that they left      */
     uint32_t nhellos;
+    uint32_t nbyes;     /* workers of hellos[] that said BYE             */
+    bool unlisted;      /* a worker did not fit in hellos[]              */
+    bool sink_bye;      /* the sink saw the end and left                 */
     pp_state_t outcome; /* counts from the sink's COMPLETE          */
 };
 
@@ -64,7 +65,7 @@ vent_run_new (const vent_options_t *opt, uint64_t run_id, zsock_t *control,
     self->control = control;
     self->window = window;
     self->feed = feed;
-    self->opened_ms = now_ms;
+    (void) now_ms;
     s_set_state (self, VENT_WAITING);
     return self;
 }
@@ -90,16 +91,56 @@ vent_run_active (const vent_run_t *self)
     return self->state == VENT_RUNNING || self->state == VENT_DRAINING;
 }
 
+/*  The slot of worker_id in hellos[], added when new; -1 when it does
+    not fit (then the end waits for --linger: we cannot tell who is left). */
+static int64_t
+s_worker_slot (vent_run_t *self, uint32_t worker_id, bool *added)
+{
+    *added = false;
+    for (uint32_t i = 0; i < self->nhellos; i++)
+        if (self->hellos[i] == worker_id)
+            return i;
+    if (self->nhellos == VENT_MAX_HELLOS) {
+        self->unlisted = true;
+        return -1;
+    }
+    *added = true;
+    self->byes[self->nhellos] = false;
+    self->hellos[self->nhellos] = worker_id;
+    return self->nhellos++;
+}
+
 void
 vent_run_hello (vent_run_t *self, uint32_t worker_id)
 {
-    for (uint32_t i = 0; i < self->nhellos; i++)
-        if (self->hellos[i] == worker_id)
-            return;
-    if (self->nhellos < VENT_MAX_HELLOS)
-        self->hellos[self->nhellos++] = worker_id;
-    if (pp_verbosity > 1)
+    bool added;
+    s_worker_slot (self, worker_id, &added);
+    if (added && pp_verbosity > 1)
         zsys_info ("worker %08x said hello (%u so far)", worker_id,
+                   self->nhellos);
+}
+
+void
+vent_run_bye (vent_run_t *self, uint32_t worker_id, const uint8_t *ids,
+              uint32_t count)
+{
+    if (worker_id == 0) { /* the sink: only its BYE after the end counts
+                             (a sink that fails may be restarted)       */
+        if (self->state != VENT_DONE && self->state != VENT_ABORTED)
+            return;
+        self->sink_bye = true;
+        for (uint32_t i = 0; i < count; i++)
+            vent_run_hello (self, pp_get_u32 (ids + i * 4));
+        return;
+    }
+    bool added;
+    int64_t slot = s_worker_slot (self, worker_id, &added);
+    if (slot < 0 || self->byes[slot])
+        return;
+    self->byes[slot] = true;
+    self->nbyes++;
+    if (pp_verbosity > 1)
+        zsys_info ("worker %08x left (%u of %u)", worker_id, self->nbyes,
                    self->nhellos);
 }
 
@@ -170,17 +211,30 @@ vent_run_tick (vent_run_t *self, int64_t now_ms)
     }
     bool urgent = self->state >= VENT_DRAINING;
     int64_t every = urgent ? S_URGENT_EVERY_MS : S_STATE_EVERY_MS;
-    if (now_ms - self->opened_ms < S_EARLY_MS)
-        every = S_EARLY_EVERY_MS;
     if (now_ms - self->sent_ms >= every)
         s_publish (self);
+}
+
+void
+vent_run_welcome (vent_run_t *self)
+{
+    s_publish (self);
 }
 
 int64_t
 vent_run_wait_ms (const vent_run_t *self, int64_t now_ms)
 {
-    return now_ms - self->opened_ms < S_EARLY_MS ? S_EARLY_EVERY_MS
-                                                 : S_URGENT_EVERY_MS / 2;
+    (void) self;
+    (void) now_ms;
+    return S_URGENT_EVERY_MS / 2;
+}
+
+/*  Everyone the run knows of confirmed its end: the sink, and every
+    worker that said hello.                                                */
+static bool
+s_all_left (const vent_run_t *self)
+{
+    return self->sink_bye && !self->unlisted && self->nbyes == self->nhellos;
 }
 
 bool
@@ -188,8 +242,9 @@ vent_run_finished (const vent_run_t *self, int64_t now_ms)
 {
     int64_t since = now_ms - self->end_ms;
     if (self->state == VENT_DONE)
-        return since >= self->opt->linger_ms;
-    return self->state == VENT_ABORTED && since >= S_ABORT_LINGER_MS;
+        return s_all_left (self) || since >= self->opt->linger_ms;
+    return self->state == VENT_ABORTED &&
+           (s_all_left (self) || since >= S_ABORT_LINGER_MS);
 }
 
 const pp_state_t *

@@ -95,6 +95,12 @@ usage_error pp-worker --threads --job echo --threads 0
 usage_error pp-worker --capacity --job echo --capacity abc
 # A bare 0 is a duration ("0: never"): here only --job is wrong.
 usage_error pp-worker --job --ventilator-timeout 0 --job no-such-job
-usage_error pp-worker "'0' is no time at all" --timeout 0 -- true
+# --timeout 0 is no timeout, --kill-grace 0 SIGKILL at once: both taken,
+# the error is the other flag's.
+usage_error pp-worker --kill-grace --timeout 0 --kill-grace x -- true
+usage_error pp-worker --timeout --kill-grace 0 --timeout x -- true
+# --linger 0 and --drain-timeout 0 are taken; 10ms is the least tick.
+usage_error pp-ventilator --window --linger 0 --drain-timeout 0s --window 0
+usage_error pp-ventilator "under 10ms" --ack-timeout 0
 
 usage_error pp-sink --ordered --sum --ordered
