@@ -128,6 +128,8 @@ $(BUILD)/tests/test_ledger: $(BUILD)/sink/ledger.o
 $(BUILD)/tests/test_acks: $(BUILD)/sink/acks.o $(BUILD)/sink/ledger.o
 $(BUILD)/tests/test_journal: $(BUILD)/sink/journal.o $(BUILD)/sink/replay.o \
                            $(BUILD)/sink/ledger.o
+$(BUILD)/tests/test_halt: $(BUILD)/sink/halt.o
+$(BUILD)/tests/test_joblog: $(BUILD)/sink/joblog.o $(BUILD)/sink/logfile.o
 
 # Unit tests print cmocka's summary; end-to-end tests run the real binaries.
 # Each unit binary has a bound: a test that hangs fails instead of holding CI.
@@ -270,7 +272,8 @@ fuzz-smoke: $(FUZZ_BIN)
 	  -runs=200000 -max_total_time=20
 
 # Benchmarks: pushpull next to raw libzmq PUSH/PULL baselines measured in
-# the same run (bench/run.sh; about 5-6 minutes on 2 cores). Writes
+# the same run, and whole runs beside xargs and GNU parallel
+# (bench/run.sh; about 7-8 minutes on 2 cores). Writes
 # bench/results/latest.md and PNG plots (gnuplot-nox, if installed). Not
 # part of CI.
 BENCH_RAW = $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/raw_*.c))
@@ -289,9 +292,15 @@ $(BUILD)/bench/vworkers: bench/vworkers.c $(LIB)
 	@$(CC) -std=c11 -D_GNU_SOURCE -O2 $(WARN) -Icommon -o $@ $< $(LIB) \
 	  $(shell pkg-config --cflags --libs libzmq)
 
-.PHONY: bench
-bench: all $(BENCH_RAW) $(BUILD)/bench/vworkers
+.PHONY: bench bench-deps
+bench: all $(BENCH_RAW) $(BUILD)/bench/vworkers bench-deps
 	@BUILD=$(BUILD) bash bench/run.sh
+
+# What the bench compares with or draws with (GNU parallel, gnuplot, jq):
+# installed when missing and we may; else the bench skips it, noted.
+bench-deps:
+	@bash scripts/install-deps.sh --bench || \
+	  echo "bench: some tools are missing; their parts are skipped"
 
 # Multi-host fault tests: network namespaces on a bridge, faults injected
 # mid-run (tests/netns/README.md). Needs root; skips where it cannot.

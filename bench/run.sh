@@ -9,6 +9,7 @@
 #   memory      peak RSS of each process at 1e5, 1e6, 1e7 echo items
 #   command     pp-worker -- true vs xargs -P and GNU parallel
 #   latency     p50/p99 at --rate 1000
+#   whole       start -> all exited, 1..10^6 items, vs xargs, parallel, raw
 #   plots       gnuplot PNGs of the .dat files the sections wrote
 # Results: bench/results/latest.md (appended row by row as it goes),
 # bench/results/*.dat and *.png.
@@ -16,8 +17,11 @@
 # Environment: BUILD (default build/), RUNS (default 3), BENCH_OUT
 # (default bench/results), MEM_MAX (largest memory run, default 10000000),
 # MEM_RUNS_1E7 (runs at 10^7 items, default RUNS), THR_N8, THR_N1K, NNG_N
-# (items in the throughput runs), GREEDY_SEEDS (workloads the scaling
-# section's greedy bound is also computed for, default 20).
+# (items in the throughput runs), WHOLE_N8, WHOLE_N1K (items of the
+# whole-run target rows, default 2000000 and 1000000), GREEDY_SEEDS
+# (workloads the scaling section's greedy bound is also computed for,
+# default 20). scripts/install-deps.sh --bench installs what it uses
+# (gnuplot-nox, jq, GNU parallel); a missing one skips its part, noted.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
@@ -780,6 +784,176 @@ section_latency() {
     done
 }
 
+# --- 7. whole run -------------------------------------------------------
+
+WHOLE_N8=${WHOLE_N8:-2000000}    # the large 8-byte target row
+WHOLE_N1K=${WHOLE_N1K:-1000000}  # the large 1 KiB target row
+
+# whole_pp FLOW FILE: seconds from starting the three processes (sink,
+# ventilator, one echo worker, defaults only, tcp, all at once) to all
+# three having exited, or "-" when the run failed.
+whole_pp() {
+    local flow=$1 file=$2 d=$tmp/whole.$RANDOM
+    mkdir -p "$d"
+    local base=$((17800 + (port_seq % 150) * 4))
+    port_seq=$((port_seq + 1))
+    local -a eps=(--flow "$flow" --tasks "tcp://127.0.0.1:$base"
+                  --results "tcp://127.0.0.1:$((base + 1))"
+                  --control "tcp://127.0.0.1:$((base + 2))"
+                  --acks "tcp://127.0.0.1:$((base + 3))")
+    local -a pre=(timeout -k 2 120)
+    local t0=$EPOCHREALTIME
+    "${pre[@]}" "$build/pp-sink" "${eps[@]}" -o /dev/null -q \
+        2>"$d/sink.err" &
+    local sink=$!
+    "${pre[@]}" "$build/pp-ventilator" "${eps[@]}" -q "$file" \
+        2>"$d/vent.err" &
+    local vent=$!
+    "${pre[@]}" "$build/pp-worker" "${eps[@]}" -q --job echo \
+        2>"$d/w.err" &
+    local w=$!
+    pids+=("$sink" "$vent" "$w")
+    local rc=0
+    wait "$sink" || rc=1
+    wait "$vent" || rc=1
+    wait "$w" || rc=1
+    local t1=$EPOCHREALTIME
+    pids=()
+    rm -rf "$d"
+    [ $rc = 0 ] || { echo -; return; }
+    awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f\n", b - a }'
+}
+
+# whole_raw N SIZE: seconds from starting the raw 2-hop relay's three
+# processes (tcp) to the receiver having all N messages, or "-". The
+# relay starts once both ends listen: its first connect then succeeds
+# (libzmq retries a refused one only after 100 ms), the raw relay's best.
+whole_raw() {
+    local n=$1 size=$2 base=$((17000 + (port_seq % 100) * 2))
+    port_seq=$((port_seq + 1))
+    local a=tcp://127.0.0.1:$base b=tcp://127.0.0.1:$((base + 1))
+    local -a pre=(timeout -k 2 120)
+    local t0=$EPOCHREALTIME
+    "${pre[@]}" "$raw/raw_pull" "@$b" "$n" >/dev/null 2>&1 &
+    local pull=$!
+    "${pre[@]}" "$raw/raw_push" "@$a" "$n" "$size" 30 >/dev/null 2>&1 &
+    local push=$!
+    wait_ep "$a"
+    wait_ep "$b"
+    "${pre[@]}" "$raw/raw_relay" ">$a" ">$b" "$n" 30 2>/dev/null &
+    local relay=$!
+    pids+=("$pull" "$relay" "$push")
+    wait "$pull"
+    local rc=$? t1=$EPOCHREALTIME
+    kill -TERM "$push" "$relay" 2>/dev/null
+    wait "$push" "$relay" 2>/dev/null
+    pids=()
+    [ $rc = 0 ] || { echo -; return; }
+    awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f\n", b - a }'
+}
+
+# whole_cmd RUNNER FILE: seconds of RUNNER running `echo ITEM` for each
+# line of FILE, 2 at a time (xargs -P 2 -n 1, or parallel -j 2), output
+# to /dev/null, or "-".
+whole_cmd() {
+    local t0=$EPOCHREALTIME
+    case $1 in
+        xargs) timeout -k 2 120 xargs -P 2 -n 1 echo <"$2" >/dev/null ;;
+        parallel) timeout -k 2 120 parallel -j 2 echo <"$2" >/dev/null ;;
+    esac || { echo -; return; }
+    awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.4f\n", b - a }'
+}
+
+# whole_interleaved FILE N SIZE BASE: RUNS rounds of pushpull push,
+# pushpull credit and BASE (raw, xargs, parallel, or none), one of each
+# per round so that a change in the machine's load hits them alike.
+# Sets vp, vc and vb (one value a line).
+whole_interleaved() {
+    local file=$1 n=$2 size=$3 base=$4 r
+    vp="" vc="" vb=""
+    for r in $(seq 1 "$runs"); do
+        vp+="$(whole_pp push "$file")"$'\n'
+        vc+="$(whole_pp credit "$file")"$'\n'
+        case $base in
+            raw) vb+="$(whole_raw "$n" "$size")"$'\n' ;;
+            xargs | parallel) vb+="$(whole_cmd "$base" "$file")"$'\n' ;;
+        esac
+    done
+}
+
+# whole_cell VALUES: "median (ok/runs)", seconds.
+whole_cell() { echo "$(fmt "$(med "$1")" 3) ($(ok_count "$1")/$runs)"; }
+
+section_whole() {
+    log "7. whole run"
+    emit ""
+    emit "## 7. Whole run: start of the three processes → all of them exited"
+    emit ""
+    emit "What a user times: sink, ventilator and one worker (\`--job echo\`,"
+    emit "defaults otherwise: --batch, --threads, --linger...) started at once"
+    emit "over tcp, wall clock until all three exited; the input a file of N"
+    emit "lines of 8 bytes. Beside it, for the small runs, \`xargs -P 2 -n 1 echo\`"
+    emit "and GNU \`parallel -j 2 echo\` on the same file (one process per item),"
+    emit "and for the large ones the raw 2-hop relay (tcp; start of its three"
+    emit "processes → the receiver has all N: it never has to say it is done;"
+    emit "its relay is started once both ends listen, so it never waits for a"
+    emit "connect retry)."
+    emit "Seconds, median of $runs (runs ok in brackets); each round runs push,"
+    emit "credit and the baseline one after the other, so load hits them alike."
+    emit ""
+    local has_par=1
+    command -v parallel >/dev/null || has_par=0
+    emit "| items | pushpull push s | pushpull credit s | credit vs push | baseline | baseline s | push vs baseline |"
+    emit "| ---: | ---: | ---: | ---: | --- | ---: | ---: |"
+    : >"$out/whole.dat"
+    local n f mp mc mb
+    vp="" vc="" vb=""
+    for n in 1 10 100 10000 1000000; do
+        f=$tmp/whole.items.$n
+        make_items "$f" "$n" 8
+        local mx=- mpar=- mraw=-
+        if [ "$n" -le 100 ]; then
+            whole_interleaved "$f" "$n" 8 xargs
+            mp=$(med "$vp") mc=$(med "$vc") mx=$(med "$vb")
+            emit "| $n | $(whole_cell "$vp") | $(whole_cell "$vc") | $(ratio "$mp" "$mc") | xargs -P 2 | $(whole_cell "$vb") | $(ratio "$mx" "$mp") |"
+            if [ $has_par = 1 ]; then
+                vb=$(runs_of whole_cmd parallel "$f")
+                mpar=$(med "$vb")
+                emit "| $n | | | | parallel -j 2 | $(whole_cell "$vb") | $(ratio "$mpar" "$mp") |"
+            fi
+        else
+            whole_interleaved "$f" "$n" 8 raw
+            mp=$(med "$vp") mc=$(med "$vc") mraw=$(med "$vb")
+            emit "| $n | $(whole_cell "$vp") | $(whole_cell "$vc") | $(ratio "$mp" "$mc") | raw 2-hop | $(whole_cell "$vb") | $(ratio "$mraw" "$mp") |"
+        fi
+        echo "$n $mp $mc $mx $mpar $mraw" | sed 's/ -/ NaN/g' >>"$out/whole.dat"
+        rm -f "$f"
+    done
+    [ $has_par = 1 ] || emit "GNU parallel: not installed (\`scripts/install-deps.sh --bench\` installs it): its rows are left out."
+    emit ""
+    emit "\"credit vs push\" and \"vs baseline\" are speed ratios: the other's time"
+    emit "over pushpull's (> 1: pushpull is faster; credit vs push = push s /"
+    emit "credit s, target ≥ 0.9)."
+    emit ""
+    emit "Targets (issue 15): a 10-item run ≤ 0.050 s; whole runs of"
+    emit "$WHOLE_N8 8-byte and $WHOLE_N1K 1 KiB items, defaults, ≥ 1.0× the raw"
+    emit "2-hop relay measured beside them:"
+    emit ""
+    emit "| items | pushpull push s | pushpull credit s | raw 2-hop s | push vs raw | credit vs raw | credit vs push |"
+    emit "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+    local size label
+    for size in 8 1024; do
+        n=$WHOLE_N8 label="$WHOLE_N8 × 8 B"
+        [ "$size" = 1024 ] && n=$WHOLE_N1K label="$WHOLE_N1K × 1 KiB"
+        f=$tmp/whole.big.$size
+        make_items "$f" "$n" "$size"
+        whole_interleaved "$f" "$n" "$size" raw
+        mp=$(med "$vp") mc=$(med "$vc") mb=$(med "$vb")
+        emit "| $label | $(whole_cell "$vp") | $(whole_cell "$vc") | $(whole_cell "$vb") | **$(ratio "$mb" "$mp")** | **$(ratio "$mb" "$mc")** | $(ratio "$mp" "$mc") |"
+        rm -f "$f"
+    done
+}
+
 # --- plots -------------------------------------------------------------
 
 section_plots() {
@@ -848,6 +1022,24 @@ plot "$out/memory.dat" using 1:2 with linespoints lw 2 title "ventilator", \
      16 with lines dt 2 lc rgb "gray" title "worker target 16 MiB"
 EOF
     fi
+    if [ -s "$out/whole.dat" ]; then
+        gnuplot <<EOF 2>>"$tmp/gnuplot.err" && made+=(whole.png)
+set terminal pngcairo size 800,480 enhanced
+set output "$out/whole.png"
+set title "Whole run: start -> all exited, echo, 1 worker (median of $runs)"
+set xlabel "items"
+set ylabel "seconds (log)"
+set logscale xy 10
+set format x "10^{%L}"
+set grid
+set key top left
+plot "$out/whole.dat" using 1:2 with linespoints lw 2 title "pushpull push", \
+     "" using 1:3 with linespoints lw 2 title "pushpull credit", \
+     "" using 1:4 with linespoints lw 1 title "xargs -P 2", \
+     "" using 1:5 with linespoints lw 1 title "parallel -j 2", \
+     "" using 1:6 with linespoints lw 1 title "raw 2-hop relay"
+EOF
+    fi
     local p
     for p in "${made[@]}"; do emit "![${p%.png}]($p)"; emit ""; done
     [ -s "$tmp/gnuplot.err" ] && log "gnuplot: $(head -3 "$tmp/gnuplot.err")"
@@ -862,7 +1054,7 @@ for b in raw_push raw_pull raw_relay; do
     [ -x "$raw/$b" ] || { log "missing $raw/$b: run make bench"; exit 1; }
 done
 sections=("$@")
-[ ${#sections[@]} -gt 0 ] || sections=(throughput scaling uneven memory command latency plots)
+[ ${#sections[@]} -gt 0 ] || sections=(throughput scaling uneven memory command latency whole plots)
 # Only redrawing the plots leaves latest.md as it is.
 if [ "${sections[*]}" = plots ]; then md=/dev/null; else header; fi
 for s in "${sections[@]}"; do

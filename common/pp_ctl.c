@@ -48,6 +48,26 @@ pp_ctl_request (zsock_t *push, uint64_t run_id, uint16_t what)
     return pp_net_send (push, NULL, &hdr, "", 0, true);
 }
 
+int
+pp_ctl_bye (zsock_t *push, uint64_t run_id, uint32_t worker_id,
+            const uint32_t *ids, uint32_t count, int linger_ms)
+{
+    pp_header_t hdr = {.type = PP_MSG_BYE,
+                       .run_id = run_id,
+                       .worker_id = worker_id,
+                       .count = count};
+    uint8_t *payload = count ? malloc ((size_t) count * 4) : NULL;
+    if (count && !payload)
+        return PP_ENOMEM;
+    for (uint32_t i = 0; i < count; i++)
+        pp_put_u32 (payload + i * 4, ids[i]);
+    zsock_set_linger (push, linger_ms);
+    int rc = pp_net_send (push, NULL, &hdr, payload ? (void *) payload : "",
+                          (size_t) count * 4, true);
+    free (payload);
+    return rc;
+}
+
 bool
 pp_ctl_ended (uint16_t state)
 {

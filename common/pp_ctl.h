@@ -31,6 +31,16 @@ int pp_ctl_recv (zsock_t *sub, pp_header_t *hdr, pp_state_t *counts,
     PP_EAGAIN (the queue is full: ask again later) or PP_EIO.              */
 int pp_ctl_request (zsock_t *push, uint64_t run_id, uint16_t what);
 
+/*  Tells the ventilator of run_id, on the acks push socket, that we saw
+    its run end (or leave it) and need nothing more: it leaves once the
+    sink (worker_id 0) and every worker it knows of did. The sink names
+    the count workers it heard from in ids (a worker whose HELLO to the
+    ventilator is still on its way is known all the same); a worker gives
+    none. Sets the socket's linger to linger_ms, so the BYE goes before
+    the socket is closed. Never blocks: 0, PP_EAGAIN, PP_ENOMEM or PP_EIO. */
+int pp_ctl_bye (zsock_t *push, uint64_t run_id, uint32_t worker_id,
+                const uint32_t *ids, uint32_t count, int linger_ms);
+
 /*  True for DONE and ABORTED: the run is over.                            */
 bool pp_ctl_ended (uint16_t state);
 

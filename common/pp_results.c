@@ -30,8 +30,8 @@ pp_results_add (pp_batch_t *results, const pp_record_t *task, pp_buf_t *out,
     pp_record_t rec = *task;
     rec.data = out->data ? out->data : "";
     rec.len = (uint32_t) out->len;
-    rec.input = decided ? NULL : task->data;
-    rec.input_len = decided ? 0 : task->len;
+    rec.input = decided ? task->input : task->data; /* decided: as sent  */
+    rec.input_len = decided ? task->input_len : task->len;
     rec.outcome = outcome;
     if (ran) {
         rec.start_us = ran->start_us;

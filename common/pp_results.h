@@ -28,8 +28,9 @@ void pp_results_free (void *results);
 /*  Adds task's outcome (PP_OUTCOME_*) to results: out holds the result
     (ok) or the reason, ran how the job ran (NULL: it did not). Every
     outcome carries the task's input, so the sink can tie the result to
-    it -- except a task the ventilator decided already (its outcome set),
-    whose bytes are the reason. Returns 0 or PP_ENOMEM.                    */
+    it; a task the ventilator decided already (its outcome set: bytes =
+    the reason) carries the input it came with (a given-up item's, or
+    none). Returns 0 or PP_ENOMEM.                                         */
 int pp_results_add (pp_batch_t *results, const pp_record_t *task, pp_buf_t *out,
                     uint8_t outcome, const pp_ran_t *ran);
 

@@ -16,16 +16,21 @@
 #define S_SUB 16
 #define S_BUCKETS (64 * S_SUB)
 #define S_REASON 200
+#define S_HOST 260 /* a 64-byte host as text: each byte escaped, at most */
+#define S_HALTED 400
 
 typedef struct {
     uint32_t id;
     bool said_hello;
     pp_hello_t hello;
+    char host[S_HOST]; /* hello.host as text (pp_text_escape)       */
     uint64_t items;
 } s_worker_t;
 
 typedef struct {
     uint64_t seq;
+    uint64_t record; /* 1-based input record (0: not known)          */
+    uint8_t outcome;
     uint32_t worker_id;
     char reason[S_REASON];
     char input[S_REASON]; /* the start of the item, when the worker sent it */
@@ -47,6 +52,7 @@ struct _pp_stats_t {
     uint64_t st_missing_first[PP_STATS_FAILURES]; /* first missing ranges */
     uint64_t st_missing_n[PP_STATS_FAILURES];
     size_t st_nmissing;
+    char st_halted[S_HALTED]; /* why --halt stopped the run, or ""    */
 };
 
 pp_stats_t *
@@ -154,11 +160,21 @@ pp_stats_outcome (pp_stats_t *self, uint32_t worker_id, const pp_record_t *rec,
         self->st_nfailures < PP_STATS_FAILURES) {
         s_failure_t *failure = &self->st_failures[self->st_nfailures++];
         failure->seq = rec->seq;
+        failure->record = rec->record;
+        failure->outcome = rec->outcome;
         failure->worker_id = worker_id;
         s_copy_text (failure->reason, rec->data, rec->len);
         s_copy_text (failure->input, rec->input ? rec->input : "",
                      rec->input_len);
     }
+}
+
+size_t
+pp_stats_worker_ids (const pp_stats_t *self, uint32_t *ids, size_t max)
+{
+    for (size_t i = 0; i < self->st_nworkers && i < max; i++)
+        ids[i] = self->st_workers[i].id;
+    return self->st_nworkers;
 }
 
 void
@@ -168,7 +184,22 @@ pp_stats_hello (pp_stats_t *self, uint32_t worker_id, const pp_hello_t *hello)
     if (worker) {
         worker->hello = *hello;
         worker->said_hello = true;
+        pp_text_escape (worker->host, sizeof (worker->host), hello->host,
+                        strnlen (hello->host, sizeof (hello->host)));
     }
+}
+
+const char *
+pp_stats_host (pp_stats_t *self, uint32_t worker_id)
+{
+    s_worker_t *worker = s_worker (self, worker_id);
+    return worker && worker->said_hello ? worker->host : NULL;
+}
+
+void
+pp_stats_halted (pp_stats_t *self, const char *why)
+{
+    snprintf (self->st_halted, sizeof (self->st_halted), "%s", why);
 }
 
 void
@@ -221,8 +252,10 @@ s_rate (const pp_stats_t *self)
     return elapsed > 0 ? (double) pp_stats_done (self) / elapsed : 0;
 }
 
-/*  The line saying what an incomplete run lacks, records numbered from 1.
-    Without the run's total (its drain never heard) more may be missing.  */
+/*  The line saying what an incomplete run lacks, by seq: the sink cannot
+    know the input record of an item it never heard of (--skip and the
+    ventilator's drops shift them), so it does not guess seq + 1. Without
+    the run's total (its drain never heard) more may be missing.          */
 static void
 s_print_missing (const pp_stats_t *self, FILE *out)
 {
@@ -234,9 +267,9 @@ s_print_missing (const pp_stats_t *self, FILE *out)
              (unsigned long long) c->missing);
     uint64_t shown = 0;
     for (size_t i = 0; i < self->st_nmissing; i++) {
-        uint64_t first = self->st_missing_first[i] + 1;
+        uint64_t first = self->st_missing_first[i];
         uint64_t n = self->st_missing_n[i];
-        fprintf (out, "%s%llu", i ? ", " : " (records ",
+        fprintf (out, "%s%llu", i ? ", " : " (seqs ",
                  (unsigned long long) first);
         if (n > 1)
             fprintf (out, "-%llu", (unsigned long long) (first + n - 1));
@@ -294,12 +327,16 @@ pp_stats_print (const pp_stats_t *self, FILE *out)
                          (unsigned long long) c->rejects[r]);
         fprintf (out, "\n");
     }
+    if (self->st_halted[0])
+        fprintf (out, "  halted: %s\n", self->st_halted);
     if (c->handshake_failures > 0)
         fprintf (out, "  handshake failures: %llu (see the log)\n",
                  (unsigned long long) c->handshake_failures);
     for (size_t i = 0; i < self->st_nfailures; i++) {
         const s_failure_t *f = &self->st_failures[i];
-        fprintf (out, "  failed #%llu: %s", (unsigned long long) f->seq,
+        fprintf (out, "  %s record %llu (seq %llu): %s",
+                 f->outcome == PP_OUTCOME_DROPPED ? "dropped" : "failed",
+                 (unsigned long long) f->record, (unsigned long long) f->seq,
                  f->reason);
         if (f->input[0])
             fprintf (out, "  (input: %s)", f->input);
@@ -313,8 +350,8 @@ pp_stats_print (const pp_stats_t *self, FILE *out)
                                                   (double) pp_stats_done (self)
                                             : 0;
         fprintf (out, "  %08x %-20s %8u %7u %10llu %5.1f%%\n", w->id,
-                 w->said_hello ? w->hello.host : "?", w->hello.pid,
-                 w->hello.threads, (unsigned long long) w->items, share);
+                 w->said_hello ? w->host : "?", w->hello.pid, w->hello.threads,
+                 (unsigned long long) w->items, share);
     }
 }
 
@@ -341,16 +378,17 @@ s_json_workers (const pp_stats_t *self, FILE *out)
         const s_worker_t *w = &self->st_workers[i];
         fprintf (out, "%s\n    {\"id\": \"%08x\", \"host\": ", i ? "," : "",
                  w->id);
-        s_json_string (out, w->said_hello ? w->hello.host : "");
+        s_json_string (out, w->said_hello ? w->host : "");
         fprintf (out, ", \"pid\": %u, \"threads\": %u, \"items\": %llu}",
                  w->hello.pid, w->hello.threads, (unsigned long long) w->items);
     }
     fprintf (out, "\n  ],\n  \"failures\": [");
     for (size_t i = 0; i < self->st_nfailures; i++) {
         fprintf (out,
-                 "%s\n    {\"seq\": %llu, \"worker\": \"%08x\", "
-                 "\"reason\": ",
+                 "%s\n    {\"seq\": %llu, \"record\": %llu, "
+                 "\"worker\": \"%08x\", \"reason\": ",
                  i ? "," : "", (unsigned long long) self->st_failures[i].seq,
+                 (unsigned long long) self->st_failures[i].record,
                  self->st_failures[i].worker_id);
         s_json_string (out, self->st_failures[i].reason);
         fprintf (out, ", \"input\": ");
@@ -396,7 +434,10 @@ pp_stats_write_json (const pp_stats_t *self, const char *path)
              (unsigned long long) c->redelivered);
     fprintf (out, "  \"elapsed_s\": %.6f,\n  \"items_per_s\": %.1f,\n",
              pp_stats_elapsed (self), s_rate (self));
-    fprintf (out, "  \"aborted\": %s,\n", c->aborted ? "true" : "false");
+    fprintf (out, "  \"aborted\": %s,\n  \"halted\": ",
+             c->aborted ? "true" : "false");
+    s_json_string (out, self->st_halted); /* "": not halted           */
+    fprintf (out, ",\n");
     s_json_missing (self, out);
     fprintf (out,
              "  \"latency_us\": {\"p50\": %llu, \"p90\": %llu, "

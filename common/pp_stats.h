@@ -50,6 +50,17 @@ void pp_stats_outcome (pp_stats_t *self, uint32_t worker_id,
 void pp_stats_hello (pp_stats_t *self, uint32_t worker_id,
                      const pp_hello_t *hello);
 
+/*  The host worker_id said it runs on, as text (valid UTF-8, control
+    bytes escaped), or NULL before its HELLO.                              */
+const char *pp_stats_host (pp_stats_t *self, uint32_t worker_id);
+
+/*  Records why --halt stopped the run (text), for the summary and JSON.   */
+void pp_stats_halted (pp_stats_t *self, const char *why);
+
+/*  Copies the ids of the workers heard from (a hello or an outcome), max
+    at most, to ids; returns how many there are (may be more than max).  */
+size_t pp_stats_worker_ids (const pp_stats_t *self, uint32_t *ids, size_t max);
+
 /*  Records that the n seqs from first have no outcome (a run that did not
     complete): counted in missing, the first ranges kept to be shown.      */
 void pp_stats_missing (pp_stats_t *self, uint64_t first, uint64_t n);

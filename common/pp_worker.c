@@ -33,6 +33,7 @@
 #define S_HELLO_EVERY_MS 1000
 #define S_STUCK_NOTICE_MS 1000 /* a sink taking nothing so long: logged */
 #define S_LEAVE_STALL_MS 3000  /* ... and given up when leaving        */
+#define S_BYE_LINGER_MS 500    /* at exit, for our BYE to the ventilator */
 
 typedef enum {
     S_IDLE,    /* no run yet (or --serve between runs)                 */
@@ -237,6 +238,16 @@ s_log_withheld (s_worker_t *self, const char *what, bool run_goes_on)
                         "its --ack-timeout");
 }
 
+/*  Tells the ventilator we are done with the run we joined (it saw our
+    HELLO): it leaves once every worker it knows of and the sink did.      */
+static void
+s_say_bye (s_worker_t *self)
+{
+    if (self->phase == S_RUNNING || self->phase == S_LEAVING)
+        pp_ctl_bye (self->acks, self->run_id, self->worker_id, NULL, 0,
+                    S_BYE_LINGER_MS);
+}
+
 /*  The run ended with state (DONE or ABORTED) and these counts.          */
 static void
 s_run_ended (s_worker_t *self, uint16_t state, const pp_state_t *counts)
@@ -279,10 +290,11 @@ s_on_state (s_worker_t *self, const pp_header_t *hdr, const pp_state_t *st)
         return 0;
     }
     self->heard_ms = pp_now_ms ();
-    if (ended)
+    if (ended) {
+        s_say_bye (self);
         s_run_ended (self, hdr->flags, st);
-    else if (hdr->flags == PP_STATE_WAITING &&
-             pp_now_ms () - self->hello_ms >= S_HELLO_EVERY_MS)
+    } else if (hdr->flags == PP_STATE_WAITING &&
+               pp_now_ms () - self->hello_ms >= S_HELLO_EVERY_MS)
         s_send_hello_to_ventilator (self);
     return 0;
 }
@@ -412,6 +424,7 @@ s_leave_step (s_worker_t *self)
     s_pipeline_stop (self);
     s_log_withheld (self, "left", true);
     self->code = self->withheld > 0 ? PP_EXIT_RUNTIME : PP_EXIT_OK;
+    s_say_bye (self);
     self->phase = S_EXIT;
 }
 
@@ -448,6 +461,7 @@ s_on_signal (s_worker_t *self, int signals)
         s_pipeline_stop (self);
         s_log_withheld (self, "stopped at once", true);
         self->code = signals >= 2 ? PP_EXIT_ABORTED : PP_EXIT_OK;
+        s_say_bye (self);
         self->phase = S_EXIT;
         return;
     }

@@ -7,6 +7,8 @@
 #                             free ports and JSON, man-db, procps, iproute2,
 #                             gnuplot-nox for pp-plot's pictures)
 #   install-deps.sh --ci      + clang-format and clang's fuzzer runtime
+#   install-deps.sh --bench   + what make bench uses (gnuplot-nox for the
+#                             plots, jq, GNU parallel for a baseline)
 set -euo pipefail
 
 packages=(build-essential pkg-config libzmq3-dev libczmq-dev)
@@ -15,8 +17,9 @@ case ${1:-} in
                        gnuplot-nox) ;;
     --ci) packages+=(libcmocka-dev python3 man-db procps iproute2 gnuplot-nox
                      clang-format clang libclang-rt-14-dev nftables) ;;
+    --bench) packages+=(gnuplot-nox jq parallel) ;;
     "") ;;
-    *) echo "usage: $0 [--test|--ci]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--test|--ci|--bench]" >&2; exit 2 ;;
 esac
 
 missing=()

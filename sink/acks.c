@@ -20,6 +20,7 @@ struct _sink_acks_t {
     sink_acks_io_t io;           /* the caller's checkpoint and socket   */
     s_ranges_t acks;             /* recorded seqs to ack                 */
     s_ranges_t retries;          /* failed seqs to be sent again         */
+    uint32_t retries_on;         /* the worker they failed on            */
     uint64_t items;              /* seqs in acks                         */
     uint64_t quarter;            /* a quarter of the window, in seqs     */
     int64_t since_ms;            /* when the oldest of acks was gathered */
@@ -74,8 +75,8 @@ s_flush_retries (sink_acks_t *self)
 {
     s_ranges_t *retries = &self->retries;
     if (retries->count > 0 &&
-        self->io.send (self->io.arg, PP_ACK_RETRY, retries->first, retries->n,
-                       retries->count) == 0)
+        self->io.send (self->io.arg, PP_ACK_RETRY, self->retries_on,
+                       retries->first, retries->n, retries->count) == 0)
         retries->count = 0;
 }
 
@@ -90,7 +91,8 @@ s_resync (sink_acks_t *self)
         uint64_t first[SINK_ACKS_RANGES], n[SINK_ACKS_RANGES], next;
         uint32_t count = sink_ledger_ranges (self->ledger, self->resync_from,
                                              first, n, SINK_ACKS_RANGES, &next);
-        if (count > 0 && self->io.send (self->io.arg, 0, first, n, count) != 0)
+        if (count > 0 &&
+            self->io.send (self->io.arg, 0, 0, first, n, count) != 0)
             return;
         self->resync_from = next == SINK_LEDGER_ALL ? S_NO_RESYNC : next;
     }
@@ -106,7 +108,7 @@ s_flush_acks (sink_acks_t *self)
                                              acks->count) != 0)
         self->halted = true; /* not safe: never acked                  */
     else if (self->resync_from != S_NO_RESYNC ||
-             self->io.send (self->io.arg, 0, acks->first, acks->n,
+             self->io.send (self->io.arg, 0, 0, acks->first, acks->n,
                             acks->count) != 0) {
         uint64_t low = acks->first[0];
         for (uint32_t i = 1; i < acks->count; i++)
@@ -144,10 +146,18 @@ sink_acks_add (sink_acks_t *self, uint64_t seq, int64_t now_ms)
 }
 
 void
-sink_acks_retry (sink_acks_t *self, uint64_t seq)
+sink_acks_retry (sink_acks_t *self, uint64_t seq, uint32_t worker_id)
 {
+    if (self->retries.count > 0 && self->retries_on != worker_id)
+        s_flush_retries (self);
+    if (self->retries.count == 0)
+        self->retries_on = worker_id;
+    else if (self->retries_on != worker_id)
+        return; /* the socket is full: --ack-timeout sends it again     */
     if (!s_add (&self->retries, seq)) {
         s_flush_retries (self);
+        if (self->retries.count == 0)
+            self->retries_on = worker_id;
         s_add (&self->retries, seq);
     }
 }

@@ -17,6 +17,10 @@
     the socket takes them. An ack sent twice is harmless. Retries the
     socket does not take stay gathered.
 
+    Retries are gathered per failing worker: one message names one worker
+    (the header's worker_id), so the ventilator sends each item to another
+    worker. A retry on another worker than those gathered flushes them.
+
     No socket here: the caller sends through sink_acks_io_t. One thread.   */
 
 #ifndef SINK_ACKS_H_INCLUDED
@@ -37,10 +41,11 @@ typedef struct {
         after.                                                             */
     int (*checkpoint) (void *arg, const uint64_t *first, const uint64_t *n,
                        uint32_t count);
-    /*  Sends count ranges as one ACK with flags (0, or PP_ACK_RETRY),
-        never blocking. Returns 0, or an error when it did not go.         */
-    int (*send) (void *arg, uint16_t flags, const uint64_t *first,
-                 const uint64_t *n, uint32_t count);
+    /*  Sends count ranges as one ACK with flags (0, or PP_ACK_RETRY: they
+        failed on worker_id; 0 with acks), never blocking. Returns 0, or
+        an error when it did not go.                                       */
+    int (*send) (void *arg, uint16_t flags, uint32_t worker_id,
+                 const uint64_t *first, const uint64_t *n, uint32_t count);
     /*  True when a message would go now.                                  */
     bool (*writable) (void *arg);
     void *arg; /* passed to each                                    */
@@ -61,10 +66,11 @@ void sink_acks_destroy (sink_acks_t **self_p);
     now_ms (pp_now_ms, read once per message); flushes by the policy.      */
 void sink_acks_add (sink_acks_t *self, uint64_t seq, int64_t now_ms);
 
-/*  Gathers a retry of seq (failed; the ventilator sends it again). If
-    neither the list nor the socket has room, it is not asked: the
-    ventilator sends it again at its --ack-timeout.                        */
-void sink_acks_retry (sink_acks_t *self, uint64_t seq);
+/*  Gathers a retry of seq (failed on worker_id; the ventilator sends it
+    again, to another worker). If neither the list nor the socket has
+    room, it is not asked: the ventilator sends it again at its
+    --ack-timeout.                                                         */
+void sink_acks_retry (sink_acks_t *self, uint64_t seq, uint32_t worker_id);
 
 /*  Sends the retries, then the acks gathered (checkpoint first), then
     resyncs what earlier flushes could not send.                           */

@@ -18,6 +18,7 @@
 #include "pp_stats.h"
 #include "acks.h"
 #include "early.h"
+#include "joblog.h"
 #include "ledger.h"
 #include "options.h"
 #include "output.h"
@@ -32,6 +33,7 @@
 #define S_EARLY_BYTES (64 << 20) /* results held before the run is known */
 #define S_ACKS_LINGER_MS 500     /* at exit, for what is still queued on acks */
 #define S_IDLE_MS 100            /* the longest wait when nothing is owed */
+#define S_BYE_WORKERS 4096       /* workers named in our BYE, at most     */
 
 typedef enum {
     S_WAITING,  /* no run known yet                                      */
@@ -69,7 +71,24 @@ typedef struct {
     pp_stall_t stall;          /* time our loop lost (stopped)            */
     int signals_seen;          /* stop signals handled so far             */
     uint16_t request;          /* drain/abort asked, not sent yet (0: none) */
+    bool halt_acted;           /* --halt's request was made               */
+    uint64_t vent_dropped;     /* records the ventilator dropped           */
+    bool side_failed;          /* --joblog/--failed lost lines: exit 1     */
+    bool saw_end;              /* heard DONE or ABORTED, said BYE         */
 } s_sink_t;
+
+/*  Writes out what --joblog and --failed have gathered, so what is acked
+    is in them. A failed write is logged once; the run goes on (results
+    are not at stake) and ends with exit 1.                                */
+static void
+s_flush_side (s_sink_t *self)
+{
+    if (self->record.joblog && sink_logfile_flush (self->record.joblog) != 0)
+        self->side_failed = true;
+    if (self->record.rerun.file &&
+        sink_logfile_flush (self->record.rerun.file) != 0)
+        self->side_failed = true;
+}
 
 /*  Stops the run after a failed write (the store said what failed):
     nothing more is acked (what is not safely in the output stays with
@@ -100,6 +119,7 @@ s_acks_checkpoint (void *arg, const uint64_t *first, const uint64_t *n,
                             .failed = c->failed,
                             .dropped = c->dropped,
                             .duplicates = c->duplicates};
+    s_flush_side (self);
     if (sink_store_checkpoint (self->store, &cp, first, n, count) == 0)
         return 0;
     s_stop_failed (self);
@@ -107,11 +127,12 @@ s_acks_checkpoint (void *arg, const uint64_t *first, const uint64_t *n,
 }
 
 /*  sink_acks_io_t: sends count ranges as one ACK message with flags (0, or
-    RETRY), never blocking. Returns 0, or an error when it did not go (the
-    queue is full: the ventilator is not reading).                         */
+    RETRY: they failed on worker_id), never blocking. Returns 0, or an
+    error when it did not go (the queue is full: the ventilator is not
+    reading).                                                              */
 static int
-s_acks_send (void *arg, uint16_t flags, const uint64_t *first,
-             const uint64_t *n, uint32_t count)
+s_acks_send (void *arg, uint16_t flags, uint32_t worker_id,
+             const uint64_t *first, const uint64_t *n, uint32_t count)
 {
     s_sink_t *self = arg;
     uint8_t payload[SINK_ACKS_RANGES * PP_ACK_RANGE_SIZE];
@@ -120,6 +141,7 @@ s_acks_send (void *arg, uint16_t flags, const uint64_t *first,
     pp_header_t hdr = {.type = PP_MSG_ACK,
                        .flags = flags,
                        .run_id = self->run_id,
+                       .worker_id = worker_id,
                        .count = count};
     return pp_net_send (self->ack_socket, NULL, &hdr, payload,
                         count * PP_ACK_RANGE_SIZE, true);
@@ -190,15 +212,14 @@ s_adopt (s_sink_t *self, const pp_header_t *hdr, const pp_state_t *state)
         zsys_error ("out of memory for the acks");
         return PP_ENOMEM;
     }
-    self->record = (sink_record_t){.ledger = self->ledger,
-                                   .output = self->output,
-                                   .acks = self->acks,
-                                   .stats = self->stats,
-                                   .run_id = self->run_id,
-                                   .max_item = self->opt->common.max_item,
-                                   .ordered = self->opt->ordered,
-                                   .retries = state->retries,
-                                   .end = UINT64_MAX}; /* total unknown */
+    self->record.ledger = self->ledger;
+    self->record.output = self->output;
+    self->record.acks = self->acks;
+    self->record.run_id = self->run_id;
+    self->record.max_item = self->opt->common.max_item;
+    self->record.ordered = self->opt->ordered;
+    self->record.retries = state->retries;
+    self->record.end = UINT64_MAX; /* the total is not known yet        */
     self->phase = S_RUNNING;
     /*  The journal exists from the start of the run, so --resume finds it
         however early the sink stops (on failure the phase says so). A
@@ -229,7 +250,21 @@ s_learn_total (s_sink_t *self, const pp_state_t *state)
     self->record.end = state->total;
     self->counts->total = state->total + state->dropped;
     self->counts->dropped += state->dropped;
+    self->vent_dropped = state->dropped;
     self->counts->total_known = true;
+}
+
+/*  The run ended: BYE to the ventilator, naming the workers we heard
+    from, so it waits for every one of them, not only those whose HELLO
+    reached it before the end.                                             */
+static void
+s_say_bye (s_sink_t *self)
+{
+    uint32_t ids[S_BYE_WORKERS];
+    size_t n = pp_stats_worker_ids (self->stats, ids, S_BYE_WORKERS);
+    pp_ctl_bye (self->ack_socket, self->run_id, 0, ids,
+                (uint32_t) (n < S_BYE_WORKERS ? n : S_BYE_WORKERS),
+                S_ACKS_LINGER_MS);
 }
 
 /*  A STATE of the control socket: the first live one adopts the run.     */
@@ -259,6 +294,11 @@ s_on_control (s_sink_t *self)
         self->phase = S_ABORTED;
     else if (hdr.flags == PP_STATE_DONE && self->phase == S_COMPLETE)
         self->phase = S_FINISHED;
+    if (!self->saw_end &&
+        (self->phase == S_ABORTED || self->phase == S_FINISHED)) {
+        self->saw_end = true;
+        s_say_bye (self);
+    }
     return 0;
 }
 
@@ -376,6 +416,26 @@ s_check_signals (s_sink_t *self)
         self->request = 0;
 }
 
+/*  --halt's limit was reached: the ventilator is asked to abort (now: we
+    end at once, exit 3) or to drain (soon: the run ends as drained, exit
+    4). The request goes as a signal's does.                               */
+static void
+s_check_halt (s_sink_t *self)
+{
+    if (!self->record.halted || self->halt_acted)
+        return;
+    self->halt_acted = true;
+    bool now = self->record.halt.when == SINK_HALT_NOW;
+    zsys_notice ("--halt: %s: %s", self->record.halt_why,
+                 now ? "aborting the run" : "draining the run");
+    pp_stats_halted (self->stats, self->record.halt_why);
+    if (self->phase != S_RUNNING && self->phase != S_COMPLETE)
+        return;
+    self->request = now ? PP_REQUEST_ABORT : PP_REQUEST_DRAIN;
+    if (now)
+        self->phase = S_ABORTED;
+}
+
 /*  Timers and state changes between socket events.                        */
 static void
 s_tick (s_sink_t *self)
@@ -385,6 +445,7 @@ s_tick (s_sink_t *self)
     self->counts->handshake_failures = pp_netmon_check (self->netmon);
     if (self->acks && sink_acks_due (self->acks, now))
         sink_acks_flush (self->acks);
+    s_check_halt (self);
     s_check_signals (self);
     switch (self->phase) {
         case S_RUNNING: s_check_complete (self, now); break;
@@ -447,6 +508,28 @@ s_loop (s_sink_t *self)
     return 0;
 }
 
+/*  --joblog and --failed, appended to with --resume; a path that cannot be
+    opened is a usage error (exit 2). 0 or PP_ENOMEM.                      */
+static int
+s_open_side (s_sink_t *self)
+{
+    const sink_options_t *opt = self->opt;
+    if (opt->joblog) {
+        self->record.joblog =
+            sink_logfile_open ("--joblog", opt->joblog, opt->resume, '\n');
+        if (!self->record.joblog)
+            return PP_ENOMEM;
+        sink_joblog_start (self->record.joblog);
+    }
+    if (opt->failed) {
+        self->record.rerun.file = sink_logfile_open (
+            "--failed", opt->failed, opt->resume, opt->input_delim);
+        if (!self->record.rerun.file)
+            return PP_ENOMEM;
+    }
+    return 0;
+}
+
 static int
 s_open (s_sink_t *self)
 {
@@ -461,8 +544,14 @@ s_open (s_sink_t *self)
         return PP_EIO;
     self->output = sink_store_output (self->store);
     /*  The rest once the run is known (the ledger now, if resumed).      */
-    self->record = (sink_record_t){
-        .ledger = self->ledger, .stats = self->stats, .end = UINT64_MAX};
+    self->record = (sink_record_t){.ledger = self->ledger,
+                                   .stats = self->stats,
+                                   .end = UINT64_MAX,
+                                   .format = self->opt->format,
+                                   .halt = self->opt->halt,
+                                   .rerun = {.delim = self->opt->input_delim}};
+    if (s_open_side (self) != 0)
+        return PP_ENOMEM;
     if (self->ledger) /* --resume                                          */
         self->run_id = self->resumed_run = self->counts->run_id;
     /*  Paused: the sink stops reading while its output is slow (see
@@ -484,6 +573,9 @@ s_open (s_sink_t *self)
 static void
 s_close (s_sink_t *self)
 {
+    sink_logfile_close (&self->record.joblog);
+    sink_logfile_close (&self->record.rerun.file);
+    sink_format_free (&self->record.line);
     sink_acks_destroy (&self->acks);
     sink_ledger_destroy (&self->ledger);
     sink_store_destroy (&self->store, self->phase == S_FINISHED);
@@ -492,7 +584,8 @@ s_close (s_sink_t *self)
     pp_netmon_destroy (&self->netmon); /* before the sockets it watches */
     zsock_destroy (&self->results);
     zsock_destroy (&self->control);
-    /*  Linger 0 would discard an abort asked just before we end.         */
+    /*  Linger 0 would discard an abort asked just before we end, or our
+        BYE (s_say_bye), which lets the ventilator leave at once.         */
     if (self->ack_socket)
         zsock_set_linger (self->ack_socket, S_ACKS_LINGER_MS);
     zsock_destroy (&self->ack_socket);
@@ -502,9 +595,12 @@ s_close (s_sink_t *self)
 static int
 s_exit_code (const s_sink_t *self)
 {
+    if (self->side_failed && self->phase != S_ABORTED)
+        return PP_EXIT_RUNTIME;
     switch (self->phase) {
         case S_FINISHED:
-            return self->counts->failed + self->counts->dropped > 0
+            return self->counts->failed + self->counts->dropped > 0 ||
+                           self->record.halted
                        ? PP_EXIT_FAILED
                        : PP_EXIT_OK;
         case S_ABORTED: return PP_EXIT_ABORTED;
@@ -515,6 +611,56 @@ s_exit_code (const s_sink_t *self)
         case S_FAILED: return PP_EXIT_RUNTIME;
     }
     return PP_EXIT_RUNTIME;
+}
+
+/*  --failed and --joblog: what they could not hold.                       */
+static void
+s_explain_side (const s_sink_t *self)
+{
+    const sink_rerun_t *rerun = &self->record.rerun;
+    if (self->vent_dropped > 0 && self->opt->joblog)
+        zsys_warning ("--joblog: %llu records the ventilator dropped "
+                      "(--overflow drop) never reached the sink and have "
+                      "no line in %s",
+                      (unsigned long long) self->vent_dropped,
+                      self->opt->joblog);
+    if (!rerun->file)
+        return;
+    if (rerun->unwritable > 0)
+        zsys_warning ("--failed: %llu failed inputs hold a newline and are "
+                      "not in %s (use -0 on the ventilator and the sink)",
+                      (unsigned long long) rerun->unwritable,
+                      self->opt->failed);
+    if (rerun->no_input > 0)
+        zsys_warning ("--failed: %llu failed items came without their input "
+                      "(the ventilator failed them: a record over "
+                      "--max-item-size, or given up after --max-deliver "
+                      "deliveries) and are not in %s",
+                      (unsigned long long) rerun->no_input, self->opt->failed);
+    if (self->vent_dropped > 0)
+        zsys_warning ("--failed: %llu records the ventilator dropped "
+                      "(--overflow drop) never reached the sink and are not "
+                      "in %s",
+                      (unsigned long long) self->vent_dropped,
+                      self->opt->failed);
+}
+
+/*  With --joblog, the summary ends with the command that draws the run
+    (pp-plot, a timeline per worker), the path quoted for the shell.      */
+static void
+s_name_plot (const s_sink_t *self)
+{
+    const char *log = self->opt->joblog;
+    if (!log || strcmp (log, "-") == 0 || strchr (log, '\''))
+        return;
+    bool plain = strspn (log, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRS"
+                              "TUVWXYZ0123456789_./+-") == strlen (log);
+    const char *quote = plain ? "" : "'";
+    fprintf (stderr,
+             "  job log: %s%s%s -- to see the run: pp-plot -t 'run "
+             "%016llx' %s%s%s\n",
+             quote, log, quote, (unsigned long long) self->counts->run_id,
+             quote, log, quote);
 }
 
 /*  Final output: the sum, the summary, the JSON; returns the exit code.
@@ -536,8 +682,12 @@ s_finish (s_sink_t *self)
     if (self->progress.mode == SINK_PROGRESS_TERMINAL)
         sink_progress_show (&self->progress, self->stats, self->sent,
                             pp_now_ms (), true);
-    if (pp_verbosity > 0)
+    s_flush_side (self);
+    if (pp_verbosity > 0) {
         pp_stats_print (self->stats, stderr);
+        s_name_plot (self);
+    }
+    s_explain_side (self);
     uint64_t not_summed = sink_output_not_summed (self->output);
     if (not_summed > 0)
         zsys_warning ("--sum: %llu ok results were not int64 (or overflowed)"

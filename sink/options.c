@@ -17,6 +17,12 @@ static const char *s_help_head =
     "                      ventilator's --window)\n"
     "  -0, --null          NUL-separated results instead of lines\n"
     "  --stats-json FILE   write the summary as JSON (docs/stats.md)\n"
+    "  --tag               write each ok result as its input, a tab, the\n"
+    "                      result (the input as text: a tab, newline or\n"
+    "                      other control byte in it escaped)\n"
+    "  --jsonl             write one JSON object per item, every outcome:\n"
+    "                      seq, record, input, outcome, result, reason,\n"
+    "                      worker (strings as valid UTF-8 text)\n"
     "  --ventilator-timeout D  give up on a run whose ventilator is silent\n"
     "                      for D: write what we have, report the run\n"
     "                      incomplete, exit 1 (default 30s; 0: wait\n"
@@ -30,6 +36,30 @@ static const char *s_help_head =
     "  --progress, --no-progress   force the progress line on or off\n"
     "                      (default: redrawn on a terminal, else a log\n"
     "                      line every 10 s)\n"
+    "\n"
+    "Failed items:\n"
+    "  --joblog FILE       a line per item as its outcome is recorded, tab-\n"
+    "                      separated under a header: seq record worker host\n"
+    "                      start runtime attempt outcome exit reason (start\n"
+    "                      in epoch s, runtime in s, 3 decimals; attempt 1\n"
+    "                      for the first delivery; exit: the status, or the\n"
+    "                      signal's name, SIGKILL); seq from 0, record from\n"
+    "                      1; text escaped (valid UTF-8, no tabs); appended\n"
+    "                      to with --resume\n"
+    "  --failed FILE       the inputs of failed and dropped items, as lines\n"
+    "                      (NUL-ended with -0): pp-ventilator FILE reruns\n"
+    "                      them. An input holding a newline cannot be a\n"
+    "                      line: left out, counted (use -0). Records the\n"
+    "                      ventilator dropped or failed itself (oversized,\n"
+    "                      given up) never reach it with their input: not in\n"
+    "                      FILE, counted in a warning\n"
+    "  --halt WHEN,WHAT=N  as GNU parallel's: stop the run once N items\n"
+    "                      failed (fail=N), were ok (success=N) or either\n"
+    "                      (done=N); N% for a share of the outcomes so far\n"
+    "                      (judged from the 3rd on). WHEN now: abort (exit\n"
+    "                      3); soon: drain -- what was sent ends, no more\n"
+    "                      input is read (exit 4, even if all were ok: input\n"
+    "                      was left unread)\n"
     "\n";
 static const char *s_help_tail =
     "\n"
@@ -41,6 +71,8 @@ static const char *s_help_tail =
     "Examples:\n"
     "  pp-sink --sum\n"
     "  pp-sink --ordered -o results.txt --stats-json stats.json\n"
+    "  pp-sink -o out.txt --joblog jobs.tsv --failed failed.txt\n"
+    "  pp-sink --jsonl --halt now,fail=1\n"
     "  PP_RESULTS=ipc:///tmp/pp-results pp-sink --sum\n";
 
 /*  The flags that do not go together, the endpoints, the bind, and the
@@ -53,15 +85,40 @@ s_check (sink_options_t *opt)
                             "lives beside it)");
     if (opt->resume && opt->ordered)
         pp_cli_usage_error ("--resume does not work with --ordered yet");
+    if (opt->sum && opt->format != SINK_FORMAT_PLAIN)
+        pp_cli_usage_error ("--sum and --%s do not go together (a sum has "
+                            "no lines)",
+                            opt->format == SINK_FORMAT_TAG ? "tag" : "jsonl");
     if (opt->sum && opt->ordered)
         pp_cli_usage_error ("--sum and --ordered do not go together "
                             "(a sum has no order)");
+    opt->input_delim = opt->delim;
+    if (opt->format == SINK_FORMAT_JSONL)
+        opt->delim = '\n'; /* JSON Lines, whatever the input's form     */
     pp_cli_endpoints (&opt->common);
     pp_cli_check_bind (&opt->common, "--results", opt->common.results);
     if (opt->progress == SINK_PROGRESS_AUTO) /* pp_verbosity is known     */
         opt->progress = isatty (STDERR_FILENO) ? SINK_PROGRESS_TERMINAL
                         : pp_verbosity > 0     ? SINK_PROGRESS_LOG
                                                : SINK_PROGRESS_OFF;
+}
+
+/*  --tag or --jsonl, not both.                                            */
+static void
+s_set_format (sink_options_t *opt, sink_format_mode_t format)
+{
+    if (opt->format != SINK_FORMAT_PLAIN && opt->format != format)
+        pp_cli_usage_error ("--tag and --jsonl do not go together");
+    opt->format = format;
+}
+
+static void
+s_set_halt (sink_options_t *opt, const char *spec)
+{
+    if (sink_halt_parse (spec, &opt->halt) != 0)
+        pp_cli_usage_error ("--halt '%s': expected now|soon,fail|success|"
+                            "done=N or N%% (N >= 1, N%% <= 100%%), or never",
+                            spec);
 }
 
 void
@@ -78,6 +135,11 @@ sink_options_parse (sink_options_t *opt, int argc, char **argv)
         {"no-progress", no_argument, 0, 2004},
         {"resume", no_argument, 0, 2005},
         {"ventilator-timeout", required_argument, 0, 2006},
+        {"joblog", required_argument, 0, 2007},
+        {"failed", required_argument, 0, 2008},
+        {"tag", no_argument, 0, 2009},
+        {"jsonl", no_argument, 0, 2010},
+        {"halt", required_argument, 0, 2011},
         {0, 0, 0, 0}};
     opt->delim = '\n';
     opt->progress = SINK_PROGRESS_AUTO;
@@ -100,6 +162,11 @@ sink_options_parse (sink_options_t *opt, int argc, char **argv)
                 opt->ventilator_timeout_ms =
                     pp_cli_duration_ms ("--ventilator-timeout", optarg);
                 break;
+            case 2007: opt->joblog = optarg; break;
+            case 2008: opt->failed = optarg; break;
+            case 2009: s_set_format (opt, SINK_FORMAT_TAG); break;
+            case 2010: s_set_format (opt, SINK_FORMAT_JSONL); break;
+            case 2011: s_set_halt (opt, optarg); break;
             default: pp_cli_bad_option (argc, argv);
         }
     }

@@ -4,6 +4,8 @@
 #ifndef SINK_OPTIONS_H_INCLUDED
 #define SINK_OPTIONS_H_INCLUDED
 
+#include "format.h"
+#include "halt.h"
 #include "pp_cli.h"
 #include "progress.h"
 
@@ -17,8 +19,15 @@ typedef struct {
     bool sum;                      /* --sum                                */
     bool ordered;                  /* --ordered                            */
     bool resume;                   /* --resume: continue FILE after a crash */
-    char delim;                    /* '\n', or '\0' with -0                */
+    char delim;                    /* ends each output record: '\n', or
+                                      '\0' with -0 (not --jsonl)        */
+    char input_delim;              /* the input's form, for --failed:
+                                      '\n', or '\0' with -0             */
     sink_progress_mode_t progress; /* never AUTO once parsed               */
+    const char *joblog;            /* --joblog FILE                        */
+    const char *failed;            /* --failed FILE                        */
+    sink_format_mode_t format;     /* --tag, --jsonl                       */
+    sink_halt_t halt;              /* --halt                               */
     int64_t
         ventilator_timeout_ms; /* give up on a silent ventilator (0: never) */
 } sink_options_t;

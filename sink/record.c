@@ -3,6 +3,7 @@
 
 #include "record.h"
 #include "pp_error.h"
+#include "pp_text.h"
 
 #include <czmq.h>
 
@@ -16,10 +17,12 @@ s_advance (sink_record_t *self)
         sink_output_write (self->output, data, len);
 }
 
-/*  What the ledger says of rec, recorded unless it is a failed item the
-    ventilator will send again: that is asked for instead (*retried).     */
+/*  What the ledger says of rec (from worker_id), recorded unless it is a
+    failed item the ventilator will send again: that is asked for instead
+    (*retried).                                                            */
 static sink_ledger_verdict_t
-s_judge (sink_record_t *self, const pp_record_t *rec, bool *retried)
+s_judge (sink_record_t *self, const pp_record_t *rec, uint32_t worker_id,
+         bool *retried)
 {
     *retried = false;
     if (rec->seq >= self->end)
@@ -28,26 +31,96 @@ s_judge (sink_record_t *self, const pp_record_t *rec, bool *retried)
         return sink_ledger_record (self->ledger, rec->seq);
     sink_ledger_verdict_t verdict = sink_ledger_check (self->ledger, rec->seq);
     if (verdict == SINK_LEDGER_NEW) {
-        sink_acks_retry (self->acks, rec->seq);
+        sink_acks_retry (self->acks, rec->seq, worker_id);
         *retried = true;
     }
     return verdict;
 }
 
-/*  Writes an ok result; with --ordered one whose turn it is (every seq
-    below it has an outcome) is written too, and only those that must
-    wait are held. Returns 0, or PP_ENOMEM after logging it.              */
-static int
-s_output (sink_record_t *self, const pp_record_t *rec)
+/*  True when rec goes to the output: ok results, every outcome with
+    --jsonl.                                                               */
+static bool
+s_writes (const sink_record_t *self, const pp_record_t *rec)
 {
+    return rec->outcome == PP_OUTCOME_OK || self->format == SINK_FORMAT_JSONL;
+}
+
+/*  Writes rec's result (or its --tag/--jsonl line); with --ordered one
+    whose turn it is (every seq below it has an outcome) is written too,
+    and only those that must wait are held -- the whole line, input
+    included. Returns 0, or PP_ENOMEM after logging it.                   */
+static int
+s_output (sink_record_t *self, uint32_t worker_id, const pp_record_t *rec)
+{
+    const char *data = rec->data;
+    size_t len = rec->len;
+    if (self->format != SINK_FORMAT_PLAIN) {
+        if (sink_format_line (&self->line, self->format, worker_id, rec)) {
+            zsys_error ("cannot format a result: %s", strerror (ENOMEM));
+            return PP_ENOMEM;
+        }
+        data = self->line.data;
+        len = self->line.len;
+    }
     if (!self->ordered || rec->seq == sink_ledger_base (self->ledger)) {
-        sink_output_write (self->output, rec->data, rec->len);
+        sink_output_write (self->output, data, len);
         return 0;
     }
-    if (sink_ledger_hold (self->ledger, rec->seq, rec->data, rec->len) == 0)
+    if (sink_ledger_hold (self->ledger, rec->seq, data, len) == 0)
         return 0;
     zsys_error ("cannot hold a result for --ordered: %s", strerror (ENOMEM));
     return PP_ENOMEM;
+}
+
+/*  --halt: once its limit is reached, says why (the item that reached it).
+ */
+static void
+s_check_halt (sink_record_t *self, const pp_counts_t *counts,
+              const pp_record_t *rec)
+{
+    if (self->halted || !sink_halt_reached (&self->halt, counts->ok,
+                                            counts->failed, counts->dropped))
+        return;
+    self->halted = true;
+    char name[64], text[160];
+    sink_halt_name (&self->halt, name, sizeof (name));
+    bool ok = rec->outcome == PP_OUTCOME_OK;
+    pp_text_escape (text, sizeof (text), ok ? "" : rec->data,
+                    ok ? 0 : rec->len);
+    snprintf (self->halt_why, sizeof (self->halt_why),
+              "%s reached (record %llu %s%s%s)", name,
+              (unsigned long long) rec->record,
+              ok                                  ? "ok"
+              : rec->outcome == PP_OUTCOME_FAILED ? "failed"
+                                                  : "dropped",
+              ok ? "" : ": ", text);
+}
+
+/*  What else becomes of a recorded outcome: the job log, the rerun file,
+    the count against --halt.                                              */
+static void
+s_account (sink_record_t *self, const pp_counts_t *counts, uint32_t worker_id,
+           const pp_record_t *rec)
+{
+    if (self->joblog) {
+        sink_joblog_line_t line = {
+            .seq = rec->seq,
+            .record = rec->record,
+            .worker_id = worker_id,
+            .host = pp_stats_host (self->stats, worker_id),
+            .start_us = rec->start_us,
+            .runtime_us = rec->runtime_us,
+            .attempt = rec->attempt,
+            .outcome = rec->outcome,
+            .status = rec->status,
+            .reason = rec->outcome == PP_OUTCOME_OK ? NULL : rec->data,
+            .reason_len = rec->outcome == PP_OUTCOME_OK ? 0 : rec->len};
+        sink_joblog_write (self->joblog, &line);
+    }
+    if (self->rerun.file && rec->outcome != PP_OUTCOME_OK)
+        sink_rerun_add (&self->rerun, rec);
+    if (self->halt.when != SINK_HALT_NEVER)
+        s_check_halt (self, counts, rec);
 }
 
 /*  Records one result; returns 0 or PP_ENOMEM (an --ordered result could
@@ -57,7 +130,7 @@ s_record (sink_record_t *self, pp_counts_t *counts, uint32_t worker_id,
           const pp_record_t *rec, uint64_t now_us, int64_t now_ms)
 {
     bool retried;
-    switch (s_judge (self, rec, &retried)) {
+    switch (s_judge (self, rec, worker_id, &retried)) {
         case SINK_LEDGER_OUT_OF_WINDOW:
             counts->rejects[PP_REJECT_BATCH]++;
             return 0;
@@ -73,8 +146,9 @@ s_record (sink_record_t *self, pp_counts_t *counts, uint32_t worker_id,
     pp_stats_outcome (self->stats, worker_id, rec,
                       now_us > rec->t_enq_us ? now_us - rec->t_enq_us : 0,
                       now_ms);
-    if (rec->outcome == PP_OUTCOME_OK && s_output (self, rec) != 0)
+    if (s_writes (self, rec) && s_output (self, worker_id, rec) != 0)
         return PP_ENOMEM;
+    s_account (self, counts, worker_id, rec);
     sink_acks_add (self->acks, rec->seq, now_ms); /* after the write      */
     s_advance (self);
     return 0;

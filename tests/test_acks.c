@@ -31,6 +31,7 @@ typedef struct {
     uint32_t last_count;  /* ranges in the last one                */
     uint64_t last_first[SINK_ACKS_RANGES], last_n[SINK_ACKS_RANGES];
     uint16_t last_flags;     /* its flags                             */
+    uint32_t last_worker;    /* its worker id                         */
     uint8_t acked[S_SEQS];   /* per seq: acks that went               */
     uint8_t retried[S_SEQS]; /* per seq: retries that went           */
     uint8_t written[S_SEQS]; /* per seq: in the output               */
@@ -61,14 +62,17 @@ s_checkpoint (void *arg, const uint64_t *first, const uint64_t *n,
 }
 
 static int
-s_send (void *arg, uint16_t flags, const uint64_t *first, const uint64_t *n,
-        uint32_t count)
+s_send (void *arg, uint16_t flags, uint32_t worker_id, const uint64_t *first,
+        const uint64_t *n, uint32_t count)
 {
     s_io_t *io = arg;
     if (io->full)
         return PP_EAGAIN;
     io->messages++;
     io->last_flags = flags;
+    io->last_worker = worker_id;
+    if (flags != PP_ACK_RETRY)
+        assert_int_equal (worker_id, 0);
     io->last_count = count;
     assert_true (count > 0 && count <= SINK_ACKS_RANGES);
     for (uint32_t i = 0; i < count; i++) {
@@ -251,8 +255,8 @@ test_retries (void **state)
     (void) state;
     fixture_t *fx = s_open (1024);
     fx->io.full = true;
-    sink_acks_retry (fx->acks, 7);
-    sink_acks_retry (fx->acks, 8);
+    sink_acks_retry (fx->acks, 7, 0x77);
+    sink_acks_retry (fx->acks, 8, 0x77);
     assert_true (sink_acks_due (fx->acks, 0));
     sink_acks_flush (fx->acks);
     assert_int_equal (fx->io.messages, 0);
@@ -261,6 +265,7 @@ test_retries (void **state)
     sink_acks_flush (fx->acks);
     assert_int_equal (fx->io.messages, 1);
     assert_int_equal (fx->io.last_flags, PP_ACK_RETRY);
+    assert_int_equal (fx->io.last_worker, 0x77);
     assert_int_equal (fx->io.last_first[0], 7);
     assert_int_equal (fx->io.last_n[0], 2);
     assert_int_equal (fx->io.checkpoints, 0);
@@ -269,11 +274,47 @@ test_retries (void **state)
         ventilator's --ack-timeout sends it again).                        */
     fx->io.full = true;
     for (uint64_t i = 0; i <= SINK_ACKS_RANGES; i++)
-        sink_acks_retry (fx->acks, 2 * i);
+        sink_acks_retry (fx->acks, 2 * i, 0x77);
     fx->io.full = false;
     sink_acks_flush (fx->acks);
     assert_int_equal (fx->io.last_count, SINK_ACKS_RANGES);
     assert_int_equal (fx->io.retried[2 * SINK_ACKS_RANGES], 0);
+    s_close (fx);
+}
+
+/*  Retries name the worker they failed on: one message per worker, the
+    retries of one worker gathered, a retry on another worker flushing
+    them first. With the socket full, a retry on another worker than those
+    gathered is not asked (the ventilator's --ack-timeout sends it).      */
+static void
+test_retries_per_worker (void **state)
+{
+    (void) state;
+    fixture_t *fx = s_open (1024);
+    sink_acks_retry (fx->acks, 1, 0xa);
+    sink_acks_retry (fx->acks, 2, 0xa);
+    assert_int_equal (fx->io.messages, 0);
+    sink_acks_retry (fx->acks, 3, 0xb); /* flushes 0xa's               */
+    assert_int_equal (fx->io.messages, 1);
+    assert_int_equal (fx->io.last_worker, 0xa);
+    assert_int_equal (fx->io.last_first[0], 1);
+    assert_int_equal (fx->io.last_n[0], 2);
+    sink_acks_flush (fx->acks);
+    assert_int_equal (fx->io.messages, 2);
+    assert_int_equal (fx->io.last_worker, 0xb);
+    assert_int_equal (fx->io.last_first[0], 3);
+    assert_int_equal (fx->io.last_count, 1);
+
+    fx->io.full = true;
+    sink_acks_retry (fx->acks, 4, 0xa);
+    sink_acks_retry (fx->acks, 5, 0xb); /* not asked                    */
+    fx->io.full = false;
+    sink_acks_flush (fx->acks);
+    assert_int_equal (fx->io.messages, 3);
+    assert_int_equal (fx->io.last_worker, 0xa);
+    assert_int_equal (fx->io.retried[4], 1);
+    assert_int_equal (fx->io.retried[5], 0);
+    assert_false (sink_acks_pending (fx->acks));
     s_close (fx);
 }
 
@@ -346,7 +387,7 @@ test_halt (void **state)
     assert_int_equal (fx->io.messages, 0);
     fx->io.fail_checkpoint = false;
     s_outcome (fx, 1, 1000);
-    sink_acks_retry (fx->acks, 5);
+    sink_acks_retry (fx->acks, 5, 0x77);
     sink_acks_flush (fx->acks);
     assert_int_equal (fx->io.messages, 1);
     assert_int_equal (fx->io.last_flags, PP_ACK_RETRY);
@@ -377,6 +418,7 @@ main (void)
         cmocka_unit_test (test_flush_on_quarter),
         cmocka_unit_test (test_due_by_age),
         cmocka_unit_test (test_retries),
+        cmocka_unit_test (test_retries_per_worker),
         cmocka_unit_test (test_resync_covers_unsent),
         cmocka_unit_test (test_resync_in_steps),
         cmocka_unit_test (test_halt),

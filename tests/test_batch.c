@@ -113,12 +113,34 @@ test_resends_first (void **state)
     s_close (fx);
 }
 
+/*  --batch by default: 64 items at first and while the pipeline is slow;
+    about a millisecond of acks once it is fast, 1024 at most; measured
+    over VENT_AUTOBATCH_EVERY_MS, not more often.                         */
+static void
+test_autobatch (void **state)
+{
+    (void) state;
+    vent_autobatch_t ab;
+    vent_autobatch_init (&ab, 1000);
+    assert_int_equal (vent_autobatch_update (&ab, 0, 1000), 64);
+    /*  1000 items a second (a costly job): stays small.                   */
+    assert_int_equal (vent_autobatch_update (&ab, 50, 1050), 64);
+    /*  300 items/ms: 300 a batch, but only once the period is over.      */
+    assert_int_equal (vent_autobatch_update (&ab, 50 + 15000, 1099), 64);
+    assert_int_equal (vent_autobatch_update (&ab, 50 + 15000, 1100), 300);
+    /*  3 million items a second: capped.                                 */
+    assert_int_equal (vent_autobatch_update (&ab, 15050 + 150000, 1150), 1024);
+    /*  The pipeline stalls: back to the floor.                            */
+    assert_int_equal (vent_autobatch_update (&ab, 165050, 1200), 64);
+}
+
 int
 main (void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_new_items_fill_window),
         cmocka_unit_test (test_resends_first),
+        cmocka_unit_test (test_autobatch),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

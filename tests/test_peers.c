@@ -89,19 +89,29 @@ test_pick_skips_unable (void **state)
     vent_peers_destroy (&peers);
 }
 
-/*  Another worker can take a retried item when one other than the one it
-    failed on has credit and is not leaving.                               */
+/*  Another worker is there for a retried item when one not among those
+    it failed on is not leaving; it can take it now with credit left (and
+    not rejoining). Without credit it is there all the same: the item
+    waits for it rather than go back to a worker it failed on.            */
 static void
-test_other_can_take (void **state)
+test_other (void **state)
 {
     (void) state;
     vent_peers_t *peers = s_three ();
-    assert_true (vent_peers_other_can_take (peers, 2));
+    bool now;
+    uint32_t avoid2[] = {2, 0, 0}, avoid12[] = {1, 2, 0}, avoid99[] = {99};
+    assert_true (vent_peers_other (peers, avoid2, 3, &now));
+    assert_true (now);
     vent_peers_set_credit (peers, vent_peers_at (peers, 0), 0); /* 1 */
     vent_peers_set_leaving (peers, vent_peers_at (peers, 2));
-    assert_false (vent_peers_other_can_take (peers, 2));
-    assert_true (vent_peers_other_can_take (peers, 1)); /* 2 can      */
-    assert_true (vent_peers_other_can_take (peers, 99));
+    assert_true (vent_peers_other (peers, avoid2, 3, &now)); /* 1: later */
+    assert_false (now);
+    assert_false (vent_peers_other (peers, avoid12, 3, &now)); /* 3 leaves */
+    assert_true (vent_peers_other (peers, avoid99, 1, &now));  /* 2 can    */
+    assert_true (now);
+    vent_peers_set_rejoining (peers, vent_peers_at (peers, 1), true); /* 2 */
+    assert_true (vent_peers_other (peers, avoid99, 1, &now));
+    assert_false (now);
     vent_peers_destroy (&peers);
 }
 
@@ -220,12 +230,19 @@ s_check (vent_peers_t *peers, s_ref_t *ref, uint64_t round, int64_t now)
     assert_int_equal (pick != NULL, any);
     if (pick)
         assert_int_equal (pick->credit, best);
-    uint32_t asked = (uint32_t) (s_next () % (S_IDS + 2));
-    bool other = false;
-    for (uint32_t id = 1; id <= S_IDS; id++)
-        other |= ref[id].present && id != asked && ref[id].credit > 0 &&
-                 !ref[id].leaving;
-    assert_int_equal (vent_peers_other_can_take (peers, asked), other);
+    uint32_t avoid[3]; /* ids 0 (unused) to S_IDS + 1 (unknown), repeats */
+    for (int i = 0; i < 3; i++)
+        avoid[i] = (uint32_t) (s_next () % (S_IDS + 2));
+    bool there = false, ready = false, can_now;
+    for (uint32_t id = 1; id <= S_IDS; id++) {
+        bool avoided = id == avoid[0] || id == avoid[1] || id == avoid[2];
+        if (!ref[id].present || avoided || ref[id].leaving)
+            continue;
+        there = true;
+        ready |= ref[id].credit > 0 && !ref[id].rejoining;
+    }
+    assert_int_equal (vent_peers_other (peers, avoid, 3, &can_now), there);
+    assert_int_equal (can_now, ready);
     uint32_t oldest = 0;
     for (uint32_t id = 1; id <= S_IDS; id++)
         if (ref[id].present &&
@@ -324,7 +341,7 @@ main (void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_pick_most_credit),
         cmocka_unit_test (test_pick_skips_unable),
-        cmocka_unit_test (test_other_can_take),
+        cmocka_unit_test (test_other),
         cmocka_unit_test (test_hello_reconnect),
         cmocka_unit_test (test_silent_and_remove),
         cmocka_unit_test (test_random_against_reference),

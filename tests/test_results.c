@@ -121,6 +121,29 @@ test_decided_has_no_input (void **state)
     pp_results_free (results);
 }
 
+/*  A task given up after --max-deliver: its bytes are the reason, and the
+    item's input it came with goes on to the sink (the rerun file).       */
+static void
+test_decided_keeps_its_input (void **state)
+{
+    (void) state;
+    pp_batch_t *results = pp_results_new ();
+    pp_record_t task = {.seq = 4,
+                        .outcome = PP_OUTCOME_FAILED,
+                        .len = 6,
+                        .data = "gave u",
+                        .input_len = 2,
+                        .input = "13"};
+    pp_buf_t as_is = {.data = "gave u", .len = 6, .max = 6};
+    pp_results_add (results, &task, &as_is, PP_OUTCOME_FAILED, NULL);
+    pp_record_t rec = s_record (results, 0);
+    assert_int_equal (rec.len, 6);
+    assert_memory_equal (rec.data, "gave u", 6);
+    assert_int_equal (rec.input_len, 2);
+    assert_memory_equal (rec.input, "13", 2);
+    pp_results_free (results);
+}
+
 /*  A dropped slice: every record, in order, dropped, naming the worker. */
 static void
 test_dropped (void **state)
@@ -157,6 +180,7 @@ main (void)
         cmocka_unit_test (test_failure_has_input),
         cmocka_unit_test (test_echo_sent_once),
         cmocka_unit_test (test_decided_has_no_input),
+        cmocka_unit_test (test_decided_keeps_its_input),
         cmocka_unit_test (test_dropped),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);

@@ -193,14 +193,102 @@ test_drain_timeout (void **state)
     s_close (fx);
 }
 
-/*  The loop waits at most 20 ms in the first second, 50 ms after.         */
+/*  The loop waits at most 50 ms, from the start: newcomers are welcomed
+    at once (vent_run_welcome), not by a faster cadence.                   */
 static void
 test_wait_ms (void **state)
 {
     (void) state;
     fixture_t *fx = s_open (3, 0, 0);
-    assert_int_equal (vent_run_wait_ms (fx->run, S_T0 + 999), 20);
+    assert_int_equal (vent_run_wait_ms (fx->run, S_T0 + 1), 50);
     assert_int_equal (vent_run_wait_ms (fx->run, S_T0 + 1000), 50);
+    s_close (fx);
+}
+
+/*  Runs fx to DONE: every item dispatched, the sink's COMPLETE.          */
+static void
+s_run_to_done (fixture_t *fx)
+{
+    vent_run_tick (fx->run, S_T0 + 1);
+    s_dispatch_all (fx);
+    pp_state_t outcome = {.total = 5, .ok = 5};
+    vent_run_complete (fx->run, &outcome);
+    assert_int_equal (vent_run_state (fx->run), VENT_DONE);
+}
+
+/*  DONE ends the run once the sink and every worker that said hello said
+    BYE, long before --linger; a sink's BYE before the end does not count
+    (a failed sink may be restarted), a worker's does (it left).          */
+static void
+test_end_by_confirmation (void **state)
+{
+    (void) state;
+    fixture_t *fx = s_open (5, 0, 0);
+    vent_run_hello (fx->run, 11);
+    vent_run_hello (fx->run, 12);
+    vent_run_bye (fx->run, 0, NULL, 0);  /* the sink, too early  */
+    vent_run_bye (fx->run, 12, NULL, 0); /* left during the run */
+    s_run_to_done (fx);
+    int64_t now = pp_now_ms ();
+    assert_false (vent_run_finished (fx->run, now));
+    vent_run_bye (fx->run, 11, NULL, 0);
+    vent_run_bye (fx->run, 11, NULL, 0); /* twice: counted once          */
+    assert_false (vent_run_finished (fx->run, now)); /* no sink yet    */
+    vent_run_bye (fx->run, 0, NULL, 0);
+    assert_true (vent_run_finished (fx->run, now));
+    s_close (fx);
+}
+
+/*  A worker that said hello and then nothing holds the end until
+    --linger; a BYE from a worker never heard of is one more that left.   */
+static void
+test_end_waits_for_hello (void **state)
+{
+    (void) state;
+    fixture_t *fx = s_open (5, 0, 0);
+    vent_run_hello (fx->run, 11);
+    vent_run_bye (fx->run, 13, NULL, 0); /* its hello never came */
+    s_run_to_done (fx);
+    vent_run_bye (fx->run, 0, NULL, 0);
+    int64_t now = pp_now_ms ();
+    assert_false (vent_run_finished (fx->run, now));
+    assert_true (vent_run_finished (fx->run, now + 1000 + 100));
+    vent_run_bye (fx->run, 11, NULL, 0);
+    assert_true (vent_run_finished (fx->run, now));
+    s_close (fx);
+}
+
+/*  The sink names the workers it heard from: each is awaited, even one
+    whose HELLO to the ventilator never came.                             */
+static void
+test_end_waits_for_sink_workers (void **state)
+{
+    (void) state;
+    fixture_t *fx = s_open (5, 0, 0);
+    vent_run_hello (fx->run, 11);
+    s_run_to_done (fx);
+    vent_run_bye (fx->run, 11, NULL, 0);
+    uint8_t ids[8];
+    pp_put_u32 (ids, 11);
+    pp_put_u32 (ids + 4, 14); /* did work, its HELLO still on its way  */
+    vent_run_bye (fx->run, 0, ids, 2);
+    int64_t now = pp_now_ms ();
+    assert_false (vent_run_finished (fx->run, now));
+    vent_run_bye (fx->run, 14, NULL, 0);
+    assert_true (vent_run_finished (fx->run, now));
+    s_close (fx);
+}
+
+/*  --linger 0: DONE is announced once, then the ventilator leaves.       */
+static void
+test_linger_zero (void **state)
+{
+    (void) state;
+    fixture_t *fx = s_open (5, 0, 0);
+    fx->opt.linger_ms = 0;
+    vent_run_hello (fx->run, 11);
+    s_run_to_done (fx);
+    assert_true (vent_run_finished (fx->run, pp_now_ms ()));
     s_close (fx);
 }
 
@@ -214,6 +302,10 @@ main (void)
         cmocka_unit_test (test_drain_nothing_sent),
         cmocka_unit_test (test_drain_timeout),
         cmocka_unit_test (test_wait_ms),
+        cmocka_unit_test (test_end_by_confirmation),
+        cmocka_unit_test (test_end_waits_for_hello),
+        cmocka_unit_test (test_end_waits_for_sink_workers),
+        cmocka_unit_test (test_linger_zero),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -181,11 +181,33 @@ test_peak_rss (void **state)
     assert_true (after >= before + 30 * 1024);
 }
 
+/*  The workers heard from, by a hello or an outcome, each once: the
+    sink names them in its BYE.                                             */
+static void
+test_worker_ids (void **state)
+{
+    pp_stats_t *stats = *state;
+    uint32_t ids[4] = {0};
+    assert_int_equal (pp_stats_worker_ids (stats, ids, 4), 0);
+    pp_hello_t hello = {.threads = 1};
+    pp_stats_hello (stats, 7, &hello);
+    s_outcome (stats, 10, 1000); /* worker 1                          */
+    s_outcome (stats, 10, 1001);
+    pp_stats_hello (stats, 7, &hello);
+    assert_int_equal (pp_stats_worker_ids (stats, ids, 4), 2);
+    assert_int_equal (ids[0], 7);
+    assert_int_equal (ids[1], 1);
+    ids[0] = 0;
+    assert_int_equal (pp_stats_worker_ids (stats, ids, 0), 2); /* none */
+    assert_int_equal (ids[0], 0);
+}
+
 int
 main (void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown (test_empty, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_worker_ids, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_small_values_exact, s_setup,
                                          s_teardown),
         cmocka_unit_test_setup_teardown (test_buckets, s_setup, s_teardown),

@@ -115,20 +115,31 @@ s_resend (fixture_t *fx, uint32_t owner, int64_t now_ms, uint32_t max,
     return s_seqs (&fx->batch, seqs, 64);
 }
 
-static bool
-s_other_yes (void *ctx, uint32_t worker_id)
+static vent_window_other_t
+s_other_yes (void *ctx, const uint32_t *avoid, size_t n)
 {
     (void) ctx;
-    (void) worker_id;
-    return true;
+    (void) avoid;
+    (void) n;
+    return VENT_OTHER_NOW;
 }
 
-static bool
-s_other_no (void *ctx, uint32_t worker_id)
+static vent_window_other_t
+s_other_no (void *ctx, const uint32_t *avoid, size_t n)
 {
     (void) ctx;
-    (void) worker_id;
-    return false;
+    (void) avoid;
+    (void) n;
+    return VENT_OTHER_NONE;
+}
+
+static vent_window_other_t
+s_other_later (void *ctx, const uint32_t *avoid, size_t n)
+{
+    (void) ctx;
+    (void) avoid;
+    (void) n;
+    return VENT_OTHER_LATER;
 }
 
 /*  put numbers from 0 and fills the window; the batch holds what was put,
@@ -282,7 +293,7 @@ test_retry_avoids_owner (void **state)
     uint64_t seqs[64];
     s_put (fx, 2, 7, S_T0); /* worker 7 holds 0 and 1                   */
     s_put (fx, 1, 8, S_T0); /* worker 8 holds 2                         */
-    vent_window_retry (fx->window, 0, 3);
+    vent_window_retry (fx->window, 0, 3, 0);
     assert_int_equal (s_resend (fx, 7, S_T0 + 1, 64, s_other_yes, seqs), 1);
     assert_int_equal (seqs[0], 2); /* 8's item: 7 may take it          */
     assert_int_equal (s_resend (fx, 8, S_T0 + 1, 64, s_other_yes, seqs), 2);
@@ -290,7 +301,7 @@ test_retry_avoids_owner (void **state)
     assert_int_equal (seqs[1], 1);
     assert_int_equal (vent_window_redelivered (fx->window), 3);
 
-    vent_window_retry (fx->window, 0, 2); /* failed on 8 this time      */
+    vent_window_retry (fx->window, 0, 2, 0); /* failed on 8 this time   */
     assert_int_equal (s_resend (fx, 8, S_T0 + 2, 64, s_other_no, seqs), 2);
     assert_int_equal (vent_window_redelivered (fx->window), 5);
     s_close (fx);
@@ -384,9 +395,9 @@ test_reused_slot_is_clean (void **state)
     s_put (fx, 2, 7, S_T0);
     vent_window_requeue (fx->window, 0); /* its resend never left      */
     vent_window_unsent (fx->window, 0);
-    vent_window_retry (fx->window, 1, 1); /* failed on 7               */
-    vent_window_ack (fx->window, 0, 2);   /* both recorded after all   */
-    s_put (fx, 2, 7, S_T0 + 1);           /* seqs 2, 3 in the same slots */
+    vent_window_retry (fx->window, 1, 1, 0); /* failed on 7            */
+    vent_window_ack (fx->window, 0, 2);      /* both recorded after all   */
+    s_put (fx, 2, 7, S_T0 + 1);              /* seqs 2, 3 in the same slots */
     int64_t later = S_T0 + 1 + S_TIMEOUT;
     vent_window_tick (fx->window, later);
     assert_int_equal (s_resend (fx, 7, later, 64, s_other_yes, seqs), 2);
@@ -460,6 +471,181 @@ test_recycling_bounded (void **state)
     s_close (fx);
 }
 
+/*  The one record of the batch.                                           */
+static pp_record_t
+s_only_record (fixture_t *fx)
+{
+    assert_int_equal (fx->batch.count, 1);
+    size_t offset = 0;
+    pp_record_t rec;
+    assert_true (
+        pp_wire_next_record (fx->batch.data, fx->batch.size, &offset, &rec));
+    return rec;
+}
+
+/*  --max-deliver 3: an item whose workers die holding it is delivered 3
+    times, then goes once more decided (failed, "gave up after 3
+    deliveries: why", its input after the reason), which a worker passes
+    on unrun; it is given up once however often it is sent again.       */
+static void
+test_max_deliver_gives_up (void **state)
+{
+    (void) state;
+    fixture_t *fx = s_open (4);
+    vent_window_set_max_deliver (fx->window, 3);
+    uint64_t seqs[64];
+    s_put (fx, 1, 7, S_T0); /* "0", delivery 1                         */
+    vent_window_requeue_owner (fx->window, 7);
+    assert_int_equal (s_resend (fx, 8, S_T0 + 1, 64, NULL, seqs), 1);
+    assert_int_equal (s_only_record (fx).outcome, PP_OUTCOME_OK);
+    vent_window_requeue_owner (fx->window, 8);
+    assert_int_equal (s_resend (fx, 9, S_T0 + 2, 64, NULL, seqs), 1);
+    pp_record_t rec = s_only_record (fx);
+    assert_int_equal (rec.outcome, PP_OUTCOME_OK); /* delivery 3       */
+    assert_int_equal (rec.attempt, 2);
+    assert_int_equal (vent_window_given_up (fx->window), 0);
+    vent_window_requeue_owner (fx->window, 9);
+    assert_int_equal (s_resend (fx, 10, S_T0 + 3, 64, NULL, seqs), 1);
+    rec = s_only_record (fx);
+    const char *why =
+        "gave up after 3 deliveries: worker 00000009 was lost holding it";
+    assert_int_equal (rec.outcome, PP_OUTCOME_FAILED);
+    assert_int_equal (rec.len, strlen (why));
+    assert_memory_equal (rec.data, why, rec.len);
+    assert_int_equal (rec.input_len, 1);
+    assert_memory_equal (rec.input, "0", 1);
+    assert_int_equal (vent_window_given_up (fx->window), 1);
+    vent_window_requeue_owner (fx->window, 10); /* lost again: as it was */
+    assert_int_equal (s_resend (fx, 11, S_T0 + 4, 64, NULL, seqs), 1);
+    rec = s_only_record (fx);
+    assert_int_equal (rec.outcome, PP_OUTCOME_FAILED);
+    assert_memory_equal (rec.data, why, rec.len);
+    assert_int_equal (vent_window_given_up (fx->window), 1);
+    vent_window_ack (fx->window, 0, 1);
+    assert_int_equal (vent_window_unacked (fx->window), 0);
+    s_close (fx);
+}
+
+/*  Every kind of delivery counts: an ack timeout (naming the worker), a
+    retried failure (naming the worker it failed on); a send that never
+    left or was handed back unrun does not.                                */
+static void
+test_max_deliver_counts (void **state)
+{
+    (void) state;
+    fixture_t *fx = s_open (4);
+    vent_window_set_max_deliver (fx->window, 2);
+    uint64_t seqs[64];
+    s_put (fx, 1, 7, S_T0);
+    int64_t later = S_T0 + S_TIMEOUT;
+    vent_window_tick (fx->window, later); /* no ack in time: delivery 2 */
+    assert_int_equal (s_resend (fx, 8, later, 64, NULL, seqs), 1);
+    assert_int_equal (s_only_record (fx).outcome, PP_OUTCOME_OK);
+    vent_window_requeue (fx->window, 0); /* handed back unrun          */
+    vent_window_unsent (fx->window, 0);
+    assert_int_equal (s_resend (fx, 9, later + 1, 64, NULL, seqs), 1);
+    assert_int_equal (s_only_record (fx).outcome, PP_OUTCOME_OK);
+    vent_window_retry (fx->window, 0, 1, 0x99); /* failed on 0x99       */
+    assert_int_equal (s_resend (fx, 9, later + 2, 64, NULL, seqs), 1);
+    pp_record_t rec = s_only_record (fx);
+    const char *why = "gave up after 2 deliveries: it failed on worker "
+                      "00000099";
+    assert_int_equal (rec.outcome, PP_OUTCOME_FAILED);
+    assert_int_equal (rec.len, strlen (why));
+    assert_memory_equal (rec.data, why, rec.len);
+
+    fixture_t *fx2 = s_open (4); /* a timeout, in push flow            */
+    vent_window_set_max_deliver (fx2->window, 1);
+    s_put (fx2, 1, 0, S_T0);
+    vent_window_tick (fx2->window, later);
+    assert_int_equal (s_resend (fx2, 0, later, 64, NULL, seqs), 1);
+    rec = s_only_record (fx2);
+    why = "gave up after 1 deliveries: no result within --ack-timeout "
+          "(500 ms)";
+    assert_int_equal (rec.len, strlen (why));
+    assert_memory_equal (rec.data, why, rec.len);
+    s_close (fx2);
+    s_close (fx);
+}
+
+/*  A retried item waits for a worker it did not fail on while one is
+    there, even one without credit yet (LATER): it does not go back to the
+    worker that failed it; it remembers the last workers it failed on.   */
+static void
+test_retry_waits_for_other (void **state)
+{
+    (void) state;
+    fixture_t *fx = s_open (4);
+    uint64_t seqs[64];
+    s_put (fx, 1, 7, S_T0);
+    vent_window_retry (fx->window, 0, 1, 7);
+    assert_int_equal (s_resend (fx, 7, S_T0 + 1, 64, s_other_later, seqs), 0);
+    vent_window_tick (fx->window, S_T0 + VENT_WINDOW_SCAN_MS);
+    assert_int_equal (
+        s_resend (fx, 8, S_T0 + VENT_WINDOW_SCAN_MS, 64, s_other_later, seqs),
+        1);
+    vent_window_retry (fx->window, 0, 1, 8); /* 8 failed it too        */
+    assert_int_equal (s_resend (fx, 7, S_T0 + 300, 64, s_other_yes, seqs), 0);
+    assert_int_equal (s_resend (fx, 8, S_T0 + 300, 64, s_other_yes, seqs), 0);
+    assert_int_equal (s_resend (fx, 9, S_T0 + 300, 64, s_other_yes, seqs), 1);
+    vent_window_retry (fx->window, 0, 1, 9); /* all failed it: any      */
+    assert_int_equal (s_resend (fx, 7, S_T0 + 301, 64, s_other_no, seqs), 1);
+    s_close (fx);
+}
+
+/*  Items lost twice are suspects: a worker (push flow: all of them, owner
+    0) holds at most 32 of them in flight; one lost three times or more
+    only while it holds no other such -- so a poison item (lost with every
+    delivery) never again takes one of those with it. Items lost once go
+    as they come. In push flow the others wait until a suspect in flight
+    settles.                                                               */
+static void
+test_suspects_in_flight (void **state)
+{
+    (void) state;
+    fixture_t *fx = s_open (64);
+    uint64_t seqs[64];
+    s_put (fx, 40, 7, S_T0);
+    vent_window_requeue_owner (fx->window, 7); /* lost once: together  */
+    assert_int_equal (s_resend (fx, 8, S_T0 + 1, 64, NULL, seqs), 40);
+    vent_window_requeue_owner (fx->window, 8); /* twice: 32 a worker   */
+    assert_int_equal (s_resend (fx, 9, S_T0 + 2, 64, NULL, seqs), 32);
+    assert_int_equal (s_resend (fx, 9, S_T0 + 2, 64, NULL, seqs), 0);
+    assert_int_equal (s_resend (fx, 10, S_T0 + 2, 64, NULL, seqs), 8);
+    assert_int_equal (seqs[0], 32);
+    vent_window_requeue_owner (fx->window, 9); /* 0..31: a third time  */
+    assert_int_equal (s_resend (fx, 11, S_T0 + 3, 64, NULL, seqs), 1);
+    assert_int_equal (seqs[0], 0);
+    assert_int_equal (s_resend (fx, 11, S_T0 + 3, 64, NULL, seqs), 0);
+    assert_int_equal (s_resend (fx, 10, S_T0 + 3, 64, NULL, seqs), 1);
+    assert_int_equal (seqs[0], 1);      /* 10 holds 8 lost twice: no matter */
+    vent_window_ack (fx->window, 0, 1); /* 11's suspect settled        */
+    assert_int_equal (s_resend (fx, 11, S_T0 + 4, 64, NULL, seqs), 1);
+    assert_int_equal (seqs[0], 2);
+    s_close (fx);
+
+    fx = s_open (8); /* push flow: timeouts, owner 0 for everyone      */
+    s_put (fx, 3, 0, S_T0);
+    int64_t t = S_T0;
+    for (int lost = 1; lost <= 2; lost++) { /* lost once, twice: all go */
+        t += S_TIMEOUT;
+        vent_window_tick (fx->window, t);
+        assert_int_equal (s_resend (fx, 0, t, 64, NULL, seqs), 3);
+    }
+    t += S_TIMEOUT; /* a third time: one in flight                     */
+    vent_window_tick (fx->window, t);
+    assert_int_equal (s_resend (fx, 0, t, 64, NULL, seqs), 1);
+    assert_int_equal (seqs[0], 0);
+    t += S_TIMEOUT; /* it times out again: it goes again, alone         */
+    vent_window_tick (fx->window, t);
+    assert_int_equal (s_resend (fx, 0, t, 64, NULL, seqs), 1);
+    assert_int_equal (seqs[0], 0);
+    vent_window_ack (fx->window, 0, 1); /* settled: the next goes at once */
+    assert_int_equal (s_resend (fx, 0, t + 1, 64, NULL, seqs), 1);
+    assert_int_equal (seqs[0], 1);
+    s_close (fx);
+}
+
 int
 main (void)
 {
@@ -476,6 +662,10 @@ main (void)
         cmocka_unit_test (test_reused_slot_is_clean),
         cmocka_unit_test (test_stall_moves_deadlines),
         cmocka_unit_test (test_recycling_bounded),
+        cmocka_unit_test (test_max_deliver_gives_up),
+        cmocka_unit_test (test_max_deliver_counts),
+        cmocka_unit_test (test_retry_waits_for_other),
+        cmocka_unit_test (test_suspects_in_flight),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -26,3 +26,24 @@ vent_batch_build (pp_batch_t *batch, vent_window_t *window, vent_feed_t *feed,
         rc = vent_feed_read_ahead (feed, now_ms, now_us);
     return rc;
 }
+
+void
+vent_autobatch_init (vent_autobatch_t *self, int64_t now_ms)
+{
+    *self = (vent_autobatch_t){.size = VENT_AUTOBATCH_MIN, .since_ms = now_ms};
+}
+
+uint32_t
+vent_autobatch_update (vent_autobatch_t *self, uint64_t acked, int64_t now_ms)
+{
+    int64_t span = now_ms - self->since_ms;
+    if (span < VENT_AUTOBATCH_EVERY_MS)
+        return self->size;
+    uint64_t per_ms = (acked - self->acked) / (uint64_t) span;
+    self->size = per_ms < VENT_AUTOBATCH_MIN   ? VENT_AUTOBATCH_MIN
+                 : per_ms > VENT_AUTOBATCH_MAX ? VENT_AUTOBATCH_MAX
+                                               : (uint32_t) per_ms;
+    self->since_ms = now_ms;
+    self->acked = acked;
+    return self->size;
+}

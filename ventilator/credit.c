@@ -103,8 +103,11 @@ s_on_bye (vent_credit_t *self, vent_peer_t *peer, const pp_inmsg_t *in)
         self->rejects[PP_REJECT_BATCH]++;
         return;
     }
-    for (uint32_t i = 0; i < in->hdr.count; i++)
-        vent_window_requeue (self->window, pp_get_u64 (in->payload + i * 8));
+    for (uint32_t i = 0; i < in->hdr.count; i++) { /* handed back unrun  */
+        uint64_t seq = pp_get_u64 (in->payload + i * 8);
+        vent_window_requeue (self->window, seq);
+        vent_window_unsent (self->window, seq);
+    }
     vent_peers_set_leaving (self->peers, peer);
     zsys_notice ("worker %08x is leaving; %u items handed back",
                  peer->worker_id, in->hdr.count);
@@ -163,6 +166,12 @@ vent_credit_on_message (vent_credit_t *self, uint32_t *hello_id)
     return hello;
 }
 
+void
+vent_credit_set_batch (vent_credit_t *self, uint32_t batch)
+{
+    self->config.batch = batch;
+}
+
 bool
 vent_credit_can_send (vent_credit_t *self)
 {
@@ -170,13 +179,16 @@ vent_credit_can_send (vent_credit_t *self)
     return vent_peers_pick (self->peers, self->round) != NULL;
 }
 
-/*  The window asks before it sends worker_id a retried item that failed
-    on it: can another worker take it?                                     */
-static bool
-s_other_can_take (void *ctx, uint32_t worker_id)
+/*  The window asks before it sends a retried item to a worker it failed
+    on: is a worker it did not fail on there, and can it take it now?     */
+static vent_window_other_t
+s_other (void *ctx, const uint32_t *avoid, size_t n)
 {
     vent_credit_t *self = ctx;
-    return vent_peers_other_can_take (self->peers, worker_id);
+    bool now;
+    if (!vent_peers_other (self->peers, avoid, n, &now))
+        return VENT_OTHER_NONE;
+    return now ? VENT_OTHER_NOW : VENT_OTHER_LATER;
 }
 
 /*  Makes every item of the unsendable batch due again; sent says whether
@@ -221,8 +233,7 @@ s_send_to (vent_credit_t *self, vent_peer_t *peer)
     uint64_t max =
         peer->credit < self->config.batch ? peer->credit : self->config.batch;
     int rc = vent_batch_build (&self->batch, self->window, self->feed,
-                               (uint32_t) max, peer->worker_id,
-                               s_other_can_take, self);
+                               (uint32_t) max, peer->worker_id, s_other, self);
     if (rc != 0)
         return rc;
     if (self->batch.count == 0) { /* nothing for it: maybe for another  */

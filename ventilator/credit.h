@@ -45,6 +45,9 @@ bool vent_credit_on_message (vent_credit_t *self, uint32_t *hello_id);
 /*  Sends batches to workers with credit. Returns 0 or PP_ENOMEM.         */
 int vent_credit_dispatch (vent_credit_t *self);
 
+/*  From now on, batches of at most batch items.                          */
+void vent_credit_set_batch (vent_credit_t *self, uint32_t batch);
+
 /*  True when some worker has credit left.                                 */
 bool vent_credit_can_send (vent_credit_t *self);
 

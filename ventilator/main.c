@@ -12,6 +12,7 @@
     hands acks to the window and the rest of what comes to the run, and
     turns signals into drain and abort.                                    */
 
+#include "batch.h"
 #include "credit.h"
 #include "feed.h"
 #include "input.h"
@@ -31,6 +32,8 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#define S_CONTROL_LINGER_MS 100 /* at exit, for the last announcement    */
+
 typedef struct {
     vent_options_t *opt;
     zsock_t *tasks, *control, *acks;
@@ -45,7 +48,8 @@ typedef struct {
     uint64_t run_id;
     uint64_t rejects[PP_REJECT_COUNT];
     int signals_seen;
-    pp_stall_t stall; /* time the loop itself lost (stopped)     */
+    pp_stall_t stall;           /* time the loop itself lost (stopped)     */
+    vent_autobatch_t autobatch; /* --batch by default: by the pace     */
 } vent_t;
 
 /*  TASK messages sent: 0 = no worker ever held an item of this run.      */
@@ -61,6 +65,16 @@ s_sends (const vent_t *self)
 static int
 s_dispatch (vent_t *self)
 {
+    if (self->opt->batch == 0) { /* adapts to the pace of the acks      */
+        uint64_t acked = vent_window_next (self->window) -
+                         vent_window_unacked (self->window);
+        uint32_t size =
+            vent_autobatch_update (&self->autobatch, acked, pp_now_ms ());
+        if (self->push)
+            vent_push_set_batch (self->push, size);
+        else
+            vent_credit_set_batch (self->credit, size);
+    }
     int rc = self->push ? vent_push_dispatch (self->push)
                         : vent_credit_dispatch (self->credit);
     if (rc != 0)
@@ -71,7 +85,8 @@ s_dispatch (vent_t *self)
 }
 
 /*  An ACK: ranges recorded (acked) or, flagged RETRY, failed items the
-    sink wants again. A malformed range stops the message (counted).      */
+    sink wants again (on the worker in the header's worker_id). A
+    malformed range stops the message (counted).                          */
 static void
 s_on_ack (vent_t *self, const pp_inmsg_t *in)
 {
@@ -83,7 +98,7 @@ s_on_ack (vent_t *self, const pp_inmsg_t *in)
             break;
         }
         if (retry)
-            vent_window_retry (self->window, first, n);
+            vent_window_retry (self->window, first, n, in->hdr.worker_id);
         else
             vent_window_ack (self->window, first, n);
     }
@@ -126,6 +141,13 @@ s_on_acks_socket (vent_t *self)
         case PP_MSG_COMPLETE:
             if (ours)
                 s_on_complete (self, &in);
+            break;
+        case PP_MSG_BYE: /* a peer saw the end of the run, or leaves it */
+            if (ours && in.size != (size_t) in.hdr.count * 4)
+                self->rejects[PP_REJECT_SHORT]++;
+            else if (ours)
+                vent_run_bye (self->run, in.hdr.worker_id, in.payload,
+                              in.hdr.count);
             break;
         case PP_MSG_REQUEST:
             /*  An operator may not know the run id: 0 means this run.     */
@@ -217,10 +239,29 @@ s_timeout (vent_t *self, bool active)
     return (long) vent_run_wait_ms (self->run, pp_now_ms ());
 }
 
+/*  Subscriptions on control: peers that just connected get the state at
+    once, whatever they subscribed to (they all take everything).         */
+static void
+s_on_control (vent_t *self)
+{
+    bool welcome = false;
+    for (int burst = 0; burst < 256; burst++) {
+        zframe_t *frame = zframe_recv_nowait (self->control);
+        if (!frame)
+            break;
+        welcome |= zframe_size (frame) > 0 && zframe_data (frame)[0] == 1;
+        zframe_destroy (&frame);
+    }
+    if (welcome)
+        vent_run_welcome (self->run);
+}
+
 /*  Reads what came on the sockets, in bursts.                             */
 static void
-s_on_sockets (vent_t *self, bool acks, bool tasks)
+s_on_sockets (vent_t *self, bool acks, bool tasks, bool control)
 {
+    if (control)
+        s_on_control (self);
     for (int burst = 0;
          acks && burst < 256 && (zsock_events (self->acks) & ZMQ_POLLIN);
          burst++)
@@ -244,10 +285,11 @@ s_turn (vent_t *self)
     short tasks_events = self->credit ? ZMQ_POLLIN : waiting ? ZMQ_POLLOUT : 0;
     zmq_pollitem_t items[] = {{zsock_resolve (self->acks), 0, ZMQ_POLLIN, 0},
                               {zsock_resolve (self->tasks), 0, tasks_events, 0},
+                              {zsock_resolve (self->control), 0, ZMQ_POLLIN, 0},
                               {NULL, vent_input_fd (self->input),
                                (short) (want_input ? ZMQ_POLLIN : 0), 0}};
     long timeout = s_timeout (self, active);
-    int n = zmq_poll (items, want_input ? 3 : 2, timeout);
+    int n = zmq_poll (items, want_input ? 4 : 3, timeout);
     if (n == -1 && zmq_errno () != EINTR) {
         zsys_error ("cannot poll: %s", zmq_strerror (zmq_errno ()));
         return PP_EIO;
@@ -255,8 +297,9 @@ s_turn (vent_t *self)
     s_check_stall (self, timeout);
     if (n > 0)
         s_on_sockets (self, items[0].revents & ZMQ_POLLIN,
-                      self->credit && (items[1].revents & ZMQ_POLLIN));
-    if (want_input && (items[2].revents & (ZMQ_POLLIN | ZMQ_POLLERR)) &&
+                      self->credit && (items[1].revents & ZMQ_POLLIN),
+                      items[2].revents & ZMQ_POLLIN);
+    if (want_input && (items[3].revents & (ZMQ_POLLIN | ZMQ_POLLERR)) &&
         vent_feed_fill (self->feed) != 0) {
         zsys_error ("cannot read input: %s", strerror (errno));
         return PP_EIO;
@@ -310,9 +353,9 @@ static int
 s_open_feed (vent_t *self)
 {
     vent_options_t *opt = self->opt;
+    uint32_t batch = opt->batch ? opt->batch : VENT_AUTOBATCH_MAX;
     vent_feed_config_t config = {.run_id = self->run_id,
-                                 .ahead = opt->batch * 4 > 1024 ? opt->batch * 4
-                                                                : 1024,
+                                 .ahead = batch * 4 > 1024 ? batch * 4 : 1024,
                                  .rate = opt->rate,
                                  .skip = opt->skip,
                                  .max_item = opt->common.max_item};
@@ -338,8 +381,12 @@ s_open_sockets (vent_t *self)
                                  common->tasks, true, "--tasks");
     if (credit && self->tasks)
         zsock_set_router_mandatory (self->tasks, 1);
+    /*  XPUB: every subscription that comes in is a peer that just
+        connected, welcomed with the state at once (s_on_control).        */
     self->control =
-        pp_net_socket (ZMQ_PUB, common, common->control, true, "--control");
+        pp_net_socket (ZMQ_XPUB, common, common->control, true, "--control");
+    if (self->control)
+        zsock_set_xpub_verbose (self->control, 1);
     self->acks = pp_net_acks_socket (ZMQ_PULL, common, true);
     if (!self->tasks || !self->control || !self->acks)
         return PP_EIO;
@@ -355,13 +402,15 @@ static int
 s_open_dispatch (vent_t *self)
 {
     vent_options_t *opt = self->opt;
+    uint32_t batch = opt->batch ? opt->batch : VENT_AUTOBATCH_MIN;
+    vent_autobatch_init (&self->autobatch, pp_now_ms ());
     if (opt->common.flow != PP_FLOW_CREDIT) {
         self->push = vent_push_new (self->tasks, self->window, self->feed,
-                                    opt->batch, self->run_id);
+                                    batch, self->run_id);
         return self->push ? 0 : PP_ENOMEM;
     }
     vent_credit_config_t config = {.run_id = self->run_id,
-                                   .batch = opt->batch,
+                                   .batch = batch,
                                    .heartbeat_ms = opt->heartbeat_ms,
                                    .liveness = opt->liveness};
     self->credit =
@@ -387,6 +436,7 @@ s_open (vent_t *self)
             vent_window_new (opt->window, opt->ack_timeout_ms, self->pool);
     if (!self->window)
         return PP_ENOMEM;
+    vent_window_set_max_deliver (self->window, opt->max_deliver);
     rc = s_open_feed (self);
     if (rc == 0)
         rc = s_open_sockets (self);
@@ -398,7 +448,11 @@ s_open (vent_t *self)
     vent_feed_start (self->feed, now);
     self->run = vent_run_new (opt, self->run_id, self->control, self->window,
                               self->feed, now);
-    return self->run ? 0 : PP_ENOMEM;
+    if (!self->run)
+        return PP_ENOMEM;
+    vent_run_tick (self->run, now); /* no --wait-workers: running now,
+                                       not after the loop's first wait  */
+    return 0;
 }
 
 static void
@@ -416,6 +470,10 @@ s_close (vent_t *self)
     vent_input_destroy (&self->input);
     pp_netmon_destroy (&self->netmon); /* before the sockets it watches */
     zsock_destroy (&self->tasks);
+    /*  The last DONE or ABORTED reaches every connected subscriber: they
+        all confirmed it, or --linger passed; never wait longer.           */
+    if (self->control)
+        zsock_set_linger (self->control, S_CONTROL_LINGER_MS);
     zsock_destroy (&self->control);
     zsock_destroy (&self->acks);
 }
@@ -431,14 +489,16 @@ s_exit_code (vent_t *self)
     const pp_state_t *outcome = vent_run_outcome (self->run);
     if (pp_verbosity > 0)
         zsys_info ("run %016llx done: %llu items, %llu ok, %llu failed, "
-                   "%llu dropped, %llu sent again; input paused %.1f s for "
-                   "a full window; peak RSS %llu KiB",
+                   "%llu dropped, %llu sent again, %llu given up after "
+                   "--max-deliver; input paused %.1f s for a full window; "
+                   "peak RSS %llu KiB",
                    (unsigned long long) self->run_id,
                    (unsigned long long) vent_window_next (self->window),
                    (unsigned long long) outcome->ok,
                    (unsigned long long) outcome->failed,
                    (unsigned long long) outcome->dropped,
                    (unsigned long long) vent_window_redelivered (self->window),
+                   (unsigned long long) vent_window_given_up (self->window),
                    vent_feed_paused_ms (self->feed, pp_now_ms ()) / 1000.0,
                    (unsigned long long) pp_stats_peak_rss_kib ());
     return outcome->failed + outcome->dropped > 0 ? PP_EXIT_FAILED : PP_EXIT_OK;

@@ -22,23 +22,40 @@ static const char *s_help_head =
     "Dispatch:\n"
     "  --window N          at most N items unacknowledged (default 65536)\n"
     "  --ack-timeout D     send an item again if not acked in D (default "
-    "10s)\n"
-    "  --batch N           items per message (default 64; 1 with --workload)"
-    "\n"
+    "10s;\n"
+    "                      10ms at least: 0 would resend at once)\n"
+    "  --batch N           items per message (default: adapts, 64 to 1024\n"
+    "                      by the pace of the acks; 1 with --workload)\n"
     "  --rate R            dispatch at most R items per second\n"
     "  --wait-workers N    hold dispatch until N workers said hello\n"
-    "  --retries N         send a failed item again, to another worker\n"
-    "                      when there is one, up to N times (default 0)\n"
-    "  --linger D          keep announcing DONE for D (default 1s)\n"
+    "  --retries N         send a failed item again up to N times\n"
+    "                      (default 0); credit flow sends it to a worker\n"
+    "                      it did not fail on whenever one is connected\n"
+    "                      (it waits for that one's credit); push flow\n"
+    "                      cannot choose (round-robin): it may land on\n"
+    "                      the same worker. At most --max-deliver - 1.\n"
+    "  --max-deliver N     deliver an item at most N times (default 5;\n"
+    "                      0 = no limit, at most 255): a worker lost\n"
+    "                      holding it, an --ack-timeout, a retried\n"
+    "                      failure each count; past N it ends failed,\n"
+    "                      \"gave up after N deliveries: <why>\", so a\n"
+    "                      poison item cannot stall a run. The items\n"
+    "                      lost beside a poison item end within 4\n"
+    "                      deliveries: keep N >= 4\n"
+    "  --linger D          once DONE, wait at most D for the sink and\n"
+    "                      every worker that said hello to confirm it,\n"
+    "                      then leave anyway (default 1s; 0: leave right\n"
+    "                      after announcing DONE)\n"
     "  --drain-timeout D   a drain (asked, or the input ended) not\n"
     "                      complete after D becomes an abort (exit 3;\n"
-    "                      default: wait until it completes)\n"
+    "                      default and 0: wait until it completes)\n"
     "  --overflow P        when workers lag behind the input: block (stop\n"
     "                      reading, default), drop (count the record as\n"
     "                      dropped) or spill (queue it in --spill-dir)\n"
     "  --spill-dir DIR     where spill files go (default $TMPDIR or /tmp)\n"
     "Credit flow (--flow credit):\n"
-    "  --heartbeat D       workers beat every D (default 1s)\n"
+    "  --heartbeat D       workers beat every D (default 1s; 10ms at\n"
+    "                      least)\n"
     "  --liveness N        a worker silent for N beats is dead and its\n"
     "                      items go to others (default 3); time this\n"
     "                      process was stopped does not count\n"
@@ -72,6 +89,7 @@ enum {
     S_HEARTBEAT,
     S_LIVENESS,
     S_RETRIES,
+    S_MAX_DELIVER,
     S_DRAIN_TIMEOUT
 };
 
@@ -93,6 +111,7 @@ static struct option s_longs[] = {
     {"heartbeat", required_argument, 0, S_HEARTBEAT},
     {"liveness", required_argument, 0, S_LIVENESS},
     {"retries", required_argument, 0, S_RETRIES},
+    {"max-deliver", required_argument, 0, S_MAX_DELIVER},
     {"drain-timeout", required_argument, 0, S_DRAIN_TIMEOUT},
     {0, 0, 0, 0}};
 
@@ -153,6 +172,10 @@ s_dispatch_option (vent_options_t *opt, int c, const char *arg)
         case S_RETRIES:
             opt->retries = (uint32_t) pp_cli_number ("--retries", arg, 0, 100);
             break;
+        case S_MAX_DELIVER:
+            opt->max_deliver =
+                (uint32_t) pp_cli_number ("--max-deliver", arg, 0, 255);
+            break;
         case S_LINGER:
             opt->linger_ms = pp_cli_duration_ms ("--linger", arg);
             break;
@@ -200,8 +223,15 @@ s_finish (vent_options_t *opt, int argc, char **argv)
         (opt->path != NULL) + (opt->generate > 0) + (opt->workload > 0);
     if (sources > 1)
         pp_cli_usage_error ("give one input: FILE, --generate or --workload");
-    if (opt->batch == 0)
-        opt->batch = opt->workload > 0 ? 1 : 64;
+    if (opt->batch == 0 && opt->workload > 0)
+        opt->batch = 1; /* else 0: it adapts (batch.h)                 */
+    if (opt->max_deliver > 0 && opt->retries >= opt->max_deliver)
+        pp_cli_usage_error ("--retries %u: an item is delivered at most "
+                            "--max-deliver %u times, so it can be retried "
+                            "%u times at most (raise --max-deliver, or 0: "
+                            "no limit)",
+                            opt->retries, opt->max_deliver,
+                            opt->max_deliver - 1);
     pp_cli_endpoints (&opt->common);
     pp_cli_check_bind (&opt->common, "--tasks", opt->common.tasks);
     pp_cli_check_bind (&opt->common, "--control", opt->common.control);
@@ -218,6 +248,7 @@ vent_options_parse (vent_options_t *opt, int argc, char **argv)
     opt->linger_ms = 1000;
     opt->heartbeat_ms = 1000;
     opt->liveness = 3;
+    opt->max_deliver = 5;
     int c;
     while ((c = getopt_long (argc, argv, "hvq0", s_longs, NULL)) != -1) {
         if (c == 'h')

@@ -3,9 +3,9 @@
 
     The heap holds exactly the workers pick may return: credit left, not
     leaving, not rejoining, not passed over this round. Those passed over
-    wait in `tried` and go back in when the round changes. `able` counts
-    the workers that hold credit and are not leaving, which is all that
-    "can another worker take it" asks.                                    */
+    wait in `tried` and go back in when the round changes. Two counts --
+    the workers staying (not leaving), and those ready (staying, credit
+    left, not rejoining) -- answer "is another worker there" in O(1).     */
 
 #include "peers.h"
 #include "pp_cli.h"
@@ -23,7 +23,8 @@ struct _vent_peers_t {
     uint64_t round;      /* the round tried belongs to           */
     vent_peer_t *oldest; /* heard longest ago                    */
     vent_peer_t *newest;
-    size_t able; /* credit > 0 and not leaving           */
+    size_t staying; /* not leaving                             */
+    size_t ready;   /* staying, credit left, not rejoining     */
 };
 
 vent_peers_t *
@@ -140,14 +141,22 @@ s_heap_remove (vent_peers_t *self, vent_peer_t *peer)
     s_heap_down (self, last->heap_at);
 }
 
-/*  Puts peer where it belongs after a change: in the heap (in order) when
-    pick may return it, else out of it; and counts it as able or not.     */
-static void
-s_update (vent_peers_t *self, vent_peer_t *peer, bool was_able)
+static bool
+s_ready (const vent_peer_t *peer)
 {
-    bool able = peer->credit > 0 && !peer->leaving;
-    self->able += (size_t) able - (size_t) was_able;
-    bool eligible = able && !peer->rejoining && peer->tried != self->round;
+    return peer->credit > 0 && !peer->leaving && !peer->rejoining;
+}
+
+/*  Puts peer where it belongs after a change (it was ready or not, and
+    leaving or not, before): in the heap (in order) when pick may return
+    it, else out of it; and in the counts.                                 */
+static void
+s_update (vent_peers_t *self, vent_peer_t *peer, bool was_ready,
+          bool was_leaving)
+{
+    self->ready += (size_t) s_ready (peer) - (size_t) was_ready;
+    self->staying += (size_t) was_leaving - (size_t) peer->leaving;
+    bool eligible = s_ready (peer) && peer->tried != self->round;
     if (!eligible)
         s_heap_remove (self, peer);
     else if (peer->heap_at == SIZE_MAX) {
@@ -157,12 +166,6 @@ s_update (vent_peers_t *self, vent_peer_t *peer, bool was_able)
         s_heap_up (self, peer->heap_at);
         s_heap_down (self, peer->heap_at);
     }
-}
-
-static bool
-s_able (const vent_peer_t *peer)
-{
-    return peer->credit > 0 && !peer->leaving;
 }
 
 /*  --- the list in the order heard ---------------------------------------- */
@@ -240,6 +243,7 @@ s_add (vent_peers_t *self, zframe_t *identity, uint32_t worker_id,
                           .heap_at = SIZE_MAX,
                           .tried = UINT64_MAX};
     self->all[self->size++] = peer;
+    self->staying++;
     s_append (self, peer);
     return peer;
 }
@@ -278,8 +282,8 @@ vent_peers_hello (vent_peers_t *self, zframe_t *identity, uint32_t worker_id,
 void
 vent_peers_remove (vent_peers_t *self, vent_peer_t *peer)
 {
-    if (s_able (peer))
-        self->able--;
+    self->ready -= s_ready (peer);
+    self->staying -= !peer->leaving;
     s_heap_remove (self, peer);
     s_unlink (self, peer);
     for (size_t i = 0; i < self->ntried; i++)
@@ -304,26 +308,26 @@ vent_peers_remove (vent_peers_t *self, vent_peer_t *peer)
 void
 vent_peers_set_credit (vent_peers_t *self, vent_peer_t *peer, uint64_t credit)
 {
-    bool was = s_able (peer);
+    bool was = s_ready (peer), was_leaving = peer->leaving;
     peer->credit = credit;
-    s_update (self, peer, was);
+    s_update (self, peer, was, was_leaving);
 }
 
 void
 vent_peers_set_leaving (vent_peers_t *self, vent_peer_t *peer)
 {
-    bool was = s_able (peer);
+    bool was = s_ready (peer), was_leaving = peer->leaving;
     peer->leaving = true;
     peer->credit = 0;
-    s_update (self, peer, was);
+    s_update (self, peer, was, was_leaving);
 }
 
 void
 vent_peers_set_rejoining (vent_peers_t *self, vent_peer_t *peer, bool rejoining)
 {
-    bool was = s_able (peer);
+    bool was = s_ready (peer), was_leaving = peer->leaving;
     peer->rejoining = rejoining;
-    s_update (self, peer, was);
+    s_update (self, peer, was, was_leaving);
 }
 
 void
@@ -355,8 +359,7 @@ s_new_round (vent_peers_t *self, uint64_t round)
     self->ntried = 0;
     for (size_t i = 0; i < n; i++) {
         vent_peer_t *peer = self->tried[i];
-        bool was = s_able (peer);
-        s_update (self, peer, was);
+        s_update (self, peer, s_ready (peer), peer->leaving);
     }
 }
 
@@ -389,13 +392,23 @@ vent_peers_tried (vent_peers_t *self, vent_peer_t *peer, uint64_t round)
 }
 
 bool
-vent_peers_other_can_take (const vent_peers_t *self, uint32_t worker_id)
+vent_peers_other (const vent_peers_t *self, const uint32_t *avoid, size_t n,
+                  bool *now)
 {
-    uint32_t at;
-    bool self_able =
-        pp_idmap_get (self->by_id, (uint64_t) worker_id + 1, &at) &&
-        s_able (self->all[at]);
-    return self->able > (self_able ? 1u : 0u);
+    size_t staying = 0, ready = 0; /* of the avoided, each counted once */
+    for (size_t i = 0; i < n; i++) {
+        bool again = false;
+        for (size_t j = 0; j < i; j++)
+            again |= avoid[j] == avoid[i];
+        uint32_t at;
+        if (avoid[i] == 0 || again ||
+            !pp_idmap_get (self->by_id, (uint64_t) avoid[i] + 1, &at))
+            continue;
+        staying += !self->all[at]->leaving;
+        ready += s_ready (self->all[at]);
+    }
+    *now = self->ready > ready;
+    return self->staying > staying;
 }
 
 vent_peer_t *

@@ -89,8 +89,11 @@ vent_peer_t *vent_peers_pick (vent_peers_t *self, uint64_t round);
     the next round.                                                        */
 void vent_peers_tried (vent_peers_t *self, vent_peer_t *peer, uint64_t round);
 
-/*  True when a worker other than worker_id, not leaving, has credit.      */
-bool vent_peers_other_can_take (const vent_peers_t *self, uint32_t worker_id);
+/*  True when a worker not among avoid[n] (0 entries are ignored) is there
+    and not leaving; *now says whether one of them can take an item now
+    (credit left, not rejoining).                                          */
+bool vent_peers_other (const vent_peers_t *self, const uint32_t *avoid,
+                       size_t n, bool *now);
 
 /*  The worker heard longest ago if that is more than limit_ms before
     now_ms, else NULL.                                                     */

@@ -78,6 +78,12 @@ vent_push_dispatch (vent_push_t *self)
     return 0;
 }
 
+void
+vent_push_set_batch (vent_push_t *self, uint32_t batch)
+{
+    self->max_items = batch;
+}
+
 bool
 vent_push_waiting (const vent_push_t *self)
 {

@@ -27,6 +27,9 @@ void vent_push_destroy (vent_push_t **self_p);
     to send. Returns 0 or PP_ENOMEM.                                       */
 int vent_push_dispatch (vent_push_t *self);
 
+/*  From now on, batches of at most batch items.                          */
+void vent_push_set_batch (vent_push_t *self, uint32_t batch);
+
 /*  True when a built batch waits for the socket: poll it for POLLOUT.    */
 bool vent_push_waiting (const vent_push_t *self);
 

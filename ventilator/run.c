@@ -8,8 +8,6 @@
 
 #define S_STATE_EVERY_MS 200  /* state while running                    */
 #define S_URGENT_EVERY_MS 100 /* DRAIN, DONE, ABORT repeats             */
-#define S_EARLY_EVERY_MS 20   /* state in the first second              */
-#define S_EARLY_MS 1000       /* the first second                       */
 #define S_ABORT_LINGER_MS 500 /* keep publishing ABORT this long        */
 
 struct _vent_run_t {
@@ -19,13 +17,15 @@ struct _vent_run_t {
     vent_window_t *window; /* what was numbered                     */
     vent_feed_t *feed;     /* whether the total is final            */
     vent_state_t state;
-    int64_t opened_ms;      /* the sockets were bound                */
     int64_t sent_ms;        /* STATE last published                  */
     int64_t end_ms;         /* DONE or ABORTED since                 */
     int64_t drain_since_ms; /* the drain began (0: not yet)          */
-    pp_idmap_t *hellos;     /* workers that said hello (id + 1)          */
-    uint32_t nhellos;
-    pp_state_t outcome; /* counts from the sink's COMPLETE          */
+    pp_idmap_t *workers;    /* id + 1 -> 0 said hello, 1 said BYE too  */
+    uint32_t nhellos;       /* workers in it                            */
+    uint32_t nbyes;         /* ... that said BYE                        */
+    bool unlisted;          /* one could not be listed (out of memory)  */
+    bool sink_bye;          /* the sink saw the end and left                 */
+    pp_state_t outcome;     /* counts from the sink's COMPLETE          */
 };
 
 static void
@@ -65,9 +65,9 @@ vent_run_new (const vent_options_t *opt, uint64_t run_id, zsock_t *control,
     self->control = control;
     self->window = window;
     self->feed = feed;
-    self->opened_ms = now_ms;
-    self->hellos = pp_idmap_new ();
-    if (!self->hellos) {
+    (void) now_ms;
+    self->workers = pp_idmap_new ();
+    if (!self->workers) {
         free (self);
         return NULL;
     }
@@ -80,7 +80,7 @@ vent_run_destroy (vent_run_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
-    pp_idmap_destroy (&(*self_p)->hellos);
+    pp_idmap_destroy (&(*self_p)->workers);
     free (*self_p);
     *self_p = NULL;
 }
@@ -97,16 +97,58 @@ vent_run_active (const vent_run_t *self)
     return self->state == VENT_RUNNING || self->state == VENT_DRAINING;
 }
 
+/*  Lists worker_id (said hello: 0, BYE: 1) in O(1) however many workers
+    there are; *added when it is new. Returns what it was (-1: unknown).
+    One that cannot be listed (out of memory) makes the end wait for
+    --linger: we cannot tell who is left.                                  */
+static int
+s_list (vent_run_t *self, uint32_t worker_id, uint32_t bye, bool *added)
+{
+    uint32_t was;
+    *added = false;
+    uint64_t key = (uint64_t) worker_id + 1;
+    bool known = pp_idmap_get (self->workers, key, &was);
+    if (known && (was == 1 || bye == 0))
+        return (int) was;
+    if (pp_idmap_put (self->workers, key, bye) != 0) {
+        self->unlisted = true;
+        return known ? (int) was : -1;
+    }
+    if (!known) {
+        *added = true;
+        self->nhellos++;
+    }
+    if (bye)
+        self->nbyes++;
+    return known ? (int) was : -1;
+}
+
 void
 vent_run_hello (vent_run_t *self, uint32_t worker_id)
 {
-    uint32_t seen;
-    if (pp_idmap_get (self->hellos, (uint64_t) worker_id + 1, &seen))
-        return;
-    if (pp_idmap_put (self->hellos, (uint64_t) worker_id + 1, 1) == 0)
-        self->nhellos++; /* out of memory: counted at its next hello    */
-    if (pp_verbosity > 1)
+    bool added;
+    s_list (self, worker_id, 0, &added);
+    if (added && pp_verbosity > 1)
         zsys_info ("worker %08x said hello (%u so far)", worker_id,
+                   self->nhellos);
+}
+
+void
+vent_run_bye (vent_run_t *self, uint32_t worker_id, const uint8_t *ids,
+              uint32_t count)
+{
+    if (worker_id == 0) { /* the sink: only its BYE after the end counts
+                             (a sink that fails may be restarted)       */
+        if (self->state != VENT_DONE && self->state != VENT_ABORTED)
+            return;
+        self->sink_bye = true;
+        for (uint32_t i = 0; i < count; i++)
+            vent_run_hello (self, pp_get_u32 (ids + i * 4));
+        return;
+    }
+    bool added;
+    if (s_list (self, worker_id, 1, &added) != 1 && pp_verbosity > 1)
+        zsys_info ("worker %08x left (%u of %u)", worker_id, self->nbyes,
                    self->nhellos);
 }
 
@@ -177,17 +219,30 @@ vent_run_tick (vent_run_t *self, int64_t now_ms)
     }
     bool urgent = self->state >= VENT_DRAINING;
     int64_t every = urgent ? S_URGENT_EVERY_MS : S_STATE_EVERY_MS;
-    if (now_ms - self->opened_ms < S_EARLY_MS)
-        every = S_EARLY_EVERY_MS;
     if (now_ms - self->sent_ms >= every)
         s_publish (self);
+}
+
+void
+vent_run_welcome (vent_run_t *self)
+{
+    s_publish (self);
 }
 
 int64_t
 vent_run_wait_ms (const vent_run_t *self, int64_t now_ms)
 {
-    return now_ms - self->opened_ms < S_EARLY_MS ? S_EARLY_EVERY_MS
-                                                 : S_URGENT_EVERY_MS / 2;
+    (void) self;
+    (void) now_ms;
+    return S_URGENT_EVERY_MS / 2;
+}
+
+/*  Everyone the run knows of confirmed its end: the sink, and every
+    worker that said hello.                                                */
+static bool
+s_all_left (const vent_run_t *self)
+{
+    return self->sink_bye && !self->unlisted && self->nbyes == self->nhellos;
 }
 
 bool
@@ -195,8 +250,9 @@ vent_run_finished (const vent_run_t *self, int64_t now_ms)
 {
     int64_t since = now_ms - self->end_ms;
     if (self->state == VENT_DONE)
-        return since >= self->opt->linger_ms;
-    return self->state == VENT_ABORTED && since >= S_ABORT_LINGER_MS;
+        return s_all_left (self) || since >= self->opt->linger_ms;
+    return self->state == VENT_ABORTED &&
+           (s_all_left (self) || since >= S_ABORT_LINGER_MS);
 }
 
 const pp_state_t *

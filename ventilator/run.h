@@ -4,15 +4,18 @@
       RUNNING   dispatching; the total is not known yet
       DRAINING  the total is final (the input ended, or a drain stopped
                 the reading): waiting for the sink's COMPLETE
-      DONE      the sink has every outcome: announced for --linger
-      ABORTED   stop now: announced for half a second
+      DONE      the sink has every outcome: announced until the sink and
+                every worker that said hello confirmed it (BYE), for
+                --linger at most
+      ABORTED   stop now: announced until confirmed likewise, for half
+                a second at most
 
-    The state goes out on the control PUB socket at once on every change,
-    then again and again, since PUB drops what it publishes before a
-    subscriber is connected: every 20 ms in the first second, when peers
-    are still joining (a sink that has not heard the run yet must hold
-    every result it gets), every 100 ms once the run drains or ended,
-    every 200 ms while it runs.
+    The state goes out on the control socket (XPUB) at once on every
+    change, and at once to every subscriber that connects (vent_run_welcome:
+    PUB drops what it publishes before a subscriber is there, and a sink
+    that has not heard the run yet must hold every result it gets), then
+    again as a heartbeat: every 100 ms once the run drains or ended, every
+    200 ms while it runs.
 
     It reads the window and the feed (what was numbered, whether the total
     is final) and stops the feed on a drain; the loop (main.c) tells it
@@ -59,6 +62,13 @@ bool vent_run_active (const vent_run_t *self);
 /*  A worker said hello (counted once per worker id, for --wait-workers). */
 void vent_run_hello (vent_run_t *self, uint32_t worker_id);
 
+/*  A BYE on acks: the peer saw the run end (or leaves it) and needs
+    nothing more from us. worker_id 0 is the sink; it names the count
+    workers it heard from (ids: 4 bytes each, big-endian), every one of
+    them awaited as if it had said hello.                                 */
+void vent_run_bye (vent_run_t *self, uint32_t worker_id, const uint8_t *ids,
+                   uint32_t count);
+
 /*  The sink's COMPLETE: every item has an outcome. Ends the run (DONE)
     when it drains and the counts are for the total numbered; else it is
     early or stale, and ignored (the sink repeats it).                    */
@@ -77,10 +87,15 @@ void vent_run_dispatched (vent_run_t *self);
     hello, the announcement's cadence.                                     */
 void vent_run_tick (vent_run_t *self, int64_t now_ms);
 
+/*  A subscriber connected (or reconnected) to control: the state goes
+    out at once, so it need not wait for the next heartbeat.               */
+void vent_run_welcome (vent_run_t *self);
+
 /*  The longest the loop may wait at now_ms and still announce on time.  */
 int64_t vent_run_wait_ms (const vent_run_t *self, int64_t now_ms);
 
-/*  True once the run ended and was announced long enough: exit.          */
+/*  True once the run ended and everyone known confirmed it, or it was
+    announced for --linger (DONE; half a second after ABORTED): exit.     */
 bool vent_run_finished (const vent_run_t *self, int64_t now_ms);
 
 /*  The sink's counts, from its COMPLETE (zero before DONE).               */

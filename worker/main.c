@@ -72,7 +72,9 @@ static const char *s_help_head =
     "                      python3 -u)\n"
     "  --timeout D         fail an item after D (250ms, 2s, 1m): SIGTERM\n"
     "                      to CMD's process group, SIGKILL after the grace\n"
-    "  --kill-grace D      SIGTERM -> SIGKILL delay (default 1s)\n"
+    "                      (default and 0: no timeout)\n"
+    "  --kill-grace D      SIGTERM -> SIGKILL delay (default 1s; 0: SIGKILL\n"
+    "                      at once)\n"
     "  --stderr-tag        prefix each line CMD writes on stderr with\n"
     "                      [RECORD], the item's input record (as {#});\n"
     "                      default: its stderr is ours, untouched\n"
@@ -123,11 +125,7 @@ s_exec_option (s_args_t *args, int opt, const char *arg)
     switch (opt) {
         case 2006:
             args->exec.timeout_ms = pp_cli_duration_ms ("--timeout", arg);
-            if (args->exec.timeout_ms == 0)
-                pp_cli_usage_error ("--timeout: '%s' is no time at all "
-                                    "(leave it out for no timeout)",
-                                    arg);
-            break;
+            break; /* 0: no timeout, as without the flag               */
         case 2007:
             args->exec.kill_grace_ms = pp_cli_duration_ms ("--kill-grace", arg);
             break;

@@ -28,6 +28,15 @@ expect_exit "$w3" 10 0
 expect_exit "$vent" 10 0
 assert_eq $((N * 40)) "$(cat "$(out_of sink)")" "sum of the sleeps"
 assert_eq $((N + 1)) "$(wc -l <"$joblog")" "job log lines (header + items)"
+# The sink's summary names the command that draws the run; it works as is.
+cmd=$(sed -n 's/.*job log: .* -- to see the run: \(pp-plot .*\)$/\1/p' "$(err_of sink)")
+[[ $cmd == "pp-plot -t 'run "*"' $joblog" ]] ||
+    fail "the summary does not name the plot command: '$cmd'"
+if command -v gnuplot >/dev/null; then
+    (PATH=$ROOT/scripts:$PATH; eval "$cmd") >"$TEST_DIR/named.out" 2>&1 ||
+        fail "the named command failed: $(cat "$TEST_DIR/named.out")"
+    [[ -s ${joblog%.*}.png ]] || fail "the named command drew no ${joblog%.*}.png"
+fi
 
 # The job log, read independently: bars (items with a start), and for each
 # worker the most items it ran at once, which is its number of lanes.

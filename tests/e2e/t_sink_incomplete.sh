@@ -33,7 +33,7 @@ expect_exit "$sink" 10 1
 expect_exit "$w" 10 1
 assert_matches "$(err_of sink)" "^run [0-9a-f]{16} INCOMPLETE$" "summary header"
 assert_contains "$(err_of sink)" \
-    "missing: 2 items without an outcome (records 1-2)" "what is missing"
+    "missing: 2 items without an outcome (seqs 0-1)" "what is missing"
 grep -q " completed" "$(err_of sink)" && fail "the summary says completed"
 assert_json "$stats" complete false
 assert_json "$stats" total_known true

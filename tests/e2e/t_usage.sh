@@ -82,6 +82,10 @@ usage_error pp-ventilator --window --window abc
 usage_error pp-ventilator --ack-timeout --ack-timeout 5
 usage_error pp-ventilator --ack-timeout --ack-timeout 5x
 usage_error pp-ventilator --linger --linger 1
+usage_error pp-ventilator --max-deliver --max-deliver 256
+usage_error pp-ventilator --max-deliver --max-deliver x
+usage_error pp-ventilator "--retries 5" --retries 5 --generate 1
+usage_error pp-ventilator "--max-deliver 3" --retries 3 --max-deliver 3 --generate 1
 usage_error pp-ventilator --generate --generate abc
 usage_error pp-ventilator --wait-workers --wait-workers -1
 
@@ -91,6 +95,12 @@ usage_error pp-worker --threads --job echo --threads 0
 usage_error pp-worker --capacity --job echo --capacity abc
 # A bare 0 is a duration ("0: never"): here only --job is wrong.
 usage_error pp-worker --job --ventilator-timeout 0 --job no-such-job
-usage_error pp-worker "'0' is no time at all" --timeout 0 -- true
+# --timeout 0 is no timeout, --kill-grace 0 SIGKILL at once: both taken,
+# the error is the other flag's.
+usage_error pp-worker --kill-grace --timeout 0 --kill-grace x -- true
+usage_error pp-worker --timeout --kill-grace 0 --timeout x -- true
+# --linger 0 and --drain-timeout 0 are taken; 10ms is the least tick.
+usage_error pp-ventilator --window --linger 0 --drain-timeout 0s --window 0
+usage_error pp-ventilator "under 10ms" --ack-timeout 0
 
 usage_error pp-sink --ordered --sum --ordered

@@ -25,12 +25,18 @@
                                  then reads them all. Prints how many of
                                  the N were acked; publishes DONE once all
                                  were (or after 10 s). Exit 0 if all were.
+    pp_rogue mute CONTROL ACKS S  a worker that joins and then hangs:
+                                 learns the live run from CONTROL, says
+                                 HELLO on ACKS (worker id 0x6d757465),
+                                 prints "hello" and stays connected for
+                                 S s without a word more (never a BYE).
 
     Options after the arguments: --curve-secret F --curve-server F.       */
 
 #include "pp_cli.h"
 #include "pp_ctl.h"
 #include "pp_net.h"
+#include "pp_sender.h"
 #include "pp_wire.h"
 
 #include <czmq.h>
@@ -307,6 +313,22 @@ s_deaf (const char *control, const char *acks, const char *results,
     return rc;
 }
 
+static int
+s_mute (const char *control, const char *acks, const char *seconds)
+{
+    uint64_t run_id = s_snoop_run (control);
+    zsock_t *sock = s_connect (ZMQ_PUSH, acks);
+    pp_hello_t hello = {.pid = (uint32_t) getpid (), .threads = 1};
+    snprintf (hello.host, sizeof (hello.host), "mute");
+    int rc = pp_sender_hello (sock, run_id, 0x6d757465, &hello);
+    printf ("hello\n");
+    fflush (stdout);
+    zclock_sleep ((int) (atof (seconds) * 1000));
+    zsock_set_linger (sock, 0);
+    zsock_destroy (&sock);
+    return rc == 0 ? 0 : 1;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -335,11 +357,14 @@ main (int argc, char **argv)
         rc = s_swallow (argv[2], argv[3]);
     else if (argc >= 7 && strcmp (argv[1], "deaf") == 0)
         rc = s_deaf (argv[2], argv[3], argv[4], argv[5], argv[6]);
+    else if (argc >= 5 && strcmp (argv[1], "mute") == 0)
+        rc = s_mute (argv[2], argv[3], argv[4]);
     else
         fprintf (stderr, "usage: pp_rogue junk EP [--control EP] | "
                          "forge EP RUN | "
                          "swallow EP SECONDS | "
-                         "deaf CONTROL ACKS RESULTS N SECONDS "
+                         "deaf CONTROL ACKS RESULTS N SECONDS | "
+                         "mute CONTROL ACKS SECONDS "
                          "[--curve-secret F "
                          "--curve-server F]\n");
     zcert_destroy (&s_cert);
