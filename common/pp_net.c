@@ -4,7 +4,7 @@
 #include "pp_error.h"
 
 #include <arpa/inet.h>
-#include <dirent.h>
+#include <fcntl.h>
 #include <errno.h>
 #include <ifaddrs.h>
 #include <net/if.h>
@@ -358,7 +358,6 @@ typedef struct {
     int64_t closed_ms;        /* first hang-up since a handshake succeeded   */
     int closed;               /* hang-ups since then                          */
     bool down;                /* connecting: disconnected, not yet back      */
-    bool out_of_fds;          /* bound: said that accept ran out of fds      */
 } s_watch_t;
 
 struct _pp_netmon_t {
@@ -366,6 +365,7 @@ struct _pp_netmon_t {
     s_watch_t nm_watch[S_WATCH_MAX];
     uint64_t nm_failures;
     int64_t nm_checked_ms;
+    bool nm_out_of_fds; /* said that accept ran out of descriptors */
 };
 
 pp_netmon_t *
@@ -558,30 +558,26 @@ s_log (const pp_common_t *common, const s_watch_t *watch, s_why_t why,
         s_log_client (common, source, endpoint, why, value);
 }
 
-/*  Descriptors open in this process, counted in /proc/self/fd.           */
+/*  Descriptors open in this process below limit, asked one by one: with
+    none left, /proc/self/fd cannot be opened to count them.              */
 static long
-s_fds_open (void)
+s_fds_open (rlim_t limit)
 {
-    DIR *dir = opendir ("/proc/self/fd");
-    if (!dir)
-        return -1;
-    long n = -1; /* the directory's own                              */
-    struct dirent *entry;
-    while ((entry = readdir (dir)))
-        n += entry->d_name[0] != '.';
-    closedir (dir);
+    long n = 0;
+    for (rlim_t fd = 0; fd < limit && fd < 1048576; fd++)
+        n += fcntl ((int) fd, F_GETFD) != -1;
     return n;
 }
 
 /*  A bound socket could not accept a connection: out of descriptors. Said
-    once per socket, with what the limit allows and how to raise it; the
+    once per process, with what the limit allows and how to raise it; the
     peers already connected are served on.                                */
 static void
 s_out_of_fds (pp_netmon_t *self, s_watch_t *watch, uint32_t value)
 {
-    if (watch->out_of_fds)
+    if (self->nm_out_of_fds)
         return;
-    watch->out_of_fds = true;
+    self->nm_out_of_fds = true;
     int per_worker = 0; /* each worker connects to every bound socket   */
     for (int i = 0; i < S_WATCH_MAX; i++)
         per_worker += self->nm_watch[i].sock && self->nm_watch[i].bind;
@@ -593,7 +589,7 @@ s_out_of_fds (pp_netmon_t *self, s_watch_t *watch, uint32_t value)
                 "here: raise ulimit -n (or LimitNOFILE= under systemd) "
                 "and start this process again to admit more",
                 watch->flag, strerror ((int) value),
-                (unsigned long long) rl.rlim_cur, s_fds_open (),
+                (unsigned long long) rl.rlim_cur, s_fds_open (rl.rlim_cur),
                 (unsigned long long) rl.rlim_max, per_worker,
                 per_worker == 1 ? "" : "s");
 }

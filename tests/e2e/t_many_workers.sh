@@ -9,7 +9,7 @@
 #   once (the limit, what a worker costs, how to raise it) and the run
 #   completes exactly on the workers it admitted.
 . "$(dirname "$0")/lib.sh"
-use_transport ipc
+use_transport tcp   # libzmq 4.3 asserts on EMFILE in its ipc listener (tcp copes)
 
 # pp_start runs $BIN_DIR/NAME: these wrappers set the limits first, then
 # become the real binary (same pid, same process group).
@@ -83,13 +83,12 @@ expect_exit "$sink" 20 0
 for pid in "${workers[@]}"; do wait_pid "$pid" 30 >/dev/null; done
 assert_eq "$((N * 10))" "$(cat "$(out_of sink2)")" "sum of the sleeps"
 assert_counts "$stats" "$N" "$N" 0 0
-said=$(grep -c "cannot accept a new connection" "$(err_of vent2)")
-((said >= 1 && said <= 3)) ||
-    fail "the shortage was said $said times (once per bound socket at most)"
+assert_eq 1 "$(grep -c "cannot accept a new connection" "$(err_of vent2)")" \
+    "times the shortage was said"
 assert_matches "$(err_of vent2)" \
     "ulimit -n is 96, [0-9]+ open; hard limit 96\\). The workers connected go on; new ones cannot join. Each worker takes 3 descriptors here: raise ulimit -n" \
     "the shortage names the limit, the cost and the way out"
-admitted=$(json_worker_items "$stats" | wc -l)
+admitted=$(json_worker_items "$stats" | awk '$1 > 0' | wc -l)
 ((admitted > 0 && admitted < W)) ||
     fail "expected some of the $W workers admitted, stats show $admitted"
 log "admitted $admitted of $W workers under ulimit -n 96"
