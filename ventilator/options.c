@@ -30,9 +30,23 @@ static const char *s_help_head =
     "  --retries N         send a failed item again, to another worker\n"
     "                      when there is one, up to N times (default 0)\n"
     "  --linger D          keep announcing DONE for D (default 1s)\n"
-    "  --drain-timeout D   a drain (asked, or the input ended) not\n"
-    "                      complete after D becomes an abort (exit 3;\n"
-    "                      default: wait until it completes)\n"
+    "  --drain-timeout D   a drain asked (a signal, a request) not complete\n"
+    "                      after D becomes an abort (exit 3, the journal\n"
+    "                      flushed; default 25s, within Slurm's 30s before\n"
+    "                      SIGKILL; 0 = wait); given, it bounds the drain\n"
+    "                      at the input's end too\n"
+    "Recovery:\n"
+    "  --journal FILE      record the run in FILE (run id, numbering, a\n"
+    "                      hash of what was numbered, acked items), so a\n"
+    "                      killed ventilator can continue it; removed when\n"
+    "                      the run completes\n"
+    "  --resume            continue FILE's run: same run id, the input\n"
+    "                      read again from the start and checked (a\n"
+    "                      changed input is exit 2), acked items skipped,\n"
+    "                      the others sent again; give the same command\n"
+    "                      line plus --resume (stdin: pipe the same input\n"
+    "                      in again); running workers and the sink carry\n"
+    "                      on\n"
     "  --overflow P        when workers lag behind the input: block (stop\n"
     "                      reading, default), drop (count the record as\n"
     "                      dropped) or spill (queue it in --spill-dir)\n"
@@ -72,7 +86,9 @@ enum {
     S_HEARTBEAT,
     S_LIVENESS,
     S_RETRIES,
-    S_DRAIN_TIMEOUT
+    S_DRAIN_TIMEOUT,
+    S_JOURNAL,
+    S_RESUME
 };
 
 static struct option s_longs[] = {
@@ -94,6 +110,8 @@ static struct option s_longs[] = {
     {"liveness", required_argument, 0, S_LIVENESS},
     {"retries", required_argument, 0, S_RETRIES},
     {"drain-timeout", required_argument, 0, S_DRAIN_TIMEOUT},
+    {"journal", required_argument, 0, S_JOURNAL},
+    {"resume", no_argument, 0, S_RESUME},
     {0, 0, 0, 0}};
 
 /*  A duration of at least 10ms (a tick finer than that is a mistake).    */
@@ -158,7 +176,10 @@ s_dispatch_option (vent_options_t *opt, int c, const char *arg)
             break;
         case S_DRAIN_TIMEOUT:
             opt->drain_timeout_ms = pp_cli_duration_ms ("--drain-timeout", arg);
+            opt->drain_timeout_given = true;
             break;
+        case S_JOURNAL: opt->journal = arg; break;
+        case S_RESUME: opt->resume = true; break;
         default: return false;
     }
     return true;
@@ -202,6 +223,14 @@ s_finish (vent_options_t *opt, int argc, char **argv)
         pp_cli_usage_error ("give one input: FILE, --generate or --workload");
     if (opt->batch == 0)
         opt->batch = opt->workload > 0 ? 1 : 64;
+    if (opt->resume && !opt->journal)
+        pp_cli_usage_error ("--resume needs the --journal FILE of the run "
+                            "to continue");
+    if (opt->journal && opt->overflow == PP_OVERFLOW_DROP)
+        pp_cli_usage_error ("--journal cannot go with --overflow drop: "
+                            "dropped records are never numbered, so a "
+                            "resumed run could not number the input the "
+                            "same way (use block or spill)");
     pp_cli_endpoints (&opt->common);
     pp_cli_check_bind (&opt->common, "--tasks", opt->common.tasks);
     pp_cli_check_bind (&opt->common, "--control", opt->common.control);
@@ -218,6 +247,9 @@ vent_options_parse (vent_options_t *opt, int argc, char **argv)
     opt->linger_ms = 1000;
     opt->heartbeat_ms = 1000;
     opt->liveness = 3;
+    opt->drain_timeout_ms = 25000;
+    opt->argc = argc;
+    opt->argv = argv;
     int c;
     while ((c = getopt_long (argc, argv, "hvq0", s_longs, NULL)) != -1) {
         if (c == 'h')

@@ -28,6 +28,8 @@ struct _vent_window_t {
     int64_t next_scan_ms;   /* no scan before: nothing is due     */
     int64_t scan_oldest;    /* oldest send seen by the running scan */
     uint64_t redelivered;   /* items sent again                   */
+    vent_window_numbered_fn *numbered; /* hears of each item numbered */
+    void *numbered_ctx;
 };
 
 vent_window_t *
@@ -113,15 +115,68 @@ s_send (s_slot_t *slot, uint64_t seq, pp_batch_t *batch, uint32_t owner,
     return pp_batch_add (batch, &rec);
 }
 
+static void s_scan_from (vent_window_t *self, uint64_t seq);
+
+void
+vent_window_set_numbered (vent_window_t *self, vent_window_numbered_fn *fn,
+                          void *ctx)
+{
+    self->numbered = fn;
+    self->numbered_ctx = ctx;
+}
+
+/*  Numbers item: the next seq, its slot cleared of the last occupant.   */
+static s_slot_t *
+s_number (vent_window_t *self, pp_item_t *item)
+{
+    uint64_t seq = self->next++;
+    s_slot_t *slot = &self->slots[seq % self->size];
+    *slot = (s_slot_t){.item = item};
+    item->seq = seq;
+    if (self->numbered)
+        self->numbered (self->numbered_ctx, item);
+    return slot;
+}
+
 int
 vent_window_put (vent_window_t *self, pp_item_t *item, pp_batch_t *batch,
                  uint32_t owner, int64_t now_ms)
 {
-    uint64_t seq = self->next++;
-    s_slot_t *slot = &self->slots[seq % self->size];
-    *slot = (s_slot_t){.item = item}; /* nothing of the last occupant */
-    item->seq = seq;
-    return s_send (slot, seq, batch, owner, now_ms);
+    s_slot_t *slot = s_number (self, item);
+    return s_send (slot, item->seq, batch, owner, now_ms);
+}
+
+int
+vent_window_restore (vent_window_t *self, pp_item_t *item, bool acked)
+{
+    if (vent_window_full (self))
+        return PP_ERANGE;
+    s_slot_t *slot = s_number (self, item);
+    if (acked) {
+        vent_window_ack (self, item->seq, 1);
+        return 0;
+    }
+    slot->sent_ms = S_REQUEUED; /* sent by the run before: due again   */
+    s_scan_from (self, item->seq);
+    return 0;
+}
+
+void
+vent_window_acked_runs (const vent_window_t *self, vent_window_range_fn *fn,
+                        void *arg)
+{
+    if (self->base > 0)
+        fn (arg, 0, self->base);
+    uint64_t run = 0; /* acked items in a row, ending at seq           */
+    for (uint64_t seq = self->base; seq <= self->next; seq++) {
+        bool acked = seq < self->next && !self->slots[seq % self->size].item;
+        if (acked)
+            run++;
+        else if (run > 0) {
+            fn (arg, seq - run, run);
+            run = 0;
+        }
+    }
 }
 
 /*  True when the item in slot is due at due_ms and may go to owner. A
