@@ -19,9 +19,16 @@ static const char *s_help_head =
     "  --stats-json FILE   write the summary as JSON (docs/stats.md)\n"
     "  --ventilator-timeout D  give up on a run whose ventilator is silent\n"
     "                      for D: write what we have, report the run\n"
-    "                      incomplete, exit 1 (default 30s; 0: wait\n"
-    "                      forever); time this process was stopped does\n"
-    "                      not count\n"
+    "                      incomplete, exit 1 (default 90s, so a\n"
+    "                      ventilator restarted with --resume within a\n"
+    "                      minute finds us; 0: wait forever); time this\n"
+    "                      process was stopped does not count\n"
+    "  --drain-timeout D   a drain this sink asked for (a signal) not\n"
+    "                      complete after D becomes an abort: what is\n"
+    "                      written is checkpointed, the ventilator asked\n"
+    "                      to abort, exit 3 (default 25s, within Slurm's\n"
+    "                      30s before SIGKILL; 0: wait); given, it also\n"
+    "                      bounds a drain the ventilator announced\n"
     "  --resume            continue --output FILE after a crash or a write\n"
     "                      error: FILE is cut back to its journal\n"
     "                      (FILE.journal) and no item is written twice;\n"
@@ -78,10 +85,14 @@ sink_options_parse (sink_options_t *opt, int argc, char **argv)
         {"no-progress", no_argument, 0, 2004},
         {"resume", no_argument, 0, 2005},
         {"ventilator-timeout", required_argument, 0, 2006},
+        {"drain-timeout", required_argument, 0, 2007},
         {0, 0, 0, 0}};
     opt->delim = '\n';
     opt->progress = SINK_PROGRESS_AUTO;
-    opt->ventilator_timeout_ms = 30000;
+    opt->ventilator_timeout_ms = 90000;
+    opt->drain_timeout_ms = 25000;
+    opt->argc = argc;
+    opt->argv = argv;
     int c;
     while ((c = getopt_long (argc, argv, "hvqo:0", longs, NULL)) != -1) {
         if (pp_cli_common_option (&opt->common, c, optarg))
@@ -99,6 +110,11 @@ sink_options_parse (sink_options_t *opt, int argc, char **argv)
             case 2006:
                 opt->ventilator_timeout_ms =
                     pp_cli_duration_ms ("--ventilator-timeout", optarg);
+                break;
+            case 2007:
+                opt->drain_timeout_ms =
+                    pp_cli_duration_ms ("--drain-timeout", optarg);
+                opt->drain_timeout_given = true;
                 break;
             default: pp_cli_bad_option (argc, argv);
         }

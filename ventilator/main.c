@@ -616,35 +616,17 @@ s_start_journal (vent_t *self)
     return rc;
 }
 
-/*  The command line that continues this run: the same one plus --resume,
-    each word quoted for a POSIX shell where it needs it.                 */
+/*  The command line that continues this run: the same plus --resume.    */
 static void
 s_log_resume_hint (const vent_options_t *opt)
 {
-    char line[4096] = "";
-    size_t used = 0;
-    bool resume = false;
-    for (int i = 0; i < opt->argc && used < sizeof (line); i++) {
-        const char *arg = opt->argv[i];
-        resume |= strcmp (arg, "--resume") == 0;
-        bool plain =
-            *arg && strspn (arg, "abcdefghijklmnopqrstuvwxyz"
-                                 "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                 "0123456789_./:=@%+,-") == strlen (arg);
-        used += (size_t) snprintf (line + used, sizeof (line) - used, "%s%s",
-                                   i ? " " : "", plain ? arg : "'");
-        for (const char *c = arg; !plain && *c && used < sizeof (line); c++)
-            used += (size_t) snprintf (line + used, sizeof (line) - used,
-                                       *c == '\'' ? "'\\''" : "%c", *c);
-        if (!plain && used < sizeof (line))
-            used += (size_t) snprintf (line + used, sizeof (line) - used, "'");
-    }
-    zsys_notice ("the run can be continued (--journal %s): %s%s%s",
-                 opt->journal, line, resume ? "" : " --resume",
-                 opt->path && strcmp (opt->path, "-") != 0 ? ""
-                 : opt->generate || opt->workload
-                     ? ""
-                     : " (with the same input on stdin)");
+    char line[4096];
+    pp_cli_resume_line (opt->argc, opt->argv, line, sizeof (line));
+    bool piped = !opt->generate && !opt->workload &&
+                 (!opt->path || strcmp (opt->path, "-") == 0);
+    zsys_notice ("the run can be continued (--journal %s): %s%s",
+                 opt->journal, line,
+                 piped ? " (with the same input on stdin)" : "");
 }
 
 /*  Everything the run needs, in data-flow order. Returns 0, PP_ENOMEM,
