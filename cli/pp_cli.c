@@ -286,10 +286,10 @@ pp_cli_check_bind (const pp_common_t *common, const char *flag,
 static void
 s_append_word (const char *word, char *out, size_t size, size_t *used)
 {
-    bool plain = *word && strspn (word, "abcdefghijklmnopqrstuvwxyz"
-                                        "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                        "0123456789_./:=@%+,-") ==
-                              strlen (word);
+    bool plain =
+        *word && strspn (word, "abcdefghijklmnopqrstuvwxyz"
+                               "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                               "0123456789_./:=@%+,-") == strlen (word);
     const char *quote = plain ? "" : "'";
     *used += (size_t) snprintf (out + *used, size - *used, "%s%s",
                                 *used ? " " : "", quote);

@@ -34,8 +34,9 @@
 #define S_HELLO_EVERY_MS 1000
 #define S_STUCK_NOTICE_MS 1000 /* a sink taking nothing so long: logged */
 #define S_LEAVE_STALL_MS 3000  /* ... and given up when leaving        */
-#define S_LEAVE_MAX_MS 25000   /* a graceful leave, like a drain: within
-                                  Slurm's 30 s between TERM and KILL    */
+#define S_LEAVE_MAX_MS                                                         \
+    25000                       /* a graceful leave, like a drain: within      \
+                                   Slurm's 30 s between TERM and KILL    */
 #define S_SILENT_NOTICE_MS 2000 /* a silent ventilator is logged after */
 
 typedef enum {
@@ -64,12 +65,12 @@ typedef struct {
     bool spill_lost;         /* tasks lost in --spill-dir: exit 1      */
     bool sink_told;          /* a sink taking nothing was logged       */
     int64_t hello_ms;
-    int64_t heard_ms; /* last STATE of our run                         */
+    int64_t heard_ms;  /* last STATE of our run                         */
     bool silence_told; /* a silent ventilator was logged              */
     int64_t leave_ms;  /* the graceful leave began                     */
-    pp_stall_t stall; /* time our loop lost (stopped)                  */
-    int stops_base;   /* stop requests before this run: not ours     */
-    int stops_seen;   /* stop requests since, acted upon              */
+    pp_stall_t stall;  /* time our loop lost (stopped)                  */
+    int stops_base;    /* stop requests before this run: not ours     */
+    int stops_seen;    /* stop requests since, acted upon              */
     /*  Credit flow.                                                       */
     zsock_t *done; /* PULL: the sender reports completions here     */
     char done_endpoint[64];

@@ -25,7 +25,7 @@
 
 typedef struct {
     char dir[64];
-    char path[96]; /* dir/vent.journal                             */
+    char path[96];  /* dir/vent.journal                             */
     uint64_t base;  /* the fake window: [0, base) acked, or        */
     uint64_t evens; /* ... the first evens even seqs                */
 } fixture_t;
@@ -74,8 +74,7 @@ s_snapshot (void *ctx, vent_journal_range_fn *emit, void *arg)
 /*  Numbers records "r<from>".."r<to>" (from 1), the i-th changed when i
     == changed. Returns the first error of vent_journal_numbered.         */
 static int
-s_number (vent_journal_t *journal, uint64_t from, uint64_t to,
-          uint64_t changed)
+s_number (vent_journal_t *journal, uint64_t from, uint64_t to, uint64_t changed)
 {
     int rc = 0;
     for (uint64_t i = from; i <= to && rc == 0; i++) {
@@ -115,9 +114,8 @@ test_replay (void **state)
     vent_journal_acked (journal, 50, 2);
     vent_journal_acked (journal, 99, 5); /* past what was numbered: cut */
     assert_int_equal (vent_journal_flush (journal, 1010, false), 0); /* early */
-    assert_int_equal (vent_journal_flush (journal, 1000 + VENT_JOURNAL_FLUSH_MS,
-                                          false),
-                      0);
+    assert_int_equal (
+        vent_journal_flush (journal, 1000 + VENT_JOURNAL_FLUSH_MS, false), 0);
     vent_journal_destroy (&journal, false);
 
     journal = s_load (fx);
@@ -157,12 +155,37 @@ test_changed_input (void **state)
     assert_int_equal (s_number (journal, 1, 100, 37), PP_EPROTO);
     uint64_t from, to;
     vent_journal_differs (journal, &from, &to);
-    assert_int_equal (from, 31);
-    assert_int_equal (to, 40);
+    assert_int_equal (from, 37); /* early in a run: the record itself */
+    assert_int_equal (to, 37);
     vent_journal_destroy (&journal, false);
 
     journal = s_load (fx);
     assert_int_equal (s_number (journal, 1, 120, 110), 0);
+    vent_journal_destroy (&journal, false);
+}
+
+/*  Later in a long run the samples thin out, the journal stays small,
+    and a changed record is placed within a 1/256th of the run.          */
+static void
+test_changed_far (void **state)
+{
+    fixture_t *fx = *state;
+    vent_journal_t *journal = vent_journal_new (fx->path, &s_head);
+    assert_int_equal (vent_journal_begin (journal, s_snapshot, fx), 0);
+    for (uint64_t i = 0; i < 100; i++) {
+        assert_int_equal (s_number (journal, i * 3000 + 1, i * 3000 + 3000, 0),
+                          0);
+        assert_int_equal (vent_journal_flush (journal, 0, true), 0);
+    }
+    assert_true (vent_journal_size (journal) < 64 * 1024);
+    vent_journal_destroy (&journal, false);
+
+    journal = s_load (fx);
+    assert_int_equal (s_number (journal, 1, 300000, 250001), PP_EPROTO);
+    uint64_t from, to;
+    vent_journal_differs (journal, &from, &to);
+    assert_true (from <= 250001 && to >= 250001);
+    assert_true (to - from < 300000 / 256);
     vent_journal_destroy (&journal, false);
 }
 
@@ -309,6 +332,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_replay, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_changed_input, s_setup,
                                          s_teardown),
+        cmocka_unit_test_setup_teardown (test_changed_far, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_torn_last_record, s_setup,
                                          s_teardown),
         cmocka_unit_test_setup_teardown (test_compaction, s_setup, s_teardown),

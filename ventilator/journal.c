@@ -3,11 +3,15 @@
     big-endian. HEAD (type 1, first): version u32 | kind u32 | delim u32
     | window u32 | batch u32 | 0 u32 | run_id u64 | skip u64 | count u64
     | seed u64 | max_item u64. PROGRESS (type 2): numbered u64 | hash u64
-    | nranges u32 | nranges x (first u64, n u64). A torn last record is
-    ignored. The hash is FNV-1a 64 over (outcome u8, len u32, bytes) of
-    every numbered item; PROGRESS records are its samples, at most
-    S_SAMPLES kept (thinned to every other one when full), so a changed
-    input is found and placed between two samples.                        */
+    | nsamples u32 | nranges u32 | nsamples x (count u64, hash u64)
+    | nranges x (first u64, n u64). A torn last record is ignored.
+
+    The hash is FNV-1a 64 over (outcome u8, len u32, bytes) of every
+    numbered item, in order. Samples of it are taken every count/512 + 1
+    items (every item at first) and at every PROGRESS; at most S_SAMPLES
+    are kept (thinned to every other one when full): memory and journal
+    stay bounded, and a changed input is placed between two samples --
+    to the record early in a run, to a 1/256th of it later.               */
 
 #include "journal.h"
 #include "pp_error.h"
@@ -26,8 +30,8 @@
 #define S_PROGRESS 2
 #define S_FRAME 12              /* magic, type, size                 */
 #define S_HEAD_SIZE 64          /* HEAD payload                      */
-#define S_PROGRESS_SIZE 20      /* PROGRESS payload before ranges    */
-#define S_SAMPLES 64            /* hash samples kept                 */
+#define S_PROGRESS_SIZE 24      /* PROGRESS payload before samples        */
+#define S_SAMPLES 1024          /* hash samples kept                      */
 #define S_COMPACT_MIN (1 << 20) /* a file this small is never compacted */
 #define S_FNV_BASIS 0xcbf29ce484222325ULL
 #define S_FNV_PRIME 0x100000001b3ULL
@@ -64,12 +68,13 @@ struct _vent_journal_t {
     uint64_t pending_first[VENT_JOURNAL_RANGES]; /* acks to write       */
     uint64_t pending_n[VENT_JOURNAL_RANGES];
     uint32_t npending;
-    uint64_t written_count; /* count in the last PROGRESS written     */
-    int64_t flushed_ms;     /* the last PROGRESS                      */
-    uint64_t size;          /* bytes in the file                      */
-    uint64_t limit;         /* compact past this size                 */
-    bool broken;            /* a write failed: no more records        */
-    int err;                /* its errno                              */
+    uint64_t written_count;  /* count in the last PROGRESS written    */
+    uint64_t sample_written; /* count of the last sample written      */
+    int64_t flushed_ms;      /* the last PROGRESS                      */
+    uint64_t size;           /* bytes in the file                      */
+    uint64_t limit;          /* compact past this size                 */
+    bool broken;             /* a write failed: no more records        */
+    int err;                 /* its errno                              */
     vent_journal_snapshot_fn *snapshot;
     void *snapshot_ctx;
 };
@@ -108,8 +113,15 @@ vent_journal_numbered (vent_journal_t *self, uint8_t outcome, const char *data,
     self->hash = s_fnv (self->hash, prefix, sizeof (prefix));
     self->hash = s_fnv (self->hash, (const uint8_t *) data, len);
     self->count++;
-    if (self->count > self->resumed || self->differs_to)
-        return self->differs_to ? PP_EPROTO : 0;
+    if (self->differs_to)
+        return PP_EPROTO;
+    if (self->count > self->resumed) {
+        uint64_t last =
+            self->nsamples ? self->samples[self->nsamples - 1].count : 0;
+        if (self->count - last > self->count / (S_SAMPLES / 2))
+            s_sample (self, self->count, self->hash);
+        return 0;
+    }
     while (self->checked < self->nsamples &&
            self->samples[self->checked].count < self->count)
         self->checked++;
@@ -265,22 +277,31 @@ s_get_head (const uint8_t *at, vent_journal_head_t *head)
     head->max_item = pp_get_u64 (at + 56);
 }
 
-/*  A PROGRESS of (count, hash) with nranges ranges to fill in; returns
-    where the ranges go, or NULL on OOM.                                  */
+/*  A PROGRESS of the journal's count and hash, the samples from index
+    from on, and nranges ranges to fill in; returns where the ranges go,
+    or NULL on OOM.                                                       */
 static uint8_t *
-s_put_progress (s_buf_t *buf, uint64_t count, uint64_t hash, uint32_t nranges)
+s_put_progress (s_buf_t *buf, const vent_journal_t *self, size_t from,
+                uint32_t nranges)
 {
-    size_t size = S_PROGRESS_SIZE + (size_t) nranges * 16;
+    uint32_t nsamples = (uint32_t) (self->nsamples - from);
+    size_t size = S_PROGRESS_SIZE + ((size_t) nsamples + nranges) * 16;
     uint8_t *at = s_buf_grow (buf, S_FRAME + size);
     if (!at)
         return NULL;
     pp_put_u32 (at, S_MAGIC);
     pp_put_u32 (at + 4, S_PROGRESS);
     pp_put_u32 (at + 8, (uint32_t) size);
-    pp_put_u64 (at + 12, count);
-    pp_put_u64 (at + 20, hash);
-    pp_put_u32 (at + 28, nranges);
-    return at + S_FRAME + S_PROGRESS_SIZE;
+    pp_put_u64 (at + 12, self->count);
+    pp_put_u64 (at + 20, self->hash);
+    pp_put_u32 (at + 28, nsamples);
+    pp_put_u32 (at + 32, nranges);
+    at += S_FRAME + S_PROGRESS_SIZE;
+    for (size_t i = from; i < self->nsamples; i++, at += 16) {
+        pp_put_u64 (at, self->samples[i].count);
+        pp_put_u64 (at + 8, self->samples[i].hash);
+    }
+    return at;
 }
 
 /*  --- reading ---------------------------------------------------------- */
@@ -315,9 +336,10 @@ static int
 s_read_progress (vent_journal_t *self, const uint8_t *at, uint32_t size,
                  const char **why)
 {
-    uint32_t nranges = pp_get_u32 (at + 16);
-    if (size < S_PROGRESS_SIZE || (size - S_PROGRESS_SIZE) / 16 != nranges ||
-        (size - S_PROGRESS_SIZE) % 16 != 0) {
+    uint64_t nsamples = size >= S_PROGRESS_SIZE ? pp_get_u32 (at + 16) : 0;
+    uint64_t nranges = size >= S_PROGRESS_SIZE ? pp_get_u32 (at + 20) : 0;
+    if (size < S_PROGRESS_SIZE ||
+        size - S_PROGRESS_SIZE != (nsamples + nranges) * 16) {
         *why = "a PROGRESS record has the wrong size";
         return PP_EPROTO;
     }
@@ -327,10 +349,14 @@ s_read_progress (vent_journal_t *self, const uint8_t *at, uint32_t size,
         return PP_EPROTO;
     }
     self->resumed = count;
+    at += S_PROGRESS_SIZE;
+    for (uint64_t i = 0; i < nsamples; i++, at += 16)
+        if (pp_get_u64 (at) <= count) /* else not ours to vouch for    */
+            s_sample (self, pp_get_u64 (at), pp_get_u64 (at + 8));
     s_sample (self, count, hash);
-    for (uint32_t i = 0; i < nranges; i++) {
-        uint64_t first = pp_get_u64 (at + S_PROGRESS_SIZE + i * 16);
-        uint64_t n = pp_get_u64 (at + S_PROGRESS_SIZE + i * 16 + 8);
+    for (uint64_t i = 0; i < nranges; i++) {
+        uint64_t first = pp_get_u64 (at + i * 16);
+        uint64_t n = pp_get_u64 (at + i * 16 + 8);
         if (first >= count)
             continue; /* never past what was numbered                  */
         uint64_t end = n > count - first ? count : first + n;
@@ -492,17 +518,16 @@ static void
 s_snapshot (vent_journal_t *self, s_buf_t *buf)
 {
     s_put_head (buf, &self->head);
-    for (size_t i = 0; i < self->nsamples; i++)
-        s_put_progress (buf, self->samples[i].count, self->samples[i].hash, 0);
     s_emit_t emit = {.buf = buf, .at = buf->len};
-    s_put_progress (buf, self->count, self->hash, 0);
+    s_put_progress (buf, self, 0, 0);
     if (self->snapshot)
         self->snapshot (self->snapshot_ctx, s_emit, &emit);
     if (buf->failed)
         return;
     uint8_t *record = buf->data + emit.at;
-    pp_put_u32 (record + 8, S_PROGRESS_SIZE + emit.nranges * 16);
-    pp_put_u32 (record + S_FRAME + 16, emit.nranges);
+    pp_put_u32 (record + 8, (uint32_t) (S_PROGRESS_SIZE +
+                                        (self->nsamples + emit.nranges) * 16));
+    pp_put_u32 (record + S_FRAME + 20, emit.nranges);
 }
 
 /*  A write failed: no record goes after it. PP_EIO with errno = err.     */
@@ -552,6 +577,8 @@ s_compact (vent_journal_t *self)
     self->limit = 4 * buf.len > S_COMPACT_MIN ? 4 * buf.len : S_COMPACT_MIN;
     self->npending = 0;
     self->written_count = self->count;
+    self->sample_written =
+        self->nsamples ? self->samples[self->nsamples - 1].count : 0;
     return 0;
 }
 
@@ -570,9 +597,12 @@ vent_journal_begin (vent_journal_t *self, vent_journal_snapshot_fn *snapshot,
 static int
 s_write_progress (vent_journal_t *self)
 {
+    s_sample (self, self->count, self->hash);
+    size_t from = self->nsamples; /* the samples not written yet        */
+    while (from > 0 && self->samples[from - 1].count > self->sample_written)
+        from--;
     s_buf_t buf = {0};
-    uint8_t *ranges =
-        s_put_progress (&buf, self->count, self->hash, self->npending);
+    uint8_t *ranges = s_put_progress (&buf, self, from, self->npending);
     if (!ranges)
         return s_break (self, ENOMEM);
     for (uint32_t i = 0; i < self->npending; i++) {
@@ -590,7 +620,7 @@ s_write_progress (vent_journal_t *self)
     self->size += buf.len;
     self->npending = 0;
     self->written_count = self->count;
-    s_sample (self, self->count, self->hash);
+    self->sample_written = self->count;
     return 0;
 }
 

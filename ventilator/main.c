@@ -546,14 +546,19 @@ s_resume_refused (vent_t *self, bool short_input)
                     (unsigned long long) numbered);
     else {
         vent_journal_differs (self->journal, &from, &to);
-        zsys_error ("--resume: the input changed: records %llu..%llu (after "
-                    "--skip %llu) differ from what --journal %s numbered; "
-                    "the first differing record is one of them%s; resume "
-                    "with the input of the run, or remove the journal to "
-                    "start over",
-                    (unsigned long long) from, (unsigned long long) to,
-                    (unsigned long long) self->opt->skip, self->opt->journal,
-                    from == to ? " (it is that record)" : "");
+        char where[96];
+        if (from == to)
+            snprintf (where, sizeof (where), "record %llu differs",
+                      (unsigned long long) from);
+        else
+            snprintf (where, sizeof (where),
+                      "the first record that differs is one of %llu..%llu",
+                      (unsigned long long) from, (unsigned long long) to);
+        zsys_error ("--resume: the input changed: %s (counted after --skip "
+                    "%llu) from what --journal %s numbered; resume with the "
+                    "input of the run, or remove the journal to start over",
+                    where, (unsigned long long) self->opt->skip,
+                    self->opt->journal);
     }
     return PP_EINVAL;
 }
@@ -624,9 +629,8 @@ s_log_resume_hint (const vent_options_t *opt)
     pp_cli_resume_line (opt->argc, opt->argv, line, sizeof (line));
     bool piped = !opt->generate && !opt->workload &&
                  (!opt->path || strcmp (opt->path, "-") == 0);
-    zsys_notice ("the run can be continued (--journal %s): %s%s",
-                 opt->journal, line,
-                 piped ? " (with the same input on stdin)" : "");
+    zsys_notice ("the run can be continued (--journal %s): %s%s", opt->journal,
+                 line, piped ? " (with the same input on stdin)" : "");
 }
 
 /*  Everything the run needs, in data-flow order. Returns 0, PP_ENOMEM,
