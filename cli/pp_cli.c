@@ -313,3 +313,12 @@ pp_cli_resume_line (int argc, char **argv, char *out, size_t size)
     if (!resume && used < size)
         snprintf (out + used, size - used, " --resume");
 }
+
+char **
+pp_cli_argv_copy (int argc, char **argv)
+{
+    char **copy = calloc ((size_t) argc + 1, sizeof (char *));
+    if (copy)
+        memcpy (copy, argv, (size_t) argc * sizeof (char *));
+    return copy;
+}

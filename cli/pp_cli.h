@@ -108,4 +108,9 @@ const char *pp_cli_prog (void);
     out (size bytes, cut short if it must be).                            */
 void pp_cli_resume_line (int argc, char **argv, char *out, size_t size);
 
+/*  A copy of the argv array (the strings are argv's), taken before
+    getopt_long reorders it, for pp_cli_resume_line; free it. NULL on
+    OOM.                                                                   */
+char **pp_cli_argv_copy (int argc, char **argv);
+
 #endif

@@ -381,7 +381,6 @@ s_check_ventilator (s_sink_t *self, int64_t now)
                     (long long) timeout);
         self->phase = S_LOST;
         sink_acks_flush (self->acks); /* checkpointed, for --resume     */
-        s_log_resume_hint (self);
     }
 }
 
@@ -402,7 +401,6 @@ s_check_drain (s_sink_t *self, int64_t now)
         return;
     pp_ctl_request (self->ack_socket, self->run_id, PP_REQUEST_ABORT);
     self->phase = S_ABORTED;
-    s_log_resume_hint (self);
 }
 
 /*  Since the last check we came late (past a wait of wait_ms) by half of
@@ -616,6 +614,8 @@ s_finish (s_sink_t *self)
     if (self->progress.mode == SINK_PROGRESS_TERMINAL)
         sink_progress_show (&self->progress, self->stats, self->sent,
                             pp_now_ms (), true);
+    if ((self->phase == S_ABORTED || self->phase == S_LOST) && self->ledger)
+        s_log_resume_hint (self);
     if (pp_verbosity > 0)
         pp_stats_print (self->stats, stderr);
     uint64_t not_summed = sink_output_not_summed (self->output);
@@ -648,6 +648,7 @@ main (int argc, char **argv)
         code = s_finish (&sink);
     s_close (&sink);
     pp_cli_security_end (&opt.common);
+    free (opt.argv);
     zsys_shutdown ();
     return code;
 }

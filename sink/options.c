@@ -91,8 +91,8 @@ sink_options_parse (sink_options_t *opt, int argc, char **argv)
     opt->progress = SINK_PROGRESS_AUTO;
     opt->ventilator_timeout_ms = 90000;
     opt->drain_timeout_ms = 25000;
-    opt->argc = argc;
-    opt->argv = argv;
+    opt->argv = pp_cli_argv_copy (argc, argv); /* before getopt reorders */
+    opt->argc = opt->argv ? argc : 0;
     int c;
     while ((c = getopt_long (argc, argv, "hvqo:0", longs, NULL)) != -1) {
         if (pp_cli_common_option (&opt->common, c, optarg))

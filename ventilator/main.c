@@ -742,6 +742,7 @@ main (int argc, char **argv)
         code = s_exit_code (&vent);
     s_close (&vent);
     pp_cli_security_end (&opt.common);
+    free (opt.argv);
     zsys_shutdown ();
     return code;
 }

@@ -248,8 +248,8 @@ vent_options_parse (vent_options_t *opt, int argc, char **argv)
     opt->heartbeat_ms = 1000;
     opt->liveness = 3;
     opt->drain_timeout_ms = 25000;
-    opt->argc = argc;
-    opt->argv = argv;
+    opt->argv = pp_cli_argv_copy (argc, argv); /* before getopt reorders */
+    opt->argc = opt->argv ? argc : 0;
     int c;
     while ((c = getopt_long (argc, argv, "hvq0", s_longs, NULL)) != -1) {
         if (c == 'h')
