@@ -311,6 +311,31 @@ test_refused (void **state)
     assert_null (journal);
 }
 
+/*  A drain's stop is read back, and survives a compaction.              */
+static void
+test_stopped (void **state)
+{
+    fixture_t *fx = *state;
+    vent_journal_t *journal = vent_journal_new (fx->path, &s_head);
+    assert_int_equal (vent_journal_begin (journal, s_snapshot, fx), 0);
+    assert_int_equal (s_number (journal, 1, 30, 0), 0);
+    assert_false (vent_journal_stopped (journal));
+    assert_int_equal (vent_journal_stop (journal), 0);
+    assert_true (vent_journal_stopped (journal));
+    vent_journal_destroy (&journal, false);
+
+    journal = s_load (fx);
+    assert_true (vent_journal_stopped (journal));
+    assert_int_equal (vent_journal_resumed (journal), 30);
+    assert_int_equal (s_number (journal, 1, 30, 0), 0);
+    assert_int_equal (vent_journal_begin (journal, s_snapshot, fx), 0);
+    vent_journal_destroy (&journal, false);
+    journal = s_load (fx); /* begin compacted it                        */
+    assert_true (vent_journal_stopped (journal));
+    assert_int_equal (vent_journal_resumed (journal), 30);
+    vent_journal_destroy (&journal, false);
+}
+
 /*  destroy (remove) takes the file away: a completed run leaves none.    */
 static void
 test_remove (void **state)
@@ -337,6 +362,7 @@ main (void)
                                          s_teardown),
         cmocka_unit_test_setup_teardown (test_compaction, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_refused, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_stopped, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_remove, s_setup, s_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);

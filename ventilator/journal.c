@@ -28,10 +28,11 @@
 #define S_SINK_MAGIC 0x50504a31u /* "PPJ1": a pp-sink journal            */
 #define S_HEAD 1
 #define S_PROGRESS 2
-#define S_FRAME 12              /* magic, type, size                 */
-#define S_HEAD_SIZE 64          /* HEAD payload                      */
-#define S_PROGRESS_SIZE 24      /* PROGRESS payload before samples        */
-#define S_SAMPLES 1024          /* hash samples kept                      */
+#define S_STOPPED 3        /* a drain stopped the input: the total is final */
+#define S_FRAME 12         /* magic, type, size                 */
+#define S_HEAD_SIZE 64     /* HEAD payload                      */
+#define S_PROGRESS_SIZE 24 /* PROGRESS payload before samples        */
+#define S_SAMPLES 1024     /* hash samples kept                      */
 #define S_COMPACT_MIN (1 << 20) /* a file this small is never compacted */
 #define S_FNV_BASIS 0xcbf29ce484222325ULL
 #define S_FNV_PRIME 0x100000001b3ULL
@@ -74,6 +75,7 @@ struct _vent_journal_t {
     uint64_t size;           /* bytes in the file                      */
     uint64_t limit;          /* compact past this size                 */
     bool broken;             /* a write failed: no more records        */
+    bool stopped;            /* a drain stopped the input (S_STOPPED)  */
     int err;                 /* its errno                              */
     vent_journal_snapshot_fn *snapshot;
     void *snapshot_ctx;
@@ -414,7 +416,13 @@ s_parse (vent_journal_t *self, const uint8_t *data, size_t size,
             break; /* torn by a crash: the records before count         */
         if (type == S_PROGRESS)
             rc = s_read_progress (self, data + at + S_FRAME, len, why);
-        else {
+        else if (type == S_STOPPED && len == 8 &&
+                 pp_get_u64 (data + at + S_FRAME) == self->resumed)
+            self->stopped = true;
+        else if (type == S_STOPPED) {
+            *why = "a STOPPED record does not match the count numbered";
+            rc = PP_EPROTO;
+        } else {
             snprintf (detail, detail_size,
                       "it holds a record of type %u, unknown here (a newer "
                       "pushpull?)",
@@ -512,8 +520,21 @@ s_emit (void *arg, uint64_t first, uint64_t n)
     emit->nranges++;
 }
 
+/*  A STOPPED record: the drain stopped the input at count items.        */
+static void
+s_put_stopped (s_buf_t *buf, uint64_t count)
+{
+    uint8_t *at = s_buf_grow (buf, S_FRAME + 8);
+    if (!at)
+        return;
+    pp_put_u32 (at, S_MAGIC);
+    pp_put_u32 (at + 4, S_STOPPED);
+    pp_put_u32 (at + 8, 8);
+    pp_put_u64 (at + 12, count);
+}
+
 /*  The whole journal as it is now, in buf: HEAD, the samples, and one
-    PROGRESS with every acked range.                                      */
+    PROGRESS with every acked range (then STOPPED, if so).                */
 static void
 s_snapshot (vent_journal_t *self, s_buf_t *buf)
 {
@@ -528,6 +549,8 @@ s_snapshot (vent_journal_t *self, s_buf_t *buf)
     pp_put_u32 (record + 8, (uint32_t) (S_PROGRESS_SIZE +
                                         (self->nsamples + emit.nranges) * 16));
     pp_put_u32 (record + S_FRAME + 20, emit.nranges);
+    if (self->stopped)
+        s_put_stopped (buf, self->count);
 }
 
 /*  A write failed: no record goes after it. PP_EIO with errno = err.     */
@@ -682,4 +705,35 @@ vent_journal_destroy (vent_journal_t **self_p, bool remove_file)
     free (self->path);
     free (self);
     *self_p = NULL;
+}
+
+int
+vent_journal_stop (vent_journal_t *self)
+{
+    if (self->stopped || self->fd == -1)
+        return 0;
+    if (self->broken) {
+        errno = self->err;
+        return PP_EIO;
+    }
+    int rc = s_write_progress (self); /* the count and hash it is at    */
+    s_buf_t buf = {0};
+    s_put_stopped (&buf, self->count);
+    if (rc == 0 && buf.failed)
+        rc = s_break (self, ENOMEM);
+    ssize_t wrote = rc == 0 ? write (self->fd, buf.data, buf.len) : 0;
+    if (rc == 0 && wrote != (ssize_t) buf.len)
+        rc = s_break (self, wrote == -1 ? errno : ENOSPC);
+    free (buf.data);
+    if (rc == 0) {
+        self->size += S_FRAME + 8;
+        self->stopped = true;
+    }
+    return rc;
+}
+
+bool
+vent_journal_stopped (const vent_journal_t *self)
+{
+    return self->stopped;
 }

@@ -111,6 +111,15 @@ void vent_journal_acked (vent_journal_t *self, uint64_t first, uint64_t n);
     (errno set): the journal then takes no more records.                  */
 int vent_journal_flush (vent_journal_t *self, int64_t now_ms, bool force);
 
+/*  A drain stopped the input and every record read was numbered: the
+    total is final (the sink may know it). Written at once, so a resumed
+    run reads no further and drains too. Returns 0 or PP_EIO.            */
+int vent_journal_stop (vent_journal_t *self);
+
+/*  True when the run's input was stopped by a drain (read back, or after
+    vent_journal_stop).                                                    */
+bool vent_journal_stopped (const vent_journal_t *self);
+
 /*  Bytes in the file now (for the tests and the log).                    */
 uint64_t vent_journal_size (const vent_journal_t *self);
 

@@ -47,6 +47,7 @@ typedef struct {
     vent_journal_t *journal; /* --journal, or NULL                   */
     int journal_rc;          /* the input differs from the journal's */
     bool journal_told;       /* a failed journal write was logged     */
+    bool drain_stopped;      /* a drain stopped the input             */
     uint64_t run_id;
     uint64_t rejects[PP_REJECT_COUNT];
     int signals_seen;
@@ -68,10 +69,18 @@ s_dispatch (vent_t *self)
 {
     int rc = self->push ? vent_push_dispatch (self->push)
                         : vent_credit_dispatch (self->credit);
-    if (rc != 0)
+    if (rc != 0) {
         zsys_error ("cannot dispatch: %s", pp_strerror (rc));
-    else
-        vent_run_dispatched (self->run);
+        return rc;
+    }
+    /*  A drained total is journaled before it is announced: a resumed
+        run must not read past what the sink was told is the end.         */
+    if (self->journal && self->drain_stopped && vent_feed_ended (self->feed) &&
+        !vent_journal_stopped (self->journal) &&
+        vent_journal_stop (self->journal) != 0)
+        zsys_error ("--journal %s: cannot write: %s", self->opt->journal,
+                    strerror (errno));
+    vent_run_dispatched (self->run);
     return rc;
 }
 
@@ -113,6 +122,8 @@ static void
 s_on_request (vent_t *self, uint16_t what)
 {
     vent_run_request (self->run, what, s_sends (self));
+    if (vent_feed_state (self->feed) == VENT_FEED_STOPPED)
+        self->drain_stopped = true;
 }
 
 static void
@@ -595,6 +606,11 @@ s_resume_input (vent_t *self)
     }
     if (self->journal_rc)
         return s_resume_refused (self, false);
+    if (vent_journal_stopped (self->journal)) {
+        zsys_notice ("--resume: a drain had stopped the input of this run: "
+                     "it reads no further and drains again");
+        vent_feed_stop (self->feed);
+    }
     zsys_notice ("--resume: run %016llx continues: %llu items numbered "
                  "before, %llu of them to send again",
                  (unsigned long long) self->run_id,
