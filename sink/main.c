@@ -257,9 +257,11 @@ s_on_control (s_sink_t *self)
         return 0;
     }
     self->heard_ms = pp_now_ms ();
-    if (self->silence_told)
+    if (self->silence_told) {
         zsys_notice ("the ventilator of run %016llx is back",
                      (unsigned long long) self->run_id);
+        self->complete_first_ms = self->heard_ms; /* DONE due from it */
+    }
     self->silence_told = false;
     if (hdr.flags == PP_STATE_DRAINING && self->opt->drain_timeout_given &&
         !self->drain_ms)
@@ -315,19 +317,6 @@ s_check_complete (s_sink_t *self, int64_t now)
     s_send_complete (self);
 }
 
-/*  S_COMPLETE: COMPLETE again until DONE, and not forever.                */
-static void
-s_await_done (s_sink_t *self, int64_t now)
-{
-    if (now - self->complete_sent_ms >= S_COMPLETE_EVERY_MS)
-        s_send_complete (self);
-    if (now - self->complete_first_ms >= S_DONE_WAIT_MS) {
-        zsys_warning ("no DONE from the ventilator after COMPLETE; "
-                      "exiting with every outcome recorded");
-        self->phase = S_FINISHED;
-    }
-}
-
 /*  A wall-clock time, ago_ms before now, as HH:MM:SS.                     */
 static void
 s_clock (int64_t ago_ms, char *out, size_t size)
@@ -336,6 +325,46 @@ s_clock (int64_t ago_ms, char *out, size_t size)
     struct tm tm;
     localtime_r (&when, &tm);
     strftime (out, size, "%H:%M:%S", &tm);
+}
+
+/*  The ventilator silent for silent_ms: said once, with since when and
+    until when we wait, and how it is brought back.                       */
+static void
+s_tell_silence (s_sink_t *self, int64_t silent)
+{
+    char since[16], until[16];
+    int64_t timeout = self->opt->ventilator_timeout_ms;
+    s_clock (silent, since, sizeof (since));
+    s_clock (silent - timeout, until, sizeof (until));
+    zsys_notice ("no word from the ventilator of run %016llx since %s: "
+                 "waiting for it until %s (--ventilator-timeout %lld ms); "
+                 "if it died, restart pp-ventilator with the same command "
+                 "line plus --resume (it needs its --journal FILE)",
+                 (unsigned long long) self->run_id, since,
+                 timeout > 0 ? until : "ever", (long long) timeout);
+    self->silence_told = true;
+}
+
+/*  S_COMPLETE: COMPLETE again until DONE, and not forever: S_DONE_WAIT_MS
+    while the ventilator is heard (it may not take our COMPLETE), else
+    --ventilator-timeout, so that a ventilator killed after our COMPLETE
+    and restarted with --resume finds us and ends the run with DONE.      */
+static void
+s_await_done (s_sink_t *self, int64_t now)
+{
+    if (now - self->complete_sent_ms >= S_COMPLETE_EVERY_MS)
+        s_send_complete (self);
+    int64_t silent = now - self->heard_ms;
+    int64_t timeout = self->opt->ventilator_timeout_ms;
+    bool heard = silent < S_SILENT_NOTICE_MS;
+    if (!heard && !self->silence_told)
+        s_tell_silence (self, silent);
+    if ((heard && now - self->complete_first_ms >= S_DONE_WAIT_MS) ||
+        (!heard && timeout > 0 && silent >= timeout)) {
+        zsys_warning ("no DONE from the ventilator after COMPLETE; "
+                      "exiting with every outcome recorded");
+        self->phase = S_FINISHED;
+    }
 }
 
 /*  How this sink continues the run, said once it stops short: its own
@@ -362,19 +391,8 @@ s_check_ventilator (s_sink_t *self, int64_t now)
 {
     int64_t timeout = self->opt->ventilator_timeout_ms;
     int64_t silent = now - self->heard_ms;
-    if (!self->silence_told && silent >= S_SILENT_NOTICE_MS) {
-        char since[16], until[16];
-        s_clock (silent, since, sizeof (since));
-        s_clock (silent - timeout, until, sizeof (until));
-        zsys_notice ("no word from the ventilator of run %016llx since %s: "
-                     "waiting for it until %s (--ventilator-timeout %lld "
-                     "ms); if it died, restart pp-ventilator with the same "
-                     "command line plus --resume (it needs its --journal "
-                     "FILE)",
-                     (unsigned long long) self->run_id, since,
-                     timeout > 0 ? until : "ever", (long long) timeout);
-        self->silence_told = true;
-    }
+    if (!self->silence_told && silent >= S_SILENT_NOTICE_MS)
+        s_tell_silence (self, silent);
     if (timeout > 0 && silent >= timeout) {
         zsys_error ("no word from the ventilator for %lld ms: writing what "
                     "we have (the run is incomplete)",

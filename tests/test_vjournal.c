@@ -336,6 +336,24 @@ test_stopped (void **state)
     vent_journal_destroy (&journal, false);
 }
 
+/*  A completed run is read back as completed, with its counts.          */
+static void
+test_done (void **state)
+{
+    fixture_t *fx = *state;
+    vent_journal_t *journal = vent_journal_new (fx->path, &s_head);
+    assert_int_equal (vent_journal_begin (journal, s_snapshot, fx), 0);
+    assert_int_equal (s_number (journal, 1, 5, 0), 0);
+    uint64_t counts[4] = {5, 3, 1, 1}, got[4] = {0};
+    assert_false (vent_journal_was_done (journal, got));
+    assert_int_equal (vent_journal_done (journal, counts), 0);
+    vent_journal_destroy (&journal, false);
+    journal = s_load (fx);
+    assert_true (vent_journal_was_done (journal, got));
+    assert_memory_equal (got, counts, sizeof (counts));
+    vent_journal_destroy (&journal, false);
+}
+
 /*  destroy (remove) takes the file away: a completed run leaves none.    */
 static void
 test_remove (void **state)
@@ -363,6 +381,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_compaction, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_refused, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_stopped, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_done, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_remove, s_setup, s_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);

@@ -29,6 +29,7 @@
 #define S_HEAD 1
 #define S_PROGRESS 2
 #define S_STOPPED 3        /* a drain stopped the input: the total is final */
+#define S_DONE 4           /* the run completed: total, ok, failed, dropped */
 #define S_FRAME 12         /* magic, type, size                 */
 #define S_HEAD_SIZE 64     /* HEAD payload                      */
 #define S_PROGRESS_SIZE 24 /* PROGRESS payload before samples        */
@@ -76,6 +77,8 @@ struct _vent_journal_t {
     uint64_t limit;          /* compact past this size                 */
     bool broken;             /* a write failed: no more records        */
     bool stopped;            /* a drain stopped the input (S_STOPPED)  */
+    bool done;               /* the run completed (S_DONE)              */
+    uint64_t outcome[4];     /* its total, ok, failed, dropped         */
     int err;                 /* its errno                              */
     vent_journal_snapshot_fn *snapshot;
     void *snapshot_ctx;
@@ -422,6 +425,10 @@ s_parse (vent_journal_t *self, const uint8_t *data, size_t size,
         else if (type == S_STOPPED) {
             *why = "a STOPPED record does not match the count numbered";
             rc = PP_EPROTO;
+        } else if (type == S_DONE && len == 32) {
+            self->done = true;
+            for (int i = 0; i < 4; i++)
+                self->outcome[i] = pp_get_u64 (data + at + S_FRAME + i * 8);
         } else {
             snprintf (detail, detail_size,
                       "it holds a record of type %u, unknown here (a newer "
@@ -736,4 +743,36 @@ bool
 vent_journal_stopped (const vent_journal_t *self)
 {
     return self->stopped;
+}
+
+int
+vent_journal_done (vent_journal_t *self, const uint64_t outcome[4])
+{
+    if (self->done || self->fd == -1)
+        return 0;
+    if (self->broken) {
+        errno = self->err;
+        return PP_EIO;
+    }
+    uint8_t record[S_FRAME + 32];
+    pp_put_u32 (record, S_MAGIC);
+    pp_put_u32 (record + 4, S_DONE);
+    pp_put_u32 (record + 8, 32);
+    for (int i = 0; i < 4; i++)
+        pp_put_u64 (record + S_FRAME + i * 8, outcome[i]);
+    ssize_t wrote = write (self->fd, record, sizeof (record));
+    if (wrote != (ssize_t) sizeof (record))
+        return s_break (self, wrote == -1 ? errno : ENOSPC);
+    self->size += sizeof (record);
+    self->done = true;
+    memcpy (self->outcome, outcome, sizeof (self->outcome));
+    return 0;
+}
+
+bool
+vent_journal_was_done (const vent_journal_t *self, uint64_t outcome[4])
+{
+    if (self->done)
+        memcpy (outcome, self->outcome, sizeof (self->outcome));
+    return self->done;
 }

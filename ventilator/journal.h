@@ -120,6 +120,14 @@ int vent_journal_stop (vent_journal_t *self);
     vent_journal_stop).                                                    */
 bool vent_journal_stopped (const vent_journal_t *self);
 
+/*  The run completed with outcome (total, ok, failed, dropped): written
+    at once, so a ventilator killed while it announces DONE is not taken
+    for one to resume. Returns 0 or PP_EIO.                               */
+int vent_journal_done (vent_journal_t *self, const uint64_t outcome[4]);
+
+/*  True when the journal says the run completed; fills outcome then.     */
+bool vent_journal_was_done (const vent_journal_t *self, uint64_t outcome[4]);
+
 /*  Bytes in the file now (for the tests and the log).                    */
 uint64_t vent_journal_size (const vent_journal_t *self);
 

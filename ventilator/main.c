@@ -48,6 +48,7 @@ typedef struct {
     int journal_rc;          /* the input differs from the journal's */
     bool journal_told;       /* a failed journal write was logged     */
     bool drain_stopped;      /* a drain stopped the input             */
+    int done_code;           /* --resume of a completed run: its exit */
     uint64_t run_id;
     uint64_t rejects[PP_REJECT_COUNT];
     int signals_seen;
@@ -111,10 +112,17 @@ static void
 s_on_complete (vent_t *self, const pp_inmsg_t *in)
 {
     pp_state_t outcome;
-    if (pp_wire_decode_state (in->payload, in->size, &outcome) != 0)
+    if (pp_wire_decode_state (in->payload, in->size, &outcome) != 0) {
         self->rejects[PP_REJECT_SHORT]++;
-    else
-        vent_run_complete (self->run, &outcome);
+        return;
+    }
+    vent_run_complete (self->run, &outcome);
+    const pp_state_t *done = vent_run_outcome (self->run);
+    uint64_t counts[4] = {done->total, done->ok, done->failed, done->dropped};
+    if (self->journal && vent_run_state (self->run) == VENT_DONE &&
+        vent_journal_done (self->journal, counts) != 0)
+        zsys_error ("--journal %s: cannot write: %s", self->opt->journal,
+                    strerror (errno));
 }
 
 /*  Drain or abort, asked by a signal or over acks.                       */
@@ -481,7 +489,18 @@ s_load_journal (vent_t *self)
         return PP_EINVAL;
     }
     self->run_id = was->run_id;
-    return 0;
+    uint64_t counts[4];
+    if (!vent_journal_was_done (self->journal, counts))
+        return 0;
+    zsys_notice ("--resume: run %016llx completed already (%llu items: "
+                 "%llu ok, %llu failed, %llu dropped): nothing to resume",
+                 (unsigned long long) self->run_id,
+                 (unsigned long long) counts[0], (unsigned long long) counts[1],
+                 (unsigned long long) counts[2],
+                 (unsigned long long) counts[3]);
+    vent_journal_destroy (&self->journal, true);
+    self->done_code = counts[2] + counts[3] > 0 ? PP_EXIT_FAILED : PP_EXIT_OK;
+    return PP_ECLOSED;
 }
 
 /*  --journal: continue its run (--resume), or a new one in a new file.  */
@@ -754,6 +773,8 @@ main (int argc, char **argv)
         code = PP_EXIT_USAGE;
     else if (rc == PP_EABORTED)
         code = PP_EXIT_ABORTED;
+    else if (rc == PP_ECLOSED) /* --resume of a run that completed       */
+        code = vent.done_code;
     if (rc == 0 && s_loop (&vent) == 0)
         code = s_exit_code (&vent);
     s_close (&vent);
