@@ -34,9 +34,9 @@
 #define S_HELLO_EVERY_MS 1000
 #define S_STUCK_NOTICE_MS 1000 /* a sink taking nothing so long: logged */
 #define S_LEAVE_STALL_MS 3000  /* ... and given up when leaving        */
-#define S_LEAVE_MAX_MS                                                         \
-    25000                       /* a graceful leave, like a drain: within      \
-                                   Slurm's 30 s between TERM and KILL    */
+/*  A graceful leave ends within this, like a drain: inside Slurm's 30 s
+    between SIGTERM and SIGKILL.                                           */
+#define S_LEAVE_MAX_MS 25000
 #define S_SILENT_NOTICE_MS 2000 /* a silent ventilator is logged after */
 
 typedef enum {
