@@ -22,6 +22,8 @@ struct _vent_feed_t {
     bool pausing;        /* block: a record waits for the inbox  */
     int64_t paused_from; /* when that began (pp_now_ms)          */
     int64_t paused_ms;   /* pauses that ended, in all            */
+    bool started;        /* --rate paces from start_ms on        */
+    uint64_t unpaced;    /* records returned before: not paced   */
 };
 
 vent_feed_t *
@@ -76,18 +78,21 @@ void
 vent_feed_start (vent_feed_t *self, int64_t now_ms)
 {
     self->start_ms = now_ms;
+    self->started = true;
+    self->unpaced = vent_input_returned (self->input);
 }
 
-/*  --rate: the records returned so far (--skip is not paced) stay under
-    the elapsed time's share, one ahead.                                   */
+/*  --rate: the records returned since the start (--skip and what a
+    --resume read again before it are not paced) stay under the elapsed
+    time's share, one ahead.                                               */
 static bool
 s_rate_allows (const vent_feed_t *self, int64_t now_ms)
 {
-    if (self->config.rate <= 0)
+    if (self->config.rate <= 0 || !self->started)
         return true;
     double elapsed = (double) (now_ms - self->start_ms) / 1000.0;
-    return (double) vent_input_returned (self->input) <
-           elapsed * self->config.rate + 1;
+    uint64_t paced = vent_input_returned (self->input) - self->unpaced;
+    return (double) paced < elapsed * self->config.rate + 1;
 }
 
 static bool
