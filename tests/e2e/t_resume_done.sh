@@ -13,10 +13,16 @@ journal=$TEST_DIR/vent.journal
 args=(--generate 500 --journal "$journal" --linger 30s)
 start_sink sink --output "$out"
 sink=$LAST_PID
-start_worker w1 --job echo --threads 2
-w1=$LAST_PID
 start_ventilator v1 "${args[@]}"
 v1=$LAST_PID
+# A worker that joins and never confirms the end keeps the ventilator
+# announcing DONE for --linger (the others confirm at once): the window
+# to kill it in.
+pp_start mute tests/tools/pp_rogue mute "$PP_CONTROL" "$PP_ACKS" 20
+mute=$LAST_PID
+wait_for_line "$(out_of mute)" "^hello$" 10
+start_worker w1 --job echo --threads 2
+w1=$LAST_PID
 expect_exit "$sink" 20 0
 expect_exit "$w1" 10 0
 kill9 "$v1"
@@ -27,3 +33,5 @@ assert_contains "$(err_of v2)" "completed already (500 items: 500 ok, 0 failed, 
     "says the run completed"
 [[ ! -e $journal ]] || fail "the journal of a completed run stays"
 assert_exact_set "$out" 500
+kill "$mute" 2>/dev/null # it would wait out its 20 s
+wait_pid "$mute" 10 >/dev/null
