@@ -33,5 +33,6 @@ assert_contains "$(err_of v2)" "completed already (500 items: 500 ok, 0 failed, 
     "says the run completed"
 [[ ! -e $journal ]] || fail "the journal of a completed run stays"
 assert_exact_set "$out" 500
-kill "$mute" 2>/dev/null # it would wait out its 20 s
+signal_bin TERM "$mute" # it would wait out its 20 s
 wait_pid "$mute" 10 >/dev/null
+true
