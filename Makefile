@@ -124,6 +124,7 @@ $(BUILD)/tests/test_peers: $(BUILD)/ventilator/peers.o
 $(BUILD)/tests/test_run: $(BUILD)/ventilator/run.o $(BUILD)/ventilator/feed.o \
                          $(BUILD)/ventilator/window.o \
                          $(BUILD)/ventilator/input.o $(BUILD)/ventilator/pool.o
+$(BUILD)/tests/test_vjournal: $(BUILD)/ventilator/journal.o
 $(BUILD)/tests/test_ledger: $(BUILD)/sink/ledger.o
 $(BUILD)/tests/test_acks: $(BUILD)/sink/acks.o $(BUILD)/sink/ledger.o
 $(BUILD)/tests/test_journal: $(BUILD)/sink/journal.o $(BUILD)/sink/replay.o \

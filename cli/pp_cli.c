@@ -294,3 +294,45 @@ pp_cli_raise_fd_limit (void)
         zsys_info ("ulimit -n raised from %llu to %llu (the hard limit)",
                    (unsigned long long) was, (unsigned long long) rl.rlim_max);
 }
+
+/*  Appends word to out at *used, quoted for a POSIX shell when it holds
+    anything but the plainest characters.                                 */
+static void
+s_append_word (const char *word, char *out, size_t size, size_t *used)
+{
+    bool plain =
+        *word && strspn (word, "abcdefghijklmnopqrstuvwxyz"
+                               "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                               "0123456789_./:=@%+,-") == strlen (word);
+    const char *quote = plain ? "" : "'";
+    *used += (size_t) snprintf (out + *used, size - *used, "%s%s",
+                                *used ? " " : "", quote);
+    for (const char *c = word; *c && *used < size; c++)
+        *used += (size_t) snprintf (out + *used, size - *used, "%s",
+                                    *c == '\'' ? "'\\''" : (char[]){*c, 0});
+    if (*used < size)
+        *used += (size_t) snprintf (out + *used, size - *used, "%s", quote);
+}
+
+void
+pp_cli_resume_line (int argc, char **argv, char *out, size_t size)
+{
+    size_t used = 0;
+    bool resume = false;
+    out[0] = '\0';
+    for (int i = 0; i < argc && used < size; i++) {
+        resume |= strcmp (argv[i], "--resume") == 0;
+        s_append_word (argv[i], out, size, &used);
+    }
+    if (!resume && used < size)
+        snprintf (out + used, size - used, " --resume");
+}
+
+char **
+pp_cli_argv_copy (int argc, char **argv)
+{
+    char **copy = calloc ((size_t) argc + 1, sizeof (char *));
+    if (copy)
+        memcpy (copy, argv, (size_t) argc * sizeof (char *));
+    return copy;
+}

@@ -109,4 +109,14 @@ void pp_cli_raise_fd_limit (void);
 /*  The program name given to pp_cli_init.                                 */
 const char *pp_cli_prog (void);
 
+/*  argv as a POSIX shell line (each word quoted where it needs it) plus
+    " --resume" unless it has it: the command that continues a run. Into
+    out (size bytes, cut short if it must be).                            */
+void pp_cli_resume_line (int argc, char **argv, char *out, size_t size);
+
+/*  A copy of the argv array (the strings are argv's), taken before
+    getopt_long reorders it, for pp_cli_resume_line; free it. NULL on
+    OOM.                                                                   */
+char **pp_cli_argv_copy (int argc, char **argv);
+
 #endif

@@ -27,6 +27,7 @@
 #include <czmq.h>
 #include <stdatomic.h>
 #include <sys/random.h>
+#include <time.h>
 #include <unistd.h>
 
 #define S_POLL_MS 50
@@ -34,6 +35,10 @@
 #define S_STUCK_NOTICE_MS 1000 /* a sink taking nothing so long: logged */
 #define S_LEAVE_STALL_MS 3000  /* ... and given up when leaving        */
 #define S_BYE_LINGER_MS 500    /* at exit, for our BYE to the ventilator */
+/*  A graceful leave ends within this, like a drain: inside Slurm's 30 s
+    between SIGTERM and SIGKILL.                                           */
+#define S_LEAVE_MAX_MS 25000
+#define S_SILENT_NOTICE_MS 2000 /* a silent ventilator is logged after */
 
 typedef enum {
     S_IDLE,    /* no run yet (or --serve between runs)                 */
@@ -61,10 +66,12 @@ typedef struct {
     bool spill_lost;         /* tasks lost in --spill-dir: exit 1      */
     bool sink_told;          /* a sink taking nothing was logged       */
     int64_t hello_ms;
-    int64_t heard_ms; /* last STATE of our run                         */
-    pp_stall_t stall; /* time our loop lost (stopped)                  */
-    int stops_base;   /* stop requests before this run: not ours     */
-    int stops_seen;   /* stop requests since, acted upon              */
+    int64_t heard_ms;  /* last STATE of our run                         */
+    bool silence_told; /* a silent ventilator was logged              */
+    int64_t leave_ms;  /* the graceful leave began                     */
+    pp_stall_t stall;  /* time our loop lost (stopped)                  */
+    int stops_base;    /* stop requests before this run: not ours     */
+    int stops_seen;    /* stop requests since, acted upon              */
     /*  Credit flow.                                                       */
     zsock_t *done; /* PULL: the sender reports completions here     */
     char done_endpoint[64];
@@ -290,6 +297,10 @@ s_on_state (s_worker_t *self, const pp_header_t *hdr, const pp_state_t *st)
         return 0;
     }
     self->heard_ms = pp_now_ms ();
+    if (self->silence_told)
+        zsys_notice ("the ventilator of run %016llx is back",
+                     (unsigned long long) self->run_id);
+    self->silence_told = false;
     if (ended) {
         s_say_bye (self);
         s_run_ended (self, hdr->flags, st);
@@ -415,8 +426,19 @@ s_leave_step (s_worker_t *self)
 {
     int64_t stuck = pp_pipeline_stuck_ms (self->pipeline);
     bool left = pp_pipeline_done (self->pipeline);
-    if (!left && (stuck == 0 || pp_now_ms () - stuck < S_LEAVE_STALL_MS))
+    bool late = pp_now_ms () - self->leave_ms >= S_LEAVE_MAX_MS;
+    if (!left && !late &&
+        (stuck == 0 || pp_now_ms () - stuck < S_LEAVE_STALL_MS))
         return;
+    if (!left && late) {
+        zsys_error ("leaving: the items started did not finish within %d "
+                    "s: stopping them (the ventilator sends them again)",
+                    S_LEAVE_MAX_MS / 1000);
+        s_pipeline_stop (self);
+        self->code = PP_EXIT_ABORTED;
+        self->phase = S_EXIT;
+        return;
+    }
     if (!left)
         zsys_error ("leaving: the sink took no results for %d ms (--results "
                     "%s): giving up",
@@ -428,6 +450,36 @@ s_leave_step (s_worker_t *self)
     self->phase = S_EXIT;
 }
 
+/*  A wall-clock time, ago_ms before now, as HH:MM:SS.                     */
+static void
+s_clock (int64_t ago_ms, char *out, size_t size)
+{
+    time_t when = time (NULL) - (time_t) (ago_ms / 1000);
+    struct tm tm;
+    localtime_r (&when, &tm);
+    strftime (out, size, "%H:%M:%S", &tm);
+}
+
+/*  The ventilator silent for a while: said once, with since when and
+    until when we wait, and how it is brought back.                      */
+static void
+s_tell_silence (s_worker_t *self, int64_t silent_ms)
+{
+    if (self->silence_told || silent_ms < S_SILENT_NOTICE_MS)
+        return;
+    char since[16], until[16];
+    int64_t timeout = self->cfg->ventilator_timeout_ms;
+    s_clock (silent_ms, since, sizeof (since));
+    s_clock (silent_ms - timeout, until, sizeof (until));
+    zsys_notice ("no word from the ventilator of run %016llx since %s: "
+                 "waiting for it until %s (--ventilator-timeout %lld ms); "
+                 "if it died, restart pp-ventilator with the same command "
+                 "line plus --resume (it needs its --journal FILE)",
+                 (unsigned long long) self->run_id, since,
+                 timeout > 0 ? until : "ever", (long long) timeout);
+    self->silence_told = true;
+}
+
 /*  A ventilator silent for --ventilator-timeout (it publishes its state
     several times a second) is gone, or we missed its DONE behind a cut
     link: drop the run instead of waiting forever. Exit 1 (we cannot
@@ -436,13 +488,20 @@ static void
 s_check_silence (s_worker_t *self)
 {
     s_check_stall (self, S_POLL_MS); /* s_feed waits that long at most */
+    int64_t silent = pp_now_ms () - self->heard_ms;
+    if (self->phase == S_RUNNING)
+        s_tell_silence (self, silent);
     if (self->phase != S_RUNNING || self->cfg->ventilator_timeout_ms <= 0 ||
-        pp_now_ms () - self->heard_ms < self->cfg->ventilator_timeout_ms)
+        silent < self->cfg->ventilator_timeout_ms)
         return;
     zsys_error ("no word from the ventilator for %lld ms: leaving run "
-                "%016llx",
+                "%016llx; to continue it, restart pp-ventilator with the "
+                "same command line plus --resume (it needs its --journal "
+                "FILE), then this worker with its command line%s",
                 (long long) self->cfg->ventilator_timeout_ms,
-                (unsigned long long) self->run_id);
+                (unsigned long long) self->run_id,
+                self->cfg->serve ? " (with --serve it waits already)" : "");
+    self->silence_told = false;
     s_pipeline_stop (self);
     s_log_withheld (self, "left the run", true);
     self->ended_run = self->run_id;
@@ -474,6 +533,7 @@ s_on_signal (s_worker_t *self, int signals)
     pp_netmon_forget (self->netmon, self->tasks);
     zsock_destroy (&self->tasks); /* what libzmq had queued is redelivered */
     pp_pipeline_close (self->pipeline);
+    self->leave_ms = pp_now_ms ();
     self->phase = S_LEAVING;
     self->code = PP_EXIT_OK;
 }

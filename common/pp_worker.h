@@ -59,7 +59,7 @@ typedef struct {
     pp_batch_fn *batch;       /* runs cheap items n at a time, or NULL    */
     int64_t ventilator_timeout_ms; /* --ventilator-timeout: leave a run
                                       whose ventilator is silent this
-                                      long (10000; 0: never)              */
+                                      long (90000; 0: never)              */
     /*  Logging: 2 (-v) logs more, as each run joined; 1 (default) and 0
         (-q) log notices, warnings and errors.                             */
     int verbosity;

@@ -25,7 +25,8 @@ pp_worker_config_init (pp_worker_config_t *config)
     config->threads = cores > 0 ? (int) cores : 1;
     config->capacity = 0; /* automatic: see pp_wsize_channel          */
     config->overflow = PP_OVERFLOW_BLOCK;
-    config->ventilator_timeout_ms = 10000;
+    config->ventilator_timeout_ms = 90000; /* a ventilator restarted within
+                                              a minute finds us      */
     config->verbosity = 1;
 }
 

@@ -27,6 +27,7 @@
 #include "store.h"
 
 #include <czmq.h>
+#include <time.h>
 
 #define S_COMPLETE_EVERY_MS 200  /* COMPLETE repeated until DONE          */
 #define S_DONE_WAIT_MS 5000      /* after COMPLETE, wait this long for DONE */
@@ -34,6 +35,7 @@
 #define S_ACKS_LINGER_MS 500     /* at exit, for what is still queued on acks */
 #define S_IDLE_MS 100            /* the longest wait when nothing is owed */
 #define S_BYE_WORKERS 4096       /* workers named in our BYE, at most     */
+#define S_SILENT_NOTICE_MS 2000  /* a silent ventilator is logged after  */
 
 typedef enum {
     S_WAITING,  /* no run known yet                                      */
@@ -66,6 +68,9 @@ typedef struct {
     uint64_t resumed_run;      /* --resume: the run the journal is for    */
     uint64_t sent;             /* numbered so far, from STATE             */
     int64_t heard_ms;          /* last STATE of our run                   */
+    bool silence_told;         /* a silent ventilator was logged          */
+    int64_t drain_ms;          /* our drain asked, or (--drain-timeout
+                                  given) the ventilator's seen; 0: none   */
     int64_t complete_sent_ms;  /* COMPLETE last sent                      */
     int64_t complete_first_ms; /* COMPLETE first sent (0: not yet)        */
     pp_stall_t stall;          /* time our loop lost (stopped)            */
@@ -287,6 +292,15 @@ s_on_control (s_sink_t *self)
         return 0;
     }
     self->heard_ms = pp_now_ms ();
+    if (self->silence_told) {
+        zsys_notice ("the ventilator of run %016llx is back",
+                     (unsigned long long) self->run_id);
+        self->complete_first_ms = self->heard_ms; /* DONE due from it */
+    }
+    self->silence_told = false;
+    if (hdr.flags == PP_STATE_DRAINING && self->opt->drain_timeout_given &&
+        !self->drain_ms)
+        self->drain_ms = self->heard_ms;
     self->sent = state.sent;
     self->record.retries = state.retries;
     s_learn_total (self, &state);
@@ -343,30 +357,108 @@ s_check_complete (s_sink_t *self, int64_t now)
     s_send_complete (self);
 }
 
-/*  S_COMPLETE: COMPLETE again until DONE, and not forever.                */
+/*  A wall-clock time, ago_ms before now, as HH:MM:SS.                     */
+static void
+s_clock (int64_t ago_ms, char *out, size_t size)
+{
+    time_t when = time (NULL) - (time_t) (ago_ms / 1000);
+    struct tm tm;
+    localtime_r (&when, &tm);
+    strftime (out, size, "%H:%M:%S", &tm);
+}
+
+/*  The ventilator silent for silent_ms: said once, with since when and
+    until when we wait, and how it is brought back.                       */
+static void
+s_tell_silence (s_sink_t *self, int64_t silent)
+{
+    char since[16], until[16];
+    int64_t timeout = self->opt->ventilator_timeout_ms;
+    s_clock (silent, since, sizeof (since));
+    s_clock (silent - timeout, until, sizeof (until));
+    zsys_notice ("no word from the ventilator of run %016llx since %s: "
+                 "waiting for it until %s (--ventilator-timeout %lld ms); "
+                 "if it died, restart pp-ventilator with the same command "
+                 "line plus --resume (it needs its --journal FILE)",
+                 (unsigned long long) self->run_id, since,
+                 timeout > 0 ? until : "ever", (long long) timeout);
+    self->silence_told = true;
+}
+
+/*  S_COMPLETE: COMPLETE again until DONE, and not forever: S_DONE_WAIT_MS
+    while the ventilator is heard (it may not take our COMPLETE), else
+    --ventilator-timeout, so that a ventilator killed after our COMPLETE
+    and restarted with --resume finds us and ends the run with DONE.      */
 static void
 s_await_done (s_sink_t *self, int64_t now)
 {
     if (now - self->complete_sent_ms >= S_COMPLETE_EVERY_MS)
         s_send_complete (self);
-    if (now - self->complete_first_ms >= S_DONE_WAIT_MS) {
+    int64_t silent = now - self->heard_ms;
+    int64_t timeout = self->opt->ventilator_timeout_ms;
+    bool heard = silent < S_SILENT_NOTICE_MS;
+    if (!heard && !self->silence_told)
+        s_tell_silence (self, silent);
+    if ((heard && now - self->complete_first_ms >= S_DONE_WAIT_MS) ||
+        (!heard && timeout > 0 && silent >= timeout)) {
         zsys_warning ("no DONE from the ventilator after COMPLETE; "
                       "exiting with every outcome recorded");
         self->phase = S_FINISHED;
     }
 }
 
-/*  S_RUNNING: a ventilator silent for --ventilator-timeout is gone.       */
+/*  How this sink continues the run, said once it stops short: its own
+    command line plus --resume, when its output is journaled.            */
+static void
+s_log_resume_hint (const s_sink_t *self)
+{
+    char line[4096];
+    pp_cli_resume_line (self->opt->argc, self->opt->argv, line, sizeof (line));
+    if (sink_store_journaled (self->store))
+        zsys_notice ("to continue the run: restart pp-ventilator with its "
+                     "command line plus --resume (it needs its --journal "
+                     "FILE), and this sink with: %s",
+                     line);
+    else
+        zsys_notice ("this sink cannot continue the run (no --output FILE "
+                     "with a journal): the results above are all it has");
+}
+
+/*  S_RUNNING: a ventilator silent for a while is said to be waited for
+    (since when, until when); silent for --ventilator-timeout, it is gone. */
 static void
 s_check_ventilator (s_sink_t *self, int64_t now)
 {
     int64_t timeout = self->opt->ventilator_timeout_ms;
-    if (timeout > 0 && now - self->heard_ms >= timeout) {
+    int64_t silent = now - self->heard_ms;
+    if (!self->silence_told && silent >= S_SILENT_NOTICE_MS)
+        s_tell_silence (self, silent);
+    if (timeout > 0 && silent >= timeout) {
         zsys_error ("no word from the ventilator for %lld ms: writing what "
                     "we have (the run is incomplete)",
                     (long long) timeout);
         self->phase = S_LOST;
+        sink_acks_flush (self->acks); /* checkpointed, for --resume     */
     }
+}
+
+/*  S_RUNNING: --drain-timeout. A drain not complete by then is aborted:
+    what was written is checkpointed (acks flushed), the ventilator is
+    asked to abort, and we end (exit 3), resumable.                       */
+static void
+s_check_drain (s_sink_t *self, int64_t now)
+{
+    int64_t timeout = self->opt->drain_timeout_ms;
+    if (!self->drain_ms || timeout <= 0 || now - self->drain_ms < timeout)
+        return;
+    zsys_error ("the drain did not complete within --drain-timeout (%lld "
+                "ms): aborting the run",
+                (long long) timeout);
+    sink_acks_flush (self->acks);
+    if (self->phase == S_FAILED)
+        return;
+    pp_ctl_request (self->ack_socket, self->run_id, PP_REQUEST_ABORT);
+    self->phase = S_ABORTED;
 }
 
 /*  Since the last check we came late (past a wait of wait_ms) by half of
@@ -408,6 +500,8 @@ s_check_signals (s_sink_t *self)
             return;
         }
         self->request = signals == 1 ? PP_REQUEST_DRAIN : PP_REQUEST_ABORT;
+        if (signals == 1 && !self->drain_ms)
+            self->drain_ms = pp_now_ms ();
         if (signals >= 2)
             self->phase = S_ABORTED;
     }
@@ -462,6 +556,8 @@ s_tick (s_sink_t *self)
                             false);
     if (self->phase == S_RUNNING)
         s_check_ventilator (self, now);
+    if (self->phase == S_RUNNING)
+        s_check_drain (self, now);
 }
 
 /*  True while the loop goes on.                                           */
@@ -683,6 +779,8 @@ s_finish (s_sink_t *self)
         sink_progress_show (&self->progress, self->stats, self->sent,
                             pp_now_ms (), true);
     s_flush_side (self);
+    if ((self->phase == S_ABORTED || self->phase == S_LOST) && self->ledger)
+        s_log_resume_hint (self);
     if (pp_verbosity > 0) {
         pp_stats_print (self->stats, stderr);
         s_name_plot (self);
@@ -719,6 +817,7 @@ main (int argc, char **argv)
         code = s_finish (&sink);
     s_close (&sink);
     pp_cli_security_end (&opt.common);
+    free (opt.argv);
     zsys_shutdown ();
     return code;
 }

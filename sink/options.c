@@ -25,9 +25,16 @@ static const char *s_help_head =
     "                      worker (strings as valid UTF-8 text)\n"
     "  --ventilator-timeout D  give up on a run whose ventilator is silent\n"
     "                      for D: write what we have, report the run\n"
-    "                      incomplete, exit 1 (default 30s; 0: wait\n"
-    "                      forever); time this process was stopped does\n"
-    "                      not count\n"
+    "                      incomplete, exit 1 (default 90s, so a\n"
+    "                      ventilator restarted with --resume within a\n"
+    "                      minute finds us; 0: wait forever); time this\n"
+    "                      process was stopped does not count\n"
+    "  --drain-timeout D   a drain this sink asked for (a signal) not\n"
+    "                      complete after D becomes an abort: what is\n"
+    "                      written is checkpointed, the ventilator asked\n"
+    "                      to abort, exit 3 (default 25s, within Slurm's\n"
+    "                      30s before SIGKILL; 0: wait); given, it also\n"
+    "                      bounds a drain the ventilator announced\n"
     "  --resume            continue --output FILE after a crash or a write\n"
     "                      error: FILE is cut back to its journal\n"
     "                      (FILE.journal) and no item is written twice;\n"
@@ -140,10 +147,14 @@ sink_options_parse (sink_options_t *opt, int argc, char **argv)
         {"tag", no_argument, 0, 2009},
         {"jsonl", no_argument, 0, 2010},
         {"halt", required_argument, 0, 2011},
+        {"drain-timeout", required_argument, 0, 2012},
         {0, 0, 0, 0}};
     opt->delim = '\n';
     opt->progress = SINK_PROGRESS_AUTO;
-    opt->ventilator_timeout_ms = 30000;
+    opt->ventilator_timeout_ms = 90000;
+    opt->drain_timeout_ms = 25000;
+    opt->argv = pp_cli_argv_copy (argc, argv); /* before getopt reorders */
+    opt->argc = opt->argv ? argc : 0;
     int c;
     while ((c = getopt_long (argc, argv, "hvqo:0", longs, NULL)) != -1) {
         if (pp_cli_common_option (&opt->common, c, optarg))
@@ -167,6 +178,11 @@ sink_options_parse (sink_options_t *opt, int argc, char **argv)
             case 2009: s_set_format (opt, SINK_FORMAT_TAG); break;
             case 2010: s_set_format (opt, SINK_FORMAT_JSONL); break;
             case 2011: s_set_halt (opt, optarg); break;
+            case 2012:
+                opt->drain_timeout_ms =
+                    pp_cli_duration_ms ("--drain-timeout", optarg);
+                opt->drain_timeout_given = true;
+                break;
             default: pp_cli_bad_option (argc, argv);
         }
     }

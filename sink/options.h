@@ -30,6 +30,10 @@ typedef struct {
     sink_halt_t halt;              /* --halt                               */
     int64_t
         ventilator_timeout_ms; /* give up on a silent ventilator (0: never) */
+    int64_t drain_timeout_ms;  /* a drain not complete by then aborts     */
+    bool drain_timeout_given;  /* explicit: the ventilator's drain too    */
+    int argc;                  /* the command line, for the resume hint   */
+    char **argv;
 } sink_options_t;
 
 /*  Parses argv into opt, which is zeroed and whose common part is set up

@@ -44,6 +44,7 @@ s_open (uint64_t n, uint32_t wait_workers, int64_t drain_timeout_ms)
     fx->opt.wait_workers = wait_workers;
     fx->opt.linger_ms = 1000;
     fx->opt.drain_timeout_ms = drain_timeout_ms;
+    fx->opt.drain_timeout_given = drain_timeout_ms > 0;
     fx->opt.heartbeat_ms = 1000;
     fx->control = zsock_new (ZMQ_PUB);
     assert_non_null (fx->control);
@@ -193,6 +194,29 @@ test_drain_timeout (void **state)
     s_close (fx);
 }
 
+/*  The default --drain-timeout (not given) bounds an asked drain only:
+    a long tail after the input's end is no reason to abort.              */
+static void
+test_drain_timeout_default (void **state)
+{
+    (void) state;
+    fixture_t *fx = s_open (3, 0, 2000);
+    fx->opt.drain_timeout_given = false;
+    vent_run_tick (fx->run, S_T0 + 1);
+    s_dispatch_all (fx);
+    assert_int_equal (vent_run_state (fx->run), VENT_DRAINING);
+    vent_run_tick (fx->run, S_T0 + 10);
+    vent_run_tick (fx->run, S_T0 + 5000);
+    assert_int_equal (vent_run_state (fx->run), VENT_DRAINING);
+    vent_run_request (fx->run, PP_REQUEST_DRAIN, 1);
+    vent_run_tick (fx->run, S_T0 + 5001);
+    vent_run_tick (fx->run, S_T0 + 7000);
+    assert_int_equal (vent_run_state (fx->run), VENT_DRAINING);
+    vent_run_tick (fx->run, S_T0 + 7001);
+    assert_int_equal (vent_run_state (fx->run), VENT_ABORTED);
+    s_close (fx);
+}
+
 /*  The loop waits at most 50 ms, from the start: newcomers are welcomed
     at once (vent_run_welcome), not by a faster cadence.                   */
 static void
@@ -301,6 +325,7 @@ main (void)
         cmocka_unit_test (test_drain_request),
         cmocka_unit_test (test_drain_nothing_sent),
         cmocka_unit_test (test_drain_timeout),
+        cmocka_unit_test (test_drain_timeout_default),
         cmocka_unit_test (test_wait_ms),
         cmocka_unit_test (test_end_by_confirmation),
         cmocka_unit_test (test_end_waits_for_hello),

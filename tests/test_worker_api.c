@@ -97,7 +97,7 @@ test_config_defaults (void **state)
     assert_int_equal (config.overflow, PP_OVERFLOW_BLOCK);
     assert_null (config.spill_dir);
     assert_null (config.batch);
-    assert_int_equal (config.ventilator_timeout_ms, 10000);
+    assert_int_equal (config.ventilator_timeout_ms, 90000);
     assert_int_equal (config.verbosity, 1);
     char why[256] = "";
     unsetenv ("PP_TASKS");

@@ -18,10 +18,13 @@ struct _vent_feed_t {
     size_t inboxed;      /* items in the inbox (memory and disk) */
     pp_item_t *unqueued; /* read, waiting for room in the inbox  */
     uint64_t dropped;    /* --overflow drop: never numbered      */
+    uint64_t handed;     /* input record of the last item handed out */
     int64_t start_ms;    /* dispatch began (for --rate)          */
     bool pausing;        /* block: a record waits for the inbox  */
     int64_t paused_from; /* when that began (pp_now_ms)          */
     int64_t paused_ms;   /* pauses that ended, in all            */
+    bool started;        /* --rate paces from start_ms on        */
+    uint64_t unpaced;    /* records returned before: not paced   */
 };
 
 vent_feed_t *
@@ -76,18 +79,21 @@ void
 vent_feed_start (vent_feed_t *self, int64_t now_ms)
 {
     self->start_ms = now_ms;
+    self->started = true;
+    self->unpaced = vent_input_returned (self->input);
 }
 
-/*  --rate: the records returned so far (--skip is not paced) stay under
-    the elapsed time's share, one ahead.                                   */
+/*  --rate: the records returned since the start (--skip and what a
+    --resume read again before it are not paced) stay under the elapsed
+    time's share, one ahead.                                               */
 static bool
 s_rate_allows (const vent_feed_t *self, int64_t now_ms)
 {
-    if (self->config.rate <= 0)
+    if (self->config.rate <= 0 || !self->started)
         return true;
     double elapsed = (double) (now_ms - self->start_ms) / 1000.0;
-    return (double) vent_input_returned (self->input) <
-           elapsed * self->config.rate + 1;
+    uint64_t paced = vent_input_returned (self->input) - self->unpaced;
+    return (double) paced < elapsed * self->config.rate + 1;
 }
 
 static bool
@@ -231,8 +237,10 @@ vent_feed_next (vent_feed_t *self, int64_t now_ms, uint64_t now_us,
         rc = s_read (self, now_us, &item);
     else
         rc = 0;
-    if (rc == 1)
+    if (rc == 1) {
         *item_p = item;
+        self->handed = item->record;
+    }
     s_settle (self);
     s_track_pause (self, now_ms);
     return rc;
@@ -307,20 +315,41 @@ vent_feed_fill (vent_feed_t *self)
     return vent_input_fill (self->input);
 }
 
-/*  Records are counted from the start of the input, --skip included, so
-    the hint is the --skip of the next run whatever this one skipped.      */
+/*  A drain stops at what was numbered: records read ahead into the inbox
+    (up to a few thousand) were never handed out, so they are let go and
+    the run ends with what was sent -- as GNU parallel's --halt soon lets
+    running jobs end and starts no new one. Records are counted from the
+    start of the input, --skip included, so the hint is the --skip of the
+    next run whatever this one skipped.                                    */
 void
 vent_feed_stop (vent_feed_t *self)
 {
     switch (self->state) {
         case VENT_FEED_READING:
-        case VENT_FEED_NEED_FD: break;
+        case VENT_FEED_NEED_FD:
+        case VENT_FEED_EOF: break;
         case VENT_FEED_STOPPED:
-        case VENT_FEED_EOF:
         case VENT_FEED_ENDED: return;
     }
+    bool eof = self->state == VENT_FEED_EOF;
     self->state = VENT_FEED_STOPPED;
-    uint64_t read = vent_input_records (self->input);
+    void *queued;
+    size_t let_go = 0;
+    while (self->inboxed > 0 && pp_chan_recv (self->inbox, &queued, 0) == 0) {
+        self->inboxed--;
+        vent_pool_free (self->pool, queued);
+        let_go++;
+    }
+    if (self->unqueued) {
+        vent_pool_free (self->pool, self->unqueued);
+        self->unqueued = NULL;
+        let_go++;
+    }
+    if (eof && let_go == 0)
+        return; /* the input had ended, and all of it was numbered      */
+    /*  STOPPED until the next call for an item (the run's state changes
+        where it dispatches).                                              */
+    uint64_t read = self->handed;
     if (read < self->config.skip) /* stopped while skipping             */
         read = self->config.skip;
     zsys_notice ("draining: stopped after record %llu; to resume later, "

@@ -16,6 +16,7 @@
 #include "credit.h"
 #include "feed.h"
 #include "input.h"
+#include "journal.h"
 #include "options.h"
 #include "pool.h"
 #include "push.h"
@@ -29,7 +30,9 @@
 
 #include <czmq.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define S_CONTROL_LINGER_MS 100 /* at exit, for the last announcement    */
@@ -37,14 +40,19 @@
 typedef struct {
     vent_options_t *opt;
     zsock_t *tasks, *control, *acks;
-    pp_netmon_t *netmon;   /* refused handshakes on the three above  */
-    vent_input_t *input;   /* records                                */
-    vent_pool_t *pool;     /* item memory, shared by feed and window */
-    vent_feed_t *feed;     /* items in order                         */
-    vent_window_t *window; /* items sent, not acked                  */
-    vent_push_t *push;     /* push flow dispatch, or NULL            */
-    vent_credit_t *credit; /* credit flow dispatch, or NULL          */
-    vent_run_t *run;       /* the state of the run                   */
+    pp_netmon_t *netmon;     /* refused handshakes on the three above  */
+    vent_input_t *input;     /* records                                */
+    vent_pool_t *pool;       /* item memory, shared by feed and window */
+    vent_feed_t *feed;       /* items in order                         */
+    vent_window_t *window;   /* items sent, not acked                  */
+    vent_push_t *push;       /* push flow dispatch, or NULL            */
+    vent_credit_t *credit;   /* credit flow dispatch, or NULL          */
+    vent_run_t *run;         /* the state of the run                   */
+    vent_journal_t *journal; /* --journal, or NULL                   */
+    int journal_rc;          /* the input differs from the journal's */
+    bool journal_told;       /* a failed journal write was logged     */
+    bool drain_stopped;      /* a drain stopped the input             */
+    int done_code;           /* --resume of a completed run: its exit */
     uint64_t run_id;
     uint64_t rejects[PP_REJECT_COUNT];
     int signals_seen;
@@ -77,10 +85,18 @@ s_dispatch (vent_t *self)
     }
     int rc = self->push ? vent_push_dispatch (self->push)
                         : vent_credit_dispatch (self->credit);
-    if (rc != 0)
+    if (rc != 0) {
         zsys_error ("cannot dispatch: %s", pp_strerror (rc));
-    else
-        vent_run_dispatched (self->run);
+        return rc;
+    }
+    /*  A drained total is journaled before it is announced: a resumed
+        run must not read past what the sink was told is the end.         */
+    if (self->journal && self->drain_stopped && vent_feed_ended (self->feed) &&
+        !vent_journal_stopped (self->journal) &&
+        vent_journal_stop (self->journal) != 0)
+        zsys_error ("--journal %s: cannot write: %s", self->opt->journal,
+                    strerror (errno));
+    vent_run_dispatched (self->run);
     return rc;
 }
 
@@ -99,8 +115,11 @@ s_on_ack (vent_t *self, const pp_inmsg_t *in)
         }
         if (retry)
             vent_window_retry (self->window, first, n, in->hdr.worker_id);
-        else
+        else {
             vent_window_ack (self->window, first, n);
+            if (self->journal)
+                vent_journal_acked (self->journal, first, n);
+        }
     }
 }
 
@@ -109,10 +128,17 @@ static void
 s_on_complete (vent_t *self, const pp_inmsg_t *in)
 {
     pp_state_t outcome;
-    if (pp_wire_decode_state (in->payload, in->size, &outcome) != 0)
+    if (pp_wire_decode_state (in->payload, in->size, &outcome) != 0) {
         self->rejects[PP_REJECT_SHORT]++;
-    else
-        vent_run_complete (self->run, &outcome);
+        return;
+    }
+    vent_run_complete (self->run, &outcome);
+    const pp_state_t *done = vent_run_outcome (self->run);
+    uint64_t counts[4] = {done->total, done->ok, done->failed, done->dropped};
+    if (self->journal && vent_run_state (self->run) == VENT_DONE &&
+        vent_journal_done (self->journal, counts) != 0)
+        zsys_error ("--journal %s: cannot write: %s", self->opt->journal,
+                    strerror (errno));
 }
 
 /*  Drain or abort, asked by a signal or over acks.                       */
@@ -120,6 +146,8 @@ static void
 s_on_request (vent_t *self, uint16_t what)
 {
     vent_run_request (self->run, what, s_sends (self));
+    if (vent_feed_state (self->feed) == VENT_FEED_STOPPED)
+        self->drain_stopped = true;
 }
 
 static void
@@ -213,6 +241,13 @@ s_tick (vent_t *self)
     if (self->credit && vent_run_active (self->run))
         vent_credit_tick (self->credit); /* after DONE, workers leave  */
     vent_window_tick (self->window, now);
+    if (self->journal && vent_journal_flush (self->journal, now, false) != 0 &&
+        !self->journal_told) {
+        zsys_error ("--journal %s: cannot write (%s): the run goes on, but "
+                    "cannot be resumed if this process dies",
+                    self->opt->journal, strerror (errno));
+        self->journal_told = true;
+    }
 }
 
 /*  True when a batch could be built right now without waiting.          */
@@ -418,16 +453,285 @@ s_open_dispatch (vent_t *self)
     return self->credit ? 0 : PP_ENOMEM;
 }
 
+/*  --- --journal and --resume ------------------------------------------- */
+
+/*  What decides the numbering of this command line.                      */
+static vent_journal_head_t
+s_journal_head (const vent_options_t *opt, uint64_t run_id)
+{
+    vent_journal_head_t head = {.run_id = run_id,
+                                .kind = VENT_JOURNAL_RECORDS,
+                                .delim = (uint32_t) (unsigned char) opt->delim,
+                                .window = opt->window,
+                                .batch = opt->batch,
+                                .skip = opt->skip,
+                                .max_item = opt->common.max_item};
+    if (opt->generate > 0) {
+        head.kind = VENT_JOURNAL_GENERATE;
+        head.count = opt->generate;
+        head.delim = 0;
+    } else if (opt->workload > 0) {
+        head.kind = VENT_JOURNAL_WORKLOAD;
+        head.count = opt->workload;
+        head.seed = opt->seed;
+        head.delim = 0;
+    }
+    return head;
+}
+
+/*  The first option that differs between the journal's run and this
+    command line, said as flags; NULL when none does.                    */
+static const char *
+s_head_differs (const vent_journal_head_t *was, const vent_journal_head_t *now,
+                char *why, size_t size)
+{
+    static const char *kinds[] = {"?", "FILE or stdin", "--generate",
+                                  "--workload"};
+    if (was->kind != now->kind)
+        snprintf (why, size, "input %s, this command line %s",
+                  kinds[was->kind <= 3 ? was->kind : 0], kinds[now->kind]);
+    else if (was->count != now->count)
+        snprintf (why, size, "%s %llu, this command line %llu",
+                  kinds[now->kind], (unsigned long long) was->count,
+                  (unsigned long long) now->count);
+    else if (was->seed != now->seed)
+        snprintf (why, size, "--seed %llu, this command line %llu",
+                  (unsigned long long) was->seed,
+                  (unsigned long long) now->seed);
+    else if (was->delim != now->delim)
+        snprintf (why, size, "records split on %s, this command line on %s",
+                  was->delim ? "newlines" : "NULs (-0)",
+                  now->delim ? "newlines" : "NULs (-0)");
+    else if (was->skip != now->skip)
+        snprintf (why, size, "--skip %llu, this command line %llu",
+                  (unsigned long long) was->skip,
+                  (unsigned long long) now->skip);
+    else if (was->max_item != now->max_item)
+        snprintf (why, size, "--max-item-size %llu, this command line %llu",
+                  (unsigned long long) was->max_item,
+                  (unsigned long long) now->max_item);
+    else if (was->window != now->window)
+        snprintf (why, size, "--window %u, this command line %u", was->window,
+                  now->window);
+    else
+        return NULL;
+    return why;
+}
+
+/*  --resume: the journal read back, of a run this command line numbers
+    the same way; the run id is its. PP_EINVAL (exit 2) when it is not.  */
+static int
+s_load_journal (vent_t *self)
+{
+    const char *path = self->opt->journal;
+    char why[256];
+    if (vent_journal_load (path, &self->journal, why, sizeof (why)) != 0) {
+        zsys_error ("--resume: cannot continue the run of --journal %s: %s",
+                    path, why);
+        return PP_EINVAL;
+    }
+    const vent_journal_head_t *was = vent_journal_head (self->journal);
+    vent_journal_head_t now = s_journal_head (self->opt, was->run_id);
+    if (s_head_differs (was, &now, why, sizeof (why))) {
+        zsys_error ("--resume: --journal %s is of a run numbered with %s: "
+                    "give the same command line plus --resume",
+                    path, why);
+        return PP_EINVAL;
+    }
+    self->run_id = was->run_id;
+    uint64_t counts[4];
+    if (!vent_journal_was_done (self->journal, counts))
+        return 0;
+    zsys_notice ("--resume: run %016llx completed already (%llu items: "
+                 "%llu ok, %llu failed, %llu dropped): nothing to resume",
+                 (unsigned long long) self->run_id,
+                 (unsigned long long) counts[0], (unsigned long long) counts[1],
+                 (unsigned long long) counts[2],
+                 (unsigned long long) counts[3]);
+    vent_journal_destroy (&self->journal, true);
+    self->done_code = counts[2] + counts[3] > 0 ? PP_EXIT_FAILED : PP_EXIT_OK;
+    return PP_ECLOSED;
+}
+
+/*  --journal: continue its run (--resume), or a new one in a new file.  */
+static int
+s_open_journal (vent_t *self)
+{
+    const vent_options_t *opt = self->opt;
+    if (opt->resume)
+        return s_load_journal (self);
+    struct stat st;
+    if (stat (opt->journal, &st) == 0) {
+        zsys_error ("--journal %s exists: add --resume to continue its run, "
+                    "or remove it to start a new one",
+                    opt->journal);
+        return PP_EINVAL;
+    }
+    vent_journal_head_t head = s_journal_head (opt, self->run_id);
+    self->journal = vent_journal_new (opt->journal, &head);
+    return self->journal ? 0 : PP_ENOMEM;
+}
+
+/*  vent_window_numbered_fn: every item numbered goes into the hash; while
+    resuming, a differing input is remembered here.                       */
+static void
+s_on_numbered (void *ctx, const pp_item_t *item)
+{
+    vent_t *self = ctx;
+    int rc = vent_journal_numbered (self->journal, item->outcome, item->data,
+                                    item->len);
+    if (rc != 0 && self->journal_rc == 0)
+        self->journal_rc = rc;
+}
+
+/*  vent_journal_snapshot_fn: the acked ranges, from the window.           */
+static void
+s_journal_snapshot (void *ctx, vent_journal_range_fn *emit, void *arg)
+{
+    vent_t *self = ctx;
+    vent_window_acked_runs (self->window, emit, arg);
+}
+
+/*  --resume: waits for the input's fd (a signal stops the wait, exit 3),
+    then reads it once.                                                    */
+static int
+s_resume_read (vent_t *self)
+{
+    struct pollfd fd = {.fd = vent_input_fd (self->input), .events = POLLIN};
+    while (poll (&fd, 1, 100) == 0 || (fd.revents == 0 && errno == EINTR))
+        if (pp_signal_count () > 0) {
+            zsys_notice ("--resume: stopped while reading the input again");
+            return PP_EABORTED;
+        }
+    if (vent_feed_fill (self->feed) != 0) {
+        zsys_error ("cannot read input: %s", strerror (errno));
+        return PP_EIO;
+    }
+    return 0;
+}
+
+/*  --resume, why the input is not the one numbered: logged, PP_EINVAL.  */
+static int
+s_resume_refused (vent_t *self, bool short_input)
+{
+    uint64_t numbered = vent_journal_resumed (self->journal);
+    uint64_t from, to;
+    if (short_input)
+        zsys_error ("--resume: the input changed: it has %llu records (after "
+                    "--skip %llu), but --journal %s numbered %llu; resume "
+                    "with the input of the run, or remove the journal to "
+                    "start over",
+                    (unsigned long long) vent_window_next (self->window),
+                    (unsigned long long) self->opt->skip, self->opt->journal,
+                    (unsigned long long) numbered);
+    else {
+        vent_journal_differs (self->journal, &from, &to);
+        char where[96];
+        if (from == to)
+            snprintf (where, sizeof (where), "record %llu differs",
+                      (unsigned long long) from);
+        else
+            snprintf (where, sizeof (where),
+                      "the first record that differs is one of %llu..%llu",
+                      (unsigned long long) from, (unsigned long long) to);
+        zsys_error ("--resume: the input changed: %s (counted after --skip "
+                    "%llu) from what --journal %s numbered; resume with the "
+                    "input of the run, or remove the journal to start over",
+                    where, (unsigned long long) self->opt->skip,
+                    self->opt->journal);
+    }
+    return PP_EINVAL;
+}
+
+/*  --resume: reads the input again up to what the journal numbered, in
+    order and checked against its hashes; acked items are let go, the
+    others wait in the window, due at once. Nothing is sent yet.          */
+static int
+s_resume_input (vent_t *self)
+{
+    uint64_t numbered = vent_journal_resumed (self->journal);
+    uint64_t now_us = pp_wall_us ();
+    while (vent_window_next (self->window) < numbered && !self->journal_rc) {
+        pp_item_t *item = NULL;
+        int rc = vent_feed_next (self->feed, pp_now_ms (), now_us, &item);
+        if (rc == 1) {
+            uint64_t seq = vent_window_next (self->window);
+            rc = vent_window_restore (
+                self->window, item,
+                vent_journal_was_acked (self->journal, seq));
+            if (rc != 0) {
+                vent_pool_free (self->pool, item);
+                zsys_error ("--resume: --journal %s holds more unacked items "
+                            "than --window %u",
+                            self->opt->journal, self->opt->window);
+                return PP_EINVAL;
+            }
+        } else if (rc == 0 && vent_feed_state (self->feed) == VENT_FEED_NEED_FD)
+            rc = s_resume_read (self);
+        else if (rc == 0)
+            return s_resume_refused (self, true);
+        if (rc < 0)
+            return rc;
+    }
+    if (self->journal_rc)
+        return s_resume_refused (self, false);
+    if (vent_journal_stopped (self->journal)) {
+        zsys_notice ("--resume: a drain had stopped the input of this run: "
+                     "it reads no further and drains again");
+        vent_feed_stop (self->feed);
+    }
+    zsys_notice ("--resume: run %016llx continues: %llu items numbered "
+                 "before, %llu of them to send again",
+                 (unsigned long long) self->run_id,
+                 (unsigned long long) numbered,
+                 (unsigned long long) vent_window_unacked (self->window));
+    return 0;
+}
+
+/*  After the input and window are open: the journal checks (--resume)
+    and hashes every item numbered, and is written from now on.          */
+static int
+s_start_journal (vent_t *self)
+{
+    if (!self->journal)
+        return 0;
+    vent_window_set_numbered (self->window, s_on_numbered, self);
+    int rc = self->opt->resume ? s_resume_input (self) : 0;
+    if (rc == 0 &&
+        vent_journal_begin (self->journal, s_journal_snapshot, self) != 0) {
+        zsys_error ("--journal %s: cannot write: %s", self->opt->journal,
+                    strerror (errno));
+        rc = PP_EIO;
+    }
+    return rc;
+}
+
+/*  The command line that continues this run: the same plus --resume.    */
+static void
+s_log_resume_hint (const vent_options_t *opt)
+{
+    char line[4096];
+    pp_cli_resume_line (opt->argc, opt->argv, line, sizeof (line));
+    bool piped = !opt->generate && !opt->workload &&
+                 (!opt->path || strcmp (opt->path, "-") == 0);
+    zsys_notice ("the run can be continued (--journal %s): %s%s", opt->journal,
+                 line, piped ? " (with the same input on stdin)" : "");
+}
+
 /*  Everything the run needs, in data-flow order. Returns 0, PP_ENOMEM,
     or PP_EIO (logged here, naming the file, directory or flag).          */
 static int
 s_open (vent_t *self)
 {
     vent_options_t *opt = self->opt;
-    while (self->run_id == 0)
+    int rc = opt->journal && opt->resume ? s_open_journal (self) : 0;
+    while (rc == 0 && self->run_id == 0)
         if (getrandom (&self->run_id, sizeof (self->run_id), 0) == -1)
             self->run_id = (uint64_t) pp_wall_us () ^ (uint64_t) getpid ();
-    int rc = s_open_input (self);
+    if (rc == 0 && opt->journal && !opt->resume)
+        rc = s_open_journal (self);
+    if (rc == 0)
+        rc = s_open_input (self);
     if (rc != 0)
         return rc;
     self->pool = vent_pool_new (opt->window);
@@ -438,6 +742,8 @@ s_open (vent_t *self)
         return PP_ENOMEM;
     vent_window_set_max_deliver (self->window, opt->max_deliver);
     rc = s_open_feed (self);
+    if (rc == 0)
+        rc = s_start_journal (self);
     if (rc == 0)
         rc = s_open_sockets (self);
     if (rc == 0)
@@ -458,6 +764,15 @@ s_open (vent_t *self)
 static void
 s_close (vent_t *self)
 {
+    if (self->journal && self->run && vent_run_state (self->run) == VENT_DONE)
+        vent_journal_destroy (&self->journal, true); /* nothing to resume */
+    else if (self->journal && vent_journal_size (self->journal) > 0) {
+        if (vent_journal_flush (self->journal, pp_now_ms (), true) != 0)
+            zsys_error ("--journal %s: cannot write: %s", self->opt->journal,
+                        strerror (errno));
+        s_log_resume_hint (self->opt);
+    }
+    vent_journal_destroy (&self->journal, false);
     vent_run_destroy (&self->run);
     vent_push_destroy (&self->push);
     vent_credit_destroy (&self->credit);
@@ -519,10 +834,17 @@ main (int argc, char **argv)
     int rc = s_open (&vent);
     if (rc == PP_ENOMEM) /* the other errors were logged with their cause */
         zsys_error ("cannot start: %s", pp_strerror (rc));
+    if (rc == PP_EINVAL) /* --journal or --resume refused               */
+        code = PP_EXIT_USAGE;
+    else if (rc == PP_EABORTED)
+        code = PP_EXIT_ABORTED;
+    else if (rc == PP_ECLOSED) /* --resume of a run that completed       */
+        code = vent.done_code;
     if (rc == 0 && s_loop (&vent) == 0)
         code = s_exit_code (&vent);
     s_close (&vent);
     pp_cli_security_end (&opt.common);
+    free (opt.argv);
     zsys_shutdown ();
     return code;
 }

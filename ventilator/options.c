@@ -46,13 +46,27 @@ static const char *s_help_head =
     "                      every worker that said hello to confirm it,\n"
     "                      then leave anyway (default 1s; 0: leave right\n"
     "                      after announcing DONE)\n"
-    "  --drain-timeout D   a drain (asked, or the input ended) not\n"
-    "                      complete after D becomes an abort (exit 3;\n"
-    "                      default and 0: wait until it completes)\n"
+    "  --drain-timeout D   a drain asked (a signal, a request) not complete\n"
+    "                      after D becomes an abort (exit 3, the journal\n"
+    "                      flushed; default 25s, within Slurm's 30s before\n"
+    "                      SIGKILL; 0 = wait); given, it bounds the drain\n"
+    "                      at the input's end too\n"
     "  --overflow P        when workers lag behind the input: block (stop\n"
     "                      reading, default), drop (count the record as\n"
     "                      dropped) or spill (queue it in --spill-dir)\n"
     "  --spill-dir DIR     where spill files go (default $TMPDIR or /tmp)\n"
+    "Recovery:\n"
+    "  --journal FILE      record the run in FILE (run id, numbering, a\n"
+    "                      hash of what was numbered, acked items), so a\n"
+    "                      killed ventilator can continue it; removed when\n"
+    "                      the run completes\n"
+    "  --resume            continue FILE's run: same run id, the input\n"
+    "                      read again from the start and checked (a\n"
+    "                      changed input is exit 2), acked items skipped,\n"
+    "                      the others sent again; give the same command\n"
+    "                      line plus --resume (stdin: pipe the same input\n"
+    "                      in again); running workers and the sink carry\n"
+    "                      on\n"
     "Credit flow (--flow credit):\n"
     "  --heartbeat D       workers beat every D (default 1s; 10ms at\n"
     "                      least)\n"
@@ -90,7 +104,9 @@ enum {
     S_LIVENESS,
     S_RETRIES,
     S_MAX_DELIVER,
-    S_DRAIN_TIMEOUT
+    S_DRAIN_TIMEOUT,
+    S_JOURNAL,
+    S_RESUME
 };
 
 static struct option s_longs[] = {
@@ -113,6 +129,8 @@ static struct option s_longs[] = {
     {"retries", required_argument, 0, S_RETRIES},
     {"max-deliver", required_argument, 0, S_MAX_DELIVER},
     {"drain-timeout", required_argument, 0, S_DRAIN_TIMEOUT},
+    {"journal", required_argument, 0, S_JOURNAL},
+    {"resume", no_argument, 0, S_RESUME},
     {0, 0, 0, 0}};
 
 /*  A duration of at least 10ms (a tick finer than that is a mistake).    */
@@ -181,7 +199,10 @@ s_dispatch_option (vent_options_t *opt, int c, const char *arg)
             break;
         case S_DRAIN_TIMEOUT:
             opt->drain_timeout_ms = pp_cli_duration_ms ("--drain-timeout", arg);
+            opt->drain_timeout_given = true;
             break;
+        case S_JOURNAL: opt->journal = arg; break;
+        case S_RESUME: opt->resume = true; break;
         default: return false;
     }
     return true;
@@ -232,6 +253,14 @@ s_finish (vent_options_t *opt, int argc, char **argv)
                             "no limit)",
                             opt->retries, opt->max_deliver,
                             opt->max_deliver - 1);
+    if (opt->resume && !opt->journal)
+        pp_cli_usage_error ("--resume needs the --journal FILE of the run "
+                            "to continue");
+    if (opt->journal && opt->overflow == PP_OVERFLOW_DROP)
+        pp_cli_usage_error ("--journal cannot go with --overflow drop: "
+                            "dropped records are never numbered, so a "
+                            "resumed run could not number the input the "
+                            "same way (use block or spill)");
     pp_cli_endpoints (&opt->common);
     pp_cli_check_bind (&opt->common, "--tasks", opt->common.tasks);
     pp_cli_check_bind (&opt->common, "--control", opt->common.control);
@@ -249,6 +278,9 @@ vent_options_parse (vent_options_t *opt, int argc, char **argv)
     opt->heartbeat_ms = 1000;
     opt->liveness = 3;
     opt->max_deliver = 5;
+    opt->drain_timeout_ms = 25000;
+    opt->argv = pp_cli_argv_copy (argc, argv); /* before getopt reorders */
+    opt->argc = opt->argv ? argc : 0;
     int c;
     while ((c = getopt_long (argc, argv, "hvq0", s_longs, NULL)) != -1) {
         if (c == 'h')

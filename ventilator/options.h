@@ -24,15 +24,20 @@ typedef struct {
     uint32_t window;          /* --window: items unacked at most         */
     int64_t ack_timeout_ms;   /* --ack-timeout                    */
     int64_t drain_timeout_ms; /* --drain-timeout, 0 = none        */
-    uint32_t batch;           /* --batch: items per TASK, 0: adapts */
-    uint32_t wait_workers;    /* --wait-workers N                 */
-    int64_t linger_ms;        /* keep publishing DONE this long          */
-    pp_overflow_t overflow;   /* --overflow                              */
-    const char *spill_dir;    /* --spill-dir                             */
-    int64_t heartbeat_ms;     /* --heartbeat: credit flow liveness tick  */
-    int liveness;             /* --liveness: ticks missed = dead         */
-    uint32_t retries;         /* --retries: failed items sent again      */
-    uint32_t max_deliver;     /* --max-deliver: sends of an item, 0 = any */
+    bool drain_timeout_given; /* explicit: bounds the input's end too */
+    const char *journal;      /* --journal FILE, or NULL          */
+    bool resume;              /* --resume: continue its run       */
+    int argc;                 /* the command line, for the resume hint */
+    char **argv;
+    uint32_t batch;         /* --batch: items per TASK, 0: adapts */
+    uint32_t wait_workers;  /* --wait-workers N                 */
+    int64_t linger_ms;      /* keep publishing DONE this long          */
+    pp_overflow_t overflow; /* --overflow                              */
+    const char *spill_dir;  /* --spill-dir                             */
+    int64_t heartbeat_ms;   /* --heartbeat: credit flow liveness tick  */
+    int liveness;           /* --liveness: ticks missed = dead         */
+    uint32_t retries;       /* --retries: failed items sent again      */
+    uint32_t max_deliver;   /* --max-deliver: sends of an item, 0 = any */
 } vent_options_t;
 
 /*  Fills opt (zeroed, common set up by pp_cli_init) from argv, with the

@@ -20,6 +20,7 @@ struct _vent_run_t {
     int64_t sent_ms;        /* STATE last published                  */
     int64_t end_ms;         /* DONE or ABORTED since                 */
     int64_t drain_since_ms; /* the drain began (0: not yet)          */
+    bool drain_asked;       /* a signal or request asked for it      */
     pp_idmap_t *workers;    /* id + 1 -> 0 said hello, 1 said BYE too  */
     uint32_t nhellos;       /* workers in it                            */
     uint32_t nbyes;         /* ... that said BYE                        */
@@ -175,8 +176,10 @@ vent_run_request (vent_run_t *self, uint16_t what, uint64_t sends)
     }
     if (what == PP_REQUEST_ABORT && !over)
         s_set_state (self, VENT_ABORTED);
-    else if (what == PP_REQUEST_DRAIN)
+    else if (what == PP_REQUEST_DRAIN) {
         vent_feed_stop (self->feed);
+        self->drain_asked = !over;
+    }
 }
 
 void
@@ -187,13 +190,18 @@ vent_run_dispatched (vent_run_t *self)
 }
 
 /*  --drain-timeout: a drain not complete in time becomes an abort. The
-    drain begins when it is asked or when the input ends.                  */
+    drain begins when it is asked; given on the command line, also when
+    the input ends (by default a long tail of slow items at the end of
+    the input is no reason to stop).                                      */
 static void
 s_check_drain (vent_run_t *self, int64_t now_ms)
 {
     bool stopped = vent_feed_state (self->feed) == VENT_FEED_STOPPED;
-    bool draining = self->state == VENT_DRAINING ||
-                    (self->state == VENT_RUNNING && stopped);
+    bool active = vent_run_active (self);
+    bool draining = (self->drain_asked && active) ||
+                    (self->opt->drain_timeout_given &&
+                     (self->state == VENT_DRAINING ||
+                      (self->state == VENT_RUNNING && stopped)));
     if (!draining || self->opt->drain_timeout_ms == 0)
         return;
     if (self->drain_since_ms == 0)

@@ -57,6 +57,8 @@ struct _vent_window_t {
         uint64_t seq;
     } held[S_HELD]; /* suspects in flight, by worker           */
     uint32_t nheld;
+    vent_window_numbered_fn *numbered; /* hears of each item numbered */
+    void *numbered_ctx;
 };
 
 vent_window_t *
@@ -245,16 +247,69 @@ s_send (vent_window_t *self, s_slot_t *slot, uint64_t seq, pp_batch_t *batch,
     return pp_batch_add (batch, &rec);
 }
 
-int
-vent_window_put (vent_window_t *self, pp_item_t *item, pp_batch_t *batch,
-                 uint32_t owner, int64_t now_ms)
+static void s_scan_from (vent_window_t *self, uint64_t seq);
+
+void
+vent_window_set_numbered (vent_window_t *self, vent_window_numbered_fn *fn,
+                          void *ctx)
+{
+    self->numbered = fn;
+    self->numbered_ctx = ctx;
+}
+
+/*  Numbers item: the next seq, its slot cleared of the last occupant.   */
+static s_slot_t *
+s_number (vent_window_t *self, pp_item_t *item)
 {
     uint64_t seq = self->next++;
     s_slot_t *slot = &self->slots[seq % self->size];
     free (slot->reason);
     *slot = (s_slot_t){.item = item}; /* nothing of the last occupant */
     item->seq = seq;
-    return s_send (self, slot, seq, batch, owner, now_ms);
+    if (self->numbered)
+        self->numbered (self->numbered_ctx, item);
+    return slot;
+}
+
+int
+vent_window_put (vent_window_t *self, pp_item_t *item, pp_batch_t *batch,
+                 uint32_t owner, int64_t now_ms)
+{
+    s_slot_t *slot = s_number (self, item);
+    return s_send (self, slot, item->seq, batch, owner, now_ms);
+}
+
+int
+vent_window_restore (vent_window_t *self, pp_item_t *item, bool acked)
+{
+    if (vent_window_full (self))
+        return PP_ERANGE;
+    s_slot_t *slot = s_number (self, item);
+    if (acked) {
+        vent_window_ack (self, item->seq, 1);
+        return 0;
+    }
+    slot->sent_ms = S_REQUEUED; /* sent by the run before: due again   */
+    s_scan_from (self, item->seq);
+    return 0;
+}
+
+void
+vent_window_acked_runs (const vent_window_t *self, vent_window_range_fn *fn,
+                        void *arg)
+{
+    if (self->base > 0)
+        fn (arg, 0, self->base);
+    uint64_t run = 0; /* acked items in a row, ending at seq           */
+    for (uint64_t seq = self->base; seq <= self->next; seq++) {
+        bool acked = seq < self->next && !self->slots[seq % self->size].item;
+        if (acked)
+            run++;
+        else if (run > 0) {
+            fn (arg, seq - run, run);
+            run = 0;
+        }
+    }
 }
 
 /*  What the scan does with an item.                                       */

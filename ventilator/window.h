@@ -66,6 +66,12 @@ typedef vent_window_other_t (vent_window_other_fn) (void *ctx,
                                                     const uint32_t *avoid,
                                                     size_t n);
 
+/*  Called with every item as it is numbered (--journal hashes them).    */
+typedef void (vent_window_numbered_fn) (void *ctx, const pp_item_t *item);
+
+/*  Called with each acked range [first, first + n), in order.           */
+typedef void (vent_window_range_fn) (void *arg, uint64_t first, uint64_t n);
+
 /*  A window of size slots (>= 1) whose items are due again ack_timeout_ms
     after their last send; acked items go back to pool. NULL on OOM.      */
 vent_window_t *vent_window_new (uint32_t size, int64_t ack_timeout_ms,
@@ -100,6 +106,21 @@ uint64_t vent_window_given_up (const vent_window_t *self);
     0, or PP_ENOMEM when the batch cannot grow (the item is kept).         */
 int vent_window_put (vent_window_t *self, pp_item_t *item, pp_batch_t *batch,
                      uint32_t owner, int64_t now_ms);
+
+/*  fn (ctx) hears of every item numbered from now on (NULL: none).      */
+void vent_window_set_numbered (vent_window_t *self, vent_window_numbered_fn *fn,
+                               void *ctx);
+
+/*  --resume: numbers item (seq = vent_window_next) as it was numbered
+    before. Acked, it is freed at once (the sink has it); else it is kept,
+    due at once, and its next send counts as sent again. Returns 0, or
+    PP_ERANGE when the window is full (the caller still owns item).       */
+int vent_window_restore (vent_window_t *self, pp_item_t *item, bool acked);
+
+/*  Calls fn with every acked range of [0, next): [0, base), then the runs
+    of acked items above base.                                            */
+void vent_window_acked_runs (const vent_window_t *self,
+                             vent_window_range_fn *fn, void *arg);
 
 /*  Appends to batch, until pp_batch_full (batch, max_items), the items of
     the running resend scan that are due at now_ms, as sent to owner. An

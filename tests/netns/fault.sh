@@ -93,7 +93,7 @@ sink=$LAST_PID
 read -ra worker_extra <<<"${PP_NETNS_WORKER_ARGS:-}"
 for w in w1 w2; do
     nn_start "$w" "$w" pp-worker --flow "$FLOW" --job echo --threads 2 \
-        "${worker_extra[@]}"
+        --ventilator-timeout 10s "${worker_extra[@]}"
 done
 # A victim cut off for good: the ventilator stays (announcing DONE) long
 # enough to be seen closing its connections with it on its own.
@@ -171,7 +171,7 @@ case $FAULT in
     hostkill) expect_exit "$victim_pid" 5 137 ;;   # timeout's SIGKILL status
     *)  # It came back. It hears DONE and exits 0 -- or, when its control
         # connection stayed stalled until the ventilator had left, it gives
-        # up after --ventilator-timeout (10 s) and exits 1. Never hangs.
+        # up after --ventilator-timeout (10 s here) and exits 1. Never hangs.
         nn_wait "$victim_pid" 15
         victim_exit=$NN_RC
         case $victim_exit in
