@@ -285,8 +285,16 @@ $(BUILD)/bench/raw_%: bench/raw_%.c bench/raw_common.h
 	@$(CC) -std=c11 -D_GNU_SOURCE -O2 $(WARN) -o $@ $< \
 	  $(shell pkg-config --cflags --libs libzmq)
 
+# Many virtual workers in one process, speaking the real protocol (the
+# "many workers" section): links the library for the wire codec.
+$(BUILD)/bench/vworkers: bench/vworkers.c $(LIB)
+	@mkdir -p $(dir $@)
+	@echo "  CC  $<"
+	@$(CC) -std=c11 -D_GNU_SOURCE -O2 $(WARN) -Icommon -o $@ $< $(LIB) \
+	  $(shell pkg-config --cflags --libs libzmq)
+
 .PHONY: bench bench-deps
-bench: all $(BENCH_RAW) bench-deps
+bench: all $(BENCH_RAW) $(BUILD)/bench/vworkers bench-deps
 	@BUILD=$(BUILD) bash bench/run.sh
 
 # What the bench compares with or draws with (GNU parallel, gnuplot, jq):

@@ -10,6 +10,7 @@
 #   command     pp-worker -- true vs xargs -P and GNU parallel
 #   latency     p50/p99 at --rate 1000
 #   whole       start -> all exited, 1..10^6 items, vs xargs, parallel, raw
+#   many        W = 1..10000 virtual workers (bench/vworkers): CPU per item
 #   plots       gnuplot PNGs of the .dat files the sections wrote
 # Results: bench/results/latest.md (appended row by row as it goes),
 # bench/results/*.dat and *.png.
@@ -954,6 +955,88 @@ section_whole() {
     done
 }
 
+# --- many workers --------------------------------------------------------
+
+# many_run DIR FLOW W N: one run of N tiny items (echo, --generate) over W
+# virtual workers (bench/vworkers: one process per 4000 workers, each
+# worker a tasks socket of its own, 1 job slot, capacity 2). Prints
+# "cpu_s wall_s min max" (ventilator CPU from /usr/bin/time; min/max items
+# per worker), or "- - - -" if the run failed.
+many_run() {
+    local dir=$1 flow=$2 w=$3 n=$4
+    mkdir -p "$dir"
+    local ep="--tasks ipc://$dir/t --results ipc://$dir/r --control ipc://$dir/c --acks ipc://$dir/a"
+    timeout 300 "$build/pp-sink" --results "ipc://$dir/r" --control "ipc://$dir/c" \
+        --acks "ipc://$dir/a" --sum -q >"$dir/sum" 2>"$dir/sink.err" &
+    local sink=$! procs=$(((w + 3999) / 4000)) p vws=()
+    for p in $(seq 1 "$procs"); do
+        local share=$((w / procs + (p <= w % procs ? 1 : 0)))
+        timeout 300 "$raw/vworkers" --workers "$share" --flow "$flow" $ep \
+            >"$dir/vw.$p" 2>"$dir/vw.$p.err" &
+        vws+=($!)
+    done
+    /usr/bin/time -f "%U %S %e" -o "$dir/time" timeout 300 \
+        "$build/pp-ventilator" --flow "$flow" $ep --generate "$n" \
+        --wait-workers "$w" -q 2>"$dir/vent.err"
+    local rc=$?
+    wait "$sink"
+    local src=$?
+    for p in "${vws[@]}"; do wait "$p"; done
+    local want
+    want=$(awk -v n="$n" 'BEGIN { printf "%.0f", n * (n + 1) / 2 }')
+    if [ "$rc" != 0 ] || [ "$src" != 0 ] || [ "$(cat "$dir/sum")" != "$want" ]; then
+        log "many workers: W=$w $flow failed (vent $rc, sink $src)"
+        echo "- - - -"
+        return
+    fi
+    local u sy e
+    read -r u sy e <"$dir/time"
+    cat "$dir"/vw.[0-9]* | awk -F '[ ,]+' -v u="$u" -v s="$sy" -v e="$e" '
+        { lo = (NR == 1 || $7 + 0 < lo) ? $7 + 0 : lo
+          hi = (NR == 1 || $9 + 0 > hi) ? $9 + 0 : hi }
+        END { printf "%.3f %.3f %d %d\n", u + s, e, lo, hi }'
+}
+
+section_many() {
+    log "8. many workers"
+    [ -x "$raw/vworkers" ] || { log "missing $raw/vworkers: run make bench"; return; }
+    local list=${MANY_W:-1 10 100 1000 10000}
+    emit ""
+    emit "## 8. Many workers: bench/vworkers, tiny items (--generate, echo)"
+    emit ""
+    emit "W virtual workers in one process (one per 4000), each its own tasks"
+    emit "socket and worker id, 1 job slot, capacity 2, jobs of no time: what is"
+    emit "measured is the ventilator's cost per item as W grows (CPU from"
+    emit "/usr/bin/time, user + system), items/s of the whole run, and the"
+    emit "balance (fewest and most items a worker got). N = max(100000, 20 W)."
+    emit "Median of $runs. Targets: CPU per item at W = 10000 within 2x of W = 10;"
+    emit "items/s at W = 1000 within 0.8x of W = 10; max/min <= 1.2 at W = 1000."
+    emit ""
+    emit "| W | flow | items | vent CPU us/item | items/s | min | max | max/min | runs ok |"
+    emit "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+    : >"$out/many.dat"
+    local w flow vals n cpu wall lo hi row r us rate bal
+    for w in $list; do
+        row="$w"
+        n=$((w * 20 > 100000 ? w * 20 : 100000))
+        for flow in push credit; do
+            vals=$(for r in $(seq 1 "$runs"); do
+                many_run "$tmp/many.$w.$flow.$r" "$flow" "$w" "$n"
+                rm -rf "$tmp/many.$w.$flow.$r"
+            done)
+            cpu=$(med "$vals" 1); wall=$(med "$vals" 2)
+            lo=$(med "$vals" 3); hi=$(med "$vals" 4)
+            us=- rate=- bal=-
+            [ "$cpu" != - ] && us=$(awk -v c="$cpu" -v n="$n" 'BEGIN { printf "%.2f", c * 1e6 / n }')
+            [ "$wall" != - ] && rate=$(awk -v w="$wall" -v n="$n" 'BEGIN { printf "%.0f", n / w }')
+            [ "$lo" != - ] && [ "$lo" != 0 ] && bal=$(awk -v a="$lo" -v b="$hi" 'BEGIN { printf "%.2f", b / a }')
+            emit "| $w | $flow | $n | $us | $(human "$rate") | $(fmt "$lo" 0) | $(fmt "$hi" 0) | $bal | $(ok_count "$vals")/$runs |"
+            row="$row $us $rate"
+        done
+        echo "$row" >>"$out/many.dat"
+    done
+}
+
 # --- plots -------------------------------------------------------------
 
 section_plots() {
@@ -1040,6 +1123,23 @@ plot "$out/whole.dat" using 1:2 with linespoints lw 2 title "pushpull push", \
      "" using 1:6 with linespoints lw 1 title "raw 2-hop relay"
 EOF
     fi
+    if [ -s "$out/many.dat" ]; then
+        gnuplot <<EOF 2>>"$tmp/gnuplot.err" && made+=(many.png)
+set terminal pngcairo size 800,480 enhanced
+set output "$out/many.png"
+set title "Many workers: ventilator CPU per item (bench/vworkers, median of $runs)"
+set xlabel "virtual workers"
+set ylabel "microseconds of CPU per item"
+set logscale x 10
+set format x "10^{%L}"
+set yrange [0:*]
+set grid
+set key top left
+set datafile missing "-"
+plot "$out/many.dat" using 1:2 with linespoints lw 2 title "push", \
+     "" using 1:4 with linespoints lw 2 title "credit"
+EOF
+    fi
     local p
     for p in "${made[@]}"; do emit "![${p%.png}]($p)"; emit ""; done
     [ -s "$tmp/gnuplot.err" ] && log "gnuplot: $(head -3 "$tmp/gnuplot.err")"
@@ -1054,7 +1154,7 @@ for b in raw_push raw_pull raw_relay; do
     [ -x "$raw/$b" ] || { log "missing $raw/$b: run make bench"; exit 1; }
 done
 sections=("$@")
-[ ${#sections[@]} -gt 0 ] || sections=(throughput scaling uneven memory command latency whole plots)
+[ ${#sections[@]} -gt 0 ] || sections=(throughput scaling uneven memory command latency whole many plots)
 # Only redrawing the plots leaves latest.md as it is.
 if [ "${sections[*]}" = plots ]; then md=/dev/null; else header; fi
 for s in "${sections[@]}"; do

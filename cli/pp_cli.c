@@ -11,6 +11,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -279,6 +280,19 @@ pp_cli_check_bind (const pp_common_t *common, const char *flag,
                         "--insecure to accept anyone who can reach "
                         "the port",
                         pp_config_source (common, flag), endpoint);
+}
+
+void
+pp_cli_raise_fd_limit (void)
+{
+    struct rlimit rl;
+    if (getrlimit (RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= rl.rlim_max)
+        return;
+    rlim_t was = rl.rlim_cur;
+    rl.rlim_cur = rl.rlim_max;
+    if (setrlimit (RLIMIT_NOFILE, &rl) == 0 && pp_verbosity > 0)
+        zsys_info ("ulimit -n raised from %llu to %llu (the hard limit)",
+                   (unsigned long long) was, (unsigned long long) rl.rlim_max);
 }
 
 /*  Appends word to out at *used, quoted for a POSIX shell when it holds

@@ -100,6 +100,12 @@ bool pp_cli_endpoint_is_local (const char *endpoint);
 void pp_cli_check_bind (const pp_common_t *common, const char *flag,
                         const char *endpoint);
 
+/*  Raises the soft limit on open files (ulimit -n) to the hard one: each
+    worker connected costs the ventilator and the sink descriptors, and
+    the usual soft 1024 would cap a run at a few hundred workers. Says so
+    at -v; a limit it cannot raise is left as it is.                       */
+void pp_cli_raise_fd_limit (void);
+
 /*  The program name given to pp_cli_init.                                 */
 const char *pp_cli_prog (void);
 

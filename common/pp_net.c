@@ -4,10 +4,12 @@
 #include "pp_error.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <errno.h>
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <stdatomic.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -363,6 +365,7 @@ struct _pp_netmon_t {
     s_watch_t nm_watch[S_WATCH_MAX];
     uint64_t nm_failures;
     int64_t nm_checked_ms;
+    bool nm_out_of_fds; /* said that accept ran out of descriptors */
 };
 
 pp_netmon_t *
@@ -403,7 +406,7 @@ pp_netmon_watch (pp_netmon_t *self, zsock_t *sock, const char *flag, bool bind)
     }
     int events =
         ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
-        (bind ? 0
+        (bind ? ZMQ_EVENT_ACCEPT_FAILED
               : ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
                     ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED |
                     ZMQ_EVENT_CONNECT_RETRIED);
@@ -555,6 +558,42 @@ s_log (const pp_common_t *common, const s_watch_t *watch, s_why_t why,
         s_log_client (common, source, endpoint, why, value);
 }
 
+/*  Descriptors open in this process below limit, asked one by one: with
+    none left, /proc/self/fd cannot be opened to count them.              */
+static long
+s_fds_open (rlim_t limit)
+{
+    long n = 0;
+    for (rlim_t fd = 0; fd < limit && fd < 1048576; fd++)
+        n += fcntl ((int) fd, F_GETFD) != -1;
+    return n;
+}
+
+/*  A bound socket could not accept a connection: out of descriptors. Said
+    once per process, with what the limit allows and how to raise it; the
+    peers already connected are served on.                                */
+static void
+s_out_of_fds (pp_netmon_t *self, s_watch_t *watch, uint32_t value)
+{
+    if (self->nm_out_of_fds)
+        return;
+    self->nm_out_of_fds = true;
+    int per_worker = 0; /* each worker connects to every bound socket   */
+    for (int i = 0; i < S_WATCH_MAX; i++)
+        per_worker += self->nm_watch[i].sock && self->nm_watch[i].bind;
+    struct rlimit rl = {0, 0};
+    getrlimit (RLIMIT_NOFILE, &rl);
+    zsys_error ("%s: cannot accept a new connection: %s (ulimit -n is %llu, "
+                "%ld open; hard limit %llu). The workers connected go on; "
+                "new ones cannot join. Each worker takes %d descriptor%s "
+                "here: raise ulimit -n (or LimitNOFILE= under systemd) "
+                "and start this process again to admit more",
+                watch->flag, strerror ((int) value),
+                (unsigned long long) rl.rlim_cur, s_fds_open (rl.rlim_cur),
+                (unsigned long long) rl.rlim_max, per_worker,
+                per_worker == 1 ? "" : "s");
+}
+
 /*  One event of a watched socket: a success forgets the hang-ups before
     it; a failure is counted, and logged once per reason (a hang-up only
     when it keeps coming alone: pp_netmon_check).                         */
@@ -569,6 +608,11 @@ s_on_event (pp_netmon_t *self, s_watch_t *watch, uint16_t event, uint32_t value)
     }
     if (event == ZMQ_EVENT_DISCONNECTED || event == ZMQ_EVENT_CONNECT_RETRIED) {
         watch->down = true; /* a link event, not a refused handshake    */
+        return;
+    }
+    if (event == ZMQ_EVENT_ACCEPT_FAILED) {
+        if (value == EMFILE || value == ENFILE)
+            s_out_of_fds (self, watch, value);
         return;
     }
     self->nm_failures++;

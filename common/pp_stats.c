@@ -6,6 +6,7 @@
 #include "pp_stats.h"
 #include "pp_text.h"
 #include "pp_error.h"
+#include "pp_idmap.h"
 #include "pp_net.h"
 
 #include <stdlib.h>
@@ -44,8 +45,8 @@ struct _pp_stats_t {
     int64_t st_first_ms; /* first and last outcome, monotonic    */
     int64_t st_last_ms;
     s_worker_t *st_workers;
-    size_t st_nworkers;
-    size_t st_last_worker; /* index of the last lookup (a cache)   */
+    size_t st_nworkers, st_cap_workers;
+    pp_idmap_t *st_worker_at; /* worker id + 1 -> index in st_workers */
     s_failure_t st_failures[PP_STATS_FAILURES];
     size_t st_nfailures;
     uint64_t st_missing_first[PP_STATS_FAILURES]; /* first missing ranges */
@@ -66,6 +67,7 @@ pp_stats_destroy (pp_stats_t **self_p)
     if (!self_p || !*self_p)
         return;
     free ((*self_p)->st_workers);
+    pp_idmap_destroy (&(*self_p)->st_worker_at);
     free (*self_p);
     *self_p = NULL;
 }
@@ -76,26 +78,31 @@ pp_stats_counts (pp_stats_t *self)
     return &self->st_counts;
 }
 
+/*  The worker id, found or added (in O(1): a sink hears thousands of
+    workers); NULL on OOM.                                                 */
 static s_worker_t *
 s_worker (pp_stats_t *self, uint32_t id)
 {
-    if (self->st_last_worker < self->st_nworkers &&
-        self->st_workers[self->st_last_worker].id == id)
-        return &self->st_workers[self->st_last_worker];
-    for (size_t i = 0; i < self->st_nworkers; i++)
-        if (self->st_workers[i].id == id) {
-            self->st_last_worker = i;
-            return &self->st_workers[i];
-        }
-    s_worker_t *grown = realloc (self->st_workers,
-                                 (self->st_nworkers + 1) * sizeof (s_worker_t));
-    if (!grown)
+    uint32_t at;
+    if (!self->st_worker_at && !(self->st_worker_at = pp_idmap_new ()))
         return NULL;
-    self->st_workers = grown;
-    s_worker_t *worker = &grown[self->st_nworkers];
+    if (pp_idmap_get (self->st_worker_at, (uint64_t) id + 1, &at))
+        return &self->st_workers[at];
+    if (self->st_nworkers == self->st_cap_workers) {
+        size_t cap = self->st_cap_workers ? 2 * self->st_cap_workers : 16;
+        s_worker_t *grown =
+            realloc (self->st_workers, cap * sizeof (s_worker_t));
+        if (!grown)
+            return NULL;
+        self->st_workers = grown;
+        self->st_cap_workers = cap;
+    }
+    if (pp_idmap_put (self->st_worker_at, (uint64_t) id + 1,
+                      (uint32_t) self->st_nworkers) != 0)
+        return NULL;
+    s_worker_t *worker = &self->st_workers[self->st_nworkers++];
     memset (worker, 0, sizeof (*worker));
     worker->id = id;
-    self->st_last_worker = self->st_nworkers++;
     return worker;
 }
 

@@ -808,6 +808,7 @@ main (int argc, char **argv)
     sink_options_parse (&opt, argc, argv);
     pp_cli_security (&opt.common, true, true);
     pp_signal_install ();
+    pp_cli_raise_fd_limit ();
     s_sink_t sink = {.opt = &opt,
                      .phase = S_WAITING,
                      .progress = {opt.progress, pp_now_ms ()}};

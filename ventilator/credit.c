@@ -108,8 +108,7 @@ s_on_bye (vent_credit_t *self, vent_peer_t *peer, const pp_inmsg_t *in)
         vent_window_requeue (self->window, seq);
         vent_window_unsent (self->window, seq);
     }
-    peer->leaving = true;
-    peer->credit = 0;
+    vent_peers_set_leaving (self->peers, peer);
     zsys_notice ("worker %08x is leaving; %u items handed back",
                  peer->worker_id, in->hdr.count);
 }
@@ -123,8 +122,8 @@ s_on_hello (vent_credit_t *self, vent_peer_t *peer, const pp_inmsg_t *in)
         peer = vent_peers_hello (self->peers, in->identity, in->hdr.worker_id,
                                  pp_now_ms ());
     if (peer) {
-        peer->credit = 0;
-        peer->rejoining = false;
+        vent_peers_set_credit (self->peers, peer, 0);
+        vent_peers_set_rejoining (self->peers, peer, false);
     }
     return peer;
 }
@@ -136,7 +135,7 @@ s_on_credit (vent_credit_t *self, vent_peer_t *peer, const pp_inmsg_t *in)
     if (peer->rejoining) /* our BYE may be lost: ask again              */
         s_send_reset (self, peer->identity, peer->worker_id);
     else if (!peer->leaving)
-        peer->credit += in->hdr.count;
+        vent_peers_set_credit (self->peers, peer, peer->credit + in->hdr.count);
 }
 
 bool
@@ -162,7 +161,7 @@ vent_credit_on_message (vent_credit_t *self, uint32_t *hello_id)
     else
         self->rejects[PP_REJECT_TYPE]++;
     if (peer)
-        peer->seen_ms = pp_now_ms ();
+        vent_peers_heard (self->peers, peer, pp_now_ms ());
     pp_inmsg_free (&in);
     return hello;
 }
@@ -220,8 +219,8 @@ s_unreachable (vent_credit_t *self, vent_peer_t *peer)
         return;
     }
     s_requeue_batch (self, false);
-    peer->credit = 0;
-    peer->tried = self->round;
+    vent_peers_set_credit (self->peers, peer, 0);
+    vent_peers_tried (self->peers, peer, self->round);
     if (pp_verbosity > 1)
         zsys_info ("worker %08x is reconnecting: we were stopped",
                    peer->worker_id);
@@ -238,7 +237,7 @@ s_send_to (vent_credit_t *self, vent_peer_t *peer)
     if (rc != 0)
         return rc;
     if (self->batch.count == 0) { /* nothing for it: maybe for another  */
-        peer->tried = self->round;
+        vent_peers_tried (self->peers, peer, self->round);
         return 0;
     }
     pp_header_t hdr = {.type = PP_MSG_TASK,
@@ -248,11 +247,12 @@ s_send_to (vent_credit_t *self, vent_peer_t *peer)
                       self->batch.size, true);
     if (rc == PP_EAGAIN) { /* its queue is full: later, or others       */
         s_requeue_batch (self, false);
-        peer->tried = self->round;
+        vent_peers_tried (self->peers, peer, self->round);
     } else if (rc != 0) /* ROUTER_MANDATORY: no such peer now           */
         s_unreachable (self, peer);
     else {
-        peer->credit -= self->batch.count;
+        vent_peers_set_credit (self->peers, peer,
+                               peer->credit - self->batch.count);
         self->sends++;
     }
     return 0;
@@ -288,12 +288,12 @@ vent_credit_rearm (vent_credit_t *self, int64_t lost)
 {
     int64_t now = pp_now_ms ();
     bool rejoin = lost >= 2 * PP_NET_HEARTBEAT_MS; /* peers may drop us */
-    for (size_t i = 0; i < vent_peers_size (self->peers); i++) {
+    vent_peers_heard_all (self->peers, now);
+    for (size_t i = 0; rejoin && i < vent_peers_size (self->peers); i++) {
         vent_peer_t *peer = vent_peers_at (self->peers, i);
-        peer->seen_ms = now;
-        if (rejoin && !peer->leaving) {
-            peer->credit = 0;
-            peer->rejoining = true;
+        if (!peer->leaving) {
+            vent_peers_set_credit (self->peers, peer, 0);
+            vent_peers_set_rejoining (self->peers, peer, true);
             s_send_reset (self, peer->identity, peer->worker_id);
         }
     }

@@ -828,6 +828,7 @@ main (int argc, char **argv)
     vent_options_parse (&opt, argc, argv);
     pp_cli_security (&opt.common, true, false);
     pp_signal_install ();
+    pp_cli_raise_fd_limit ();
     vent_t vent = {.opt = &opt};
     int code = PP_EXIT_RUNTIME;
     int rc = s_open (&vent);

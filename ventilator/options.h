@@ -9,8 +9,8 @@
 
 #include <stdint.h>
 
-/*  Workers whose hello is remembered: the bound of --wait-workers.       */
-#define VENT_MAX_HELLOS 4096
+/*  The largest --wait-workers (hellos are remembered in a hash set).     */
+#define VENT_MAX_HELLOS 1000000
 
 typedef struct {
     pp_common_t common;

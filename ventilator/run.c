@@ -3,6 +3,7 @@
 #include "run.h"
 #include "pp_cli.h"
 #include "pp_ctl.h"
+#include "pp_idmap.h"
 #include "pp_net.h"
 
 #define S_STATE_EVERY_MS 200  /* state while running                    */
@@ -20,13 +21,12 @@ struct _vent_run_t {
     int64_t end_ms;         /* DONE or ABORTED since                 */
     int64_t drain_since_ms; /* the drain began (0: not yet)          */
     bool drain_asked;       /* a signal or request asked for it      */
-    uint32_t hellos[VENT_MAX_HELLOS]; /* workers that said hello    */
-    bool byes[VENT_MAX_HELLOS];       /* ... and that they left      */
-    uint32_t nhellos;
-    uint32_t nbyes;     /* workers of hellos[] that said BYE             */
-    bool unlisted;      /* a worker did not fit in hellos[]              */
-    bool sink_bye;      /* the sink saw the end and left                 */
-    pp_state_t outcome; /* counts from the sink's COMPLETE          */
+    pp_idmap_t *workers;    /* id + 1 -> 0 said hello, 1 said BYE too  */
+    uint32_t nhellos;       /* workers in it                            */
+    uint32_t nbyes;         /* ... that said BYE                        */
+    bool unlisted;          /* one could not be listed (out of memory)  */
+    bool sink_bye;          /* the sink saw the end and left                 */
+    pp_state_t outcome;     /* counts from the sink's COMPLETE          */
 };
 
 static void
@@ -67,6 +67,11 @@ vent_run_new (const vent_options_t *opt, uint64_t run_id, zsock_t *control,
     self->window = window;
     self->feed = feed;
     (void) now_ms;
+    self->workers = pp_idmap_new ();
+    if (!self->workers) {
+        free (self);
+        return NULL;
+    }
     s_set_state (self, VENT_WAITING);
     return self;
 }
@@ -76,6 +81,7 @@ vent_run_destroy (vent_run_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
+    pp_idmap_destroy (&(*self_p)->workers);
     free (*self_p);
     *self_p = NULL;
 }
@@ -92,30 +98,37 @@ vent_run_active (const vent_run_t *self)
     return self->state == VENT_RUNNING || self->state == VENT_DRAINING;
 }
 
-/*  The slot of worker_id in hellos[], added when new; -1 when it does
-    not fit (then the end waits for --linger: we cannot tell who is left). */
-static int64_t
-s_worker_slot (vent_run_t *self, uint32_t worker_id, bool *added)
+/*  Lists worker_id (said hello: 0, BYE: 1) in O(1) however many workers
+    there are; *added when it is new. Returns what it was (-1: unknown).
+    One that cannot be listed (out of memory) makes the end wait for
+    --linger: we cannot tell who is left.                                  */
+static int
+s_list (vent_run_t *self, uint32_t worker_id, uint32_t bye, bool *added)
 {
+    uint32_t was;
     *added = false;
-    for (uint32_t i = 0; i < self->nhellos; i++)
-        if (self->hellos[i] == worker_id)
-            return i;
-    if (self->nhellos == VENT_MAX_HELLOS) {
+    uint64_t key = (uint64_t) worker_id + 1;
+    bool known = pp_idmap_get (self->workers, key, &was);
+    if (known && (was == 1 || bye == 0))
+        return (int) was;
+    if (pp_idmap_put (self->workers, key, bye) != 0) {
         self->unlisted = true;
-        return -1;
+        return known ? (int) was : -1;
     }
-    *added = true;
-    self->byes[self->nhellos] = false;
-    self->hellos[self->nhellos] = worker_id;
-    return self->nhellos++;
+    if (!known) {
+        *added = true;
+        self->nhellos++;
+    }
+    if (bye)
+        self->nbyes++;
+    return known ? (int) was : -1;
 }
 
 void
 vent_run_hello (vent_run_t *self, uint32_t worker_id)
 {
     bool added;
-    s_worker_slot (self, worker_id, &added);
+    s_list (self, worker_id, 0, &added);
     if (added && pp_verbosity > 1)
         zsys_info ("worker %08x said hello (%u so far)", worker_id,
                    self->nhellos);
@@ -135,12 +148,7 @@ vent_run_bye (vent_run_t *self, uint32_t worker_id, const uint8_t *ids,
         return;
     }
     bool added;
-    int64_t slot = s_worker_slot (self, worker_id, &added);
-    if (slot < 0 || self->byes[slot])
-        return;
-    self->byes[slot] = true;
-    self->nbyes++;
-    if (pp_verbosity > 1)
+    if (s_list (self, worker_id, 1, &added) != 1 && pp_verbosity > 1)
         zsys_info ("worker %08x left (%u of %u)", worker_id, self->nbyes,
                    self->nhellos);
 }
