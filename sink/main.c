@@ -729,9 +729,8 @@ s_explain_side (const s_sink_t *self)
                       self->opt->failed);
     if (rerun->no_input > 0)
         zsys_warning ("--failed: %llu failed items came without their input "
-                      "(the ventilator failed them: a record over "
-                      "--max-item-size, or given up after --max-deliver "
-                      "deliveries) and are not in %s",
+                      "(records over --max-item-size: the ventilator failed "
+                      "them unread) and are not in %s",
                       (unsigned long long) rerun->no_input, self->opt->failed);
     if (self->vent_dropped > 0)
         zsys_warning ("--failed: %llu records the ventilator dropped "

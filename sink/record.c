@@ -19,7 +19,9 @@ s_advance (sink_record_t *self)
 
 /*  What the ledger says of rec (from worker_id), recorded unless it is a
     failed item the ventilator will send again: that is asked for instead
-    (*retried).                                                            */
+    (*retried). A failure that never ran (start_us 0: the ventilator
+    decided it -- a record over --max-item-size, one given up after
+    --max-deliver) is final: sending it again cannot change it.            */
 static sink_ledger_verdict_t
 s_judge (sink_record_t *self, const pp_record_t *rec, uint32_t worker_id,
          bool *retried)
@@ -27,7 +29,8 @@ s_judge (sink_record_t *self, const pp_record_t *rec, uint32_t worker_id,
     *retried = false;
     if (rec->seq >= self->end)
         return SINK_LEDGER_OUT_OF_WINDOW; /* past the run's end          */
-    if (rec->outcome != PP_OUTCOME_FAILED || rec->attempt >= self->retries)
+    if (rec->outcome != PP_OUTCOME_FAILED || rec->attempt >= self->retries ||
+        rec->start_us == 0)
         return sink_ledger_record (self->ledger, rec->seq);
     sink_ledger_verdict_t verdict = sink_ledger_check (self->ledger, rec->seq);
     if (verdict == SINK_LEDGER_NEW) {

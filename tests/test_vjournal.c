@@ -354,6 +354,41 @@ test_done (void **state)
     vent_journal_destroy (&journal, false);
 }
 
+/*  A compaction after DONE keeps it: the sink's COMPLETE arrives right
+    behind its last acks, whose flush may compact the file; a ventilator
+    killed then must still find the run completed.                         */
+static void
+test_done_survives_compaction (void **state)
+{
+    fixture_t *fx = *state;
+    vent_journal_t *journal = vent_journal_new (fx->path, &s_head);
+    assert_int_equal (vent_journal_begin (journal, s_snapshot, fx), 0);
+    assert_int_equal (s_number (journal, 1, 200000, 0), 0);
+    uint64_t seq = 0;
+    for (; vent_journal_size (journal) < (1 << 20) - 4096; seq += 2) {
+        vent_journal_acked (journal, seq, 1); /* no two adjacent          */
+        fx->evens = seq / 2 + 1;
+        if (seq % 512 == 0)
+            assert_int_equal (vent_journal_flush (journal, 0, true), 0);
+    }
+    uint64_t counts[4] = {200000, 200000, 0, 0}, got[4] = {0};
+    assert_int_equal (vent_journal_done (journal, counts), 0);
+    struct stat before, after;
+    assert_int_equal (stat (fx->path, &before), 0);
+    for (int i = 0; i < 2000; i++, seq += 2) { /* past the limit         */
+        vent_journal_acked (journal, seq, 1);
+        fx->evens = seq / 2 + 1;
+    }
+    assert_int_equal (vent_journal_flush (journal, 0, true), 0);
+    assert_int_equal (stat (fx->path, &after), 0);
+    assert_true (after.st_ino != before.st_ino); /* a new file: compacted */
+    vent_journal_destroy (&journal, false);
+    journal = s_load (fx);
+    assert_true (vent_journal_was_done (journal, got));
+    assert_memory_equal (got, counts, sizeof (counts));
+    vent_journal_destroy (&journal, false);
+}
+
 /*  destroy (remove) takes the file away: a completed run leaves none.    */
 static void
 test_remove (void **state)
@@ -382,6 +417,8 @@ main (void)
         cmocka_unit_test_setup_teardown (test_refused, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_stopped, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_done, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_done_survives_compaction, s_setup,
+                                         s_teardown),
         cmocka_unit_test_setup_teardown (test_remove, s_setup, s_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);

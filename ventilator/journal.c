@@ -540,8 +540,24 @@ s_put_stopped (s_buf_t *buf, uint64_t count)
     pp_put_u64 (at + 12, count);
 }
 
+/*  A DONE record: the run completed with outcome (total, ok, failed,
+    dropped).                                                              */
+static void
+s_put_done (s_buf_t *buf, const uint64_t outcome[4])
+{
+    uint8_t *at = s_buf_grow (buf, S_FRAME + 32);
+    if (!at)
+        return;
+    pp_put_u32 (at, S_MAGIC);
+    pp_put_u32 (at + 4, S_DONE);
+    pp_put_u32 (at + 8, 32);
+    for (int i = 0; i < 4; i++)
+        pp_put_u64 (at + S_FRAME + i * 8, outcome[i]);
+}
+
 /*  The whole journal as it is now, in buf: HEAD, the samples, and one
-    PROGRESS with every acked range (then STOPPED, if so).                */
+    PROGRESS with every acked range (then STOPPED and DONE, if so: a
+    compaction after the end must not forget that the run completed).     */
 static void
 s_snapshot (vent_journal_t *self, s_buf_t *buf)
 {
@@ -558,6 +574,8 @@ s_snapshot (vent_journal_t *self, s_buf_t *buf)
     pp_put_u32 (record + S_FRAME + 20, emit.nranges);
     if (self->stopped)
         s_put_stopped (buf, self->count);
+    if (self->done)
+        s_put_done (buf, self->outcome);
 }
 
 /*  A write failed: no record goes after it. PP_EIO with errno = err.     */
@@ -754,16 +772,19 @@ vent_journal_done (vent_journal_t *self, const uint64_t outcome[4])
         errno = self->err;
         return PP_EIO;
     }
-    uint8_t record[S_FRAME + 32];
-    pp_put_u32 (record, S_MAGIC);
-    pp_put_u32 (record + 4, S_DONE);
-    pp_put_u32 (record + 8, 32);
-    for (int i = 0; i < 4; i++)
-        pp_put_u64 (record + S_FRAME + i * 8, outcome[i]);
-    ssize_t wrote = write (self->fd, record, sizeof (record));
-    if (wrote != (ssize_t) sizeof (record))
+    s_buf_t buf = {0};
+    s_put_done (&buf, outcome);
+    if (buf.failed || !buf.data) {
+        free (buf.data);
+        return s_break (self, ENOMEM);
+    }
+    ssize_t wrote = write (self->fd, buf.data, buf.len);
+    bool whole = wrote == (ssize_t) buf.len;
+    size_t len = buf.len;
+    free (buf.data);
+    if (!whole)
         return s_break (self, wrote == -1 ? errno : ENOSPC);
-    self->size += sizeof (record);
+    self->size += len;
     self->done = true;
     memcpy (self->outcome, outcome, sizeof (self->outcome));
     return 0;

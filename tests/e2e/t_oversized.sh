@@ -18,7 +18,9 @@ run_case() {
     local sink=$LAST_PID
     start_worker "$name.worker" --job echo
     local worker=$LAST_PID
-    start_ventilator "$name.vent" --max-item-size 16 "$input"
+    # --retries: a record the ventilator failed is final, never retried
+    # (it would go round ventilator -> worker -> sink for nothing).
+    start_ventilator "$name.vent" --max-item-size 16 --retries 3 -v "$input"
     local vent=$LAST_PID
 
     expect_exit "$sink" 30 4
@@ -26,6 +28,8 @@ run_case() {
     expect_exit "$vent" 10 4
 
     assert_counts "$stats" "$total" $((total - 1)) 1 0
+    assert_matches "$(err_of "$name.vent")" " 0 sent again," \
+        "$name: the oversized record was not sent again"
     assert_matches "$(err_of "$name.vent")" "record $bad([^0-9]|\$)" \
         "$name: ventilator stderr names the oversized record"
     # Every other record, and nothing else, comes out.
