@@ -251,8 +251,7 @@ s_send_to (vent_credit_t *self, vent_peer_t *peer)
     } else if (rc != 0) /* ROUTER_MANDATORY: no such peer now           */
         s_unreachable (self, peer);
     else {
-        vent_peers_set_credit (self->peers, peer,
-                               peer->credit - self->batch.count);
+        vent_peers_served (self->peers, peer, peer->credit - self->batch.count);
         self->sends++;
     }
     return 0;

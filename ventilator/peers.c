@@ -23,8 +23,9 @@ struct _vent_peers_t {
     uint64_t round;      /* the round tried belongs to           */
     vent_peer_t *oldest; /* heard longest ago                    */
     vent_peer_t *newest;
-    size_t staying; /* not leaving                             */
-    size_t ready;   /* staying, credit left, not rejoining     */
+    uint64_t serves; /* batches sent, to stamp peer->served       */
+    size_t staying;  /* not leaving                             */
+    size_t ready;    /* staying, credit left, not rejoining     */
 };
 
 vent_peers_t *
@@ -89,6 +90,16 @@ vent_peers_find (vent_peers_t *self, zframe_t *identity)
 
 /*  --- the heap ----------------------------------------------------------- */
 
+/*  True when a goes before b: more credit, or as much and served longer
+    ago -- so workers of equal credit take turns (a heap breaks ties by
+    position, and the same few near the top would be fed for ever).        */
+static bool
+s_before (const vent_peer_t *a, const vent_peer_t *b)
+{
+    return a->credit > b->credit ||
+           (a->credit == b->credit && a->served < b->served);
+}
+
 static void
 s_heap_place (vent_peers_t *self, vent_peer_t *peer, size_t i)
 {
@@ -100,7 +111,7 @@ static void
 s_heap_up (vent_peers_t *self, size_t i)
 {
     vent_peer_t *peer = self->heap[i];
-    while (i > 0 && self->heap[(i - 1) / 2]->credit < peer->credit) {
+    while (i > 0 && s_before (peer, self->heap[(i - 1) / 2])) {
         s_heap_place (self, self->heap[(i - 1) / 2], i);
         i = (i - 1) / 2;
     }
@@ -116,9 +127,9 @@ s_heap_down (vent_peers_t *self, size_t i)
         if (child >= self->heap_size)
             break;
         if (child + 1 < self->heap_size &&
-            self->heap[child + 1]->credit > self->heap[child]->credit)
+            s_before (self->heap[child + 1], self->heap[child]))
             child++;
-        if (self->heap[child]->credit <= peer->credit)
+        if (!s_before (self->heap[child], peer))
             break;
         s_heap_place (self, self->heap[child], i);
         i = child;
@@ -311,6 +322,13 @@ vent_peers_set_credit (vent_peers_t *self, vent_peer_t *peer, uint64_t credit)
     bool was = s_ready (peer), was_leaving = peer->leaving;
     peer->credit = credit;
     s_update (self, peer, was, was_leaving);
+}
+
+void
+vent_peers_served (vent_peers_t *self, vent_peer_t *peer, uint64_t credit)
+{
+    peer->served = ++self->serves;
+    vent_peers_set_credit (self, peer, credit);
 }
 
 void

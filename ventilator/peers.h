@@ -36,6 +36,7 @@ struct _vent_peer_t {
     size_t at;            /* index in the table                    */
     size_t heap_at;       /* index in the heap, or SIZE_MAX        */
     uint64_t tried;       /* dispatch round that found nothing      */
+    uint64_t served;      /* stamp of the last batch sent to it     */
     vent_peer_t *earlier; /* heard before this one (list by seen)  */
     vent_peer_t *later;   /* heard after                           */
 };
@@ -70,6 +71,10 @@ void vent_peers_remove (vent_peers_t *self, vent_peer_t *peer);
 void vent_peers_set_credit (vent_peers_t *self, vent_peer_t *peer,
                             uint64_t credit);
 void vent_peers_set_leaving (vent_peers_t *self, vent_peer_t *peer);
+
+/*  A batch went to peer, which now has credit left: among workers of
+    equal credit, the one served longest ago is picked first.              */
+void vent_peers_served (vent_peers_t *self, vent_peer_t *peer, uint64_t credit);
 void vent_peers_set_rejoining (vent_peers_t *self, vent_peer_t *peer,
                                bool rejoining);
 
@@ -82,7 +87,8 @@ void vent_peers_heard_all (vent_peers_t *self, int64_t now_ms);
 /*  The target of the next batch: among workers that can take items (not
     leaving, not rejoining, credit left) and that dispatch round has not
     found empty-handed yet, one with the most credit -- an idle worker
-    first. NULL when there is none.                                        */
+    first -- and of those the one served longest ago. NULL when there is
+    none.                                                                  */
 vent_peer_t *vent_peers_pick (vent_peers_t *self, uint64_t round);
 
 /*  Dispatch round found nothing to send peer: pick passes it over until
