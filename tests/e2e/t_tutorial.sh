@@ -20,11 +20,35 @@ assert_eq 0 "$rc" "exit status of the tutorial's commands"
 if grep -qE 'command not found|No such file|Usage:|usage error' "$out"; then
     fail "the tutorial printed an error: $(grep -m1 -E 'command not found|No such file|Usage:' "$out")"
 fi
+# Section 1: about 10 s of sleeps; eight workers take a fraction of it.
 for n in 1 2 4 8; do
     assert_contains "$out" "$n worker(s): \"elapsed_s\":" "fan-out line $n"
 done
-assert_contains "$out" "push items per worker:" "push vs credit"
-assert_contains "$out" "credit items per worker:" "push vs credit"
+e1=$(sed -nE 's/^1 worker\(s\): "elapsed_s": ([0-9.]+)$/\1/p' "$out")
+e8=$(sed -nE 's/^8 worker\(s\): "elapsed_s": ([0-9.]+)$/\1/p' "$out")
+awk -v a="${e1:-0}" -v b="${e8:-0}" 'BEGIN { exit !(a >= 9 && b > 0 && a / b >= 5) }' ||
+    fail "fan-out: 1 worker ${e1:-?} s, 8 workers ${e8:-?} s (speed-up under 5)"
+# Sections 2, 3: items per worker (sorted) and elapsed, run by run.
+# items_of RUN: "ITEMS ELAPSED" of the line RUN printed ("" for the two
+# of section 2, in order: late then wait).
+items_of() {
+    sed -nE "s/^$1items per worker: \[([0-9, ]*)\] elapsed ([0-9.]+)$/\1 \2/p" "$out" |
+        python3 -c 'import sys
+for l in sys.stdin:
+    *n, e = l.replace(",", " ").split(); print(" ".join(sorted(n, key=int)), e)'
+}
+{ read -r late_a late_b late_e; read -r wait_a wait_b wait_e; } < <(items_of "")
+assert_eq "0 200" "${late_a:-x} ${late_b:-x}" "slow joiner: the first worker took all"
+assert_eq "100 100" "${wait_a:-x} ${wait_b:-x}" "--wait-workers 2: half each"
+awk -v l="${late_e:-0}" -v w="${wait_e:-0}" 'BEGIN { exit !(w > 0 && l > 1.5 * w) }' ||
+    fail "slow joiner: ${late_e:-?} s, with --wait-workers ${wait_e:-?} s"
+read -r push_a push_b push_e < <(items_of "push ")
+read -r credit_a credit_b credit_e < <(items_of "credit ")
+assert_eq "100 100" "${push_a:-x} ${push_b:-x}" "push flow deals evenly"
+((${credit_b:-0} > 100 && ${credit_a:-0} + ${credit_b:-0} == 200)) ||
+    fail "credit flow: ${credit_a:-?} and ${credit_b:-?} items (the fast one takes more)"
+awk -v p="${push_e:-0}" -v c="${credit_e:-0}" 'BEGIN { exit !(c > 0 && p > 1.5 * c) }' ||
+    fail "uneven workers: push ${push_e:-?} s, credit ${credit_e:-?} s"
 assert_contains "$out" "ventilator exit 3" "abort: ventilator"
 assert_contains "$out" "worker exit 3" "abort: worker"
 assert_contains "$out" "sink exit 3" "abort: sink"
@@ -39,6 +63,8 @@ assert_contains "$out" "not an integer: 'not-a-number'" "failure listed"
 # Section 5: the sum of 300 sleeps is printed, whatever was killed.
 sum5=$(grep -E '^[0-9]+$' "$out" | sed -n 1p)
 ((${sum5:-0} > 300)) || fail "kill a worker: no sum printed"
+redelivered=$(sed -nE 's/^"redelivered": ([0-9]+)$/\1/p' "$out")
+((${redelivered:-0} > 0)) || fail "kill a worker: nothing redelivered"
 
 # line_field REGEX: the first line of the output matching the extended
 # REGEX with one group, that group.
