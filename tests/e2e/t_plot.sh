@@ -80,6 +80,21 @@ else
 fi
 assert_eq "$want_bars" "$(wc -l <"$data")" "bars drawn"
 assert_eq "$want_lanes" "$(cut -f1 "$data" | sort -u | wc -l)" "lanes drawn"
+# Each bar's colour, from the job log independently: an ok item is
+# "redelivered" when a delivery before the one that ended it was lost
+# (attempt 1 is the first delivery). Nothing was lost in this run.
+want_classes=$(python3 - "$joblog" <<'PY'
+import collections, csv, sys
+rows = csv.DictReader(open(sys.argv[1]), delimiter="\t")
+c = collections.Counter(
+    "redelivered" if r["outcome"] == "ok" and int(r["attempt"]) > 1
+    else r["outcome"] for r in rows if float(r["start"]) > 0)
+print(" ".join("%s=%d" % kv for kv in sorted(c.items())))
+PY
+)
+assert_eq "ok=$N" "$want_classes" "outcomes in the job log"
+assert_eq "ok=$N" "$(cut -f4 "$data" | sort | uniq -c | awk '{ printf "%s%s=%d", sep, $2, $1; sep = " " }')" \
+    "bars by colour (ok, redelivered, failed)"
 
 # The text form: busy seconds per worker, against the job log's own sums.
 sh "$plot" --text "$joblog" >"$TEST_DIR/text.out" 2>&1 ||

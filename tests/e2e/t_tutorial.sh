@@ -8,9 +8,10 @@ script=$TEST_DIR/tutorial.sh
 awk '/^```sh$/ { inblock = 1; next } /^```$/ { inblock = 0; next }
      inblock { print }' "$ROOT/docs/tutorial.md" >"$script"
 [[ -s $script ]] || die "no sh blocks found in docs/tutorial.md"
+echo 'echo "@@tutorial dir: $tut"' >>"$script"   # for the leftover check
 out=$TEST_DIR/tutorial.out
 # Section 10 runs make install: with the build/ the tutorial uses, not
-# the BUILD this test was started with. About 90 s of commands; bounded
+# the BUILD this test was started with. About 60 s of commands; bounded
 # below run.sh's 150 s per test, so that this bound is the one that fires.
 (cd "$ROOT" && env -u BUILD PATH="$BIN_DIR:$PATH" timeout -k 5 140 \
     bash "$script") >"$out" 2>&1
@@ -19,11 +20,48 @@ assert_eq 0 "$rc" "exit status of the tutorial's commands"
 if grep -qE 'command not found|No such file|Usage:|usage error' "$out"; then
     fail "the tutorial printed an error: $(grep -m1 -E 'command not found|No such file|Usage:' "$out")"
 fi
+# Section 1: about 10 s of sleeps; eight workers take a fraction of it.
 for n in 1 2 4 8; do
     assert_contains "$out" "$n worker(s): \"elapsed_s\":" "fan-out line $n"
 done
-assert_contains "$out" "push items per worker:" "push vs credit"
-assert_contains "$out" "credit items per worker:" "push vs credit"
+e1=$(sed -nE 's/^1 worker\(s\): "elapsed_s": ([0-9.]+)$/\1/p' "$out")
+e8=$(sed -nE 's/^8 worker\(s\): "elapsed_s": ([0-9.]+)$/\1/p' "$out")
+awk -v a="${e1:-0}" -v b="${e8:-0}" 'BEGIN { exit !(a >= 9 && b > 0 && a / b >= 5) }' ||
+    fail "fan-out: 1 worker ${e1:-?} s, 8 workers ${e8:-?} s (speed-up under 5)"
+# Sections 2, 3: items per worker (sorted) and elapsed, run by run.
+# items_of RUN: "ITEMS ELAPSED" of the line RUN printed ("" for the two
+# of section 2, in order: late then wait).
+items_of() {
+    sed -nE "s/^$1items per worker: \[([0-9, ]*)\] elapsed ([0-9.]+)$/\1 \2/p" "$out" |
+        python3 -c 'import sys
+for l in sys.stdin:
+    *n, e = l.replace(",", " ").split(); print(" ".join(sorted(n, key=int)), e)'
+}
+{ read -r late_a late_b late_e; read -r wait_a wait_b wait_e; } < <(items_of "")
+assert_eq "0 200" "${late_a:-x} ${late_b:-x}" "slow joiner: the first worker took all"
+read -r push_a push_b push_e < <(items_of "push ")
+read -r credit_a credit_b credit_e < <(items_of "credit ")
+assert_eq 200 "$((${wait_a:-0} + ${wait_b:-0}))" "--wait-workers 2: items"
+assert_eq 200 "$((${push_a:-0} + ${push_b:-0}))" "push flow: items"
+# Push flow with --wait-workers deals evenly only when both workers'
+# task connections are up at the first send, and a worker's hello (over
+# the sink) can come first: 1 run in 4 to 10 deals most or all to one
+# worker. A known race in pp-worker/pp-ventilator (reported), not in the
+# tutorial: noted, not failed, until it is fixed.
+if [[ "$wait_a $wait_b" == "100 100" ]]; then
+    awk -v l="${late_e:-0}" -v w="${wait_e:-0}" 'BEGIN { exit !(w > 0 && l > 1.5 * w) }' ||
+        fail "slow joiner: ${late_e:-?} s, with --wait-workers ${wait_e:-?} s"
+else
+    log "note: --wait-workers 2 dealt $wait_a and $wait_b (the hello/connect race)"
+fi
+if [[ "$push_a $push_b" == "100 100" ]]; then
+    awk -v p="${push_e:-0}" -v c="${credit_e:-0}" 'BEGIN { exit !(c > 0 && p > 1.5 * c) }' ||
+        fail "uneven workers: push ${push_e:-?} s, credit ${credit_e:-?} s"
+else
+    log "note: push flow dealt $push_a and $push_b (the hello/connect race)"
+fi
+((${credit_b:-0} > 100 && ${credit_a:-0} + ${credit_b:-0} == 200)) ||
+    fail "credit flow: ${credit_a:-?} and ${credit_b:-?} items (the fast one takes more)"
 assert_contains "$out" "ventilator exit 3" "abort: ventilator"
 assert_contains "$out" "worker exit 3" "abort: worker"
 assert_contains "$out" "sink exit 3" "abort: sink"
@@ -38,6 +76,8 @@ assert_contains "$out" "not an integer: 'not-a-number'" "failure listed"
 # Section 5: the sum of 300 sleeps is printed, whatever was killed.
 sum5=$(grep -E '^[0-9]+$' "$out" | sed -n 1p)
 ((${sum5:-0} > 300)) || fail "kill a worker: no sum printed"
+redelivered=$(sed -nE 's/^"redelivered": ([0-9]+)$/\1/p' "$out")
+((${redelivered:-0} > 0)) || fail "kill a worker: nothing redelivered"
 
 # line_field REGEX: the first line of the output matching the extended
 # REGEX with one group, that group.
@@ -63,14 +103,18 @@ for policy in block drop spill; do
     assert_eq "$total" "$((ok + failed + dropped))" "$policy: ok + failed + dropped"
     if [[ $policy == drop ]]; then
         ((dropped > 0)) || fail "drop: nothing was dropped"
+        ((ok >= 64 + 1024)) || fail "drop: only $ok got through (window + read-ahead: 1088)"
         assert_eq 4 "$code" "drop: the sink's exit status"
     else
         assert_eq "2000 0" "$ok $dropped" "$policy: all ok, none dropped"
         assert_eq 0 "$code" "$policy: the sink's exit status"
     fi
 done
-paused=$(line_field '^input paused ([0-9.]+) s for a full window$')
-[[ ${paused:-0.0} != 0.0 ]] || fail "block: the input was never paused"
+# One pause line per policy, in order: only block pauses the input.
+read -r -a paused < <(sed -nE 's/^input paused ([0-9.]+) s for a full window$/\1/p' "$out" | tr '\n' ' ')
+((${#paused[@]} == 3)) || fail "overflow: ${#paused[@]} pause lines, not 3"
+[[ ${paused[0]:-0.0} != 0.0 ]] || fail "block: the input was never paused"
+assert_eq "0.0 0.0" "${paused[1]:-x} ${paused[2]:-x}" "drop, spill: the input never paused"
 spilled=$(line_field '^spill file: up to ([0-9]+) bytes while the run lasted$')
 ((${spilled:-0} > 0)) || fail "spill: no spill file seen during the run"
 assert_matches "$out" '^the ventilator held: .*/spill/pushpull-spill\..* \(deleted\)$' \
@@ -110,17 +154,19 @@ read -r r_big p_big m_big < <(sed -nE \
 ((r_big < 2 * r_small && r_small < 2 * r_big)) ||
     fail "giant buffer: throughput $r_big vs $r_small items/s (should not move)"
 assert_matches "$out" '^gnuplot: wrote .*/giant-buffer\.png$' "the buffer plot"
-# The retry storm: 20 poison records, 100 retries each without a limit;
-# 5 deliveries each (4 resends) with the default --max-deliver.
+# The retry storm: --retries 100 is refused under the default
+# --max-deliver 5; without a limit, 20 poison records sent again 100 times
+# each; with the default limit and --retries 4, 5 deliveries (4 resends).
+assert_contains "$out" "pp-ventilator: --retries 100: an item is delivered at most --max-deliver 5 times, so it can be retried 4 times at most" \
+    "storm: refused under the default delivery limit"
 assert_contains "$out" "max-deliver 0: ventilator exit 4, 2000 sent again" \
     "storm without a delivery limit"
 assert_contains "$out" "max-deliver 5: ventilator exit 4, 80 sent again" \
     "the default delivery limit"
 for limit in 0 5; do
-    assert_contains "$out" "max-deliver $limit: ok 100, failed 20," \
-        "storm: the outcome does not change"
+    assert_matches "$out" "^max-deliver $limit: ok 100, failed 20, first reason: not a sleep time in ms: 'poison-[0-9]+'\$" \
+        "storm: the outcome and its reason do not change"
 done
-assert_contains "$out" "gave up after 5 deliveries" "the limit's reason"
 # A command that ignores SIGTERM: the abort still ends it within a second.
 ms=$(line_field '^ignores SIGTERM: worker exit 3, ([0-9]+) ms after the abort$')
 ((${ms:-9999} < 1000)) || fail "ignores SIGTERM: the worker took ${ms:-forever} ms"
@@ -162,7 +208,13 @@ for b in pp-ventilator pp-worker pp-sink; do "$BIN_DIR/$b" --help; done \
 for flag in $(grep -oE -- '--[a-z][a-z-]*' "$ROOT/docs/cheatsheet.md" | sort -u); do
     grep -qE -- "$flag([ ,=]|$)" "$helps" || fail "cheatsheet: $flag is in no --help"
 done
-leftover=$(pgrep -f "pushpull-tutorial" || true)
+# Every process the tutorial started inherited its PP_TASKS, which names
+# its own directory: those still alive were left behind (another run of
+# the tutorial, at the same time, is not this one's).
+tut=$(sed -n 's/^@@tutorial dir: //p' "$out")
+[[ $tut == /tmp/pushpull-tutorial.* ]] || fail "the tutorial's directory is unknown"
+leftover=$(grep -lsxzF "PP_TASKS=ipc://$tut/tasks" /proc/[0-9]*/environ |
+    cut -d/ -f3 | tr '\n' ' ')
 [[ -z $leftover ]] || fail "tutorial left processes: $leftover"
 [[ -n $(ls -d /tmp/pushpull-tutorial.* 2>/dev/null) ]] &&
     log "note: older tutorial dirs exist in /tmp"
