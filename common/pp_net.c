@@ -369,7 +369,6 @@ typedef struct {
     int64_t closed_ms;        /* first hang-up since a handshake succeeded   */
     int closed;               /* hang-ups since then                          */
     bool down;                /* connecting: disconnected, not yet back      */
-    bool shaken;              /* connecting: a handshake succeeded once      */
 } s_watch_t;
 
 struct _pp_netmon_t {
@@ -613,7 +612,6 @@ static void
 s_on_event (pp_netmon_t *self, s_watch_t *watch, uint16_t event, uint32_t value)
 {
     if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
-        watch->shaken = true;
         watch->closed = 0;
         watch->closed_ms = 0;
         watch->down = false;
@@ -667,20 +665,6 @@ pp_netmon_connected (pp_netmon_t *self, zsock_t *sock)
     for (int i = 0; self && i < S_WATCH_MAX; i++)
         if (self->nm_watch[i].sock == sock)
             return !self->nm_watch[i].down;
-    return true;
-}
-
-bool
-pp_netmon_handshaken (pp_netmon_t *self, zsock_t *sock)
-{
-    for (int i = 0; self && i < S_WATCH_MAX; i++) {
-        s_watch_t *watch = &self->nm_watch[i];
-        if (watch->sock != sock)
-            continue;
-        while (!watch->shaken && s_read_event (self, watch))
-            ;
-        return watch->shaken;
-    }
     return true;
 }
 

@@ -40,9 +40,8 @@ zsock_t *pp_net_acks_socket (int type, const pp_common_t *common, bool bind);
     full (backpressure): it sends no ZMTP pings of its own. libzmq 4.3
     pings from a timer without checking for an I/O error, and asserts
     (!_io_error, stream_engine_base.cpp:331) when the peer closed a
-    connection whose input was stopped. A bound PUSH peer (push flow)
-    still pings; in credit flow the ventilator's liveness finds a silent
-    worker, and the worker's other sockets find a ventilator gone.        */
+    connection whose input was stopped. The peer's pings (their TTL)
+    still find a dead link from this side.                                */
 zsock_t *pp_net_socket_paused (int type, const pp_common_t *common,
                                const char *endpoint, bool bind,
                                const char *flag);
@@ -69,12 +68,6 @@ void pp_netmon_forget (pp_netmon_t *self, zsock_t *sock);
     last event was a disconnect or a failed retry (a success, or no event
     yet, counts as connected). Read at pp_netmon_check's pace.            */
 bool pp_netmon_connected (pp_netmon_t *self, zsock_t *sock);
-
-/*  True once sock (connecting) completed a handshake with its peer: a
-    peer may count on it from then (push flow's PUSH deals only to the
-    connections it has). Reads sock's waiting events first, so it answers
-    at once. True for a socket not watched, or without a watch.           */
-bool pp_netmon_handshaken (pp_netmon_t *self, zsock_t *sock);
 
 /*  Reads the events waiting, without blocking (at most every 100 ms: call
     it from the loop's tick), and logs what is new. Returns the handshake

@@ -55,7 +55,6 @@ typedef struct {
     uint32_t worker_id;
     zsock_t *tasks, *control, *acks;
     pp_netmon_t *netmon; /* refused handshakes on the three above     */
-    bool hello_pending;  /* push flow: HELLO waits for the tasks socket */
     s_phase_t phase;
     uint64_t run_id;
     uint64_t ended_run; /* the last run that ended: never re-joined      */
@@ -163,20 +162,9 @@ s_on_task (s_worker_t *self, pp_inmsg_t *in)
                    (unsigned long long) self->run_id, in->hdr.count);
 }
 
-/*  HELLO to the ventilator -- in push flow only once the tasks socket has
-    completed its handshake: --wait-workers counts hellos, and a PUSH deals
-    only to the connections it has, so a hello ahead of its connection let
-    the first worker swallow the run (1 run in 4 to 10, tutorial section
-    2). Until then it is pending, and the loop's tick sends it.           */
 static void
 s_send_hello_to_ventilator (s_worker_t *self)
 {
-    if (!s_credit_flow (self) &&
-        !pp_netmon_handshaken (self->netmon, self->tasks)) {
-        self->hello_pending = true;
-        return;
-    }
-    self->hello_pending = false;
     pp_sender_hello (self->acks, self->run_id, self->worker_id, &self->hello);
     self->hello_ms = pp_now_ms ();
 }
@@ -586,8 +574,6 @@ s_loop (s_worker_t *self)
         if (self->phase == S_LEAVING)
             s_leave_step (self);
         s_check_silence (self);
-        if (self->hello_pending && self->phase == S_RUNNING)
-            s_send_hello_to_ventilator (self);
         pp_netmon_check (self->netmon);
         int stops = pp_worker_stops (self->stops_base);
         if (stops > self->stops_seen) {
