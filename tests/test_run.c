@@ -303,6 +303,47 @@ test_end_waits_for_sink_workers (void **state)
     s_close (fx);
 }
 
+/*  A subscriber to the state that has not said hello (a worker that heard
+    RUNNING just before the end, its HELLO on the way) holds the end until
+    it says hello and BYE, or --linger; the sink's subscription and each
+    worker's own are accounted for.                                       */
+static void
+test_end_waits_for_subscriber (void **state)
+{
+    (void) state;
+    fixture_t *fx = s_open (5, 0, 0);
+    vent_run_welcome (fx->run, 2); /* the sink and worker 11              */
+    vent_run_hello (fx->run, 11);
+    s_run_to_done (fx);
+    vent_run_bye (fx->run, 11, NULL, 0);
+    vent_run_welcome (fx->run, 1); /* one more, not heard of yet          */
+    vent_run_bye (fx->run, 0, NULL, 0);
+    int64_t now = pp_now_ms ();
+    assert_false (vent_run_finished (fx->run, now));
+    assert_true (vent_run_finished (fx->run, now + 1000 + 100));
+    vent_run_hello (fx->run, 15);
+    assert_false (vent_run_finished (fx->run, now));
+    vent_run_bye (fx->run, 15, NULL, 0);
+    assert_true (vent_run_finished (fx->run, now));
+    s_close (fx);
+}
+
+/*  A run no worker said hello to (an empty input, say) announces DONE
+    for --linger: a worker started beside it may not have connected yet. */
+static void
+test_end_without_workers (void **state)
+{
+    (void) state;
+    fixture_t *fx = s_open (5, 0, 0); /* no worker said hello          */
+    vent_run_welcome (fx->run, 1);    /* the sink                           */
+    s_run_to_done (fx);
+    vent_run_bye (fx->run, 0, NULL, 0);
+    int64_t now = pp_now_ms ();
+    assert_false (vent_run_finished (fx->run, now));
+    assert_true (vent_run_finished (fx->run, now + 1000 + 100));
+    s_close (fx);
+}
+
 /*  --linger 0: DONE is announced once, then the ventilator leaves.       */
 static void
 test_linger_zero (void **state)
@@ -330,6 +371,8 @@ main (void)
         cmocka_unit_test (test_end_by_confirmation),
         cmocka_unit_test (test_end_waits_for_hello),
         cmocka_unit_test (test_end_waits_for_sink_workers),
+        cmocka_unit_test (test_end_waits_for_subscriber),
+        cmocka_unit_test (test_end_without_workers),
         cmocka_unit_test (test_linger_zero),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);

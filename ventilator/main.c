@@ -279,16 +279,16 @@ s_timeout (vent_t *self, bool active)
 static void
 s_on_control (vent_t *self)
 {
-    bool welcome = false;
+    uint32_t joined = 0;
     for (int burst = 0; burst < 256; burst++) {
         zframe_t *frame = zframe_recv_nowait (self->control);
         if (!frame)
             break;
-        welcome |= zframe_size (frame) > 0 && zframe_data (frame)[0] == 1;
+        joined += zframe_size (frame) > 0 && zframe_data (frame)[0] == 1;
         zframe_destroy (&frame);
     }
-    if (welcome)
-        vent_run_welcome (self->run);
+    if (joined > 0)
+        vent_run_welcome (self->run, joined);
 }
 
 /*  Reads what came on the sockets, in bursts.                             */

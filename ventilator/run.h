@@ -87,9 +87,11 @@ void vent_run_dispatched (vent_run_t *self);
     hello, the announcement's cadence.                                     */
 void vent_run_tick (vent_run_t *self, int64_t now_ms);
 
-/*  A subscriber connected (or reconnected) to control: the state goes
-    out at once, so it need not wait for the next heartbeat.               */
-void vent_run_welcome (vent_run_t *self);
+/*  joined subscribers connected (or reconnected) to control: the state
+    goes out at once, so they need not wait for the next heartbeat. The
+    end also waits (for --linger at most) while more have subscribed than
+    the sink and the workers that said hello.                              */
+void vent_run_welcome (vent_run_t *self, uint32_t joined);
 
 /*  The longest the loop may wait at now_ms and still announce on time.  */
 int64_t vent_run_wait_ms (const vent_run_t *self, int64_t now_ms);
