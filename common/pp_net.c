@@ -369,6 +369,7 @@ typedef struct {
     int64_t closed_ms;        /* first hang-up since a handshake succeeded   */
     int closed;               /* hang-ups since then                          */
     bool down;                /* connecting: disconnected, not yet back      */
+    uint32_t peers;           /* bound: connections accepted, not yet gone   */
 } s_watch_t;
 
 struct _pp_netmon_t {
@@ -417,7 +418,8 @@ pp_netmon_watch (pp_netmon_t *self, zsock_t *sock, const char *flag, bool bind)
     }
     int events =
         ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
-        (bind ? ZMQ_EVENT_ACCEPT_FAILED
+        (bind ? ZMQ_EVENT_ACCEPT_FAILED | ZMQ_EVENT_ACCEPTED |
+                    ZMQ_EVENT_DISCONNECTED
               : ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
                     ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED |
                     ZMQ_EVENT_CONNECT_RETRIED);
@@ -611,6 +613,14 @@ s_out_of_fds (pp_netmon_t *self, s_watch_t *watch, uint32_t value)
 static void
 s_on_event (pp_netmon_t *self, s_watch_t *watch, uint16_t event, uint32_t value)
 {
+    if (watch->bind && event == ZMQ_EVENT_ACCEPTED) {
+        watch->peers++; /* each accepted connection ends in one hang-up */
+        return;
+    }
+    if (watch->bind && event == ZMQ_EVENT_DISCONNECTED) {
+        watch->peers -= watch->peers > 0;
+        return;
+    }
     if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
         watch->closed = 0;
         watch->closed_ms = 0;
@@ -666,6 +676,15 @@ pp_netmon_connected (pp_netmon_t *self, zsock_t *sock)
         if (self->nm_watch[i].sock == sock)
             return !self->nm_watch[i].down;
     return true;
+}
+
+uint32_t
+pp_netmon_peers (pp_netmon_t *self, zsock_t *sock)
+{
+    for (int i = 0; self && i < S_WATCH_MAX; i++)
+        if (self->nm_watch[i].sock == sock)
+            return self->nm_watch[i].peers;
+    return 0;
 }
 
 uint64_t

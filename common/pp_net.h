@@ -69,6 +69,11 @@ void pp_netmon_forget (pp_netmon_t *self, zsock_t *sock);
     yet, counts as connected). Read at pp_netmon_check's pace.            */
 bool pp_netmon_connected (pp_netmon_t *self, zsock_t *sock);
 
+/*  The peers connected to sock, a bound socket: connections accepted
+    and not yet gone (one that fails its handshake counts until it hangs
+    up). Read at pp_netmon_check's pace; 0 for a socket not watched.     */
+uint32_t pp_netmon_peers (pp_netmon_t *self, zsock_t *sock);
+
 /*  Reads the events waiting, without blocking (at most every 100 ms: call
     it from the loop's tick), and logs what is new. Returns the handshake
     failures seen so far.                                                 */
