@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# The sink's progress line as a user sees it, in a real terminal (a tmux
+# pane): "waiting for a run" before one; then the workers connected, the
+# percent and an ETA; a visible stall once every worker is stopped
+# (SIGSTOP), with the workers connected dropping to 0 once they are
+# killed; and never drawn over the results written to the same terminal:
+# every result is a line of its own.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/ctl_lib.sh"
+use_transport ipc
+command -v tmux >/dev/null || die "tmux is not installed (scripts/install-deps.sh --test)"
+
+N=300
+TMUX_SOCK=$TEST_DIR/tmux.sock
+tmx() { tmux -S "$TMUX_SOCK" "$@"; }
+trap 'tmx kill-server 2>/dev/null; s_cleanup' EXIT
+
+# The pane's whole text, history included, wrapped lines joined.
+pane() { tmx capture-pane -p -J -S - -E - -t pp 2>/dev/null; }
+
+# wait_for_pane REGEX SECONDS: until the pane's last non-empty line (where
+# the progress line is drawn) matches.
+wait_for_pane() {
+    local deadline=$(($(now_ms) + $(secs_to_ms "$2"))) last
+    while true; do
+        last=$(pane | grep -v '^$' | tail -n 1)
+        [[ $last =~ $1 ]] && return 0
+        if (($(now_ms) >= deadline)); then
+            fail "the progress line did not match '$1' within $2 s; it read: '$last'"
+            return 1
+        fi
+        sleep 0.05
+    done
+}
+
+# The sink runs in the pane: stdout and stderr are the same terminal.
+cat >"$TEST_DIR/sink.sh" <<EOF
+timeout -k 5 90 $(printf '%q' "$BIN_DIR/pp-sink") --ventilator-timeout 60s
+echo \$? >$(printf '%q' "$TEST_DIR/sink.rc")
+EOF
+tmx new-session -d -s pp -x 220 -y 40 "bash $(printf '%q' "$TEST_DIR/sink.sh")"
+tmx set-option -t pp remain-on-exit on >/dev/null
+tmx set-option -t pp history-limit 5000 >/dev/null
+
+start_worker w1 --job echo --threads 1
+w1=$LAST_PID
+start_worker w2 --job echo --threads 1
+w2=$LAST_PID
+wait_for_pane '^waiting for a run \(no ventilator heard yet\)$' 10 ||
+    die "no 'waiting for a run' line"
+
+# Paced, so the line has time to show the ETA of a run well under way.
+start_ventilator vent --generate $N --rate 30 --ack-timeout 2s \
+    --wait-workers 2
+vent=$LAST_PID
+wait_for_pane '^2 workers  [0-9]+/300 items \([0-9.]+%\)  [0-9.]+ items/s  elapsed 0:00:[0-9]{2}  ETA 0:00:[0-9]{2}$' 20 ||
+    die "no line with the workers, the percent and an ETA"
+
+# Every worker stopped: the line says so (and gives no ETA).
+for pid in "$w1" "$w2"; do signal_bin STOP "$pid"; done
+wait_for_pane '^2 workers  [0-9]+/300 items \([0-9.]+%\)  .*  ETA -:--:--  no result for [5-9] s$' 20 ||
+    die "no stall shown with every worker stopped"
+
+# Killed: none connected (their items go again on the ack timeout).
+for pid in "$w1" "$w2"; do signal_bin KILL "$pid"; done
+for pid in "$w1" "$w2"; do wait_pid "$pid" 5 >/dev/null; done
+wait_for_pane '^0 workers  .*  no result for [0-9]+ s$' 10
+
+start_worker w3 --job echo --threads 2
+w3=$LAST_PID
+expect_exit "$vent" 60 0
+expect_exit "$w3" 10 0
+deadline=$(($(now_ms) + 15000))
+until [[ -s $TEST_DIR/sink.rc ]] || (($(now_ms) >= deadline)); do sleep 0.05; done
+assert_eq 0 "$(cat "$TEST_DIR/sink.rc" 2>/dev/null)" "exit code of the sink"
+
+# Every result on a line of its own, each once: none was drawn over.
+pane >"$TEST_DIR/pane.txt"
+grep -E '^[0-9]+$' "$TEST_DIR/pane.txt" | sort -n >"$TEST_DIR/results.txt"
+seq 1 $N >"$TEST_DIR/want.txt"
+cmp -s "$TEST_DIR/want.txt" "$TEST_DIR/results.txt" ||
+    fail "results in the terminal are not 1..$N each on a line of its own: $(diff "$TEST_DIR/want.txt" "$TEST_DIR/results.txt" | head -n 5 | tr '\n' ' ')"
+# Above the summary: the results, then the run's final progress line.
+awk '/^run [0-9a-f]+ completed$/ { exit } { print }' "$TEST_DIR/pane.txt" |
+    grep -vE '^[0-9]+$|^$' >"$TEST_DIR/above.txt"
+assert_eq 1 "$(wc -l <"$TEST_DIR/above.txt")" \
+    "lines above the summary besides the results (the final progress line alone)"
+assert_matches "$TEST_DIR/above.txt" \
+    '^[0-9]+ workers?  300/300 items \(100\.0%\)  [0-9.]+ items/s  elapsed 0:00:[0-9]{2}$' \
+    "the final progress line"
