@@ -101,14 +101,22 @@ s_put_rate (char *out, size_t size, double rate)
                      rate);
 }
 
+/*  No outcome for SINK_PROGRESS_STALL_MS while some are owed.            */
+static bool
+s_stalled (const sink_progress_view_t *v)
+{
+    bool owed = v->total_kind != SINK_TOTAL_EXACT || v->done < v->total;
+    return !v->last && owed && v->silent_s * 1000 >= SINK_PROGRESS_STALL_MS;
+}
+
 /*  "  ETA 0:00:10" (h:mm:ss), when the total is known or expected.       */
 static int
 s_put_eta (char *out, size_t size, const sink_progress_view_t *v)
 {
     if (v->last || v->total_kind == SINK_TOTAL_NONE)
         return snprintf (out, size, "%s", "");
-    bool stalled = v->silent_s * 1000 >= SINK_PROGRESS_STALL_MS;
-    double eta = stalled ? -1 : sink_progress_eta (v->done, v->total, v->rate);
+    double eta =
+        s_stalled (v) ? -1 : sink_progress_eta (v->done, v->total, v->rate);
     char hms[32];
     sink_progress_hms (eta, hms, sizeof (hms));
     return snprintf (out, size, "  ETA %s", hms);
@@ -134,8 +142,7 @@ sink_progress_format (const sink_progress_view_t *v, char *out, size_t size)
     if (v->dropped > 0)
         at += snprintf (tail + at, sizeof (tail) - (size_t) at,
                         "  dropped %llu", (unsigned long long) v->dropped);
-    if (!v->last && v->silent_s * 1000 >= SINK_PROGRESS_STALL_MS &&
-        (v->total_kind != SINK_TOTAL_EXACT || v->done < v->total))
+    if (s_stalled (v))
         snprintf (tail + at, sizeof (tail) - (size_t) at,
                   "  no result for %.0f s", floor (v->silent_s));
     snprintf (out, size, "%s  %s  %s  elapsed %s%s%s", workers, done, rate,
