@@ -853,10 +853,12 @@ main (int argc, char **argv)
     s_sink_t sink = {.opt = &opt, .phase = S_WAITING};
     sink_progress_init (&sink.progress, opt.progress, s_shares_tty (&opt),
                         pp_now_ms ());
+    sink_progress_take_logs (&sink.progress);
     int code = PP_EXIT_RUNTIME;
     if (s_open (&sink) == 0 && s_loop (&sink) == 0)
         code = s_finish (&sink);
     s_close (&sink);
+    sink_progress_end (&sink.progress);
     pp_cli_security_end (&opt.common);
     free (opt.argv);
     zsys_shutdown ();

@@ -131,6 +131,8 @@ sink_progress_format (const sink_progress_view_t *v, char *out, size_t size)
         return;
     }
     s_put_workers (workers, sizeof (workers), v->workers);
+    if (v->last) /* the run is over: who was connected is no news     */
+        workers[0] = '\0';
     s_put_done (done, sizeof (done), v);
     s_put_rate (rate, sizeof (rate), v->rate);
     sink_progress_hms (v->elapsed_s, elapsed, sizeof (elapsed));
@@ -145,8 +147,8 @@ sink_progress_format (const sink_progress_view_t *v, char *out, size_t size)
     if (s_stalled (v))
         snprintf (tail + at, sizeof (tail) - (size_t) at,
                   "  no result for %.0f s", floor (v->silent_s));
-    snprintf (out, size, "%s  %s  %s  elapsed %s%s%s", workers, done, rate,
-              elapsed, eta, tail);
+    snprintf (out, size, "%s%s%s  %s  elapsed %s%s%s", workers,
+              v->last ? "" : "  ", done, rate, elapsed, eta, tail);
 }
 
 void
@@ -231,4 +233,35 @@ sink_progress_clear (sink_progress_t *self)
         return;
     fputs (S_CLEAR, stderr);
     self->drawn = false;
+}
+
+/*  The log stream's writer: the line makes way, then the message goes.   */
+static ssize_t
+s_log_write (void *cookie, const char *buf, size_t size)
+{
+    sink_progress_clear (cookie);
+    return (ssize_t) fwrite (buf, 1, size, stderr);
+}
+
+void
+sink_progress_take_logs (sink_progress_t *self)
+{
+    if (self->mode != SINK_PROGRESS_TERMINAL || self->logs)
+        return;
+    cookie_io_functions_t io = {.write = s_log_write};
+    FILE *logs = fopencookie (self, "w", io);
+    if (!logs)
+        return; /* logs may then be written over the line: no harm     */
+    self->logs = logs;
+    zsys_set_logstream (logs);
+}
+
+void
+sink_progress_end (sink_progress_t *self)
+{
+    if (!self->logs)
+        return;
+    zsys_set_logstream (stderr);
+    fclose (self->logs);
+    self->logs = NULL;
 }

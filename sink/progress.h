@@ -87,6 +87,7 @@ typedef struct {
     uint64_t done;    /* outcomes as of heard_ms                        */
     sink_rate_t rate; /* the recent rate                                */
     char text[256];   /* the line last made                             */
+    void *logs;       /* FILE: the log stream while the line is on it  */
 } sink_progress_t;
 
 /*  A line shown in mode from now_ms on; shares_tty: stdout, where results
@@ -118,5 +119,13 @@ void sink_progress_show (sink_progress_t *self,
 
 /*  Takes the line off the terminal, if it is on it (results come).       */
 void sink_progress_clear (sink_progress_t *self);
+
+/*  On a terminal, routes zsys logging through the line, which makes way
+    for each message as for results; logging goes back to stderr with
+    sink_progress_end. Does nothing in the other modes.                   */
+void sink_progress_take_logs (sink_progress_t *self);
+
+/*  Gives logging back to stderr (sink_progress_take_logs); safe twice.   */
+void sink_progress_end (sink_progress_t *self);
 
 #endif

@@ -3,8 +3,8 @@
 # pane): "waiting for a run" before one; then the workers connected, the
 # percent and an ETA; a visible stall once every worker is stopped
 # (SIGSTOP), with the workers connected dropping to 0 once they are
-# killed; and never drawn over the results written to the same terminal:
-# every result is a line of its own.
+# killed; and never drawn over the results written to the same terminal,
+# nor over a log message: each is a line of its own.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/ctl_lib.sh"
 use_transport ipc
@@ -35,6 +35,7 @@ wait_for_pane() {
 
 # The sink runs in the pane: stdout and stderr are the same terminal.
 cat >"$TEST_DIR/sink.sh" <<EOF
+echo \$\$ >$(printf '%q' "$TEST_DIR/sink.pid")
 timeout -k 5 90 $(printf '%q' "$BIN_DIR/pp-sink") --ventilator-timeout 60s
 echo \$? >$(printf '%q' "$TEST_DIR/sink.rc")
 EOF
@@ -66,6 +67,17 @@ for pid in "$w1" "$w2"; do signal_bin KILL "$pid"; done
 for pid in "$w1" "$w2"; do wait_pid "$pid" 5 >/dev/null; done
 wait_for_pane '^0 workers  .*  no result for [0-9]+ s$' 10
 
+# A message logged meanwhile goes above the line, not onto it: the sink
+# stopped long enough says so when it runs again.
+shell=$(cat "$TEST_DIR/sink.pid")
+sink=$(pgrep -P "$(pgrep -P "$shell")") || die "cannot find the sink's pid"
+kill -STOP "$sink"
+sleep 3 # the length of the stop, not a wait for an event
+kill -CONT "$sink"
+wait_for_pane '^0 workers  .*  no result for [0-9]+ s$' 10
+pane | grep -qE '^N: \(pp-sink\) .* did not run for [0-9]+ ms' ||
+    fail "the sink's notice of its stop is not on a line of its own"
+
 start_worker w3 --job echo --threads 2
 w3=$LAST_PID
 expect_exit "$vent" 60 0
@@ -81,10 +93,12 @@ seq 1 $N >"$TEST_DIR/want.txt"
 cmp -s "$TEST_DIR/want.txt" "$TEST_DIR/results.txt" ||
     fail "results in the terminal are not 1..$N each on a line of its own: $(diff "$TEST_DIR/want.txt" "$TEST_DIR/results.txt" | head -n 5 | tr '\n' ' ')"
 # Above the summary: the results, then the run's final progress line.
+# Above the summary: the results, log messages, then the run's final
+# progress line; nothing else (a line drawn over would be neither).
 awk '/^run [0-9a-f]+ completed$/ { exit } { print }' "$TEST_DIR/pane.txt" |
-    grep -vE '^[0-9]+$|^$' >"$TEST_DIR/above.txt"
+    grep -vE '^[0-9]+$|^$|^[DINWE]: \(pp-sink\) ' >"$TEST_DIR/above.txt"
 assert_eq 1 "$(wc -l <"$TEST_DIR/above.txt")" \
-    "lines above the summary besides the results (the final progress line alone)"
+    "lines above the summary besides results and logs (the final progress line alone)"
 assert_matches "$TEST_DIR/above.txt" \
-    '^[0-9]+ workers?  300/300 items \(100\.0%\)  [0-9.]+ items/s  elapsed 0:00:[0-9]{2}$' \
+    '^300/300 items \(100\.0%\)  [0-9.]+ items/s  elapsed 0:00:[0-9]{2}$' \
     "the final progress line"
