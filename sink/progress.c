@@ -4,7 +4,10 @@
 
 #include <czmq.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 #define S_TERMINAL_MS 250  /* redraw period on a terminal              */
 #define S_SAMPLE_MS 1000   /* the rate's samples, at most this often   */
@@ -64,15 +67,7 @@ sink_progress_eta (uint64_t done, uint64_t total, double rate)
     return (double) (total - done) / rate;
 }
 
-/*  "3 workers" / "1 worker".                                              */
-static int
-s_put_workers (char *out, size_t size, uint32_t workers)
-{
-    return snprintf (out, size, "%u worker%s", workers,
-                     workers == 1 ? "" : "s");
-}
-
-/*  "1234/~10000 items (12.3%)", or "1234 items (total not known yet)". */
+/*  "1234/~10000 items 12.3%", or "1234 items (total not known yet)".   */
 static int
 s_put_done (char *out, size_t size, const sink_progress_view_t *v)
 {
@@ -85,20 +80,24 @@ s_put_done (char *out, size_t size, const sink_progress_view_t *v)
         percent = 99.9; /* never 100% with items to go                  */
     if (percent > 99.9 && v->total_kind == SINK_TOTAL_ESTIMATE)
         percent = 99.9; /* past the estimate: the total says when        */
-    return snprintf (out, size, "%llu/%s%llu items (%.1f%%)",
+    return snprintf (out, size, "%llu/%s%llu items %.1f%%",
                      (unsigned long long) v->done,
                      v->total_kind == SINK_TOTAL_ESTIMATE ? "~" : "",
                      (unsigned long long) v->total, percent);
 }
 
-/*  "850 items/s", "2.5 items/s", "-- items/s".                            */
-static int
-s_put_rate (char *out, size_t size, double rate)
+/*  Appends to out at *at (kept within size, NUL-terminated).            */
+static void
+s_append (char *out, size_t size, size_t *at, const char *format, ...)
 {
-    if (rate < 0)
-        return snprintf (out, size, "-- items/s");
-    return snprintf (out, size, rate < 10 ? "%.1f items/s" : "%.0f items/s",
-                     rate);
+    if (*at >= size - 1)
+        return;
+    va_list args;
+    va_start (args, format);
+    int n = vsnprintf (out + *at, size - *at, format, args);
+    va_end (args);
+    if (n > 0)
+        *at = *at + (size_t) n < size ? *at + (size_t) n : size - 1;
 }
 
 /*  No outcome for SINK_PROGRESS_STALL_MS while some are owed.            */
@@ -109,46 +108,68 @@ s_stalled (const sink_progress_view_t *v)
     return !v->last && owed && v->silent_s * 1000 >= SINK_PROGRESS_STALL_MS;
 }
 
+/*  "  850/s", "  2.5/s", "  --/s": the recent rate.                       */
+static void
+s_put_rate (char *out, size_t size, size_t *at, double rate)
+{
+    if (rate < 0)
+        s_append (out, size, at, "  --/s");
+    else
+        s_append (out, size, at, rate < 10 ? "  %.1f/s" : "  %.0f/s", rate);
+}
+
 /*  "  ETA 0:00:10" (h:mm:ss), when the total is known or expected.       */
-static int
-s_put_eta (char *out, size_t size, const sink_progress_view_t *v)
+static void
+s_put_eta (char *out, size_t size, size_t *at, const sink_progress_view_t *v)
 {
     if (v->last || v->total_kind == SINK_TOTAL_NONE)
-        return snprintf (out, size, "%s", "");
-    double eta =
-        s_stalled (v) ? -1 : sink_progress_eta (v->done, v->total, v->rate);
+        return;
     char hms[32];
-    sink_progress_hms (eta, hms, sizeof (hms));
-    return snprintf (out, size, "  ETA %s", hms);
+    sink_progress_hms (sink_progress_eta (v->done, v->total, v->rate), hms,
+                       sizeof (hms));
+    s_append (out, size, at, "  ETA %s", hms);
+}
+
+/*  The run's line: what is done, how fast, how long, and what is wrong.
+    A stall takes the place of the rate and the ETA, which it voids.      */
+static void
+s_put_running (char *out, size_t size, const sink_progress_view_t *v)
+{
+    char done[96], elapsed[32];
+    size_t at = 0;
+    s_put_done (done, sizeof (done), v);
+    sink_progress_hms (v->elapsed_s, elapsed, sizeof (elapsed));
+    if (!v->last) /* the run is over: who was connected is no news    */
+        s_append (out, size, &at, "%u worker%s  ", v->workers,
+                  v->workers == 1 ? "" : "s");
+    s_append (out, size, &at, "%s", done);
+    bool stalled = s_stalled (v);
+    if (!stalled)
+        s_put_rate (out, size, &at, v->rate);
+    s_append (out, size, &at, "  elapsed %s", elapsed);
+    if (stalled)
+        s_append (out, size, &at, "  no result for %.0f s",
+                  floor (v->silent_s));
+    else
+        s_put_eta (out, size, &at, v);
+    if (v->failed > 0)
+        s_append (out, size, &at, "  failed %llu",
+                  (unsigned long long) v->failed);
+    if (v->dropped > 0)
+        s_append (out, size, &at, "  dropped %llu",
+                  (unsigned long long) v->dropped);
 }
 
 void
 sink_progress_format (const sink_progress_view_t *v, char *out, size_t size)
 {
-    char workers[32], done[96], rate[32], elapsed[32], eta[48], tail[96] = "";
-    if (!v->running) { /* workers connect to us once they know the run */
-        snprintf (out, size, "waiting for a run (no ventilator heard yet)");
+    if (size == 0)
         return;
-    }
-    s_put_workers (workers, sizeof (workers), v->workers);
-    if (v->last) /* the run is over: who was connected is no news     */
-        workers[0] = '\0';
-    s_put_done (done, sizeof (done), v);
-    s_put_rate (rate, sizeof (rate), v->rate);
-    sink_progress_hms (v->elapsed_s, elapsed, sizeof (elapsed));
-    s_put_eta (eta, sizeof (eta), v);
-    int at = 0;
-    if (v->failed > 0)
-        at += snprintf (tail + at, sizeof (tail) - (size_t) at, "  failed %llu",
-                        (unsigned long long) v->failed);
-    if (v->dropped > 0)
-        at += snprintf (tail + at, sizeof (tail) - (size_t) at,
-                        "  dropped %llu", (unsigned long long) v->dropped);
-    if (s_stalled (v))
-        snprintf (tail + at, sizeof (tail) - (size_t) at,
-                  "  no result for %.0f s", floor (v->silent_s));
-    snprintf (out, size, "%s%s%s  %s  elapsed %s%s%s", workers,
-              v->last ? "" : "  ", done, rate, elapsed, eta, tail);
+    out[0] = '\0';
+    if (v->running)
+        s_put_running (out, size, v);
+    else /* workers connect to us once they know the run             */
+        snprintf (out, size, "waiting for a run (no ventilator heard yet)");
 }
 
 void
@@ -222,7 +243,12 @@ sink_progress_show (sink_progress_t *self, const sink_progress_facts_t *facts,
         return;
     if (self->shares_tty)
         fflush (stdout); /* results before the line, not after it       */
-    fprintf (stderr, S_CLEAR "%s%s", self->text, last ? "\n" : "");
+    /*  A line that wraps could not be taken off whole: cut to the width. */
+    struct winsize ws;
+    int width = (int) sizeof (self->text);
+    if (ioctl (STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 1)
+        width = ws.ws_col - 1;
+    fprintf (stderr, S_CLEAR "%.*s%s", width, self->text, last ? "\n" : "");
     self->drawn = !last;
 }
 

@@ -146,19 +146,45 @@ test_format_running (void **state)
     (void) state;
     sink_progress_view_t v = s_running ();
     /*  (10000 - 1234) / 850.4 = 10.3 s                                    */
-    s_assert_line (&v, "3 workers  1234/10000 items (12.3%)  850 items/s  "
+    s_assert_line (&v, "3 workers  1234/10000 items 12.3%  850/s  "
                        "elapsed 0:00:12  ETA 0:00:10");
     v.workers = 1;
     v.rate = 2.5;
     v.done = 9999;
     v.elapsed_s = 3725;
-    s_assert_line (&v, "1 worker  9999/10000 items (99.9%)  2.5 items/s  "
+    s_assert_line (&v, "1 worker  9999/10000 items 99.9%  2.5/s  "
                        "elapsed 1:02:05  ETA 0:00:00");
     v.rate = -1; /* under a second of the run                          */
     v.workers = 0;
     v.done = 0;
-    s_assert_line (&v, "0 workers  0/10000 items (0.0%)  -- items/s  "
+    s_assert_line (&v, "0 workers  0/10000 items 0.0%  --/s  "
                        "elapsed 1:02:05  ETA -:--:--");
+}
+
+/*  What a user reads at a glance fits a terminal of 80 columns.           */
+static void
+test_format_fits_80 (void **state)
+{
+    (void) state;
+    char out[256];
+    sink_progress_view_t v = {.running = true,
+                              .workers = 12,
+                              .done = 412000,
+                              .total = 1000000,
+                              .total_kind = SINK_TOTAL_ESTIMATE,
+                              .rate = 25100,
+                              .elapsed_s = 36000,
+                              .silent_s = 0};
+    sink_progress_format (&v, out, sizeof (out));
+    assert_string_equal (out, "12 workers  412000/~1000000 items 41.2%  "
+                              "25100/s  elapsed 10:00:00  ETA 0:00:23");
+    assert_true (strlen (out) < 80);
+    v.silent_s = 125;
+    v.workers = 0;
+    sink_progress_format (&v, out, sizeof (out));
+    assert_string_equal (out, "0 workers  412000/~1000000 items 41.2%  "
+                              "elapsed 10:00:00  no result for 125 s");
+    assert_true (strlen (out) < 80);
 }
 
 /*  99.96% is not shown as 100% while items remain, nor is an estimate's. */
@@ -170,16 +196,16 @@ test_format_percent (void **state)
     v.done = 99996;
     v.total = 100000;
     v.rate = 100;
-    s_assert_line (&v, "3 workers  99996/100000 items (99.9%)  100 items/s  "
+    s_assert_line (&v, "3 workers  99996/100000 items 99.9%  100/s  "
                        "elapsed 0:00:12  ETA 0:00:00");
     v.total_kind = SINK_TOTAL_ESTIMATE;
     v.done = 100500; /* past the estimate: the total says when          */
-    s_assert_line (&v, "3 workers  100500/~100000 items (99.9%)  100 "
-                       "items/s  elapsed 0:00:12  ETA 0:00:00");
+    s_assert_line (&v, "3 workers  100500/~100000 items 99.9%  100/s  "
+                       "elapsed 0:00:12  ETA 0:00:00");
     v = s_running ();
     v.done = v.total = 0; /* an empty run                               */
     v.last = true;
-    s_assert_line (&v, "0/0 items (100.0%)  850 items/s  elapsed 0:00:12");
+    s_assert_line (&v, "0/0 items 100.0%  850/s  elapsed 0:00:12");
 }
 
 static void
@@ -189,44 +215,42 @@ test_format_estimate_and_unknown (void **state)
     sink_progress_view_t v = s_running ();
     v.total_kind = SINK_TOTAL_ESTIMATE;
     v.total = 20000;
-    s_assert_line (&v, "3 workers  1234/~20000 items (6.2%)  850 items/s  "
+    s_assert_line (&v, "3 workers  1234/~20000 items 6.2%  850/s  "
                        "elapsed 0:00:12  ETA 0:00:22");
     v.total_kind = SINK_TOTAL_NONE; /* a pipe: no ETA                    */
     v.total = 0;
-    s_assert_line (&v, "3 workers  1234 items (total not known yet)  850 "
-                       "items/s  elapsed 0:00:12");
+    s_assert_line (&v, "3 workers  1234 items (total not known yet)  850/s  "
+                       "elapsed 0:00:12");
 }
 
-/*  Five seconds without an outcome: said, with no ETA; failures and drops
-    when there are some.                                                  */
+/*  Five seconds without an outcome: said, in place of the rate and the
+    ETA; failures and drops when there are some.                          */
 static void
 test_format_stall (void **state)
 {
     (void) state;
     sink_progress_view_t v = s_running ();
     v.silent_s = 4.9;
-    s_assert_line (&v, "3 workers  1234/10000 items (12.3%)  850 items/s  "
+    s_assert_line (&v, "3 workers  1234/10000 items 12.3%  850/s  "
                        "elapsed 0:00:12  ETA 0:00:10");
     v.silent_s = 12.7;
     v.rate = 0;
     v.workers = 0;
     v.failed = 2;
     v.dropped = 1;
-    s_assert_line (&v, "0 workers  1234/10000 items (12.3%)  0.0 items/s  "
-                       "elapsed 0:00:12  ETA -:--:--  failed 2  dropped 1  "
-                       "no result for 12 s");
+    s_assert_line (&v, "0 workers  1234/10000 items 12.3%  elapsed 0:00:12  "
+                       "no result for 12 s  failed 2  dropped 1");
     v.total_kind = SINK_TOTAL_NONE;
-    s_assert_line (&v, "0 workers  1234 items (total not known yet)  0.0 "
-                       "items/s  elapsed 0:00:12  failed 2  dropped 1  no "
-                       "result for 12 s");
+    s_assert_line (&v, "0 workers  1234 items (total not known yet)  elapsed "
+                       "0:00:12  no result for 12 s  failed 2  dropped 1");
     v = s_running ();
     v.done = v.total; /* all in: waiting for DONE is no stall            */
     v.silent_s = 30;
-    s_assert_line (&v, "3 workers  10000/10000 items (100.0%)  850 items/s  "
+    s_assert_line (&v, "3 workers  10000/10000 items 100.0%  850/s  "
                        "elapsed 0:00:12  ETA 0:00:00");
     v.last = true; /* the final line: no workers, ETA or stall         */
     v.done = 5;
-    s_assert_line (&v, "5/10000 items (0.1%)  850 items/s  elapsed 0:00:12");
+    s_assert_line (&v, "5/10000 items 0.1%  850/s  elapsed 0:00:12");
 }
 
 /*  A line that does not fit is cut, NUL-terminated.                       */
@@ -253,6 +277,7 @@ main (void)
         cmocka_unit_test (test_rate_stalled),
         cmocka_unit_test (test_format_waiting),
         cmocka_unit_test (test_format_running),
+        cmocka_unit_test (test_format_fits_80),
         cmocka_unit_test (test_format_percent),
         cmocka_unit_test (test_format_estimate_and_unknown),
         cmocka_unit_test (test_format_stall),

@@ -30,14 +30,14 @@ for input in file pipe; do
     assert_eq "$want" "$(cat "$(out_of sink.$input)")" "sum ($input)"
     frames sink.$input >"$TEST_DIR/frames.$input"
     assert_matches "$TEST_DIR/frames.$input" \
-        "^$N/$N items \\(100\\.0%\\)  [0-9.]+ items/s  elapsed 0:00:[0-9]{2}\$" \
+        "^$N/$N items 100\\.0%  [0-9.]+/s  elapsed 0:00:[0-9]{2}\$" \
         "the final line ($input)"
 done
 assert_matches "$TEST_DIR/frames.file" \
-    '^1 worker  [0-9]+/~[0-9]+ items \([0-9.]+%\)  [0-9.]+ items/s  elapsed 0:00:[0-9]{2}  ETA 0:0[0-9]:[0-9]{2}$' \
+    '^1 worker  [0-9]+/~[0-9]+ items [0-9.]+%  [0-9.]+/s  elapsed 0:00:[0-9]{2}  ETA 0:0[0-9]:[0-9]{2}$' \
     "a line with the estimated total, the percent and the ETA (file)"
 assert_matches "$TEST_DIR/frames.pipe" \
-    '^1 worker  [0-9]+ items \(total not known yet\)  [0-9.]+ items/s  elapsed 0:00:[0-9]{2}$' \
+    '^1 worker  [0-9]+ items \(total not known yet\)  [0-9.]+/s  elapsed 0:00:[0-9]{2}$' \
     "a line without a total (pipe)"
 if grep -qE '/~|ETA' "$TEST_DIR/frames.pipe"; then
     fail "a total or an ETA guessed for a pipe"

@@ -3,8 +3,9 @@
 # pane): "waiting for a run" before one; then the workers connected, the
 # percent and an ETA; a visible stall once every worker is stopped
 # (SIGSTOP), with the workers connected dropping to 0 once they are
-# killed; and never drawn over the results written to the same terminal,
-# nor over a log message: each is a line of its own.
+# killed; cut to a narrow terminal's width; and never drawn over the
+# results written to the same terminal, nor over a log message: each is
+# a line of its own.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/ctl_lib.sh"
 use_transport ipc
@@ -16,7 +17,8 @@ tmx() { tmux -S "$TMUX_SOCK" "$@"; }
 trap 'tmx kill-server 2>/dev/null; s_cleanup' EXIT
 
 # The pane's whole text, history included, wrapped lines joined.
-pane() { tmx capture-pane -p -J -S - -E - -t pp 2>/dev/null; }
+PANE=pp
+pane() { tmx capture-pane -p -J -S - -E - -t "$PANE" 2>/dev/null; }
 
 # wait_for_pane REGEX SECONDS: until the pane's last non-empty line (where
 # the progress line is drawn) matches.
@@ -33,15 +35,34 @@ wait_for_pane() {
     done
 }
 
-# The sink runs in the pane: stdout and stderr are the same terminal.
-cat >"$TEST_DIR/sink.sh" <<EOF
-echo \$\$ >$(printf '%q' "$TEST_DIR/sink.pid")
-timeout -k 5 90 $(printf '%q' "$BIN_DIR/pp-sink") --ventilator-timeout 60s
-echo \$? >$(printf '%q' "$TEST_DIR/sink.rc")
+# start_pane NAME COLUMNS: a tmux session NAME running a sink, whose
+# stdout and stderr are the same terminal; NAME.pid holds the shell's pid
+# (the sink is its grandchild, under timeout), NAME.rc the sink's exit.
+start_pane() {
+    local q
+    q=$(printf '%q ' "$BIN_DIR/pp-sink" --results "$PP_RESULTS" \
+        --control "$PP_CONTROL" --acks "$PP_ACKS" --ventilator-timeout 60s)
+    cat >"$TEST_DIR/$1.sh" <<EOF
+echo \$\$ >$(printf '%q' "$TEST_DIR/$1.pid")
+timeout -k 5 90 $q
+echo \$? >$(printf '%q' "$TEST_DIR/$1.rc")
 EOF
-tmx new-session -d -s pp -x 220 -y 40 "bash $(printf '%q' "$TEST_DIR/sink.sh")"
-tmx set-option -t pp remain-on-exit on >/dev/null
-tmx set-option -t pp history-limit 5000 >/dev/null
+    tmx new-session -d -s "$1" -x "$2" -y 40 "bash $(printf '%q' "$TEST_DIR/$1.sh")"
+    tmx set-option -t "$1" remain-on-exit on >/dev/null
+    tmx set-option -t "$1" history-limit 5000 >/dev/null
+    PANE=$1
+}
+
+# pane_rc NAME: the exit code of NAME's sink, waited for 15 s at most.
+pane_rc() {
+    local deadline=$(($(now_ms) + 15000))
+    until [[ -s $TEST_DIR/$1.rc ]] || (($(now_ms) >= deadline)); do
+        sleep 0.05
+    done
+    cat "$TEST_DIR/$1.rc" 2>/dev/null
+}
+
+start_pane pp 80
 
 start_worker w1 --job echo --threads 1
 w1=$LAST_PID
@@ -54,12 +75,12 @@ wait_for_pane '^waiting for a run \(no ventilator heard yet\)$' 10 ||
 start_ventilator vent --generate $N --rate 30 --ack-timeout 2s \
     --wait-workers 2
 vent=$LAST_PID
-wait_for_pane '^2 workers  [0-9]+/300 items \([0-9.]+%\)  [0-9.]+ items/s  elapsed 0:00:[0-9]{2}  ETA 0:00:[0-9]{2}$' 20 ||
+wait_for_pane '^2 workers  [0-9]+/300 items [0-9.]+%  [0-9.]+/s  elapsed 0:00:[0-9]{2}  ETA 0:00:[0-9]{2}$' 20 ||
     die "no line with the workers, the percent and an ETA"
 
 # Every worker stopped: the line says so (and gives no ETA).
 for pid in "$w1" "$w2"; do signal_bin STOP "$pid"; done
-wait_for_pane '^2 workers  [0-9]+/300 items \([0-9.]+%\)  .*  ETA -:--:--  no result for [5-9] s$' 20 ||
+wait_for_pane '^2 workers  [0-9]+/300 items [0-9.]+%  elapsed 0:00:[0-9]{2}  no result for [5-9] s$' 20 ||
     die "no stall shown with every worker stopped"
 
 # Killed: none connected (their items go again on the ack timeout).
@@ -69,7 +90,7 @@ wait_for_pane '^0 workers  .*  no result for [0-9]+ s$' 10
 
 # A message logged meanwhile goes above the line, not onto it: the sink
 # stopped long enough says so when it runs again.
-shell=$(cat "$TEST_DIR/sink.pid")
+shell=$(cat "$TEST_DIR/pp.pid")
 sink=$(pgrep -P "$(pgrep -P "$shell")") || die "cannot find the sink's pid"
 kill -STOP "$sink"
 sleep 3 # the length of the stop, not a wait for an event
@@ -82,9 +103,7 @@ start_worker w3 --job echo --threads 2
 w3=$LAST_PID
 expect_exit "$vent" 60 0
 expect_exit "$w3" 10 0
-deadline=$(($(now_ms) + 15000))
-until [[ -s $TEST_DIR/sink.rc ]] || (($(now_ms) >= deadline)); do sleep 0.05; done
-assert_eq 0 "$(cat "$TEST_DIR/sink.rc" 2>/dev/null)" "exit code of the sink"
+assert_eq 0 "$(pane_rc pp)" "exit code of the sink"
 
 # Every result on a line of its own, each once: none was drawn over.
 pane >"$TEST_DIR/pane.txt"
@@ -100,5 +119,28 @@ awk '/^run [0-9a-f]+ completed$/ { exit } { print }' "$TEST_DIR/pane.txt" |
 assert_eq 1 "$(wc -l <"$TEST_DIR/above.txt")" \
     "lines above the summary besides results and logs (the final progress line alone)"
 assert_matches "$TEST_DIR/above.txt" \
-    '^300/300 items \(100\.0%\)  [0-9.]+ items/s  elapsed 0:00:[0-9]{2}$' \
+    '^300/300 items 100\.0%  [0-9.]+/s  elapsed 0:00:[0-9]{2}$' \
     "the final progress line"
+
+# A narrow terminal: the line is cut to its width, never wrapped (rows of
+# a wrapped line could not be taken off: they would stay above it).
+use_transport ipc
+start_pane narrow 30
+start_worker w4 --job echo --threads 1
+w4=$LAST_PID
+start_ventilator vent2 --generate 100 --rate 50
+vent2=$LAST_PID
+expect_exit "$vent2" 30 0
+expect_exit "$w4" 10 0
+assert_eq 0 "$(pane_rc narrow)" "exit code of the narrow sink"
+pane >"$TEST_DIR/narrow.txt"
+awk '/^run [0-9a-f]+ completed$/ { exit } { print }' "$TEST_DIR/narrow.txt" |
+    grep -vE '^[0-9]+$|^$|^[DINWE]: \(pp-sink\) ' >"$TEST_DIR/above.txt"
+assert_eq 1 "$(wc -l <"$TEST_DIR/above.txt")" \
+    "narrow: lines above the summary besides results and logs"
+assert_matches "$TEST_DIR/above.txt" '^100/100 items 100\.0%  [0-9]+/s ' \
+    "narrow: the final line"
+line=$(cat "$TEST_DIR/above.txt")
+((${#line} <= 29)) || fail "narrow: the final line is not cut to 29 columns: '$line'"
+assert_eq 100 "$(grep -cE '^[0-9]+$' "$TEST_DIR/narrow.txt")" \
+    "narrow: results on lines of their own"
