@@ -28,6 +28,7 @@
 
 #include <czmq.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 
 #define S_COMPLETE_EVERY_MS 200  /* COMPLETE repeated until DONE          */
@@ -551,6 +552,10 @@ s_show_progress (s_sink_t *self, int64_t now, bool last)
         .total = c->total,
         .expected = self->expected,
         .expected_exact = self->expected_exact};
+    /*  Results on the line's terminal go out before it, not after it; a
+        failed write shows at the store's next flush.                      */
+    if (self->progress.shares_tty && self->output)
+        sink_output_flush (self->output);
     sink_progress_show (&self->progress, &facts, now, last);
 }
 
@@ -656,15 +661,22 @@ s_clear_progress (void *arg)
     sink_progress_clear (arg);
 }
 
-/*  True when results go to stdout and stdout is the terminal stderr is:
-    the progress line must make way for them.                              */
+/*  True when results go to the terminal stderr is (stdout, or -o naming
+    it: /dev/tty, /dev/stdout, /dev/pts/N): the progress line must make
+    way for them.                                                          */
 static bool
 s_shares_tty (const sink_options_t *opt)
 {
     struct stat out, err;
-    return !opt->output_path && isatty (STDOUT_FILENO) &&
-           isatty (STDERR_FILENO) && fstat (STDOUT_FILENO, &out) == 0 &&
-           fstat (STDERR_FILENO, &err) == 0 && out.st_rdev == err.st_rdev;
+    if (!isatty (STDERR_FILENO) || fstat (STDERR_FILENO, &err) != 0)
+        return false;
+    if (!opt->output_path)
+        return isatty (STDOUT_FILENO) && fstat (STDOUT_FILENO, &out) == 0 &&
+               out.st_rdev == err.st_rdev;
+    if (stat (opt->output_path, &out) != 0 || !S_ISCHR (out.st_mode))
+        return false;
+    bool tty = major (out.st_rdev) == 5 && minor (out.st_rdev) == 0;
+    return tty || out.st_rdev == err.st_rdev; /* /dev/tty: ours          */
 }
 
 static int

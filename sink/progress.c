@@ -241,8 +241,6 @@ sink_progress_show (sink_progress_t *self, const sink_progress_facts_t *facts,
     }
     if (!due && self->drawn)
         return;
-    if (self->shares_tty)
-        fflush (stdout); /* results before the line, not after it       */
     /*  A line that wraps could not be taken off whole: cut to the width. */
     struct winsize ws;
     int width = (int) sizeof (self->text);

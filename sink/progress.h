@@ -90,8 +90,9 @@ typedef struct {
     void *logs;       /* FILE: the log stream while the line is on it  */
 } sink_progress_t;
 
-/*  A line shown in mode from now_ms on; shares_tty: stdout, where results
-    go, is the terminal stderr is (the line then makes way for them).    */
+/*  A line shown in mode from now_ms on; shares_tty: results go to the
+    terminal stderr is (the line then makes way for them: the caller
+    clears it before each write and flushes them before each show).      */
 void sink_progress_init (sink_progress_t *self, sink_progress_mode_t mode,
                          bool shares_tty, int64_t now_ms);
 

@@ -35,13 +35,15 @@ wait_for_pane() {
     done
 }
 
-# start_pane NAME COLUMNS: a tmux session NAME running a sink, whose
-# stdout and stderr are the same terminal; NAME.pid holds the shell's pid
-# (the sink is its grandchild, under timeout), NAME.rc the sink's exit.
+# start_pane NAME COLUMNS [ARGS...]: a tmux session NAME running a sink
+# (with ARGS), whose stdout and stderr are the same terminal; NAME.pid
+# holds the shell's pid (the sink is its grandchild, under timeout),
+# NAME.rc the sink's exit code.
 start_pane() {
     local q
     q=$(printf '%q ' "$BIN_DIR/pp-sink" --results "$PP_RESULTS" \
-        --control "$PP_CONTROL" --acks "$PP_ACKS" --ventilator-timeout 60s)
+        --control "$PP_CONTROL" --acks "$PP_ACKS" --ventilator-timeout 60s \
+        "${@:3}")
     cat >"$TEST_DIR/$1.sh" <<EOF
 echo \$\$ >$(printf '%q' "$TEST_DIR/$1.pid")
 timeout -k 5 90 $q
@@ -123,9 +125,10 @@ assert_matches "$TEST_DIR/above.txt" \
     "the final progress line"
 
 # A narrow terminal: the line is cut to its width, never wrapped (rows of
-# a wrapped line could not be taken off: they would stay above it).
+# a wrapped line could not be taken off: they would stay above it). The
+# results go to -o /dev/tty, the same terminal by another name.
 use_transport ipc
-start_pane narrow 30
+start_pane narrow 30 -o /dev/tty
 start_worker w4 --job echo --threads 1
 w4=$LAST_PID
 start_ventilator vent2 --generate 100 --rate 50
