@@ -19,9 +19,9 @@ for input in file pipe; do
     start_worker w.$input --job square --threads 2
     w=$LAST_PID
     if [[ $input == file ]]; then
-        start_ventilator vent.$input --rate 1500 "$TEST_DIR/input.txt"
+        start_ventilator vent.$input --rate 1000 "$TEST_DIR/input.txt"
     else
-        PP_STDIN=<(seq 1 $N) start_ventilator vent.$input --rate 1500
+        PP_STDIN=<(seq 1 $N) start_ventilator vent.$input --rate 1000
     fi
     vent=$LAST_PID
     expect_exit "$vent" 30 0
@@ -41,4 +41,7 @@ assert_matches "$TEST_DIR/frames.pipe" \
     "a line without a total (pipe)"
 if grep -qE '/~|ETA' "$TEST_DIR/frames.pipe"; then
     fail "a total or an ETA guessed for a pipe"
+fi
+if ((PP_FAILURES > 0)); then
+    head -n 12 "$TEST_DIR/frames.file" "$TEST_DIR/frames.pipe" >&2
 fi
