@@ -191,17 +191,26 @@ sink_progress_start (sink_progress_t *self, int64_t now_ms)
     sink_rate_sample (&self->rate, now_ms, 0);
 }
 
-/*  The view of facts at now_ms, the clocks kept up to date.               */
-static sink_progress_view_t
-s_view (sink_progress_t *self, const sink_progress_facts_t *f, int64_t now_ms,
-        bool last)
+/*  Keeps the clocks up to date at every call, shown or not: when the last
+    outcome came, and the rate's samples.                                  */
+static void
+s_observe (sink_progress_t *self, const sink_progress_facts_t *f,
+           int64_t now_ms)
 {
     if (f->done != self->done) {
         self->done = f->done;
         self->heard_ms = now_ms;
     }
-    sink_rate_sample (&self->rate, now_ms, f->done);
-    sink_progress_view_t v = {.running = f->running && self->start_ms,
+    if (f->running)
+        sink_rate_sample (&self->rate, now_ms, f->done);
+}
+
+/*  The view of facts at now_ms.                                           */
+static sink_progress_view_t
+s_view (const sink_progress_t *self, const sink_progress_facts_t *f,
+        int64_t now_ms, bool last)
+{
+    sink_progress_view_t v = {.running = f->running,
                               .last = last,
                               .workers = f->workers,
                               .done = f->done,
@@ -229,6 +238,7 @@ sink_progress_show (sink_progress_t *self, const sink_progress_facts_t *facts,
     bool terminal = self->mode == SINK_PROGRESS_TERMINAL;
     int64_t every = terminal ? S_TERMINAL_MS : SINK_PROGRESS_LOG_MS;
     bool due = last || now_ms - self->shown_ms >= every;
+    s_observe (self, facts, now_ms);
     if (due) {
         sink_progress_view_t view = s_view (self, facts, now_ms, last);
         sink_progress_format (&view, self->text, sizeof (self->text));
@@ -273,11 +283,9 @@ sink_progress_take_logs (sink_progress_t *self)
     if (self->mode != SINK_PROGRESS_TERMINAL || self->logs)
         return;
     cookie_io_functions_t io = {.write = s_log_write};
-    FILE *logs = fopencookie (self, "w", io);
-    if (!logs)
-        return; /* logs may then be written over the line: no harm     */
-    self->logs = logs;
-    zsys_set_logstream (logs);
+    self->logs = fopencookie (self, "w", io);
+    if (self->logs) /* else logs may be written over the line: no harm */
+        zsys_set_logstream (self->logs);
 }
 
 void

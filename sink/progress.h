@@ -6,9 +6,11 @@
     stop coming -- redrawn in place on a terminal or logged now and then.
 
     On a terminal the line is never drawn over results: when they go to
-    the same terminal (stdout and stderr one tty), sink_progress_clear
-    takes the line off before each write and the next sink_progress_show
-    draws it again below them. The formatting is pure (unit-tested).       */
+    the same terminal (stdout, or -o naming it), sink_progress_clear takes
+    the line off before each write and the next sink_progress_show draws
+    it again below them; log messages likewise (sink_progress_take_logs).
+    The line is cut to the terminal's width: a wrapped one could not be
+    taken off whole. The formatting is pure (unit-tested).                 */
 
 #ifndef SINK_PROGRESS_H_INCLUDED
 #define SINK_PROGRESS_H_INCLUDED
@@ -16,6 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /*  How the progress line is shown (--progress, --no-progress).            */
 typedef enum {
@@ -87,7 +90,7 @@ typedef struct {
     uint64_t done;    /* outcomes as of heard_ms                        */
     sink_rate_t rate; /* the recent rate                                */
     char text[256];   /* the line last made                             */
-    void *logs;       /* FILE: the log stream while the line is on it  */
+    FILE *logs;       /* the log stream while the line is on it         */
 } sink_progress_t;
 
 /*  A line shown in mode from now_ms on; shares_tty: results go to the
