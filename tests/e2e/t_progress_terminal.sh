@@ -14,7 +14,7 @@ command -v tmux >/dev/null || die "tmux is not installed (scripts/install-deps.s
 N=300
 TMUX_SOCK=$TEST_DIR/tmux.sock
 tmx() { tmux -S "$TMUX_SOCK" "$@"; }
-trap 'tmx kill-server 2>/dev/null; s_cleanup' EXIT
+trap 'rc=$?; tmx kill-server 2>/dev/null; (exit $rc); s_cleanup' EXIT
 
 # The pane's whole text, history included, wrapped lines joined.
 PANE=pp
@@ -113,7 +113,6 @@ grep -E '^[0-9]+$' "$TEST_DIR/pane.txt" | sort -n >"$TEST_DIR/results.txt"
 seq 1 $N >"$TEST_DIR/want.txt"
 cmp -s "$TEST_DIR/want.txt" "$TEST_DIR/results.txt" ||
     fail "results in the terminal are not 1..$N each on a line of its own: $(diff "$TEST_DIR/want.txt" "$TEST_DIR/results.txt" | head -n 5 | tr '\n' ' ')"
-# Above the summary: the results, then the run's final progress line.
 # Above the summary: the results, log messages, then the run's final
 # progress line; nothing else (a line drawn over would be neither).
 awk '/^run [0-9a-f]+ completed$/ { exit } { print }' "$TEST_DIR/pane.txt" |
