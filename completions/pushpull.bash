@@ -96,10 +96,11 @@ _pp_value() {
 _pp_complete() {
     local prog=${COMP_WORDS[0]} cur=${COMP_WORDS[COMP_CWORD]-} i word
     COMPREPLY=()
-    # pp-worker ... -- CMD ARGS: a command, then files.
+    # pp-worker ... -- CMD ARGS: a command, then files; elsewhere "--"
+    # ends the options (the ventilator's FILE may follow).
     for ((i = 1; i < COMP_CWORD; i++)); do
         [[ ${COMP_WORDS[i]} == -- ]] || continue
-        if ((i == COMP_CWORD - 1)); then
+        if ((i == COMP_CWORD - 1)) && [[ ${prog##*/} == pp-worker ]]; then
             mapfile -t COMPREPLY < <(compgen -c -- "$cur" | sort -u)
         else
             mapfile -t COMPREPLY < <(compgen -f -- "$cur")

@@ -75,3 +75,4 @@ got=$(complete_words pp-worker --job echo -- ech)
 [[ " $got " == *" echo "* ]] || fail "pp-worker -- ech: no echo in '$got'"
 expect "data.txt dir.d" pp-worker -- cat d
 expect "" pp-worker -- sh --fl
+expect "data.txt dir.d" pp-ventilator -- d
