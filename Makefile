@@ -266,10 +266,9 @@ uninstall:
 	  $(SYSTEMDIR)/$(UNIT)
 	@dirs=$$([ ! -f $(DIRS_LIST) ] || sort -r $(DIRS_LIST)); \
 	rm -f $(DIRS_LIST); \
-	for d in $(INCDIR) $(DOCDIR) $(DATADIR) \
-	  $$(printf '$(STAGE)%s\n' $$dirs); do \
-	  [ ! -d "$$d" ] || rmdir --ignore-fail-on-non-empty "$$d" || exit 1; \
-	done
+	rmd() { [ ! -d "$$1" ] || rmdir --ignore-fail-on-non-empty "$$1"; }; \
+	for d in $(INCDIR) $(DOCDIR) $(DATADIR); do rmd "$$d" || exit 1; done; \
+	for d in $$dirs; do rmd "$(STAGE)$$d" || exit 1; done
 
 clean:
 	rm -rf build
