@@ -1,14 +1,30 @@
 #!/usr/bin/env bash
 # Each binary's --help and its man page (docs/man/BINARY.1) name the same
-# long options: every --flag --help lists is an entry (.TP) of the man
-# page, and every --flag a man page entry names is in --help. A failure
+# options: every --flag (and -x) --help lists is an entry (.TP) of the man
+# page, and every one a man page entry names is in --help. A failure
 # says which flag is missing where. The man pages render without a
 # warning, and have the sections a Unix tool's page has (ENVIRONMENT, EXIT
 # STATUS, FILES, EXAMPLES), ENVIRONMENT naming every PP_* variable the
 # code reads.
 . "$(dirname "$0")/lib.sh"
 
-# help_flags BINARY: the long options --help lists, one a line, sorted.
+# An awk function: prints the options TEXT names, --long and -x (a short
+# one stands alone: "-o FILE", "-v, --verbose", not "pushpull-spill").
+FLAGS_AWK='
+    function flags(text,    s) {
+        s = text
+        while (match(s, /--[a-z][a-z0-9-]*/)) {
+            print substr(s, RSTART, RLENGTH)
+            s = substr(s, RSTART + RLENGTH)
+        }
+        s = " " text " "
+        while (match(s, /[ ",]-[a-zA-Z0-9][ ",]/)) {
+            print substr(s, RSTART + 1, 2)
+            s = substr(s, RSTART + 2)
+        }
+    }'
+
+# help_flags BINARY: the options --help lists, one a line, sorted.
 # An option line is indented by at most 4 spaces and starts with '-';
 # split into columns at 2 or more spaces, the columns that start with '-'
 # are options ("-v, --verbose      log more     -q, --quiet   ..."), the
@@ -21,28 +37,21 @@ help_flags() {
             for (i = 1; i <= n; i++) {
                 sub(/^ +/, "", col[i])
                 if (col[i] !~ /^-/) continue
-                s = col[i]
-                while (match(s, /--[a-z][a-z0-9-]*/)) {
-                    print substr(s, RSTART, RLENGTH)
-                    s = substr(s, RSTART + RLENGTH)
-                }
+                flags(col[i])
             }
-        }' | sort -u
+        }'"$FLAGS_AWK" | sort -u
 }
 
-# man_flags PAGE: the long options the page's entries name (the tag line
+# man_flags PAGE: the options the page's entries name (the tag line
 # after each .TP, groff's \- unescaped), one a line, sorted.
 man_flags() {
     awk '
         tag { tag = 0
               s = $0
               gsub(/\\-/, "-", s)
-              while (match(s, /--[a-z][a-z0-9-]*/)) {
-                  print substr(s, RSTART, RLENGTH)
-                  s = substr(s, RSTART + RLENGTH)
-              }
+              flags(s)
         }
-        /^\.TP/ { tag = 1 }' "$1" | sort -u
+        /^\.TP/ { tag = 1 }'"$FLAGS_AWK" "$1" | sort -u
 }
 
 # The PP_* variables the programs read: the names given to getenv(), or in
