@@ -130,6 +130,7 @@ $(BUILD)/tests/test_acks: $(BUILD)/sink/acks.o $(BUILD)/sink/ledger.o
 $(BUILD)/tests/test_journal: $(BUILD)/sink/journal.o $(BUILD)/sink/replay.o \
                            $(BUILD)/sink/ledger.o
 $(BUILD)/tests/test_halt: $(BUILD)/sink/halt.o
+$(BUILD)/tests/test_progress: $(BUILD)/sink/progress.o
 $(BUILD)/tests/test_joblog: $(BUILD)/sink/joblog.o $(BUILD)/sink/logfile.o
 
 # Unit tests print cmocka's summary; end-to-end tests run the real binaries.

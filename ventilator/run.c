@@ -46,6 +46,7 @@ s_publish (vent_run_t *self)
     state.retries = self->opt->retries;
     if (self->state != VENT_DONE) /* dropped before numbering          */
         state.dropped = vent_feed_dropped (self->feed);
+    state.expected = vent_feed_expected (self->feed, &state.expected_exact);
     pp_ctl_publish (self->control, self->run_id, (pp_run_state_t) self->state,
                     (uint32_t) self->opt->common.flow,
                     (uint32_t) self->opt->heartbeat_ms, &state);

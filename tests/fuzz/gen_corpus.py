@@ -31,9 +31,10 @@ def batch(mtype, records, worker=0):
     return header(mtype, seq=seq, worker=worker, count=len(records)), payload
 
 
-def state(sent, total, window, ok=0, failed=0, dropped=0, retries=0):
-    return struct.pack(">QQIQQQI", sent, total, window, ok, failed, dropped,
-                       retries)
+def state(sent, total, window, ok=0, failed=0, dropped=0, retries=0,
+          expected=0, exact=0):
+    return struct.pack(">QQIQQQIQB", sent, total, window, ok, failed, dropped,
+                       retries, expected, exact)
 
 
 def hello(pid, threads, capacity, flow, host):
@@ -61,7 +62,7 @@ SEEDS = {
               struct.pack(">QQQQQQ", 0, 1, 5, 3, 2**63, 2**32)),
     "complete": (0, header(COMPLETE, count=0), state(100, 100, 64, 97, 2, 1)),
     "state_running": (0, header(STATE, 2, seq=10, worker=200, count=0),
-                      state(10, UNKNOWN, 64)),
+                      state(10, UNKNOWN, 64, expected=1000, exact=1)),
     "state_draining": (0, header(STATE, 3, seq=50, worker=200, count=1),
                        state(50, 50, 8, 0, 0, 3)),
     "state_done": (0, header(STATE, 4, seq=50, worker=200),
