@@ -1,8 +1,11 @@
 /*  sink_journal: checkpoint records, each
-      magic u32 "PPJ1" | nranges u32 | run_id u64 | window u32 | offset u64
+      magic u32 "PPJ2" | nranges u32 | run_id u64 | window u32 | offset u64
       | ok, failed, dropped, duplicates, not_summed u64 | int_sum i64
+      | joblog_offset, failed_offset u64
       | nranges x (first u64, n u64)
-    big-endian; a torn last record (a crash mid-write) is ignored.          */
+    big-endian; a torn last record (a crash mid-write) is ignored. Records
+    of the first format ("PPJ1", without the two side-file offsets) are
+    read too, their offsets unknown.                                      */
 
 #include "journal.h"
 #include "pp_error.h"
@@ -15,8 +18,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#define S_MAGIC 0x50504a31u /* "PPJ1"                                   */
-#define S_HEAD 76           /* bytes before the ranges                  */
+#define S_MAGIC 0x50504a32u    /* "PPJ2"                                */
+#define S_HEAD 92              /* bytes before the ranges               */
+#define S_MAGIC_V1 0x50504a31u /* "PPJ1": no side-file offsets          */
+#define S_HEAD_V1 76
 
 struct _sink_journal_t {
     int fd;
@@ -40,6 +45,8 @@ s_encode (const sink_checkpoint_t *cp, uint32_t nranges, uint8_t *out)
     pp_put_u64 (out + 52, cp->duplicates);
     pp_put_u64 (out + 60, cp->not_summed);
     pp_put_u64 (out + 68, (uint64_t) cp->int_sum);
+    pp_put_u64 (out + 76, cp->joblog_offset);
+    pp_put_u64 (out + 84, cp->failed_offset);
 }
 
 static void
@@ -54,6 +61,21 @@ s_decode (const uint8_t *in, sink_checkpoint_t *cp)
     cp->duplicates = pp_get_u64 (in + 52);
     cp->not_summed = pp_get_u64 (in + 60);
     cp->int_sum = (int64_t) pp_get_u64 (in + 68);
+    bool v1 = pp_get_u32 (in) == S_MAGIC_V1;
+    cp->joblog_offset = v1 ? SINK_OFFSET_NONE : pp_get_u64 (in + 76);
+    cp->failed_offset = v1 ? SINK_OFFSET_NONE : pp_get_u64 (in + 84);
+}
+
+/*  The length of the record's head at in, by its magic (0: not one).     */
+static size_t
+s_head_size (const uint8_t *in, size_t avail)
+{
+    if (avail < S_HEAD_V1)
+        return 0;
+    uint32_t magic = pp_get_u32 (in);
+    if (magic == S_MAGIC_V1)
+        return S_HEAD_V1;
+    return magic == S_MAGIC && avail >= S_HEAD ? S_HEAD : 0;
 }
 
 /*  Reads the whole file into memory (journals are small). NULL with errno
@@ -104,14 +126,15 @@ sink_journal_read (const char *path, sink_checkpoint_t *last,
         return errno == ENOENT ? 0 : errno == ENOMEM ? PP_ENOMEM : PP_EIO;
     int found = 0;
     size_t at = 0;
-    while (size - at >= S_HEAD && pp_get_u32 (data + at) == S_MAGIC) {
+    size_t head;
+    while ((head = s_head_size (data + at, size - at)) != 0) {
         uint32_t nranges = pp_get_u32 (data + at + 4);
-        size_t need = S_HEAD + (size_t) nranges * 16;
+        size_t need = head + (size_t) nranges * 16;
         if (size - at < need)
             break; /* torn by a crash: the checkpoint before counts     */
         s_decode (data + at, last);
         for (uint32_t i = 0; i < nranges && found >= 0; i++) {
-            const uint8_t *range = data + at + S_HEAD + i * 16;
+            const uint8_t *range = data + at + head + i * 16;
             int rc = on_range (arg, pp_get_u64 (range), pp_get_u64 (range + 8));
             if (rc != 0)
                 found = rc; /* carried up as it is                      */

@@ -23,10 +23,16 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/*  A side file's length when it is not known: none was kept, or the
+    checkpoint is of the first format (PPJ1), from before they were.      */
+#define SINK_OFFSET_NONE UINT64_MAX
+
 typedef struct {
     uint64_t run_id;
     uint32_t window;
-    uint64_t offset; /* output bytes that are valid               */
+    uint64_t offset;        /* output bytes that are valid               */
+    uint64_t joblog_offset; /* --joblog bytes that are valid, or NONE   */
+    uint64_t failed_offset; /* --failed bytes that are valid, or NONE   */
     uint64_t ok, failed, dropped, duplicates, not_summed;
     int64_t int_sum;
 } sink_checkpoint_t;

@@ -75,6 +75,42 @@ sink_logfile_open (const char *flag, const char *path, bool append, char delim)
     return self;
 }
 
+sink_logfile_t *
+sink_logfile_open_resumed (const char *flag, const char *path, uint64_t keep,
+                           char delim)
+{
+    struct stat st;
+    if (keep != UINT64_MAX && stat (path, &st) == 0) {
+        uint64_t size = (uint64_t) st.st_size;
+        if (size > keep && truncate (path, (off_t) keep) != 0)
+            pp_cli_usage_error ("%s: cannot cut %s back to %llu bytes, the "
+                                "length its last checkpoint vouched for: %s",
+                                flag, path, (unsigned long long) keep,
+                                strerror (errno));
+        if (size > keep)
+            zsys_notice ("%s %s: cut %llu bytes written after the last "
+                         "checkpoint (their items come again)",
+                         flag, path, (unsigned long long) (size - keep));
+        else if (size < keep)
+            zsys_warning ("%s %s: %llu bytes, shorter than the %llu its last "
+                          "checkpoint vouched for: not the same file? "
+                          "Appending to it as it is",
+                          flag, path, (unsigned long long) size,
+                          (unsigned long long) keep);
+    }
+    return sink_logfile_open (flag, path, true, delim);
+}
+
+uint64_t
+sink_logfile_length (sink_logfile_t *self)
+{
+    struct stat st;
+    if (!self || sink_logfile_flush (self) != 0 ||
+        fstat (fileno (self->file), &st) != 0)
+        return UINT64_MAX;
+    return (uint64_t) st.st_size;
+}
+
 int
 sink_logfile_close (sink_logfile_t **self_p)
 {

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 typedef struct _sink_logfile_t sink_logfile_t;
@@ -23,6 +24,20 @@ typedef struct _sink_logfile_t sink_logfile_t;
  */
 sink_logfile_t *sink_logfile_open (const char *flag, const char *path,
                                    bool append, char delim);
+
+/*  As sink_logfile_open with append, for --resume: the file is first cut
+    back to keep bytes, the length the last checkpoint vouched for (what
+    came after it was not acked: its items come again, and would be
+    logged twice), and the cut is logged. keep UINT64_MAX: not known (a
+    journal of the first format), only a torn record is cut. A file
+    shorter than keep is not the one the checkpoint knew: a warning, and
+    it is appended to as it is.                                           */
+sink_logfile_t *sink_logfile_open_resumed (const char *flag, const char *path,
+                                           uint64_t keep, char delim);
+
+/*  The file's length after a flush, for a checkpoint; UINT64_MAX when
+    self is NULL or a write failed (the file lacks lines).                 */
+uint64_t sink_logfile_length (sink_logfile_t *self);
 
 /*  Flushes and closes; NULL-safe, nulls the pointer. Returns 0, or
     PP_EIO after logging that a write failed (once).                       */

@@ -129,6 +129,8 @@ s_acks_checkpoint (void *arg, const uint64_t *first, const uint64_t *n,
                             .dropped = c->dropped,
                             .duplicates = c->duplicates};
     s_flush_side (self);
+    cp.joblog_offset = sink_logfile_length (self->record.joblog);
+    cp.failed_offset = sink_logfile_length (self->record.rerun.file);
     if (sink_store_checkpoint (self->store, &cp, first, n, count) == 0)
         return 0;
     s_stop_failed (self);
@@ -640,14 +642,23 @@ s_open_side (s_sink_t *self)
     const sink_options_t *opt = self->opt;
     if (opt->joblog) {
         self->record.joblog =
-            sink_logfile_open ("--joblog", opt->joblog, opt->resume, '\n');
+            opt->resume
+                ? sink_logfile_open_resumed (
+                      "--joblog", opt->joblog,
+                      sink_store_side_keep (self->store, 0), '\n')
+                : sink_logfile_open ("--joblog", opt->joblog, false, '\n');
         if (!self->record.joblog)
             return PP_ENOMEM;
         sink_joblog_start (self->record.joblog);
     }
     if (opt->failed) {
-        self->record.rerun.file = sink_logfile_open (
-            "--failed", opt->failed, opt->resume, opt->input_delim);
+        self->record.rerun.file =
+            opt->resume
+                ? sink_logfile_open_resumed (
+                      "--failed", opt->failed,
+                      sink_store_side_keep (self->store, 1), opt->input_delim)
+                : sink_logfile_open ("--failed", opt->failed, false,
+                                     opt->input_delim);
         if (!self->record.rerun.file)
             return PP_ENOMEM;
     }

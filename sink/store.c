@@ -16,6 +16,7 @@ struct _sink_store_t {
     char *journal_path;      /* its path (for an --output FILE)        */
     bool checkpointed;       /* the journal holds a checkpoint of ours */
     uint64_t vouched;        /* outcomes the last checkpoint vouches for */
+    uint64_t side_keep[2];   /* --resume: --joblog, --failed lengths    */
 };
 
 void
@@ -35,6 +36,13 @@ sink_output_t *
 sink_store_output (sink_store_t *self)
 {
     return self->output;
+}
+
+uint64_t
+sink_store_side_keep (const sink_store_t *self, int which)
+{
+    return self && (which == 0 || which == 1) ? self->side_keep[which]
+                                              : SINK_OFFSET_NONE;
 }
 
 bool
@@ -146,6 +154,8 @@ s_resume (sink_store_t *self, const sink_options_t *opt, pp_counts_t *counts,
     if (!self->output)
         return PP_EIO;
     sink_output_set_sum (self->output, cp.int_sum, cp.not_summed);
+    self->side_keep[0] = cp.joblog_offset;
+    self->side_keep[1] = cp.failed_offset;
     counts->run_id = cp.run_id;
     counts->ok = cp.ok;
     counts->failed = cp.failed;

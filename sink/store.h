@@ -42,6 +42,11 @@ void sink_store_destroy (sink_store_t **self_p, bool completed);
 /*  The output, to write results to (the store keeps it).                  */
 sink_output_t *sink_store_output (sink_store_t *self);
 
+/*  --resume: how long the last checkpoint found --joblog (which 0) and
+    --failed (which 1) to be; SINK_OFFSET_NONE when it did not say (no
+    such file then, a journal of the first format, or not resumed).       */
+uint64_t sink_store_side_keep (const sink_store_t *self, int which);
+
 /*  True when the output has a journal.                                    */
 bool sink_store_journaled (const sink_store_t *self);
 

@@ -67,7 +67,9 @@ s_cp (int i)
                                .dropped = 2u * (uint64_t) i,
                                .duplicates = 3u * (uint64_t) i,
                                .not_summed = 4u * (uint64_t) i,
-                               .int_sum = -1000 * i};
+                               .int_sum = -1000 * i,
+                               .joblog_offset = 50u * (uint64_t) i,
+                               .failed_offset = 7u * (uint64_t) i};
 }
 
 static void
@@ -83,6 +85,8 @@ s_assert_cp (const sink_checkpoint_t *got, int i)
     assert_int_equal (got->duplicates, want.duplicates);
     assert_int_equal (got->not_summed, want.not_summed);
     assert_int_equal (got->int_sum, want.int_sum);
+    assert_int_equal (got->joblog_offset, want.joblog_offset);
+    assert_int_equal (got->failed_offset, want.failed_offset);
 }
 
 /*  The three checkpoints the tests write, and the ranges each carries.    */
@@ -196,6 +200,35 @@ test_nothing_to_replay (void **state)
     fclose (file);
     assert_int_equal (sink_replay_load (fx->path, &cp, &ledger), PP_EPROTO);
     assert_null (ledger);
+}
+
+/*  A journal of the first format (PPJ1: no side-file lengths) written by
+    an older sink is still read, its side-file lengths unknown.            */
+static void
+test_first_format (void **state)
+{
+    fixture_t *fx = *state;
+    uint8_t rec[76 + 16] = {0};
+    memcpy (rec, "PPJ1", 4);
+    rec[7] = 1;       /* one range                    */
+    rec[15] = 9;      /* run_id 9                     */
+    rec[19] = 16;     /* window 16                    */
+    rec[27] = 200;    /* offset 200                   */
+    rec[35] = 3;      /* ok 3                         */
+    rec[76 + 15] = 3; /* range [0, 3)                 */
+    FILE *file = fopen (fx->path, "wb");
+    assert_non_null (file);
+    assert_int_equal (fwrite (rec, 1, sizeof (rec), file), sizeof (rec));
+    fclose (file);
+    sink_checkpoint_t cp;
+    sink_ledger_t *ledger = NULL;
+    assert_int_equal (sink_replay_load (fx->path, &cp, &ledger), 0);
+    assert_int_equal (cp.run_id, 9);
+    assert_int_equal (cp.offset, 200);
+    assert_int_equal (cp.ok, 3);
+    assert_true (cp.joblog_offset == SINK_OFFSET_NONE);
+    assert_true (cp.failed_offset == SINK_OFFSET_NONE);
+    sink_ledger_destroy (&ledger);
 }
 
 static int
@@ -357,6 +390,8 @@ main (void)
         cmocka_unit_test_setup_teardown (test_nothing_to_replay, s_setup,
                                          s_teardown),
         cmocka_unit_test_setup_teardown (test_unreadable, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_first_format, s_setup,
+                                         s_teardown),
         cmocka_unit_test_setup_teardown (test_foreign_range, s_setup,
                                          s_teardown),
         cmocka_unit_test_setup_teardown (test_failed_write_keeps_journal,
