@@ -158,7 +158,7 @@ signals=0
 s_on_signal() {
     signals=$((signals + 1))
     if ((signals == 1)); then
-        echo "stages: draining stage 1 (a second signal aborts every stage)" >&2
+        echo "stages: draining stage 1 (a second signal aborts every stage)" >&"$err"
         kill -TERM "${vent[1]}" 2>/dev/null
     else
         s_abort_all
@@ -187,7 +187,7 @@ s_ended() {
     if ((cause == 0 && aborting == 0)); then
         cause=$stage cause_code=$code
         echo "stages: stage $stage failed: its $role exited $code;" \
-            "stopping every stage" >&2
+            "stopping every stage" >&"$err"
     fi
     ((aborting)) || s_abort_all
 }
@@ -195,6 +195,10 @@ s_ended() {
 trap s_on_signal INT TERM
 trap s_abort_all HUP
 exec {stdin_fd}<&0
+# This script's own messages; its stderr is muted while it waits, where
+# bash would print a line (and the code of s_start) for each process
+# killed by a signal: the stage lines at the end say it.
+exec {err}>&2
 
 # Workers and ventilators first (each ventilator after stage 1 opens the
 # pipe before it for reading), then this script's hold on each pipe (its
@@ -242,6 +246,7 @@ done
 # Wait for every process. Those that ended since the last look are taken
 # last stage first: a stage whose next stage died fails on its next write,
 # after it, and must not be blamed.
+exec 2>/dev/null
 while ((${#pending[@]} > 0)); do
     left=() ended=()
     for pid in "${pending[@]}"; do
@@ -251,12 +256,13 @@ while ((${#pending[@]} > 0)); do
     for ((k = nstages; k >= 1; k--)); do
         for pid in "${ended[@]}"; do
             [ "${stage_of[$pid]}" = "$k" ] || continue
-            wait "$pid" 2>/dev/null # (no "Killed" line: said below)
+            wait "$pid"
             s_ended "$pid" $?
         done
     done
     ((${#pending[@]} == 0)) || sleep 0.05
 done
+exec 2>&"$err"
 
 for ((k = 1; k <= nstages; k++)); do
     echo "stages: stage $k: ventilator exit ${code_of["$k ventilator"]}," \
