@@ -118,20 +118,10 @@ s_start() {
     LAST=$!
 }
 
-# s_signal_taken PID SIG: until PID has taken SIG (not pending any more),
-# so that a second one is not merged with it; 2 s at most.
-s_signal_taken() {
-    local bit mask i
-    bit=$(kill -l "$2")
-    for ((i = 0; i < 100; i++)); do
-        mask=$(awk '$1 == "ShdPnd:" { print $2 }' "/proc/$1/status" 2>/dev/null)
-        [ -n "$mask" ] && (((0x$mask >> (bit - 1)) & 1)) || return 0
-        sleep 0.02
-    done
-}
-
-# s_abort STAGE: the stage's ventilator takes two signals (drain, then
-# abort) and tells its workers and sink; without one, each is told itself.
+# s_abort STAGE: the stage's ventilator tells its workers and sink; without
+# one, each is told itself. A SIGINT and a SIGTERM together: the first
+# signal would drain, the second aborts, and two signals of one kind sent
+# at once may arrive as one.
 s_abort() {
     local stage=$1 pid targets=()
     if kill -0 "${vent[$stage]}" 2>/dev/null; then
@@ -142,7 +132,7 @@ s_abort() {
         done
     fi
     for pid in "${targets[@]}"; do
-        kill -TERM "$pid" 2>/dev/null && s_signal_taken "$pid" TERM
+        kill -INT "$pid" 2>/dev/null
         kill -TERM "$pid" 2>/dev/null
     done
 }

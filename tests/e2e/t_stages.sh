@@ -3,7 +3,8 @@
 # aggregate): the exact sum through two stages; items failed in stage 2
 # make exit 24; a drain of stage 1 (the script's first SIGTERM) ends every
 # stage with every record read in the output; stage 2 killed in a chain of
-# three stops the others and the exit status names stage 2 (29). Every
+# three stops the others and the exit status names stage 2 (29); stage 1's
+# sink killed is never taken for the end of stage 2's input (19). Every
 # process the script started is gone after each run.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/ctl_lib.sh"
@@ -77,35 +78,37 @@ done
 no_leftovers "$TEST_DIR/drain"
 
 # 3. Stage 2 of three dies (its ventilator killed) mid-run: the others
-# are stopped, and the exit status says stage 2, by a signal: 29.
+# are stopped, and the exit status says stage 2, by a signal: 29. Stage
+# 3 sleeps 300 ms an item on 2 threads: it holds plenty when the stop
+# comes, so its drain cannot complete before the abort.
 fifo2=$TEST_DIR/input2.fifo
 mkfifo "$fifo2"
 dir=$TEST_DIR/dies
-PP_STDIN=$fifo2 run_stages dies "$dir" -s --sum - \
-    --job echo :: --job echo :: --job square
+PP_STDIN=$fifo2 run_stages dies "$dir" - \
+    --job echo :: --job echo :: --job sleep --threads 1
 dies=$LAST_PID
 exec 3>"$fifo2"
-seq 1 500 >&3
-# Every stage up: the last sink bound its endpoint, the last one started.
-wait_for_bind "ipc://$dir/s2-tasks" 10
-wait_for_bind "ipc://$dir/s3-results" 10
+yes 300 | head -n 200 >&3
+wait_for_lines "$(out_of dies)" 1 30
 kill -KILL "$(cat "$dir/s2-ventilator.pid")"
 expect_exit "$dies" 30 29
 exec 3>&-
 assert_contains "$(err_of dies)" "stages: stage 2 failed: its ventilator exited 137" \
     "the failing stage named"
-# Stage 1 aborted (its sink may first have failed to write: exit 1);
-# stage 3, its input cut short, aborted.
-assert_matches "$(err_of dies)" "^stages: stage 1: ventilator exit 3, sink exit [13]," \
+# Stage 1 stopped: drained, aborted, or its sink failed to write (0, 3,
+# 1); stage 3, its input cut short, aborted.
+assert_matches "$(err_of dies)" "^stages: stage 1: ventilator exit [03], sink exit [013]," \
     "stage 1 stopped"
 assert_matches "$(err_of dies)" "^stages: stage 3: ventilator exit 3, sink exit 3," \
     "stage 3 aborted"
+(($(wc -l <"$(out_of dies)") < 200)) || fail "stage 3 completed"
 no_leftovers "$dir"
 
 # 4. Stage 1's sink dies mid-run: what it wrote is only part of stage 1's
 # output, and stage 2 must not take the end of it for the end of its input
 # (this script holds the pipe open until a stage completed): stage 2 is
-# aborted, exit 19 (stage 1, a signal), never 0.
+# aborted, exit 19 (stage 1, a signal), never 0. (Were it given the end
+# of its input, it would complete in a few ms, before any abort.)
 fifo3=$TEST_DIR/input3.fifo
 mkfifo "$fifo3"
 dir=$TEST_DIR/cut
@@ -113,7 +116,7 @@ PP_STDIN=$fifo3 run_stages cut "$dir" - --job echo :: --job square
 cut=$LAST_PID
 exec 3>"$fifo3"
 seq 1 1000 >&3
-wait_for_lines "$(out_of cut)" 100 30
+wait_for_lines "$(out_of cut)" 1000 30
 kill -KILL "$(cat "$dir/s1-sink.pid")"
 expect_exit "$cut" 30 19
 exec 3>&-
