@@ -94,7 +94,6 @@ FAKE_JOB_ID=$job BIN_DIR=$fake pp_start job1 sbatch --ntasks=4 --cpus-per-task=2
     --worker --job square
 expect_exit "$LAST_PID" 60 0
 assert_eq "$(sum_of_squares $N)" "$(cat "$(out_of job1)")" "sum over the job"
-assert_eq 3 "$(json_worker_items "$stats" | wc -l)" "workers in the stats"
 assert_contains "$(err_of job1)" \
     "pushpull: job $job: head localhost, ports $port-$((port + 3))" "ports said"
 ((port >= lo && port + 3 <= hi && (port + 3 < eph_lo || port > eph_hi))) ||
@@ -112,10 +111,13 @@ assert_eq "srun --ntasks=3 --cpus-per-task=2 --exact pp-worker --flow credit --t
 : >"$FAKE_SLURM_LOG"
 printf '%s\n' 'a b' "it's" 'say "hi"' >"$TEST_DIR/items"
 python3 -c 'import socket, sys, time
-s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen()
+s = socket.socket()   # job 1 just used the port: TIME_WAIT
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen()
 open(sys.argv[2], "w").close(); time.sleep(60)' "$((port + 2))" "$TEST_DIR/held" &
 holder=$!
 for _ in $(seq 1 250); do [[ -e $TEST_DIR/held ]] && break; sleep 0.02; done
+[[ -e $TEST_DIR/held ]] || die "cannot hold port $((port + 2))"
 FAKE_JOB_ID=$job BIN_DIR=$fake pp_start job2 sbatch --ntasks=2 \
     "$sbatch_script" "$TEST_DIR/items" --sink --ordered \
     --worker -- sh -c 'printf "<%s> [%s]\n" {} "$0"' 'x  y'
@@ -154,3 +156,18 @@ FAKE_JOB_ID=$job BIN_DIR=$fake pp_start lost sbatch --ntasks=3 "$sbatch_script" 
 expect_exit "$LAST_PID" 30 3
 assert_contains "$(err_of lost)" "every worker task ended (status 1) before the run: stopping the head" \
     "workers gone said"
+
+# 5. The batch shell's SIGTERM (scancel --batch --signal=TERM, or
+# --signal=B:TERM@T before the time limit) drains the run through the head
+# step: exit 0, and the output is exactly the records read.
+. "$(dirname "$0")/ctl_lib.sh"
+FAKE_JOB_ID=$job BIN_DIR=$fake pp_start drain sbatch --ntasks=3 "$sbatch_script" \
+    --generate 1000000 --rate 2000 --sink --ordered --worker --job echo
+drain=$LAST_PID
+wait_for_lines "$(out_of drain)" 200 30
+signal_bin TERM "$drain"
+expect_exit "$drain" 30 0
+got=$(wc -l <"$(out_of drain)")
+assert_contains "$(err_of drain)" "draining: stopped after record $got;" \
+    "drained: every record read is in the output"
+assert_exact_set "$(out_of drain)" "$got"
