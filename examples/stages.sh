@@ -4,7 +4,7 @@
 #
 #   examples/stages.sh [-w N] [-d DIR] [-s SINK-FLAG]... INPUT STAGE [:: STAGE]...
 #
-# A STAGE is pp-worker arguments. Each stage is a ventilator, N workers (-w,
+# A STAGE is pp-worker arguments (a bare :: is none). Each stage is a ventilator, N workers (-w,
 # default 2) with those arguments, and a sink, on ipc:// endpoints of its
 # own in DIR (-d; default a fresh directory, removed at the end). Stage 1's
 # ventilator reads INPUT ('-': stdin); each sink's results are the next
@@ -90,6 +90,7 @@ mkdir -p "$dir" || exit 1
 declare -A stage_of=() role_of=() # pid -> its stage, its role
 declare -A code_of=()             # "stage role" -> exit code (sink, vent)
 worker_codes=()                   # stage -> its workers' exit codes
+workers_ended=()                  # stage -> how many of them ended
 vent=() sink=()                   # stage -> pid
 hold=()                           # stage -> fd held on the pipe after it
 pending=()                        # pids not yet waited for
@@ -118,20 +119,14 @@ s_start() {
     LAST=$!
 }
 
-# s_abort STAGE: the stage's ventilator tells its workers and sink; without
-# one, each is told itself. A SIGINT and a SIGTERM together: the first
-# signal would drain, the second aborts, and two signals of one kind sent
-# at once may arrive as one.
+# s_abort STAGE: every process of the stage is told (a ventilator that
+# never started a run could not tell its sink). A SIGINT and a SIGTERM
+# together: the first signal would drain, the second aborts, and two
+# signals of one kind sent at once may arrive as one.
 s_abort() {
-    local stage=$1 pid targets=()
-    if kill -0 "${vent[$stage]}" 2>/dev/null; then
-        targets=("${vent[$stage]}")
-    else
-        for pid in "${pending[@]}"; do
-            [ "${stage_of[$pid]}" = "$stage" ] && targets+=("$pid")
-        done
-    fi
-    for pid in "${targets[@]}"; do
+    local pid
+    for pid in "${pending[@]}"; do
+        [ "${stage_of[$pid]}" = "$1" ] || continue
         kill -INT "$pid" 2>/dev/null
         kill -TERM "$pid" 2>/dev/null
     done
@@ -162,9 +157,15 @@ s_ended() {
     local pid=$1 code=$2 stage=${stage_of[$1]} role=${role_of[$1]}
     if [ "$role" = worker ]; then
         worker_codes[stage]+=" $code"
-        return
+        workers_ended[stage]=$((${workers_ended[stage]:-0} + 1))
+        # Every worker gone, the last with an error, the ventilator still
+        # there: it would wait for workers forever (a bad worker flag).
+        ((workers_ended[stage] == workers && code != 0)) &&
+            kill -0 "${vent[$stage]}" 2>/dev/null || return
+        role="workers (every one)"
+    else
+        code_of["$stage $role"]=$code
     fi
-    code_of["$stage $role"]=$code
     case $code in
         0 | 4)
             local fd=${hold[$stage]:-}

@@ -125,3 +125,12 @@ assert_contains "$(err_of cut)" "stages: stage 1 failed: its sink exited 137" \
 assert_matches "$(err_of cut)" "^stages: stage 2: ventilator exit 3, sink exit 3," \
     "stage 2 aborted, not completed"
 no_leftovers "$dir"
+
+# 5. Stage 2's workers cannot start (a flag pp-worker does not know): its
+# ventilator would wait for workers forever; the chain stops, exit 22
+# (stage 2, a usage error).
+run_stages badflag "$TEST_DIR/badflag" "$TEST_DIR/in.txt" --job echo :: --jbo square
+expect_exit "$LAST_PID" 30 22
+assert_contains "$(err_of badflag)" "stages: stage 2 failed: its workers (every one) exited 2" \
+    "the failing stage named"
+no_leftovers "$TEST_DIR/badflag"
