@@ -171,3 +171,11 @@ got=$(wc -l <"$(out_of drain)")
 assert_contains "$(err_of drain)" "draining: stopped after record $got;" \
     "drained: every record read is in the output"
 assert_exact_set "$(out_of drain)" "$got"
+
+# 6. The sink cannot start (a flag it does not know): the ventilator is
+# aborted, not left waiting for it; the job exits with the sink's 2.
+FAKE_JOB_ID=$job BIN_DIR=$fake pp_start badsink sbatch --ntasks=2 "$sbatch_script" \
+    --generate 10 --sink --bogus --worker --job square
+expect_exit "$LAST_PID" 30 2
+assert_contains "$(err_of badsink)" "pushpull: ventilator exit 3, sink exit 2" \
+    "the head's exits"
