@@ -4,11 +4,12 @@
 #
 #   examples/stages.sh [-w N] [-d DIR] [-s SINK-FLAG]... INPUT STAGE [:: STAGE]...
 #
-# A STAGE is pp-worker arguments (a bare :: is none). Each stage is a ventilator, N workers (-w,
-# default 2) with those arguments, and a sink, on ipc:// endpoints of its
-# own in DIR (-d; default a fresh directory, removed at the end). Stage 1's
-# ventilator reads INPUT ('-': stdin); each sink's results are the next
-# stage's input; the last sink writes to stdout, with each -s FLAG added.
+# A STAGE is pp-worker arguments (a bare :: is none of them). Each stage
+# is a ventilator, N workers (-w, default 2) with those arguments, and a
+# sink, on ipc:// endpoints of its own in DIR (-d; default a fresh
+# directory, removed at the end). Stage 1's ventilator reads INPUT ('-':
+# stdin); each sink's results are the next stage's input; the last sink
+# writes to stdout, with each -s FLAG added.
 # pp-ventilator, pp-worker and pp-sink are taken from PATH.
 #
 #   examples/stages.sh -s --sum access.log \
@@ -26,12 +27,13 @@
 # stage in turn, and everything read comes out of the last. A second
 # signal aborts every stage.
 #
-# Exit status: 0 when every process of every stage ended 0. Else 10*S + C:
-# S the stage that failed first, C the exit code its sink or ventilator
-# ended with (1 error, 2 usage, 3 aborted; 9 for a signal) -- 23 is "stage
-# 2 aborted" -- or, when no stage failed so, S the first stage whose sink
-# or ventilator exited 4 (completed, some items failed or were dropped)
-# and C 4. Lines on stderr say the same, stage by stage.
+# Exit status: 0 when the sink and the ventilator of every stage ended 0.
+# Else 10*S + C: S the stage that failed first, C the exit code its sink,
+# ventilator or workers ended with (1 error, 2 usage, 3 aborted; 9 for a
+# signal) -- 23 is "stage 2 aborted"; with no such failure (a second
+# signal aborted all: 13), S the first stage whose sink or ventilator did
+# not exit 0, with its code: 4 when it completed with items failed or
+# dropped. Lines on stderr say the same, stage by stage.
 #
 # Exactly once, and where it stops: each stage writes every item of its
 # input exactly once into its sink's output. Between stages there is only a
@@ -91,7 +93,7 @@ declare -A stage_of=() role_of=() # pid -> its stage, its role
 declare -A code_of=()             # "stage role" -> exit code (sink, vent)
 worker_codes=()                   # stage -> its workers' exit codes
 workers_ended=()                  # stage -> how many of them ended
-vent=() sink=()                   # stage -> pid
+vent=()                           # stage -> its ventilator's pid
 hold=()                           # stage -> fd held on the pipe after it
 pending=()                        # pids not yet waited for
 cause=0 cause_code=0              # the stage that failed first, and how
@@ -144,7 +146,7 @@ s_on_signal() {
     signals=$((signals + 1))
     if ((signals == 1)); then
         echo "stages: draining stage 1 (a second signal aborts every stage)" >&"$err"
-        kill -TERM "${vent[1]}" 2>/dev/null
+        [ -n "${vent[1]:-}" ] && kill -TERM "${vent[1]}" 2>/dev/null
     else
         s_abort_all
     fi
@@ -230,7 +232,6 @@ for ((k = 1; k <= nstages; k++)); do
     else
         s_start "$k" sink '' pp-sink -q "${last_flags[@]}"
     fi
-    sink[k]=$LAST
     echo "$LAST" >"$dir/s$k-sink.pid"
 done
 
@@ -258,8 +259,10 @@ exec 2>&"$err"
 for ((k = 1; k <= nstages; k++)); do
     echo "stages: stage $k: ventilator exit ${code_of["$k ventilator"]}," \
         "sink exit ${code_of["$k sink"]}, workers exit${worker_codes[k]}" >&2
-    if ((cause == 0)) && [ "${code_of["$k sink"]}${code_of["$k ventilator"]}" != 00 ]; then
-        cause=$k cause_code=4 # completed, some items failed or dropped
+    if ((cause == 0)); then
+        for code in "${code_of["$k sink"]}" "${code_of["$k ventilator"]}"; do
+            ((code == 0)) || { cause=$k cause_code=$code; break; }
+        done
     fi
 done
 ((keep_dir)) || rm -rf "$dir"

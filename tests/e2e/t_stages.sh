@@ -5,7 +5,8 @@
 # stage with every record read in the output; stage 2 killed in a chain of
 # three stops the others and the exit status names stage 2 (29); stage 1's
 # sink killed is never taken for the end of stage 2's input (19). Every
-# process the script started is gone after each run.
+# process the script started is gone after each run; a bad worker flag
+# in stage 2 is exit 22; two signals abort every stage (13).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/ctl_lib.sh"
 
@@ -134,3 +135,26 @@ expect_exit "$LAST_PID" 30 22
 assert_contains "$(err_of badflag)" "stages: stage 2 failed: its workers (every one) exited 2" \
     "the failing stage named"
 no_leftovers "$TEST_DIR/badflag"
+
+# 6. Two signals to the script abort every stage: exit 13 (stage 1,
+# aborted), every stage's ventilator and sink exit 3. Both stages sleep
+# 300 ms an item: the drain of stage 1 is far from done at the abort.
+fifo4=$TEST_DIR/input4.fifo
+mkfifo "$fifo4"
+PP_STDIN=$fifo4 run_stages abort "$TEST_DIR/abort" - \
+    --job sleep --threads 1 :: --job sleep --threads 1
+abort=$LAST_PID
+exec 3>"$fifo4"
+yes 300 | head -n 100 >&3
+wait_for_lines "$(out_of abort)" 1 30
+signal_bin TERM "$abort"
+# (bash may merge two signals before it ran the trap of the first)
+wait_for_line "$(err_of abort)" "^stages: draining stage 1" 10
+signal_bin TERM "$abort"
+expect_exit "$abort" 30 13
+exec 3>&-
+for k in 1 2; do
+    assert_matches "$(err_of abort)" "^stages: stage $k: ventilator exit 3, sink exit 3," \
+        "abort: stage $k"
+done
+no_leftovers "$TEST_DIR/abort"
