@@ -2,8 +2,11 @@
 # scripts/cluster.sh with an `ip netns exec {host}` launcher: two network
 # namespaces joined by a bridge act as two worker hosts; the ventilator and
 # sink run in this namespace on the bridge address. The pipeline completes
-# exactly, and the namespaces and links are gone afterwards. Skipped (with
-# the reason) where network namespaces cannot be made.
+# exactly; then a command job with an argument holding spaces and quotes,
+# through a template with a quoted word (env "PP_NOTE=..." ip netns exec
+# {host}), prints every item with both intact. The namespaces and links
+# are gone afterwards. Skipped (with the reason) where network namespaces
+# cannot be made.
 . "$(dirname "$0")/lib.sh"
 
 tag=pp$$
@@ -68,6 +71,25 @@ expect_exit "$vent" 10 0
 expect_exit "$cluster" 10 0
 assert_eq "$(sum_of_squares $N)" "$(cat "$(out_of sink)")" "sum over netns"
 assert_eq 3 "$(json_worker_items "$stats" | wc -l)" "workers on the hosts"
+
+mapfile -t ports < <(free_ports 4)
+export PP_TASKS=tcp://$net.1:${ports[0]} PP_RESULTS=tcp://$net.1:${ports[1]}
+export PP_CONTROL=tcp://$net.1:${ports[2]} PP_ACKS=tcp://$net.1:${ports[3]}
+printf '%s\n' 'a b' "it's" '$HOME' >"$TEST_DIR/items"
+start_sink sink2 --insecure --ordered
+sink2=$LAST_PID
+arg='say "hi" & '"'bye'"
+PP_WORKER=$BIN_DIR/pp-worker BIN_DIR=$ROOT/scripts pp_start cluster2 cluster.sh \
+    "$TEST_DIR/hosts.txt" --launcher 'env "PP_NOTE=a  b" ip netns exec {host}' \
+    -- --threads 1 -- sh -c 'printf "<%s> %s %s\n" {} "$0" "$PP_NOTE"' "$arg"
+cluster2=$LAST_PID
+start_ventilator vent2 --insecure --wait-workers 3 "$TEST_DIR/items"
+expect_exit "$sink2" 40 0
+expect_exit "$LAST_PID" 10 0
+expect_exit "$cluster2" 10 0
+assert_eq "<a b> $arg a  b
+<it's> $arg a  b
+<\$HOME> $arg a  b" "$(cat "$(out_of sink2)")" "arguments through ip netns exec"
 
 teardown
 for ns in "${hosts[@]}"; do

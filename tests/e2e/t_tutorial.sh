@@ -185,6 +185,14 @@ nosize=$(line_field '^lines without a size: ([0-9]+)$')
 assert_contains "$out" "stage 2: total 2000, ok $((2000 - ${nosize:-0})), failed ${nosize:-x}" \
     "multi-stage: each line without a size failed"
 
+# Section 12: examples/stages.sh: the same sum, the status naming the
+# stage (24: stage 2 had failed items; 29: stage 2 killed), a drain of
+# stage 1 that ends the chain with every record read.
+stages_sum=$(line_field '^stages: exit 24, sum of squared sizes ([0-9]+)$')
+assert_eq "$piped" "${stages_sum:-x}" "stages.sh: the sum, exit 24"
+assert_contains "$out" "drain: stages exit 0, 1000 results" "stages.sh: drain"
+assert_contains "$out" "stage 2 killed: stages exit 29" "stages.sh: stage 2 failed"
+
 # Every experiment's picture was drawn (pp-plot says so for each).
 pictures=$(grep -c '^pp-plot: wrote .*\.png' "$out")
 assert_eq 11 "$pictures" "pictures drawn by pp-plot"
