@@ -64,8 +64,24 @@ void pp_cli_endpoints (pp_common_t *common);
 void pp_cli_usage_error (const char *fmt, ...)
     __attribute__ ((noreturn, format (printf, 1, 2)));
 
-/*  Handles getopt's '?' and leftover arguments: exits 2 naming them.      */
-void pp_cli_bad_option (int argc, char **argv);
+/*  Handles getopt's '?' over longs (the binary's long options): exits 2
+    with pp_cli_option_error's reason.                                     */
+void pp_cli_bad_option (int argc, char **argv, const struct option *longs)
+    __attribute__ ((noreturn));
+
+/*  Why getopt refused word (optopt as it set it, for a short option):
+    an option that needs a value and has none, one that takes none and
+    was given one, an ambiguous abbreviation (naming the candidates), or
+    an unknown option -- with the nearest of longs when one is near (a
+    typo: edit distance). Into why (size bytes).                           */
+void pp_cli_option_error (const char *word, int optopt,
+                          const struct option *longs, char *why, size_t size);
+
+/*  The long option of longs nearest to name (edit distance, a swap of
+    two neighbours counting one), when it is near enough to be a typo of
+    it; else NULL.                                                         */
+const char *pp_cli_nearest_option (const char *name,
+                                   const struct option *longs);
 
 /*  Parses "250ms", "2s", "1m", "1h" or a bare "0" (pp_parse_duration_ms).
     Exits 2 naming flag and value when bad.                                */

@@ -542,9 +542,10 @@ s_tell_idle (s_worker_t *self)
                  self->ended_run ? "the next run" : "a ventilator", since,
                  (long long) (waited / 1000),
                  pp_config_source (self->net, "--control"), self->net->control,
-                 up ? "" : " (nothing accepts connections there yet: is "
-                           "pp-ventilator started, with the same "
-                           "--control?)");
+                 up ? ""
+                    : " (nothing accepts connections there yet: is "
+                      "pp-ventilator started, with the same "
+                      "--control?)");
 }
 
 /*  First signal: stop taking tasks (credit flow: hand back what was not

@@ -413,11 +413,13 @@ s_tell_idle (s_sink_t *self, int64_t now)
     bool up = pp_netmon_connected (self->netmon, self->control);
     zsys_notice ("waiting for a ventilator since %s (%lld s): no run heard "
                  "on %s %s%s",
-                 since, (long long) (pp_waitlog_waited (&self->idle, now) / 1000),
+                 since,
+                 (long long) (pp_waitlog_waited (&self->idle, now) / 1000),
                  pp_config_source (common, "--control"), common->control,
-                 up ? "" : " (nothing accepts connections there yet: is "
-                           "pp-ventilator started, with the same "
-                           "--control?)");
+                 up ? ""
+                    : " (nothing accepts connections there yet: is "
+                      "pp-ventilator started, with the same "
+                      "--control?)");
 }
 
 /*  How this sink continues the run, said once it stops short: its own

@@ -183,7 +183,7 @@ sink_options_parse (sink_options_t *opt, int argc, char **argv)
                     pp_cli_duration_ms ("--drain-timeout", optarg);
                 opt->drain_timeout_given = true;
                 break;
-            default: pp_cli_bad_option (argc, argv);
+            default: pp_cli_bad_option (argc, argv, longs);
         }
     }
     if (optind < argc)

@@ -1,5 +1,6 @@
 /*  Endpoint checks of pp_cli: what a tcp:// or ipc:// value may be, and
-    which endpoints protected mode counts as never leaving this machine. */
+    which endpoints protected mode counts as never leaving this machine;
+    what a refused option is told (needs a value, unknown, did you mean). */
 
 #include "pp_cli.h"
 #include "pp_error.h"
@@ -113,6 +114,96 @@ test_local_endpoints (void **state)
     assert_false (pp_cli_endpoint_is_local ("tcp://192.0.2.2:5557"));
 }
 
+/*  A binary's long options, as the sink's look.                          */
+static const struct option s_longs[] = {
+    PP_CLI_COMMON_OPTIONS,
+    {"output", required_argument, 0, 'o'},
+    {"sum", no_argument, 0, 2000},
+    {"ordered", no_argument, 0, 2001},
+    {"resume", no_argument, 0, 2005},
+    {"stats-json", required_argument, 0, 2002},
+    {0, 0, 0, 0}};
+
+/*  pp_cli_option_error (word, optopt) says exactly want.                 */
+static void
+s_option_says (const char *word, int optopt, const char *want)
+{
+    char why[512] = "";
+    pp_cli_option_error (word, optopt, s_longs, why, sizeof (why));
+    if (strcmp (why, want) != 0)
+        fail_msg ("%s (optopt %d): '%s', not '%s'", word, optopt, why, want);
+}
+
+/*  "Needs a value" is not "unknown option" (they used to be one message). */
+static void
+test_option_needs_value (void **state)
+{
+    (void) state;
+    s_option_says ("--results", 1001,
+                   "option '--results' needs a value (--results VALUE)");
+    s_option_says ("--output", 'o',
+                   "option '--output' needs a value (--output VALUE)");
+    s_option_says ("--stats", 2002,
+                   "option '--stats-json' needs a value (--stats-json VALUE)");
+    s_option_says ("-o", 'o', "option '-o' needs a value (-o VALUE)");
+    s_option_says ("--sum=3", 2000,
+                   "option '--sum' takes no value ('--sum=3')");
+}
+
+static void
+test_option_unknown (void **state)
+{
+    (void) state;
+    s_option_says ("--resultz", 0,
+                   "unknown option '--resultz' (did you mean --results?)");
+    s_option_says ("--resultz=x", 0,
+                   "unknown option '--resultz' (did you mean --results?)");
+    s_option_says ("--outptu", 0,
+                   "unknown option '--outptu' (did you mean --output?)");
+    s_option_says ("--stats-jsn", 0,
+                   "unknown option '--stats-jsn' (did you mean --stats-json?)");
+    s_option_says ("--bogus", 0, "unknown option '--bogus'");
+    s_option_says ("--generate", 0, "unknown option '--generate'");
+    s_option_says ("-x", 'x', "unknown option '-x'");
+    s_option_says ("-vx", 'x', "unknown option '-x'");
+    s_option_says ("-results", 'r',
+                   "unknown option '-r' (did you mean --results? a long "
+                   "option takes two dashes)");
+    /*  optopt a letter, word the one before it (glibc inside a group).   */
+    s_option_says ("--sum", 'x', "unknown option '-x'");
+}
+
+static void
+test_option_ambiguous (void **state)
+{
+    (void) state;
+    s_option_says ("--re", 0,
+                   "option '--re' is ambiguous: --results, --resume");
+    s_option_says ("--c=x", 0,
+                   "option '--c' is ambiguous: --control, --curve-secret, "
+                   "--curve-allow, --curve-server");
+}
+
+/*  A typo is near (one edit, two from six letters on, a swap counting
+    one); another word is not.                                             */
+static void
+test_nearest_option (void **state)
+{
+    (void) state;
+    assert_string_equal (pp_cli_nearest_option ("sun", s_longs), "sum");
+    assert_string_equal (pp_cli_nearest_option ("ordred", s_longs), "ordered");
+    assert_string_equal (pp_cli_nearest_option ("taks", s_longs), "tasks");
+    assert_string_equal (pp_cli_nearest_option ("hwn", s_longs), "hwm");
+    assert_string_equal (pp_cli_nearest_option ("insecur", s_longs),
+                         "insecure");
+    assert_null (pp_cli_nearest_option ("xyz", s_longs));
+    assert_null (pp_cli_nearest_option ("summary", s_longs));
+    assert_null (pp_cli_nearest_option ("", s_longs));
+    assert_null (pp_cli_nearest_option (
+        "a-name-much-longer-than-any-option-there-is-at-all-by-far-xxxxx",
+        s_longs));
+}
+
 int
 main (void)
 {
@@ -121,6 +212,10 @@ main (void)
         cmocka_unit_test (test_bad_ports),
         cmocka_unit_test (test_bad_hosts),
         cmocka_unit_test (test_local_endpoints),
+        cmocka_unit_test (test_option_needs_value),
+        cmocka_unit_test (test_option_unknown),
+        cmocka_unit_test (test_option_ambiguous),
+        cmocka_unit_test (test_nearest_option),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

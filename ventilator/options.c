@@ -289,7 +289,7 @@ vent_options_parse (vent_options_t *opt, int argc, char **argv)
             !s_input_option (opt, c, optarg) &&
             !s_dispatch_option (opt, c, optarg) &&
             !s_flow_option (opt, c, optarg))
-            pp_cli_bad_option (argc, argv);
+            pp_cli_bad_option (argc, argv, s_longs);
     }
     s_finish (opt, argc, argv);
 }

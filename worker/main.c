@@ -232,7 +232,7 @@ s_parse (int argc, char **argv, pp_worker_config_t *config, s_args_t *args)
                                     "CMD's stderr lines with [RECORD]); to "
                                     "see each input beside its result, use "
                                     "pp-sink --tag");
-            default: pp_cli_bad_option (argc, argv);
+            default: pp_cli_bad_option (argc, argv, longs);
         }
     }
     s_command (argc, argv, args);
