@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include <net/if.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -301,6 +303,79 @@ pp_cli_size (const char *flag, const char *value)
     return bytes;
 }
 
+/*  The directory of path (".", "/" or its part before the last slash)
+    into out; false when it does not fit.                                 */
+static bool
+s_dirname (const char *path, char *out, size_t size)
+{
+    const char *slash = strrchr (path, '/');
+    size_t len = !slash ? 1 : slash == path ? 1 : (size_t) (slash - path);
+    if (len >= size)
+        return false;
+    memcpy (out, slash ? path : ".", len);
+    out[len] = '\0';
+    return true;
+}
+
+/*  The directory dir takes new files: there, a directory, writable.
+    dir is path itself, or the directory a new file path goes in.         */
+static int
+s_dir_writable (const char *path, const char *dir, char *why, size_t size)
+{
+    struct stat st;
+    char what[4096 + 32] = "";
+    if (dir != path)
+        snprintf (what, sizeof (what), " its directory %s", dir);
+    if (stat (dir, &st) != 0)
+        return pp_config_why (why, size, "%s:%s%s %s", path, what,
+                              *what ? ":" : "", strerror (errno));
+    if (!S_ISDIR (st.st_mode))
+        return pp_config_why (why, size, "%s:%s is not a directory", path,
+                              what);
+    if (access (dir, W_OK | X_OK) != 0)
+        return pp_config_why (why, size, "%s:%s does not take new files: %s",
+                              path, what, strerror (errno));
+    return 0;
+}
+
+int
+pp_cli_output_check (const char *path, pp_cli_out_t kind, char *why,
+                     size_t size)
+{
+    char dir[4096];
+    struct stat st;
+    if (*path == '\0')
+        return pp_config_why (why, size, "an empty path");
+    if (kind == PP_CLI_OUT_DIR)
+        return s_dir_writable (path, path, why, size);
+    if (!s_dirname (path, dir, sizeof (dir)))
+        return pp_config_why (why, size, "%s: the path is too long", path);
+    if (stat (path, &st) != 0) {
+        if (errno != ENOENT)
+            return pp_config_why (why, size, "%s: %s", path, strerror (errno));
+        return s_dir_writable (path, dir, why, size);
+    }
+    if (S_ISDIR (st.st_mode))
+        return pp_config_why (why, size, "%s: is a directory (give a file)",
+                              path);
+    if (access (path, W_OK) != 0)
+        return pp_config_why (why, size, "%s: not writable: %s", path,
+                              strerror (errno));
+    if (kind == PP_CLI_OUT_BESIDE && S_ISREG (st.st_mode))
+        return s_dir_writable (path, dir, why, size);
+    return 0;
+}
+
+void
+pp_cli_output (const char *flag, const char *path, pp_cli_out_t kind)
+{
+    char why[4096 + 512];
+    if (path && pp_cli_output_check (path, kind, why, sizeof (why)) != 0)
+        pp_cli_usage_error ("%s: cannot open %s (checked at start: "
+                            "nothing was created)",
+                            flag, why);
+}
+
 /*  --keygen PATH: a new key pair in czmq's format; the secret is 0600.    */
 static void
 s_keygen (const char *path)
@@ -411,6 +486,53 @@ pp_cli_endpoint_is_local (const char *endpoint)
     size_t len;
     const char *host = s_tcp_host (endpoint, &len);
     return s_is_loopback (host, len);
+}
+
+int
+pp_cli_resolve_check (const char *endpoint, bool bind, char *why, size_t size)
+{
+    if (strncmp (endpoint, "tcp://", 6) != 0)
+        return 0;
+    size_t len;
+    const char *host = s_tcp_host (endpoint, &len);
+    char name[256];
+    if (len == 0 || len >= sizeof (name) || host[0] == '[' || host[0] == '*')
+        return 0;
+    memcpy (name, host, len);
+    name[len] = '\0';
+    struct in_addr in4;
+    if (inet_pton (AF_INET, name, &in4) == 1 ||
+        (bind && if_nametoindex (name) != 0))
+        return 0;
+    struct addrinfo hints = {.ai_family = AF_UNSPEC,
+                             .ai_socktype = SOCK_STREAM};
+    struct addrinfo *all = NULL;
+    int gai = getaddrinfo (name, NULL, &hints, &all);
+    freeaddrinfo (all);
+    if (gai == 0)
+        return 0;
+    if (gai == EAI_AGAIN) {
+        pp_config_why (why, size,
+                       "'%s': host '%s' cannot be looked up now (%s): "
+                       "trying on",
+                       endpoint, name, gai_strerror (gai));
+        return PP_EAGAIN;
+    }
+    return pp_config_why (why, size, "'%s': host '%s' does not resolve (%s)%s",
+                          endpoint, name, gai_strerror (gai),
+                          bind ? " and is no interface of this machine" : "");
+}
+
+void
+pp_cli_resolve (const pp_common_t *common, const char *flag,
+                const char *endpoint, bool bind)
+{
+    char why[512];
+    int rc = pp_cli_resolve_check (endpoint, bind, why, sizeof (why));
+    if (rc == PP_EAGAIN)
+        zsys_warning ("%s: %s", pp_config_source (common, flag), why);
+    else if (rc != 0)
+        pp_cli_usage_error ("%s: %s", pp_config_source (common, flag), why);
 }
 
 void

@@ -102,8 +102,17 @@ s_check (sink_options_t *opt)
     opt->input_delim = opt->delim;
     if (opt->format == SINK_FORMAT_JSONL)
         opt->delim = '\n'; /* JSON Lines, whatever the input's form     */
+    /*  Every output checked before any is made: one refused must not
+        leave another created, or emptied.                                */
+    pp_cli_output ("--output", opt->output_path, PP_CLI_OUT_BESIDE);
+    pp_cli_output ("--stats-json", opt->stats_json, PP_CLI_OUT_FILE);
+    pp_cli_output ("--joblog", opt->joblog, PP_CLI_OUT_FILE);
+    pp_cli_output ("--failed", opt->failed, PP_CLI_OUT_FILE);
     pp_cli_endpoints (&opt->common);
+    pp_cli_resolve (&opt->common, "--results", opt->common.results, true);
     pp_cli_check_bind (&opt->common, "--results", opt->common.results);
+    pp_cli_resolve (&opt->common, "--control", opt->common.control, false);
+    pp_cli_resolve (&opt->common, "--acks", opt->common.acks, false);
     if (opt->progress == SINK_PROGRESS_AUTO) /* pp_verbosity is known     */
         opt->progress = isatty (STDERR_FILENO) ? SINK_PROGRESS_TERMINAL
                         : pp_verbosity > 0     ? SINK_PROGRESS_LOG

@@ -9,7 +9,11 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -204,6 +208,84 @@ test_nearest_option (void **state)
         s_longs));
 }
 
+/*  pp_cli_output_check (path, kind) refuses, the reason holding text.   */
+static void
+s_out_bad (const char *path, pp_cli_out_t kind, const char *text)
+{
+    char why[4096] = "";
+    assert_int_equal (pp_cli_output_check (path, kind, why, sizeof (why)),
+                      PP_EINVAL);
+    if (!strstr (why, text) || !strstr (why, path))
+        fail_msg ("%s: reason '%s' lacks '%s' or the path", path, why, text);
+}
+
+static void
+s_out_good (const char *path, pp_cli_out_t kind)
+{
+    char why[4096] = "";
+    if (pp_cli_output_check (path, kind, why, sizeof (why)) != 0)
+        fail_msg ("%s refused: %s", path, why);
+}
+
+/*  Entries in dir besides . and .. (the check must create nothing).     */
+static int
+s_entries (const char *dir)
+{
+    DIR *d = opendir (dir);
+    assert_non_null (d);
+    int n = 0;
+    for (struct dirent *e; (e = readdir (d));)
+        n += strcmp (e->d_name, ".") != 0 && strcmp (e->d_name, "..") != 0;
+    closedir (d);
+    return n;
+}
+
+/*  Output paths are checked before anything is created: a new file in a
+    directory that is there, an existing file, a special file pass; a
+    missing directory, a directory given for a file, a file under a file
+    are refused with the path and why -- and nothing is made.            */
+static void
+test_output_check (void **state)
+{
+    (void) state;
+    char dir[] = "/tmp/pp-test-cli-XXXXXX";
+    assert_non_null (mkdtemp (dir));
+    char path[512], file[128], sub[128];
+    snprintf (path, sizeof (path), "%s/new.json", dir);
+    s_out_good (path, PP_CLI_OUT_FILE);
+    s_out_good (path, PP_CLI_OUT_BESIDE);
+    s_out_good (dir, PP_CLI_OUT_DIR);
+    s_out_good ("/dev/null", PP_CLI_OUT_FILE);
+    s_out_good ("/dev/null", PP_CLI_OUT_BESIDE);
+    assert_int_equal (s_entries (dir), 0);
+    snprintf (path, sizeof (path), "%s/no/such/dir/x.json", dir);
+    s_out_bad (path, PP_CLI_OUT_FILE, "its directory ");
+    s_out_bad (path, PP_CLI_OUT_FILE, "/no/such/dir: No such file");
+    s_out_bad (dir, PP_CLI_OUT_FILE, "is a directory");
+    snprintf (sub, sizeof (sub), "%s/no/such/dir", dir);
+    s_out_bad (sub, PP_CLI_OUT_DIR, "No such file or directory");
+    s_out_bad ("", PP_CLI_OUT_FILE, "empty");
+    assert_int_equal (s_entries (dir), 0);
+    snprintf (file, sizeof (file), "%s/there", dir);
+    FILE *f = fopen (file, "w");
+    assert_non_null (f);
+    fputs ("kept\n", f);
+    fclose (f);
+    s_out_good (file, PP_CLI_OUT_FILE);
+    s_out_good (file, PP_CLI_OUT_BESIDE);
+    s_out_bad (file, PP_CLI_OUT_DIR, "is not a directory");
+    snprintf (path, sizeof (path), "%s/x.json", file);
+    s_out_bad (path, PP_CLI_OUT_FILE, "Not a directory");
+    assert_int_equal (s_entries (dir), 1);
+    f = fopen (file, "r");
+    char line[16] = "";
+    assert_non_null (fgets (line, sizeof (line), f));
+    fclose (f);
+    assert_string_equal (line, "kept\n"); /* not truncated           */
+    unlink (file);
+    rmdir (dir);
+}
+
 int
 main (void)
 {
@@ -216,6 +298,7 @@ main (void)
         cmocka_unit_test (test_option_unknown),
         cmocka_unit_test (test_option_ambiguous),
         cmocka_unit_test (test_nearest_option),
+        cmocka_unit_test (test_output_check),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -260,6 +260,16 @@ s_configure (const pp_common_t *common, pp_worker_config_t *config)
     char why[512];
     if (pp_worker_config_check (config, why, sizeof (why)) != 0)
         pp_cli_usage_error ("%s", why);
+    pp_common_t names = *common; /* config keeps its unset endpoints    */
+    pp_cli_endpoints (&names);
+    pp_cli_resolve (&names, "--tasks", names.tasks, false);
+    pp_cli_resolve (&names, "--results", names.results, false);
+    pp_cli_resolve (&names, "--control", names.control, false);
+    pp_cli_resolve (&names, "--acks", names.acks, false);
+    if (config->overflow == PP_OVERFLOW_SPILL) /* else found at a run's start */
+        pp_cli_output ("--spill-dir",
+                       config->spill_dir ? config->spill_dir : "/tmp",
+                       PP_CLI_OUT_DIR);
 }
 
 /*  What running commands needs of this process (exec.h), set here so that
