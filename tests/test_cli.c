@@ -286,6 +286,40 @@ test_output_check (void **state)
     rmdir (dir);
 }
 
+/*  Hosts are looked up at start: addresses, `*`, bound interfaces and
+    names that resolve pass; a name that does not is refused, naming it
+    (or, with no DNS server to ask, PP_EAGAIN: the caller warns).        */
+static void
+test_resolve_check (void **state)
+{
+    (void) state;
+    char why[512] = "";
+    assert_int_equal (
+        pp_cli_resolve_check ("tcp://127.0.0.1:1", false, why, sizeof (why)),
+        0);
+    assert_int_equal (
+        pp_cli_resolve_check ("tcp://*:1", true, why, sizeof (why)), 0);
+    assert_int_equal (
+        pp_cli_resolve_check ("tcp://[::1]:1", false, why, sizeof (why)), 0);
+    assert_int_equal (
+        pp_cli_resolve_check ("tcp://localhost:1", true, why, sizeof (why)), 0);
+    assert_int_equal (
+        pp_cli_resolve_check ("tcp://localhost:1", false, why, sizeof (why)),
+        0);
+    assert_int_equal (
+        pp_cli_resolve_check ("tcp://lo:1", true, why, sizeof (why)), 0);
+    assert_int_equal (
+        pp_cli_resolve_check ("ipc:///tmp/x", false, why, sizeof (why)), 0);
+    int rc = pp_cli_resolve_check ("tcp://no-such-host.invalid:1", false, why,
+                                   sizeof (why));
+    assert_true (rc == PP_EINVAL || rc == PP_EAGAIN);
+    if (!strstr (why, "host 'no-such-host.invalid'"))
+        fail_msg ("the reason does not name the host: %s", why);
+    rc = pp_cli_resolve_check ("tcp://10.0.0.1:0;no-such-host.invalid:1", false,
+                               why, sizeof (why));
+    assert_true (rc == PP_EINVAL || rc == PP_EAGAIN);
+}
+
 int
 main (void)
 {
@@ -299,6 +333,7 @@ main (void)
         cmocka_unit_test (test_option_ambiguous),
         cmocka_unit_test (test_nearest_option),
         cmocka_unit_test (test_output_check),
+        cmocka_unit_test (test_resolve_check),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
