@@ -31,6 +31,7 @@ static const char *s_help_head =
     "                      credit flow default: adapts to the job's speed:\n"
     "                      25 ms of work, at most 16384 items and 8 MiB)\n"
     "  --serve             stay up after a run and serve the next one\n"
+    "                      (logs each run it joins and leaves)\n"
     "  --overflow P        when the buffer is full: block (stop pulling,\n"
     "                      default), drop (report the item as dropped) or\n"
     "                      spill (queue it on disk in --spill-dir)\n"
