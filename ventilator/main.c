@@ -162,7 +162,7 @@ s_on_hello (vent_t *self, uint32_t worker_id)
 
 /*  No worker said hello yet while the run wants one. Never silent: said
     after a few seconds, then more and more rarely, with the endpoints a
-    worker must be given and whether any peer connected to them.          */
+    worker must be given.                                                  */
 static void
 s_tell_no_worker (vent_t *self, int64_t now)
 {
@@ -174,10 +174,11 @@ s_tell_no_worker (vent_t *self, int64_t now)
     char since[16];
     pp_waitlog_since (&self->no_worker, since, sizeof (since));
     zsys_notice ("waiting for workers since %s (%lld s): none has joined "
-                 "(start pp-worker with --tasks %s --control %s --acks %s)",
+                 "(start pp-worker with --tasks %s --results %s --control %s "
+                 "--acks %s)",
                  since,
                  (long long) (pp_waitlog_waited (&self->no_worker, now) / 1000),
-                 common->tasks, common->control, common->acks);
+                 common->tasks, common->results, common->control, common->acks);
 }
 
 static void

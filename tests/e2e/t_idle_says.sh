@@ -35,7 +35,7 @@ expect_exit "$w" 10 0
 use_transport tcp
 start_ventilator vent2 --generate 5
 vent2=$LAST_PID
-wait_for_line "$(err_of vent2)" "waiting for workers $since: none has joined \(start pp-worker with --tasks $PP_TASKS --control $PP_CONTROL --acks $PP_ACKS\)" 20
+wait_for_line "$(err_of vent2)" "waiting for workers $since: none has joined \(start pp-worker with --tasks $PP_TASKS --results $PP_RESULTS --control $PP_CONTROL --acks $PP_ACKS\)" 20
 start_sink sink2 --sum
 sink2=$LAST_PID
 start_worker w2 --job square --threads 1
