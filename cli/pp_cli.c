@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include <net/if.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -26,8 +28,9 @@ const char *pp_cli_common_help =
     "  --control EP    drain/abort    PP_CONTROL " PP_DEFAULT_CONTROL "\n"
     "  --acks EP       acks/requests  PP_ACKS    " PP_DEFAULT_ACKS "\n"
     "  EP is tcp://HOST:PORT (PORT 1..65535) or ipc:///path/to/socket.\n"
-    "  HOST: 127.0.0.1, [::1] (IPv6 in brackets), a name, an interface\n"
-    "  (eth0: binds its address), or * (binds every address, v4 and v6).\n"
+    "  HOST: 127.0.0.1, [::1] (IPv6 in brackets), a name (bound: each\n"
+    "  address it resolves to), an interface (eth0: binds its address),\n"
+    "  or * (binds every address, v4 and v6).\n"
     "  An endpoint another process holds is an error, never taken over.\n"
     "Transport:\n"
     "  --flow MODE        push (default) or credit; same on every process\n"
@@ -83,16 +86,177 @@ pp_cli_usage_error (const char *fmt, ...)
     exit (PP_EXIT_USAGE);
 }
 
+/*  Edit distance of a (alen bytes) and b, a swap of neighbours counting
+    one (optimal string alignment); names longer than 63 bytes are far.   */
+static size_t
+s_distance (const char *a, size_t alen, const char *b)
+{
+    size_t blen = strlen (b);
+    if (alen > 63 || blen > 63)
+        return SIZE_MAX;
+    size_t d[64][64];
+    for (size_t i = 0; i <= alen; i++)
+        d[i][0] = i;
+    for (size_t j = 0; j <= blen; j++)
+        d[0][j] = j;
+    for (size_t i = 1; i <= alen; i++)
+        for (size_t j = 1; j <= blen; j++) {
+            size_t cost = a[i - 1] != b[j - 1];
+            size_t best = d[i - 1][j - 1] + cost;
+            if (d[i - 1][j] + 1 < best)
+                best = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < best)
+                best = d[i][j - 1] + 1;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
+                a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < best)
+                best = d[i - 2][j - 2] + 1;
+            d[i][j] = best;
+        }
+    return d[alen][blen];
+}
+
+/*  pp_cli_nearest_option over name's first len bytes.                     */
+static const char *
+s_nearest (const char *name, size_t len, const struct option *longs)
+{
+    /*  A typo is a slip or two, not another word: one edit in a short
+        name, two from six letters on.                                    */
+    size_t most = len >= 6 ? 2 : 1;
+    const char *best = NULL;
+    size_t best_d = SIZE_MAX;
+    for (const struct option *o = longs; o->name; o++) {
+        size_t d = s_distance (name, len, o->name);
+        if (d <= most && d < best_d) {
+            best = o->name;
+            best_d = d;
+        }
+    }
+    return best;
+}
+
+const char *
+pp_cli_nearest_option (const char *name, const struct option *longs)
+{
+    return s_nearest (name, strlen (name), longs);
+}
+
+/*  The long option word names (len bytes): exactly, or as the one long
+    option it abbreviates. NULL when none; *ambiguous when several.       */
+static const struct option *
+s_find_long (const char *name, size_t len, const struct option *longs,
+             bool *ambiguous)
+{
+    const struct option *found = NULL;
+    int prefixed = 0;
+    *ambiguous = false;
+    for (const struct option *o = longs; o->name; o++) {
+        if (strncmp (o->name, name, len) != 0)
+            continue;
+        if (strlen (o->name) == len)
+            return o;
+        found = prefixed++ ? found : o;
+    }
+    *ambiguous = prefixed > 1;
+    return prefixed == 1 ? found : NULL;
+}
+
+/*  "--a, --b, --c": the long options name (len bytes) abbreviates.        */
+static void
+s_candidates (const char *name, size_t len, const struct option *longs,
+              char *out, size_t size)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    for (const struct option *o = longs; o->name && used < size; o++)
+        if (strncmp (o->name, name, len) == 0)
+            used += (size_t) snprintf (out + used, size - used, "%s--%s",
+                                       used ? ", " : "", o->name);
+}
+
+/*  A refused long option word ("--name" or "--name=value").             */
+static void
+s_long_error (const char *word, const struct option *longs, char *why,
+              size_t size)
+{
+    const char *name = word + 2;
+    const char *equals = strchr (name, '=');
+    size_t len = equals ? (size_t) (equals - name) : strlen (name);
+    bool ambiguous;
+    const struct option *o = s_find_long (name, len, longs, &ambiguous);
+    char list[512];
+    if (o && o->has_arg == required_argument && !equals)
+        snprintf (why, size, "option '--%s' needs a value (--%s VALUE)",
+                  o->name, o->name);
+    else if (o && o->has_arg == no_argument && equals)
+        snprintf (why, size, "option '--%s' takes no value ('%s')", o->name,
+                  word);
+    else if (ambiguous) {
+        s_candidates (name, len, longs, list, sizeof (list));
+        snprintf (why, size, "option '--%.*s' is ambiguous: %s", (int) len,
+                  name, list);
+    } else {
+        const char *near = s_nearest (name, len, longs);
+        snprintf (why, size, "unknown option '--%.*s'%s%s%s", (int) len, name,
+                  near ? " (did you mean --" : "", near ? near : "",
+                  near ? "?)" : "");
+    }
+}
+
 void
-pp_cli_bad_option (int argc, char **argv)
+pp_cli_option_error (const char *word, int optopt, const struct option *longs,
+                     char *why, size_t size)
+{
+    /*  getopt sets optopt to 0 for a long option it does not know, else
+        to the value of the option it refused: a long one's, or a letter
+        (word is then the word holding it, or the word before).           */
+    if (strncmp (word, "--", 2) == 0 && word[2]) {
+        bool ambiguous;
+        const struct option *o =
+            s_find_long (word + 2, strcspn (word + 2, "="), longs, &ambiguous);
+        if (optopt == 0 || (o && o->val == optopt)) {
+            s_long_error (word, longs, why, size);
+            return;
+        }
+    }
+    /*  A short option: optopt is its letter. One that has a long name
+        taking a value is known (getopt refuses only unknown letters and
+        missing values); "-name" is a long option with one dash.          */
+    for (const struct option *o = longs; optopt > 0 && o->name; o++)
+        if (o->val == optopt && o->has_arg == required_argument) {
+            snprintf (why, size, "option '-%c' needs a value (-%c VALUE)",
+                      optopt, optopt);
+            return;
+        }
+    char letter[8] = "?";
+    if (optopt > 0 && optopt < 256)
+        snprintf (letter, sizeof (letter), "%c", optopt);
+    bool ambiguous;
+    bool one_dash =
+        word[0] == '-' && word[1] && word[1] != '-' && word[2] &&
+        s_find_long (word + 1, strcspn (word + 1, "="), longs, &ambiguous);
+    if (one_dash)
+        snprintf (why, size,
+                  "unknown option '-%s' (did you mean -%s? a long option "
+                  "takes two dashes)",
+                  letter, word);
+    else
+        snprintf (why, size, "unknown option '-%s'", letter);
+}
+
+void
+pp_cli_bad_option (int argc, char **argv, const struct option *longs)
 {
     /*  getopt is silenced (opterr = 0) so the message names us, not a
         path; optind has moved past the option it refused.                 */
-    const char *bad = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
-    if (optopt && optopt < 256 && bad[0] == '-' && bad[1] != '-')
-        pp_cli_usage_error ("unknown option '-%c', or it needs a value",
-                            optopt);
-    pp_cli_usage_error ("unknown option '%s', or it needs a value", bad);
+    const char *word = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
+    /*  A letter refused inside a group (-xv) leaves optind on its word.   */
+    const char *next = optind < argc ? argv[optind] : "";
+    if (optopt > 0 && optopt < 256 && next[0] == '-' && next[1] != '-' &&
+        strchr (next + 1, optopt))
+        word = next;
+    char why[768];
+    pp_cli_option_error (word, optopt, longs, why, sizeof (why));
+    pp_cli_usage_error ("%s", why);
 }
 
 pp_overflow_t
@@ -138,6 +302,79 @@ pp_cli_size (const char *flag, const char *value)
                             "1M)",
                             flag, value);
     return bytes;
+}
+
+/*  The directory of path (".", "/" or its part before the last slash)
+    into out; false when it does not fit.                                 */
+static bool
+s_dirname (const char *path, char *out, size_t size)
+{
+    const char *slash = strrchr (path, '/');
+    size_t len = !slash ? 1 : slash == path ? 1 : (size_t) (slash - path);
+    if (len >= size)
+        return false;
+    memcpy (out, slash ? path : ".", len);
+    out[len] = '\0';
+    return true;
+}
+
+/*  The directory dir takes new files: there, a directory, writable.
+    dir is path itself, or the directory a new file path goes in.         */
+static int
+s_dir_writable (const char *path, const char *dir, char *why, size_t size)
+{
+    struct stat st;
+    char what[4096 + 32] = "";
+    if (dir != path)
+        snprintf (what, sizeof (what), " its directory %s", dir);
+    if (stat (dir, &st) != 0)
+        return pp_config_why (why, size, "%s:%s%s %s", path, what,
+                              *what ? ":" : "", strerror (errno));
+    if (!S_ISDIR (st.st_mode))
+        return pp_config_why (why, size, "%s:%s is not a directory", path,
+                              what);
+    if (access (dir, W_OK | X_OK) != 0)
+        return pp_config_why (why, size, "%s:%s does not take new files: %s",
+                              path, what, strerror (errno));
+    return 0;
+}
+
+int
+pp_cli_output_check (const char *path, pp_cli_out_t kind, char *why,
+                     size_t size)
+{
+    char dir[4096];
+    struct stat st;
+    if (*path == '\0')
+        return pp_config_why (why, size, "an empty path");
+    if (kind == PP_CLI_OUT_DIR)
+        return s_dir_writable (path, path, why, size);
+    if (!s_dirname (path, dir, sizeof (dir)))
+        return pp_config_why (why, size, "%s: the path is too long", path);
+    if (stat (path, &st) != 0) {
+        if (errno != ENOENT)
+            return pp_config_why (why, size, "%s: %s", path, strerror (errno));
+        return s_dir_writable (path, dir, why, size);
+    }
+    if (S_ISDIR (st.st_mode))
+        return pp_config_why (why, size, "%s: is a directory (give a file)",
+                              path);
+    if (access (path, W_OK) != 0)
+        return pp_config_why (why, size, "%s: not writable: %s", path,
+                              strerror (errno));
+    if (kind == PP_CLI_OUT_BESIDE && S_ISREG (st.st_mode))
+        return s_dir_writable (path, dir, why, size);
+    return 0;
+}
+
+void
+pp_cli_output (const char *flag, const char *path, pp_cli_out_t kind)
+{
+    char why[4096 + 512];
+    if (path && pp_cli_output_check (path, kind, why, sizeof (why)) != 0)
+        pp_cli_usage_error ("%s: cannot open %s (checked at start: "
+                            "nothing was created)",
+                            flag, why);
 }
 
 /*  --keygen PATH: a new key pair in czmq's format; the secret is 0600.    */
@@ -250,6 +487,53 @@ pp_cli_endpoint_is_local (const char *endpoint)
     size_t len;
     const char *host = s_tcp_host (endpoint, &len);
     return s_is_loopback (host, len);
+}
+
+int
+pp_cli_resolve_check (const char *endpoint, bool bind, char *why, size_t size)
+{
+    if (strncmp (endpoint, "tcp://", 6) != 0)
+        return 0;
+    size_t len;
+    const char *host = s_tcp_host (endpoint, &len);
+    char name[256];
+    if (len == 0 || len >= sizeof (name) || host[0] == '[' || host[0] == '*')
+        return 0;
+    memcpy (name, host, len);
+    name[len] = '\0';
+    struct in_addr in4;
+    if (inet_pton (AF_INET, name, &in4) == 1 ||
+        (bind && if_nametoindex (name) != 0))
+        return 0;
+    struct addrinfo hints = {.ai_family = AF_UNSPEC,
+                             .ai_socktype = SOCK_STREAM};
+    struct addrinfo *all = NULL;
+    int gai = getaddrinfo (name, NULL, &hints, &all);
+    freeaddrinfo (all);
+    if (gai == 0)
+        return 0;
+    if (gai == EAI_AGAIN) {
+        pp_config_why (why, size,
+                       "'%s': host '%s' cannot be looked up now (%s): "
+                       "trying on",
+                       endpoint, name, gai_strerror (gai));
+        return PP_EAGAIN;
+    }
+    return pp_config_why (why, size, "'%s': host '%s' does not resolve (%s)%s",
+                          endpoint, name, gai_strerror (gai),
+                          bind ? " and is no interface of this machine" : "");
+}
+
+void
+pp_cli_resolve (const pp_common_t *common, const char *flag,
+                const char *endpoint, bool bind)
+{
+    char why[512];
+    int rc = pp_cli_resolve_check (endpoint, bind, why, sizeof (why));
+    if (rc == PP_EAGAIN)
+        zsys_warning ("%s: %s", pp_config_source (common, flag), why);
+    else if (rc != 0)
+        pp_cli_usage_error ("%s: %s", pp_config_source (common, flag), why);
 }
 
 void

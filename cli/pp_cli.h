@@ -64,8 +64,44 @@ void pp_cli_endpoints (pp_common_t *common);
 void pp_cli_usage_error (const char *fmt, ...)
     __attribute__ ((noreturn, format (printf, 1, 2)));
 
-/*  Handles getopt's '?' and leftover arguments: exits 2 naming them.      */
-void pp_cli_bad_option (int argc, char **argv);
+/*  Handles getopt's '?' over longs (the binary's long options): exits 2
+    with pp_cli_option_error's reason.                                     */
+void pp_cli_bad_option (int argc, char **argv, const struct option *longs)
+    __attribute__ ((noreturn));
+
+/*  Why getopt refused word (optopt as it set it, for a short option):
+    an option that needs a value and has none, one that takes none and
+    was given one, an ambiguous abbreviation (naming the candidates), or
+    an unknown option -- with the nearest of longs when one is near (a
+    typo: edit distance). Into why (size bytes).                           */
+void pp_cli_option_error (const char *word, int optopt,
+                          const struct option *longs, char *why, size_t size);
+
+/*  The long option of longs nearest to name (edit distance, a swap of
+    two neighbours counting one), when it is near enough to be a typo of
+    it; else NULL.                                                         */
+const char *pp_cli_nearest_option (const char *name,
+                                   const struct option *longs);
+
+/*  What an output path is to be, for pp_cli_output_check.                */
+typedef enum {
+    PP_CLI_OUT_FILE,   /* a file written (created, or one there replaced) */
+    PP_CLI_OUT_BESIDE, /* a file, with files made beside it (FILE.journal,
+                          FILE.new): its directory must take them         */
+    PP_CLI_OUT_DIR     /* a directory files are made in                    */
+} pp_cli_out_t;
+
+/*  Checks, before anything is created or truncated, that path can be
+    written as kind says: an existing file writable (and not a directory),
+    or a new one's directory there and writable; a directory there and
+    writable. Returns 0, or PP_EINVAL with why (path, what was checked
+    and the errno text). Special files (/dev/null, a FIFO) pass as they
+    are.                                                                   */
+int pp_cli_output_check (const char *path, pp_cli_out_t kind, char *why,
+                         size_t size);
+
+/*  pp_cli_output_check at start: exits 2 naming the flag when it fails.   */
+void pp_cli_output (const char *flag, const char *path, pp_cli_out_t kind);
 
 /*  Parses "250ms", "2s", "1m", "1h" or a bare "0" (pp_parse_duration_ms).
     Exits 2 naming flag and value when bad.                                */
@@ -94,6 +130,20 @@ void pp_cli_security_end (pp_common_t *common);
     localhost or the interface lo. `*`, every other address and every
     other interface name may be reached from elsewhere.                   */
 bool pp_cli_endpoint_is_local (const char *endpoint);
+
+/*  Checks that HOST of a tcp endpoint (checked by pp_config_endpoint_check)
+    can be found: an address, `*`, binding an interface of this machine,
+    or a host name that resolves. Returns 0; PP_EINVAL with why when the
+    name does not resolve; PP_EAGAIN with why when the resolver cannot
+    answer now (no DNS server reached: the peer may be found later).      */
+int pp_cli_resolve_check (const char *endpoint, bool bind, char *why,
+                          size_t size);
+
+/*  pp_cli_resolve_check at start for the endpoint of flag: exits 2
+    naming the flag (and its PP_* variable) when the host does not
+    resolve; warns when it cannot be looked up now.                       */
+void pp_cli_resolve (const pp_common_t *common, const char *flag,
+                     const char *endpoint, bool bind);
 
 /*  Protected mode: refuses (exit 2) to bind a plaintext tcp endpoint that
     is not local (pp_cli_endpoint_is_local) unless --insecure was given.   */

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <errno.h>
 #include <ifaddrs.h>
+#include <netdb.h>
 #include <net/if.h>
 #include <stdatomic.h>
 #include <sys/resource.h>
@@ -77,6 +78,106 @@ s_ipv4_interface (const char *endpoint)
                 strcmp (ifa->ifa_name, name) == 0;
     freeifaddrs (all);
     return found;
+}
+
+/*  Logs a failed bind or connect of endpoint (at addr, when a name was
+    resolved to it).                                                      */
+static void
+s_log_failed (const char *source, bool bind, const char *endpoint,
+              const char *addr, int err)
+{
+    zsys_error ("%s: cannot %s %s%s%s%s: %s%s", source,
+                bind ? "bind" : "connect", endpoint, addr ? " (" : "",
+                addr ? addr : "", addr ? ")" : "", zmq_strerror (err),
+                err == EADDRINUSE ? " (another process listens there: "
+                                    "stop it or give another port)"
+                                  : "");
+}
+
+/*  HOST of a tcp endpoint to bind when it is a host name: libzmq binds an
+    address, `*` or an interface, never a name ("No such device"). Copies
+    it into name, PORT into port; false for anything else.                */
+static bool
+s_bind_name (const char *endpoint, char *name, size_t size, char *port,
+             size_t port_size)
+{
+    const char *host = endpoint + 6;
+    const char *colon = strrchr (host, ':');
+    size_t len = colon ? (size_t) (colon - host) : 0;
+    if (len == 0 || len >= size || host[0] == '[' || host[0] == '*' ||
+        strlen (colon + 1) >= port_size)
+        return false;
+    memcpy (name, host, len);
+    name[len] = '\0';
+    snprintf (port, port_size, "%s", colon + 1);
+    struct in_addr in4;
+    return inet_pton (AF_INET, name, &in4) != 1 && if_nametoindex (name) == 0;
+}
+
+/*  "tcp://ADDR:port" of a resolved address into out (IPv6 in brackets).  */
+static void
+s_address_endpoint (const struct addrinfo *ai, const char *port, char *out,
+                    size_t size)
+{
+    char addr[INET6_ADDRSTRLEN] = "";
+    bool v6 = ai->ai_family == AF_INET6;
+    const void *in =
+        v6 ? (const void *) &((struct sockaddr_in6 *) ai->ai_addr)->sin6_addr
+           : (const void *) &((struct sockaddr_in *) ai->ai_addr)->sin_addr;
+    inet_ntop (ai->ai_family, in, addr, sizeof (addr));
+    snprintf (out, size, v6 ? "tcp://[%s]:%s" : "tcp://%s:%s", addr, port);
+}
+
+/*  Binds every address the name resolves to (localhost: 127.0.0.1, and
+    ::1 where it is one of them), so a peer connecting by the name finds
+    us whichever its resolver gives first. An address this machine lacks
+    (::1 without IPv6) is skipped while another one binds. 0 or -1.      */
+static int
+s_bind_resolved (zsock_t *sock, const char *source, const char *endpoint,
+                 const char *name, const char *port)
+{
+    struct addrinfo hints = {.ai_family = AF_UNSPEC,
+                             .ai_socktype = SOCK_STREAM};
+    struct addrinfo *all = NULL;
+    int gai = getaddrinfo (name, NULL, &hints, &all);
+    if (gai != 0) {
+        zsys_error ("%s: cannot bind %s: '%s' is no interface here, and as "
+                    "a host name it does not resolve (%s): give an address "
+                    "(tcp://127.0.0.1:%s), an interface or *",
+                    source, endpoint, name, gai_strerror (gai), port);
+        return -1;
+    }
+    char done[8][INET6_ADDRSTRLEN + 32];
+    int bound = 0, tried = 0, rc = 0, err = 0;
+    for (struct addrinfo *ai = all; ai && rc == 0 && tried < 8;
+         ai = ai->ai_next) {
+        if (ai->ai_family != AF_INET && ai->ai_family != AF_INET6)
+            continue;
+        char *ep = done[tried];
+        s_address_endpoint (ai, port, ep, sizeof (done[0]));
+        bool again = false; /* a name listed twice in /etc/hosts       */
+        for (int i = 0; i < tried; i++)
+            again |= strcmp (done[i], ep) == 0;
+        if (again)
+            continue;
+        tried++;
+        if (zsock_bind (sock, "%s", ep) != -1) { /* tcp: the port */
+            bound++;
+            continue;
+        }
+        err = zmq_errno ();
+        if (err != EADDRNOTAVAIL && err != EAFNOSUPPORT) {
+            s_log_failed (source, true, endpoint, ep, err);
+            rc = -1;
+        }
+    }
+    freeaddrinfo (all);
+    if (rc == 0 && bound == 0) {
+        s_log_failed (source, true, endpoint, tried ? done[tried - 1] : name,
+                      err ? err : EADDRNOTAVAIL);
+        rc = -1;
+    }
+    return rc;
 }
 
 /*  pp_net_socket, with ZMTP pings every ping_ms (0: none of its own),
@@ -156,18 +257,19 @@ s_socket (int type, const pp_common_t *common, const char *endpoint, bool bind,
     }
     if (netmon) /* first: a peer retrying every 10 ms meets the bind    */
         pp_netmon_watch (netmon, sock, flag, bind);
-    int rc = bind ? zsock_bind (sock, "%s", endpoint)
-                  : zsock_connect (sock, "%s", endpoint);
-    if (rc == -1) {
-        int err = zmq_errno ();
+    char name[256], port[16];
+    int rc = 0;
+    if (bind && tcp &&
+        s_bind_name (endpoint, name, sizeof (name), port, sizeof (port)))
+        rc = s_bind_resolved (sock, source, endpoint, name, port);
+    else if ((bind ? zsock_bind (sock, "%s", endpoint)
+                   : zsock_connect (sock, "%s", endpoint)) == -1) {
+        s_log_failed (source, bind, endpoint, NULL, zmq_errno ());
+        rc = -1;
+    }
+    if (rc != 0) {
         pp_netmon_forget (netmon, sock);
-        zsys_error ("%s: cannot %s %s: %s%s", source, bind ? "bind" : "connect",
-                    endpoint, zmq_strerror (err),
-                    err == EADDRINUSE ? " (another process listens there: "
-                                        "stop it or give another port)"
-                                      : "");
         zsock_destroy (&sock);
-        return NULL;
     }
     return sock;
 }

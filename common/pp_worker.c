@@ -19,6 +19,7 @@
 #include "pp_sender.h"
 #include "pp_stall.h"
 #include "pp_wcredit.h"
+#include "pp_waitlog.h"
 #include "pp_wfeed.h"
 #include "pp_worker_config.h"
 #include "pp_worker_process.h"
@@ -68,6 +69,7 @@ typedef struct {
     int64_t hello_ms;
     int64_t heard_ms;  /* last STATE of our run                         */
     bool silence_told; /* a silent ventilator was logged              */
+    pp_waitlog_t idle; /* S_IDLE: waiting for a run, said aloud        */
     int64_t leave_ms;  /* the graceful leave began                     */
     pp_stall_t stall;  /* time our loop lost (stopped)                  */
     int stops_base;    /* stop requests before this run: not ours     */
@@ -217,7 +219,9 @@ s_adopt (s_worker_t *self, uint64_t run_id, uint16_t state)
     self->phase = S_RUNNING;
     self->heard_ms = pp_now_ms ();
     pp_wcredit_reset (&self->credit, pp_now_ms ());
-    if (self->cfg->verbosity > 1)
+    pp_waitlog_stop (&self->idle);
+    if (self->cfg->verbosity > 1 ||
+        (self->cfg->serve && self->cfg->verbosity > 0))
         zsys_info ("joined run %016llx (%s)", (unsigned long long) run_id,
                    state ? pp_ctl_state_name (state) : "from a task");
     int rc = s_pipeline_start (self);
@@ -255,11 +259,31 @@ s_say_bye (s_worker_t *self)
                     S_BYE_LINGER_MS);
 }
 
+/*  With --serve, each run left is logged: how it ended, its outcomes,
+    and what this worker took of it (what it received, at -q nothing).    */
+static void
+s_log_left (s_worker_t *self, uint16_t state, const pp_state_t *counts)
+{
+    if (!self->cfg->serve || self->cfg->verbosity < 1)
+        return;
+    zsys_info ("left run %016llx (%s: ok %llu, failed %llu, dropped %llu; "
+               "%llu items received here); waiting for the next run",
+               (unsigned long long) self->run_id,
+               state == PP_STATE_ABORTED ? "aborted" : "done",
+               (unsigned long long) counts->ok,
+               (unsigned long long) counts->failed,
+               (unsigned long long) counts->dropped,
+               (unsigned long long) self->credit.received);
+}
+
 /*  The run ended with state (DONE or ABORTED) and these counts.          */
 static void
 s_run_ended (s_worker_t *self, uint16_t state, const pp_state_t *counts)
 {
     s_pipeline_stop (self);
+    if (self->phase == S_RUNNING || self->phase == S_LEAVING)
+        s_log_left (self, state, counts);
+    pp_waitlog_start (&self->idle, pp_now_ms ());
     self->ended_run = self->run_id;
     if (state == PP_STATE_ABORTED) {
         s_log_withheld (self, "the run was aborted", false);
@@ -450,16 +474,6 @@ s_leave_step (s_worker_t *self)
     self->phase = S_EXIT;
 }
 
-/*  A wall-clock time, ago_ms before now, as HH:MM:SS.                     */
-static void
-s_clock (int64_t ago_ms, char *out, size_t size)
-{
-    time_t when = time (NULL) - (time_t) (ago_ms / 1000);
-    struct tm tm;
-    localtime_r (&when, &tm);
-    strftime (out, size, "%H:%M:%S", &tm);
-}
-
 /*  The ventilator silent for a while: said once, with since when and
     until when we wait, and how it is brought back.                      */
 static void
@@ -469,8 +483,8 @@ s_tell_silence (s_worker_t *self, int64_t silent_ms)
         return;
     char since[16], until[16];
     int64_t timeout = self->cfg->ventilator_timeout_ms;
-    s_clock (silent_ms, since, sizeof (since));
-    s_clock (silent_ms - timeout, until, sizeof (until));
+    pp_waitlog_clock (silent_ms, since, sizeof (since));
+    pp_waitlog_clock (silent_ms - timeout, until, sizeof (until));
     zsys_notice ("no word from the ventilator of run %016llx since %s: "
                  "waiting for it until %s (--ventilator-timeout %lld ms); "
                  "if it died, restart pp-ventilator with the same command "
@@ -507,6 +521,31 @@ s_check_silence (s_worker_t *self)
     self->ended_run = self->run_id;
     self->code = PP_EXIT_RUNTIME;
     self->phase = self->cfg->serve ? S_IDLE : S_EXIT;
+    pp_waitlog_start (&self->idle, pp_now_ms ());
+}
+
+/*  S_IDLE: no run heard yet (or, with --serve, since the last). Never
+    silent: said after a few seconds, then more and more rarely, with the
+    endpoint it listens on and whether anything accepts there.            */
+static void
+s_tell_idle (s_worker_t *self)
+{
+    int64_t now = pp_now_ms ();
+    if (self->phase != S_IDLE || self->cfg->verbosity < 1 ||
+        !pp_waitlog_due (&self->idle, now))
+        return;
+    char since[16];
+    int64_t waited = pp_waitlog_waited (&self->idle, now);
+    pp_waitlog_since (&self->idle, since, sizeof (since));
+    bool up = pp_netmon_connected (self->netmon, self->control);
+    zsys_notice ("waiting for %s since %s (%lld s): no run heard on %s %s%s",
+                 self->ended_run ? "the next run" : "a ventilator", since,
+                 (long long) (waited / 1000),
+                 pp_config_source (self->net, "--control"), self->net->control,
+                 up ? ""
+                    : " (nothing accepts connections there yet: is "
+                      "pp-ventilator started, with the same "
+                      "--control?)");
 }
 
 /*  First signal: stop taking tasks (credit flow: hand back what was not
@@ -575,6 +614,7 @@ s_loop (s_worker_t *self)
             s_leave_step (self);
         s_check_silence (self);
         pp_netmon_check (self->netmon);
+        s_tell_idle (self);
         int stops = pp_worker_stops (self->stops_base);
         if (stops > self->stops_seen) {
             self->stops_seen = stops;
@@ -622,6 +662,7 @@ s_open (s_worker_t *self)
     if (gethostname (self->hello.host, sizeof (self->hello.host)) != 0)
         snprintf (self->hello.host, sizeof (self->hello.host), "unknown");
     self->hello.host[sizeof (self->hello.host) - 1] = '\0';
+    pp_waitlog_start (&self->idle, pp_now_ms ());
     return 0;
 }
 

@@ -16,6 +16,7 @@
 #include "pp_signal.h"
 #include "pp_stall.h"
 #include "pp_stats.h"
+#include "pp_waitlog.h"
 #include "acks.h"
 #include "early.h"
 #include "joblog.h"
@@ -73,6 +74,7 @@ typedef struct {
     bool expected_exact;       /* ... counted ahead, not estimated        */
     int64_t heard_ms;          /* last STATE of our run                   */
     bool silence_told;         /* a silent ventilator was logged          */
+    pp_waitlog_t idle;         /* S_WAITING: no run yet, said aloud       */
     int64_t drain_ms;          /* our drain asked, or (--drain-timeout
                                   given) the ventilator's seen; 0: none   */
     int64_t complete_sent_ms;  /* COMPLETE last sent                      */
@@ -366,16 +368,6 @@ s_check_complete (s_sink_t *self, int64_t now)
     s_send_complete (self);
 }
 
-/*  A wall-clock time, ago_ms before now, as HH:MM:SS.                     */
-static void
-s_clock (int64_t ago_ms, char *out, size_t size)
-{
-    time_t when = time (NULL) - (time_t) (ago_ms / 1000);
-    struct tm tm;
-    localtime_r (&when, &tm);
-    strftime (out, size, "%H:%M:%S", &tm);
-}
-
 /*  The ventilator silent for silent_ms: said once, with since when and
     until when we wait, and how it is brought back.                       */
 static void
@@ -383,8 +375,8 @@ s_tell_silence (s_sink_t *self, int64_t silent)
 {
     char since[16], until[16];
     int64_t timeout = self->opt->ventilator_timeout_ms;
-    s_clock (silent, since, sizeof (since));
-    s_clock (silent - timeout, until, sizeof (until));
+    pp_waitlog_clock (silent, since, sizeof (since));
+    pp_waitlog_clock (silent - timeout, until, sizeof (until));
     zsys_notice ("no word from the ventilator of run %016llx since %s: "
                  "waiting for it until %s (--ventilator-timeout %lld ms); "
                  "if it died, restart pp-ventilator with the same command "
@@ -414,6 +406,29 @@ s_await_done (s_sink_t *self, int64_t now)
                       "exiting with every outcome recorded");
         self->phase = S_FINISHED;
     }
+}
+
+/*  S_WAITING: no run heard yet. Never silent: said after a few seconds,
+    then more and more rarely, with the endpoint it listens on and whether
+    anything accepts there.                                               */
+static void
+s_tell_idle (s_sink_t *self, int64_t now)
+{
+    if (pp_verbosity < 1 || !pp_waitlog_due (&self->idle, now))
+        return;
+    const pp_common_t *common = &self->opt->common;
+    char since[16];
+    pp_waitlog_since (&self->idle, since, sizeof (since));
+    bool up = pp_netmon_connected (self->netmon, self->control);
+    zsys_notice ("waiting for a ventilator since %s (%lld s): no run heard "
+                 "on %s %s%s",
+                 since,
+                 (long long) (pp_waitlog_waited (&self->idle, now) / 1000),
+                 pp_config_source (common, "--control"), common->control,
+                 up ? ""
+                    : " (nothing accepts connections there yet: is "
+                      "pp-ventilator started, with the same "
+                      "--control?)");
 }
 
 /*  How this sink continues the run, said once it stops short: its own
@@ -575,7 +590,7 @@ s_tick (s_sink_t *self)
     switch (self->phase) {
         case S_RUNNING: s_check_complete (self, now); break;
         case S_COMPLETE: s_await_done (self, now); break;
-        case S_WAITING:
+        case S_WAITING: s_tell_idle (self, now); break;
         case S_FINISHED:
         case S_ABORTED:
         case S_LOST:
@@ -729,6 +744,7 @@ s_open (s_sink_t *self)
     pp_netmon_watch (self->netmon, self->results, "--results", true);
     pp_netmon_watch (self->netmon, self->control, "--control", false);
     pp_netmon_watch (self->netmon, self->ack_socket, "--acks", false);
+    pp_waitlog_start (&self->idle, pp_now_ms ());
     return 0;
 }
 

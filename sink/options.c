@@ -76,7 +76,9 @@ static const char *s_help_tail =
     "Signals: the first SIGINT/SIGTERM asks the ventilator to drain (before\n"
     "any run: ends at once, exit 3), the second aborts the run. Exit: 0 all\n"
     "ok, 1 error (a write error, a lost ventilator: the run is incomplete),\n"
-    "2 usage, 3 aborted, 4 some items failed or were dropped.\n"
+    "2 usage (an output FILE that cannot be written is found at start,\n"
+    "before any is created), 3 aborted, 4 some items failed or were\n"
+    "dropped.\n"
     "\n"
     "Examples:\n"
     "  pp-sink --sum\n"
@@ -105,8 +107,17 @@ s_check (sink_options_t *opt)
     opt->input_delim = opt->delim;
     if (opt->format == SINK_FORMAT_JSONL)
         opt->delim = '\n'; /* JSON Lines, whatever the input's form     */
+    /*  Every output checked before any is made: one refused must not
+        leave another created, or emptied.                                */
+    pp_cli_output ("--output", opt->output_path, PP_CLI_OUT_BESIDE);
+    pp_cli_output ("--stats-json", opt->stats_json, PP_CLI_OUT_FILE);
+    pp_cli_output ("--joblog", opt->joblog, PP_CLI_OUT_FILE);
+    pp_cli_output ("--failed", opt->failed, PP_CLI_OUT_FILE);
     pp_cli_endpoints (&opt->common);
+    pp_cli_resolve (&opt->common, "--results", opt->common.results, true);
     pp_cli_check_bind (&opt->common, "--results", opt->common.results);
+    pp_cli_resolve (&opt->common, "--control", opt->common.control, false);
+    pp_cli_resolve (&opt->common, "--acks", opt->common.acks, false);
     if (opt->progress == SINK_PROGRESS_AUTO) /* pp_verbosity is known     */
         opt->progress = isatty (STDERR_FILENO) ? SINK_PROGRESS_TERMINAL
                         : pp_verbosity > 0     ? SINK_PROGRESS_LOG
@@ -186,7 +197,7 @@ sink_options_parse (sink_options_t *opt, int argc, char **argv)
                     pp_cli_duration_ms ("--drain-timeout", optarg);
                 opt->drain_timeout_given = true;
                 break;
-            default: pp_cli_bad_option (argc, argv);
+            default: pp_cli_bad_option (argc, argv, longs);
         }
     }
     if (optind < argc)

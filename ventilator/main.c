@@ -27,6 +27,7 @@
 #include "pp_signal.h"
 #include "pp_stall.h"
 #include "pp_stats.h"
+#include "pp_waitlog.h"
 
 #include <czmq.h>
 #include <fcntl.h>
@@ -58,6 +59,7 @@ typedef struct {
     int signals_seen;
     pp_stall_t stall;           /* time the loop itself lost (stopped)     */
     vent_autobatch_t autobatch; /* --batch by default: by the pace     */
+    pp_waitlog_t no_worker;     /* no worker said hello yet: said aloud */
 } vent_t;
 
 /*  TASK messages sent: 0 = no worker ever held an item of this run.      */
@@ -150,6 +152,35 @@ s_on_request (vent_t *self, uint16_t what)
         self->drain_stopped = true;
 }
 
+/*  A worker said hello: the run counts it, and the wait for one ends.    */
+static void
+s_on_hello (vent_t *self, uint32_t worker_id)
+{
+    pp_waitlog_stop (&self->no_worker);
+    vent_run_hello (self->run, worker_id);
+}
+
+/*  No worker said hello yet while the run wants one. Never silent: said
+    after a few seconds, then more and more rarely, with the endpoints a
+    worker must be given.                                                  */
+static void
+s_tell_no_worker (vent_t *self, int64_t now)
+{
+    vent_state_t state = vent_run_state (self->run);
+    bool wants = state == VENT_WAITING || vent_run_active (self->run);
+    if (!wants || pp_verbosity < 1 || !pp_waitlog_due (&self->no_worker, now))
+        return;
+    const pp_common_t *common = &self->opt->common;
+    char since[16];
+    pp_waitlog_since (&self->no_worker, since, sizeof (since));
+    zsys_notice ("waiting for workers since %s (%lld s): none has joined "
+                 "(start pp-worker with --tasks %s --results %s --control %s "
+                 "--acks %s)",
+                 since,
+                 (long long) (pp_waitlog_waited (&self->no_worker, now) / 1000),
+                 common->tasks, common->results, common->control, common->acks);
+}
+
 static void
 s_on_acks_socket (vent_t *self)
 {
@@ -164,7 +195,7 @@ s_on_acks_socket (vent_t *self)
             break;
         case PP_MSG_HELLO:
             if (ours)
-                vent_run_hello (self->run, in.hdr.worker_id);
+                s_on_hello (self, in.hdr.worker_id);
             break;
         case PP_MSG_COMPLETE:
             if (ours)
@@ -242,6 +273,7 @@ s_tick (vent_t *self)
         vent_run_task_peers (self->run,
                              pp_netmon_peers (self->netmon, self->tasks));
     vent_run_tick (self->run, now);
+    s_tell_no_worker (self, now);
     if (self->credit && vent_run_active (self->run))
         vent_credit_tick (self->credit); /* after DONE, workers leave  */
     vent_window_tick (self->window, now);
@@ -310,7 +342,7 @@ s_on_sockets (vent_t *self, bool acks, bool tasks, bool control)
          tasks && burst < 256 && (zsock_events (self->tasks) & ZMQ_POLLIN);
          burst++)
         if (vent_credit_on_message (self->credit, &hello_id))
-            vent_run_hello (self->run, hello_id);
+            s_on_hello (self, hello_id);
 }
 
 /*  One turn of the loop: wait for a socket, the input or a timer, handle
@@ -432,6 +464,7 @@ s_open_sockets (vent_t *self)
         pp_net_acks_socket_watched (ZMQ_PULL, common, true, self->netmon);
     if (!self->tasks || !self->control || !self->acks)
         return PP_EIO;
+    pp_waitlog_start (&self->no_worker, pp_now_ms ());
     return 0;
 }
 

@@ -262,7 +262,13 @@ s_finish (vent_options_t *opt, int argc, char **argv)
                             "dropped records are never numbered, so a "
                             "resumed run could not number the input the "
                             "same way (use block or spill)");
+    pp_cli_output ("--journal", opt->journal, PP_CLI_OUT_BESIDE);
+    if (opt->overflow == PP_OVERFLOW_SPILL)
+        pp_cli_output ("--spill-dir", opt->spill_dir, PP_CLI_OUT_DIR);
     pp_cli_endpoints (&opt->common);
+    pp_cli_resolve (&opt->common, "--tasks", opt->common.tasks, true);
+    pp_cli_resolve (&opt->common, "--control", opt->common.control, true);
+    pp_cli_resolve (&opt->common, "--acks", opt->common.acks, true);
     pp_cli_check_bind (&opt->common, "--tasks", opt->common.tasks);
     pp_cli_check_bind (&opt->common, "--control", opt->common.control);
     pp_cli_check_bind (&opt->common, "--acks", opt->common.acks);
@@ -290,7 +296,7 @@ vent_options_parse (vent_options_t *opt, int argc, char **argv)
             !s_input_option (opt, c, optarg) &&
             !s_dispatch_option (opt, c, optarg) &&
             !s_flow_option (opt, c, optarg))
-            pp_cli_bad_option (argc, argv);
+            pp_cli_bad_option (argc, argv, s_longs);
     }
     s_finish (opt, argc, argv);
 }

@@ -31,6 +31,7 @@ static const char *s_help_head =
     "                      credit flow default: adapts to the job's speed:\n"
     "                      25 ms of work, at most 16384 items and 8 MiB)\n"
     "  --serve             stay up after a run and serve the next one\n"
+    "                      (logs each run it joins and leaves)\n"
     "  --overflow P        when the buffer is full: block (stop pulling,\n"
     "                      default), drop (report the item as dropped) or\n"
     "                      spill (queue it on disk in --spill-dir)\n"
@@ -232,7 +233,7 @@ s_parse (int argc, char **argv, pp_worker_config_t *config, s_args_t *args)
                                     "CMD's stderr lines with [RECORD]); to "
                                     "see each input beside its result, use "
                                     "pp-sink --tag");
-            default: pp_cli_bad_option (argc, argv);
+            default: pp_cli_bad_option (argc, argv, longs);
         }
     }
     s_command (argc, argv, args);
@@ -260,6 +261,16 @@ s_configure (const pp_common_t *common, pp_worker_config_t *config)
     char why[512];
     if (pp_worker_config_check (config, why, sizeof (why)) != 0)
         pp_cli_usage_error ("%s", why);
+    pp_common_t names = *common; /* config keeps its unset endpoints    */
+    pp_cli_endpoints (&names);
+    pp_cli_resolve (&names, "--tasks", names.tasks, false);
+    pp_cli_resolve (&names, "--results", names.results, false);
+    pp_cli_resolve (&names, "--control", names.control, false);
+    pp_cli_resolve (&names, "--acks", names.acks, false);
+    if (config->overflow == PP_OVERFLOW_SPILL) /* else found at a run's start */
+        pp_cli_output ("--spill-dir",
+                       config->spill_dir ? config->spill_dir : "/tmp",
+                       PP_CLI_OUT_DIR);
 }
 
 /*  What running commands needs of this process (exec.h), set here so that

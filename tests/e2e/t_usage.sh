@@ -75,7 +75,28 @@ for bin in pp-ventilator pp-worker pp-sink; do
     usage_error "$bin" --max-item-size "${valid[@]}" --max-item-size 12Q
     usage_error "$bin" --flow "${valid[@]}" --flow sideways
     usage_error "$bin" --tasks "${valid[@]}" --tasks foo://bar
+    # A flag without its value is not an unknown one (one message said
+    # both); a near miss is named; an abbreviation of two is ambiguous.
+    usage_error "$bin" "option '--results' needs a value (--results VALUE)" \
+        "${valid[@]}" --results
+    usage_error "$bin" "unknown option '--resultz' (did you mean --results?)" \
+        "${valid[@]}" --resultz x
+    usage_error "$bin" "unknown option '--insecrue' (did you mean --insecure?)" \
+        "${valid[@]}" --insecrue
+    usage_error "$bin" "option '--insecure' takes no value ('--insecure=1')" \
+        "${valid[@]}" --insecure=1
+    usage_error "$bin" "option '--curve' is ambiguous: --curve-secret, --curve-allow, --curve-server" \
+        "${valid[@]}" --curve x
+    usage_error "$bin" "unknown option '-t' (did you mean --tasks? a long option takes two dashes)" \
+        "${valid[@]}" -tasks x
 done
+usage_error pp-sink "option '-o' needs a value (-o VALUE)" --sum -o
+usage_error pp-sink "unknown option '--stats-jsn' (did you mean --stats-json?)" \
+    --stats-jsn s.json
+usage_error pp-ventilator "unknown option '--genrate' (did you mean --generate?)" \
+    --genrate 5
+usage_error pp-worker "unknown option '--treads' (did you mean --threads?)" \
+    --job echo --treads 2
 
 usage_error pp-ventilator --window --window 0
 usage_error pp-ventilator --window --window abc
