@@ -177,10 +177,12 @@ pp_cli_common_option (pp_common_t *common, int opt, const char *arg)
             common->max_item = pp_cli_size ("--max-item-size", arg);
             if (common->max_item > PP_MAX_ITEM_LIMIT)
                 pp_cli_usage_error ("--max-item-size: %s is over 1G", arg);
+            common->given |= PP_GIVEN_MAX_ITEM;
             break;
         case 1006:
             if (pp_parse_flow (arg, &common->flow) != 0)
                 pp_cli_usage_error ("--flow: '%s' is not push or credit", arg);
+            common->given |= PP_GIVEN_FLOW;
             break;
         case 1007: common->insecure = true; break;
         case 1008: printf ("%s %s\n", s_prog, PP_VERSION); exit (PP_EXIT_OK);

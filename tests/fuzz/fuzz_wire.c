@@ -226,6 +226,25 @@ s_state (const uint8_t *p, size_t size)
     free (out);
 }
 
+/*  Decodes the payload as run settings (STATE's tail, after its counts)
+    and round-trips a success.                                             */
+static void
+s_settings (const uint8_t *p, size_t size)
+{
+    pp_settings_t st;
+    if (pp_wire_decode_settings (p, size, &st) != 0)
+        return;
+    CHECK (size == PP_SETTINGS_SIZE);
+    CHECK (st.max_item >= 1 && st.max_item <= PP_SETTINGS_MAX_ITEM);
+    CHECK (st.flow <= 1);
+    uint8_t *out = malloc (PP_SETTINGS_SIZE);
+    if (!out)
+        abort ();
+    pp_wire_encode_settings (&st, out);
+    CHECK (memcmp (out, p, PP_SETTINGS_SIZE) == 0);
+    free (out);
+}
+
 /*  Decodes the payload as HELLO: the host must come out NUL-terminated and
     printable, and re-encode to the input with '?' for what was not.      */
 static void
@@ -255,6 +274,7 @@ s_hello (const uint8_t *p, size_t size)
     CHECK (pp_wire_decode_hello (out, n, &again) == 0);
     CHECK (again.pid == hello.pid && again.threads == hello.threads &&
            again.capacity == hello.capacity && again.flow == hello.flow &&
+           again.max_item == hello.max_item &&
            strcmp (again.host, hello.host) == 0);
     free (out);
 }
@@ -328,6 +348,10 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     s_batch (payload, body_size, s_ref_count (payload, body_size, max_item),
              max_item);
     s_state (payload, body_size);
+    s_settings (payload, body_size);
+    if (body_size >= PP_STATE_PAYLOAD_SIZE) /* STATE: counts, settings  */
+        s_settings (payload + PP_STATE_PAYLOAD_SIZE,
+                    body_size - PP_STATE_PAYLOAD_SIZE);
     s_hello (payload, body_size);
     s_ranges (payload, body_size,
               have_hdr ? hdr.count

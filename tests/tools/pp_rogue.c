@@ -211,7 +211,9 @@ s_deaf_publish (s_deaf_t *self, pp_run_state_t state, bool now)
     if (!now && zclock_mono () - self->published < 50)
         return;
     pp_state_t st = {.sent = self->n, .total = self->n, .window = self->n};
-    pp_ctl_publish (self->pub, self->run_id, state, 0, 1000, &st);
+    pp_settings_t settings = {
+        .max_item = 1 << 20, .heartbeat_ms = 1000, .flow = 0};
+    pp_ctl_publish (self->pub, self->run_id, state, &settings, &st);
     self->published = zclock_mono ();
 }
 
