@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -130,8 +131,8 @@ test_hello_check (void **state)
     assert_string_equal (why, "it runs --flow push, this run --flow credit");
 }
 
-/*  A PUB and a SUB over inproc; the SUB's subscription reaches the PUB
-    before anything is published for real (send until one arrives).       */
+/*  A PUB and a SUB over inproc, at a name of their own (libzmq frees a
+    closed socket's name later, from its reaper thread).                   */
 typedef struct {
     zsock_t *pub, *sub;
 } s_pair_t;
@@ -139,8 +140,10 @@ typedef struct {
 static s_pair_t
 s_pair (void)
 {
-    s_pair_t pair = {zsock_new_pub ("inproc://test-ctl"),
-                     zsock_new_sub (">inproc://test-ctl", "")};
+    static int pairs;
+    char name[64];
+    snprintf (name, sizeof (name), "inproc://test-ctl-%d", ++pairs);
+    s_pair_t pair = {zsock_new_pub (name), zsock_new_sub (name, "")};
     assert_non_null (pair.pub);
     assert_non_null (pair.sub);
     return pair;

@@ -51,10 +51,13 @@ vent_run_hello_fits (vent_run_t *self, uint32_t worker_id,
     if (pp_wire_decode_hello (payload, size, &hello) != 0 ||
         pp_ctl_hello_check (&settings, &hello, why, sizeof (why)) == 0)
         return true; /* a HELLO we cannot read is counted all the same  */
-    if (self->refused != worker_id)
-        zsys_warning ("worker %08x (pid %u on %s) refused this run: %s",
-                      worker_id, hello.pid, hello.host, why);
+    if (self->refused == worker_id)
+        return false;
+    zsys_warning ("worker %08x (pid %u on %s) refused this run: %s",
+                  worker_id, hello.pid, hello.host, why);
     self->refused = worker_id;
+    if (self->subscribed > 0) /* it subscribed, and leaves without BYE  */
+        self->subscribed--;
     return false;
 }
 
