@@ -163,7 +163,12 @@ s_check_record (const uint8_t *p, size_t left, size_t max_item,
     bool bad = p[48] > PP_OUTCOME_DROPPED ||
                ((p[52] & S_INPUT_IS_DATA) && input > 0) ||
                left - PP_WIRE_RECORD_SIZE < (size_t) len + input;
-    if (len > max_item || input > max_item)
+    /*  A failed or dropped record's data is its reason, not an item
+        (unless it is its input too).                                     */
+    bool why = p[48] != PP_OUTCOME_OK && !(p[52] & S_INPUT_IS_DATA);
+    size_t data_max =
+        why && max_item < PP_WIRE_REASON_MAX ? PP_WIRE_REASON_MAX : max_item;
+    if (len > data_max || input > max_item)
         *reason = PP_REJECT_OVERSIZE;
     else if (bad)
         *reason = PP_REJECT_BATCH;

@@ -19,6 +19,10 @@
 #define PP_WIRE_VERSION 3    /* 3: run settings in STATE and HELLO */
 #define PP_WIRE_HEADER_SIZE 32
 #define PP_WIRE_RECORD_SIZE 56 /* per item inside a batch payload     */
+/*  A failed or dropped record's data is a reason, not an item: it may be
+    this long whatever --max-item-size (a run of items of 16 bytes still
+    says why one failed).                                                  */
+#define PP_WIRE_REASON_MAX 512
 
 typedef enum {
     PP_MSG_TASK = 1,     /* ventilator -> worker: batch of items           */
@@ -141,8 +145,10 @@ size_t pp_wire_record_size (const pp_record_t *rec);
 size_t pp_wire_encode_record (const pp_record_t *rec, uint8_t *out);
 
 /*  Checks that a batch payload holds exactly count well-formed records,
-    no data or input longer than max_item. Returns 0, or PP_EPROTO with *reason.
-    Only a checked payload may be walked with pp_wire_next_record.          */
+    no data or input longer than max_item (a failed or dropped record's
+    data, its reason: PP_WIRE_REASON_MAX when that is more). Returns 0, or
+   PP_EPROTO with *reason. Only a checked payload may be walked with
+   pp_wire_next_record.          */
 int pp_wire_check_batch (const void *data, size_t size, uint32_t count,
                          size_t max_item, pp_reject_t *reason);
 

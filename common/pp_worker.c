@@ -102,24 +102,28 @@ s_settings_given (const s_worker_t *self)
 /*  The tasks socket of the run's flow and max item size (its type and
     ZMQ_MAXMSGSIZE are set before it connects), made anew when the one we
     have was made for others (--serve); credit flow's completions socket
-    with it. Returns 0 or PP_EIO.                                          */
+    with it. max_item is the size its ZMQ_MAXMSGSIZE allows for: the run's,
+    or (--flow given, the run not known yet) the largest there may be, so
+    that it connects at once (push flow deals only to the connections it
+    has); the decoder holds each task to the run's size. 0 or PP_EIO.     */
 static int
-s_open_tasks (s_worker_t *self)
+s_open_tasks (s_worker_t *self, uint64_t max_item)
 {
-    const pp_common_t *common = self->net;
+    pp_common_t common = *self->net;
     bool credit = s_credit_flow (self);
-    if (self->tasks && self->tasks_flow == common->flow &&
-        self->tasks_max == common->max_item)
+    if (self->tasks && self->tasks_flow == common.flow &&
+        (self->tasks_max == max_item || self->tasks_max == PP_MAX_ITEM_LIMIT))
         return 0;
     pp_netmon_forget (self->netmon, self->tasks);
     zsock_destroy (&self->tasks);
+    common.max_item = max_item;
     /*  Full, we stop reading it: backpressure (see pp_net_socket_paused). */
-    self->tasks = pp_net_socket_paused (credit ? ZMQ_DEALER : ZMQ_PULL, common,
-                                        common->tasks, false, "--tasks");
+    self->tasks = pp_net_socket_paused (credit ? ZMQ_DEALER : ZMQ_PULL, &common,
+                                        common.tasks, false, "--tasks");
     if (!self->tasks)
         return PP_EIO;
-    self->tasks_flow = common->flow;
-    self->tasks_max = common->max_item;
+    self->tasks_flow = common.flow;
+    self->tasks_max = max_item;
     pp_netmon_watch (self->netmon, self->tasks, "--tasks", false);
     if (credit && !self->done) {
         /*  Named by a count, not self's address: the next pp_worker_run
@@ -272,7 +276,7 @@ s_adopt (s_worker_t *self, uint64_t run_id, uint16_t state)
     if (self->cfg->verbosity > 1)
         zsys_info ("joined run %016llx (%s)", (unsigned long long) run_id,
                    state ? pp_ctl_state_name (state) : "from a task");
-    int rc = s_open_tasks (self);
+    int rc = s_open_tasks (self, self->net->max_item);
     if (rc != 0)
         return rc;
     rc = s_pipeline_start (self);
@@ -701,8 +705,8 @@ s_loop (s_worker_t *self)
     return 0;
 }
 
-/*  Control and acks; tasks too when its settings are given (else once
-    the ventilator's STATE told them: s_adopt).                            */
+/*  Control and acks; tasks too when --flow is given (else once the
+    ventilator's STATE told the flow: s_adopt).                            */
 static int
 s_open (s_worker_t *self)
 {
@@ -715,7 +719,9 @@ s_open (s_worker_t *self)
     self->netmon = pp_netmon_new (common);
     pp_netmon_watch (self->netmon, self->control, "--control", false);
     pp_netmon_watch (self->netmon, self->acks, "--acks", false);
-    if (s_settings_given (self) && s_open_tasks (self) != 0)
+    bool sized = self->net->given & PP_GIVEN_MAX_ITEM;
+    if ((self->net->given & PP_GIVEN_FLOW) &&
+        s_open_tasks (self, sized ? self->net->max_item : PP_MAX_ITEM_LIMIT))
         return PP_EIO;
     while (self->worker_id == 0)
         if (getrandom (&self->worker_id, sizeof (self->worker_id), 0) == -1)

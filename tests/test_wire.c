@@ -488,6 +488,40 @@ test_batch_input_checked (void **state)
     assert_int_equal (reason, PP_REJECT_BATCH);
 }
 
+/*  A failed record's data is a reason: up to PP_WIRE_REASON_MAX bytes
+    whatever max_item (a run of 16-byte items still says why one failed);
+    its input is an item, held to max_item.                                */
+static void
+test_batch_reason_bound (void **state)
+{
+    (void) state;
+    char text[PP_WIRE_REASON_MAX + 1];
+    memset (text, 'r', sizeof (text));
+    pp_record_t rec = {.seq = 3,
+                       .len = PP_WIRE_REASON_MAX,
+                       .outcome = PP_OUTCOME_FAILED,
+                       .data = text,
+                       .input = "0123456789abcdef",
+                       .input_len = 16};
+    uint8_t buf[PP_WIRE_RECORD_SIZE + sizeof (text) + 17];
+    pp_reject_t reason;
+    size_t size = pp_wire_encode_record (&rec, buf);
+    assert_int_equal (s_check_batch (buf, size, 1, 16, &reason), 0);
+    assert_int_equal (s_check_batch (buf, size, 1, 15, &reason), PP_EPROTO);
+    assert_int_equal (reason, PP_REJECT_OVERSIZE); /* the input          */
+    rec.len = PP_WIRE_REASON_MAX + 1;
+    size = pp_wire_encode_record (&rec, buf);
+    assert_int_equal (s_check_batch (buf, size, 1, 16, &reason), PP_EPROTO);
+    assert_int_equal (reason, PP_REJECT_OVERSIZE);
+    assert_int_equal (
+        s_check_batch (buf, size, 1, PP_WIRE_REASON_MAX + 1, &reason), 0);
+    rec.len = 17; /* an ok record's data is the result: max_item       */
+    rec.outcome = PP_OUTCOME_OK;
+    size = pp_wire_encode_record (&rec, buf);
+    assert_int_equal (s_check_batch (buf, size, 1, 16, &reason), PP_EPROTO);
+    assert_int_equal (reason, PP_REJECT_OVERSIZE);
+}
+
 static void
 test_batch_count_mismatch (void **state)
 {
@@ -944,6 +978,7 @@ main (void)
                                          s_teardown_batch),
         cmocka_unit_test_setup_teardown (test_batch_input_checked,
                                          s_setup_batch, s_teardown_batch),
+        cmocka_unit_test (test_batch_reason_bound),
         cmocka_unit_test_setup_teardown (test_batch_count_mismatch,
                                          s_setup_batch, s_teardown_batch),
         cmocka_unit_test_setup_teardown (test_batch_len_past_end, s_setup_batch,

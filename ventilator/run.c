@@ -53,8 +53,8 @@ vent_run_hello_fits (vent_run_t *self, uint32_t worker_id,
         return true; /* a HELLO we cannot read is counted all the same  */
     if (self->refused == worker_id)
         return false;
-    zsys_warning ("worker %08x (pid %u on %s) refused this run: %s",
-                  worker_id, hello.pid, hello.host, why);
+    zsys_warning ("worker %08x (pid %u on %s) refused this run: %s", worker_id,
+                  hello.pid, hello.host, why);
     self->refused = worker_id;
     if (self->subscribed > 0) /* it subscribed, and leaves without BYE  */
         self->subscribed--;

@@ -88,14 +88,25 @@ s_header (const uint8_t *frame, size_t size, pp_header_t *hdr)
     return true;
 }
 
+/*  The longest data a record may hold: max_item, or for a failed or
+    dropped record whose data is a reason (not its input too) at least
+    PP_WIRE_REASON_MAX.                                                    */
+static size_t
+s_ref_data_max (unsigned outcome, bool input_is_data, size_t max_item)
+{
+    bool why = outcome != PP_OUTCOME_OK && !input_is_data;
+    return why && max_item < PP_WIRE_REASON_MAX ? PP_WIRE_REASON_MAX : max_item;
+}
+
 /*  Bytes the record at p takes after its header, or UINT64_MAX when it
-    breaks a rule: outcome <= 2, len and input_len <= max_item, no input
-    of its own when flagged "input is the data".                          */
+    breaks a rule: outcome <= 2, len <= s_ref_data_max, input_len <=
+    max_item, no input of its own when flagged "input is the data".       */
 static uint64_t
 s_ref_body (const uint8_t *p, size_t max_item)
 {
     uint64_t len = pp_get_u32 (p + 40), input = pp_get_u32 (p + 44);
-    if (p[48] > PP_OUTCOME_DROPPED || len > max_item || input > max_item ||
+    if (p[48] > PP_OUTCOME_DROPPED ||
+        len > s_ref_data_max (p[48], p[52] & 1, max_item) || input > max_item ||
         ((p[52] & 1) && input > 0))
         return UINT64_MAX;
     return len + input;
@@ -153,7 +164,10 @@ s_walk_batch (const uint8_t *p, size_t size, uint32_t count, size_t max_item)
     while (pp_wire_next_record (p, size, &offset, &rec)) {
         size_t start = written;
         CHECK (walked < count);
-        CHECK (rec.len <= max_item && rec.input_len <= max_item);
+        CHECK (rec.len <= s_ref_data_max (rec.outcome,
+                                          rec.len > 0 && rec.input == rec.data,
+                                          max_item));
+        CHECK (rec.input_len <= max_item);
         CHECK (rec.outcome <= PP_OUTCOME_DROPPED);
         CHECK (rec.len <= size);
         /*  An input equal to the data is sent once whatever the flag said,
