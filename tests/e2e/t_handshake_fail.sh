@@ -18,6 +18,8 @@ cp "$keys/server.key" "$keys/worker.key" "$keys/other.key" "$keys/allow/"
 server=(--curve-secret "$keys/server.key_secret" --curve-allow "$keys/allow")
 
 # 1. A worker with the wrong server key, another without CURVE at all.
+#    Each is refused on --control first: a worker given no --flow makes
+#    its tasks socket once the ventilator's STATE told it the flow.
 start_ventilator vent --generate 10 "${server[@]}"
 vent=$LAST_PID
 start_worker wrongkey --job echo --curve-secret "$keys/worker.key_secret" \
@@ -26,13 +28,13 @@ wrongkey=$LAST_PID
 start_worker plain --job echo
 plain=$LAST_PID
 wait_for_line "$(err_of wrongkey)" \
-    "--tasks \(from PP_TASKS\) $PP_TASKS: the CURVE handshake failed: --curve-server $keys/stranger.key is not" 5
+    "--control \(from PP_CONTROL\) $PP_CONTROL: the CURVE handshake failed: --curve-server $keys/stranger.key is not" 5
 wait_for_line "$(err_of plain)" \
-    "--tasks \(from PP_TASKS\) $PP_TASKS: the server requires CURVE: give --curve-secret and --curve-server here" 5
+    "--control \(from PP_CONTROL\) $PP_CONTROL: the server requires CURVE: give --curve-secret and --curve-server here" 5
 wait_for_line "$(err_of vent)" \
-    "--tasks \(from PP_TASKS\) $PP_TASKS: a peer failed the CURVE handshake: its --curve-server is not our public key" 5
+    "--control \(from PP_CONTROL\) $PP_CONTROL: a peer failed the CURVE handshake: its --curve-server is not our public key" 5
 # Once per reason, however often the worker tries again.
-assert_eq 1 "$(grep -c -- '--tasks (from PP_TASKS).*handshake failed' "$(err_of wrongkey)")" \
+assert_eq 1 "$(grep -c -- '--control (from PP_CONTROL).*handshake failed' "$(err_of wrongkey)")" \
     "the failure is logged once"
 signal_bin INT "$wrongkey"
 signal_bin INT "$plain"
