@@ -355,11 +355,14 @@ s_take_settings (s_worker_t *self, uint64_t run_id, const pp_settings_t *run)
     if (run->heartbeat_ms >= 10)
         self->credit.beat_every_ms = run->heartbeat_ms;
     pp_common_t now = *self->net;
-    if (self->phase != S_IDLE)
+    bool idle = self->phase == S_IDLE; /* else the pipeline reads net   */
+    if (!idle)
         now.given = PP_GIVEN_FLOW | PP_GIVEN_MAX_ITEM;
     int rc = pp_ctl_adopt (&now, run, why, sizeof (why));
-    self->net->flow = now.flow;
-    self->net->max_item = now.max_item;
+    if (idle) {
+        self->net->flow = now.flow;
+        self->net->max_item = now.max_item;
+    }
     if (rc != 0)
         s_refuse_run (self, run_id, why);
     return rc == 0;
