@@ -130,6 +130,7 @@ $(BUILD)/tests/test_acks: $(BUILD)/sink/acks.o $(BUILD)/sink/ledger.o
 $(BUILD)/tests/test_journal: $(BUILD)/sink/journal.o $(BUILD)/sink/replay.o \
                            $(BUILD)/sink/ledger.o
 $(BUILD)/tests/test_halt: $(BUILD)/sink/halt.o
+$(BUILD)/tests/test_progress: $(BUILD)/sink/progress.o
 $(BUILD)/tests/test_joblog: $(BUILD)/sink/joblog.o $(BUILD)/sink/logfile.o
 
 # Unit tests print cmocka's summary; end-to-end tests run the real binaries.
@@ -199,37 +200,76 @@ format-check:
 # PREFIX is what the installed pushpull.pc points at; DESTDIR only stages.
 # After installing into a system prefix run ldconfig, so that programs find
 # libpushpull.so.0 (this Makefile leaves the system's cache alone).
+# SYSCONFDIR is where the systemd unit looks for its environment files
+# (SYSCONFDIR/pushpull/NAME.env); UNITDIR and COMPLETIONDIR may be set to
+# where the system looks (pkg-config systemd / bash-completion say).
+SYSCONFDIR    ?= /etc
+UNITDIR       ?= $(PREFIX)/lib/systemd/system
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
+BINDIR    = $(DESTDIR)$(PREFIX)/bin
 LIBDIR    = $(DESTDIR)$(PREFIX)/lib
 INCDIR    = $(DESTDIR)$(PREFIX)/include/pushpull
 MANPAGES  = $(wildcard docs/man/*.1)
 MAN1DIR   = $(DESTDIR)$(PREFIX)/share/man/man1
+DOCDIR    = $(DESTDIR)$(PREFIX)/share/doc/pushpull
+DATADIR   = $(DESTDIR)$(PREFIX)/share/pushpull
+COMPDIR   = $(DESTDIR)$(COMPLETIONDIR)
+SYSTEMDIR = $(DESTDIR)$(UNITDIR)
 SCRIPTS   = scripts/pp-plot
+DOCS      = LICENSE CHANGELOG.md README.md
+UNIT      = pp-worker@.service
+# Every directory install puts a file in. Those it had to create (their
+# parents too, up to DESTDIR) are listed in DATADIR/installed-dirs, without
+# DESTDIR, so that uninstall removes them again once empty -- and only
+# them: a directory that was there before stays.
+INST_DIRS = $(BINDIR) $(LIBDIR)/pkgconfig $(INCDIR) $(MAN1DIR) $(DOCDIR) \
+            $(DATADIR) $(COMPDIR) $(SYSTEMDIR)
+STAGE     = $(patsubst %/,%,$(DESTDIR))
+DIRS_LIST = $(DATADIR)/installed-dirs
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(LIBDIR)/pkgconfig $(INCDIR) \
-	  $(MAN1DIR)
-	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin
-	install -m 755 $(SCRIPTS) $(DESTDIR)$(PREFIX)/bin
+	@created=$$(for d in $(INST_DIRS); do \
+	  while [ ! -d "$$d" ] && [ "$$d" != "$(STAGE)" ]; do \
+	    echo "$${d#$(STAGE)}"; d=$$(dirname "$$d"); done; done); \
+	install -d $(INST_DIRS) && \
+	{ [ ! -f $(DIRS_LIST) ] || cat $(DIRS_LIST); \
+	  [ -z "$$created" ] || printf '%s\n' $$created; } | sort -u \
+	  > $(DIRS_LIST).new && mv $(DIRS_LIST).new $(DIRS_LIST)
+	install -m 755 $(BINS) $(SCRIPTS) $(BINDIR)
 	install -m 644 $(LIB) $(SHLIB) $(LIBDIR)
 	ln -sf $(notdir $(SHLIB)) $(LIBDIR)/$(SONAME)
 	ln -sf $(notdir $(SHLIB)) $(LIBDIR)/libpushpull.so
 	install -m 644 $(PUBLIC_H) $(INCDIR)
 	install -m 644 $(MANPAGES) $(MAN1DIR)
+	install -m 644 $(DOCS) $(DOCDIR)
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' \
 	  pushpull.pc.in > $(LIBDIR)/pkgconfig/pushpull.pc
+	install -m 644 completions/pushpull.bash $(COMPDIR)/pp-ventilator
+	ln -sf pp-ventilator $(COMPDIR)/pp-worker
+	ln -sf pp-ventilator $(COMPDIR)/pp-sink
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|' \
+	  systemd/$(UNIT).in > $(SYSTEMDIR)/$(UNIT)
+	chmod 644 $(SYSTEMDIR)/$(UNIT)
 
-# Removes what install put there, by name (and include/pushpull once
-# empty); the shared directories (bin, lib, man1) stay. Same PREFIX and
-# DESTDIR as the install.
+# Removes what install put there, by name, then the directories install
+# created, once empty (deepest first). Same PREFIX, DESTDIR, UNITDIR and
+# COMPLETIONDIR as the install.
 .PHONY: uninstall
 uninstall:
-	rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(notdir $(BINS) $(SCRIPTS))) \
+	rm -f $(addprefix $(BINDIR)/,$(notdir $(BINS) $(SCRIPTS))) \
 	  $(LIBDIR)/$(notdir $(LIB)) $(LIBDIR)/$(notdir $(SHLIB)) \
 	  $(LIBDIR)/$(SONAME) $(LIBDIR)/libpushpull.so \
 	  $(LIBDIR)/pkgconfig/pushpull.pc \
 	  $(addprefix $(INCDIR)/,$(notdir $(PUBLIC_H))) \
-	  $(addprefix $(MAN1DIR)/,$(notdir $(MANPAGES)))
-	[ ! -d $(INCDIR) ] || rmdir --ignore-fail-on-non-empty $(INCDIR)
+	  $(addprefix $(MAN1DIR)/,$(notdir $(MANPAGES))) \
+	  $(addprefix $(DOCDIR)/,$(notdir $(DOCS))) \
+	  $(addprefix $(COMPDIR)/,pp-ventilator pp-worker pp-sink) \
+	  $(SYSTEMDIR)/$(UNIT)
+	@dirs=$$([ ! -f $(DIRS_LIST) ] || sort -r $(DIRS_LIST)); \
+	rm -f $(DIRS_LIST); \
+	rmd() { [ ! -d "$$1" ] || rmdir --ignore-fail-on-non-empty "$$1"; }; \
+	for d in $(INCDIR) $(DOCDIR) $(DATADIR); do rmd "$$d" || exit 1; done; \
+	for d in $$dirs; do rmd "$(STAGE)$$d" || exit 1; done
 
 clean:
 	rm -rf build

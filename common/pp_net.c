@@ -79,10 +79,11 @@ s_ipv4_interface (const char *endpoint)
     return found;
 }
 
-/*  pp_net_socket, with ZMTP pings every ping_ms (0: none of its own).   */
+/*  pp_net_socket, with ZMTP pings every ping_ms (0: none of its own),
+    watched by netmon (unless NULL) from before it binds or connects.     */
 static zsock_t *
 s_socket (int type, const pp_common_t *common, const char *endpoint, bool bind,
-          const char *flag, int ping_ms)
+          const char *flag, int ping_ms, pp_netmon_t *netmon)
 {
     zsock_t *sock = zsock_new (type);
     if (!sock) {
@@ -115,7 +116,7 @@ s_socket (int type, const pp_common_t *common, const char *endpoint, bool bind,
         a sink that learns the run late holds every result until then --
         the p99 latency of a light run was that wait (71 ms).             */
     zsock_set_reconnect_ivl (sock, 10);
-    zsock_set_reconnect_ivl_max (sock, 2000);
+    zsock_set_reconnect_ivl_max (sock, PP_NET_RECONNECT_MAX_MS);
     /*  Who pings: the connecting side (a worker finds its ventilator or
         sink gone), and a bound PUSH (push flow stops feeding a worker that
         vanished). Not the other bound sockets, and no TTL asked of the
@@ -153,10 +154,13 @@ s_socket (int type, const pp_common_t *common, const char *endpoint, bool bind,
         zsock_destroy (&sock);
         return NULL;
     }
+    if (netmon) /* first: a peer retrying every 10 ms meets the bind    */
+        pp_netmon_watch (netmon, sock, flag, bind);
     int rc = bind ? zsock_bind (sock, "%s", endpoint)
                   : zsock_connect (sock, "%s", endpoint);
     if (rc == -1) {
         int err = zmq_errno ();
+        pp_netmon_forget (netmon, sock);
         zsys_error ("%s: cannot %s %s: %s%s", source, bind ? "bind" : "connect",
                     endpoint, zmq_strerror (err),
                     err == EADDRINUSE ? " (another process listens there: "
@@ -172,22 +176,40 @@ zsock_t *
 pp_net_socket (int type, const pp_common_t *common, const char *endpoint,
                bool bind, const char *flag)
 {
-    return s_socket (type, common, endpoint, bind, flag, PP_NET_HEARTBEAT_MS);
+    return s_socket (type, common, endpoint, bind, flag, PP_NET_HEARTBEAT_MS,
+                     NULL);
+}
+
+zsock_t *
+pp_net_socket_watched (int type, const pp_common_t *common,
+                       const char *endpoint, bool bind, const char *flag,
+                       pp_netmon_t *netmon)
+{
+    return s_socket (type, common, endpoint, bind, flag, PP_NET_HEARTBEAT_MS,
+                     netmon);
 }
 
 zsock_t *
 pp_net_socket_paused (int type, const pp_common_t *common, const char *endpoint,
                       bool bind, const char *flag)
 {
-    return s_socket (type, common, endpoint, bind, flag, 0);
+    return s_socket (type, common, endpoint, bind, flag, 0, NULL);
 }
 
 zsock_t *
 pp_net_acks_socket (int type, const pp_common_t *common, bool bind)
 {
+    return pp_net_acks_socket_watched (type, common, bind, NULL);
+}
+
+zsock_t *
+pp_net_acks_socket_watched (int type, const pp_common_t *common, bool bind,
+                            pp_netmon_t *netmon)
+{
     pp_common_t acks = *common;
     acks.hwm = PP_NET_ACKS_HWM;
-    return pp_net_socket (type, &acks, common->acks, bind, "--acks");
+    return pp_net_socket_watched (type, &acks, common->acks, bind, "--acks",
+                                  netmon);
 }
 
 int
@@ -379,6 +401,9 @@ typedef struct {
     int64_t closed_ms;        /* first hang-up since a handshake succeeded   */
     int closed;               /* hang-ups since then                          */
     bool down;                /* connecting: disconnected, not yet back      */
+    uint64_t handshakes;      /* bound: peers whose handshake succeeded      */
+    uint64_t failed;          /* bound: connections whose handshake failed   */
+    uint64_t disconnects;     /* bound: connections that ended, either kind  */
 } s_watch_t;
 
 struct _pp_netmon_t {
@@ -425,12 +450,11 @@ pp_netmon_watch (pp_netmon_t *self, zsock_t *sock, const char *flag, bool bind)
         zsock_set_rcvhwm (reader, 0);
         zsock_set_linger (reader, 0);
     }
-    int events =
-        ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
-        (bind ? ZMQ_EVENT_ACCEPT_FAILED
-              : ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
-                    ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED |
-                    ZMQ_EVENT_CONNECT_RETRIED);
+    int events = ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+                 ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
+                 ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
+                 ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED |
+                 (bind ? ZMQ_EVENT_ACCEPT_FAILED : ZMQ_EVENT_CONNECT_RETRIED);
     if (!reader || zsock_connect (reader, "%s", endpoint) != 0 ||
         zmq_socket_monitor (zsock_resolve (sock), endpoint, events) != 0) {
         zsys_warning ("%s: cannot watch its handshakes: %s", flag,
@@ -615,12 +639,36 @@ s_out_of_fds (pp_netmon_t *self, s_watch_t *watch, uint32_t value)
                 per_worker == 1 ? "" : "s");
 }
 
+/*  A bound socket's peers, counted from its events: libzmq names no peer
+    in a success (its value is 0), but every connection that ends says
+    DISCONNECTED, and one that ends before its handshake succeeded says
+    HANDSHAKE_FAILED_* first. Returns true when the event is only that: a
+    hang-up mid-handshake on a bound socket is a client's business (a port
+    scanner, a worker that gave up), not ours to explain.                 */
+static bool
+s_on_peer_event (s_watch_t *watch, uint16_t event)
+{
+    if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED)
+        watch->handshakes++;
+    else if (event == ZMQ_EVENT_DISCONNECTED)
+        watch->disconnects++;
+    else if (event & (ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+                      ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
+                      ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL))
+        watch->failed++;
+    return event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED ||
+           event == ZMQ_EVENT_DISCONNECTED ||
+           event == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL;
+}
+
 /*  One event of a watched socket: a success forgets the hang-ups before
     it; a failure is counted, and logged once per reason (a hang-up only
     when it keeps coming alone: pp_netmon_check).                         */
 static void
 s_on_event (pp_netmon_t *self, s_watch_t *watch, uint16_t event, uint32_t value)
 {
+    if (watch->bind && s_on_peer_event (watch, event))
+        return;
     if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
         watch->closed = 0;
         watch->closed_ms = 0;
@@ -676,6 +724,28 @@ pp_netmon_connected (pp_netmon_t *self, zsock_t *sock)
         if (self->nm_watch[i].sock == sock)
             return !self->nm_watch[i].down;
     return true;
+}
+
+uint32_t
+pp_netmon_peers (pp_netmon_t *self, zsock_t *sock)
+{
+    for (int i = 0; self && sock && i < S_WATCH_MAX; i++) {
+        s_watch_t *watch = &self->nm_watch[i];
+        if (watch->sock != sock || !watch->bind)
+            continue;
+        while (s_read_event (self, watch))
+            ;
+        /*  Ended connections that had succeeded: all ended, less those
+            that failed their handshake. Clamped: a peer counted as gone
+            too soon only delays a caller, never lets it count a ghost.   */
+        uint64_t gone = watch->disconnects > watch->failed
+                            ? watch->disconnects - watch->failed
+                            : 0;
+        uint64_t peers =
+            watch->handshakes > gone ? watch->handshakes - gone : 0;
+        return peers > UINT32_MAX ? UINT32_MAX : (uint32_t) peers;
+    }
+    return 0;
 }
 
 uint64_t

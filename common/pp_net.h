@@ -13,6 +13,9 @@
     dropped.                                                                */
 #define PP_NET_HEARTBEAT_MS 1000
 
+/*  A connecting socket retries after 10 ms, backing off to this.          */
+#define PP_NET_RECONNECT_MAX_MS 2000
+
 /*  Least HWM of credit-flow sockets: any worker's credit (16384 items)
     fits, even at one item per message.                                   */
 #define PP_NET_CREDIT_HWM 16384
@@ -26,6 +29,8 @@
 /*  Largest batch payload a sender builds; one item may exceed it alone.   */
 #define PP_BATCH_BYTES (256 * 1024)
 
+typedef struct _pp_netmon_t pp_netmon_t;
+
 /*  Creates a socket of type, applies HWM, max message size and linger,
     then binds or connects endpoint. Returns NULL after logging why (a bind
     that fails names the flag and the endpoint). The caller owns it.        */
@@ -35,6 +40,15 @@ zsock_t *pp_net_socket (int type, const pp_common_t *common,
 /*  pp_net_socket for the acks endpoint (common->acks, flag --acks), with
     PP_NET_ACKS_HWM in place of --hwm. The caller owns it.                 */
 zsock_t *pp_net_acks_socket (int type, const pp_common_t *common, bool bind);
+
+/*  pp_net_socket and pp_net_acks_socket, watched by netmon (see below)
+    from before the bind or connect: no handshake goes unseen, not even
+    that of a peer already retrying when the socket binds.               */
+zsock_t *pp_net_socket_watched (int type, const pp_common_t *common,
+                                const char *endpoint, bool bind,
+                                const char *flag, pp_netmon_t *netmon);
+zsock_t *pp_net_acks_socket_watched (int type, const pp_common_t *common,
+                                     bool bind, pp_netmon_t *netmon);
 
 /*  As pp_net_socket, for a socket its owner stops reading while it is
     full (backpressure): it sends no ZMTP pings of its own. libzmq 4.3
@@ -50,7 +64,6 @@ zsock_t *pp_net_socket_paused (int type, const pp_common_t *common,
     (a CURVE key not allowed, a wrong server key, CURVE on one side only)
     is counted and logged once per endpoint and reason with the flag that
     fixes it. A socket and its watch belong to the same thread.           */
-typedef struct _pp_netmon_t pp_netmon_t;
 
 /*  A new, empty watch; NULL (logged) when it cannot be made -- every
     pp_netmon_* function then does nothing.                                */
@@ -68,6 +81,13 @@ void pp_netmon_forget (pp_netmon_t *self, zsock_t *sock);
     last event was a disconnect or a failed retry (a success, or no event
     yet, counts as connected). Read at pp_netmon_check's pace.            */
 bool pp_netmon_connected (pp_netmon_t *self, zsock_t *sock);
+
+/*  The peers of a bound, watched sock whose handshake succeeded and that
+    are still connected, counted from libzmq's events after reading those
+    waiting. An estimate that errs low: libzmq names no peer in a success,
+    so a connection that ends without a handshake failure event (rare)
+    hides one peer. 0 for a socket not watched, or not bound.              */
+uint32_t pp_netmon_peers (pp_netmon_t *self, zsock_t *sock);
 
 /*  Reads the events waiting, without blocking (at most every 100 ms: call
     it from the loop's tick), and logs what is new. Returns the handshake

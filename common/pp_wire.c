@@ -235,6 +235,8 @@ pp_wire_encode_state (const pp_state_t *state, uint8_t *out)
     pp_put_u64 (out + 28, state->failed);
     pp_put_u64 (out + 36, state->dropped);
     pp_put_u32 (out + 44, state->retries);
+    pp_put_u64 (out + 48, state->expected);
+    out[56] = state->expected_exact ? 1 : 0;
 }
 
 int
@@ -250,7 +252,9 @@ pp_wire_decode_state (const void *data, size_t size, pp_state_t *state)
     state->failed = pp_get_u64 (p + 28);
     state->dropped = pp_get_u64 (p + 36);
     state->retries = pp_get_u32 (p + 44);
-    if (state->window == 0)
+    state->expected = pp_get_u64 (p + 48);
+    state->expected_exact = p[56] == 1;
+    if (state->window == 0 || p[56] > 1)
         return PP_EPROTO;
     return 0;
 }

@@ -102,10 +102,12 @@ typedef struct {
     uint64_t total;  /* final item count, PP_TOTAL_UNKNOWN until drain */
     uint32_t window; /* the ventilator's --window                      */
     uint64_t ok, failed, dropped; /* outcomes (COMPLETE, DONE)             */
-    uint32_t retries; /* the ventilator's --retries                     */
+    uint32_t retries;    /* the ventilator's --retries                     */
+    uint64_t expected;   /* the total the input holds, ahead: 0 unknown  */
+    bool expected_exact; /* it is counted (--generate), not estimated   */
 } pp_state_t;
 #define PP_TOTAL_UNKNOWN UINT64_MAX
-#define PP_STATE_PAYLOAD_SIZE 48
+#define PP_STATE_PAYLOAD_SIZE 57
 
 /*  Run-wide settings: the ventilator's, carried by every STATE after its
     counts, so that workers and the sink adopt them (pp_ctl.h).           */

@@ -5,7 +5,8 @@
 #   install-deps.sh           build and run (make, make demo)
 #   install-deps.sh --test    + what make test needs (cmocka, python3 for
 #                             free ports and JSON, man-db, procps, iproute2,
-#                             gnuplot-nox for pp-plot's pictures)
+#                             gnuplot-nox for pp-plot's pictures, tmux for
+#                             the progress line seen in a terminal)
 #   install-deps.sh --ci      + clang-format and clang's fuzzer runtime
 #   install-deps.sh --bench   + what make bench uses (gnuplot-nox for the
 #                             plots, jq, GNU parallel for a baseline)
@@ -14,9 +15,9 @@ set -euo pipefail
 packages=(build-essential pkg-config libzmq3-dev libczmq-dev)
 case ${1:-} in
     --test) packages+=(libcmocka-dev python3 man-db procps iproute2
-                       gnuplot-nox) ;;
+                       gnuplot-nox tmux) ;;
     --ci) packages+=(libcmocka-dev python3 man-db procps iproute2 gnuplot-nox
-                     clang-format clang libclang-rt-14-dev nftables) ;;
+                     tmux clang-format clang libclang-rt-14-dev nftables) ;;
     --bench) packages+=(gnuplot-nox jq parallel) ;;
     "") ;;
     *) echo "usage: $0 [--test|--ci|--bench]" >&2; exit 2 ;;

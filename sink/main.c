@@ -27,6 +27,8 @@
 #include "store.h"
 
 #include <czmq.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 
 #define S_COMPLETE_EVERY_MS 200  /* COMPLETE repeated until DONE          */
@@ -67,6 +69,8 @@ typedef struct {
     uint64_t run_id;
     uint64_t resumed_run;      /* --resume: the run the journal is for    */
     uint64_t sent;             /* numbered so far, from STATE             */
+    uint64_t expected;         /* the total expected, from STATE (0: none) */
+    bool expected_exact;       /* ... counted ahead, not estimated        */
     int64_t heard_ms;          /* last STATE of our run                   */
     bool silence_told;         /* a silent ventilator was logged          */
     int64_t drain_ms;          /* our drain asked, or (--drain-timeout
@@ -229,6 +233,7 @@ s_adopt (s_sink_t *self, const pp_header_t *hdr, const pp_state_t *state)
     self->record.retries = state->retries;
     self->record.end = UINT64_MAX; /* the total is not known yet        */
     self->phase = S_RUNNING;
+    sink_progress_start (&self->progress, pp_now_ms ());
     /*  The journal exists from the start of the run, so --resume finds it
         however early the sink stops (on failure the phase says so). A
         resumed run's compaction wrote it already.                         */
@@ -338,6 +343,8 @@ s_on_control (s_sink_t *self)
         !self->drain_ms)
         self->drain_ms = self->heard_ms;
     self->sent = state.sent;
+    self->expected = state.expected;
+    self->expected_exact = state.expected_exact;
     self->record.retries = state.retries;
     s_learn_total (self, &state);
     if (hdr.flags == PP_STATE_ABORTED && self->phase != S_FAILED)
@@ -566,6 +573,28 @@ s_check_halt (s_sink_t *self)
         self->phase = S_ABORTED;
 }
 
+/*  The progress line, from what we know now (last: the final one).       */
+static void
+s_show_progress (s_sink_t *self, int64_t now, bool last)
+{
+    const pp_counts_t *c = self->counts;
+    sink_progress_facts_t facts = {
+        .running = self->phase != S_WAITING,
+        .workers = pp_netmon_peers (self->netmon, self->results),
+        .done = pp_stats_done (self->stats),
+        .failed = c->failed,
+        .dropped = c->dropped,
+        .total_known = c->total_known,
+        .total = c->total,
+        .expected = self->expected,
+        .expected_exact = self->expected_exact};
+    /*  Results on the line's terminal go out before it, not after it; a
+        failed write shows at the store's next flush.                      */
+    if (self->progress.shares_tty && self->output)
+        sink_output_flush (self->output);
+    sink_progress_show (&self->progress, &facts, now, last);
+}
+
 /*  Timers and state changes between socket events.                        */
 static void
 s_tick (s_sink_t *self)
@@ -588,8 +617,7 @@ s_tick (s_sink_t *self)
     }
     if (self->progress.mode == SINK_PROGRESS_TERMINAL ||
         (self->progress.mode == SINK_PROGRESS_LOG && self->phase == S_RUNNING))
-        sink_progress_show (&self->progress, self->stats, self->sent, now,
-                            false);
+        s_show_progress (self, now, false);
     if (self->phase == S_RUNNING)
         s_check_ventilator (self, now);
     if (self->phase == S_RUNNING)
@@ -662,6 +690,31 @@ s_open_side (s_sink_t *self)
     return 0;
 }
 
+/*  sink_output's hook: results come to the terminal the line is on.     */
+static void
+s_clear_progress (void *arg)
+{
+    sink_progress_clear (arg);
+}
+
+/*  True when results go to the terminal stderr is (stdout, or -o naming
+    it: /dev/tty, /dev/stdout, /dev/pts/N): the progress line must make
+    way for them.                                                          */
+static bool
+s_shares_tty (const sink_options_t *opt)
+{
+    struct stat out, err;
+    if (!isatty (STDERR_FILENO) || fstat (STDERR_FILENO, &err) != 0)
+        return false;
+    if (!opt->output_path)
+        return isatty (STDOUT_FILENO) && fstat (STDOUT_FILENO, &out) == 0 &&
+               out.st_rdev == err.st_rdev;
+    if (stat (opt->output_path, &out) != 0 || !S_ISCHR (out.st_mode))
+        return false;
+    bool tty = major (out.st_rdev) == 5 && minor (out.st_rdev) == 0;
+    return tty || out.st_rdev == err.st_rdev; /* /dev/tty: ours          */
+}
+
 static int
 s_open (s_sink_t *self)
 {
@@ -675,6 +728,8 @@ s_open (s_sink_t *self)
     if (!self->store)
         return PP_EIO;
     self->output = sink_store_output (self->store);
+    if (self->progress.shares_tty)
+        sink_output_on_write (self->output, s_clear_progress, &self->progress);
     /*  The rest once the run is known (the ledger now, if resumed).      */
     self->record = (sink_record_t){.ledger = self->ledger,
                                    .stats = self->stats,
@@ -818,8 +873,7 @@ s_finish (s_sink_t *self)
     if (self->phase != S_FAILED && sink_store_flush (self->store) != 0)
         return PP_EXIT_RUNTIME;
     if (self->progress.mode == SINK_PROGRESS_TERMINAL)
-        sink_progress_show (&self->progress, self->stats, self->sent,
-                            pp_now_ms (), true);
+        s_show_progress (self, pp_now_ms (), true);
     s_flush_side (self);
     if ((self->phase == S_ABORTED || self->phase == S_LOST) && self->ledger)
         s_log_resume_hint (self);
@@ -851,15 +905,17 @@ main (int argc, char **argv)
     pp_cli_security (&opt.common, true, true);
     pp_signal_install ();
     pp_cli_raise_fd_limit ();
-    s_sink_t sink = {.opt = &opt,
-                     .phase = S_WAITING,
-                     .progress = {opt.progress, pp_now_ms ()}};
+    s_sink_t sink = {.opt = &opt, .phase = S_WAITING};
+    sink_progress_init (&sink.progress, opt.progress, s_shares_tty (&opt),
+                        pp_now_ms ());
+    sink_progress_take_logs (&sink.progress);
     int code = PP_EXIT_RUNTIME;
     if (s_open (&sink) == 0 && s_loop (&sink) == 0)
         code = s_finish (&sink);
     else if (sink.refused)
         code = PP_EXIT_USAGE; /* a flag the run's settings refuse       */
     s_close (&sink);
+    sink_progress_end (&sink.progress);
     pp_cli_security_end (&opt.common);
     free (opt.argv);
     zsys_shutdown ();

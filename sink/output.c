@@ -12,13 +12,15 @@
 #include <unistd.h>
 
 struct _sink_output_t {
-    FILE *file;          /* the output, or stdout                     */
-    const char *path;    /* NULL for stdout                           */
-    char delim;          /* ends each result                          */
-    bool sum;            /* --sum: add results up, write the sum only */
-    int64_t int_sum;     /* --sum: the int64 sum of ok results        */
-    uint64_t not_summed; /* --sum: ok results not int64, or overflowing */
-    int error;           /* errno of the first failed write, or 0     */
+    FILE *file;              /* the output, or stdout                     */
+    const char *path;        /* NULL for stdout                           */
+    char delim;              /* ends each result                          */
+    bool sum;                /* --sum: add results up, write the sum only */
+    int64_t int_sum;         /* --sum: the int64 sum of ok results        */
+    uint64_t not_summed;     /* --sum: ok results not int64, or overflowing */
+    int error;               /* errno of the first failed write, or 0     */
+    void (*before) (void *); /* called ahead of each write, or NULL  */
+    void *before_arg;
 };
 
 static sink_output_t *
@@ -118,6 +120,8 @@ sink_output_write (sink_output_t *self, const char *data, size_t len)
             self->int_sum = sum;
         return;
     }
+    if (self->before)
+        self->before (self->before_arg);
     /*  The sink is one thread: stdio's per-call locking is pure cost.
         The errno of a failed write is kept here, for the message, before
         anything changes it.                                               */
@@ -130,9 +134,18 @@ sink_output_write (sink_output_t *self, const char *data, size_t len)
 void
 sink_output_write_sum (sink_output_t *self)
 {
+    if (self->before)
+        self->before (self->before_arg);
     if (fprintf (self->file, "%lld\n", (long long) self->int_sum) < 0 &&
         !self->error)
         self->error = errno;
+}
+
+void
+sink_output_on_write (sink_output_t *self, void (*before) (void *), void *arg)
+{
+    self->before = before;
+    self->before_arg = arg;
 }
 
 int

@@ -40,6 +40,11 @@ void sink_output_write (sink_output_t *self, const char *data, size_t len);
 /*  --sum: writes the sum as the output's one line.                        */
 void sink_output_write_sum (sink_output_t *self);
 
+/*  Calls before (arg) ahead of every write to the output: a progress line
+    on the terminal the results go to takes itself off. NULL: none.      */
+void sink_output_on_write (sink_output_t *self, void (*before) (void *),
+                           void *arg);
+
 /*  Flushes what was written and checks that none of it was lost on the
     way. Returns 0, or PP_EIO (sink_output_error says why).                 */
 int sink_output_flush (sink_output_t *self);

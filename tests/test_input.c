@@ -77,13 +77,15 @@ s_next (vent_input_t *input, const char **data, size_t *len)
     return rc;
 }
 
-/*  Asserts the next record is text.                                       */
+/*  Asserts the next record is text (NULL: that there is one).           */
 static void
 s_expect (vent_input_t *input, const char *text)
 {
     const char *data = NULL;
     size_t len = 0;
     assert_int_equal (s_next (input, &data, &len), 1);
+    if (!text)
+        return; /* any record                                          */
     assert_int_equal (len, strlen (text));
     assert_memory_equal (data, text, len);
 }
@@ -291,6 +293,68 @@ test_skip_workload (void **state)
     vent_input_destroy (&tail);
 }
 
+/*  Generated input knows its count: the total to expect, exactly.      */
+static void
+test_expected_generated (void **state)
+{
+    (void) state;
+    bool exact = false;
+    vent_input_t *in = vent_input_new_generate (1, 500);
+    assert_int_equal (vent_input_expected (in, &exact), 500);
+    assert_true (exact);
+    vent_input_destroy (&in);
+    in = vent_input_new_workload (70, 1);
+    assert_int_equal (vent_input_expected (in, &exact), 70);
+    assert_true (exact);
+    vent_input_destroy (&in);
+}
+
+/*  A pipe has no size: no estimate.                                      */
+static void
+test_expected_pipe (void **state)
+{
+    (void) state;
+    fixture_t *fx = s_open ("1\n2\n3\n", 6, '\n', 16, false);
+    bool exact = true;
+    assert_int_equal (vent_input_expected (fx->input, &exact), 0);
+    s_expect (fx->input, "1");
+    assert_int_equal (vent_input_expected (fx->input, &exact), 0);
+    assert_false (exact);
+    s_close (fx);
+}
+
+/*  A regular file: its size against the bytes the records read so far
+    took, from where the fd stood (stdin may start mid-file).             */
+static void
+test_expected_file (void **state)
+{
+    (void) state;
+    FILE *file = tmpfile ();
+    assert_non_null (file);
+    for (int i = 0; i < 1000; i++)
+        fprintf (file, "%09d\n", i); /* 10 bytes a line                  */
+    fflush (file);
+    int fd = fileno (file);
+    bool exact = true;
+    for (int pass = 0; pass < 2; pass++) {
+        off_t from = pass == 0 ? 0 : 6000; /* then 400 lines to go      */
+        assert_int_equal (lseek (fd, from, SEEK_SET), from);
+        vent_input_t *in = vent_input_new_fd (fd, '\n', 16);
+        assert_int_equal (vent_input_expected (in, &exact), 0);
+        s_expect (in, pass == 0 ? "000000000" : "000000600");
+        assert_int_equal (vent_input_expected (in, &exact),
+                          pass == 0 ? 1000 : 400);
+        assert_false (exact);
+        for (int i = 1; i < (pass == 0 ? 1000 : 400); i++)
+            s_expect (in, pass == 0 && i == 1 ? "000000001" : NULL);
+        s_expect_end (in);
+        assert_int_equal (vent_input_expected (in, &exact),
+                          pass == 0 ? 1000 : 400);
+        vent_input_destroy (&in);
+    }
+    fclose (file);
+}
+
 int
 main (void)
 {
@@ -306,6 +370,9 @@ main (void)
         cmocka_unit_test (test_skip_across_reads),
         cmocka_unit_test (test_skip_generate),
         cmocka_unit_test (test_skip_workload),
+        cmocka_unit_test (test_expected_generated),
+        cmocka_unit_test (test_expected_pipe),
+        cmocka_unit_test (test_expected_file),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -103,9 +103,63 @@ test_waits_for_workers (void **state)
     vent_run_tick (fx->run, S_T0 + 2);
     assert_int_equal (vent_run_state (fx->run), VENT_WAITING);
     vent_run_hello (fx->run, 12);
+    vent_run_task_peers (fx->run, 2);
     vent_run_tick (fx->run, S_T0 + 3);
     assert_int_equal (vent_run_state (fx->run), VENT_RUNNING);
     assert_true (vent_run_active (fx->run));
+    s_close (fx);
+}
+
+/*  Push flow: the hellos are in, but one worker's tasks connection is
+    not: PUSH would deal the start of the run to the other alone. The run
+    starts once both connections are up.                                  */
+static void
+test_push_waits_for_task_connections (void **state)
+{
+    (void) state;
+    fixture_t *fx = s_open (5, 2, 0);
+    vent_run_hello (fx->run, 11);
+    vent_run_hello (fx->run, 12);
+    vent_run_task_peers (fx->run, 1);
+    vent_run_tick (fx->run, S_T0 + 1);
+    assert_int_equal (vent_run_state (fx->run), VENT_WAITING);
+    vent_run_tick (fx->run, S_T0 + 1000);
+    assert_int_equal (vent_run_state (fx->run), VENT_WAITING);
+    vent_run_task_peers (fx->run, 2);
+    vent_run_tick (fx->run, S_T0 + 1001);
+    assert_int_equal (vent_run_state (fx->run), VENT_RUNNING);
+    s_close (fx);
+}
+
+/*  The count of connections can err low: the run starts anyway, once a
+    worker's backed-off reconnect could have come and a second more.     */
+static void
+test_push_task_connections_grace (void **state)
+{
+    (void) state;
+    fixture_t *fx = s_open (5, 2, 0);
+    vent_run_hello (fx->run, 11);
+    vent_run_hello (fx->run, 12);
+    vent_run_task_peers (fx->run, 1);
+    vent_run_tick (fx->run, S_T0 + 10);
+    vent_run_tick (fx->run, S_T0 + 10 + PP_NET_RECONNECT_MAX_MS + 999);
+    assert_int_equal (vent_run_state (fx->run), VENT_WAITING);
+    vent_run_tick (fx->run, S_T0 + 10 + PP_NET_RECONNECT_MAX_MS + 1000);
+    assert_int_equal (vent_run_state (fx->run), VENT_RUNNING);
+    s_close (fx);
+}
+
+/*  Credit flow deals only to a worker that asked: no connection count.  */
+static void
+test_credit_needs_no_task_count (void **state)
+{
+    (void) state;
+    fixture_t *fx = s_open (5, 2, 0);
+    fx->opt.common.flow = PP_FLOW_CREDIT;
+    vent_run_hello (fx->run, 11);
+    vent_run_hello (fx->run, 12);
+    vent_run_tick (fx->run, S_T0 + 1);
+    assert_int_equal (vent_run_state (fx->run), VENT_RUNNING);
     s_close (fx);
 }
 
@@ -362,6 +416,9 @@ main (void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_waits_for_workers),
+        cmocka_unit_test (test_push_waits_for_task_connections),
+        cmocka_unit_test (test_push_task_connections_grace),
+        cmocka_unit_test (test_credit_needs_no_task_count),
         cmocka_unit_test (test_drain_then_done),
         cmocka_unit_test (test_drain_request),
         cmocka_unit_test (test_drain_nothing_sent),

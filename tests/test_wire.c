@@ -647,7 +647,10 @@ test_state_round_trip (void **state)
          .window = UINT32_MAX,
          .ok = UINT64_MAX - 1,
          .failed = 0,
-         .dropped = 0x8000000000000000ULL},
+         .dropped = 0x8000000000000000ULL,
+         .retries = 7,
+         .expected = 0x1122334455667788ULL,
+         .expected_exact = true},
     };
     for (size_t i = 0; i < sizeof (cases) / sizeof (cases[0]); i++) {
         uint8_t buf[PP_STATE_PAYLOAD_SIZE + 8];
@@ -665,6 +668,9 @@ test_state_round_trip (void **state)
         assert_true (out.ok == cases[i].ok);
         assert_true (out.failed == cases[i].failed);
         assert_true (out.dropped == cases[i].dropped);
+        assert_int_equal (out.retries, cases[i].retries);
+        assert_true (out.expected == cases[i].expected);
+        assert_int_equal (out.expected_exact, cases[i].expected_exact);
     }
 }
 
@@ -683,6 +689,12 @@ test_state_malformed (void **state)
 
     in.window = 0;
     pp_wire_encode_state (&in, buf);
+    assert_int_equal (s_decode_state (buf, PP_STATE_PAYLOAD_SIZE, &out),
+                      PP_EPROTO);
+
+    in.window = 3; /* "expected is exact" is 0 or 1, nothing else       */
+    pp_wire_encode_state (&in, buf);
+    buf[PP_STATE_PAYLOAD_SIZE - 1] = 2;
     assert_int_equal (s_decode_state (buf, PP_STATE_PAYLOAD_SIZE, &out),
                       PP_EPROTO);
 }

@@ -364,6 +364,15 @@ vent_feed_ended (const vent_feed_t *self)
 }
 
 uint64_t
+vent_feed_expected (const vent_feed_t *self, bool *exact)
+{
+    *exact = false;
+    if (vent_feed_state (self) == VENT_FEED_STOPPED)
+        return 0;
+    return vent_input_expected (self->input, exact);
+}
+
+uint64_t
 vent_feed_dropped (const vent_feed_t *self)
 {
     return self->dropped;

@@ -104,6 +104,10 @@ void vent_feed_stop (vent_feed_t *self);
 /*  True once the total is final (ENDED).                                  */
 bool vent_feed_ended (const vent_feed_t *self);
 
+/*  The records the run is expected to hold, ahead of the total (as
+    vent_input_expected); 0 once a drain stopped the reading.             */
+uint64_t vent_feed_expected (const vent_feed_t *self, bool *exact);
+
 /*  Records dropped by --overflow drop: never numbered.                    */
 uint64_t vent_feed_dropped (const vent_feed_t *self);
 

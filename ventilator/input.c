@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 typedef enum { S_FD, S_GENERATE, S_WORKLOAD } s_kind_t;
@@ -29,6 +30,8 @@ struct _vent_input_t {
     uint64_t in_records; /* records consumed, skipped ones included      */
     uint64_t in_skip;    /* --skip: the first records, never returned    */
     char in_text[24];    /* a generated record                           */
+    uint64_t in_size;    /* a regular file: its bytes from where we began */
+    uint64_t in_read;    /* bytes read from the fd so far                 */
 };
 
 vent_input_t *
@@ -47,6 +50,11 @@ vent_input_new_fd (int fd, char delim, size_t max_item)
         free (self);
         return NULL;
     }
+    struct stat st;
+    off_t at = lseek (fd, 0, SEEK_CUR); /* stdin may start mid-file     */
+    if (fstat (fd, &st) == 0 && S_ISREG (st.st_mode) && at >= 0 &&
+        st.st_size > at)
+        self->in_size = (uint64_t) (st.st_size - at);
     return self;
 }
 
@@ -103,6 +111,22 @@ vent_input_returned (vent_input_t *self)
                                             : 0;
 }
 
+uint64_t
+vent_input_expected (const vent_input_t *self, bool *exact)
+{
+    *exact = self->in_kind != S_FD;
+    if (self->in_kind != S_FD)
+        return self->in_n;
+    uint64_t consumed = self->in_read - (self->in_end - self->in_start);
+    if (self->in_size == 0 || consumed == 0 || self->in_records == 0)
+        return 0;
+    if (self->in_eof && self->in_start == self->in_end)
+        return self->in_records; /* read whole: the count is known      */
+    double per_byte = (double) self->in_records / (double) consumed;
+    uint64_t guess = (uint64_t) (per_byte * (double) self->in_size + 0.5);
+    return guess > self->in_records ? guess : self->in_records;
+}
+
 int
 vent_input_fill (vent_input_t *self)
 {
@@ -116,9 +140,10 @@ vent_input_fill (vent_input_t *self)
     }
     ssize_t got = read (self->in_fd, self->in_buf + self->in_end,
                         self->in_cap - self->in_end);
-    if (got > 0)
+    if (got > 0) {
         self->in_end += (size_t) got;
-    else if (got == 0)
+        self->in_read += (uint64_t) got;
+    } else if (got == 0)
         self->in_eof = true;
     else if (errno != EINTR && errno != EAGAIN)
         return PP_EIO;

@@ -6,6 +6,7 @@
 #ifndef VENT_INPUT_H_INCLUDED
 #define VENT_INPUT_H_INCLUDED
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -46,6 +47,12 @@ int vent_input_fill (vent_input_t *self);
     oversized ones: the number (from 1) of the record last returned, and
     the --skip that resumes after it.                                      */
 uint64_t vent_input_records (vent_input_t *self);
+
+/*  The records the input holds in all, skipped ones included: exact
+    (*exact) for generated input; for a regular file, estimated from its
+    size and the bytes the records consumed so far took. 0 when there is
+    no telling (a pipe, nothing read yet).                                 */
+uint64_t vent_input_expected (const vent_input_t *self, bool *exact);
 
 /*  Records returned so far (oversized ones included, skipped ones not).   */
 uint64_t vent_input_returned (vent_input_t *self);

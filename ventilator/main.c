@@ -238,6 +238,9 @@ s_tick (vent_t *self)
         self->signals_seen = signals;
         s_on_request (self, signals == 1 ? PP_REQUEST_DRAIN : PP_REQUEST_ABORT);
     }
+    if (vent_run_state (self->run) == VENT_WAITING)
+        vent_run_task_peers (self->run,
+                             pp_netmon_peers (self->netmon, self->tasks));
     vent_run_tick (self->run, now);
     if (self->credit && vent_run_active (self->run))
         vent_credit_tick (self->credit); /* after DONE, workers leave  */
@@ -413,23 +416,22 @@ s_open_sockets (vent_t *self)
 {
     pp_common_t *common = &self->opt->common;
     bool credit = common->flow == PP_FLOW_CREDIT;
-    self->tasks = pp_net_socket (credit ? ZMQ_ROUTER : ZMQ_PUSH, common,
-                                 common->tasks, true, "--tasks");
+    self->netmon = pp_netmon_new (common); /* first: it sees every peer */
+    self->tasks =
+        pp_net_socket_watched (credit ? ZMQ_ROUTER : ZMQ_PUSH, common,
+                               common->tasks, true, "--tasks", self->netmon);
     if (credit && self->tasks)
         zsock_set_router_mandatory (self->tasks, 1);
     /*  XPUB: every subscription that comes in is a peer that just
         connected, welcomed with the state at once (s_on_control).        */
-    self->control =
-        pp_net_socket (ZMQ_XPUB, common, common->control, true, "--control");
+    self->control = pp_net_socket_watched (ZMQ_XPUB, common, common->control,
+                                           true, "--control", self->netmon);
     if (self->control)
         zsock_set_xpub_verbose (self->control, 1);
-    self->acks = pp_net_acks_socket (ZMQ_PULL, common, true);
+    self->acks =
+        pp_net_acks_socket_watched (ZMQ_PULL, common, true, self->netmon);
     if (!self->tasks || !self->control || !self->acks)
         return PP_EIO;
-    self->netmon = pp_netmon_new (common);
-    pp_netmon_watch (self->netmon, self->tasks, "--tasks", true);
-    pp_netmon_watch (self->netmon, self->control, "--control", true);
-    pp_netmon_watch (self->netmon, self->acks, "--acks", true);
     return 0;
 }
 

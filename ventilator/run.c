@@ -8,6 +8,10 @@
 
 #define S_STATE_EVERY_MS 200  /* state while running                    */
 #define S_URGENT_EVERY_MS 100 /* DRAIN, DONE, ABORT repeats             */
+/*  Push: hellos in, task connections not yet. A worker started before us
+    retries its connections each on its own backed-off schedule, so one
+    can come a whole reconnect interval after the others.                 */
+#define S_TASK_PEERS_GRACE_MS (PP_NET_RECONNECT_MAX_MS + 1000)
 #define S_ABORT_LINGER_MS 500 /* keep publishing ABORT this long        */
 
 struct _vent_run_t {
@@ -27,6 +31,8 @@ struct _vent_run_t {
     bool unlisted;          /* one could not be listed (out of memory)  */
     uint64_t subscribed;    /* subscriptions to the state (peers joined)  */
     bool sink_bye;          /* the sink saw the end and left                 */
+    uint32_t task_peers;    /* push: workers' task connections up        */
+    int64_t hellos_met_ms;  /* --wait-workers hellos all in (0: not yet) */
     pp_state_t outcome;     /* counts from the sink's COMPLETE          */
     uint32_t refused;       /* the last worker that refused the run     */
 };
@@ -73,6 +79,7 @@ s_publish (vent_run_t *self)
         state.dropped = vent_feed_dropped (self->feed);
     pp_settings_t settings;
     vent_run_settings (self, &settings);
+    state.expected = vent_feed_expected (self->feed, &state.expected_exact);
     pp_ctl_publish (self->control, self->run_id, (pp_run_state_t) self->state,
                     &settings, &state);
     self->sent_ms = pp_now_ms ();
@@ -249,11 +256,43 @@ s_check_drain (vent_run_t *self, int64_t now_ms)
 }
 
 void
+vent_run_task_peers (vent_run_t *self, uint32_t peers)
+{
+    self->task_peers = peers;
+}
+
+/*  In push flow a worker's HELLO (on acks) can come before its tasks
+    connection is up -- each socket reconnects on its own schedule -- and
+    PUSH deals only to the connections it has: --wait-workers would then
+    give the whole start of the run to the workers already connected.
+    So the run also waits for as many task connections as hellos; for at
+    most S_TASK_PEERS_GRACE_MS, since that count can err low (a connection
+    that ends without saying why), and a late start is better than none. */
+static bool
+s_task_peers_ready (vent_run_t *self, int64_t now_ms)
+{
+    uint32_t wanted = self->opt->wait_workers;
+    if (self->opt->common.flow != PP_FLOW_PUSH || self->task_peers >= wanted)
+        return true;
+    if (self->hellos_met_ms == 0)
+        self->hellos_met_ms = now_ms;
+    if (now_ms - self->hellos_met_ms < S_TASK_PEERS_GRACE_MS)
+        return false;
+    zsys_warning ("--wait-workers %u: %u workers said hello, but only %u "
+                  "of them connected to --tasks within %d ms: starting "
+                  "anyway",
+                  wanted, self->nhellos, self->task_peers,
+                  S_TASK_PEERS_GRACE_MS);
+    return true;
+}
+
+void
 vent_run_tick (vent_run_t *self, int64_t now_ms)
 {
     s_check_drain (self, now_ms);
     if (self->state == VENT_WAITING &&
-        self->nhellos >= self->opt->wait_workers) {
+        self->nhellos >= self->opt->wait_workers &&
+        s_task_peers_ready (self, now_ms)) {
         vent_feed_start (self->feed, now_ms);
         s_set_state (self, vent_feed_ended (self->feed) ? VENT_DRAINING
                                                         : VENT_RUNNING);

@@ -72,6 +72,10 @@ void vent_run_settings (const vent_run_t *self, pp_settings_t *settings);
 bool vent_run_hello_fits (vent_run_t *self, uint32_t worker_id,
                           const uint8_t *payload, size_t size);
 
+/*  In push flow, how many workers' task connections are up now: the run
+    starts when --wait-workers hellos and as many connections are in.    */
+void vent_run_task_peers (vent_run_t *self, uint32_t peers);
+
 /*  A BYE on acks: the peer saw the run end (or leaves it) and needs
     nothing more from us. worker_id 0 is the sink; it names the count
     workers it heard from (ids: 4 bytes each, big-endian), every one of

@@ -236,7 +236,9 @@ s_state (const uint8_t *p, size_t size)
     CHECK (pp_wire_decode_state (out, PP_STATE_PAYLOAD_SIZE, &again) == 0);
     CHECK (again.sent == st.sent && again.total == st.total &&
            again.window == st.window && again.ok == st.ok &&
-           again.failed == st.failed && again.dropped == st.dropped);
+           again.failed == st.failed && again.dropped == st.dropped &&
+           again.retries == st.retries && again.expected == st.expected &&
+           again.expected_exact == st.expected_exact);
     free (out);
 }
 

@@ -33,9 +33,10 @@ def batch(mtype, records, worker=0):
     return header(mtype, seq=seq, worker=worker, count=len(records)), payload
 
 
-def state(sent, total, window, ok=0, failed=0, dropped=0, retries=0):
-    return struct.pack(">QQIQQQI", sent, total, window, ok, failed, dropped,
-                       retries)
+def state(sent, total, window, ok=0, failed=0, dropped=0, retries=0,
+          expected=0, exact=0):
+    return struct.pack(">QQIQQQIQB", sent, total, window, ok, failed, dropped,
+                       retries, expected, exact)
 
 
 def settings(max_item=1 << 20, heartbeat_ms=1000, flow=0):
@@ -69,7 +70,8 @@ SEEDS = {
               struct.pack(">QQQQQQ", 0, 1, 5, 3, 2**63, 2**32)),
     "complete": (0, header(COMPLETE, count=0), state(100, 100, 64, 97, 2, 1)),
     "state_running": (0, header(STATE, 2, seq=10),
-                      state(10, UNKNOWN, 64) + settings()),
+                      state(10, UNKNOWN, 64, expected=1000, exact=1) +
+                      settings()),
     "state_draining": (0, header(STATE, 3, seq=50),
                        state(50, 50, 8, 0, 0, 3) +
                        settings(4 << 20, 250, 1)),
