@@ -147,10 +147,10 @@ size_t pp_wire_record_size (const pp_record_t *rec);
 size_t pp_wire_encode_record (const pp_record_t *rec, uint8_t *out);
 
 /*  Checks that a batch payload holds exactly count well-formed records,
-    no data or input longer than max_item (a failed or dropped record's
-    data, its reason: PP_WIRE_REASON_MAX when that is more). Returns 0, or
-   PP_EPROTO with *reason. Only a checked payload may be walked with
-   pp_wire_next_record.          */
+    no data or input longer than max_item (but a failed or dropped
+    record's data, its reason: PP_WIRE_REASON_MAX when that is more).
+    Returns 0, or PP_EPROTO with *reason. Only a checked payload may be
+    walked with pp_wire_next_record.                                        */
 int pp_wire_check_batch (const void *data, size_t size, uint32_t count,
                          size_t max_item, pp_reject_t *reason);
 
