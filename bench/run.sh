@@ -957,13 +957,14 @@ section_whole() {
 
 # --- many workers --------------------------------------------------------
 
-# many_run DIR FLOW W N: one run of N tiny items (echo, --generate) over W
-# virtual workers (bench/vworkers: one process per 4000 workers, each
-# worker a tasks socket of its own, 1 job slot, capacity 2). Prints
+# many_run DIR FLOW W N [JOB_US]: one run of N tiny items (echo,
+# --generate) over W virtual workers (bench/vworkers: one process per 4000
+# workers, each worker a tasks socket of its own, 1 job slot, capacity
+# MANY_CAPACITY, jobs of JOB_US microseconds, 0 by default). Prints
 # "cpu_s wall_s min max" (ventilator CPU from /usr/bin/time; min/max items
 # per worker), or "- - - -" if the run failed.
 many_run() {
-    local dir=$1 flow=$2 w=$3 n=$4
+    local dir=$1 flow=$2 w=$3 n=$4 job_us=${5:-0}
     mkdir -p "$dir"
     local ep="--tasks ipc://$dir/t --results ipc://$dir/r --control ipc://$dir/c --acks ipc://$dir/a"
     timeout 300 "$build/pp-sink" --results "ipc://$dir/r" --control "ipc://$dir/c" \
@@ -971,7 +972,7 @@ many_run() {
     local sink=$! procs=$(((w + 3999) / 4000)) p vws=()
     for p in $(seq 1 "$procs"); do
         local share=$((w / procs + (p <= w % procs ? 1 : 0)))
-        timeout 300 "$raw/vworkers" --workers "$share" --capacity "${MANY_CAPACITY:-32}" --flow "$flow" $ep \
+        timeout 300 "$raw/vworkers" --workers "$share" --capacity "${MANY_CAPACITY:-32}" --job-us "$job_us" --flow "$flow" $ep \
             >"$dir/vw.$p" 2>"$dir/vw.$p.err" &
         vws+=($!)
     done
@@ -1038,6 +1039,35 @@ section_many() {
             row="$row $us $rate"
         done
         echo "$row" >>"$out/many.dat"
+    done
+    many_balance
+}
+
+# The balance of equal workers that take time: jobs of MANY_JOB_US (10 ms)
+# each, 1 slot, so that a worker's pace, not the order in which vworkers
+# serves its sockets (what the table above measures with jobs of no
+# time), decides how much it can take. N = 100 W: 100 items a worker.
+many_balance() {
+    local list=${MANY_BALANCE_W:-10 100 1000} job_us=${MANY_JOB_US:-10000}
+    emit ""
+    emit "Balance of equal workers with jobs of $((job_us / 1000)) ms (1 slot each, N = 100 W:"
+    emit "an ideal run gives each worker 100). Target: max/min <= 1.2 at W = 1000."
+    emit ""
+    emit "| W | flow | items | wall s | ideal s | min | max | max/min | runs ok |"
+    emit "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+    local w flow n vals wall lo hi bal r
+    for w in $list; do
+        n=$((w * 100))
+        for flow in credit push; do
+            vals=$(for r in $(seq 1 "$runs"); do
+                many_run "$tmp/bal.$w.$flow.$r" "$flow" "$w" "$n" "$job_us"
+                rm -rf "$tmp/bal.$w.$flow.$r"
+            done)
+            wall=$(med "$vals" 2); lo=$(med "$vals" 3); hi=$(med "$vals" 4)
+            bal=-
+            [ "$lo" != - ] && [ "$lo" != 0 ] && bal=$(awk -v a="$lo" -v b="$hi" 'BEGIN { printf "%.2f", b / a }')
+            emit "| $w | $flow | $n | $(fmt "$wall" 2) | $(awk -v j="$job_us" 'BEGIN { printf "%.2f", 100 * j / 1e6 }') | $(fmt "$lo" 0) | $(fmt "$hi" 0) | $bal | $(ok_count "$vals")/$runs |"
+        done
     done
 }
 

@@ -405,14 +405,14 @@ s_parse (int argc, char **argv)
         s_usage ();
 }
 
-/*  Beats for every credit-flow worker that sent nothing for a third of
-    the heartbeat; flushes results held.                                  */
+/*  Beats for every credit-flow worker that sent nothing for a heartbeat,
+    as pp-worker does; flushes results held.                              */
 static void
 s_housekeeping (int64_t now)
 {
     for (int i = 0; i < s_opt.workers; i++) {
         s_flush_results (i);
-        if (s_opt.credit && now - s_vw[i].beat_us >= s_beat_every_us / 3)
+        if (s_opt.credit && now - s_vw[i].beat_us >= s_beat_every_us)
             s_credit (i, 0);
     }
 }

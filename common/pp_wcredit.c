@@ -55,7 +55,7 @@ pp_wcredit_due (pp_wcredit_t *self, int64_t now_ms, int capacity, int threads,
 bool
 pp_wcredit_beat_due (const pp_wcredit_t *self, int64_t now_ms)
 {
-    return now_ms - self->beat_ms >= self->beat_every_ms / 3;
+    return now_ms - self->beat_ms >= self->beat_every_ms;
 }
 
 void

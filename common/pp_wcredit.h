@@ -46,8 +46,10 @@ void pp_wcredit_rejoin (pp_wcredit_t *self);
 uint64_t pp_wcredit_due (pp_wcredit_t *self, int64_t now_ms, int capacity,
                          int threads, int64_t job_ns);
 
-/*  True when nothing was sent for a third of the heartbeat: time for an
-    empty CREDIT, so the ventilator knows we are alive.                    */
+/*  True when nothing was sent for a whole heartbeat: time for an empty
+    CREDIT, so the ventilator knows we are alive. (A third, before: three
+    beats a second from every idle worker were most of what a ventilator
+    of 10^4 workers read.)                                                 */
 bool pp_wcredit_beat_due (const pp_wcredit_t *self, int64_t now_ms);
 
 /*  A CREDIT of count items (0: a heartbeat) went out at now_ms.          */

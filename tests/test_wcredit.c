@@ -84,7 +84,7 @@ test_rejoin (void **state)
     assert_int_equal (pp_wcredit_due (&credit, 10, 0, 4, 0), 3);
 }
 
-/*  A beat is due a third of the heartbeat after the last CREDIT; a reset
+/*  A beat is due a heartbeat after the last CREDIT, not sooner; a reset
     keeps the heartbeat the ventilator asked for (1000 ms if none).        */
 static void
 test_beat (void **state)
@@ -94,13 +94,13 @@ test_beat (void **state)
     pp_wcredit_reset (&credit, 0);
     assert_int_equal (credit.beat_every_ms, 1000);
     pp_wcredit_granted (&credit, 0, 2000);
-    assert_false (pp_wcredit_beat_due (&credit, 2332));
-    assert_true (pp_wcredit_beat_due (&credit, 2333));
+    assert_false (pp_wcredit_beat_due (&credit, 2999));
+    assert_true (pp_wcredit_beat_due (&credit, 3000));
     credit.beat_every_ms = 300;
     pp_wcredit_reset (&credit, 9000);
     assert_int_equal (credit.beat_every_ms, 300);
-    assert_false (pp_wcredit_beat_due (&credit, 2099));
-    assert_true (pp_wcredit_beat_due (&credit, 2100));
+    assert_false (pp_wcredit_beat_due (&credit, 2299));
+    assert_true (pp_wcredit_beat_due (&credit, 2300));
 }
 
 int

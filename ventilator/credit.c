@@ -272,10 +272,17 @@ vent_credit_dispatch (vent_credit_t *self)
     return 0;
 }
 
+int64_t
+vent_credit_silence_ms (int64_t heartbeat_ms, int liveness)
+{
+    return heartbeat_ms * liveness + heartbeat_ms / 2;
+}
+
 void
 vent_credit_tick (vent_credit_t *self)
 {
-    int64_t limit = self->config.heartbeat_ms * self->config.liveness;
+    int64_t limit = vent_credit_silence_ms (self->config.heartbeat_ms,
+                                            self->config.liveness);
     int64_t now = pp_now_ms ();
     vent_peer_t *peer;
     while ((peer = vent_peers_silent (self->peers, now, limit)))
@@ -297,7 +304,8 @@ vent_credit_rearm (vent_credit_t *self, int64_t lost)
         }
     }
     self->grace_end_ms =
-        now + self->config.heartbeat_ms * self->config.liveness;
+        now + vent_credit_silence_ms (self->config.heartbeat_ms,
+                                      self->config.liveness);
 }
 
 uint64_t

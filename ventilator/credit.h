@@ -20,6 +20,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/*  How long a credit-flow worker may be silent before it is written off:
+    --liveness beats, and half a beat more for one that beats a little
+    late (a worker beats once nothing else went out for a whole beat).    */
+int64_t vent_credit_silence_ms (int64_t heartbeat_ms, int liveness);
+
 typedef struct {
     uint64_t run_id;
     uint32_t batch;       /* --batch: items per TASK at most           */

@@ -217,7 +217,8 @@ static void
 s_check_stall (vent_t *self, int64_t wait_ms)
 {
     int64_t judged = self->opt->ack_timeout_ms;
-    int64_t liveness = self->opt->heartbeat_ms * self->opt->liveness;
+    int64_t liveness =
+        vent_credit_silence_ms (self->opt->heartbeat_ms, self->opt->liveness);
     if (self->credit && liveness < judged)
         judged = liveness;
     int64_t lost =

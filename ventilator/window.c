@@ -44,6 +44,7 @@ struct _vent_window_t {
     vent_pool_t *pool;      /* where acked items go               */
     uint64_t base;          /* lowest unacked seq                 */
     uint64_t next;          /* seq of the next item put           */
+    uint64_t unacked;       /* slots in [base, next) holding an item */
     uint64_t resend_at;     /* resend scan position, or UINT64_MAX */
     uint64_t scan_from;     /* where the running scan began        */
     int64_t scan_ms;        /* the last scan started              */
@@ -124,10 +125,7 @@ vent_window_next (const vent_window_t *self)
 uint64_t
 vent_window_unacked (const vent_window_t *self)
 {
-    uint64_t n = 0;
-    for (uint64_t seq = self->base; seq < self->next; seq++)
-        n += self->slots[seq % self->size].item != NULL;
-    return n;
+    return self->unacked; /* counted: read on every dispatch turn    */
 }
 
 uint64_t
@@ -265,6 +263,7 @@ s_number (vent_window_t *self, pp_item_t *item)
     s_slot_t *slot = &self->slots[seq % self->size];
     free (slot->reason);
     *slot = (s_slot_t){.item = item}; /* nothing of the last occupant */
+    self->unacked++;
     item->seq = seq;
     if (self->numbered)
         self->numbered (self->numbered_ctx, item);
@@ -547,6 +546,7 @@ vent_window_ack (vent_window_t *self, uint64_t first, uint64_t n)
     for (uint64_t seq = from; seq < to; seq++) {
         s_slot_t *slot = &self->slots[seq % self->size];
         settled = s_unhold (slot) || settled;
+        self->unacked -= slot->item != NULL;
         vent_pool_free (self->pool, slot->item);
         slot->item = NULL;
         free (slot->reason);
