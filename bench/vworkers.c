@@ -318,22 +318,25 @@ s_on_control (void)
     int more = 0;
     size_t len = sizeof (more);
     zmq_getsockopt (s_control, ZMQ_RCVMORE, &more, &len);
-    if (more)
-        zmq_recv (s_control, body, sizeof (body), 0);
+    int size = more ? zmq_recv (s_control, body, sizeof (body), 0) : 0;
     pp_header_t hdr;
     pp_reject_t reason;
+    pp_settings_t run; /* after the counts: flow, heartbeat           */
     if (pp_wire_decode_header (head, (size_t) n, &hdr, &reason) != 0 ||
-        hdr.type != PP_MSG_STATE)
+        hdr.type != PP_MSG_STATE ||
+        size != PP_STATE_PAYLOAD_SIZE + PP_SETTINGS_SIZE ||
+        pp_wire_decode_settings (body + PP_STATE_PAYLOAD_SIZE,
+                                 PP_SETTINGS_SIZE, &run) != 0)
         return 0;
     if (s_run_id == 0 && hdr.flags <= PP_STATE_DRAINING) {
         s_run_id = hdr.run_id;
-        if (hdr.count != (uint32_t) s_opt.credit) {
+        if (run.flow != (uint8_t) s_opt.credit) {
             fprintf (stderr, "vworkers: the ventilator runs the other flow\n");
             exit (2);
         }
     }
-    if (hdr.worker_id >= 10)
-        s_beat_every_us = (int64_t) hdr.worker_id * 1000;
+    if (run.heartbeat_ms >= 10)
+        s_beat_every_us = (int64_t) run.heartbeat_ms * 1000;
     return hdr.run_id == s_run_id ? hdr.flags : 0;
 }
 

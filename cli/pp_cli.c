@@ -33,10 +33,12 @@ const char *pp_cli_common_help =
     "  or * (binds every address, v4 and v6).\n"
     "  An endpoint another process holds is an error, never taken over.\n"
     "Transport:\n"
-    "  --flow MODE        push (default) or credit; same on every process\n"
+    "  --flow MODE        push (default) or credit; workers and the sink\n"
+    "                     take the ventilator's (given, it must match)\n"
     "  --hwm N            ZeroMQ high-water mark of the data sockets,\n"
     "                     messages (default 100; acks have their own)\n"
-    "  --max-item-size S  largest item or result (default 1M; K/M/G)\n"
+    "  --max-item-size S  largest item or result (default 1M; K/M/G);\n"
+    "                     workers and the sink take the ventilator's\n"
     "  --insecure         allow plaintext binds off loopback\n"
     "Security (CURVE, see README):\n"
     "  --keygen PATH      write a key pair: PATH (public), PATH_secret\n"
@@ -414,10 +416,12 @@ pp_cli_common_option (pp_common_t *common, int opt, const char *arg)
             common->max_item = pp_cli_size ("--max-item-size", arg);
             if (common->max_item > PP_MAX_ITEM_LIMIT)
                 pp_cli_usage_error ("--max-item-size: %s is over 1G", arg);
+            common->given |= PP_GIVEN_MAX_ITEM;
             break;
         case 1006:
             if (pp_parse_flow (arg, &common->flow) != 0)
                 pp_cli_usage_error ("--flow: '%s' is not push or credit", arg);
+            common->given |= PP_GIVEN_FLOW;
             break;
         case 1007: common->insecure = true; break;
         case 1008: printf ("%s %s\n", s_prog, PP_VERSION); exit (PP_EXIT_OK);

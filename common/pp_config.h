@@ -41,7 +41,12 @@ typedef struct {
     void *auth;          /* zactor_t running zauth, or NULL         */
     unsigned from_env;   /* endpoints taken from PP_*: bit per flag,
                             set by pp_config_endpoints                 */
+    unsigned given;      /* PP_GIVEN_*: run settings given as flags;
+                            a worker or sink adopts the others         */
 } pp_common_t;
+
+/*  Run-wide settings given on the command line (pp_common_t.given).      */
+enum { PP_GIVEN_MAX_ITEM = 1, PP_GIVEN_FLOW = 2 };
 
 /*  Writes the reason for a refused setting into why (when given, at most
     size bytes). Returns PP_EINVAL, for `return pp_config_why (...)`.     */

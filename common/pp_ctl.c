@@ -4,27 +4,48 @@
 #include "pp_error.h"
 #include "pp_net.h"
 
+#include <stdio.h>
+
 void
 pp_ctl_publish (zsock_t *pub, uint64_t run_id, pp_run_state_t state,
-                uint32_t flow, uint32_t heartbeat_ms, const pp_state_t *counts)
+                const pp_settings_t *settings, const pp_state_t *counts)
 {
-    uint8_t payload[PP_STATE_PAYLOAD_SIZE];
+    uint8_t payload[PP_STATE_PAYLOAD_SIZE + PP_SETTINGS_SIZE];
     pp_wire_encode_state (counts, payload);
+    pp_wire_encode_settings (settings, payload + PP_STATE_PAYLOAD_SIZE);
     pp_header_t hdr = {.type = PP_MSG_STATE,
                        .flags = (uint16_t) state,
                        .run_id = run_id,
-                       .seq = counts->sent,
-                       .worker_id = heartbeat_ms,
-                       .count = flow};
+                       .seq = counts->sent};
     pp_net_send (pub, NULL, &hdr, payload, sizeof (payload), true);
+}
+
+/*  pp_net_recv; a header that is ours (magic) but of another wire
+    version sets *version to it.                                           */
+static int
+s_recv (zsock_t *sub, pp_inmsg_t *in, uint8_t *version,
+        uint64_t rejects[PP_REJECT_COUNT])
+{
+    zmsg_t *msg = zmsg_recv (sub);
+    if (!msg)
+        return zmq_errno () == EAGAIN || zmq_errno () == EINTR ? PP_EAGAIN
+                                                               : PP_EIO;
+    zframe_t *head = zmsg_first (msg);
+    const uint8_t *p = head ? zframe_data (head) : NULL;
+    if (p && zframe_size (head) == PP_WIRE_HEADER_SIZE &&
+        pp_get_u16 (p) == PP_WIRE_MAGIC && p[2] != PP_WIRE_VERSION &&
+        p[3] == PP_MSG_STATE)
+        *version = p[2];
+    return pp_net_take (&msg, false, in, rejects);
 }
 
 int
 pp_ctl_recv (zsock_t *sub, pp_header_t *hdr, pp_state_t *counts,
+             pp_settings_t *settings, uint8_t *version,
              uint64_t rejects[PP_REJECT_COUNT])
 {
     pp_inmsg_t in;
-    int rc = pp_net_recv (sub, false, &in, rejects);
+    int rc = s_recv (sub, &in, version, rejects);
     if (rc != 0)
         return rc;
     if (in.hdr.type != PP_MSG_STATE) {
@@ -32,13 +53,86 @@ pp_ctl_recv (zsock_t *sub, pp_header_t *hdr, pp_state_t *counts,
         rc = PP_EPROTO;
     } else if (in.hdr.flags < PP_STATE_WAITING ||
                in.hdr.flags > PP_STATE_ABORTED ||
-               pp_wire_decode_state (in.payload, in.size, counts) != 0) {
+               in.size != PP_STATE_PAYLOAD_SIZE + PP_SETTINGS_SIZE ||
+               pp_wire_decode_state (in.payload, PP_STATE_PAYLOAD_SIZE,
+                                     counts) != 0 ||
+               pp_wire_decode_settings (in.payload + PP_STATE_PAYLOAD_SIZE,
+                                        PP_SETTINGS_SIZE, settings) != 0) {
         rejects[PP_REJECT_SHORT]++;
         rc = PP_EPROTO;
     } else
         *hdr = in.hdr;
     pp_inmsg_free (&in);
     return rc;
+}
+
+void
+pp_ctl_size_text (uint64_t bytes, char *out, size_t size)
+{
+    static const char units[] = "GMK";
+    for (int i = 0; i < 3; i++) {
+        uint64_t unit = 1ULL << (10 * (3 - i));
+        if (bytes >= unit && bytes % unit == 0) {
+            snprintf (out, size, "%llu%c", (unsigned long long) (bytes / unit),
+                      units[i]);
+            return;
+        }
+    }
+    snprintf (out, size, "%llu", (unsigned long long) bytes);
+}
+
+static const char *
+s_flow_name (unsigned flow)
+{
+    return flow == PP_FLOW_CREDIT ? "credit" : "push";
+}
+
+int
+pp_ctl_adopt (pp_common_t *common, const pp_settings_t *run, char *why,
+              size_t size)
+{
+    pp_flow_t flow = common->flow;
+    uint64_t max_item = common->max_item;
+    if (!(common->given & PP_GIVEN_FLOW))
+        common->flow = (pp_flow_t) run->flow;
+    if (!(common->given & PP_GIVEN_MAX_ITEM))
+        common->max_item = run->max_item;
+    char ours[32], theirs[32];
+    pp_ctl_size_text (max_item, ours, sizeof (ours));
+    pp_ctl_size_text (run->max_item, theirs, sizeof (theirs));
+    if (common->flow != run->flow)
+        return pp_config_why (
+            why, size,
+            "--flow %s: the ventilator runs --flow %s; give every process "
+            "the same --flow, or leave it out to take the ventilator's",
+            s_flow_name (flow), s_flow_name (run->flow));
+    if (common->max_item != run->max_item)
+        return pp_config_why (
+            why, size,
+            "--max-item-size %s: the ventilator runs --max-item-size %s; "
+            "give every process the same size, or leave it out to take the "
+            "ventilator's",
+            ours, theirs);
+    return 0;
+}
+
+int
+pp_ctl_hello_check (const pp_settings_t *run, const pp_hello_t *hello,
+                    char *why, size_t size)
+{
+    char ours[32], theirs[32];
+    if (hello->flow != run->flow)
+        return pp_config_why (
+            why, size, "it runs --flow %s, this run --flow %s",
+            s_flow_name (hello->flow), s_flow_name (run->flow));
+    pp_ctl_size_text (hello->max_item, theirs, sizeof (theirs));
+    pp_ctl_size_text (run->max_item, ours, sizeof (ours));
+    if (hello->max_item != 0 && hello->max_item != run->max_item)
+        return pp_config_why (
+            why, size,
+            "it runs --max-item-size %s, this run --max-item-size %s", theirs,
+            ours);
+    return 0;
 }
 
 int

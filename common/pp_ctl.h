@@ -7,24 +7,43 @@
 #ifndef PP_CTL_H_INCLUDED
 #define PP_CTL_H_INCLUDED
 
+#include "pp_config.h"
 #include "pp_wire.h"
 
 #include <czmq.h>
 
-/*  Publishes run_id's state (PP_STATE_*), the ventilator's flow (0 push,
-    1 credit: in the header's count, so a worker with the other flow can
-    say so instead of hanging), the heartbeat interval credit-flow workers
-    must keep (in the header's worker_id) and counts. Never blocks.        */
+/*  Publishes run_id's state (PP_STATE_*), its counts and the run-wide
+    settings every worker and the sink adopt (flow, --max-item-size, the
+    heartbeat credit-flow workers keep). Never blocks.                     */
 void pp_ctl_publish (zsock_t *pub, uint64_t run_id, pp_run_state_t state,
-                     uint32_t flow, uint32_t heartbeat_ms,
-                     const pp_state_t *counts);
+                     const pp_settings_t *settings, const pp_state_t *counts);
 
 /*  Receives one control message (the socket must be readable). Returns 0
-    with *hdr (flags = state, count = flow, worker_id = heartbeat ms) and
-    *counts filled, or PP_EPROTO when it was
-    malformed (counted in rejects), or PP_EAGAIN.                           */
+    with *hdr (flags = state), *counts and *settings filled, or PP_EPROTO
+    when it was malformed (counted in rejects), or PP_EAGAIN. A STATE of
+    another wire version is counted under bad_version and sets *version to
+    the version it carried (else *version is left alone): a peer of
+    another pushpull release, worth saying so once.                        */
 int pp_ctl_recv (zsock_t *sub, pp_header_t *hdr, pp_state_t *counts,
+                 pp_settings_t *settings, uint8_t *version,
                  uint64_t rejects[PP_REJECT_COUNT]);
+
+/*  Adopts the run's settings into common: flow and max item size, unless
+    given as flags (common->given, PP_GIVEN_*). Returns 0, or PP_EINVAL
+    when a flag was given with another value than the run's, with why
+    filled (the flag, our value and the ventilator's). Either way common
+    then holds what this process runs: its flags, else the run's.          */
+int pp_ctl_adopt (pp_common_t *common, const pp_settings_t *run, char *why,
+                  size_t size);
+
+/*  Checks a worker's HELLO against the run's settings. Returns 0 when it
+    runs them (a max_item of 0 is not said: fine), else PP_EINVAL with why
+    filled (what the worker runs and what the run does).                   */
+int pp_ctl_hello_check (const pp_settings_t *run, const pp_hello_t *hello,
+                        char *why, size_t size);
+
+/*  A size as a user writes it: "4M", "1536K", "1000" (bytes).             */
+void pp_ctl_size_text (uint64_t bytes, char *out, size_t size);
 
 /*  Asks the ventilator of run_id (0: whichever runs) to drain or abort
     (PP_REQUEST_DRAIN / PP_REQUEST_ABORT). Never blocks: returns 0, or

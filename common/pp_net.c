@@ -353,10 +353,20 @@ pp_net_recv (zsock_t *sock, bool router, pp_inmsg_t *in,
              uint64_t rejects[PP_REJECT_COUNT])
 {
     memset (in, 0, sizeof (*in));
-    in->msg = zmsg_recv (sock);
-    if (!in->msg)
+    zmsg_t *msg = zmsg_recv (sock);
+    if (!msg)
         return zmq_errno () == EAGAIN || zmq_errno () == EINTR ? PP_EAGAIN
                                                                : PP_EIO;
+    return pp_net_take (&msg, router, in, rejects);
+}
+
+int
+pp_net_take (zmsg_t **msg_p, bool router, pp_inmsg_t *in,
+             uint64_t rejects[PP_REJECT_COUNT])
+{
+    memset (in, 0, sizeof (*in));
+    in->msg = *msg_p;
+    *msg_p = NULL;
     if (router)
         in->identity = zmsg_first (in->msg);
     zframe_t *head = router ? zmsg_next (in->msg) : zmsg_first (in->msg);

@@ -119,6 +119,11 @@ typedef struct {
 int pp_net_recv (zsock_t *sock, bool router, pp_inmsg_t *in,
                  uint64_t rejects[PP_REJECT_COUNT]);
 
+/*  As pp_net_recv, for a message already received: takes *msg_p (always:
+    it is NULL after) and checks it into *in.                              */
+int pp_net_take (zmsg_t **msg_p, bool router, pp_inmsg_t *in,
+                 uint64_t rejects[PP_REJECT_COUNT]);
+
 /*  Logs a warning with the nonzero reject counts, if any.                 */
 void pp_net_log_rejects (const uint64_t rejects[PP_REJECT_COUNT]);
 

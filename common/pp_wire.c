@@ -163,7 +163,12 @@ s_check_record (const uint8_t *p, size_t left, size_t max_item,
     bool bad = p[48] > PP_OUTCOME_DROPPED ||
                ((p[52] & S_INPUT_IS_DATA) && input > 0) ||
                left - PP_WIRE_RECORD_SIZE < (size_t) len + input;
-    if (len > max_item || input > max_item)
+    /*  A failed or dropped record's data is its reason, not an item
+        (unless it is its input too).                                     */
+    bool why = p[48] != PP_OUTCOME_OK && !(p[52] & S_INPUT_IS_DATA);
+    size_t data_max =
+        why && max_item < PP_WIRE_REASON_MAX ? PP_WIRE_REASON_MAX : max_item;
+    if (len > data_max || input > max_item)
         *reason = PP_REJECT_OVERSIZE;
     else if (bad)
         *reason = PP_REJECT_BATCH;
@@ -254,6 +259,30 @@ pp_wire_decode_state (const void *data, size_t size, pp_state_t *state)
     return 0;
 }
 
+void
+pp_wire_encode_settings (const pp_settings_t *settings, uint8_t *out)
+{
+    pp_put_u64 (out, settings->max_item);
+    pp_put_u32 (out + 8, settings->heartbeat_ms);
+    out[12] = settings->flow;
+    out[13] = out[14] = out[15] = 0;
+}
+
+int
+pp_wire_decode_settings (const void *data, size_t size, pp_settings_t *settings)
+{
+    const uint8_t *p = data;
+    if (size != PP_SETTINGS_SIZE)
+        return PP_EPROTO;
+    settings->max_item = pp_get_u64 (p);
+    settings->heartbeat_ms = pp_get_u32 (p + 8);
+    settings->flow = p[12];
+    if (settings->max_item == 0 || settings->max_item > PP_SETTINGS_MAX_ITEM ||
+        settings->flow > 1 || p[13] || p[14] || p[15])
+        return PP_EPROTO;
+    return 0;
+}
+
 size_t
 pp_wire_encode_hello (const pp_hello_t *hello, uint8_t *out)
 {
@@ -262,6 +291,7 @@ pp_wire_encode_hello (const pp_hello_t *hello, uint8_t *out)
     pp_put_u32 (out + 4, hello->threads);
     pp_put_u32 (out + 8, hello->capacity);
     out[12] = hello->flow;
+    pp_put_u32 (out + 13, hello->max_item);
     memcpy (out + PP_HELLO_PAYLOAD_MIN, hello->host, host_len);
     return PP_HELLO_PAYLOAD_MIN + host_len;
 }
@@ -277,6 +307,7 @@ pp_wire_decode_hello (const void *data, size_t size, pp_hello_t *hello)
     hello->threads = pp_get_u32 (p + 4);
     hello->capacity = pp_get_u32 (p + 8);
     hello->flow = p[12];
+    hello->max_item = pp_get_u32 (p + 13);
     size_t host_len = size - PP_HELLO_PAYLOAD_MIN;
     memcpy (hello->host, p + PP_HELLO_PAYLOAD_MIN, host_len);
     hello->host[host_len] = '\0';

@@ -16,9 +16,13 @@
 #include <stdint.h>
 
 #define PP_WIRE_MAGIC 0x7070 /* "pp": filters stray bytes early     */
-#define PP_WIRE_VERSION 2
+#define PP_WIRE_VERSION 3    /* 3: run settings in STATE and HELLO */
 #define PP_WIRE_HEADER_SIZE 32
 #define PP_WIRE_RECORD_SIZE 56 /* per item inside a batch payload     */
+/*  A failed or dropped record's data is a reason, not an item: it may be
+    this long whatever --max-item-size (a run of items of 16 bytes still
+    says why one failed).                                                  */
+#define PP_WIRE_REASON_MAX 512
 
 typedef enum {
     PP_MSG_TASK = 1,     /* ventilator -> worker: batch of items           */
@@ -105,15 +109,26 @@ typedef struct {
 #define PP_TOTAL_UNKNOWN UINT64_MAX
 #define PP_STATE_PAYLOAD_SIZE 57
 
+/*  Run-wide settings: the ventilator's, carried by every STATE after its
+    counts, so that workers and the sink adopt them (pp_ctl.h).           */
+typedef struct {
+    uint64_t max_item;     /* --max-item-size, bytes (1..1 GiB)           */
+    uint32_t heartbeat_ms; /* credit flow: workers beat this often       */
+    uint8_t flow;          /* --flow: 0 push, 1 credit                    */
+} pp_settings_t;
+#define PP_SETTINGS_SIZE 16
+#define PP_SETTINGS_MAX_ITEM (1ULL << 30) /* = PP_MAX_ITEM_LIMIT          */
+
 /*  HELLO payload: a worker describes itself.                               */
 typedef struct {
     uint32_t pid;
     uint32_t threads;
     uint32_t capacity;
-    uint8_t flow;  /* 0 push, 1 credit                               */
-    char host[64]; /* NUL-terminated, truncated                      */
+    uint8_t flow;      /* 0 push, 1 credit                           */
+    uint32_t max_item; /* its --max-item-size (0: not said)          */
+    char host[64];     /* NUL-terminated, truncated                  */
 } pp_hello_t;
-#define PP_HELLO_PAYLOAD_MIN 13
+#define PP_HELLO_PAYLOAD_MIN 17
 
 /*  Writes hdr into out (PP_WIRE_HEADER_SIZE bytes).                       */
 void pp_wire_encode_header (const pp_header_t *hdr, uint8_t *out);
@@ -132,8 +147,10 @@ size_t pp_wire_record_size (const pp_record_t *rec);
 size_t pp_wire_encode_record (const pp_record_t *rec, uint8_t *out);
 
 /*  Checks that a batch payload holds exactly count well-formed records,
-    no data or input longer than max_item. Returns 0, or PP_EPROTO with *reason.
-    Only a checked payload may be walked with pp_wire_next_record.          */
+    no data or input longer than max_item (but a failed or dropped
+    record's data, its reason: PP_WIRE_REASON_MAX when that is more).
+    Returns 0, or PP_EPROTO with *reason. Only a checked payload may be
+    walked with pp_wire_next_record.                                        */
 int pp_wire_check_batch (const void *data, size_t size, uint32_t count,
                          size_t max_item, pp_reject_t *reason);
 
@@ -145,6 +162,13 @@ bool pp_wire_next_record (const void *data, size_t size, size_t *offset,
 /*  STATE / COMPLETE payload codec. decode returns 0 or PP_EPROTO.         */
 void pp_wire_encode_state (const pp_state_t *state, uint8_t *out);
 int pp_wire_decode_state (const void *data, size_t size, pp_state_t *state);
+
+/*  Run settings codec (PP_SETTINGS_SIZE bytes). decode returns 0, or
+    PP_EPROTO for another size, a max_item of 0 or over 1 GiB, a flow
+    other than 0 or 1, or reserved bytes that are not 0.                    */
+void pp_wire_encode_settings (const pp_settings_t *settings, uint8_t *out);
+int pp_wire_decode_settings (const void *data, size_t size,
+                             pp_settings_t *settings);
 
 /*  HELLO payload codec. encode returns the bytes written (<= 80).          */
 size_t pp_wire_encode_hello (const pp_hello_t *hello, uint8_t *out);

@@ -50,12 +50,16 @@ typedef enum {
 
 typedef struct {
     const pp_worker_config_t *cfg;
-    const pp_common_t *net; /* sockets: endpoints, hwm, keys         */
+    pp_common_t *net; /* sockets: endpoints, hwm, keys; the run's
+                         flow and max item size once adopted         */
     pp_handler_fn *handler;
     void *user;
     uint32_t worker_id;
     zsock_t *tasks, *control, *acks;
-    pp_netmon_t *netmon; /* refused handshakes on the three above     */
+    pp_flow_t tasks_flow; /* what tasks was made for: a run of other */
+    uint64_t tasks_max;   /* settings (--serve) makes it anew        */
+    pp_netmon_t *netmon;  /* refused handshakes on the three above   */
+    bool version_told;    /* a ventilator of another release: said   */
     s_phase_t phase;
     uint64_t run_id;
     uint64_t ended_run; /* the last run that ended: never re-joined      */
@@ -85,6 +89,56 @@ static bool
 s_credit_flow (const s_worker_t *self)
 {
     return self->net->flow == PP_FLOW_CREDIT;
+}
+
+/*  True when flow and max item size were both given: the tasks socket
+    may be made before the ventilator is heard of, and a TASK may be the
+    first word of a run. Else they are the ventilator's, from its STATE.  */
+static bool
+s_settings_given (const s_worker_t *self)
+{
+    return (self->net->given & (PP_GIVEN_FLOW | PP_GIVEN_MAX_ITEM)) ==
+           (PP_GIVEN_FLOW | PP_GIVEN_MAX_ITEM);
+}
+
+/*  The tasks socket of the run's flow and max item size (its type and
+    ZMQ_MAXMSGSIZE are set before it connects), made anew when the one we
+    have was made for others (--serve); credit flow's completions socket
+    with it. max_item is the size its ZMQ_MAXMSGSIZE allows for: the run's,
+    or (--flow given, the run not known yet) the largest there may be, so
+    that it connects at once (push flow deals only to the connections it
+    has); the decoder holds each task to the run's size. 0 or PP_EIO.     */
+static int
+s_open_tasks (s_worker_t *self, uint64_t max_item)
+{
+    pp_common_t common = *self->net;
+    bool credit = s_credit_flow (self);
+    if (self->tasks && self->tasks_flow == common.flow &&
+        (self->tasks_max == max_item || self->tasks_max == PP_MAX_ITEM_LIMIT))
+        return 0;
+    pp_netmon_forget (self->netmon, self->tasks);
+    zsock_destroy (&self->tasks);
+    common.max_item = max_item;
+    /*  Full, we stop reading it: backpressure (see pp_net_socket_paused). */
+    self->tasks = pp_net_socket_paused (credit ? ZMQ_DEALER : ZMQ_PULL, &common,
+                                        common.tasks, false, "--tasks");
+    if (!self->tasks)
+        return PP_EIO;
+    self->tasks_flow = common.flow;
+    self->tasks_max = max_item;
+    pp_netmon_watch (self->netmon, self->tasks, "--tasks", false);
+    if (credit && !self->done) {
+        /*  Named by a count, not self's address: the next pp_worker_run
+            (same stack address) must not meet a name not yet unbound.    */
+        static atomic_uint_fast64_t runs;
+        snprintf (self->done_endpoint, sizeof (self->done_endpoint),
+                  "inproc://pp-worker-done-%llu",
+                  (unsigned long long) atomic_fetch_add (&runs, 1));
+        self->done = zsock_new_pull (self->done_endpoint);
+        if (!self->done)
+            return PP_EIO;
+    }
+    return 0;
 }
 
 /*  --- the pipeline of one run ----------------------------------------- */
@@ -220,11 +274,16 @@ s_adopt (s_worker_t *self, uint64_t run_id, uint16_t state)
     self->heard_ms = pp_now_ms ();
     pp_wcredit_reset (&self->credit, pp_now_ms ());
     pp_waitlog_stop (&self->idle);
+    self->hello.flow = (uint8_t) self->net->flow;
+    self->hello.max_item = (uint32_t) self->net->max_item;
     if (self->cfg->verbosity > 1 ||
         (self->cfg->serve && self->cfg->verbosity > 0))
         zsys_info ("joined run %016llx (%s)", (unsigned long long) run_id,
                    state ? pp_ctl_state_name (state) : "from a task");
-    int rc = s_pipeline_start (self);
+    int rc = s_open_tasks (self, self->net->max_item);
+    if (rc != 0)
+        return rc;
+    rc = s_pipeline_start (self);
     s_send_hello_to_ventilator (self);
     if (rc == 0 && s_credit_flow (self))
         s_credit_hello (self);
@@ -294,19 +353,55 @@ s_run_ended (s_worker_t *self, uint16_t state, const pp_state_t *counts)
     self->phase = self->cfg->serve ? S_IDLE : S_EXIT;
 }
 
+/*  A flag of ours the run's settings refuse: said here, and to the
+    ventilator in a HELLO with what we run (it logs whom it refused);
+    the worker exits 2 (pp_worker_run returns PP_EINVAL).                  */
+static void
+s_refuse_run (s_worker_t *self, uint64_t run_id, const char *why)
+{
+    zsys_error ("%s (run %016llx)", why, (unsigned long long) run_id);
+    self->hello.flow = (uint8_t) self->net->flow;
+    self->hello.max_item = (uint32_t) self->net->max_item;
+    pp_sender_hello (self->acks, run_id, self->worker_id, &self->hello);
+    zsock_set_linger (self->acks, S_BYE_LINGER_MS); /* the HELLO goes  */
+    self->code = PP_EINVAL;
+    self->phase = S_EXIT;
+}
+
+/*  The settings of a live run we are about to join (idle) or in: adopted
+    into self->net when idle. In a run, settings other than those we run
+    (we joined it from a TASK, all of them given as flags) are refused
+    likewise. Returns true when we may go on.                              */
+static bool
+s_take_settings (s_worker_t *self, uint64_t run_id, const pp_settings_t *run)
+{
+    char why[256];
+    if (run->heartbeat_ms >= 10)
+        self->credit.beat_every_ms = run->heartbeat_ms;
+    pp_common_t now = *self->net;
+    bool idle = self->phase == S_IDLE; /* else the pipeline reads net   */
+    if (!idle)
+        now.given = PP_GIVEN_FLOW | PP_GIVEN_MAX_ITEM;
+    int rc = pp_ctl_adopt (&now, run, why, sizeof (why));
+    if (idle) {
+        self->net->flow = now.flow;
+        self->net->max_item = now.max_item;
+    }
+    if (rc != 0)
+        s_refuse_run (self, run_id, why);
+    return rc == 0;
+}
+
 static int
-s_on_state (s_worker_t *self, const pp_header_t *hdr, const pp_state_t *st)
+s_on_state (s_worker_t *self, const pp_header_t *hdr, const pp_state_t *st,
+            const pp_settings_t *settings)
 {
     bool ended = pp_ctl_ended (hdr->flags);
-    if (!ended && hdr->count != (uint32_t) self->net->flow) {
-        zsys_error ("the ventilator runs --flow %s but this worker --flow "
-                    "%s: give every process the same --flow",
-                    hdr->count ? "credit" : "push",
-                    s_credit_flow (self) ? "credit" : "push");
-        return PP_EINVAL;
-    }
-    if (hdr->worker_id >= 10)
-        self->credit.beat_every_ms = hdr->worker_id;
+    bool ours = self->phase != S_IDLE && hdr->run_id == self->run_id;
+    bool joining = self->phase == S_IDLE && hdr->run_id != self->ended_run;
+    if (!ended && (ours || joining) &&
+        !s_take_settings (self, hdr->run_id, settings))
+        return 0;
     if (self->phase == S_IDLE) {
         if (hdr->run_id == self->ended_run)
             return 0; /* the tail of the run we served last             */
@@ -334,14 +429,40 @@ s_on_state (s_worker_t *self, const pp_header_t *hdr, const pp_state_t *st)
     return 0;
 }
 
+/*  A STATE of another wire version: a ventilator of another pushpull
+    release, which we cannot join. Said once; exit 1 unless --serve.      */
+static void
+s_other_version (s_worker_t *self, uint8_t version)
+{
+    if (!self->version_told)
+        zsys_error ("the ventilator at --control %s speaks pushpull wire "
+                    "version %u, this worker version %u: run the same "
+                    "pushpull release on every process%s",
+                    self->net->control, version, PP_WIRE_VERSION,
+                    self->cfg->serve ? " (--serve: waiting for a run we "
+                                       "can join)"
+                                     : "");
+    self->version_told = true;
+    if (self->phase == S_IDLE && !self->cfg->serve) {
+        self->code = PP_EXIT_RUNTIME;
+        self->phase = S_EXIT;
+    }
+}
+
 static int
 s_on_control (s_worker_t *self)
 {
     pp_header_t hdr;
     pp_state_t state;
-    if (pp_ctl_recv (self->control, &hdr, &state, self->rejects) != 0)
+    pp_settings_t settings;
+    uint8_t version = 0;
+    if (pp_ctl_recv (self->control, &hdr, &state, &settings, &version,
+                     self->rejects) != 0) {
+        if (version != 0)
+            s_other_version (self, version);
         return 0;
-    return s_on_state (self, &hdr, &state);
+    }
+    return s_on_state (self, &hdr, &state, &settings);
 }
 
 static int
@@ -582,7 +703,10 @@ s_loop (s_worker_t *self)
 {
     while (self->phase != S_EXIT) {
         bool busy = pp_wfeed_busy (&self->feed);
-        bool take = self->tasks && !busy;
+        /*  Idle, a TASK may start a run only when no setting is to be
+            learnt from the ventilator's STATE first.                     */
+        bool take = self->tasks && !busy &&
+                    (self->phase != S_IDLE || s_settings_given (self));
         zmq_pollitem_t items[] = {
             {zsock_resolve (self->control), 0, ZMQ_POLLIN, 0},
             {self->tasks ? zsock_resolve (self->tasks) : NULL, 0,
@@ -624,41 +748,30 @@ s_loop (s_worker_t *self)
     return 0;
 }
 
+/*  Control and acks; tasks too when --flow is given (else once the
+    ventilator's STATE told the flow: s_adopt).                            */
 static int
 s_open (s_worker_t *self)
 {
     const pp_common_t *common = self->net;
-    bool credit = s_credit_flow (self);
-    /*  Full, we stop reading it: backpressure (see pp_net_socket_paused). */
-    self->tasks = pp_net_socket_paused (credit ? ZMQ_DEALER : ZMQ_PULL, common,
-                                        common->tasks, false, "--tasks");
-    if (credit) {
-        /*  Named by a count, not self's address: the next pp_worker_run
-            (same stack address) must not meet a name not yet unbound.    */
-        static atomic_uint_fast64_t runs;
-        snprintf (self->done_endpoint, sizeof (self->done_endpoint),
-                  "inproc://pp-worker-done-%llu",
-                  (unsigned long long) atomic_fetch_add (&runs, 1));
-        self->done = zsock_new_pull (self->done_endpoint);
-        if (!self->done)
-            return PP_EIO;
-    }
     self->control =
         pp_net_socket (ZMQ_SUB, common, common->control, false, "--control");
     self->acks = pp_net_acks_socket (ZMQ_PUSH, common, false);
-    if (!self->tasks || !self->control || !self->acks)
+    if (!self->control || !self->acks)
         return PP_EIO;
     self->netmon = pp_netmon_new (common);
-    pp_netmon_watch (self->netmon, self->tasks, "--tasks", false);
     pp_netmon_watch (self->netmon, self->control, "--control", false);
     pp_netmon_watch (self->netmon, self->acks, "--acks", false);
+    bool sized = self->net->given & PP_GIVEN_MAX_ITEM;
+    if ((self->net->given & PP_GIVEN_FLOW) &&
+        s_open_tasks (self, sized ? self->net->max_item : PP_MAX_ITEM_LIMIT))
+        return PP_EIO;
     while (self->worker_id == 0)
         if (getrandom (&self->worker_id, sizeof (self->worker_id), 0) == -1)
             self->worker_id = (uint32_t) getpid ();
     self->hello = (pp_hello_t){.pid = (uint32_t) getpid (),
                                .threads = (uint32_t) self->cfg->threads,
-                               .capacity = (uint32_t) self->cfg->capacity,
-                               .flow = (uint8_t) self->net->flow};
+                               .capacity = (uint32_t) self->cfg->capacity};
     if (gethostname (self->hello.host, sizeof (self->hello.host)) != 0)
         snprintf (self->hello.host, sizeof (self->hello.host), "unknown");
     self->hello.host[sizeof (self->hello.host) - 1] = '\0';

@@ -24,8 +24,9 @@
 
 /*  How work reaches the workers; the same on every process of a pipeline. */
 typedef enum {
-    PP_FLOW_PUSH = 0,  /* the ventilator pushes, load-balanced          */
-    PP_FLOW_CREDIT = 1 /* each worker asks for what it has room for     */
+    PP_FLOW_PUSH = 0,   /* the ventilator pushes, load-balanced         */
+    PP_FLOW_CREDIT = 1, /* each worker asks for what it has room for    */
+    PP_FLOW_RUN = 2     /* a worker: the ventilator's, from its STATE   */
 } pp_flow_t;
 
 /*  What the worker does when its buffer of items is full.                 */
@@ -45,8 +46,9 @@ typedef struct {
     const char *control;      /* --control: the ventilator's run state    */
     const char *acks;         /* --acks: hellos to the ventilator         */
     int hwm;                  /* --hwm: ZeroMQ high-water mark (100)      */
-    uint64_t max_item_size;   /* --max-item-size: bytes (1 MiB, <= 1 GiB) */
-    pp_flow_t flow;           /* --flow (PP_FLOW_PUSH)                    */
+    uint64_t max_item_size;   /* --max-item-size: bytes (<= 1 GiB; 0, the
+                                 default: the ventilator's)               */
+    pp_flow_t flow;           /* --flow (PP_FLOW_RUN: the ventilator's)   */
     const char *curve_secret; /* --curve-secret: our key pair, or NULL    */
     const char *curve_server; /* --curve-server: the servers' public key,
                                  needed with curve_secret                 */
@@ -80,9 +82,11 @@ int pp_worker_config_check (const pp_worker_config_t *config, char *why,
     PP_EXIT_OK (run completed, all ok, or left gracefully), PP_EXIT_FAILED
     (completed, some failed or dropped), PP_EXIT_ABORTED (aborted, or
     stopped at once by a second stop request), PP_EXIT_RUNTIME (an error,
-    or left with results the sink did not take: counted in the log). Or,
-    before anything started, PP_EINVAL: config or handler refused (the
-    reason is logged; pp_worker_config_check gives it as text).
+    or left with results the sink did not take: counted in the log). Or
+    PP_EINVAL: config or handler refused before anything started (the
+    reason is logged; pp_worker_config_check gives it as text), or a flow
+    or max_item_size set to another value than the ventilator's (logged
+    with both values; the ventilator logs it too).
     Stop requests (pp_worker_stop): the first makes the worker leave
     gracefully (giving up a sink that takes nothing for 3 s), the second
     stops it at once.                                                     */

@@ -19,8 +19,8 @@ pp_worker_config_init (pp_worker_config_t *config)
     pp_common_t defaults; /* the socket defaults have one home          */
     pp_config_defaults (&defaults);
     config->hwm = defaults.hwm;
-    config->max_item_size = defaults.max_item;
-    config->flow = defaults.flow;
+    config->max_item_size = 0;  /* the ventilator's                    */
+    config->flow = PP_FLOW_RUN; /* the ventilator's                    */
     long cores = sysconf (_SC_NPROCESSORS_ONLN);
     config->threads = cores > 0 ? (int) cores : 1;
     config->capacity = 0; /* automatic: see pp_wsize_channel          */
@@ -52,13 +52,12 @@ s_check_fields (const pp_worker_config_t *config, char *why, size_t size)
                       size);
     if (rc == 0)
         rc = s_range ("--hwm", config->hwm, 1, S_HWM_MAX, why, size);
-    if (rc == 0 && (config->max_item_size == 0 ||
-                    config->max_item_size > PP_MAX_ITEM_LIMIT))
+    if (rc == 0 && config->max_item_size > PP_MAX_ITEM_LIMIT)
         rc = pp_config_why (why, size,
                             "--max-item-size: %llu is not 1..1G bytes",
                             (unsigned long long) config->max_item_size);
     if (rc == 0 && config->flow != PP_FLOW_PUSH &&
-        config->flow != PP_FLOW_CREDIT)
+        config->flow != PP_FLOW_CREDIT && config->flow != PP_FLOW_RUN)
         rc = pp_config_why (why, size, "--flow: %d is not push or credit",
                             (int) config->flow);
     if (rc == 0 && config->overflow != PP_OVERFLOW_BLOCK &&
@@ -87,8 +86,15 @@ pp_worker_config_net (const pp_worker_config_t *config, pp_common_t *net,
     net->control = config->control;
     net->acks = config->acks;
     net->hwm = config->hwm;
-    net->max_item = config->max_item_size;
-    net->flow = config->flow;
+    /*  Not given: the ventilator's, from its STATE (pp_ctl_adopt).        */
+    if (config->max_item_size > 0) {
+        net->max_item = config->max_item_size;
+        net->given |= PP_GIVEN_MAX_ITEM;
+    }
+    if (config->flow != PP_FLOW_RUN) {
+        net->flow = config->flow;
+        net->given |= PP_GIVEN_FLOW;
+    }
     net->curve_secret = config->curve_secret;
     net->curve_server = config->curve_server;
     return pp_config_endpoints (net, why, size);

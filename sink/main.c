@@ -86,6 +86,9 @@ typedef struct {
     uint64_t vent_dropped;     /* records the ventilator dropped           */
     bool side_failed;          /* --joblog/--failed lost lines: exit 1     */
     bool saw_end;              /* heard DONE or ABORTED, said BYE         */
+    bool refused;              /* a flag of ours conflicts with the run's
+                                  settings: exit 2                        */
+    bool version_told;         /* a ventilator of another release: said   */
 } s_sink_t;
 
 /*  Writes out what --joblog and --failed have gathered, so what is acked
@@ -281,18 +284,51 @@ s_say_bye (s_sink_t *self)
                 S_ACKS_LINGER_MS);
 }
 
+/*  The run's settings (max item size, flow), adopted unless given as
+    flags; a flag with another value than the run's is refused: said, and
+    PP_EINVAL (exit 2). Results are checked against the size adopted.     */
+static int
+s_take_settings (s_sink_t *self, const pp_settings_t *settings)
+{
+    char why[256];
+    if (pp_ctl_adopt (&self->opt->common, settings, why, sizeof (why)) == 0)
+        return 0;
+    zsys_error ("%s", why);
+    self->refused = true;
+    return PP_EINVAL;
+}
+
+/*  A STATE of another wire version: a ventilator of another pushpull
+    release. Said once; while no run is known, the sink cannot go on.     */
+static int
+s_other_version (s_sink_t *self, uint8_t version)
+{
+    if (!self->version_told)
+        zsys_error ("the ventilator at --control %s speaks pushpull wire "
+                    "version %u, this sink version %u: run the same "
+                    "pushpull release on every process",
+                    self->opt->common.control, version, PP_WIRE_VERSION);
+    self->version_told = true;
+    return self->phase == S_WAITING ? PP_EPROTO : 0;
+}
+
 /*  A STATE of the control socket: the first live one adopts the run.     */
 static int
 s_on_control (s_sink_t *self)
 {
     pp_header_t hdr;
     pp_state_t state;
-    if (pp_ctl_recv (self->control, &hdr, &state, self->counts->rejects) != 0)
-        return 0;
+    pp_settings_t settings;
+    uint8_t version = 0;
+    if (pp_ctl_recv (self->control, &hdr, &state, &settings, &version,
+                     self->counts->rejects) != 0)
+        return version ? s_other_version (self, version) : 0;
     if (self->phase == S_WAITING) {
         if (pp_ctl_ended (hdr.flags))
             return 0; /* the tail of an earlier run                      */
-        int rc = s_adopt (self, &hdr, &state);
+        int rc = s_take_settings (self, &settings);
+        if (rc == 0)
+            rc = s_adopt (self, &hdr, &state);
         if (rc != 0)
             return rc;
     }
@@ -732,8 +768,15 @@ s_open (s_sink_t *self)
     if (self->ledger) /* --resume                                          */
         self->run_id = self->resumed_run = self->counts->run_id;
     /*  Paused: the sink stops reading while its output is slow (see
-        pp_net_socket_paused).                                             */
-    self->results = pp_net_socket_paused (ZMQ_PULL, common, common->results,
+        pp_net_socket_paused). Bound before the run's --max-item-size is
+        known (unless given): libzmq's ZMQ_MAXMSGSIZE is then that of the
+        largest size allowed, and every record is held to the run's size
+        by the decoder (record.c) -- results that come before the run are
+        kept (early.c) and checked once it is known.                       */
+    pp_common_t bound = *common;
+    if (!(common->given & PP_GIVEN_MAX_ITEM))
+        bound.max_item = PP_MAX_ITEM_LIMIT;
+    self->results = pp_net_socket_paused (ZMQ_PULL, &bound, common->results,
                                           true, "--results");
     self->control =
         pp_net_socket (ZMQ_SUB, common, common->control, false, "--control");
@@ -896,6 +939,8 @@ main (int argc, char **argv)
     int code = PP_EXIT_RUNTIME;
     if (s_open (&sink) == 0 && s_loop (&sink) == 0)
         code = s_finish (&sink);
+    else if (sink.refused)
+        code = PP_EXIT_USAGE; /* a flag the run's settings refuse       */
     s_close (&sink);
     sink_progress_end (&sink.progress);
     pp_cli_security_end (&opt.common);

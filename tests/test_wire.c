@@ -183,7 +183,7 @@ test_header_layout (void **state)
     memset (frame, 0xaa, sizeof (frame));
     pp_wire_encode_header (&hdr, frame);
     const uint8_t expected[PP_WIRE_HEADER_SIZE + 4] = {
-        0x70, 0x70, 0x02, 0x06, 0x01, 0x02, 0x00, 0x00, 0x11, 0x12, 0x13, 0x14,
+        0x70, 0x70, 0x03, 0x06, 0x01, 0x02, 0x00, 0x00, 0x11, 0x12, 0x13, 0x14,
         0x15, 0x16, 0x17, 0x18, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x27, 0x28,
         0x31, 0x32, 0x33, 0x34, 0x41, 0x42, 0x43, 0x44, 0xaa, 0xaa, 0xaa, 0xaa};
     assert_memory_equal (frame, expected, sizeof (expected));
@@ -488,6 +488,40 @@ test_batch_input_checked (void **state)
     assert_int_equal (reason, PP_REJECT_BATCH);
 }
 
+/*  A failed record's data is a reason: up to PP_WIRE_REASON_MAX bytes
+    whatever max_item (a run of 16-byte items still says why one failed);
+    its input is an item, held to max_item.                                */
+static void
+test_batch_reason_bound (void **state)
+{
+    (void) state;
+    char text[PP_WIRE_REASON_MAX + 1];
+    memset (text, 'r', sizeof (text));
+    pp_record_t rec = {.seq = 3,
+                       .len = PP_WIRE_REASON_MAX,
+                       .outcome = PP_OUTCOME_FAILED,
+                       .data = text,
+                       .input = "0123456789abcdef",
+                       .input_len = 16};
+    uint8_t buf[PP_WIRE_RECORD_SIZE + sizeof (text) + 17];
+    pp_reject_t reason;
+    size_t size = pp_wire_encode_record (&rec, buf);
+    assert_int_equal (s_check_batch (buf, size, 1, 16, &reason), 0);
+    assert_int_equal (s_check_batch (buf, size, 1, 15, &reason), PP_EPROTO);
+    assert_int_equal (reason, PP_REJECT_OVERSIZE); /* the input          */
+    rec.len = PP_WIRE_REASON_MAX + 1;
+    size = pp_wire_encode_record (&rec, buf);
+    assert_int_equal (s_check_batch (buf, size, 1, 16, &reason), PP_EPROTO);
+    assert_int_equal (reason, PP_REJECT_OVERSIZE);
+    assert_int_equal (
+        s_check_batch (buf, size, 1, PP_WIRE_REASON_MAX + 1, &reason), 0);
+    rec.len = 17; /* an ok record's data is the result: max_item       */
+    rec.outcome = PP_OUTCOME_OK;
+    size = pp_wire_encode_record (&rec, buf);
+    assert_int_equal (s_check_batch (buf, size, 1, 16, &reason), PP_EPROTO);
+    assert_int_equal (reason, PP_REJECT_OVERSIZE);
+}
+
 static void
 test_batch_count_mismatch (void **state)
 {
@@ -666,6 +700,91 @@ test_state_malformed (void **state)
 }
 
 /*  ---------------------------------------------------------------------
+    Run settings (the tail of STATE)                                        */
+
+static int
+s_decode_settings (const void *data, size_t size, pp_settings_t *settings)
+{
+    uint8_t *copy = s_copy (data, size);
+    int rc = pp_wire_decode_settings (copy, size, settings);
+    free (copy);
+    return rc;
+}
+
+static void
+test_settings_round_trip (void **state)
+{
+    (void) state;
+    pp_settings_t cases[] = {
+        {.max_item = 1, .heartbeat_ms = 0, .flow = 0},
+        {.max_item = 1 << 20, .heartbeat_ms = 1000, .flow = 1},
+        {.max_item = PP_SETTINGS_MAX_ITEM,
+         .heartbeat_ms = UINT32_MAX,
+         .flow = 1},
+    };
+    for (size_t i = 0; i < sizeof (cases) / sizeof (cases[0]); i++) {
+        uint8_t buf[PP_SETTINGS_SIZE + 4];
+        memset (buf, 0xaa, sizeof (buf));
+        pp_wire_encode_settings (&cases[i], buf);
+        for (size_t b = PP_SETTINGS_SIZE; b < sizeof (buf); b++)
+            assert_int_equal (buf[b], 0xaa); /* wrote exactly the block  */
+        pp_settings_t out;
+        memset (&out, 0x5a, sizeof (out));
+        assert_int_equal (s_decode_settings (buf, PP_SETTINGS_SIZE, &out), 0);
+        assert_true (out.max_item == cases[i].max_item);
+        assert_int_equal (out.heartbeat_ms, cases[i].heartbeat_ms);
+        assert_int_equal (out.flow, cases[i].flow);
+    }
+}
+
+/*  The exact bytes, as docs/PROTOCOL.md lays them out.                    */
+static void
+test_settings_layout (void **state)
+{
+    (void) state;
+    pp_settings_t in = {.max_item = 0x0000000000400000ULL,
+                        .heartbeat_ms = 0x01020304,
+                        .flow = 1};
+    uint8_t buf[PP_SETTINGS_SIZE];
+    pp_wire_encode_settings (&in, buf);
+    const uint8_t expected[PP_SETTINGS_SIZE] = {
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x40, 0x00, 0x00,
+        0x01, 0x02, 0x03, 0x04, 0x01, 0x00, 0x00, 0x00};
+    assert_memory_equal (buf, expected, sizeof (buf));
+}
+
+static void
+test_settings_malformed (void **state)
+{
+    (void) state;
+    pp_settings_t good = {.max_item = 4096, .heartbeat_ms = 1000, .flow = 0};
+    uint8_t buf[PP_SETTINGS_SIZE + 1];
+    pp_wire_encode_settings (&good, buf);
+    buf[PP_SETTINGS_SIZE] = 0;
+    pp_settings_t out;
+    for (size_t size = 0; size <= PP_SETTINGS_SIZE + 1; size++)
+        assert_int_equal (s_decode_settings (buf, size, &out),
+                          size == PP_SETTINGS_SIZE ? 0 : PP_EPROTO);
+    pp_settings_t bad[] = {
+        {.max_item = 0, .flow = 0},
+        {.max_item = PP_SETTINGS_MAX_ITEM + 1, .flow = 0},
+        {.max_item = UINT64_MAX, .flow = 0},
+        {.max_item = 4096, .flow = 2},
+    };
+    for (size_t i = 0; i < sizeof (bad) / sizeof (bad[0]); i++) {
+        pp_wire_encode_settings (&bad[i], buf);
+        assert_int_equal (s_decode_settings (buf, PP_SETTINGS_SIZE, &out),
+                          PP_EPROTO);
+    }
+    for (size_t b = 13; b < PP_SETTINGS_SIZE; b++) { /* reserved: 0     */
+        pp_wire_encode_settings (&good, buf);
+        buf[b] = 1;
+        assert_int_equal (s_decode_settings (buf, PP_SETTINGS_SIZE, &out),
+                          PP_EPROTO);
+    }
+}
+
+/*  ---------------------------------------------------------------------
     HELLO payload                                                           */
 
 static void
@@ -676,7 +795,8 @@ test_hello_round_trip (void **state)
         pp_hello_t in = {.pid = 0x01020304,
                          .threads = 16,
                          .capacity = UINT32_MAX,
-                         .flow = flow};
+                         .flow = flow,
+                         .max_item = 0x40000000};
         strcpy (in.host, "worker-7.example!~");
         uint8_t buf[96];
         memset (buf, 0xaa, sizeof (buf));
@@ -691,8 +811,29 @@ test_hello_round_trip (void **state)
         assert_int_equal (out.threads, in.threads);
         assert_int_equal (out.capacity, in.capacity);
         assert_int_equal (out.flow, flow);
+        assert_int_equal (out.max_item, in.max_item);
         assert_string_equal (out.host, in.host);
     }
+}
+
+/*  The exact bytes of a hello, as docs/PROTOCOL.md lays them out.        */
+static void
+test_hello_layout (void **state)
+{
+    (void) state;
+    pp_hello_t in = {.pid = 0x01020304,
+                     .threads = 0x11121314,
+                     .capacity = 0x21222324,
+                     .flow = 1,
+                     .max_item = 0x31323334};
+    strcpy (in.host, "h");
+    uint8_t buf[PP_HELLO_PAYLOAD_MIN + 1];
+    assert_int_equal (pp_wire_encode_hello (&in, buf), sizeof (buf));
+    const uint8_t expected[] = {0x01, 0x02, 0x03, 0x04, 0x11, 0x12,
+                                0x13, 0x14, 0x21, 0x22, 0x23, 0x24,
+                                0x01, 0x31, 0x32, 0x33, 0x34, 'h'};
+    assert_int_equal (sizeof (expected), sizeof (buf));
+    assert_memory_equal (buf, expected, sizeof (buf));
 }
 
 static void
@@ -849,6 +990,7 @@ main (void)
                                          s_teardown_batch),
         cmocka_unit_test_setup_teardown (test_batch_input_checked,
                                          s_setup_batch, s_teardown_batch),
+        cmocka_unit_test (test_batch_reason_bound),
         cmocka_unit_test_setup_teardown (test_batch_count_mismatch,
                                          s_setup_batch, s_teardown_batch),
         cmocka_unit_test_setup_teardown (test_batch_len_past_end, s_setup_batch,
@@ -859,7 +1001,11 @@ main (void)
                                          s_setup_batch, s_teardown_batch),
         cmocka_unit_test (test_state_round_trip),
         cmocka_unit_test (test_state_malformed),
+        cmocka_unit_test (test_settings_round_trip),
+        cmocka_unit_test (test_settings_layout),
+        cmocka_unit_test (test_settings_malformed),
         cmocka_unit_test (test_hello_round_trip),
+        cmocka_unit_test (test_hello_layout),
         cmocka_unit_test (test_hello_empty_host),
         cmocka_unit_test (test_hello_host_truncated),
         cmocka_unit_test (test_hello_host_sanitised),

@@ -87,8 +87,8 @@ test_config_defaults (void **state)
     assert_null (config.control);
     assert_null (config.acks);
     assert_int_equal (config.hwm, 100);
-    assert_int_equal (config.max_item_size, 1 << 20);
-    assert_int_equal (config.flow, PP_FLOW_PUSH);
+    assert_int_equal (config.max_item_size, 0); /* the ventilator's     */
+    assert_int_equal (config.flow, PP_FLOW_RUN);
     assert_null (config.curve_secret);
     assert_null (config.curve_server);
     assert_int_equal (config.threads, cores > 0 ? cores : 1);
@@ -142,8 +142,6 @@ test_config_refused (void **state)
     config.hwm = 0;
     s_refused (&config, "--hwm: 0 is out of range (1..1000000)");
     config = s_config ();
-    config.max_item_size = 0;
-    s_refused (&config, "--max-item-size: 0 is not 1..1G bytes");
     config.max_item_size = (1ULL << 30) + 1;
     s_refused (&config, "--max-item-size: 1073741825 is not 1..1G bytes");
     config = s_config ();
@@ -259,6 +257,7 @@ test_many_runs (void **state)
     for (int i = 0; i < 100; i++) {
         pp_worker_config_t config = s_config ();
         config.flow = i % 2 ? PP_FLOW_CREDIT : PP_FLOW_PUSH;
+        config.max_item_size = 1 << 20; /* both given: sockets at once  */
         pp_worker_stop ();
         int code = s_run (&config, s_echo);
         if (code != PP_EXIT_OK)

@@ -194,7 +194,8 @@ s_on_acks_socket (vent_t *self)
                 s_on_ack (self, &in);
             break;
         case PP_MSG_HELLO:
-            if (ours)
+            if (ours && vent_run_hello_fits (self->run, in.hdr.worker_id,
+                                             in.payload, in.size))
                 s_on_hello (self, in.hdr.worker_id);
             break;
         case PP_MSG_COMPLETE:

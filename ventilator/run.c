@@ -34,7 +34,38 @@ struct _vent_run_t {
     uint32_t task_peers;    /* push: workers' task connections up        */
     int64_t hellos_met_ms;  /* --wait-workers hellos all in (0: not yet) */
     pp_state_t outcome;     /* counts from the sink's COMPLETE          */
+    uint32_t refused;       /* the last worker that refused the run     */
 };
+
+void
+vent_run_settings (const vent_run_t *self, pp_settings_t *settings)
+{
+    *settings =
+        (pp_settings_t){.max_item = self->opt->common.max_item,
+                        .heartbeat_ms = (uint32_t) self->opt->heartbeat_ms,
+                        .flow = (uint8_t) self->opt->common.flow};
+}
+
+bool
+vent_run_hello_fits (vent_run_t *self, uint32_t worker_id,
+                     const uint8_t *payload, size_t size)
+{
+    pp_settings_t settings;
+    pp_hello_t hello;
+    char why[160];
+    vent_run_settings (self, &settings);
+    if (pp_wire_decode_hello (payload, size, &hello) != 0 ||
+        pp_ctl_hello_check (&settings, &hello, why, sizeof (why)) == 0)
+        return true; /* a HELLO we cannot read is counted all the same  */
+    if (self->refused == worker_id)
+        return false;
+    zsys_warning ("worker %08x (pid %u on %s) refused this run: %s", worker_id,
+                  hello.pid, hello.host, why);
+    self->refused = worker_id;
+    if (self->subscribed > 0) /* it subscribed, and leaves without BYE  */
+        self->subscribed--;
+    return false;
+}
 
 static void
 s_publish (vent_run_t *self)
@@ -46,10 +77,11 @@ s_publish (vent_run_t *self)
     state.retries = self->opt->retries;
     if (self->state != VENT_DONE) /* dropped before numbering          */
         state.dropped = vent_feed_dropped (self->feed);
+    pp_settings_t settings;
+    vent_run_settings (self, &settings);
     state.expected = vent_feed_expected (self->feed, &state.expected_exact);
     pp_ctl_publish (self->control, self->run_id, (pp_run_state_t) self->state,
-                    (uint32_t) self->opt->common.flow,
-                    (uint32_t) self->opt->heartbeat_ms, &state);
+                    &settings, &state);
     self->sent_ms = pp_now_ms ();
 }
 

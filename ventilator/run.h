@@ -62,6 +62,16 @@ bool vent_run_active (const vent_run_t *self);
 /*  A worker said hello (counted once per worker id, for --wait-workers). */
 void vent_run_hello (vent_run_t *self, uint32_t worker_id);
 
+/*  The run-wide settings every STATE carries (flow, --max-item-size,
+    --heartbeat): workers and the sink adopt them.                         */
+void vent_run_settings (const vent_run_t *self, pp_settings_t *settings);
+
+/*  A worker's HELLO on acks (payload, size bytes): true when it runs the
+    run's settings; else false, logged once per worker (who, and why),
+    and the worker is not counted: it refused the run and leaves.         */
+bool vent_run_hello_fits (vent_run_t *self, uint32_t worker_id,
+                          const uint8_t *payload, size_t size);
+
 /*  In push flow, how many workers' task connections are up now: the run
     starts when --wait-workers hellos and as many connections are in.    */
 void vent_run_task_peers (vent_run_t *self, uint32_t peers);

@@ -250,8 +250,11 @@ s_configure (const pp_common_t *common, pp_worker_config_t *config)
     config->control = common->control;
     config->acks = common->acks;
     config->hwm = common->hwm;
-    config->max_item_size = common->max_item;
-    config->flow = common->flow;
+    /*  Not given: the ventilator's (pp_worker_config_init's defaults).    */
+    if (common->given & PP_GIVEN_MAX_ITEM)
+        config->max_item_size = common->max_item;
+    if (common->given & PP_GIVEN_FLOW)
+        config->flow = common->flow;
     config->curve_secret = common->curve_secret;
     config->curve_server = common->curve_server;
     config->verbosity = pp_verbosity;

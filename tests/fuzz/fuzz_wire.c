@@ -88,14 +88,25 @@ s_header (const uint8_t *frame, size_t size, pp_header_t *hdr)
     return true;
 }
 
+/*  The longest data a record may hold: max_item, or for a failed or
+    dropped record whose data is a reason (not its input too) at least
+    PP_WIRE_REASON_MAX.                                                    */
+static size_t
+s_ref_data_max (unsigned outcome, bool input_is_data, size_t max_item)
+{
+    bool why = outcome != PP_OUTCOME_OK && !input_is_data;
+    return why && max_item < PP_WIRE_REASON_MAX ? PP_WIRE_REASON_MAX : max_item;
+}
+
 /*  Bytes the record at p takes after its header, or UINT64_MAX when it
-    breaks a rule: outcome <= 2, len and input_len <= max_item, no input
-    of its own when flagged "input is the data".                          */
+    breaks a rule: outcome <= 2, len <= s_ref_data_max, input_len <=
+    max_item, no input of its own when flagged "input is the data".       */
 static uint64_t
 s_ref_body (const uint8_t *p, size_t max_item)
 {
     uint64_t len = pp_get_u32 (p + 40), input = pp_get_u32 (p + 44);
-    if (p[48] > PP_OUTCOME_DROPPED || len > max_item || input > max_item ||
+    if (p[48] > PP_OUTCOME_DROPPED ||
+        len > s_ref_data_max (p[48], p[52] & 1, max_item) || input > max_item ||
         ((p[52] & 1) && input > 0))
         return UINT64_MAX;
     return len + input;
@@ -153,7 +164,10 @@ s_walk_batch (const uint8_t *p, size_t size, uint32_t count, size_t max_item)
     while (pp_wire_next_record (p, size, &offset, &rec)) {
         size_t start = written;
         CHECK (walked < count);
-        CHECK (rec.len <= max_item && rec.input_len <= max_item);
+        CHECK (rec.len <= s_ref_data_max (rec.outcome,
+                                          rec.len > 0 && rec.input == rec.data,
+                                          max_item));
+        CHECK (rec.input_len <= max_item);
         CHECK (rec.outcome <= PP_OUTCOME_DROPPED);
         CHECK (rec.len <= size);
         /*  An input equal to the data is sent once whatever the flag said,
@@ -228,6 +242,25 @@ s_state (const uint8_t *p, size_t size)
     free (out);
 }
 
+/*  Decodes the payload as run settings (STATE's tail, after its counts)
+    and round-trips a success.                                             */
+static void
+s_settings (const uint8_t *p, size_t size)
+{
+    pp_settings_t st;
+    if (pp_wire_decode_settings (p, size, &st) != 0)
+        return;
+    CHECK (size == PP_SETTINGS_SIZE);
+    CHECK (st.max_item >= 1 && st.max_item <= PP_SETTINGS_MAX_ITEM);
+    CHECK (st.flow <= 1);
+    uint8_t *out = malloc (PP_SETTINGS_SIZE);
+    if (!out)
+        abort ();
+    pp_wire_encode_settings (&st, out);
+    CHECK (memcmp (out, p, PP_SETTINGS_SIZE) == 0);
+    free (out);
+}
+
 /*  Decodes the payload as HELLO: the host must come out NUL-terminated and
     printable, and re-encode to the input with '?' for what was not.      */
 static void
@@ -257,6 +290,7 @@ s_hello (const uint8_t *p, size_t size)
     CHECK (pp_wire_decode_hello (out, n, &again) == 0);
     CHECK (again.pid == hello.pid && again.threads == hello.threads &&
            again.capacity == hello.capacity && again.flow == hello.flow &&
+           again.max_item == hello.max_item &&
            strcmp (again.host, hello.host) == 0);
     free (out);
 }
@@ -330,6 +364,10 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     s_batch (payload, body_size, s_ref_count (payload, body_size, max_item),
              max_item);
     s_state (payload, body_size);
+    s_settings (payload, body_size);
+    if (body_size >= PP_STATE_PAYLOAD_SIZE) /* STATE: counts, settings  */
+        s_settings (payload + PP_STATE_PAYLOAD_SIZE,
+                    body_size - PP_STATE_PAYLOAD_SIZE);
     s_hello (payload, body_size);
     s_ranges (payload, body_size,
               have_hdr ? hdr.count

@@ -8,7 +8,7 @@ files are rewritten byte for byte identical each time."""
 import os
 import struct
 
-MAGIC, VERSION = 0x7070, 1
+MAGIC, VERSION = 0x7070, 3
 TASK, RESULT, HELLO, ACK, COMPLETE, STATE, REQUEST, CREDIT, BYE = range(1, 10)
 RUN_ID = 0x5EED0F0F12345678
 WORKER = 0xC0FFEE01
@@ -21,8 +21,10 @@ def header(mtype, flags=0, run_id=RUN_ID, seq=0, worker=0, count=0):
 
 
 def record(seq, data, outcome=0, attempt=0, t_enq_us=1_700_000_000_000_000):
-    return struct.pack(">QQIBBH", seq, t_enq_us, len(data), outcome,
-                       attempt, 0) + data
+    # seq, t_enq_us, record, start_us, runtime_us, len, input_len, outcome,
+    # attempt, status, flags, reserved
+    return struct.pack(">QQQQQIIBBhB3x", seq, t_enq_us, seq + 1, 0, 0,
+                       len(data), 0, outcome, attempt, 0, 0) + data
 
 
 def batch(mtype, records, worker=0):
@@ -37,8 +39,14 @@ def state(sent, total, window, ok=0, failed=0, dropped=0, retries=0,
                        retries, expected, exact)
 
 
-def hello(pid, threads, capacity, flow, host):
-    return struct.pack(">IIIB", pid, threads, capacity, flow) + host
+def settings(max_item=1 << 20, heartbeat_ms=1000, flow=0):
+    """The run settings after a STATE's counts."""
+    return struct.pack(">QIB3x", max_item, heartbeat_ms, flow)
+
+
+def hello(pid, threads, capacity, flow, host, max_item=1 << 20):
+    return struct.pack(">IIIBI", pid, threads, capacity, flow,
+                       max_item) + host
 
 
 UNKNOWN = 2**64 - 1
@@ -61,12 +69,14 @@ SEEDS = {
     "ack_3": (0, header(ACK, count=3),
               struct.pack(">QQQQQQ", 0, 1, 5, 3, 2**63, 2**32)),
     "complete": (0, header(COMPLETE, count=0), state(100, 100, 64, 97, 2, 1)),
-    "state_running": (0, header(STATE, 2, seq=10, worker=200, count=0),
-                      state(10, UNKNOWN, 64, expected=1000, exact=1)),
-    "state_draining": (0, header(STATE, 3, seq=50, worker=200, count=1),
-                       state(50, 50, 8, 0, 0, 3)),
-    "state_done": (0, header(STATE, 4, seq=50, worker=200),
-                   state(50, 50, 8, 48, 1, 1)),
+    "state_running": (0, header(STATE, 2, seq=10),
+                      state(10, UNKNOWN, 64, expected=1000, exact=1) +
+                      settings()),
+    "state_draining": (0, header(STATE, 3, seq=50),
+                       state(50, 50, 8, 0, 0, 3) +
+                       settings(4 << 20, 250, 1)),
+    "state_done": (0, header(STATE, 4, seq=50),
+                   state(50, 50, 8, 48, 1, 1) + settings(1 << 30, 10, 1)),
     "request_drain": (0, header(REQUEST, 1, run_id=0), b""),
     "request_abort": (0, header(REQUEST, 2), b""),
     "credit": (0, header(CREDIT, seq=16, worker=WORKER), b""),

@@ -30,6 +30,10 @@
                                  HELLO on ACKS (worker id 0x6d757465),
                                  prints "hello" and stays connected for
                                  S s without a word more (never a BYE).
+    pp_rogue old CONTROL S       a ventilator of the last release: binds
+                                 CONTROL and announces a running run in
+                                 wire version 2 (48 bytes of state, flow
+                                 in the header's count) for S s.
 
     Options after the arguments: --curve-secret F --curve-server F.       */
 
@@ -211,7 +215,9 @@ s_deaf_publish (s_deaf_t *self, pp_run_state_t state, bool now)
     if (!now && zclock_mono () - self->published < 50)
         return;
     pp_state_t st = {.sent = self->n, .total = self->n, .window = self->n};
-    pp_ctl_publish (self->pub, self->run_id, state, 0, 1000, &st);
+    pp_settings_t settings = {
+        .max_item = 1 << 20, .heartbeat_ms = 1000, .flow = 0};
+    pp_ctl_publish (self->pub, self->run_id, state, &settings, &st);
     self->published = zclock_mono ();
 }
 
@@ -329,6 +335,32 @@ s_mute (const char *control, const char *acks, const char *seconds)
     return rc == 0 ? 0 : 1;
 }
 
+static int
+s_old (const char *control, const char *seconds)
+{
+    zsock_t *pub = zsock_new (ZMQ_PUB);
+    if (zsock_bind (pub, "%s", control) == -1) {
+        fprintf (stderr, "pp_rogue: cannot bind %s\n", control);
+        exit (1);
+    }
+    pp_header_t hdr = {.type = PP_MSG_STATE,
+                       .flags = PP_STATE_RUNNING,
+                       .run_id = 0x01d0000001d0ull,
+                       .worker_id = 1000};
+    uint8_t head[PP_WIRE_HEADER_SIZE], body[PP_STATE_PAYLOAD_SIZE];
+    pp_state_t st = {.total = PP_TOTAL_UNKNOWN, .window = 64};
+    pp_wire_encode_header (&hdr, head);
+    head[2] = 2;
+    pp_wire_encode_state (&st, body);
+    int64_t until = zclock_mono () + (int64_t) (atof (seconds) * 1000);
+    while (zclock_mono () < until) {
+        zsock_send (pub, "bb", head, sizeof (head), body, sizeof (body));
+        zclock_sleep (50);
+    }
+    zsock_destroy (&pub);
+    return 0;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -359,12 +391,15 @@ main (int argc, char **argv)
         rc = s_deaf (argv[2], argv[3], argv[4], argv[5], argv[6]);
     else if (argc >= 5 && strcmp (argv[1], "mute") == 0)
         rc = s_mute (argv[2], argv[3], argv[4]);
+    else if (argc >= 4 && strcmp (argv[1], "old") == 0)
+        rc = s_old (argv[2], argv[3]);
     else
         fprintf (stderr, "usage: pp_rogue junk EP [--control EP] | "
                          "forge EP RUN | "
                          "swallow EP SECONDS | "
                          "deaf CONTROL ACKS RESULTS N SECONDS | "
-                         "mute CONTROL ACKS SECONDS "
+                         "mute CONTROL ACKS SECONDS | "
+                         "old CONTROL SECONDS "
                          "[--curve-secret F "
                          "--curve-server F]\n");
     zcert_destroy (&s_cert);
