@@ -41,6 +41,8 @@ struct _vent_window_t {
     uint32_t size;          /* slots, the --window                */
     int64_t ack_timeout_ms; /* an unacked item is due again after */
     uint32_t max_deliver;   /* --max-deliver, 0: no limit         */
+    uint64_t max_bytes;     /* --window-bytes, 0: no bound        */
+    uint64_t bytes;         /* item memory unacked items hold     */
     vent_pool_t *pool;      /* where acked items go               */
     uint64_t base;          /* lowest unacked seq                 */
     uint64_t next;          /* seq of the next item put           */
@@ -89,6 +91,19 @@ vent_window_set_max_deliver (vent_window_t *self, uint32_t max)
 }
 
 void
+vent_window_set_max_bytes (vent_window_t *self, uint64_t max_bytes)
+{
+    self->max_bytes = max_bytes;
+}
+
+/*  The item memory item holds, as the byte bound counts it.              */
+static uint64_t
+s_bytes (const pp_item_t *item)
+{
+    return sizeof (pp_item_t) + (uint64_t) item->len + 1;
+}
+
+void
 vent_window_destroy (vent_window_t **self_p)
 {
     if (!self_p || !*self_p)
@@ -106,7 +121,14 @@ vent_window_destroy (vent_window_t **self_p)
 bool
 vent_window_full (const vent_window_t *self)
 {
-    return self->next - self->base >= self->size;
+    return self->next - self->base >= self->size ||
+           (self->max_bytes > 0 && self->bytes >= self->max_bytes);
+}
+
+uint64_t
+vent_window_bytes (const vent_window_t *self)
+{
+    return self->bytes;
 }
 
 uint64_t
@@ -266,6 +288,7 @@ s_number (vent_window_t *self, pp_item_t *item)
     free (slot->reason);
     *slot = (s_slot_t){.item = item}; /* nothing of the last occupant */
     item->seq = seq;
+    self->bytes += s_bytes (item);
     if (self->numbered)
         self->numbered (self->numbered_ctx, item);
     return slot;
@@ -282,7 +305,7 @@ vent_window_put (vent_window_t *self, pp_item_t *item, pp_batch_t *batch,
 int
 vent_window_restore (vent_window_t *self, pp_item_t *item, bool acked)
 {
-    if (vent_window_full (self))
+    if (self->next - self->base >= self->size)
         return PP_ERANGE;
     s_slot_t *slot = s_number (self, item);
     if (acked) {
@@ -547,6 +570,8 @@ vent_window_ack (vent_window_t *self, uint64_t first, uint64_t n)
     for (uint64_t seq = from; seq < to; seq++) {
         s_slot_t *slot = &self->slots[seq % self->size];
         settled = s_unhold (slot) || settled;
+        if (slot->item)
+            self->bytes -= s_bytes (slot->item);
         vent_pool_free (self->pool, slot->item);
         slot->item = NULL;
         free (slot->reason);
