@@ -264,11 +264,11 @@ test_inbox_bytes_bound (void **state)
 {
     (void) state;
     size_t one = sizeof (pp_item_t) + 2; /* "1".."9"                   */
-    fixture_t *fx = s_open_bytes (vent_input_new_generate (1, 10), 100,
-                                  3 * one, 0);
+    fixture_t *fx =
+        s_open_bytes (vent_input_new_generate (1, 10), 100, 3 * one, 0);
     assert_int_equal (vent_feed_read_ahead (fx->feed, S_T0, 7), 0);
     assert_false (vent_feed_ready (fx->feed, false, S_T0)); /* blocked */
-    assert_int_equal (vent_input_returned (fx->input), 4); /* 3 + 1 held */
+    assert_int_equal (vent_input_returned (fx->input), 4);  /* 3 + 1 held */
     s_expect (fx, S_T0, "1");
     assert_int_equal (vent_feed_read_ahead (fx->feed, S_T0, 7), 0);
     assert_int_equal (vent_input_returned (fx->input), 5);
@@ -299,8 +299,8 @@ test_spill_ring_by_bytes (void **state)
     char dir[] = "/tmp/pp-test-feed.XXXXXX";
     assert_non_null (mkdtemp (dir));
     size_t largest = sizeof (pp_item_t) + 4 + 1; /* max_item 4          */
-    fixture_t *fx = s_open_bytes (vent_input_new_generate (1, 10), 100,
-                                  largest + 1, 0);
+    fixture_t *fx =
+        s_open_bytes (vent_input_new_generate (1, 10), 100, largest + 1, 0);
     assert_int_equal (vent_feed_set_overflow (fx->feed, PP_OVERFLOW_SPILL, dir),
                       0);
     assert_int_equal (vent_feed_read_ahead (fx->feed, S_T0, 7), 0);

@@ -502,7 +502,7 @@ test_window_bytes_bound (void **state)
     fixture_t *fx = s_open (64);
     size_t big = 1000;
     uint64_t each = sizeof (pp_item_t) + big + 1;
-    vent_window_set_max_bytes (fx->window, 3 * each);
+    vent_window_set_max_bytes (fx->window, 3 * each, NULL);
     char *text = malloc (big + 1);
     assert_non_null (text);
     memset (text, 'x', big);
@@ -522,7 +522,7 @@ test_window_bytes_bound (void **state)
     vent_window_ack (fx->window, 0, 3);
     assert_int_equal (vent_window_bytes (fx->window), 0);
     /*  A bound under one item: each item goes alone, never a deadlock.   */
-    vent_window_set_max_bytes (fx->window, each / 2);
+    vent_window_set_max_bytes (fx->window, each / 2, NULL);
     for (int i = 0; i < 3; i++) {
         assert_false (vent_window_full (fx->window));
         assert_int_equal (vent_window_put (fx->window, s_item (fx, text),
@@ -533,6 +533,38 @@ test_window_bytes_bound (void **state)
     }
     assert_int_equal (vent_window_next (fx->window), 6);
     free (text);
+    s_close (fx);
+}
+
+static uint64_t s_extra; /* bytes the sockets hold, for the window     */
+
+static uint64_t
+s_extra_bytes (void)
+{
+    return s_extra;
+}
+
+/*  Copies of sent items the sockets still hold count against the byte
+    bound; with no item held, the window is never full by bytes (what the
+    sockets hold goes by itself: no deadlock).                             */
+static void
+test_window_bytes_extra (void **state)
+{
+    (void) state;
+    fixture_t *fx = s_open (64);
+    uint64_t each = sizeof (pp_item_t) + 1 + 1;
+    vent_window_set_max_bytes (fx->window, 4 * each, s_extra_bytes);
+    s_extra = 100 * each;
+    assert_false (vent_window_full (fx->window));
+    s_put (fx, 1, 0, S_T0);
+    assert_true (vent_window_full (fx->window));
+    s_extra = 2 * each;
+    assert_false (vent_window_full (fx->window));
+    s_extra = 3 * each;
+    assert_true (vent_window_full (fx->window));
+    vent_window_ack (fx->window, 0, 1);
+    assert_false (vent_window_full (fx->window));
+    s_extra = 0;
     s_close (fx);
 }
 
@@ -729,6 +761,7 @@ main (void)
         cmocka_unit_test (test_recycling_bounded),
         cmocka_unit_test (test_pool_frees_big_blocks),
         cmocka_unit_test (test_window_bytes_bound),
+        cmocka_unit_test (test_window_bytes_extra),
         cmocka_unit_test (test_max_deliver_gives_up),
         cmocka_unit_test (test_max_deliver_counts),
         cmocka_unit_test (test_retry_waits_for_other),

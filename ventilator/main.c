@@ -21,6 +21,7 @@
 #include "pool.h"
 #include "push.h"
 #include "run.h"
+#include "send.h"
 #include "window.h"
 #include "pp_error.h"
 #include "pp_net.h"
@@ -383,17 +384,20 @@ s_open_input (vent_t *self)
     return 0;
 }
 
-/*  The feed over the input, its inbox a few batches deep.                 */
+/*  The feed over the input, its inbox a few batches deep and an eighth
+    of --window-bytes at most.                                             */
 static int
 s_open_feed (vent_t *self)
 {
     vent_options_t *opt = self->opt;
     uint32_t batch = opt->batch ? opt->batch : VENT_AUTOBATCH_MAX;
-    vent_feed_config_t config = {.run_id = self->run_id,
-                                 .ahead = batch * 4 > 1024 ? batch * 4 : 1024,
-                                 .rate = opt->rate,
-                                 .skip = opt->skip,
-                                 .max_item = opt->common.max_item};
+    vent_feed_config_t config = {
+        .run_id = self->run_id,
+        .ahead = batch * 4 > 1024 ? batch * 4 : 1024,
+        .ahead_bytes = opt->window_bytes / 8 > 0 ? opt->window_bytes / 8 : 1,
+        .rate = opt->rate,
+        .skip = opt->skip,
+        .max_item = opt->common.max_item};
     self->feed = vent_feed_new (self->input, self->pool, &config);
     if (!self->feed)
         return PP_ENOMEM;
@@ -741,6 +745,8 @@ s_open (vent_t *self)
     if (!self->window)
         return PP_ENOMEM;
     vent_window_set_max_deliver (self->window, opt->max_deliver);
+    vent_window_set_max_bytes (self->window, opt->window_bytes,
+                               vent_send_inflight);
     rc = s_open_feed (self);
     if (rc == 0)
         rc = s_start_journal (self);

@@ -38,22 +38,23 @@ typedef struct {
 
 struct _vent_window_t {
     s_slot_t *slots;
-    uint32_t size;          /* slots, the --window                */
-    int64_t ack_timeout_ms; /* an unacked item is due again after */
-    uint32_t max_deliver;   /* --max-deliver, 0: no limit         */
-    uint64_t max_bytes;     /* --window-bytes, 0: no bound        */
-    uint64_t bytes;         /* item memory unacked items hold     */
-    vent_pool_t *pool;      /* where acked items go               */
-    uint64_t base;          /* lowest unacked seq                 */
-    uint64_t next;          /* seq of the next item put           */
-    uint64_t resend_at;     /* resend scan position, or UINT64_MAX */
-    uint64_t scan_from;     /* where the running scan began        */
-    int64_t scan_ms;        /* the last scan started              */
-    int64_t next_scan_ms;   /* no scan before: nothing is due     */
-    int64_t scan_oldest;    /* oldest send seen by the running scan */
-    uint64_t parked;        /* lowest item left to wait, or UINT64_MAX */
-    uint64_t redelivered;   /* items sent again                   */
-    uint64_t given_up;      /* items past --max-deliver           */
+    uint32_t size;               /* slots, the --window                */
+    int64_t ack_timeout_ms;      /* an unacked item is due again after */
+    uint32_t max_deliver;        /* --max-deliver, 0: no limit         */
+    uint64_t max_bytes;          /* --window-bytes, 0: no bound        */
+    uint64_t bytes;              /* item memory unacked items hold     */
+    vent_window_extra_fn *extra; /* bytes held elsewhere, or NULL  */
+    vent_pool_t *pool;           /* where acked items go               */
+    uint64_t base;               /* lowest unacked seq                 */
+    uint64_t next;               /* seq of the next item put           */
+    uint64_t resend_at;          /* resend scan position, or UINT64_MAX */
+    uint64_t scan_from;          /* where the running scan began        */
+    int64_t scan_ms;             /* the last scan started              */
+    int64_t next_scan_ms;        /* no scan before: nothing is due     */
+    int64_t scan_oldest;         /* oldest send seen by the running scan */
+    uint64_t parked;             /* lowest item left to wait, or UINT64_MAX */
+    uint64_t redelivered;        /* items sent again                   */
+    uint64_t given_up;           /* items past --max-deliver           */
     struct {
         uint32_t owner;
         uint64_t seq;
@@ -91,9 +92,11 @@ vent_window_set_max_deliver (vent_window_t *self, uint32_t max)
 }
 
 void
-vent_window_set_max_bytes (vent_window_t *self, uint64_t max_bytes)
+vent_window_set_max_bytes (vent_window_t *self, uint64_t max_bytes,
+                           vent_window_extra_fn *extra)
 {
     self->max_bytes = max_bytes;
+    self->extra = extra;
 }
 
 /*  The item memory item holds, as the byte bound counts it.              */
@@ -121,8 +124,12 @@ vent_window_destroy (vent_window_t **self_p)
 bool
 vent_window_full (const vent_window_t *self)
 {
-    return self->next - self->base >= self->size ||
-           (self->max_bytes > 0 && self->bytes >= self->max_bytes);
+    if (self->next - self->base >= self->size)
+        return true;
+    if (self->max_bytes == 0 || self->bytes == 0)
+        return false;
+    uint64_t extra = self->extra ? self->extra () : 0;
+    return self->bytes + extra >= self->max_bytes;
 }
 
 uint64_t

@@ -85,9 +85,16 @@ vent_window_t *vent_window_new (uint32_t size, int64_t ack_timeout_ms,
     default of a new window).                                              */
 void vent_window_set_max_deliver (vent_window_t *self, uint32_t max);
 
+/*  Bytes held elsewhere that count against the byte bound (copies of
+    items sent, which the sockets have not let go yet).                   */
+typedef uint64_t (vent_window_extra_fn) (void);
+
 /*  At most max_bytes of item memory unacked (--window-bytes; 0: no
-    bound, the default of a new window): full at max_bytes or more.       */
-void vent_window_set_max_bytes (vent_window_t *self, uint64_t max_bytes);
+    bound, the default of a new window), with what extra (may be NULL)
+    says is held elsewhere: full at max_bytes or more. Never full by
+    bytes while it holds no item: what is elsewhere goes by itself.       */
+void vent_window_set_max_bytes (vent_window_t *self, uint64_t max_bytes,
+                                vent_window_extra_fn *extra);
 
 /*  Frees the items still held and the window; NULL-safe, nulls *self_p.   */
 void vent_window_destroy (vent_window_t **self_p);
