@@ -297,6 +297,7 @@ s_read_ahead_one (vent_feed_t *self, uint64_t now_us)
         if (rc <= 0)
             return rc;
     }
+    size_t bytes = s_bytes (self->unqueued); /* spilled, it is freed  */
     int rc = s_inbox_send (self, self->unqueued);
     if (rc == PP_EAGAIN && self->overflow == PP_OVERFLOW_DROP) {
         vent_pool_free (self->pool, self->unqueued);
@@ -310,7 +311,7 @@ s_read_ahead_one (vent_feed_t *self, uint64_t now_us)
         return 0; /* block: the inbox is full                          */
     else {
         self->inboxed++;
-        self->inbox_bytes += s_bytes (self->unqueued);
+        self->inbox_bytes += bytes;
     }
     self->unqueued = NULL;
     return 1;
