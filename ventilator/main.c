@@ -264,13 +264,16 @@ s_has_work (vent_t *self)
 }
 
 /*  How long the turn may wait: not at all with work to do, briefly while
-    --rate paces the input, else until the next announcement.              */
+    --rate paces the input or while the window is full of what the tasks
+    socket holds (libzmq frees it without waking us), else until the next
+    announcement.                                                          */
 static long
 s_timeout (vent_t *self, bool active)
 {
     if (active && s_has_work (self))
         return 0;
-    if (self->opt->rate > 0 && active)
+    bool held = vent_send_inflight () > 0 && vent_window_full (self->window);
+    if (active && (self->opt->rate > 0 || held))
         return 5;
     return (long) vent_run_wait_ms (self->run, pp_now_ms ());
 }
