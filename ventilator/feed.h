@@ -2,12 +2,12 @@
 
     The feed takes records from the input (vent_input) and hands them out
     one by one. It paces them (--rate), and when the window is full it
-    reads ahead into its inbox, which is full at ahead items or at
-    ahead_bytes of item memory (big items: a handful), and where
-    --overflow decides what a full inbox means: block (stop reading), drop
-   (count the record dropped, it is never numbered) or spill (queue it on disk).
-   A drain stops the reading; what was read still goes out. Once nothing more
-   will come, the total is final.
+    reads ahead into its inbox, full at ahead items or ahead_bytes of
+    item memory (big items: a handful), where --overflow decides what a
+    full inbox means: block (stop reading), drop (count the record
+    dropped, it is never numbered) or spill (queue it on disk). A drain
+    stops the reading; what was read still goes out. Once nothing more
+    will come, the total is final.
 
     Its states, one at a time:
       READING  records may be read from the input

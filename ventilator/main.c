@@ -7,6 +7,7 @@
       window.h  numbered items kept until acked; resends, retries
       batch.h   a TASK batch: due resends, then new items
       push.h / credit.h   batches to the workers, by flow
+      send.h    a batch onto the tasks socket, handed to libzmq uncopied
     and run.h keeps the state of the run and announces it. This file is
     the event loop and its wiring: it polls the sockets and the input,
     hands acks to the window and the rest of what comes to the run, and
