@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -34,7 +35,8 @@ typedef struct {
 } fixture_t;
 
 static fixture_t *
-s_open_with (vent_input_t *input, size_t ahead, double rate)
+s_open_bytes (vent_input_t *input, size_t ahead, size_t ahead_bytes,
+              double rate)
 {
     fixture_t *fx = calloc (1, sizeof (fixture_t));
     assert_non_null (fx);
@@ -43,12 +45,21 @@ s_open_with (vent_input_t *input, size_t ahead, double rate)
     assert_non_null (fx->input);
     fx->pool = vent_pool_new (16);
     assert_non_null (fx->pool);
-    vent_feed_config_t config = {
-        .run_id = 42, .ahead = ahead, .rate = rate, .max_item = 4};
+    vent_feed_config_t config = {.run_id = 42,
+                                 .ahead = ahead,
+                                 .ahead_bytes = ahead_bytes,
+                                 .rate = rate,
+                                 .max_item = 4};
     fx->feed = vent_feed_new (fx->input, fx->pool, &config);
     assert_non_null (fx->feed);
     vent_feed_start (fx->feed, S_T0);
     return fx;
+}
+
+static fixture_t *
+s_open_with (vent_input_t *input, size_t ahead, double rate)
+{
+    return s_open_bytes (input, ahead, 0, rate);
 }
 
 /*  A feed of the numbers 1..n, its inbox ahead deep, paced at rate.      */
@@ -246,6 +257,66 @@ test_overflow_drop (void **state)
     s_close (fx);
 }
 
+/*  The inbox is full by bytes long before its count: block holds the
+    reading there, drop drops past it (issue 21: big items).              */
+static void
+test_inbox_bytes_bound (void **state)
+{
+    (void) state;
+    size_t one = sizeof (pp_item_t) + 2; /* "1".."9"                   */
+    fixture_t *fx =
+        s_open_bytes (vent_input_new_generate (1, 10), 100, 3 * one, 0);
+    assert_int_equal (vent_feed_read_ahead (fx->feed, S_T0, 7), 0);
+    assert_false (vent_feed_ready (fx->feed, false, S_T0)); /* blocked */
+    assert_int_equal (vent_input_returned (fx->input), 4);  /* 3 + 1 held */
+    s_expect (fx, S_T0, "1");
+    assert_int_equal (vent_feed_read_ahead (fx->feed, S_T0, 7), 0);
+    assert_int_equal (vent_input_returned (fx->input), 5);
+    s_expect_range (fx, S_T0, 2, 10);
+    s_expect_none (fx, S_T0);
+    assert_true (vent_feed_ended (fx->feed));
+    s_close (fx);
+
+    fx = s_open_bytes (vent_input_new_generate (1, 10), 100, 3 * one, 0);
+    assert_int_equal (vent_feed_set_overflow (fx->feed, PP_OVERFLOW_DROP, NULL),
+                      0);
+    assert_int_equal (vent_feed_read_ahead (fx->feed, S_T0, 7), 0);
+    assert_int_equal (vent_feed_dropped (fx->feed), 7);
+    s_expect_range (fx, S_T0, 1, 3);
+    assert_true (vent_feed_ended (fx->feed));
+    s_close (fx);
+}
+
+static int s_fd_under (const char *dir);
+
+/*  --overflow spill with a byte bound: the ring in memory holds what the
+    bound holds of the largest items (here one), the rest goes to disk
+    and comes back in order.                                               */
+static void
+test_spill_ring_by_bytes (void **state)
+{
+    (void) state;
+    char dir[] = "/tmp/pp-test-feed.XXXXXX";
+    assert_non_null (mkdtemp (dir));
+    size_t largest = sizeof (pp_item_t) + 4 + 1; /* max_item 4          */
+    fixture_t *fx =
+        s_open_bytes (vent_input_new_generate (1, 10), 100, largest + 1, 0);
+    assert_int_equal (vent_feed_set_overflow (fx->feed, PP_OVERFLOW_SPILL, dir),
+                      0);
+    assert_int_equal (vent_feed_read_ahead (fx->feed, S_T0, 7), 0);
+    assert_int_equal (vent_input_returned (fx->input), 10);
+    int fd = s_fd_under (dir);
+    assert_true (fd >= 0);
+    struct stat st;
+    assert_int_equal (fstat (fd, &st), 0);
+    assert_true (st.st_size > 0); /* 9 of the 10 on disk               */
+    s_expect_range (fx, S_T0, 1, 10);
+    assert_true (vent_feed_ended (fx->feed));
+    assert_int_equal (vent_feed_dropped (fx->feed), 0);
+    s_close (fx);
+    assert_int_equal (rmdir (dir), 0);
+}
+
 /*  A feed of 1..10 read ahead with --overflow spill into a new dir (a
     mkdtemp template): 2 in memory, the rest on disk.                     */
 static fixture_t *
@@ -428,6 +499,8 @@ main (void)
         cmocka_unit_test (test_overflow_block),
         cmocka_unit_test (test_paused_time),
         cmocka_unit_test (test_overflow_drop),
+        cmocka_unit_test (test_inbox_bytes_bound),
+        cmocka_unit_test (test_spill_ring_by_bytes),
         cmocka_unit_test (test_overflow_spill),
         cmocka_unit_test (test_overflow_spill_lost),
         cmocka_unit_test (test_stop_drains_inbox),

@@ -474,6 +474,103 @@ test_recycling_bounded (void **state)
     s_close (fx);
 }
 
+/*  A big block taken back is freed, never kept: a spare serves only a
+    small item, so big ones kept held the whole input (issue 21).         */
+static void
+test_pool_frees_big_blocks (void **state)
+{
+    (void) state;
+    vent_pool_t *pool = vent_pool_new (8);
+    assert_non_null (pool);
+    for (int i = 0; i < 4; i++) {
+        void *big = vent_pool_alloc (pool, 256 * 1024);
+        assert_non_null (big);
+        vent_pool_free (pool, big);
+        assert_int_equal (vent_pool_spare (pool), 0);
+    }
+    vent_pool_free (pool, vent_pool_alloc (pool, VENT_POOL_KEEP));
+    assert_int_equal (vent_pool_spare (pool), 0);
+    vent_pool_free (pool, vent_pool_alloc (pool, VENT_POOL_SMALL));
+    assert_int_equal (vent_pool_spare (pool), 1);
+    vent_pool_destroy (&pool);
+}
+
+/*  --window-bytes: the window is full once the unacked items hold the
+    byte bound, whatever their count; an item bigger than the bound goes
+    alone into an empty window; acks make room again.                     */
+static void
+test_window_bytes_bound (void **state)
+{
+    (void) state;
+    fixture_t *fx = s_open (64);
+    size_t big = 1000;
+    uint64_t each = sizeof (pp_item_t) + big + 1;
+    vent_window_set_max_bytes (fx->window, 3 * each, NULL);
+    char *text = malloc (big + 1);
+    assert_non_null (text);
+    memset (text, 'x', big);
+    text[big] = '\0';
+    pp_batch_reset (&fx->batch);
+    for (int i = 0; i < 3; i++) {
+        assert_false (vent_window_full (fx->window));
+        assert_int_equal (vent_window_put (fx->window, s_item (fx, text),
+                                           &fx->batch, 0, S_T0),
+                          0);
+    }
+    assert_true (vent_window_full (fx->window));
+    assert_int_equal (vent_window_bytes (fx->window), 3 * each);
+    vent_window_ack (fx->window, 1, 1); /* out of order: room again     */
+    assert_false (vent_window_full (fx->window));
+    assert_int_equal (vent_window_bytes (fx->window), 2 * each);
+    vent_window_ack (fx->window, 0, 3);
+    assert_int_equal (vent_window_bytes (fx->window), 0);
+    /*  A bound under one item: each item goes alone, never a deadlock.   */
+    vent_window_set_max_bytes (fx->window, each / 2, NULL);
+    for (int i = 0; i < 3; i++) {
+        assert_false (vent_window_full (fx->window));
+        assert_int_equal (vent_window_put (fx->window, s_item (fx, text),
+                                           &fx->batch, 0, S_T0),
+                          0);
+        assert_true (vent_window_full (fx->window));
+        vent_window_ack (fx->window, vent_window_base (fx->window), 1);
+    }
+    assert_int_equal (vent_window_next (fx->window), 6);
+    free (text);
+    s_close (fx);
+}
+
+static uint64_t s_extra; /* bytes the sockets hold, for the window     */
+
+static uint64_t
+s_extra_bytes (void)
+{
+    return s_extra;
+}
+
+/*  Copies of sent items the sockets still hold count against the byte
+    bound; with no item held, the window is never full by bytes (what the
+    sockets hold goes by itself: no deadlock).                             */
+static void
+test_window_bytes_extra (void **state)
+{
+    (void) state;
+    fixture_t *fx = s_open (64);
+    uint64_t each = sizeof (pp_item_t) + 1 + 1;
+    vent_window_set_max_bytes (fx->window, 4 * each, s_extra_bytes);
+    s_extra = 100 * each;
+    assert_false (vent_window_full (fx->window));
+    s_put (fx, 1, 0, S_T0);
+    assert_true (vent_window_full (fx->window));
+    s_extra = 2 * each;
+    assert_false (vent_window_full (fx->window));
+    s_extra = 3 * each;
+    assert_true (vent_window_full (fx->window));
+    vent_window_ack (fx->window, 0, 1);
+    assert_false (vent_window_full (fx->window));
+    s_extra = 0;
+    s_close (fx);
+}
+
 /*  The one record of the batch.                                           */
 static pp_record_t
 s_only_record (fixture_t *fx)
@@ -665,6 +762,9 @@ main (void)
         cmocka_unit_test (test_reused_slot_is_clean),
         cmocka_unit_test (test_stall_moves_deadlines),
         cmocka_unit_test (test_recycling_bounded),
+        cmocka_unit_test (test_pool_frees_big_blocks),
+        cmocka_unit_test (test_window_bytes_bound),
+        cmocka_unit_test (test_window_bytes_extra),
         cmocka_unit_test (test_max_deliver_gives_up),
         cmocka_unit_test (test_max_deliver_counts),
         cmocka_unit_test (test_retry_waits_for_other),

@@ -15,6 +15,7 @@
 #include "pp_cli.h"
 #include "pp_error.h"
 #include "pp_net.h"
+#include "send.h"
 
 #define S_RESETS 16 /* workers whose recent reset we remember          */
 
@@ -243,15 +244,15 @@ s_send_to (vent_credit_t *self, vent_peer_t *peer)
     pp_header_t hdr = {.type = PP_MSG_TASK,
                        .run_id = self->config.run_id,
                        .count = self->batch.count};
-    rc = pp_net_send (self->tasks, peer->identity, &hdr, self->batch.data,
-                      self->batch.size, true);
+    rc =
+        vent_send_batch (self->tasks, peer->identity, &hdr, &self->batch, true);
     if (rc == PP_EAGAIN) { /* its queue is full: later, or others       */
         s_requeue_batch (self, false);
         vent_peers_tried (self->peers, peer, self->round);
     } else if (rc != 0) /* ROUTER_MANDATORY: no such peer now           */
         s_unreachable (self, peer);
     else {
-        vent_peers_served (self->peers, peer, peer->credit - self->batch.count);
+        vent_peers_served (self->peers, peer, peer->credit - hdr.count);
         self->sends++;
     }
     return 0;

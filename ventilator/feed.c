@@ -16,6 +16,7 @@ struct _vent_feed_t {
     vent_feed_state_t state;
     pp_chan_t *inbox;    /* read ahead, not handed out yet       */
     size_t inboxed;      /* items in the inbox (memory and disk) */
+    size_t inbox_bytes;  /* their item memory (block, drop: all in memory) */
     pp_item_t *unqueued; /* read, waiting for room in the inbox  */
     uint64_t dropped;    /* --overflow drop: never numbered      */
     uint64_t handed;     /* input record of the last item handed out */
@@ -44,6 +45,27 @@ vent_feed_new (vent_input_t *input, vent_pool_t *pool,
     return self;
 }
 
+/*  The item memory item holds (as the window counts it).                 */
+static size_t
+s_bytes (const pp_item_t *item)
+{
+    return sizeof (pp_item_t) + item->len + 1;
+}
+
+/*  --overflow spill keeps the ring of its inbox in memory, the rest on
+    disk: the ring holds what ahead_bytes holds of the largest items.     */
+static size_t
+s_spill_ring (const vent_feed_t *self)
+{
+    size_t ring = self->config.ahead;
+    if (self->config.ahead_bytes == 0)
+        return ring;
+    size_t largest = sizeof (pp_item_t) + self->config.max_item + 1;
+    size_t fit = self->config.ahead_bytes / largest;
+    fit = fit > 0 ? fit : 1;
+    return fit < ring ? fit : ring;
+}
+
 void
 vent_feed_destroy (vent_feed_t **self_p)
 {
@@ -64,9 +86,14 @@ vent_feed_set_overflow (vent_feed_t *self, pp_overflow_t overflow,
     self->spill_dir = dir;
     if (overflow == PP_OVERFLOW_DROP)
         pp_chan_set_drop (self->inbox);
-    if (overflow == PP_OVERFLOW_SPILL)
-        return pp_chan_set_spill (self->inbox, dir, &pp_item_codec);
-    return 0;
+    if (overflow != PP_OVERFLOW_SPILL)
+        return 0;
+    pp_chan_t *ring = pp_chan_new (s_spill_ring (self), pp_item_free);
+    if (!ring)
+        return PP_ENOMEM;
+    pp_chan_destroy (&self->inbox); /* empty: set before the first read */
+    self->inbox = ring;
+    return pp_chan_set_spill (self->inbox, dir, &pp_item_codec);
 }
 
 vent_feed_state_t
@@ -228,6 +255,7 @@ vent_feed_next (vent_feed_t *self, int64_t now_ms, uint64_t now_us,
     if (self->inboxed > 0 && pp_chan_recv (self->inbox, &queued, 0) == 0) {
         self->inboxed--;
         item = queued;
+        self->inbox_bytes -= s_bytes (item);
     } else if (self->inboxed > 0 && s_check_spill (self) != 0)
         return PP_EIO;
     else if (self->unqueued) { /* next in order: the inbox is empty   */
@@ -246,6 +274,18 @@ vent_feed_next (vent_feed_t *self, int64_t now_ms, uint64_t now_us,
     return rc;
 }
 
+/*  Queues item in the inbox, or PP_EAGAIN when it is full by bytes (block
+    and drop hold the whole inbox in memory; spill's ring is sized by
+    them); else as pp_chan_send.                                           */
+static int
+s_inbox_send (vent_feed_t *self, pp_item_t *item)
+{
+    bool by_bytes = self->config.ahead_bytes > 0 &&
+                    self->overflow != PP_OVERFLOW_SPILL && self->inboxed > 0 &&
+                    self->inbox_bytes >= self->config.ahead_bytes;
+    return by_bytes ? PP_EAGAIN : pp_chan_send (self->inbox, item, 0);
+}
+
 /*  Reads one record into the inbox, under --overflow. Returns 1 to go
     on, 0 when reading pauses (nothing to read, a blocking inbox is full,
     the disk is full), or PP_ENOMEM.                                      */
@@ -257,7 +297,8 @@ s_read_ahead_one (vent_feed_t *self, uint64_t now_us)
         if (rc <= 0)
             return rc;
     }
-    int rc = pp_chan_send (self->inbox, self->unqueued, 0);
+    size_t bytes = s_bytes (self->unqueued); /* spilled, it is freed  */
+    int rc = s_inbox_send (self, self->unqueued);
     if (rc == PP_EAGAIN && self->overflow == PP_OVERFLOW_DROP) {
         vent_pool_free (self->pool, self->unqueued);
         self->dropped++;
@@ -268,8 +309,10 @@ s_read_ahead_one (vent_feed_t *self, uint64_t now_us)
         return 0;
     } else if (rc != 0)
         return 0; /* block: the inbox is full                          */
-    else
+    else {
         self->inboxed++;
+        self->inbox_bytes += bytes;
+    }
     self->unqueued = NULL;
     return 1;
 }
@@ -337,6 +380,7 @@ vent_feed_stop (vent_feed_t *self)
     size_t let_go = 0;
     while (self->inboxed > 0 && pp_chan_recv (self->inbox, &queued, 0) == 0) {
         self->inboxed--;
+        self->inbox_bytes -= s_bytes (queued);
         vent_pool_free (self->pool, queued);
         let_go++;
     }

@@ -2,11 +2,12 @@
 
     The feed takes records from the input (vent_input) and hands them out
     one by one. It paces them (--rate), and when the window is full it
-    reads ahead into its inbox, where --overflow decides what a full inbox
-    means: block (stop reading), drop (count the record dropped, it is
-    never numbered) or spill (queue it on disk). A drain stops the reading;
-    what was read still goes out. Once nothing more will come, the total
-    is final.
+    reads ahead into its inbox, full at ahead items or ahead_bytes of
+    item memory (big items: a handful), where --overflow decides what a
+    full inbox means: block (stop reading), drop (count the record
+    dropped, it is never numbered) or spill (queue it on disk). A drain
+    stops the reading; what was read still goes out. Once nothing more
+    will come, the total is final.
 
     Its states, one at a time:
       READING  records may be read from the input
@@ -40,11 +41,13 @@ typedef enum {
 } vent_feed_state_t;
 
 typedef struct {
-    uint64_t run_id;   /* stamped on every item                       */
-    size_t ahead;      /* the inbox: records read ahead, in memory    */
-    double rate;       /* --rate items/s, 0 = unpaced                 */
-    uint64_t skip;     /* --skip, for the resume hints                */
-    uint64_t max_item; /* --max-item-size, for the oversized reason   */
+    uint64_t run_id;    /* stamped on every item                       */
+    size_t ahead;       /* the inbox: records read ahead, in memory    */
+    size_t ahead_bytes; /* ... and their item memory at most (0: none;
+                           spill: ring of ahead_bytes / max_item)     */
+    double rate;        /* --rate items/s, 0 = unpaced                 */
+    uint64_t skip;      /* --skip, for the resume hints                */
+    uint64_t max_item;  /* --max-item-size, for the oversized reason   */
 } vent_feed_config_t;
 
 typedef struct _vent_feed_t vent_feed_t;

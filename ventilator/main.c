@@ -7,6 +7,7 @@
       window.h  numbered items kept until acked; resends, retries
       batch.h   a TASK batch: due resends, then new items
       push.h / credit.h   batches to the workers, by flow
+      send.h    a batch onto the tasks socket, handed to libzmq uncopied
     and run.h keeps the state of the run and announces it. This file is
     the event loop and its wiring: it polls the sockets and the input,
     hands acks to the window and the rest of what comes to the run, and
@@ -21,6 +22,7 @@
 #include "pool.h"
 #include "push.h"
 #include "run.h"
+#include "send.h"
 #include "window.h"
 #include "pp_error.h"
 #include "pp_net.h"
@@ -300,13 +302,16 @@ s_has_work (vent_t *self)
 }
 
 /*  How long the turn may wait: not at all with work to do, briefly while
-    --rate paces the input, else until the next announcement.              */
+    --rate paces the input or while the window is full of what the tasks
+    socket holds (libzmq frees it without waking us), else until the next
+    announcement.                                                          */
 static long
 s_timeout (vent_t *self, bool active)
 {
     if (active && s_has_work (self))
         return 0;
-    if (self->opt->rate > 0 && active)
+    bool held = vent_send_inflight () > 0 && vent_window_full (self->window);
+    if (active && (self->opt->rate > 0 || held))
         return 5;
     return (long) vent_run_wait_ms (self->run, pp_now_ms ());
 }
@@ -420,17 +425,20 @@ s_open_input (vent_t *self)
     return 0;
 }
 
-/*  The feed over the input, its inbox a few batches deep.                 */
+/*  The feed over the input, its inbox a few batches deep and an eighth
+    of --window-bytes at most.                                             */
 static int
 s_open_feed (vent_t *self)
 {
     vent_options_t *opt = self->opt;
     uint32_t batch = opt->batch ? opt->batch : VENT_AUTOBATCH_MAX;
-    vent_feed_config_t config = {.run_id = self->run_id,
-                                 .ahead = batch * 4 > 1024 ? batch * 4 : 1024,
-                                 .rate = opt->rate,
-                                 .skip = opt->skip,
-                                 .max_item = opt->common.max_item};
+    vent_feed_config_t config = {
+        .run_id = self->run_id,
+        .ahead = batch * 4 > 1024 ? batch * 4 : 1024,
+        .ahead_bytes = opt->window_bytes / 8 > 0 ? opt->window_bytes / 8 : 1,
+        .rate = opt->rate,
+        .skip = opt->skip,
+        .max_item = opt->common.max_item};
     self->feed = vent_feed_new (self->input, self->pool, &config);
     if (!self->feed)
         return PP_ENOMEM;
@@ -778,6 +786,8 @@ s_open (vent_t *self)
     if (!self->window)
         return PP_ENOMEM;
     vent_window_set_max_deliver (self->window, opt->max_deliver);
+    vent_window_set_max_bytes (self->window, opt->window_bytes,
+                               vent_send_inflight);
     rc = s_open_feed (self);
     if (rc == 0)
         rc = s_start_journal (self);

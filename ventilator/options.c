@@ -21,6 +21,10 @@ static const char *s_help_head =
     "                      with the --skip it printed; never paced)\n"
     "Dispatch:\n"
     "  --window N          at most N items unacknowledged (default 65536)\n"
+    "  --window-bytes S    and at most S bytes of them (default 32M; K/M/G):\n"
+    "                      reading pauses at either bound; an item bigger\n"
+    "                      than S goes alone. Records read ahead while\n"
+    "                      the window is full take S/8 more at most\n"
     "  --ack-timeout D     send an item again if not acked in D (default "
     "10s;\n"
     "                      10ms at least: 0 would resend at once)\n"
@@ -95,6 +99,7 @@ enum {
     S_SKIP,
     S_RATE,
     S_WINDOW,
+    S_WINDOW_BYTES,
     S_ACK_TIMEOUT,
     S_BATCH,
     S_WAIT_WORKERS,
@@ -119,6 +124,7 @@ static struct option s_longs[] = {
     {"skip", required_argument, 0, S_SKIP},
     {"rate", required_argument, 0, S_RATE},
     {"window", required_argument, 0, S_WINDOW},
+    {"window-bytes", required_argument, 0, S_WINDOW_BYTES},
     {"ack-timeout", required_argument, 0, S_ACK_TIMEOUT},
     {"batch", required_argument, 0, S_BATCH},
     {"wait-workers", required_argument, 0, S_WAIT_WORKERS},
@@ -177,6 +183,9 @@ s_dispatch_option (vent_options_t *opt, int c, const char *arg)
             break;
         case S_WINDOW:
             opt->window = pp_cli_number ("--window", arg, 1, 1 << 24);
+            break;
+        case S_WINDOW_BYTES:
+            opt->window_bytes = pp_cli_size ("--window-bytes", arg); /* > 0 */
             break;
         case S_ACK_TIMEOUT:
             opt->ack_timeout_ms = s_duration_10ms ("--ack-timeout", arg);
@@ -280,6 +289,7 @@ vent_options_parse (vent_options_t *opt, int argc, char **argv)
     opt->delim = '\n';
     opt->seed = 1;
     opt->window = 65536;
+    opt->window_bytes = VENT_WINDOW_BYTES;
     opt->ack_timeout_ms = 10000;
     opt->linger_ms = 1000;
     opt->heartbeat_ms = 1000;

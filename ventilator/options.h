@@ -9,6 +9,9 @@
 
 #include <stdint.h>
 
+/*  --window-bytes by default; the inbox reads ahead an eighth of it.     */
+#define VENT_WINDOW_BYTES (32ULL << 20)
+
 /*  The largest --wait-workers (hellos are remembered in a hash set).     */
 #define VENT_MAX_HELLOS 1000000
 
@@ -22,6 +25,7 @@ typedef struct {
     uint64_t skip;            /* --skip N                                */
     double rate;              /* --rate R items/s, 0 = unpaced           */
     uint32_t window;          /* --window: items unacked at most         */
+    uint64_t window_bytes;    /* --window-bytes: their memory at most    */
     int64_t ack_timeout_ms;   /* --ack-timeout                    */
     int64_t drain_timeout_ms; /* --drain-timeout, 0 = none        */
     bool drain_timeout_given; /* explicit: bounds the input's end too */

@@ -52,8 +52,9 @@ vent_pool_alloc (vent_pool_t *self, size_t size)
 void
 vent_pool_free (vent_pool_t *self, void *block)
 {
-    if (block && self->nspare < self->max &&
-        malloc_usable_size (block) >= VENT_POOL_SMALL) {
+    size_t usable = block ? malloc_usable_size (block) : 0;
+    if (block && self->nspare < self->max && usable >= VENT_POOL_SMALL &&
+        usable < VENT_POOL_KEEP) {
         memcpy (block, &self->spare, sizeof (void *));
         self->spare = block;
         self->nspare++;

@@ -7,6 +7,10 @@
     blocks (the --window: as many as can be acked between two reads), so
     memory stays what the window held at its fullest.
 
+    Only a small block is kept: a spare serves only a small item, so a big
+    one kept would hold its memory for nothing (65536 spare blocks of
+    256 KiB items held the whole input).
+
     The feed allocates (a record becomes an item), the window frees (the
     sink acked it): neither calls the other. Blocks are plain malloc
     memory: free () and pp_item_free release them as well.                 */
@@ -19,6 +23,8 @@
 
 /*  Blocks of at least this size are recycled; smaller requests get one.  */
 #define VENT_POOL_SMALL 64
+/*  Blocks this large or larger are freed, never kept.                     */
+#define VENT_POOL_KEEP (2 * VENT_POOL_SMALL)
 
 typedef struct _vent_pool_t vent_pool_t;
 
@@ -34,8 +40,8 @@ void vent_pool_destroy (vent_pool_t **self_p);
 void *vent_pool_alloc (vent_pool_t *self, size_t size);
 
 /*  Takes back a block from vent_pool_alloc or malloc (NULL-safe): kept
-    for reuse while fewer than max_spare wait and it is large enough,
-    else freed.                                                            */
+    for reuse while fewer than max_spare wait and it is large enough for
+    a small item and smaller than VENT_POOL_KEEP bytes, else freed.        */
 void vent_pool_free (vent_pool_t *self, void *block);
 
 /*  Spare blocks waiting now.                                              */

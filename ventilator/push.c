@@ -4,6 +4,7 @@
 #include "push.h"
 #include "batch.h"
 #include "pp_error.h"
+#include "send.h"
 
 struct _vent_push_t {
     zsock_t *tasks;        /* PUSH, the caller's                    */
@@ -49,8 +50,7 @@ s_send (vent_push_t *self)
     pp_header_t hdr = {.type = PP_MSG_TASK,
                        .run_id = self->run_id,
                        .count = self->batch.count};
-    int rc = pp_net_send (self->tasks, NULL, &hdr, self->batch.data,
-                          self->batch.size, true);
+    int rc = vent_send_batch (self->tasks, NULL, &hdr, &self->batch, true);
     if (rc == PP_EAGAIN)
         return false;
     if (rc != 0)

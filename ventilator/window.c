@@ -38,21 +38,24 @@ typedef struct {
 
 struct _vent_window_t {
     s_slot_t *slots;
-    uint32_t size;          /* slots, the --window                */
-    int64_t ack_timeout_ms; /* an unacked item is due again after */
-    uint32_t max_deliver;   /* --max-deliver, 0: no limit         */
-    vent_pool_t *pool;      /* where acked items go               */
-    uint64_t base;          /* lowest unacked seq                 */
-    uint64_t next;          /* seq of the next item put           */
-    uint64_t unacked;       /* slots in [base, next) holding an item */
-    uint64_t resend_at;     /* resend scan position, or UINT64_MAX */
-    uint64_t scan_from;     /* where the running scan began        */
-    int64_t scan_ms;        /* the last scan started              */
-    int64_t next_scan_ms;   /* no scan before: nothing is due     */
-    int64_t scan_oldest;    /* oldest send seen by the running scan */
-    uint64_t parked;        /* lowest item left to wait, or UINT64_MAX */
-    uint64_t redelivered;   /* items sent again                   */
-    uint64_t given_up;      /* items past --max-deliver           */
+    uint32_t size;               /* slots, the --window                */
+    int64_t ack_timeout_ms;      /* an unacked item is due again after */
+    uint32_t max_deliver;        /* --max-deliver, 0: no limit         */
+    uint64_t max_bytes;          /* --window-bytes, 0: no bound        */
+    uint64_t bytes;              /* item memory unacked items hold     */
+    vent_window_extra_fn *extra; /* bytes held elsewhere, or NULL  */
+    vent_pool_t *pool;           /* where acked items go               */
+    uint64_t base;               /* lowest unacked seq                 */
+    uint64_t next;               /* seq of the next item put           */
+    uint64_t unacked;            /* slots in [base, next) with an item */
+    uint64_t resend_at;          /* resend scan position, or UINT64_MAX */
+    uint64_t scan_from;          /* where the running scan began        */
+    int64_t scan_ms;             /* the last scan started              */
+    int64_t next_scan_ms;        /* no scan before: nothing is due     */
+    int64_t scan_oldest;         /* oldest send seen by the running scan */
+    uint64_t parked;             /* lowest item left to wait, or UINT64_MAX */
+    uint64_t redelivered;        /* items sent again                   */
+    uint64_t given_up;           /* items past --max-deliver           */
     struct {
         uint32_t owner;
         uint64_t seq;
@@ -90,6 +93,21 @@ vent_window_set_max_deliver (vent_window_t *self, uint32_t max)
 }
 
 void
+vent_window_set_max_bytes (vent_window_t *self, uint64_t max_bytes,
+                           vent_window_extra_fn *extra)
+{
+    self->max_bytes = max_bytes;
+    self->extra = extra;
+}
+
+/*  The item memory item holds, as the byte bound counts it.              */
+static uint64_t
+s_bytes (const pp_item_t *item)
+{
+    return sizeof (pp_item_t) + (uint64_t) item->len + 1;
+}
+
+void
 vent_window_destroy (vent_window_t **self_p)
 {
     if (!self_p || !*self_p)
@@ -107,7 +125,18 @@ vent_window_destroy (vent_window_t **self_p)
 bool
 vent_window_full (const vent_window_t *self)
 {
-    return self->next - self->base >= self->size;
+    if (self->next - self->base >= self->size)
+        return true;
+    if (self->max_bytes == 0 || self->bytes == 0)
+        return false;
+    uint64_t extra = self->extra ? self->extra () : 0;
+    return self->bytes + extra >= self->max_bytes;
+}
+
+uint64_t
+vent_window_bytes (const vent_window_t *self)
+{
+    return self->bytes;
 }
 
 uint64_t
@@ -265,6 +294,7 @@ s_number (vent_window_t *self, pp_item_t *item)
     *slot = (s_slot_t){.item = item}; /* nothing of the last occupant */
     self->unacked++;
     item->seq = seq;
+    self->bytes += s_bytes (item);
     if (self->numbered)
         self->numbered (self->numbered_ctx, item);
     return slot;
@@ -281,7 +311,7 @@ vent_window_put (vent_window_t *self, pp_item_t *item, pp_batch_t *batch,
 int
 vent_window_restore (vent_window_t *self, pp_item_t *item, bool acked)
 {
-    if (vent_window_full (self))
+    if (self->next - self->base >= self->size)
         return PP_ERANGE;
     s_slot_t *slot = s_number (self, item);
     if (acked) {
@@ -546,7 +576,10 @@ vent_window_ack (vent_window_t *self, uint64_t first, uint64_t n)
     for (uint64_t seq = from; seq < to; seq++) {
         s_slot_t *slot = &self->slots[seq % self->size];
         settled = s_unhold (slot) || settled;
-        self->unacked -= slot->item != NULL;
+        if (slot->item) {
+            self->unacked--;
+            self->bytes -= s_bytes (slot->item);
+        }
         vent_pool_free (self->pool, slot->item);
         slot->item = NULL;
         free (slot->reason);

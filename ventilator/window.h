@@ -3,7 +3,11 @@
     A ring of --window slots over sequence numbers [base, next): put
     numbers an item and keeps it until the sink acks it, so an item that
     is lost can be sent again, and the caller reads no more while the
-    window is full -- memory stays flat however long the input is.
+    window is full -- memory stays flat however long the input is. Full
+    is --window items, or --window-bytes of them (item memory): big items
+    fill it by bytes long before by count. An item is put while the
+    window holds less than the byte bound, so it holds at most the bound
+    plus one item, and an item bigger than the bound still goes alone.
 
     Each slot remembers when its item was last sent and to whom (its
     owner, a worker id in credit flow, 0 in push flow). An item not acked
@@ -81,16 +85,32 @@ vent_window_t *vent_window_new (uint32_t size, int64_t ack_timeout_ms,
     default of a new window).                                              */
 void vent_window_set_max_deliver (vent_window_t *self, uint32_t max);
 
+/*  Bytes held elsewhere that count against the byte bound (copies of
+    items sent, which the sockets have not let go yet).                   */
+typedef uint64_t (vent_window_extra_fn) (void);
+
+/*  At most max_bytes of item memory unacked (--window-bytes; 0: no
+    bound, the default of a new window), with what extra (may be NULL)
+    says is held elsewhere: full at max_bytes or more. Never full by
+    bytes while it holds no item: what is elsewhere goes by itself.       */
+void vent_window_set_max_bytes (vent_window_t *self, uint64_t max_bytes,
+                                vent_window_extra_fn *extra);
+
 /*  Frees the items still held and the window; NULL-safe, nulls *self_p.   */
 void vent_window_destroy (vent_window_t **self_p);
 
-/*  True when size items are unacked: put must wait for an ack.           */
+/*  True when size items, or the byte bound's worth, are unacked: put
+    must wait for an ack.                                                  */
 bool vent_window_full (const vent_window_t *self);
 
 /*  The lowest unacked seq, and the seq put gives next (the items numbered
     so far).                                                               */
 uint64_t vent_window_base (const vent_window_t *self);
 uint64_t vent_window_next (const vent_window_t *self);
+
+/*  Bytes of item memory the unacked items hold (what the byte bound
+    counts: each item's header and data).                                  */
+uint64_t vent_window_bytes (const vent_window_t *self);
 
 /*  Items numbered and not acked yet (walks the window).                   */
 uint64_t vent_window_unacked (const vent_window_t *self);
@@ -114,7 +134,9 @@ void vent_window_set_numbered (vent_window_t *self, vent_window_numbered_fn *fn,
 /*  --resume: numbers item (seq = vent_window_next) as it was numbered
     before. Acked, it is freed at once (the sink has it); else it is kept,
     due at once, and its next send counts as sent again. Returns 0, or
-    PP_ERANGE when the window is full (the caller still owns item).       */
+    PP_ERANGE when size items are unacked (the caller still owns item).
+    The byte bound is not checked: the run before held these items
+    under it (a --window-bytes smaller now holds them all the same).     */
 int vent_window_restore (vent_window_t *self, pp_item_t *item, bool acked);
 
 /*  Calls fn with every acked range of [0, next): [0, base), then the runs
