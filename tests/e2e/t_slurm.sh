@@ -154,7 +154,7 @@ assert_contains "$(err_of eph)" "PP_SLURM_PORTS='$eph_lo-$((eph_lo + 10))' overl
 FAKE_JOB_ID=$job BIN_DIR=$fake pp_start lost sbatch --ntasks=3 "$sbatch_script" \
     --generate 10 --worker --flow push --job square
 expect_exit "$LAST_PID" 30 3
-assert_contains "$(err_of lost)" "every worker task ended (status 1) and the head did not: stopping the head" \
+assert_contains "$(err_of lost)" "every worker task ended (status 2) and the head did not: stopping the head" \
     "workers gone said"
 
 # 5. The batch shell's SIGTERM (scancel --batch --signal=TERM, or
