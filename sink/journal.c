@@ -234,6 +234,12 @@ sink_journal_write (sink_journal_t *self, const sink_checkpoint_t *cp,
     return 0;
 }
 
+uint64_t
+sink_journal_size (const sink_journal_t *self)
+{
+    return self ? self->size : 0;
+}
+
 void
 sink_journal_destroy (sink_journal_t **self_p, bool remove_file)
 {

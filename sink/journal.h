@@ -59,6 +59,9 @@ int sink_journal_write (sink_journal_t *self, const sink_checkpoint_t *cp,
                         const uint64_t *first, const uint64_t *n,
                         uint32_t nranges);
 
+/*  Bytes of whole records in the journal.                                 */
+uint64_t sink_journal_size (const sink_journal_t *self);
+
 /*  Closes the journal; removes its file when remove_file. NULL-safe.      */
 void sink_journal_destroy (sink_journal_t **self_p, bool remove_file);
 

@@ -136,8 +136,10 @@ s_acks_checkpoint (void *arg, const uint64_t *first, const uint64_t *n,
     s_flush_side (self);
     cp.joblog_offset = sink_logfile_length (self->record.joblog);
     cp.failed_offset = sink_logfile_length (self->record.rerun.file);
-    if (sink_store_checkpoint (self->store, &cp, first, n, count) == 0)
+    if (sink_store_checkpoint (self->store, &cp, first, n, count) == 0) {
+        sink_store_compact (self->store, &cp, self->ledger);
         return 0;
+    }
     s_stop_failed (self);
     return PP_EIO;
 }

@@ -17,7 +17,14 @@ struct _sink_store_t {
     bool checkpointed;       /* the journal holds a checkpoint of ours */
     uint64_t vouched;        /* outcomes the last checkpoint vouches for */
     uint64_t side_keep[2];   /* --resume: --joblog, --failed lengths    */
+    uint64_t compact_at;     /* journal bytes that make it compacted    */
 };
+
+/*  A journal is compacted once it holds this much, and four times what the
+    last compaction left: every checkpoint appends its ranges, and a run
+    of small windows (each result a checkpoint of its own) would grow it
+    without end -- 10^4 items at --window 4 filled a 1 MiB disk.          */
+#define S_COMPACT_MIN (256 * 1024)
 
 void
 sink_store_destroy (sink_store_t **self_p, bool completed)
@@ -127,15 +134,41 @@ s_compact (sink_store_t *self, const sink_checkpoint_t *cp,
         rc ? 0 : sink_ledger_ranges (ledger, 0, first, n, max, &next);
     if (rc == 0 &&
         !(self->journal = sink_journal_create (self->journal_path))) {
-        zsys_error ("--resume: cannot create %s.new: %s", self->journal_path,
+        zsys_error ("cannot create %s.new: %s", self->journal_path,
                     strerror (errno));
         rc = PP_EIO;
     }
-    if (rc == 0 && (rc = sink_store_checkpoint (self, cp, first, n, count)))
-        sink_store_explain_stop (self);
+    if (rc == 0)
+        rc = sink_store_checkpoint (self, cp, first, n, count);
     free (first);
     free (n);
+    uint64_t left = sink_journal_size (self->journal);
+    self->compact_at = left * 4 > S_COMPACT_MIN ? left * 4 : S_COMPACT_MIN;
     return rc;
+}
+
+int
+sink_store_compact (sink_store_t *self, const sink_checkpoint_t *cp,
+                    const sink_ledger_t *ledger)
+{
+    uint64_t due = self->compact_at ? self->compact_at : S_COMPACT_MIN;
+    if (!self->journal || sink_journal_size (self->journal) < due)
+        return 0;
+    sink_journal_t *old = self->journal;
+    self->journal = NULL;
+    if (s_compact (self, cp, ledger) == 0) {
+        sink_journal_destroy (&old, false); /* renamed over: its inode   */
+        return 0;
+    }
+    /*  The old journal is whole (the new one is renamed over it only once
+        it holds its checkpoint): it goes on, and the next checkpoint says
+        whether the disk is full.                                          */
+    sink_journal_destroy (&self->journal, false);
+    self->journal = old;
+    self->compact_at = sink_journal_size (old) * 2;
+    zsys_warning ("%s: could not be compacted; it goes on growing",
+                  self->journal_path);
+    return PP_EIO;
 }
 
 /*  --resume: rebuilds the run from the journal, cuts the output back to
@@ -165,7 +198,10 @@ s_resume (sink_store_t *self, const sink_options_t *opt, pp_counts_t *counts,
                  (unsigned long long) cp.run_id,
                  (unsigned long long) (cp.ok + cp.failed + cp.dropped),
                  self->path);
-    return s_compact (self, &cp, *ledger_p);
+    rc = s_compact (self, &cp, *ledger_p);
+    if (rc != 0)
+        sink_store_explain_stop (self);
+    return rc;
 }
 
 /*  Refuses (exit 2), touching nothing, to resume without a journal, or to

@@ -47,6 +47,14 @@ sink_output_t *sink_store_output (sink_store_t *self);
     such file then, a journal of the first format, or not resumed).       */
 uint64_t sink_store_side_keep (const sink_store_t *self, int which);
 
+/*  After a checkpoint of cp: when the journal has grown big (256 KiB, and
+    four times what its last compaction left), starts it afresh with one
+    checkpoint of cp and every seq ledger holds (all written: a journaled
+    run is unordered). Returns 0 (compacted, or not due), or PP_EIO when
+    it could not be: the old journal goes on, whole (logged).             */
+int sink_store_compact (sink_store_t *self, const sink_checkpoint_t *cp,
+                        const sink_ledger_t *ledger);
+
 /*  True when the output has a journal.                                    */
 bool sink_store_journaled (const sink_store_t *self);
 
