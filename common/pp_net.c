@@ -79,6 +79,15 @@ s_ipv4_interface (const char *endpoint)
     return found;
 }
 
+int
+pp_net_hwm_within (int hwm, uint64_t bytes, uint64_t max_item)
+{
+    uint64_t fit = bytes / (PP_BATCH_BYTES + max_item);
+    if (fit < 2)
+        fit = 2;
+    return (uint64_t) hwm > fit ? (int) fit : hwm;
+}
+
 /*  pp_net_socket, with ZMTP pings every ping_ms (0: none of its own).   */
 static zsock_t *
 s_socket (int type, const pp_common_t *common, const char *endpoint, bool bind,

@@ -26,6 +26,12 @@
 /*  Largest batch payload a sender builds; one item may exceed it alone.   */
 #define PP_BATCH_BYTES (256 * 1024)
 
+/*  A data socket's HWM (in messages) that keeps its queue near bytes: hwm
+    (--hwm), lowered to bytes over the largest usual message -- a batch
+    of PP_BATCH_BYTES plus one item of max_item -- but never under 2. A
+    queue of big items holds a handful of them, not --hwm.                */
+int pp_net_hwm_within (int hwm, uint64_t bytes, uint64_t max_item);
+
 /*  Creates a socket of type, applies HWM, max message size and linger,
     then binds or connects endpoint. Returns NULL after logging why (a bind
     that fails names the flag and the endpoint). The caller owns it.        */

@@ -13,6 +13,26 @@
 
 #define S_RESULT_SLOTS 8 /* result batches queued, besides 2 per thread */
 
+/*  A RESULT batch weighs a unit of the result channel per PP_BATCH_BYTES
+    (or part): a batch of big items weighs what they hold.                */
+static size_t
+s_batch_weight (const void *batch)
+{
+    size_t size = ((const pp_batch_t *) batch)->size;
+    return size > PP_BATCH_BYTES ? (size + PP_BATCH_BYTES - 1) / PP_BATCH_BYTES
+                                 : 1;
+}
+
+/*  The result channel's capacity in units: 2 batches per thread and a
+    few, or as many units as buffer_bytes holds when that is more.        */
+static size_t
+s_result_units (const pp_pipeline_args_t *args)
+{
+    size_t slots = (size_t) (2 * args->threads + S_RESULT_SLOTS);
+    uint64_t units = args->buffer_bytes / PP_BATCH_BYTES;
+    return units > slots ? (size_t) units : slots;
+}
+
 struct _pp_pipeline_t {
     pp_chan_t *tasks;      /* slices, receiver -> job threads            */
     pp_chan_t *results;    /* RESULT batches, job threads -> sender      */
@@ -76,8 +96,9 @@ pp_pipeline_start (const pp_pipeline_args_t *args, pp_pipeline_t **self_p)
     if (!self)
         return PP_ENOMEM;
     self->tasks = pp_chan_new ((size_t) args->capacity, pp_slice_free);
-    self->results = pp_chan_new ((size_t) (2 * args->threads + S_RESULT_SLOTS),
-                                 pp_results_free);
+    self->results = pp_chan_new (s_result_units (args), pp_results_free);
+    if (self->results)
+        pp_chan_set_weight (self->results, s_batch_weight);
     self->jobs = calloc ((size_t) args->threads, sizeof (pthread_t));
     int rc = self->tasks && self->results && self->jobs ? 0 : PP_ENOMEM;
     if (rc == 0)

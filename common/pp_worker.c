@@ -50,6 +50,8 @@ typedef enum {
 typedef struct {
     const pp_worker_config_t *cfg;
     const pp_common_t *net; /* sockets: endpoints, hwm, keys         */
+    pp_common_t data;       /* net, for the data sockets: HWM within
+                               --buffer-bytes (pp_net_hwm_within)      */
     pp_handler_fn *handler;
     void *user;
     uint32_t worker_id;
@@ -94,10 +96,12 @@ s_pipeline_start (s_worker_t *self)
     pp_wsize_t size =
         pp_wsize_channel (cfg->capacity, cfg->threads, s_credit_flow (self),
                           cfg->overflow == PP_OVERFLOW_SPILL);
+    pp_wsize_bytes (&size, cfg->buffer_bytes);
     self->withheld = 0;
     self->sink_told = false;
     pp_pipeline_args_t args = {
-        .net = self->net,
+        .net = &self->data,
+        .buffer_bytes = cfg->buffer_bytes,
         .handler = self->handler,
         .batch = cfg->batch,
         .user = self->user,
@@ -590,8 +594,12 @@ s_open (s_worker_t *self)
     const pp_common_t *common = self->net;
     bool credit = s_credit_flow (self);
     /*  Full, we stop reading it: backpressure (see pp_net_socket_paused). */
-    self->tasks = pp_net_socket_paused (credit ? ZMQ_DEALER : ZMQ_PULL, common,
-                                        common->tasks, false, "--tasks");
+    self->data = *common;
+    self->data.hwm = pp_net_hwm_within (common->hwm, self->cfg->buffer_bytes,
+                                        common->max_item);
+    self->tasks = pp_net_socket_paused (credit ? ZMQ_DEALER : ZMQ_PULL,
+                                        &self->data, common->tasks, false,
+                                        "--tasks");
     if (credit) {
         /*  Named by a count, not self's address: the next pp_worker_run
             (same stack address) must not meet a name not yet unbound.    */
