@@ -235,6 +235,11 @@ NNG_N=${NNG_N:-100000}        # nngcat sends ~50k msgs/s: fewer
 # of the item).
 make_items() {
     local line
+    if [ "$3" -gt 65536 ]; then # over what an argument of yes may be
+        python3 -c 'import sys; n, s = int(sys.argv[1]), int(sys.argv[2])
+sys.stdout.buffer.write((b"x" * s + b"\n") * n)' "$2" "$3" >"$1"
+        return
+    fi
     line=$(head -c "$3" /dev/zero | tr '\0' 'x')
     yes "$line" | head -n "$2" >"$1"
 }

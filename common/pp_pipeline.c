@@ -2,6 +2,7 @@
 
 #include "pp_pipeline.h"
 #include "pp_error.h"
+#include "pp_job_internal.h"
 #include "pp_jobthread.h"
 #include "pp_results.h"
 #include "pp_sender.h"
@@ -76,7 +77,8 @@ s_share (pp_pipeline_t *self, const pp_pipeline_args_t *args)
                                     .user = args->user,
                                     .run_id = args->run_id,
                                     .worker_id = args->worker_id,
-                                    .max_item = args->net->max_item};
+                                    .max_item = args->net->max_item,
+                                    .echo = pp_job_is_echo (args->handler)};
     atomic_init (&self->shared.job_ns, 0); /* slow until measured       */
     self->out = (pp_sender_t){.results = self->results,
                               .tasks = self->tasks,
