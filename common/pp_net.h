@@ -90,6 +90,13 @@ void pp_netmon_destroy (pp_netmon_t **self_p);
 int pp_net_send (zsock_t *sock, zframe_t *identity, const pp_header_t *hdr,
                  const void *payload, size_t size, bool dontwait);
 
+/*  As pp_net_send without an identity, but the payload is not copied:
+    libzmq takes the malloc'd bytes at *data_p and frees them once sent.
+    On 0 and on PP_EIO *data_p is taken (set to NULL); on PP_EAGAIN
+    (dontwait, HWM reached: nothing was sent) the caller keeps them.      */
+int pp_net_send_owned (zsock_t *sock, const pp_header_t *hdr, void **data_p,
+                       size_t size, bool dontwait);
+
 /*  One received, header-checked message.                                  */
 typedef struct {
     zmsg_t *msg;        /* owns the frames below                         */
