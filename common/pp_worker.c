@@ -597,9 +597,9 @@ s_open (s_worker_t *self)
     self->data = *common;
     self->data.hwm = pp_net_hwm_within (common->hwm, self->cfg->buffer_bytes,
                                         common->max_item);
-    self->tasks = pp_net_socket_paused (credit ? ZMQ_DEALER : ZMQ_PULL,
-                                        &self->data, common->tasks, false,
-                                        "--tasks");
+    self->tasks =
+        pp_net_socket_paused (credit ? ZMQ_DEALER : ZMQ_PULL, &self->data,
+                              common->tasks, false, "--tasks");
     if (credit) {
         /*  Named by a count, not self's address: the next pp_worker_run
             (same stack address) must not meet a name not yet unbound.    */

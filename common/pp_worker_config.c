@@ -11,7 +11,7 @@
 #define S_THREADS_MAX 1024
 #define S_CAPACITY_MAX 1000000
 #define S_HWM_MAX 1000000
-#define S_BUFFER_BYTES (8ULL << 20)  /* --buffer-bytes default          */
+#define S_BUFFER_BYTES (8ULL << 20) /* --buffer-bytes default          */
 #define S_BUFFER_MIN (64ULL << 10)
 #define S_BUFFER_MAX (1ULL << 40)
 

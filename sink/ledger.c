@@ -22,20 +22,20 @@ typedef struct {
 } s_held_t;
 
 struct _sink_ledger_t {
-    uint64_t base;      /* lowest seq without an outcome           */
-    uint32_t base_slot; /* its slot                                */
-    uint32_t window;    /* slots                                   */
-    uint8_t *seen;      /* per slot: an outcome is recorded        */
-    s_held_t **held;    /* --ordered: per slot, its ok result      */
-    s_held_t *released; /* the result sink_ledger_advance returned */
-    size_t held_bytes;  /* of results held in memory               */
-    size_t max_held;    /* the bound on held_bytes (0: none)       */
-    const char *dir;    /* where the spill file goes               */
-    int spill_fd;       /* unlinked spill file, or -1              */
-    uint64_t spill_end; /* bytes written to it                     */
-    uint32_t spilled;   /* results held in it                      */
+    uint64_t base;          /* lowest seq without an outcome           */
+    uint32_t base_slot;     /* its slot                                */
+    uint32_t window;        /* slots                                   */
+    uint8_t *seen;          /* per slot: an outcome is recorded        */
+    s_held_t **held;        /* --ordered: per slot, its ok result      */
+    s_held_t *released;     /* the result sink_ledger_advance returned */
+    size_t held_bytes;      /* of results held in memory               */
+    size_t max_held;        /* the bound on held_bytes (0: none)       */
+    const char *dir;        /* where the spill file goes               */
+    int spill_fd;           /* unlinked spill file, or -1              */
+    uint64_t spill_end;     /* bytes written to it                     */
+    uint32_t spilled;       /* results held in it                      */
     uint64_t spilled_total; /* results ever spilled                */
-    int spill_err;      /* errno of a spill read that failed, or 0 */
+    int spill_err;          /* errno of a spill read that failed, or 0 */
 };
 
 sink_ledger_t *

@@ -29,12 +29,12 @@
 #include <czmq.h>
 #include <time.h>
 
-#define S_COMPLETE_EVERY_MS 200  /* COMPLETE repeated until DONE          */
-#define S_DONE_WAIT_MS 5000      /* after COMPLETE, wait this long for DONE */
-#define S_ACKS_LINGER_MS 500     /* at exit, for what is still queued on acks */
-#define S_IDLE_MS 100            /* the longest wait when nothing is owed */
-#define S_BYE_WORKERS 4096       /* workers named in our BYE, at most     */
-#define S_SILENT_NOTICE_MS 2000  /* a silent ventilator is logged after  */
+#define S_COMPLETE_EVERY_MS 200 /* COMPLETE repeated until DONE          */
+#define S_DONE_WAIT_MS 5000     /* after COMPLETE, wait this long for DONE */
+#define S_ACKS_LINGER_MS 500    /* at exit, for what is still queued on acks */
+#define S_IDLE_MS 100           /* the longest wait when nothing is owed */
+#define S_BYE_WORKERS 4096      /* workers named in our BYE, at most     */
+#define S_SILENT_NOTICE_MS 2000 /* a silent ventilator is logged after  */
 
 typedef enum {
     S_WAITING,  /* no run known yet                                      */

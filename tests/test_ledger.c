@@ -226,13 +226,13 @@ test_hold_spills (void **state)
     memset (big, 'b', sizeof (big));
     for (int round = 0; round < 2; round++) {
         uint64_t at = (uint64_t) round * 6;
-        s_record_held (ledger, at + 1, "one");    /* 3 bytes: memory      */
-        s_record_held (ledger, at + 2, "two22");  /* 8: memory            */
-        s_record_held (ledger, at + 3, "three");  /* 13: disk             */
+        s_record_held (ledger, at + 1, "one");   /* 3 bytes: memory      */
+        s_record_held (ledger, at + 2, "two22"); /* 8: memory            */
+        s_record_held (ledger, at + 3, "three"); /* 13: disk             */
         sink_ledger_record (ledger, at + 4);
         assert_int_equal (sink_ledger_hold (ledger, at + 4, big, sizeof (big)),
                           0);
-        s_record_held (ledger, at + 5, "ab");     /* 10: memory           */
+        s_record_held (ledger, at + 5, "ab"); /* 10: memory           */
         assert_int_equal (sink_ledger_held_bytes (ledger), 10);
         assert_int_equal (sink_ledger_spilled (ledger), 2 * (round + 1));
         sink_ledger_record (ledger, at);
