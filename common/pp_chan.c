@@ -473,15 +473,6 @@ pp_chan_wait_aborted (pp_chan_t *self, int timeout_ms)
     return rc;
 }
 
-bool
-pp_chan_closed (pp_chan_t *self)
-{
-    s_lock (self);
-    bool closed = self->ch_closed || self->ch_aborted;
-    s_unlock (self);
-    return closed;
-}
-
 size_t
 pp_chan_size (pp_chan_t *self)
 {

@@ -16,7 +16,6 @@
 #ifndef PP_CHAN_H_INCLUDED
 #define PP_CHAN_H_INCLUDED
 
-#include <stdbool.h>
 #include <stddef.h>
 
 typedef struct _pp_chan_t pp_chan_t;
@@ -105,9 +104,6 @@ void pp_chan_abort (pp_chan_t *self);
     PP_EABORTED if it is (or was), else PP_ETIMEDOUT. An interruptible
     sleep for jobs that must stop when the run is aborted.                  */
 int pp_chan_wait_aborted (pp_chan_t *self, int timeout_ms);
-
-/*  True once the channel was closed or aborted (a snapshot).             */
-bool pp_chan_closed (pp_chan_t *self);
 
 /*  Number of items buffered now, in memory and on disk (a snapshot).     */
 size_t pp_chan_size (pp_chan_t *self);

@@ -44,13 +44,6 @@ s_stopping (pp_sender_t *self)
     return pp_chan_wait_aborted (self->tasks, 0) == PP_EABORTED;
 }
 
-/*  True once the pipeline is leaving (no more tasks) or stopping.       */
-static bool
-s_leaving (pp_sender_t *self)
-{
-    return pp_chan_closed (self->tasks);
-}
-
 /*  Watches the results socket: libzmq queues results for a sink that
     went away, and a worker leaving must not count those as delivered; a
     sink refusing our handshake says so. Unwatched, the sink is taken to
@@ -96,10 +89,9 @@ s_events (s_link_t *link)
 }
 
 /*  Sends one batch, waiting while the sink's queue is full, until the
-    pipeline is stopped, or leaving while the sink is known to be gone
-    (what waits for it is given up then, as at s_close, however small the
-    queue); while it waits, stuck_ms tells the receiver since when (it
-    logs: this thread does not). Returns 0, or the count given up.        */
+    pipeline is stopped; while it waits, stuck_ms tells the receiver since
+    when (it logs: this thread does not). Returns 0, or the count given
+    up.                                                                    */
 static uint32_t
 s_send (pp_sender_t *self, s_link_t *link, pp_batch_t *batch)
 {
@@ -113,9 +105,7 @@ s_send (pp_sender_t *self, s_link_t *link, pp_batch_t *batch)
     while ((rc = pp_net_send_owned (link->sock, &hdr, &data, batch->size,
                                     false)) == PP_EAGAIN &&
            !s_stopping (self)) {
-        s_events (link); /* a sink refusing us says so; one gone, too   */
-        if (!link->up && s_leaving (self))
-            break;
+        pp_netmon_check (link->netmon); /* a sink refusing us says so */
         if (!since) {
             since = pp_now_ms ();
             atomic_store_explicit (&self->stuck_ms, since,
