@@ -86,6 +86,7 @@ s_share (pp_pipeline_t *self, const pp_pipeline_args_t *args)
                               .run_id = args->run_id,
                               .worker_id = args->worker_id,
                               .hello = *args->hello,
+                              .buffer_bytes = args->buffer_bytes,
                               .done_endpoint = args->done_endpoint};
     atomic_init (&self->out.stuck_ms, 0);
 }

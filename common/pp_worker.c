@@ -50,8 +50,9 @@ typedef enum {
 typedef struct {
     const pp_worker_config_t *cfg;
     const pp_common_t *net; /* sockets: endpoints, hwm, keys         */
-    pp_common_t data;       /* net, for the data sockets: HWM within
-                               --buffer-bytes (pp_net_hwm_within)      */
+    pp_common_t data;       /* net, for the tasks socket: HWM within
+                               --buffer-bytes (pp_net_hwm_within); the
+                               sender fits its own (pp_sender_t)       */
     pp_handler_fn *handler;
     void *user;
     uint32_t worker_id;
@@ -100,7 +101,7 @@ s_pipeline_start (s_worker_t *self)
     self->withheld = 0;
     self->sink_told = false;
     pp_pipeline_args_t args = {
-        .net = &self->data,
+        .net = self->net,
         .buffer_bytes = cfg->buffer_bytes,
         .handler = self->handler,
         .batch = cfg->batch,
