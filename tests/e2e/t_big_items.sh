@@ -36,6 +36,12 @@ peak_kib() {
         grep -oE '[0-9]+'
 }
 
+# A sanitizer's shadow memory and quarantine are no measure of ours: its
+# builds print the figures without holding them to the bounds.
+SANITIZED=0
+nm "$BIN_DIR/pp-worker" 2>/dev/null | grep -qE '__(asan|tsan)_init' &&
+    SANITIZED=1
+
 # assert_peak NAME MAX_KIB WHAT
 assert_peak() {
     local kib
@@ -43,7 +49,7 @@ assert_peak() {
     log "$3: peak RSS ${kib:-?} KiB (bound $2 KiB)"
     if [[ -z $kib ]]; then
         fail "$3: no peak RSS in $1's log"
-    elif ((kib > $2)); then
+    elif ((kib > $2 && !SANITIZED)); then
         fail "$3: peak RSS $kib KiB is over $2 KiB"
     fi
 }
