@@ -34,7 +34,7 @@ struct _sink_ledger_t {
     int spill_fd;           /* unlinked spill file, or -1              */
     uint64_t spill_end;     /* bytes written to it                     */
     uint32_t spilled;       /* results held in it                      */
-    uint64_t spilled_total; /* results ever spilled                */
+    uint64_t spilled_total; /* results ever spilled                    */
     int spill_err;          /* errno of a spill read that failed, or 0 */
 };
 
@@ -191,12 +191,15 @@ s_take_held (sink_ledger_t *self, uint32_t slot)
                            (off_t) held->offset + (off_t) done);
         if (n < 0 && errno == EINTR)
             continue;
-        if (n <= 0)
+        if (n <= 0) {
+            if (n == 0)
+                errno = EIO; /* the file is shorter than we wrote    */
             break;
+        }
         done += (size_t) n;
     }
     if (!back || done < held->len) {
-        self->spill_err = !back ? ENOMEM : errno ? errno : EIO;
+        self->spill_err = !back ? ENOMEM : errno;
         free (back);
         return NULL;
     }
