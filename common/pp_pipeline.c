@@ -12,7 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define S_RESULT_SLOTS 8 /* result batches queued, besides 2 per thread */
+#define S_RESULT_SLOTS 8    /* result batches queued, besides 2 per thread */
+#define S_RESULT_HWM_MIN 16 /* result messages the socket queues at least */
 
 /*  A RESULT batch weighs a unit of the result channel per PP_BATCH_BYTES
     (or part): a batch of big items weighs what they hold.                */
@@ -43,6 +44,7 @@ struct _pp_pipeline_t {
     bool sender_started;   /* ... not joined yet                         */
     pp_jobthread_t shared; /* what the job threads share                 */
     pp_sender_t out;       /* what the sender shares                     */
+    pp_common_t out_net;   /* its socket settings: HWM within bytes      */
     uint64_t withheld;     /* results given up by joined threads         */
     const char *spill_dir; /* --spill-dir, or NULL without spill         */
     size_t spill_told;     /* slices lost in it, logged so far           */
@@ -80,13 +82,27 @@ s_share (pp_pipeline_t *self, const pp_pipeline_args_t *args)
                                     .max_item = args->net->max_item,
                                     .echo = pp_job_is_echo (args->handler)};
     atomic_init (&self->shared.job_ns, 0); /* slow until measured       */
+    /*  The results socket's queue holds about buffer_bytes of big
+        results, but at least S_RESULT_HWM_MIN messages (or --hwm): a
+        shorter one fills at once when the sink dies, and a leaving worker
+        then waits the leave bound on it instead of counting what it
+        holds as not delivered (t_worker_sink_lost). libzmq cannot change
+        the HWM of a live connection safely (a lowered one stalled it), so
+        it is set once, from --max-item-size.                             */
+    self->out_net = *args->net;
+    int hwm = pp_net_hwm_within (args->net->hwm, args->buffer_bytes,
+                                 args->net->max_item);
+    int least =
+        args->net->hwm < S_RESULT_HWM_MIN ? args->net->hwm : S_RESULT_HWM_MIN;
+    self->out_net.hwm = args->buffer_bytes && hwm < least ? least
+                        : args->buffer_bytes              ? hwm
+                                                          : args->net->hwm;
     self->out = (pp_sender_t){.results = self->results,
                               .tasks = self->tasks,
-                              .net = args->net,
+                              .net = &self->out_net,
                               .run_id = args->run_id,
                               .worker_id = args->worker_id,
                               .hello = *args->hello,
-                              .buffer_bytes = args->buffer_bytes,
                               .done_endpoint = args->done_endpoint};
     atomic_init (&self->out.stuck_ms, 0);
 }

@@ -23,8 +23,6 @@ typedef struct {
     uint64_t recent[2];  /* sent while up, this and the last S_RECENT_MS   */
     int64_t epoch_ms;    /* when recent[0] began                           */
     uintptr_t lost;      /* results given up                               */
-    uint64_t msg_bytes;  /* a batch's size, smoothed                       */
-    int hwm;             /* the socket's SNDHWM now                        */
 } s_link_t;
 
 int
@@ -90,29 +88,6 @@ s_events (s_link_t *link)
     link->up = up;
 }
 
-/*  Fits the socket's HWM to what the batches weigh: --hwm while they are
-    small, lowered so that the queue holds about buffer_bytes of big ones
-    (libzmq applies a new HWM to a live connection). A static HWM in
-    messages would hold 100 results of 1 MiB, or cut a queue of small
-    ones to a few.                                                         */
-static void
-s_fit_hwm (pp_sender_t *self, s_link_t *link, size_t size)
-{
-    if (!self->buffer_bytes)
-        return;
-    link->msg_bytes =
-        link->msg_bytes ? (link->msg_bytes * 7 + size) / 8 : (uint64_t) size;
-    uint64_t fit = self->buffer_bytes / (link->msg_bytes ? link->msg_bytes : 1);
-    int hwm = fit < 2                           ? 2
-              : fit < (uint64_t) self->net->hwm ? (int) fit
-                                                : self->net->hwm;
-    if (hwm == link->hwm || (hwm > link->hwm / 2 && hwm < link->hwm * 2 &&
-                             hwm != self->net->hwm && hwm != 2))
-        return; /* not worth a change: within a factor of 2        */
-    zsock_set_sndhwm (link->sock, hwm);
-    link->hwm = hwm;
-}
-
 /*  Sends one batch, waiting while the sink's queue is full, until the
     pipeline is stopped; while it waits, stuck_ms tells the receiver since
     when (it logs: this thread does not). Returns 0, or the count given
@@ -126,7 +101,6 @@ s_send (pp_sender_t *self, s_link_t *link, pp_batch_t *batch)
                        .count = batch->count};
     int64_t since = 0;
     int rc;
-    s_fit_hwm (self, link, batch->size);
     void *data = batch->data; /* libzmq takes it: no copy of big items */
     while ((rc = pp_net_send_owned (link->sock, &hdr, &data, batch->size,
                                     false)) == PP_EAGAIN &&
@@ -199,7 +173,6 @@ pp_sender_main (void *shared)
         return NULL;
     }
     zsock_set_sndtimeo (link.sock, S_SEND_RETRY_MS);
-    link.hwm = self->net->hwm;
     s_watch (self, &link);
     if (self->done_endpoint)
         link.done = zsock_new_push (self->done_endpoint);

@@ -30,8 +30,6 @@ typedef struct {
     uint64_t run_id;           /* of the results                          */
     uint32_t worker_id;        /* ours                                    */
     pp_hello_t hello;          /* said to the sink first                  */
-    uint64_t buffer_bytes;     /* the results queue's bound: its HWM is
-                                  fitted to the batches' size (0: --hwm)  */
     const char *done_endpoint; /* credit flow: completions go here (a
                                   PULL bound there), or NULL              */
     atomic_llong stuck_ms;     /* since when a batch waits for the sink

@@ -52,7 +52,7 @@ typedef struct {
     const pp_common_t *net; /* sockets: endpoints, hwm, keys         */
     pp_common_t data;       /* net, for the tasks socket: HWM within
                                --buffer-bytes (pp_net_hwm_within); the
-                               sender fits its own (pp_sender_t)       */
+                               pipeline sets the results socket's     */
     pp_handler_fn *handler;
     void *user;
     uint32_t worker_id;
