@@ -18,7 +18,10 @@
 # Environment: BUILD (default build/), RUNS (default 3), BENCH_OUT
 # (default bench/results), MEM_MAX (largest memory run, default 10000000),
 # MEM_RUNS_1E7 (runs at 10^7 items, default RUNS), THR_N8, THR_N1K, NNG_N
-# (items in the throughput runs), WHOLE_N8, WHOLE_N1K (items of the
+# (items in the throughput runs), THR_BIG_MB (MiB per big-item throughput
+# run, default 256), MEM_BIG_MB (MiB of 256 KiB items in the memory
+# section, default 1024; section "big" runs the big-item parts of sections
+# 1 and 4 alone), WHOLE_N8, WHOLE_N1K (items of the
 # whole-run target rows, default 2000000 and 1000000), GREEDY_SEEDS
 # (workloads the scaling section's greedy bound is also computed for,
 # default 20). scripts/install-deps.sh --bench installs what it uses
@@ -223,6 +226,7 @@ EOF
 
 # --- 1. throughput -----------------------------------------------------
 
+THR_BIG_MB=${THR_BIG_MB:-256}  # MiB of input per run of big items
 THR_N8=${THR_N8:-1000000}      # 8-byte items
 THR_N1K=${THR_N1K:-200000}    # 1 KiB items
 NNG_N=${NNG_N:-100000}        # nngcat sends ~50k msgs/s: fewer
@@ -231,6 +235,11 @@ NNG_N=${NNG_N:-100000}        # nngcat sends ~50k msgs/s: fewer
 # of the item).
 make_items() {
     local line
+    if [ "$3" -gt 65536 ]; then # over what an argument of yes may be
+        python3 -c 'import sys; n, s = int(sys.argv[1]), int(sys.argv[2])
+sys.stdout.buffer.write((b"x" * s + b"\n") * n)' "$2" "$3" >"$1"
+        return
+    fi
     line=$(head -c "$3" /dev/zero | tr '\0' 'x')
     yes "$line" | head -n "$2" >"$1"
 }
@@ -338,6 +347,69 @@ pp_thr() {
         echo "$(json "$d" .items_per_s) $(ratio "$lines" "$ms" 1)"
     else echo "- -"; fi
     rm -rf "$d"
+}
+
+# pp_thr_big FLOW FILE: "items/s MB/s" (wall, as pp_thr) of one run of
+# big items (--max-item-size 2M everywhere), tcp, or "- -".
+pp_thr_big() {
+    local flow=$1 file=$2 d
+    d=$tmp/thrbig.$flow.$RANDOM
+    pp_run "$d" "$flow" tcp 60 "--max-item-size 2M $file" \
+        "-o /dev/null --max-item-size 2M" \
+        "0 --job echo --threads 1 --max-item-size 2M" >/dev/null 2>&1
+    local lines bytes
+    lines=$(wc -l <"$file")
+    bytes=$(($(wc -c <"$file") - lines))
+    if [ "$(cat "$d/rc.sink")" = 0 ]; then
+        local ms
+        ms=$(makespan "$d" 1)
+        echo "$(ratio "$lines" "$ms" 1) $([ "$ms" = - ] && echo - ||
+            awk -v b="$bytes" -v s="$ms" 'BEGIN { printf "%.1f", b / s / 1e6 }')"
+    else echo "- -"; fi
+    rm -rf "$d"
+}
+
+# Big items (issue 21): 64 KiB, 256 KiB and 1 MiB, MB/s beside items/s,
+# raw 2-hop (one message per item) beside, tcp.
+throughput_big() {
+    emit ""
+    emit "### Big items: echo, 1 worker --threads 1, tcp, defaults but --max-item-size 2M"
+    emit ""
+    emit "$THR_BIG_MB MiB of input per run (THR_BIG_MB); MB = 10^6 bytes of items"
+    emit "(results are as many). Raw 2-hop sends one message per item, as above."
+    emit ""
+    emit "| item | N | what | items/s (wall) | MB/s (wall) | runs ok | vs raw 2-hop MB/s |"
+    emit "| --- | ---: | --- | ---: | ---: | ---: | ---: |"
+    local size kib n file vals r2 r2mb m mb flow
+    for kib in 64 256 1024; do
+        size=$((kib * 1024))
+        n=$((THR_BIG_MB * 1024 / kib))
+        file=$tmp/big$kib
+        make_items "$file" "$n" "$size"
+        vals=$(runs_of raw_run 2 tcp "$n" "$size")
+        r2=$(med "$vals" 2)
+        r2mb=$([ "$r2" = - ] && echo - || awk -v r="$r2" -v s="$size" 'BEGIN { printf "%.1f", r * s / 1e6 }')
+        local label="$kib KiB"
+        [ "$kib" = 1024 ] && label="1 MiB"
+        emit "| $label | $n | raw 2-hop (push→relay→pull) | $(human "$r2") | $(fmt "$r2mb" 1) | $(ok_count "$vals" 2)/$runs | 1.00 |"
+        for flow in push credit; do
+            vals=$(runs_of pp_thr_big "$flow" "$file")
+            m=$(med "$vals" 1)
+            mb=$(med "$vals" 2)
+            emit "| $label | $n | **pushpull $flow** | $(human "$m") | **$(fmt "$mb" 1)** | $(ok_count "$vals" 1)/$runs | **$(ratio "$mb" "$r2mb")** |"
+        done
+        rm -f "$file"
+    done
+    emit ""
+    emit "Targets (issue 21): 256 KiB and 1 MiB items, one worker, defaults:"
+    emit "≥ 0.8× raw 2-hop MB/s."
+}
+
+# The big-item parts of sections 1 and 4 alone (`bench/run.sh big`).
+section_big() {
+    log "1+4. big items"
+    throughput_big
+    memory_big
 }
 
 # Key pairs for the CURVE row (made once): the servers' pair, shared by
@@ -467,6 +539,7 @@ section_throughput() {
         || emit "nngcat: not available (apt-cache policy nng-utils shows no candidate)."
     emit ""
     emit "Targets (issue): pushpull ≥ 1.0× raw 2-hop, ≥ 0.5× raw 1-hop."
+    throughput_big
 }
 
 # --- 2. scaling --------------------------------------------------------
@@ -697,6 +770,45 @@ section_memory() {
     emit "Growth 10^$(( ${#last_n} - 1 )) vs 10^5: ventilator $(ratio "${last_v:--}" "${first[v]:--}")×, worker $(ratio "${last_w:--}" "${first[w]:--}")×, sink $(ratio "${last_s:--}" "${first[s]:--}")×."
     [ "$mem_max" -ge 10000000 ] && [ "${MEM_RUNS_1E7:-$runs}" -lt "$runs" ] \
         && emit "The 10^7 row has ${MEM_RUNS_1E7} run(s) only, to fit the 10-minute budget."
+    memory_big
+}
+
+# Big items (issue 21): MEM_BIG_MB (default 1024) MiB of 256 KiB items,
+# peak RSS of each process, push and credit, unordered and --ordered.
+memory_big() {
+    local mb=${MEM_BIG_MB:-1024} size=$((256 * 1024)) n file flow ord d
+    n=$((mb * 4))
+    file=$tmp/mem.big
+    make_items "$file" "$n" "$size"
+    emit ""
+    emit "### Big items: $mb MiB of 256 KiB items ($n), echo, 1 worker --threads 1"
+    emit ""
+    emit "ipc, sink output to /dev/null, defaults otherwise. Peak RSS"
+    emit "(/usr/bin/time -v), median MiB of the runs. Target (issue 21):"
+    emit "each process ≤ 64 MiB."
+    emit ""
+    emit "| flow | sink | runs ok | ventilator MiB | worker MiB | sink MiB | run time s |"
+    emit "| --- | --- | ---: | ---: | ---: | ---: | ---: |"
+    for flow in push credit; do
+        for ord in "" --ordered; do
+            local vs="" ws="" ss="" ts="" r
+            for r in $(seq 1 "$runs"); do
+                d=$tmp/membig.$flow.$r
+                local t0=$EPOCHREALTIME
+                PP_TIMEV=1 pp_run "$d" "$flow" ipc 120 "--wait-workers 1 $file" \
+                    "-o /dev/null $ord" "0 --job echo --threads 1" >/dev/null 2>&1
+                if [ "$(cat "$d/rc.sink")" = 0 ]; then
+                    vs="$vs$(rss_kb "$d/vent.time")"$'\n'
+                    ws="$ws$(rss_kb "$d/w1.time")"$'\n'
+                    ss="$ss$(rss_kb "$d/sink.time")"$'\n'
+                    ts="$ts$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { print b - a }')"$'\n'
+                fi
+                rm -rf "$d"
+            done
+            emit "| $flow | ${ord:-arrival order} | $(grep -c . <<<"$ws")/$runs | $(mib "$(grep . <<<"$vs" | median)") | $(mib "$(grep . <<<"$ws" | median)") | $(mib "$(grep . <<<"$ss" | median)") | $(fmt "$(grep . <<<"$ts" | median)" 1) |"
+        done
+    done
+    rm -f "$file"
 }
 
 # --- 5. command overhead -----------------------------------------------

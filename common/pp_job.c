@@ -162,6 +162,12 @@ s_echo (pp_job_ctx_t *ctx, const char *item, size_t len, pp_buf_t *out,
     return 0;
 }
 
+bool
+pp_job_is_echo (pp_handler_fn *handler)
+{
+    return handler == s_echo;
+}
+
 pp_handler_fn *
 pp_job_builtin (const char *name)
 {

@@ -7,6 +7,8 @@
 #include "pp_job.h"
 #include "pp_wire.h"
 
+#include <stdbool.h>
+
 struct _pp_job_ctx_t {
     uint64_t run_id;
     uint64_t seq;
@@ -19,5 +21,10 @@ struct _pp_job_ctx_t {
     const pp_record_t *batch;
     int *batch_status;
 };
+
+/*  True for the built-in echo job: its result is its item, so a job
+    thread sends the item's bytes as they lie in the received message
+    instead of calling it (no NUL-terminated copy, no result copy).       */
+bool pp_job_is_echo (pp_handler_fn *handler);
 
 #endif

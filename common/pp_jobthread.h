@@ -14,6 +14,7 @@
 #include "pp_job.h"
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,6 +29,7 @@ typedef struct {
     uint64_t run_id;        /* for the job context                        */
     uint32_t worker_id;     /* for the job context                        */
     size_t max_item;        /* largest result or reason, bytes            */
+    bool echo;              /* handler is the built-in echo (pp_job_is_echo) */
     atomic_llong job_ns;    /* cost per item measured (0: not yet)        */
 } pp_jobthread_t;
 

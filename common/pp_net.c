@@ -80,6 +80,15 @@ s_ipv4_interface (const char *endpoint)
     return found;
 }
 
+int
+pp_net_hwm_within (int hwm, uint64_t bytes, uint64_t max_item)
+{
+    uint64_t fit = bytes / (PP_BATCH_BYTES + max_item);
+    if (fit < 2)
+        fit = 2;
+    return (uint64_t) hwm > fit ? (int) fit : hwm;
+}
+
 /*  Logs a failed bind or connect of endpoint (at addr, when a name was
     resolved to it).                                                      */
 static void
@@ -337,6 +346,45 @@ pp_net_send (zsock_t *sock, zframe_t *identity, const pp_header_t *hdr,
     while (zmq_send (handle, payload, size, flags & ~ZMQ_DONTWAIT) == -1)
         if (zmq_errno () != EINTR)
             return PP_EIO;
+    return 0;
+}
+
+static void
+s_free_data (void *data, void *hint)
+{
+    (void) hint;
+    free (data);
+}
+
+int
+pp_net_send_owned (zsock_t *sock, const pp_header_t *hdr, void **data_p,
+                   size_t size, bool dontwait)
+{
+    void *handle = zsock_resolve (sock);
+    uint8_t head[PP_WIRE_HEADER_SIZE];
+    pp_wire_encode_header (hdr, head);
+    int flags = dontwait ? ZMQ_DONTWAIT : 0;
+    while (zmq_send (handle, head, sizeof (head), flags | ZMQ_SNDMORE) == -1) {
+        if (zmq_errno () == EAGAIN)
+            return PP_EAGAIN;
+        if (zmq_errno () != EINTR)
+            return PP_EIO;
+    }
+    void *data = *data_p;
+    *data_p = NULL;
+    zmq_msg_t msg;
+    if (zmq_msg_init_data (&msg, data, size, s_free_data, NULL) != 0) {
+        int rc = 0; /* no memory for libzmq's part: a copy then       */
+        while (rc == 0 && zmq_send (handle, data, size, 0) == -1)
+            rc = zmq_errno () == EINTR ? 0 : PP_EIO;
+        free (data);
+        return rc;
+    }
+    while (zmq_msg_send (&msg, handle, 0) == -1)
+        if (zmq_errno () != EINTR) {
+            zmq_msg_close (&msg); /* frees data                         */
+            return PP_EIO;
+        }
     return 0;
 }
 

@@ -29,6 +29,12 @@
 /*  Largest batch payload a sender builds; one item may exceed it alone.   */
 #define PP_BATCH_BYTES (256 * 1024)
 
+/*  A data socket's HWM (in messages) that keeps its queue near bytes: hwm
+    (--hwm), lowered to bytes over the largest usual message -- a batch
+    of PP_BATCH_BYTES plus one item of max_item -- but never under 2. A
+    queue of big items holds a handful of them, not --hwm.                */
+int pp_net_hwm_within (int hwm, uint64_t bytes, uint64_t max_item);
+
 typedef struct _pp_netmon_t pp_netmon_t;
 
 /*  Creates a socket of type, applies HWM, max message size and linger,
@@ -103,6 +109,13 @@ void pp_netmon_destroy (pp_netmon_t **self_p);
     PP_EIO.                                                                 */
 int pp_net_send (zsock_t *sock, zframe_t *identity, const pp_header_t *hdr,
                  const void *payload, size_t size, bool dontwait);
+
+/*  As pp_net_send without an identity, but the payload is not copied:
+    libzmq takes the malloc'd bytes at *data_p and frees them once sent.
+    On 0 and on PP_EIO *data_p is taken (set to NULL); on PP_EAGAIN
+    (dontwait, HWM reached: nothing was sent) the caller keeps them.      */
+int pp_net_send_owned (zsock_t *sock, const pp_header_t *hdr, void **data_p,
+                       size_t size, bool dontwait);
 
 /*  One received, header-checked message.                                  */
 typedef struct {

@@ -2,6 +2,7 @@
 
 #include "pp_pipeline.h"
 #include "pp_error.h"
+#include "pp_job_internal.h"
 #include "pp_jobthread.h"
 #include "pp_results.h"
 #include "pp_sender.h"
@@ -11,7 +12,28 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define S_RESULT_SLOTS 8 /* result batches queued, besides 2 per thread */
+#define S_RESULT_SLOTS 8    /* result batches queued, besides 2 per thread */
+#define S_RESULT_HWM_MIN 16 /* result messages the socket queues at least */
+
+/*  A RESULT batch weighs a unit of the result channel per PP_BATCH_BYTES
+    (or part): a batch of big items weighs what they hold.                */
+static size_t
+s_batch_weight (const void *batch)
+{
+    size_t size = ((const pp_batch_t *) batch)->size;
+    return size > PP_BATCH_BYTES ? (size + PP_BATCH_BYTES - 1) / PP_BATCH_BYTES
+                                 : 1;
+}
+
+/*  The result channel's capacity in units: 2 batches per thread and a
+    few, or as many units as buffer_bytes holds when that is more.        */
+static size_t
+s_result_units (const pp_pipeline_args_t *args)
+{
+    size_t slots = (size_t) (2 * args->threads + S_RESULT_SLOTS);
+    uint64_t units = args->buffer_bytes / PP_BATCH_BYTES;
+    return units > slots ? (size_t) units : slots;
+}
 
 struct _pp_pipeline_t {
     pp_chan_t *tasks;      /* slices, receiver -> job threads            */
@@ -22,6 +44,7 @@ struct _pp_pipeline_t {
     bool sender_started;   /* ... not joined yet                         */
     pp_jobthread_t shared; /* what the job threads share                 */
     pp_sender_t out;       /* what the sender shares                     */
+    pp_common_t out_net;   /* its socket settings: HWM within bytes      */
     uint64_t withheld;     /* results given up by joined threads         */
     const char *spill_dir; /* --spill-dir, or NULL without spill         */
     size_t spill_told;     /* slices lost in it, logged so far           */
@@ -56,11 +79,27 @@ s_share (pp_pipeline_t *self, const pp_pipeline_args_t *args)
                                     .user = args->user,
                                     .run_id = args->run_id,
                                     .worker_id = args->worker_id,
-                                    .max_item = args->net->max_item};
+                                    .max_item = args->net->max_item,
+                                    .echo = pp_job_is_echo (args->handler)};
     atomic_init (&self->shared.job_ns, 0); /* slow until measured       */
+    /*  The results socket's queue holds about buffer_bytes of big
+        results, but at least S_RESULT_HWM_MIN messages (or --hwm): a
+        shorter one fills at once when the sink dies, and a leaving worker
+        then waits the leave bound on it instead of counting what it
+        holds as not delivered (t_worker_sink_lost). libzmq cannot change
+        the HWM of a live connection safely (a lowered one stalled it), so
+        it is set once, from --max-item-size.                             */
+    self->out_net = *args->net;
+    int hwm = pp_net_hwm_within (args->net->hwm, args->buffer_bytes,
+                                 args->net->max_item);
+    int least =
+        args->net->hwm < S_RESULT_HWM_MIN ? args->net->hwm : S_RESULT_HWM_MIN;
+    self->out_net.hwm = args->buffer_bytes && hwm < least ? least
+                        : args->buffer_bytes              ? hwm
+                                                          : args->net->hwm;
     self->out = (pp_sender_t){.results = self->results,
                               .tasks = self->tasks,
-                              .net = args->net,
+                              .net = &self->out_net,
                               .run_id = args->run_id,
                               .worker_id = args->worker_id,
                               .hello = *args->hello,
@@ -76,8 +115,9 @@ pp_pipeline_start (const pp_pipeline_args_t *args, pp_pipeline_t **self_p)
     if (!self)
         return PP_ENOMEM;
     self->tasks = pp_chan_new ((size_t) args->capacity, pp_slice_free);
-    self->results = pp_chan_new ((size_t) (2 * args->threads + S_RESULT_SLOTS),
-                                 pp_results_free);
+    self->results = pp_chan_new (s_result_units (args), pp_results_free);
+    if (self->results)
+        pp_chan_set_weight (self->results, s_batch_weight);
     self->jobs = calloc ((size_t) args->threads, sizeof (pthread_t));
     int rc = self->tasks && self->results && self->jobs ? 0 : PP_ENOMEM;
     if (rc == 0)

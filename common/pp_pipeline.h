@@ -31,6 +31,7 @@ typedef struct _pp_pipeline_t pp_pipeline_t;
 /*  What a pipeline is made of.                                            */
 typedef struct {
     const pp_common_t *net;    /* socket settings; net->results: the sink */
+    uint64_t buffer_bytes;     /* about the most the result channel holds */
     pp_handler_fn *handler;    /* runs one item on a job thread           */
     pp_batch_fn *batch;        /* runs cheap items n at a time, or NULL   */
     void *user;                /* for handler and batch                   */

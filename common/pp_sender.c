@@ -93,7 +93,7 @@ s_events (s_link_t *link)
     when (it logs: this thread does not). Returns 0, or the count given
     up.                                                                    */
 static uint32_t
-s_send (pp_sender_t *self, s_link_t *link, const pp_batch_t *batch)
+s_send (pp_sender_t *self, s_link_t *link, pp_batch_t *batch)
 {
     pp_header_t hdr = {.type = PP_MSG_RESULT,
                        .run_id = self->run_id,
@@ -101,8 +101,9 @@ s_send (pp_sender_t *self, s_link_t *link, const pp_batch_t *batch)
                        .count = batch->count};
     int64_t since = 0;
     int rc;
-    while ((rc = pp_net_send (link->sock, NULL, &hdr, batch->data, batch->size,
-                              false)) == PP_EAGAIN &&
+    void *data = batch->data; /* libzmq takes it: no copy of big items */
+    while ((rc = pp_net_send_owned (link->sock, &hdr, &data, batch->size,
+                                    false)) == PP_EAGAIN &&
            !s_stopping (self)) {
         pp_netmon_check (link->netmon); /* a sink refusing us says so */
         if (!since) {
@@ -113,6 +114,8 @@ s_send (pp_sender_t *self, s_link_t *link, const pp_batch_t *batch)
     }
     if (since)
         atomic_store_explicit (&self->stuck_ms, 0, memory_order_relaxed);
+    if (!data) /* taken: the batch no longer holds it                 */
+        *batch = (pp_batch_t){.count = batch->count};
     return rc == 0 ? 0 : batch->count;
 }
 

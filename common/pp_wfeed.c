@@ -41,6 +41,9 @@ s_cut (pp_wfeed_t *self)
     int rc = pp_slice_cut (self->msg, &self->offset,
                            pp_wsize_slice (job_ns, self->size.slice_max),
                            self->size.slow_weight, &self->slice);
+    if (rc == 0)
+        self->slice->weight = pp_wsize_weight (&self->size, self->slice->weight,
+                                               self->slice->size);
     if (rc == PP_ECLOSED)
         pp_slice_msg_release (&self->msg);
     return rc == PP_ENOMEM ? rc : 0;

@@ -119,6 +119,9 @@ s_open_tasks (s_worker_t *self, uint64_t max_item)
     pp_netmon_forget (self->netmon, self->tasks);
     zsock_destroy (&self->tasks);
     common.max_item = max_item;
+    /*  Its queue within --buffer-bytes: a handful of big items, not --hwm. */
+    common.hwm =
+        pp_net_hwm_within (common.hwm, self->cfg->buffer_bytes, max_item);
     /*  Full, we stop reading it: backpressure (see pp_net_socket_paused). */
     self->tasks = pp_net_socket_paused (credit ? ZMQ_DEALER : ZMQ_PULL, &common,
                                         common.tasks, false, "--tasks");
@@ -150,10 +153,12 @@ s_pipeline_start (s_worker_t *self)
     pp_wsize_t size =
         pp_wsize_channel (cfg->capacity, cfg->threads, s_credit_flow (self),
                           cfg->overflow == PP_OVERFLOW_SPILL);
+    pp_wsize_bytes (&size, cfg->buffer_bytes);
     self->withheld = 0;
     self->sink_told = false;
     pp_pipeline_args_t args = {
         .net = self->net,
+        .buffer_bytes = cfg->buffer_bytes,
         .handler = self->handler,
         .batch = cfg->batch,
         .user = self->user,

@@ -65,6 +65,10 @@ typedef struct {
     /*  Logging: 2 (-v) logs more, as each run joined; 1 (default) and 0
         (-q) log notices, warnings and errors.                             */
     int verbosity;
+    /*  --buffer-bytes: bytes of items each of the worker's buffers holds
+        (the task channel, the results waiting to be sent, each socket's
+        queue: its HWM is lowered to fit): 8 MiB, at least 64 KiB.        */
+    uint64_t buffer_bytes;
 } pp_worker_config_t;
 
 /*  Fills config with the defaults given above. Touches nothing else.     */

@@ -11,6 +11,9 @@
 #define S_THREADS_MAX 1024
 #define S_CAPACITY_MAX 1000000
 #define S_HWM_MAX 1000000
+#define S_BUFFER_BYTES (8ULL << 20) /* --buffer-bytes default          */
+#define S_BUFFER_MIN (64ULL << 10)
+#define S_BUFFER_MAX (1ULL << 40)
 
 void
 pp_worker_config_init (pp_worker_config_t *config)
@@ -28,6 +31,7 @@ pp_worker_config_init (pp_worker_config_t *config)
     config->ventilator_timeout_ms = 90000; /* a ventilator restarted within
                                               a minute finds us      */
     config->verbosity = 1;
+    config->buffer_bytes = S_BUFFER_BYTES;
 }
 
 /*  A number field outside [min, max]: its flag, value and range.          */
@@ -56,6 +60,11 @@ s_check_fields (const pp_worker_config_t *config, char *why, size_t size)
         rc = pp_config_why (why, size,
                             "--max-item-size: %llu is not 1..1G bytes",
                             (unsigned long long) config->max_item_size);
+    if (rc == 0 && (config->buffer_bytes < S_BUFFER_MIN ||
+                    config->buffer_bytes > S_BUFFER_MAX))
+        rc = pp_config_why (why, size,
+                            "--buffer-bytes: %llu is not 64K..1T bytes",
+                            (unsigned long long) config->buffer_bytes);
     if (rc == 0 && config->flow != PP_FLOW_PUSH &&
         config->flow != PP_FLOW_CREDIT && config->flow != PP_FLOW_RUN)
         rc = pp_config_why (why, size, "--flow: %d is not push or credit",

@@ -32,6 +32,24 @@ pp_wsize_channel (int capacity, int threads, bool credit, bool spill)
     return size;
 }
 
+void
+pp_wsize_bytes (pp_wsize_t *size, uint64_t bytes)
+{
+    uint64_t unit = bytes / (uint64_t) size->capacity;
+    size->unit_bytes = unit > 0 ? unit : 1;
+}
+
+uint32_t
+pp_wsize_weight (const pp_wsize_t *size, uint32_t weight, size_t bytes)
+{
+    if (size->unit_bytes == 0)
+        return weight;
+    uint64_t units = (bytes + size->unit_bytes - 1) / size->unit_bytes;
+    if (units > UINT32_MAX)
+        units = UINT32_MAX;
+    return units > weight ? (uint32_t) units : weight;
+}
+
 uint32_t
 pp_wsize_slice (int64_t job_ns, uint32_t slice_max)
 {

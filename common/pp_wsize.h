@@ -9,6 +9,7 @@
 #define PP_WSIZE_H_INCLUDED
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /*  The most items a credit-flow worker holds (queued + running + owed).   */
@@ -20,6 +21,8 @@ typedef struct {
     uint32_t slice_max;   /* most records in a slice                     */
     uint32_t slow_weight; /* what a slow job's record (a slice of one)
                              weighs of the capacity                      */
+    uint64_t unit_bytes;  /* bytes a unit of the capacity stands for
+                             (0: items are not weighed by their bytes)   */
 } pp_wsize_t;
 
 /*  Sizes the task channel from --capacity (0: automatic), --threads
@@ -31,6 +34,17 @@ typedef struct {
     capacity; a --capacity given is counted in items.                     */
 pp_wsize_t pp_wsize_channel (int capacity, int threads, bool credit,
                              bool spill);
+
+/*  Bounds the channel in bytes as well (--buffer-bytes): a slice then
+    weighs at least its bytes in units of bytes / capacity, so the channel
+    holds about bytes of records (plus one slice, which enters an empty
+    channel whatever it weighs) however big the items are.                 */
+void pp_wsize_bytes (pp_wsize_t *size, uint64_t bytes);
+
+/*  What a slice of size bytes weighs: weight (its count, or slow_weight),
+    or more when its bytes take more units (pp_wsize_bytes).              */
+uint32_t pp_wsize_weight (const pp_wsize_t *size, uint32_t weight,
+                          size_t bytes);
 
 /*  Records to cut into the next slice: about 200 us of work at job_ns
     per item (0: not measured yet, taken as slow), from 1 to slice_max.   */

@@ -7,22 +7,35 @@
 #include "ledger.h"
 #include "pp_error.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-/*  A result --ordered holds until base reaches it.                        */
+/*  A result --ordered holds until base reaches it: in memory, or past the
+    bound on bytes, in the spill file at offset.                          */
 typedef struct {
     size_t len;
+    int64_t offset; /* in the spill file, or -1: data follows            */
     char data[];
 } s_held_t;
 
 struct _sink_ledger_t {
-    uint64_t base;      /* lowest seq without an outcome           */
-    uint32_t base_slot; /* its slot                                */
-    uint32_t window;    /* slots                                   */
-    uint8_t *seen;      /* per slot: an outcome is recorded        */
-    s_held_t **held;    /* --ordered: per slot, its ok result      */
-    s_held_t *released; /* the result sink_ledger_advance returned */
+    uint64_t base;          /* lowest seq without an outcome           */
+    uint32_t base_slot;     /* its slot                                */
+    uint32_t window;        /* slots                                   */
+    uint8_t *seen;          /* per slot: an outcome is recorded        */
+    s_held_t **held;        /* --ordered: per slot, its ok result      */
+    s_held_t *released;     /* the result sink_ledger_advance returned */
+    size_t held_bytes;      /* of results held in memory               */
+    size_t max_held;        /* the bound on held_bytes (0: none)       */
+    const char *dir;        /* where the spill file goes               */
+    int spill_fd;           /* unlinked spill file, or -1              */
+    uint64_t spill_end;     /* bytes written to it                     */
+    uint32_t spilled;       /* results held in it                      */
+    uint64_t spilled_total; /* results ever spilled                    */
+    int spill_err;          /* errno of a spill read that failed, or 0 */
 };
 
 sink_ledger_t *
@@ -34,6 +47,7 @@ sink_ledger_new (uint32_t window, bool ordered)
     if (!self)
         return NULL;
     self->window = window;
+    self->spill_fd = -1;
     self->seen = calloc (window, 1);
     if (ordered)
         self->held = calloc (window, sizeof (s_held_t *));
@@ -54,6 +68,8 @@ sink_ledger_destroy (sink_ledger_t **self_p)
     free (self->held);
     free (self->released);
     free (self->seen);
+    if (self->spill_fd >= 0)
+        close (self->spill_fd);
     free (self);
     *self_p = NULL;
 }
@@ -86,6 +102,43 @@ sink_ledger_record (sink_ledger_t *self, uint64_t seq)
     return verdict;
 }
 
+void
+sink_ledger_set_max_held (sink_ledger_t *self, size_t max_bytes,
+                          const char *dir)
+{
+    self->max_held = max_bytes;
+    self->dir = dir;
+}
+
+/*  Writes len bytes of data at the end of the spill file, made at first
+    use. Returns 0, or PP_EIO with errno set.                              */
+static int
+s_spill_write (sink_ledger_t *self, const void *data, size_t len)
+{
+    if (self->spill_fd < 0) {
+        char path[4096];
+        snprintf (path, sizeof (path), "%s/pp-sink-ordered.XXXXXX",
+                  self->dir ? self->dir : "/tmp");
+        self->spill_fd = mkstemp (path);
+        if (self->spill_fd < 0)
+            return PP_EIO;
+        unlink (path); /* gone when we are, however we end            */
+    }
+    for (size_t done = 0; done < len;) {
+        ssize_t n = pwrite (self->spill_fd, (const char *) data + done,
+                            len - done, (off_t) (self->spill_end + done));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            if (n == 0)
+                errno = ENOSPC;
+            return PP_EIO;
+        }
+        done += (size_t) n;
+    }
+    return 0;
+}
+
 int
 sink_ledger_hold (sink_ledger_t *self, uint64_t seq, const void *data,
                   size_t len)
@@ -95,16 +148,67 @@ sink_ledger_hold (sink_ledger_t *self, uint64_t seq, const void *data,
     uint32_t slot = s_slot (self, seq - self->base);
     if (!self->seen[slot])
         return PP_EINVAL;
+    bool spill = self->max_held > 0 && self->held_bytes + len > self->max_held;
     /*  held[slot] is empty (seq was recorded once) and is not read: a
         read before the first write of a page would map the zero page and
         make that write fault again, with a TLB flush.                     */
-    s_held_t *held = malloc (sizeof (s_held_t) + len);
+    s_held_t *held = malloc (sizeof (s_held_t) + (spill ? 0 : len));
     if (!held)
         return PP_ENOMEM;
     held->len = len;
-    memcpy (held->data, data, len);
+    held->offset = spill ? (int64_t) self->spill_end : -1;
+    if (spill && s_spill_write (self, data, len) != 0) {
+        free (held);
+        return PP_EIO;
+    }
+    if (spill) {
+        self->spill_end += len;
+        self->spilled++;
+        self->spilled_total++;
+    } else {
+        memcpy (held->data, data, len);
+        self->held_bytes += len;
+    }
     self->held[slot] = held;
     return 0;
+}
+
+/*  The held result of slot, read back from the spill file if it is there
+    (the file is emptied once nothing in it is held). NULL when the read
+    failed: spill_err says why.                                            */
+static s_held_t *
+s_take_held (sink_ledger_t *self, uint32_t slot)
+{
+    s_held_t *held = self->held[slot];
+    if (held->offset < 0) {
+        self->held_bytes -= held->len;
+        return held;
+    }
+    s_held_t *back = malloc (sizeof (s_held_t) + held->len);
+    size_t done = 0;
+    while (back && done < held->len) {
+        ssize_t n = pread (self->spill_fd, back->data + done, held->len - done,
+                           (off_t) held->offset + (off_t) done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            if (n == 0)
+                errno = EIO; /* the file is shorter than we wrote    */
+            break;
+        }
+        done += (size_t) n;
+    }
+    if (!back || done < held->len) {
+        self->spill_err = !back ? ENOMEM : errno;
+        free (back);
+        return NULL;
+    }
+    back->len = held->len;
+    back->offset = -1;
+    free (held);
+    if (--self->spilled == 0 && ftruncate (self->spill_fd, 0) == 0)
+        self->spill_end = 0;
+    return back;
 }
 
 bool
@@ -114,20 +218,42 @@ sink_ledger_advance (sink_ledger_t *self, const char **data, size_t *len)
         free (self->released);
         self->released = NULL;
     }
-    while (self->seen[self->base_slot]) {
+    while (self->seen[self->base_slot] && !self->spill_err) {
         uint32_t slot = self->base_slot;
+        s_held_t *held = NULL;
+        if (self->held && self->held[slot] &&
+            !(held = s_take_held (self, slot)))
+            return false; /* base stays: sink_ledger_spill_error      */
         self->seen[slot] = 0;
         self->base++;
         self->base_slot = slot + 1 == self->window ? 0 : slot + 1;
-        if (self->held && self->held[slot]) {
-            self->released = self->held[slot];
+        if (held) {
+            self->released = held;
             self->held[slot] = NULL;
-            *data = self->released->data;
-            *len = self->released->len;
+            *data = held->data;
+            *len = held->len;
             return true;
         }
     }
     return false;
+}
+
+int
+sink_ledger_spill_error (const sink_ledger_t *self)
+{
+    return self->spill_err;
+}
+
+size_t
+sink_ledger_held_bytes (const sink_ledger_t *self)
+{
+    return self->held_bytes;
+}
+
+uint64_t
+sink_ledger_spilled (const sink_ledger_t *self)
+{
+    return self->spilled_total;
 }
 
 uint64_t

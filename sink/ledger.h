@@ -7,7 +7,10 @@
     what was acked, so no honest seq is at or past base + window: such a
     seq is OUT_OF_WINDOW, and is not recorded. With --ordered, ok results
     that must wait for a lower seq are held in the ring (at most window
-    of them) until base reaches them, and are released in seq order.
+    of them) until base reaches them, and are released in seq order:
+    in memory up to a bound in bytes, past it in an unlinked spill file
+    (one result at a time comes back from it), so memory stays bounded
+    whatever the size of the results.
 
     Recording and moving base are separate steps: the caller records,
     writes, acks, then advances. No I/O here; one thread owns a ledger.   */
@@ -50,16 +53,32 @@ sink_ledger_verdict_t sink_ledger_record (sink_ledger_t *self, uint64_t seq);
 
 /*  --ordered: keeps a copy of the ok result of seq, just recorded NEW and
     not yet passed by base, until base reaches it; once per seq. Returns
-    0, or PP_ENOMEM (nothing kept), or PP_EINVAL (not an ordered ledger,
-    or seq not recorded in the window).                                    */
+    0, or PP_ENOMEM (nothing kept), PP_EIO (the spill file could not be
+    made or written: errno says why; nothing kept), or PP_EINVAL (not an
+    ordered ledger, or seq not recorded in the window).                    */
 int sink_ledger_hold (sink_ledger_t *self, uint64_t seq, const void *data,
                       size_t len);
+
+/*  --ordered: results held in memory take at most max_bytes (0: no
+    bound); the rest wait in an unlinked file made in dir (NULL: /tmp)
+    at first need. Call before the first hold.                            */
+void sink_ledger_set_max_held (sink_ledger_t *self, size_t max_bytes,
+                               const char *dir);
 
 /*  Moves base over the recorded seqs. Stops past the first one whose
     result is held and returns true with it in *data, *len (valid until
     the next call); returns false once base is at a seq without an
     outcome. Call until it returns false.                                  */
 bool sink_ledger_advance (sink_ledger_t *self, const char **data, size_t *len);
+
+/*  The errno of a held result that could not be read back from the
+    spill file (base stops before it: sink_ledger_advance returns false),
+    or 0.                                                                  */
+int sink_ledger_spill_error (const sink_ledger_t *self);
+
+/*  Bytes of results held in memory now, and results ever spilled.        */
+size_t sink_ledger_held_bytes (const sink_ledger_t *self);
+uint64_t sink_ledger_spilled (const sink_ledger_t *self);
 
 /*  The lowest seq without an outcome.                                     */
 uint64_t sink_ledger_base (const sink_ledger_t *self);

@@ -32,13 +32,12 @@
 #include <sys/sysmacros.h>
 #include <time.h>
 
-#define S_COMPLETE_EVERY_MS 200  /* COMPLETE repeated until DONE          */
-#define S_DONE_WAIT_MS 5000      /* after COMPLETE, wait this long for DONE */
-#define S_EARLY_BYTES (64 << 20) /* results held before the run is known */
-#define S_ACKS_LINGER_MS 500     /* at exit, for what is still queued on acks */
-#define S_IDLE_MS 100            /* the longest wait when nothing is owed */
-#define S_BYE_WORKERS 4096       /* workers named in our BYE, at most     */
-#define S_SILENT_NOTICE_MS 2000  /* a silent ventilator is logged after  */
+#define S_COMPLETE_EVERY_MS 200 /* COMPLETE repeated until DONE          */
+#define S_DONE_WAIT_MS 5000     /* after COMPLETE, wait this long for DONE */
+#define S_ACKS_LINGER_MS 500    /* at exit, for what is still queued on acks */
+#define S_IDLE_MS 100           /* the longest wait when nothing is owed */
+#define S_BYE_WORKERS 4096      /* workers named in our BYE, at most     */
+#define S_SILENT_NOTICE_MS 2000 /* a silent ventilator is logged after  */
 
 typedef enum {
     S_WAITING,  /* no run known yet                                      */
@@ -210,6 +209,8 @@ s_start_run (s_sink_t *self, const pp_header_t *hdr, const pp_state_t *state)
         zsys_error ("out of memory for a window of %u", state->window);
         return PP_ENOMEM;
     }
+    sink_ledger_set_max_held (self->ledger, self->opt->buffer_bytes,
+                              self->record.spill_dir);
     if (pp_verbosity > 1)
         zsys_info ("run %016llx, window %u", (unsigned long long) hdr->run_id,
                    state->window);
@@ -743,12 +744,20 @@ s_shares_tty (const sink_options_t *opt)
     return tty || out.st_rdev == err.st_rdev; /* /dev/tty: ours          */
 }
 
+/*  Where --ordered results past --buffer-bytes wait: $TMPDIR, or /tmp.   */
+static const char *
+s_spill_dir (void)
+{
+    const char *dir = getenv ("TMPDIR");
+    return dir && *dir ? dir : "/tmp";
+}
+
 static int
 s_open (s_sink_t *self)
 {
     pp_common_t *common = &self->opt->common;
     self->stats = pp_stats_new ();
-    self->early = sink_early_new (S_EARLY_BYTES);
+    self->early = sink_early_new (self->opt->buffer_bytes);
     if (!self->stats || !self->early)
         return PP_ENOMEM;
     self->counts = pp_stats_counts (self->stats);
@@ -764,6 +773,7 @@ s_open (s_sink_t *self)
                                    .end = UINT64_MAX,
                                    .format = self->opt->format,
                                    .halt = self->opt->halt,
+                                   .spill_dir = s_spill_dir (),
                                    .rerun = {.delim = self->opt->input_delim}};
     if (s_open_side (self) != 0)
         return PP_ENOMEM;
@@ -778,6 +788,10 @@ s_open (s_sink_t *self)
     pp_common_t bound = *common;
     if (!(common->given & PP_GIVEN_MAX_ITEM))
         bound.max_item = PP_MAX_ITEM_LIMIT;
+    /*  The queue within --buffer-bytes, for items of the size given (or
+        the default): a handful of big items, not --hwm.                   */
+    bound.hwm = pp_net_hwm_within (common->hwm, self->opt->buffer_bytes,
+                                   common->max_item);
     self->results = pp_net_socket_paused (ZMQ_PULL, &bound, common->results,
                                           true, "--results");
     self->control =

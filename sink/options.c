@@ -14,7 +14,14 @@ static const char *s_help_head =
     "  -o, --output FILE   write results to FILE (default stdout)\n"
     "  --sum               print the int64 sum of ok results instead\n"
     "  --ordered           write results in input order (bounded by the\n"
-    "                      ventilator's --window)\n"
+    "                      ventilator's --window; results waiting for\n"
+    "                      their turn past --buffer-bytes wait in an\n"
+    "                      unlinked file in $TMPDIR, default /tmp)\n"
+    "  --buffer-bytes SIZE about the most bytes of results each buffer\n"
+    "                      holds in memory: --ordered's, those that came\n"
+    "                      before the run was known, the socket's queue\n"
+    "                      (its --hwm is lowered to fit, to no fewer than\n"
+    "                      2 messages); default 8M\n"
     "  -0, --null          NUL-separated results instead of lines\n"
     "  --stats-json FILE   write the summary as JSON (docs/stats.md)\n"
     "  --tag               write each ok result as its input, a tab, the\n"
@@ -162,11 +169,13 @@ sink_options_parse (sink_options_t *opt, int argc, char **argv)
         {"jsonl", no_argument, 0, 2010},
         {"halt", required_argument, 0, 2011},
         {"drain-timeout", required_argument, 0, 2012},
+        {"buffer-bytes", required_argument, 0, 2013},
         {0, 0, 0, 0}};
     opt->delim = '\n';
     opt->progress = SINK_PROGRESS_AUTO;
     opt->ventilator_timeout_ms = 90000;
     opt->drain_timeout_ms = 25000;
+    opt->buffer_bytes = 8 << 20;
     opt->argv = pp_cli_argv_copy (argc, argv); /* before getopt reorders */
     opt->argc = opt->argv ? argc : 0;
     int c;
@@ -196,6 +205,12 @@ sink_options_parse (sink_options_t *opt, int argc, char **argv)
                 opt->drain_timeout_ms =
                     pp_cli_duration_ms ("--drain-timeout", optarg);
                 opt->drain_timeout_given = true;
+                break;
+            case 2013:
+                opt->buffer_bytes = pp_cli_size ("--buffer-bytes", optarg);
+                if (opt->buffer_bytes < (64 << 10))
+                    pp_cli_usage_error ("--buffer-bytes: %s is under 64K",
+                                        optarg);
                 break;
             default: pp_cli_bad_option (argc, argv, longs);
         }

@@ -18,6 +18,7 @@ typedef struct {
     const char *stats_json;        /* --stats-json                         */
     bool sum;                      /* --sum                                */
     bool ordered;                  /* --ordered                            */
+    uint64_t buffer_bytes;         /* --buffer-bytes: each buffer's bound  */
     bool resume;                   /* --resume: continue FILE after a crash */
     char delim;                    /* ends each output record: '\n', or
                                       '\0' with -0 (not --jsonl)        */

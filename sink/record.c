@@ -7,14 +7,23 @@
 
 #include <czmq.h>
 
-/*  Moves base past every recorded seq, writing held results in order.     */
-static void
+/*  Moves base past every recorded seq, writing held results in order.
+    Returns 0, or PP_EIO after logging that a held result could not be
+    read back from the --ordered spill file.                               */
+static int
 s_advance (sink_record_t *self)
 {
     const char *data;
     size_t len;
     while (sink_ledger_advance (self->ledger, &data, &len))
         sink_output_write (self->output, data, len);
+    int err = sink_ledger_spill_error (self->ledger);
+    if (err == 0)
+        return 0;
+    zsys_error ("--ordered: cannot read a held result back from its spill "
+                "file in %s: %s",
+                self->spill_dir ? self->spill_dir : "/tmp", strerror (err));
+    return PP_EIO;
 }
 
 /*  What the ledger says of rec (from worker_id), recorded unless it is a
@@ -69,10 +78,22 @@ s_output (sink_record_t *self, uint32_t worker_id, const pp_record_t *rec)
         sink_output_write (self->output, data, len);
         return 0;
     }
-    if (sink_ledger_hold (self->ledger, rec->seq, data, len) == 0)
-        return 0;
-    zsys_error ("cannot hold a result for --ordered: %s", strerror (ENOMEM));
-    return PP_ENOMEM;
+    uint64_t spilled = sink_ledger_spilled (self->ledger);
+    int rc = sink_ledger_hold (self->ledger, rec->seq, data, len);
+    if (rc == 0 && spilled == 0 && sink_ledger_spilled (self->ledger) > 0)
+        zsys_notice ("--ordered: the results waiting for seq %llu passed "
+                     "--buffer-bytes; the next ones wait in a file in %s",
+                     (unsigned long long) sink_ledger_base (self->ledger),
+                     self->spill_dir ? self->spill_dir : "/tmp");
+    if (rc == PP_EIO)
+        zsys_error ("--ordered: cannot spill a held result to %s (results "
+                    "past --buffer-bytes wait there): %s",
+                    self->spill_dir ? self->spill_dir : "/tmp",
+                    strerror (errno));
+    else if (rc != 0)
+        zsys_error ("cannot hold a result for --ordered: %s",
+                    strerror (ENOMEM));
+    return rc;
 }
 
 /*  --halt: once its limit is reached, says why (the item that reached it).
@@ -153,8 +174,7 @@ s_record (sink_record_t *self, pp_counts_t *counts, uint32_t worker_id,
         return PP_ENOMEM;
     s_account (self, counts, worker_id, rec);
     sink_acks_add (self->acks, rec->seq, now_ms); /* after the write      */
-    s_advance (self);
-    return 0;
+    return s_advance (self);
 }
 
 /*  Records every result of a RESULT batch.                                */

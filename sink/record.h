@@ -39,6 +39,7 @@ typedef struct {
     uint64_t run_id;           /* results of another run are rejected     */
     uint64_t max_item;         /* --max-item-size                         */
     bool ordered;              /* --ordered: results wait for their turn  */
+    const char *spill_dir;     /* where held results past the bound go    */
     uint32_t retries;          /* the ventilator's --retries, from STATE  */
     uint64_t end;              /* seqs from here on are rejected: the
                                   run's total once known, else UINT64_MAX */
@@ -54,10 +55,10 @@ typedef struct {
 /*  Takes in, a message from the results socket: a HELLO, or a RESULT
     batch whose results it records (a batch that is malformed or of
     another run is rejected whole, counted; the clocks are read once for
-    it); anything else is rejected, counted. Returns 0, or PP_ENOMEM
-    after logging that an --ordered result could not be held: its ack was
-    not gathered, the rest of the batch is left, and the caller must stop
-    acking.                                                                */
+    it); anything else is rejected, counted. Returns 0, or PP_ENOMEM or
+    PP_EIO after logging that an --ordered result could not be held (or
+    read back from its spill file): its ack was not gathered, the rest of
+    the batch is left, and the caller must stop acking.                   */
 int sink_record_message (sink_record_t *self, const pp_inmsg_t *in);
 
 /*  An incomplete run: tells the stats which seqs have no outcome, those

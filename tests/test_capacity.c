@@ -1,6 +1,7 @@
 /*  test_capacity: how a worker sizes its task channel and the slices cut
     for it (pp_wsize_channel, pp_wsize_slice), with exact figures.        */
 
+#include "pp_net.h"
 #include "pp_wsize.h"
 
 #include <setjmp.h>
@@ -76,6 +77,44 @@ test_slice (void **state)
     assert_int_equal (pp_wsize_slice (99999, 256), 2);
 }
 
+/*  --buffer-bytes: a slice weighs at least its bytes in units of bytes /
+    capacity; without a bound in bytes, its weight is as given.           */
+static void
+test_bytes (void **state)
+{
+    (void) state;
+    pp_wsize_t size = pp_wsize_channel (0, 2, false, false);
+    assert_int_equal (pp_wsize_weight (&size, 1, 1 << 20), 1);
+    pp_wsize_bytes (&size, 8 << 20);
+    assert_int_equal (size.unit_bytes, 16384);
+    assert_int_equal (pp_wsize_weight (&size, 1, 1 << 20), 64);
+    assert_int_equal (pp_wsize_weight (&size, 128, 1 << 20), 128);
+    assert_int_equal (pp_wsize_weight (&size, 3, 100), 3);
+    assert_int_equal (pp_wsize_weight (&size, 1, 16385), 2);
+    assert_int_equal (pp_wsize_weight (&size, 1, 0), 1);
+    pp_wsize_t credit = pp_wsize_channel (0, 2, true, false);
+    pp_wsize_bytes (&credit, 8 << 20);
+    assert_int_equal (credit.unit_bytes, 512);
+    assert_int_equal (pp_wsize_weight (&credit, 1, 1 << 20), 2048);
+    pp_wsize_t tiny = pp_wsize_channel (4, 1, false, false);
+    pp_wsize_bytes (&tiny, 3);
+    assert_int_equal (tiny.unit_bytes, 1);
+}
+
+/*  The data sockets' HWM: --hwm, lowered to what fits in the bytes given
+    (messages of a batch and an item), never under 2.                      */
+static void
+test_hwm (void **state)
+{
+    (void) state;
+    assert_int_equal (pp_net_hwm_within (100, 8 << 20, 1 << 20), 6);
+    assert_int_equal (pp_net_hwm_within (100, 8 << 20, 2 << 20), 3);
+    assert_int_equal (pp_net_hwm_within (100, 8 << 20, 1024), 31);
+    assert_int_equal (pp_net_hwm_within (5, 8 << 20, 1024), 5);
+    assert_int_equal (pp_net_hwm_within (100, 64 << 10, 1ULL << 30), 2);
+    assert_int_equal (pp_net_hwm_within (1, 64 << 10, 1ULL << 30), 1);
+}
+
 int
 main (void)
 {
@@ -85,6 +124,8 @@ main (void)
         cmocka_unit_test (test_given),
         cmocka_unit_test (test_spill),
         cmocka_unit_test (test_slice),
+        cmocka_unit_test (test_bytes),
+        cmocka_unit_test (test_hwm),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -212,6 +212,51 @@ test_hold_bounds (void **state)
     sink_ledger_destroy (&ledger); /* one and three still held           */
 }
 
+/*  Past max_held bytes, held results wait in the spill file: memory holds
+    no more than the bound, and every result comes back whole, in seq
+    order, whether it waited in memory or on disk; the file is reused once
+    empty.                                                                 */
+static void
+test_hold_spills (void **state)
+{
+    (void) state;
+    sink_ledger_t *ledger = sink_ledger_new (16, true);
+    sink_ledger_set_max_held (ledger, 10, NULL);
+    char big[5000];
+    memset (big, 'b', sizeof (big));
+    for (int round = 0; round < 2; round++) {
+        uint64_t at = (uint64_t) round * 6;
+        s_record_held (ledger, at + 1, "one");   /* 3 bytes: memory      */
+        s_record_held (ledger, at + 2, "two22"); /* 8: memory            */
+        s_record_held (ledger, at + 3, "three"); /* 13: disk             */
+        sink_ledger_record (ledger, at + 4);
+        assert_int_equal (sink_ledger_hold (ledger, at + 4, big, sizeof (big)),
+                          0);
+        s_record_held (ledger, at + 5, "ab"); /* 10: memory           */
+        assert_int_equal (sink_ledger_held_bytes (ledger), 10);
+        assert_int_equal (sink_ledger_spilled (ledger), 2 * (round + 1));
+        sink_ledger_record (ledger, at);
+        const char *data;
+        size_t len;
+        const char *want[] = {"one", "two22", "three", NULL, "ab"};
+        for (int i = 0; i < 5; i++) {
+            assert_true (sink_ledger_advance (ledger, &data, &len));
+            if (want[i]) {
+                assert_int_equal (len, strlen (want[i]));
+                assert_memory_equal (data, want[i], len);
+            } else {
+                assert_int_equal (len, sizeof (big));
+                assert_memory_equal (data, big, len);
+            }
+        }
+        assert_false (sink_ledger_advance (ledger, &data, &len));
+        assert_int_equal (sink_ledger_base (ledger), at + 6);
+        assert_int_equal (sink_ledger_held_bytes (ledger), 0);
+        assert_int_equal (sink_ledger_spill_error (ledger), 0);
+    }
+    sink_ledger_destroy (&ledger);
+}
+
 /*  The seqs with an outcome from a point on: the part below base as one
     range, then the recorded ones, max at a time, going on where the last
     call stopped until all is listed.                                     */
@@ -315,6 +360,7 @@ main (void)
         cmocka_unit_test (test_wraps),
         cmocka_unit_test (test_ordered_release),
         cmocka_unit_test (test_hold_bounds),
+        cmocka_unit_test (test_hold_spills),
         cmocka_unit_test (test_ranges),
         cmocka_unit_test (test_missing),
     };

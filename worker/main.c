@@ -30,6 +30,12 @@ static const char *s_help_head =
     "                      (push flow default: 2 x threads, at least 512;\n"
     "                      credit flow default: adapts to the job's speed:\n"
     "                      25 ms of work, at most 16384 items and 8 MiB)\n"
+    "  --buffer-bytes SIZE about the most bytes of items each buffer holds:\n"
+    "                      the task channel, the results waiting to be\n"
+    "                      sent, each socket's queue (its --hwm is lowered\n"
+    "                      to fit, to no fewer than 2 messages, 16 for\n"
+    "                      results); default 8M, so big items do not\n"
+    "                      multiply memory\n"
     "  --serve             stay up after a run and serve the next one\n"
     "                      (logs each run it joins and leaves)\n"
     "  --overflow P        when the buffer is full: block (stop pulling,\n"
@@ -202,6 +208,7 @@ s_parse (int argc, char **argv, pp_worker_config_t *config, s_args_t *args)
         {"stderr-reason", no_argument, 0, 2009},
         {"pipe", no_argument, 0, 2010},
         {"ventilator-timeout", required_argument, 0, 2011},
+        {"buffer-bytes", required_argument, 0, 2013},
         {0, 0, 0, 0}};
     int c;
     while ((c = getopt_long (argc, argv, "+hvq", longs, NULL)) != -1) {
@@ -227,6 +234,9 @@ s_parse (int argc, char **argv, pp_worker_config_t *config, s_args_t *args)
             case 2011:
                 config->ventilator_timeout_ms =
                     pp_cli_duration_ms ("--ventilator-timeout", optarg);
+                break;
+            case 2013:
+                config->buffer_bytes = pp_cli_size ("--buffer-bytes", optarg);
                 break;
             case 2012:
                 pp_cli_usage_error ("--tag is now --stderr-tag (it prefixes "
