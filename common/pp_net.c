@@ -227,20 +227,33 @@ s_socket (int type, const pp_common_t *common, const char *endpoint, bool bind,
         the p99 latency of a light run was that wait (71 ms).             */
     zsock_set_reconnect_ivl (sock, 10);
     zsock_set_reconnect_ivl_max (sock, PP_NET_RECONNECT_MAX_MS);
-    /*  Who pings: the connecting side (a worker finds its ventilator or
-        sink gone), and a bound PUSH (push flow stops feeding a worker that
-        vanished). Not the other bound sockets, and no TTL asked of the
-        peer: libzmq 4.3 cancels a heartbeat timer by walking every timer
-        of its I/O thread, on every message that arrives while one is
-        armed -- with a timer per connection, a ventilator or sink of W
-        workers paid O(W) per message (42% of the ventilator's CPU at
-        10^4 workers, in libzmq's _Rb_tree_increment). Credit flow's own
-        liveness finds a silent worker; a dead worker's idle connection to
-        the sink or the acks costs nothing.                              */
-    bool pings = !bind || type == ZMQ_PUSH;
+    /*  Who pings: a connecting socket that is not a PUSH -- the control
+        SUB finds its ventilator gone. Never a PUSH (bound or connecting):
+        its peer is a receiver that stops reading when full (a worker's
+        tasks, the sink's results, the ventilator's acks), and libzmq 4.3
+        asserts (!_io_error, stream_engine_base.cpp:331) when such a
+        receiver decodes a PING on restart_input after its peer went: a
+        slow push-flow worker whose ventilator was killed -9 died so.
+        A PUSH finds a peer that vanished without a FIN by TCP instead: no
+        acknowledgement of what it sent within PP_NET_MAXRT_MS drops the
+        connection (TCP_USER_TIMEOUT), and keepalive covers idle ones.
+        Not the bound sockets either, and no TTL asked of the peer: libzmq
+        4.3 cancels a heartbeat timer by walking every timer of its I/O
+        thread, on every message that arrives while one is armed -- with
+        a timer per connection, a ventilator or sink of W workers paid
+        O(W) per message (42% of the ventilator's CPU at 10^4 workers, in
+        libzmq's _Rb_tree_increment). Credit flow's own liveness finds a
+        silent worker; a dead worker's idle connection to the sink or the
+        acks costs nothing.                                                */
+    bool pings = !bind && type != ZMQ_PUSH;
     zsock_set_heartbeat_ivl (sock, pings ? ping_ms : 0);
     zsock_set_heartbeat_timeout (sock, 3 * PP_NET_HEARTBEAT_MS);
     zsock_set_heartbeat_ttl (sock, 0);
+    if (type == ZMQ_PUSH) {
+        int maxrt = PP_NET_MAXRT_MS;
+        zmq_setsockopt (zsock_resolve (sock), ZMQ_TCP_MAXRT, &maxrt,
+                        sizeof (maxrt));
+    }
     zsock_set_tcp_keepalive (sock, 1);
     zsock_set_tcp_keepalive_idle (sock, 30);
     zsock_set_tcp_keepalive_intvl (sock, 5);

@@ -13,6 +13,14 @@
     dropped.                                                                */
 #define PP_NET_HEARTBEAT_MS 1000
 
+/*  A PUSH drops a connection whose peer acknowledged nothing of what was
+    sent to it for this long (TCP_USER_TIMEOUT): a host gone without a
+    FIN, found as a ZMTP heartbeat timeout would (pp_net.c says why a
+    PUSH does not ping). The kernel checks it when a retransmission is
+    due: on a LAN those come 0.2, 0.6, 1.4 and 3.0 s after the loss, so
+    2.5 s drops the connection at about 3 s (4 s waited for 6.2 s).       */
+#define PP_NET_MAXRT_MS 2500
+
 /*  A connecting socket retries after 10 ms, backing off to this.          */
 #define PP_NET_RECONNECT_MAX_MS 2000
 

@@ -119,7 +119,9 @@ s_open_tasks (s_worker_t *self, uint64_t max_item)
     pp_netmon_forget (self->netmon, self->tasks);
     zsock_destroy (&self->tasks);
     common.max_item = max_item;
-    /*  Its queue within --buffer-bytes: a handful of big items, not --hwm. */
+    /*  Its queue within --buffer-bytes: a handful of big items, not --hwm
+        (push flow then deals past a worker that is full). Its input stops
+        often, so no peer may ping it (pp_net.c).                          */
     common.hwm =
         pp_net_hwm_within (common.hwm, self->cfg->buffer_bytes, max_item);
     /*  Full, we stop reading it: backpressure (see pp_net_socket_paused). */

@@ -789,7 +789,8 @@ s_open (s_sink_t *self)
     if (!(common->given & PP_GIVEN_MAX_ITEM))
         bound.max_item = PP_MAX_ITEM_LIMIT;
     /*  The queue within --buffer-bytes, for items of the size given (or
-        the default): a handful of big items, not --hwm.                   */
+        the default): a handful of big items, not --hwm. Its input stops
+        often, so no peer may ping it (pp_net.c).                          */
     bound.hwm = pp_net_hwm_within (common->hwm, self->opt->buffer_bytes,
                                    common->max_item);
     self->results = pp_net_socket_paused (ZMQ_PULL, &bound, common->results,
