@@ -236,7 +236,13 @@ s_socket (int type, const pp_common_t *common, const char *endpoint, bool bind,
         slow push-flow worker whose ventilator was killed -9 died so.
         A PUSH finds a peer that vanished without a FIN by TCP instead: no
         acknowledgement of what it sent within PP_NET_MAXRT_MS drops the
-        connection (TCP_USER_TIMEOUT), and keepalive covers idle ones.
+        connection (TCP_USER_TIMEOUT), and keepalive covers idle ones;
+        without either, push flow kept dealing into a dead worker's kernel
+        buffer and a host kill stalled the run (check-netns). Like the
+        heartbeat timeout before it, it also drops a live peer whose
+        window stayed closed that long (Linux 5.11 on; a receiver whose
+        input stopped could not answer a PING either): what its queue
+        held goes again, after --ack-timeout.
         Not the bound sockets either, and no TTL asked of the peer: libzmq
         4.3 cancels a heartbeat timer by walking every timer of its I/O
         thread, on every message that arrives while one is armed -- with
