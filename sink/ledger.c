@@ -8,6 +8,7 @@
 #include "pp_error.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -205,6 +206,14 @@ s_take_held (sink_ledger_t *self, uint32_t slot)
     }
     back->len = held->len;
     back->offset = -1;
+    /*  Results come back in seq order, not in the order they were written:
+        the space of each is freed as it is read (a hole: the file keeps
+        its length), or a steady backlog that never empties the file would
+        fill the disk with results long written out. A file system without
+        holes keeps them until the file empties.                           */
+    if (fallocate (self->spill_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+                   (off_t) held->offset, (off_t) held->len) != 0)
+        errno = 0;
     free (held);
     if (--self->spilled == 0 && ftruncate (self->spill_fd, 0) == 0)
         self->spill_end = 0;
