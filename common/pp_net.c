@@ -905,8 +905,8 @@ pp_netmon_peers (pp_netmon_t *self, zsock_t *sock)
         while (s_read_event (self, watch))
             ;
         /*  Ended connections that had succeeded: all ended, less those
-            that failed their handshake. Clamped: a peer counted as gone
-            too soon only delays a caller, never lets it count a ghost.   */
+            that failed their handshake (see pp_net.h for how this can
+            miss either way). Clamped at 0.                                */
         uint64_t gone = watch->disconnects > watch->failed
                             ? watch->disconnects - watch->failed
                             : 0;

@@ -98,9 +98,12 @@ bool pp_netmon_connected (pp_netmon_t *self, zsock_t *sock);
 
 /*  The peers of a bound, watched sock whose handshake succeeded and that
     are still connected, counted from libzmq's events after reading those
-    waiting. An estimate that errs low: libzmq names no peer in a success,
-    so a connection that ends without a handshake failure event (rare)
-    hides one peer. 0 for a socket not watched, or not bound.              */
+    waiting. An estimate: libzmq names no peer in its events, so a
+    connection that ends without a handshake failure event hides one peer,
+    and one whose CURVE message fails to decrypt after a handshake that
+    succeeded (a failure event on a live connection) counts one too many.
+    Good to gate a start, not to count on. 0 for a socket not watched, or
+    not bound.                                                              */
 uint32_t pp_netmon_peers (pp_netmon_t *self, zsock_t *sock);
 
 /*  Reads the events waiting, without blocking (at most every 100 ms: call

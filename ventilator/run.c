@@ -265,7 +265,7 @@ vent_run_task_peers (vent_run_t *self, uint32_t peers)
     connection is up -- each socket reconnects on its own schedule -- and
     PUSH deals only to the connections it has: --wait-workers would then
     give the whole start of the run to the workers already connected.
-    So the run also waits for as many task connections as hellos; for at
+    So the run also waits for --wait-workers task connections; for at
     most S_TASK_PEERS_GRACE_MS, since that count can err low (a connection
     that ends without saying why), and a late start is better than none. */
 static bool
