@@ -343,10 +343,9 @@ pp_net_acks_socket_watched (int type, const pp_common_t *common, bool bind,
 }
 
 int
-pp_net_send (zsock_t *sock, zframe_t *identity, const pp_header_t *hdr,
-             const void *payload, size_t size, bool dontwait)
+pp_net_send_head (void *handle, zframe_t *identity, const pp_header_t *hdr,
+                  bool dontwait)
 {
-    void *handle = zsock_resolve (sock);
     uint8_t head[PP_WIRE_HEADER_SIZE];
     pp_wire_encode_header (hdr, head);
     int flags = dontwait ? ZMQ_DONTWAIT : 0;
@@ -354,7 +353,7 @@ pp_net_send (zsock_t *sock, zframe_t *identity, const pp_header_t *hdr,
         if (zmq_send (handle, zframe_data (identity), zframe_size (identity),
                       flags | ZMQ_SNDMORE) == -1)
             return zmq_errno () == EAGAIN ? PP_EAGAIN : PP_EIO;
-        flags &= ~ZMQ_DONTWAIT; /* the rest of a started message goes    */
+        flags = 0; /* the rest of a started message goes               */
     }
     while (zmq_send (handle, head, sizeof (head), flags | ZMQ_SNDMORE) == -1) {
         if (zmq_errno () == EAGAIN)
@@ -362,7 +361,18 @@ pp_net_send (zsock_t *sock, zframe_t *identity, const pp_header_t *hdr,
         if (zmq_errno () != EINTR)
             return PP_EIO;
     }
-    while (zmq_send (handle, payload, size, flags & ~ZMQ_DONTWAIT) == -1)
+    return 0;
+}
+
+int
+pp_net_send (zsock_t *sock, zframe_t *identity, const pp_header_t *hdr,
+             const void *payload, size_t size, bool dontwait)
+{
+    void *handle = zsock_resolve (sock);
+    int rc = pp_net_send_head (handle, identity, hdr, dontwait);
+    if (rc != 0)
+        return rc;
+    while (zmq_send (handle, payload, size, 0) == -1)
         if (zmq_errno () != EINTR)
             return PP_EIO;
     return 0;
@@ -380,20 +390,14 @@ pp_net_send_owned (zsock_t *sock, const pp_header_t *hdr, void **data_p,
                    size_t size, bool dontwait)
 {
     void *handle = zsock_resolve (sock);
-    uint8_t head[PP_WIRE_HEADER_SIZE];
-    pp_wire_encode_header (hdr, head);
-    int flags = dontwait ? ZMQ_DONTWAIT : 0;
-    while (zmq_send (handle, head, sizeof (head), flags | ZMQ_SNDMORE) == -1) {
-        if (zmq_errno () == EAGAIN)
-            return PP_EAGAIN;
-        if (zmq_errno () != EINTR)
-            return PP_EIO;
-    }
+    int rc = pp_net_send_head (handle, NULL, hdr, dontwait);
+    if (rc != 0)
+        return rc;
     void *data = *data_p;
     *data_p = NULL;
     zmq_msg_t msg;
     if (zmq_msg_init_data (&msg, data, size, s_free_data, NULL) != 0) {
-        int rc = 0; /* no memory for libzmq's part: a copy then       */
+        /*  No memory for libzmq's part: a copy then.                     */
         while (rc == 0 && zmq_send (handle, data, size, 0) == -1)
             rc = zmq_errno () == EINTR ? 0 : PP_EIO;
         free (data);

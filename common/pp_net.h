@@ -115,6 +115,13 @@ uint64_t pp_netmon_check (pp_netmon_t *self);
     NULL-safe; nulls the pointer.                                           */
 void pp_netmon_destroy (pp_netmon_t **self_p);
 
+/*  Starts a message on handle (a libzmq socket): identity first when not
+    NULL (for ROUTER), then the encoded header; the payload frame must
+    follow, sent without ZMQ_DONTWAIT. Returns 0, PP_EAGAIN (dontwait and
+    HWM reached: nothing was sent) or PP_EIO.                              */
+int pp_net_send_head (void *handle, zframe_t *identity, const pp_header_t *hdr,
+                      bool dontwait);
+
 /*  Sends header + payload as one message (identity first when not NULL,
     for ROUTER). Returns 0, PP_EAGAIN (dontwait and HWM reached), or
     PP_EIO.                                                                 */

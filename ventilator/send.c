@@ -75,21 +75,9 @@ vent_send_batch (zsock_t *sock, zframe_t *identity, const pp_header_t *hdr,
                  pp_batch_t *batch, bool dontwait)
 {
     void *handle = zsock_resolve (sock);
-    uint8_t head[PP_WIRE_HEADER_SIZE];
-    pp_wire_encode_header (hdr, head);
-    int flags = dontwait ? ZMQ_DONTWAIT : 0;
-    if (identity) {
-        if (zmq_send (handle, zframe_data (identity), zframe_size (identity),
-                      flags | ZMQ_SNDMORE) == -1)
-            return zmq_errno () == EAGAIN ? PP_EAGAIN : PP_EIO;
-        flags &= ~ZMQ_DONTWAIT; /* the rest of a started message goes    */
-    }
-    while (zmq_send (handle, head, sizeof (head), flags | ZMQ_SNDMORE) == -1) {
-        if (zmq_errno () == EAGAIN)
-            return PP_EAGAIN;
-        if (zmq_errno () != EINTR)
-            return PP_EIO;
-    }
+    int rc = pp_net_send_head (handle, identity, hdr, dontwait);
+    if (rc != 0)
+        return rc;
     return s_send_payload (handle, batch);
 }
 
