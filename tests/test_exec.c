@@ -239,7 +239,9 @@ test_no_fd_left (void **state)
     assert_int_equal (self->rc, -1);
     assert_non_null (strstr (self->out.data, "cannot run"));
     exec_destroy (&self->exec);
-    char *failing[] = {"sh", "-c", "sleep 1000 & exit 3", NULL};
+    /* the item as an argument: fed on stdin, a command that exits without
+       reading it may or may not refuse it first ("did not read all") */
+    char *failing[] = {"sh", "-c", "sleep 1000 & exit 3", "sh", "{}", NULL};
     s_exec_new (self, failing, false);
     s_handler_thread (self);
     assert_int_equal (self->rc, -1);
