@@ -2,6 +2,7 @@
 
 #include "pp_waitlog.h"
 
+#include <czmq.h>
 #include <time.h>
 
 void
@@ -56,4 +57,19 @@ void
 pp_waitlog_clock (int64_t ago_ms, char *out, size_t size)
 {
     s_format (time (NULL) - (time_t) (ago_ms / 1000), out, size);
+}
+
+void
+pp_waitlog_ventilator_silent (uint64_t run_id, int64_t silent_ms,
+                              int64_t timeout_ms)
+{
+    char since[16], until[16];
+    pp_waitlog_clock (silent_ms, since, sizeof (since));
+    pp_waitlog_clock (silent_ms - timeout_ms, until, sizeof (until));
+    zsys_notice ("no word from the ventilator of run %016llx since %s: "
+                 "waiting for it until %s (--ventilator-timeout %lld ms); "
+                 "if it died, restart pp-ventilator with the same command "
+                 "line plus --resume (it needs its --journal FILE)",
+                 (unsigned long long) run_id, since,
+                 timeout_ms > 0 ? until : "ever", (long long) timeout_ms);
 }

@@ -43,4 +43,10 @@ void pp_waitlog_since (const pp_waitlog_t *self, char *out, size_t size);
 /*  The wall-clock time ago_ms before now, as HH:MM:SS, into out.          */
 void pp_waitlog_clock (int64_t ago_ms, char *out, size_t size);
 
+/*  Says, at notice level, that the ventilator of run_id has been silent
+    for silent_ms: since when, until when we wait for it (timeout_ms, 0 for
+    ever) and how a dead one is brought back. The worker and the sink.     */
+void pp_waitlog_ventilator_silent (uint64_t run_id, int64_t silent_ms,
+                                   int64_t timeout_ms);
+
 #endif

@@ -609,16 +609,8 @@ s_tell_silence (s_worker_t *self, int64_t silent_ms)
 {
     if (self->silence_told || silent_ms < S_SILENT_NOTICE_MS)
         return;
-    char since[16], until[16];
-    int64_t timeout = self->cfg->ventilator_timeout_ms;
-    pp_waitlog_clock (silent_ms, since, sizeof (since));
-    pp_waitlog_clock (silent_ms - timeout, until, sizeof (until));
-    zsys_notice ("no word from the ventilator of run %016llx since %s: "
-                 "waiting for it until %s (--ventilator-timeout %lld ms); "
-                 "if it died, restart pp-ventilator with the same command "
-                 "line plus --resume (it needs its --journal FILE)",
-                 (unsigned long long) self->run_id, since,
-                 timeout > 0 ? until : "ever", (long long) timeout);
+    pp_waitlog_ventilator_silent (self->run_id, silent_ms,
+                                  self->cfg->ventilator_timeout_ms);
     self->silence_told = true;
 }
 
