@@ -299,9 +299,13 @@ uint64_t
 pp_cli_size (const char *flag, const char *value)
 {
     uint64_t bytes = 0;
-    if (pp_parse_size (value, &bytes) != 0)
+    int rc = pp_parse_size (value, &bytes);
+    if (rc == PP_ERANGE)
+        pp_cli_usage_error ("%s: %s is out of range (1 to 4294967295G)", flag,
+                            value);
+    if (rc != 0)
         pp_cli_usage_error ("%s: '%s' is not a size (write e.g. 4096, 64K, "
-                            "1M)",
+                            "1M, 2G)",
                             flag, value);
     return bytes;
 }

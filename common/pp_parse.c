@@ -99,9 +99,13 @@ pp_parse_size (const char *text, uint64_t *bytes)
     errno = 0;
     unsigned long long n = strtoull (text, &end, 10);
     uint64_t scale =
-        errno == 0 && end != text && text[0] != '-' ? s_unit_bytes (end) : 0;
-    if (scale == 0 || n == 0 || n > (UINT64_MAX >> 2) / scale)
+        (errno == 0 || errno == ERANGE) && end != text && text[0] != '-'
+            ? s_unit_bytes (end)
+            : 0;
+    if (scale == 0)
         return PP_EINVAL;
+    if (n == 0 || errno == ERANGE || n > (UINT64_MAX >> 2) / scale)
+        return PP_ERANGE;
     *bytes = n * scale;
     return 0;
 }

@@ -27,8 +27,8 @@ int pp_parse_number (const char *text, int64_t min, int64_t max,
 int pp_parse_duration_ms (const char *text, int64_t *ms);
 
 /*  Parses a size: "4096", "4096B", "64K", "1M", "2G" (binary units; KiB,
-    MiB, GiB too). Returns 0 with bytes, or PP_EINVAL when it is none of
-    them, 0, negative or too large (over 2^62).                           */
+    MiB, GiB too). Returns 0 with bytes, PP_EINVAL when it is none of
+    them (or negative), or PP_ERANGE when it is 0 or over 2^62 bytes.      */
 int pp_parse_size (const char *text, uint64_t *bytes);
 
 /*  Parses "block", "drop" or "spill". Returns 0 or PP_EINVAL.             */

@@ -78,12 +78,25 @@ s_bytes (const char *text)
 }
 
 static void
-s_bad_size (const char *text)
+s_refused_size (const char *text, int why)
 {
     uint64_t bytes = 12345;
-    if (pp_parse_size (text, &bytes) != PP_EINVAL)
-        fail_msg ("size '%s' was not refused", text);
+    if (pp_parse_size (text, &bytes) != why)
+        fail_msg ("size '%s' was not refused with %d", text, why);
     assert_int_equal (bytes, 12345);
+}
+
+static void
+s_bad_size (const char *text)
+{
+    s_refused_size (text, PP_EINVAL);
+}
+
+/*  A size, but 0 or too large: said as out of range, not as no size.   */
+static void
+s_size_out_of_range (const char *text)
+{
+    s_refused_size (text, PP_ERANGE);
 }
 
 static void
@@ -107,8 +120,8 @@ test_size_refused (void **state)
 {
     (void) state;
     s_bad_size ("");
-    s_bad_size ("0"); /* nothing                                        */
-    s_bad_size ("0K");
+    s_size_out_of_range ("0"); /* nothing                               */
+    s_size_out_of_range ("0K");
     s_bad_size ("-1");
     s_bad_size ("K");
     s_bad_size ("12Q");
@@ -117,9 +130,10 @@ test_size_refused (void **state)
     s_bad_size ("1T");
     s_bad_size ("1.5M");
     s_bad_size ("1 M");
-    s_bad_size ("4294967296G");          /* over 2^62 bytes           */
-    s_bad_size ("4611686018427387904");  /* 2^62 + 1 - 1: over       */
-    s_bad_size ("99999999999999999999"); /* over 2^64                 */
+    s_size_out_of_range ("4294967296G");          /* over 2^62 bytes  */
+    s_size_out_of_range ("4611686018427387904");  /* 2^62 + 1 - 1      */
+    s_size_out_of_range ("99999999999999999999"); /* over 2^64         */
+    s_bad_size ("99999999999999999999Q");
     assert_int_equal (s_bytes ("4611686018427387903"), 4611686018427387903ULL);
 }
 

@@ -5,7 +5,7 @@
 # or emptied (--stats-json used to fail only after the whole run); a host
 # name that does not resolve is exit 2 naming it (a worker used to wait
 # for it forever); binding tcp://localhost:PORT works (it failed with "No
-# such device").
+# such device"); a size of 0 or too large is "out of range".
 . "$(dirname "$0")/lib.sh"
 PP_DUMP_LOGS=0 # many processes: each failure shows its own case
 use_transport ipc
@@ -70,6 +70,17 @@ PP_CONTROL=tcp://no-such-host.invalid:5559 usage_error \
 usage_error "pp-ventilator binding a name that is no host or interface" \
     "--acks: 'tcp://no-such-host.invalid:5560': host 'no-such-host.invalid' does not resolve" \
     pp-ventilator --generate 3 --insecure --acks tcp://no-such-host.invalid:5560
+
+# A size of 0 or past the limit is out of range, not "not a size".
+usage_error "pp-ventilator --window-bytes 0" \
+    "--window-bytes: 0 is out of range (1 to 4294967295G)" \
+    pp-ventilator --generate 3 --window-bytes 0
+usage_error "pp-worker --buffer-bytes too large" \
+    "--buffer-bytes: 4294967296G is out of range (1 to 4294967295G)" \
+    pp-worker --buffer-bytes 4294967296G
+usage_error "pp-sink --buffer-bytes with a unit it does not know" \
+    "--buffer-bytes: '64k' is not a size (write e.g. 4096, 64K, 1M, 2G)" \
+    pp-sink --sum --buffer-bytes 64k
 
 # Every endpoint named by localhost: the binding sides bind what it
 # resolves to, the connecting sides find them; the run completes.
