@@ -8,4 +8,4 @@
 
 resume_case early-file credit file 300 12000
 resume_case middle-gen credit generate 6000 12000
-resume_case late-file credit file 11000 12000
+resume_case late-file credit file 10000 12000
