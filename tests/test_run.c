@@ -202,15 +202,16 @@ test_drain_request (void **state)
     assert_int_equal (vent_feed_next (fx->feed, S_T0, 0, &item), 1);
     assert_int_equal (vent_window_put (fx->window, item, &fx->batch, 0, S_T0),
                       0);
-    vent_run_request (fx->run, PP_REQUEST_DRAIN, 1);
+    vent_run_request (fx->run, PP_REQUEST_DRAIN, 1, "by a test");
     assert_int_equal (vent_feed_state (fx->feed), VENT_FEED_STOPPED);
     assert_int_equal (vent_run_state (fx->run), VENT_RUNNING);
     s_dispatch_all (fx);
     assert_int_equal (vent_run_state (fx->run), VENT_DRAINING);
     assert_int_equal (vent_window_next (fx->window), 1);
-    vent_run_request (fx->run, PP_REQUEST_ABORT, 1);
+    vent_run_request (fx->run, PP_REQUEST_ABORT, 1, "by a test");
     assert_int_equal (vent_run_state (fx->run), VENT_ABORTED);
-    vent_run_request (fx->run, PP_REQUEST_DRAIN, 1); /* over: nothing  */
+    vent_run_request (fx->run, PP_REQUEST_DRAIN, 1,
+                      "by a test"); /* over: nothing  */
     assert_int_equal (vent_run_state (fx->run), VENT_ABORTED);
     int64_t now = pp_now_ms ();
     assert_false (vent_run_finished (fx->run, now));
@@ -225,7 +226,7 @@ test_drain_nothing_sent (void **state)
 {
     (void) state;
     fixture_t *fx = s_open (100, 3, 0);
-    vent_run_request (fx->run, PP_REQUEST_DRAIN, 0);
+    vent_run_request (fx->run, PP_REQUEST_DRAIN, 0, "by a test");
     assert_int_equal (vent_run_state (fx->run), VENT_ABORTED);
     s_close (fx);
 }
@@ -262,7 +263,7 @@ test_drain_timeout_default (void **state)
     vent_run_tick (fx->run, S_T0 + 10);
     vent_run_tick (fx->run, S_T0 + 5000);
     assert_int_equal (vent_run_state (fx->run), VENT_DRAINING);
-    vent_run_request (fx->run, PP_REQUEST_DRAIN, 1);
+    vent_run_request (fx->run, PP_REQUEST_DRAIN, 1, "by a test");
     vent_run_tick (fx->run, S_T0 + 5001);
     vent_run_tick (fx->run, S_T0 + 7000);
     assert_int_equal (vent_run_state (fx->run), VENT_DRAINING);

@@ -145,11 +145,11 @@ s_on_complete (vent_t *self, const pp_inmsg_t *in)
                     strerror (errno));
 }
 
-/*  Drain or abort, asked by a signal or over acks.                       */
+/*  Drain or abort, asked by a signal or over acks (by says which).        */
 static void
-s_on_request (vent_t *self, uint16_t what)
+s_on_request (vent_t *self, uint16_t what, const char *by)
 {
-    vent_run_request (self->run, what, s_sends (self));
+    vent_run_request (self->run, what, s_sends (self), by);
     if (vent_feed_state (self->feed) == VENT_FEED_STOPPED)
         self->drain_stopped = true;
 }
@@ -214,7 +214,8 @@ s_on_acks_socket (vent_t *self)
         case PP_MSG_REQUEST:
             /*  An operator may not know the run id: 0 means this run.     */
             if (ours || in.hdr.run_id == 0)
-                s_on_request (self, in.hdr.flags);
+                s_on_request (self, in.hdr.flags,
+                              "over --acks (by the sink, or an operator)");
             else
                 self->rejects[PP_REJECT_RUN]++;
             break;
@@ -270,7 +271,9 @@ s_tick (vent_t *self)
     int signals = pp_signal_count ();
     if (signals != self->signals_seen) {
         self->signals_seen = signals;
-        s_on_request (self, signals == 1 ? PP_REQUEST_DRAIN : PP_REQUEST_ABORT);
+        s_on_request (self, signals == 1 ? PP_REQUEST_DRAIN : PP_REQUEST_ABORT,
+                      signals == 1 ? "by a signal (a second one aborts)"
+                                   : "by a second signal");
     }
     if (vent_run_state (self->run) == VENT_WAITING)
         vent_run_task_peers (self->run,

@@ -204,7 +204,8 @@ vent_run_complete (vent_run_t *self, const pp_state_t *outcome)
 }
 
 void
-vent_run_request (vent_run_t *self, uint16_t what, uint64_t sends)
+vent_run_request (vent_run_t *self, uint16_t what, uint64_t sends,
+                  const char *by)
 {
     bool over = self->state == VENT_DONE || self->state == VENT_ABORTED;
     if (what == PP_REQUEST_DRAIN && !over && sends == 0) {
@@ -212,11 +213,19 @@ vent_run_request (vent_run_t *self, uint16_t what, uint64_t sends)
                      "no record processed; to resume later, run again with "
                      "--skip %llu",
                      (unsigned long long) self->opt->skip);
-        what = PP_REQUEST_ABORT;
-    }
-    if (what == PP_REQUEST_ABORT && !over)
         s_set_state (self, VENT_ABORTED);
-    else if (what == PP_REQUEST_DRAIN) {
+    } else if (what == PP_REQUEST_ABORT && !over) {
+        zsys_notice ("abort asked %s: the run stops now, %llu items sent "
+                     "and not yet acknowledged by the sink",
+                     by,
+                     (unsigned long long) vent_window_unacked (self->window));
+        s_set_state (self, VENT_ABORTED);
+    } else if (what == PP_REQUEST_DRAIN) {
+        if (!over && !self->drain_asked)
+            zsys_notice (
+                "drain asked %s: no more input is read; the %llu items "
+                "sent and not yet acknowledged by the sink are finished",
+                by, (unsigned long long) vent_window_unacked (self->window));
         vent_feed_stop (self->feed);
         self->drain_asked = !over;
     }

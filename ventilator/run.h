@@ -88,11 +88,13 @@ void vent_run_bye (vent_run_t *self, uint32_t worker_id, const uint8_t *ids,
     early or stale, and ignored (the sink repeats it).                    */
 void vent_run_complete (vent_run_t *self, const pp_state_t *outcome);
 
-/*  Drain or abort (PP_REQUEST_*), asked by a signal or over acks, with
-    sends TASK messages sent so far. A drain with nothing sent ends the
-    run at once, as aborted: no record was processed, so the input resumes
-    where this run began.                                                  */
-void vent_run_request (vent_run_t *self, uint16_t what, uint64_t sends);
+/*  Drain or abort (PP_REQUEST_*), asked by a signal or over acks (by
+    says which, for the notice that says what it does), with sends TASK
+    messages sent so far. A drain with nothing sent ends the run at once,
+    as aborted: no record was processed, so the input resumes where this
+    run began.                                                             */
+void vent_run_request (vent_run_t *self, uint16_t what, uint64_t sends,
+                       const char *by);
 
 /*  After a dispatch: once the feed's total is final, the run drains.     */
 void vent_run_dispatched (vent_run_t *self);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Abort during long sleep items: after the second SIGINT every process
-# exits 3 within one second, the sink's summary says ABORTED, and nothing
-# is left running (lib.sh checks every process group at the end).
+# exits 3 within one second, the sink's summary says ABORTED, the
+# ventilator says what each signal did, and nothing is left running
+# (lib.sh checks every process group at the end).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/ctl_lib.sh"
 use_transport tcp
@@ -33,4 +34,9 @@ elapsed=$(($(now_ms) - t0))
 log "all exited $elapsed ms after the second signal"
 ((elapsed <= 1500)) || fail "exits took $elapsed ms (bound: 1 s + slack)"
 assert_contains "$(err_of sink)" "ABORTED" "sink summary"
+# The ventilator says what each signal did (it used to say nothing).
+assert_contains "$(err_of vent)" "drain asked by a signal (a second one aborts)" \
+    "the first signal said"
+assert_contains "$(err_of vent)" "abort asked by a second signal: the run stops now" \
+    "the second signal said"
 assert_json "$stats" aborted true
