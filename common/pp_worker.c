@@ -747,6 +747,21 @@ s_loop (s_worker_t *self)
     return 0;
 }
 
+/*  A test hook, not an option (so not in --help): PP_TEST_WORKER_ID=hex
+    is the id this worker starts with, so that a test can make two
+    workers draw the same one (t_worker_id_clash). 0 when unset or not
+    8 hex digits at most: a random id.                                     */
+static uint32_t
+s_test_worker_id (void)
+{
+    const char *text = getenv ("PP_TEST_WORKER_ID");
+    char *end;
+    if (!text || !*text || strlen (text) > 8)
+        return 0;
+    unsigned long id = strtoul (text, &end, 16);
+    return *end == '\0' ? (uint32_t) id : 0;
+}
+
 /*  Control and acks; tasks too when --flow is given (else once the
     ventilator's STATE told the flow: s_adopt).                            */
 static int
@@ -765,6 +780,7 @@ s_open (s_worker_t *self)
     if ((self->net->given & PP_GIVEN_FLOW) &&
         s_open_tasks (self, sized ? self->net->max_item : PP_MAX_ITEM_LIMIT))
         return PP_EIO;
+    self->worker_id = s_test_worker_id ();
     while (self->worker_id == 0)
         if (getrandom (&self->worker_id, sizeof (self->worker_id), 0) == -1)
             self->worker_id = (uint32_t) getpid ();
