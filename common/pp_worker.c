@@ -456,19 +456,62 @@ s_other_version (s_worker_t *self, uint8_t version)
     }
 }
 
+/*  A new random id, not 0 and not the one we had.                       */
+static void
+s_draw_id (s_worker_t *self)
+{
+    uint32_t old = self->worker_id;
+    while (self->worker_id == 0 || self->worker_id == old)
+        if (getrandom (&self->worker_id, sizeof (self->worker_id), 0) == -1)
+            self->worker_id = (uint32_t) getpid () ^ (uint32_t) pp_now_ns ();
+}
+
+/*  The ventilator says our id is another worker's, which said HELLO under
+    it first (two drew the same one): only the worker named -- our id,
+    pid and host -- obeys. It takes a new id and starts its run afresh
+    under it: a new pipeline (its results carry the id), a HELLO to the
+    ventilator and the sink. The ventilator has not counted us nor given
+    us credit yet; in push flow, items that reached us already (a late
+    joiner) are sent again after its --ack-timeout (logged).               */
+static int
+s_on_rename (s_worker_t *self, const pp_header_t *hdr,
+             const pp_rename_t *rename)
+{
+    if (self->phase != S_RUNNING || hdr->run_id != self->run_id ||
+        !pp_ctl_rename_is_me (rename, self->worker_id, &self->hello))
+        return 0;
+    uint32_t old = self->worker_id;
+    s_draw_id (self);
+    zsys_notice ("worker id %08x is taken by another worker (pid %u on %s): "
+                 "this one (pid %u on %s) is now %08x",
+                 old, rename->owner_pid, rename->owner_host, self->hello.pid,
+                 self->hello.host, self->worker_id);
+    s_pipeline_stop (self);
+    s_log_withheld (self, "taking a new id", true);
+    pp_wcredit_reset (&self->credit, pp_now_ms ());
+    int rc = s_pipeline_start (self);
+    s_send_hello_to_ventilator (self);
+    if (rc == 0 && s_credit_flow (self))
+        s_credit_hello (self);
+    return rc;
+}
+
 static int
 s_on_control (s_worker_t *self)
 {
     pp_header_t hdr;
     pp_state_t state;
     pp_settings_t settings;
+    pp_rename_t rename;
     uint8_t version = 0;
-    if (pp_ctl_recv (self->control, &hdr, &state, &settings, &version,
-                     self->rejects) != 0) {
+    if (pp_ctl_recv_any (self->control, &hdr, &state, &settings, &rename,
+                         &version, self->rejects) != 0) {
         if (version != 0)
             s_other_version (self, version);
         return 0;
     }
+    if (hdr.type == PP_MSG_RENAME)
+        return s_on_rename (self, &hdr, &rename);
     return s_on_state (self, &hdr, &state, &settings);
 }
 

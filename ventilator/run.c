@@ -1,6 +1,7 @@
 /*  vent_run: the run's state machine and its STATE announcements.       */
 
 #include "run.h"
+#include "ids.h"
 #include "pp_cli.h"
 #include "pp_ctl.h"
 #include "pp_idmap.h"
@@ -26,6 +27,7 @@ struct _vent_run_t {
     int64_t drain_since_ms; /* the drain began (0: not yet)          */
     bool drain_asked;       /* a signal or request asked for it      */
     pp_idmap_t *workers;    /* id + 1 -> 0 said hello, 1 said BYE too  */
+    vent_ids_t *ids;        /* who has which id: clashes rename         */
     uint32_t nhellos;       /* workers in it                            */
     uint32_t nbyes;         /* ... that said BYE                        */
     bool unlisted;          /* one could not be listed (out of memory)  */
@@ -47,6 +49,23 @@ vent_run_settings (const vent_run_t *self, pp_settings_t *settings)
 }
 
 bool
+vent_run_hello_claim (vent_run_t *self, uint32_t worker_id,
+                      const uint8_t *payload, size_t size)
+{
+    pp_hello_t hello, owner;
+    if (pp_wire_decode_hello (payload, size, &hello) != 0 ||
+        vent_ids_claim (self->ids, worker_id, &hello, &owner))
+        return true; /* a HELLO we cannot read is counted all the same  */
+    zsys_notice ("worker %08x (pid %u on %s) has the id of worker %08x "
+                 "(pid %u on %s), which said hello first: told to take "
+                 "another id",
+                 worker_id, hello.pid, hello.host, worker_id, owner.pid,
+                 owner.host);
+    pp_ctl_rename (self->control, self->run_id, worker_id, &hello, &owner);
+    return false;
+}
+
+bool
 vent_run_hello_fits (vent_run_t *self, uint32_t worker_id,
                      const uint8_t *payload, size_t size)
 {
@@ -54,9 +73,10 @@ vent_run_hello_fits (vent_run_t *self, uint32_t worker_id,
     pp_hello_t hello;
     char why[160];
     vent_run_settings (self, &settings);
-    if (pp_wire_decode_hello (payload, size, &hello) != 0 ||
-        pp_ctl_hello_check (&settings, &hello, why, sizeof (why)) == 0)
+    if (pp_wire_decode_hello (payload, size, &hello) != 0)
         return true; /* a HELLO we cannot read is counted all the same  */
+    if (pp_ctl_hello_check (&settings, &hello, why, sizeof (why)) == 0)
+        return vent_run_hello_claim (self, worker_id, payload, size);
     if (self->refused == worker_id)
         return false;
     zsys_warning ("worker %08x (pid %u on %s) refused this run: %s", worker_id,
@@ -108,8 +128,9 @@ vent_run_new (const vent_options_t *opt, uint64_t run_id, zsock_t *control,
     self->feed = feed;
     (void) now_ms;
     self->workers = pp_idmap_new ();
-    if (!self->workers) {
-        free (self);
+    self->ids = vent_ids_new ();
+    if (!self->workers || !self->ids) {
+        vent_run_destroy (&self);
         return NULL;
     }
     s_set_state (self, VENT_WAITING);
@@ -122,6 +143,7 @@ vent_run_destroy (vent_run_t **self_p)
     if (!self_p || !*self_p)
         return;
     pp_idmap_destroy (&(*self_p)->workers);
+    vent_ids_destroy (&(*self_p)->ids);
     free (*self_p);
     *self_p = NULL;
 }
