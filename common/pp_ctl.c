@@ -57,12 +57,14 @@ s_state (const pp_inmsg_t *in, pp_state_t *counts, pp_settings_t *settings,
     return 0;
 }
 
-/*  A host name of the RENAME payload at p (64 bytes) into out.           */
-static void
-s_host (const uint8_t *p, char out[64])
+/*  A HELLO of the RENAME payload at p (PP_RENAME_HALF bytes, the host
+    NUL-padded) into hello: 0 or PP_EPROTO.                                */
+static int
+s_hello (const uint8_t *p, pp_hello_t *hello)
 {
-    memcpy (out, p, 64);
-    out[63] = '\0';
+    size_t host = strnlen ((const char *) p + PP_HELLO_PAYLOAD_MIN,
+                           PP_RENAME_HALF - PP_HELLO_PAYLOAD_MIN);
+    return pp_wire_decode_hello (p, PP_HELLO_PAYLOAD_MIN + host, hello);
 }
 
 /*  The RENAME of in into rename: 0, or PP_EPROTO (counted).              */
@@ -70,15 +72,13 @@ static int
 s_rename (const pp_inmsg_t *in, pp_rename_t *rename,
           uint64_t rejects[PP_REJECT_COUNT])
 {
-    if (in->size != PP_RENAME_SIZE) {
+    if (in->size != PP_RENAME_SIZE ||
+        s_hello (in->payload, &rename->worker) != 0 ||
+        s_hello (in->payload + PP_RENAME_HALF, &rename->owner) != 0) {
         rejects[PP_REJECT_SHORT]++;
         return PP_EPROTO;
     }
     rename->worker_id = in->hdr.worker_id;
-    rename->pid = pp_get_u32 (in->payload);
-    s_host (in->payload + 4, rename->host);
-    rename->owner_pid = pp_get_u32 (in->payload + 68);
-    s_host (in->payload + 72, rename->owner_host);
     return 0;
 }
 
@@ -121,12 +121,8 @@ pp_ctl_rename (zsock_t *pub, uint64_t run_id, uint32_t worker_id,
                const pp_hello_t *worker, const pp_hello_t *owner)
 {
     uint8_t payload[PP_RENAME_SIZE] = {0};
-    pp_put_u32 (payload, worker->pid);
-    memcpy (payload + 4, worker->host,
-            strnlen (worker->host, sizeof (worker->host) - 1));
-    pp_put_u32 (payload + 68, owner->pid);
-    memcpy (payload + 72, owner->host,
-            strnlen (owner->host, sizeof (owner->host) - 1));
+    pp_wire_encode_hello (worker, payload);
+    pp_wire_encode_hello (owner, payload + PP_RENAME_HALF);
     pp_header_t hdr = {
         .type = PP_MSG_RENAME, .run_id = run_id, .worker_id = worker_id};
     pp_net_send (pub, NULL, &hdr, payload, sizeof (payload), true);
@@ -143,8 +139,8 @@ bool
 pp_ctl_rename_is_me (const pp_rename_t *rename, uint32_t worker_id,
                      const pp_hello_t *hello)
 {
-    return rename->worker_id == worker_id && rename->pid == hello->pid &&
-           strncmp (rename->host, hello->host, sizeof (rename->host)) == 0;
+    return rename->worker_id == worker_id &&
+           pp_ctl_same_worker (&rename->worker, hello);
 }
 
 void

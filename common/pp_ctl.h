@@ -29,18 +29,17 @@ int pp_ctl_recv (zsock_t *sub, pp_header_t *hdr, pp_state_t *counts,
                  uint64_t rejects[PP_REJECT_COUNT]);
 /*  (A RENAME, for workers, is passed over: PP_EAGAIN, no reject.)         */
 
-/*  RENAME: the worker worker_id that runs as pid on host must take another
-    id -- a worker that said HELLO first has that id, and runs as
-    owner_pid on owner_host. Payload: pid u32, host (64 bytes, NUL
-    padded), owner_pid u32, owner_host (64 bytes): PP_RENAME_SIZE.       */
+/*  RENAME: the worker worker_id that said HELLO as worker (its pid and
+    host tell it) must take another id: owner, which said HELLO first,
+    has it. Payload: the two HELLO payloads, each in 80 bytes (its host
+    NUL-padded): PP_RENAME_SIZE.                                           */
 typedef struct {
     uint32_t worker_id;
-    uint32_t pid;
-    char host[64];
-    uint32_t owner_pid;
-    char owner_host[64];
+    pp_hello_t worker;
+    pp_hello_t owner;
 } pp_rename_t;
-#define PP_RENAME_SIZE 136
+#define PP_RENAME_HALF 80 /* a HELLO payload at its longest            */
+#define PP_RENAME_SIZE (2 * PP_RENAME_HALF)
 
 /*  Publishes a RENAME for run_id: worker_id, which said HELLO as worker,
     must take another id, since owner has it. Never blocks.                */

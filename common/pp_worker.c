@@ -484,7 +484,7 @@ s_on_rename (s_worker_t *self, const pp_header_t *hdr,
     s_draw_id (self);
     zsys_notice ("worker id %08x is taken by another worker (pid %u on %s): "
                  "this one (pid %u on %s) is now %08x",
-                 old, rename->owner_pid, rename->owner_host, self->hello.pid,
+                 old, rename->owner.pid, rename->owner.host, self->hello.pid,
                  self->hello.host, self->worker_id);
     s_pipeline_stop (self);
     s_log_withheld (self, "taking a new id", true);

@@ -293,8 +293,8 @@ test_same_worker (void **state)
 static void
 s_publish_rename (zsock_t *pub)
 {
-    pp_hello_t worker = {.pid = 200, .host = "node2"};
-    pp_hello_t owner = {.pid = 100, .host = "node1"};
+    pp_hello_t worker = {.pid = 200, .threads = 3, .host = "node2"};
+    pp_hello_t owner = {.pid = 100, .threads = 5, .flow = 1, .host = "node1"};
     memset (owner.host, 'x', sizeof (owner.host) - 1); /* the longest    */
     pp_ctl_rename (pub, 0x1234, 0xabcd, &worker, &owner);
 }
@@ -320,10 +320,13 @@ test_rename (void **state)
     assert_int_equal (hdr.type, PP_MSG_RENAME);
     assert_true (hdr.run_id == 0x1234);
     assert_int_equal (rename.worker_id, 0xabcd);
-    assert_int_equal (rename.pid, 200);
-    assert_string_equal (rename.host, "node2");
-    assert_int_equal (rename.owner_pid, 100);
-    assert_int_equal (strlen (rename.owner_host), 63);
+    assert_int_equal (rename.worker.pid, 200);
+    assert_int_equal (rename.worker.threads, 3);
+    assert_string_equal (rename.worker.host, "node2");
+    assert_int_equal (rename.owner.pid, 100);
+    assert_int_equal (rename.owner.threads, 5);
+    assert_int_equal (rename.owner.flow, 1);
+    assert_int_equal (strlen (rename.owner.host), 63);
     pp_hello_t me = {.pid = 200, .threads = 2, .host = "node2"};
     assert_true (pp_ctl_rename_is_me (&rename, 0xabcd, &me));
     assert_false (pp_ctl_rename_is_me (&rename, 0xabce, &me));

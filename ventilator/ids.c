@@ -1,5 +1,5 @@
-/*  vent_ids: worker id -> index into an array of who has it (pid and
-    host: 68 bytes a worker).                                              */
+/*  vent_ids: worker id -> index into an array of the HELLOs of who has
+    it (about 90 bytes a worker).                                          */
 
 #include "ids.h"
 #include "pp_ctl.h"
@@ -8,14 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct {
-    uint32_t pid;
-    char host[64];
-} s_owner_t;
-
 struct _vent_ids_t {
     pp_idmap_t *by_id; /* id + 1 -> index in owners                  */
-    s_owner_t *owners;
+    pp_hello_t *owners;
     size_t size, cap;
 };
 
@@ -45,7 +40,7 @@ s_add (vent_ids_t *self, uint64_t key, const pp_hello_t *hello)
 {
     if (self->size == self->cap) {
         size_t cap = self->cap ? 2 * self->cap : 64;
-        s_owner_t *grown = realloc (self->owners, cap * sizeof (*grown));
+        pp_hello_t *grown = realloc (self->owners, cap * sizeof (*grown));
         if (!grown)
             return -1;
         self->owners = grown;
@@ -54,11 +49,7 @@ s_add (vent_ids_t *self, uint64_t key, const pp_hello_t *hello)
     if (self->size >= UINT32_MAX ||
         pp_idmap_put (self->by_id, key, (uint32_t) self->size) != 0)
         return -1;
-    s_owner_t *owner = &self->owners[self->size++];
-    owner->pid = hello->pid;
-    memset (owner->host, 0, sizeof (owner->host));
-    memcpy (owner->host, hello->host,
-            strnlen (hello->host, sizeof (owner->host) - 1));
+    self->owners[self->size++] = *hello;
     return 0;
 }
 
@@ -72,7 +63,6 @@ vent_ids_claim (vent_ids_t *self, uint32_t worker_id, const pp_hello_t *hello,
         s_add (self, key, hello);
         return true;
     }
-    *owner = (pp_hello_t){.pid = self->owners[at].pid};
-    memcpy (owner->host, self->owners[at].host, sizeof (owner->host));
+    *owner = self->owners[at];
     return pp_ctl_same_worker (hello, owner);
 }

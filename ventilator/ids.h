@@ -29,7 +29,7 @@ void vent_ids_destroy (vent_ids_t **self_p);
 /*  The worker hello describes says HELLO as worker_id. Returns true when
     the id is its own: nobody had it (now it has), or it had it already.
     Returns false on a clash, with *owner = the HELLO of the worker that
-    has it (pid and host). Out of memory, true: unlisted, it is taken at
+    has it. Out of memory, true: unlisted, it is taken at
     its word, as before this table.                                        */
 bool vent_ids_claim (vent_ids_t *self, uint32_t worker_id,
                      const pp_hello_t *hello, pp_hello_t *owner);

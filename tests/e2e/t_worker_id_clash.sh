@@ -48,6 +48,23 @@ check_renamed() {
     assert_eq 1 "$renamed" "workers that logged taking a new id ($4)"
 }
 
+# check_rows VENT STATS WHAT: the sink's row of the id is the pid that
+# kept it (said first, as the ventilator logs), the other row the pid
+# that renamed.
+check_rows() {
+    local line keeper renamer
+    line=$(grep -m1 "has the id of worker $ID" "$(err_of "$1")")
+    renamer=$(sed -E 's/.*worker [0-9a-f]{8} \(pid ([0-9]+) on .* has the id.*/\1/' <<<"$line")
+    keeper=$(sed -E 's/.*has the id of worker [0-9a-f]{8} \(pid ([0-9]+) on .*/\1/' <<<"$line")
+    s_json_ok "$2" || return
+    assert_eq "$keeper" "$(python3 -c 'import json, sys
+print(*[w["pid"] for w in json.load(open(sys.argv[1]))["workers"]
+        if w["id"] == sys.argv[2]])' "$2" "$ID")" "pid of the row $ID ($3)"
+    assert_eq "$renamer" "$(python3 -c 'import json, sys
+print(*[w["pid"] for w in json.load(open(sys.argv[1]))["workers"]
+        if w["id"] != sys.argv[2]])' "$2" "$ID")" "pid of the other row ($3)"
+}
+
 for flow in push credit; do
     stats=$TEST_DIR/stats-$flow.json
     start_sink sink-$flow --sum --stats-json "$stats" --flow $flow
@@ -69,6 +86,7 @@ for flow in push credit; do
     assert_counts "$stats" "$N" "$N" 0 0
     check_two "$stats" "$flow"
     check_renamed vent-$flow w1-$flow w2-$flow "$flow"
+    check_rows vent-$flow "$stats" "$flow"
 done
 
 # Credit flow, one of the two dies holding items. --ack-timeout is long:
