@@ -523,10 +523,18 @@ s_on_tasks_socket (s_worker_t *self)
         return 0;
     if (in.hdr.type == PP_MSG_BYE && s_credit_flow (self) &&
         self->phase == S_RUNNING && in.hdr.run_id == self->run_id) {
-        zsys_notice ("the ventilator asked us to join again (it had "
-                     "written us off, or lost our connection)");
+        /*  One that names the id we had before a RENAME answers what we
+            said under it: we said HELLO under the new one since, and the
+            ventilator may have sent us items under it -- joining again
+            now would forget the credit they came on.                     */
+        bool ours =
+            in.hdr.worker_id == 0 || in.hdr.worker_id == self->worker_id;
         pp_inmsg_free (&in);
-        s_credit_hello (self);
+        if (ours) {
+            zsys_notice ("the ventilator asked us to join again (it had "
+                         "written us off, or lost our connection)");
+            s_credit_hello (self);
+        }
         return 0;
     }
     if (in.hdr.type != PP_MSG_TASK) {

@@ -327,8 +327,9 @@ s_on_control (s_sink_t *self)
     if (pp_ctl_recv_any (self->control, &hdr, &state, &settings, &rename,
                          &version, self->counts->rejects) != 0)
         return version ? s_other_version (self, version) : 0;
-    if (hdr.type == PP_MSG_RENAME) { /* two workers had one id         */
-        if (self->phase != S_WAITING && hdr.run_id == self->run_id)
+    if (hdr.type == PP_MSG_RENAME) { /* two workers had one id: like
+                                        HELLOs, heard before the run too */
+        if (self->phase == S_WAITING || hdr.run_id == self->run_id)
             pp_stats_renamed (self->stats, rename.worker_id, &rename.worker,
                               &rename.owner);
         return 0;

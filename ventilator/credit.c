@@ -92,7 +92,9 @@ s_send_reset (vent_credit_t *self, zframe_t *identity, uint32_t worker_id)
     }
     self->resets[oldest].worker_id = worker_id;
     self->resets[oldest].ms = now;
-    pp_header_t hdr = {.type = PP_MSG_BYE, .run_id = self->config.run_id};
+    pp_header_t hdr = {.type = PP_MSG_BYE,
+                       .run_id = self->config.run_id,
+                       .worker_id = worker_id}; /* the id it answers      */
     pp_net_send (self->tasks, identity, &hdr, "", 0, true);
 }
 

@@ -14,6 +14,7 @@
     can come a whole reconnect interval after the others.                 */
 #define S_TASK_PEERS_GRACE_MS (PP_NET_RECONNECT_MAX_MS + 1000)
 #define S_ABORT_LINGER_MS 500 /* keep publishing ABORT this long        */
+#define S_RENAMES 16          /* RENAMEs repeated to each new subscriber   */
 
 struct _vent_run_t {
     const vent_options_t *opt;
@@ -28,15 +29,17 @@ struct _vent_run_t {
     bool drain_asked;       /* a signal or request asked for it      */
     pp_idmap_t *workers;    /* id + 1 -> 0 said hello, 1 said BYE too  */
     vent_ids_t *ids;        /* who has which id: clashes rename         */
-    uint32_t nhellos;       /* workers in it                            */
-    uint32_t nbyes;         /* ... that said BYE                        */
-    bool unlisted;          /* one could not be listed (out of memory)  */
-    uint64_t subscribed;    /* subscriptions to the state (peers joined)  */
-    bool sink_bye;          /* the sink saw the end and left                 */
-    uint32_t task_peers;    /* push: workers' task connections up        */
-    int64_t hellos_met_ms;  /* --wait-workers hellos all in (0: not yet) */
-    pp_state_t outcome;     /* counts from the sink's COMPLETE          */
-    uint32_t refused;       /* the last worker that refused the run     */
+    pp_rename_t renames[S_RENAMES]; /* the last ones published            */
+    size_t nrenames;
+    uint32_t nhellos;      /* workers in it                            */
+    uint32_t nbyes;        /* ... that said BYE                        */
+    bool unlisted;         /* one could not be listed (out of memory)  */
+    uint64_t subscribed;   /* subscriptions to the state (peers joined)  */
+    bool sink_bye;         /* the sink saw the end and left                 */
+    uint32_t task_peers;   /* push: workers' task connections up        */
+    int64_t hellos_met_ms; /* --wait-workers hellos all in (0: not yet) */
+    pp_state_t outcome;    /* counts from the sink's COMPLETE          */
+    uint32_t refused;      /* the last worker that refused the run     */
 };
 
 void
@@ -46,6 +49,19 @@ vent_run_settings (const vent_run_t *self, pp_settings_t *settings)
         (pp_settings_t){.max_item = self->opt->common.max_item,
                         .heartbeat_ms = (uint32_t) self->opt->heartbeat_ms,
                         .flow = (uint8_t) self->opt->common.flow};
+}
+
+/*  Keeps a RENAME published, once, to repeat to subscribers to come.     */
+static void
+s_remember (vent_run_t *self, uint32_t worker_id, const pp_hello_t *worker,
+            const pp_hello_t *owner)
+{
+    for (size_t i = 0; i < self->nrenames && i < S_RENAMES; i++)
+        if (self->renames[i].worker_id == worker_id &&
+            pp_ctl_same_worker (&self->renames[i].worker, worker))
+            return;
+    self->renames[self->nrenames++ % S_RENAMES] = (pp_rename_t){
+        .worker_id = worker_id, .worker = *worker, .owner = *owner};
 }
 
 bool
@@ -62,6 +78,7 @@ vent_run_hello_claim (vent_run_t *self, uint32_t worker_id,
                  worker_id, hello.pid, hello.host, worker_id, owner.pid,
                  owner.host);
     pp_ctl_rename (self->control, self->run_id, worker_id, &hello, &owner);
+    s_remember (self, worker_id, &hello, &owner);
     return false;
 }
 
@@ -339,6 +356,12 @@ vent_run_welcome (vent_run_t *self, uint32_t joined)
 {
     self->subscribed += joined;
     s_publish (self);
+    /*  PUB drops what went before a subscriber was there: a sink that
+        joins late hears which worker gave up an id (its table of workers
+        would show that one's pid and host under the id).                  */
+    for (size_t i = 0; i < self->nrenames && i < S_RENAMES; i++)
+        pp_ctl_rename (self->control, self->run_id, self->renames[i].worker_id,
+                       &self->renames[i].worker, &self->renames[i].owner);
 }
 
 int64_t
