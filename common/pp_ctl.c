@@ -128,11 +128,25 @@ pp_ctl_rename (zsock_t *pub, uint64_t run_id, uint32_t worker_id,
     pp_net_send (pub, NULL, &hdr, payload, sizeof (payload), true);
 }
 
+/*  A host name byte as a decoded HELLO has it (pp_wire_decode_hello).   */
+static char
+s_printable (char c)
+{
+    return c < 0x21 || c > 0x7e ? '?' : c;
+}
+
 bool
 pp_ctl_same_worker (const pp_hello_t *a, const pp_hello_t *b)
 {
-    return a->pid == b->pid &&
-           strncmp (a->host, b->host, sizeof (a->host)) == 0;
+    if (a->pid != b->pid)
+        return false;
+    size_t n = strnlen (a->host, sizeof (a->host) - 1);
+    if (n != strnlen (b->host, sizeof (b->host) - 1))
+        return false;
+    for (size_t i = 0; i < n; i++) /* ours, raw, may meet it decoded   */
+        if (s_printable (a->host[i]) != s_printable (b->host[i]))
+            return false;
+    return true;
 }
 
 bool

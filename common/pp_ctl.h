@@ -54,7 +54,8 @@ int pp_ctl_recv_any (zsock_t *sub, pp_header_t *hdr, pp_state_t *counts,
 
 /*  True when two HELLOs come from the same worker process: the same pid
     on the same host (a worker says HELLO again when it reconnects, is
-    asked to join again, or serves another run).                           */
+    asked to join again, or serves another run). A host byte outside
+    '!'..'~' is '?' to either side (as a decoded HELLO has it).            */
 bool pp_ctl_same_worker (const pp_hello_t *a, const pp_hello_t *b);
 
 /*  True when rename is for us: our id, pid and host (hello). Only the one

@@ -288,6 +288,12 @@ test_same_worker (void **state)
     b.pid = 100;
     snprintf (b.host, sizeof (b.host), "node10");
     assert_false (pp_ctl_same_worker (&a, &b));
+    /*  A worker's own host, raw, against the one it said, decoded.        */
+    snprintf (a.host, sizeof (a.host), "my host");
+    snprintf (b.host, sizeof (b.host), "my?host");
+    assert_true (pp_ctl_same_worker (&a, &b));
+    snprintf (b.host, sizeof (b.host), "my?hos");
+    assert_false (pp_ctl_same_worker (&a, &b));
 }
 
 static void
