@@ -23,11 +23,11 @@ void pp_ctl_publish (zsock_t *pub, uint64_t run_id, pp_run_state_t state,
     when it was malformed (counted in rejects), or PP_EAGAIN. A STATE of
     another wire version is counted under bad_version and sets *version to
     the version it carried (else *version is left alone): a peer of
-    another pushpull release, worth saying so once.                        */
+    another pushpull release, worth saying so once. A RENAME (for those
+    that act on it: pp_ctl_recv_any) is passed over: PP_EAGAIN, no reject. */
 int pp_ctl_recv (zsock_t *sub, pp_header_t *hdr, pp_state_t *counts,
                  pp_settings_t *settings, uint8_t *version,
                  uint64_t rejects[PP_REJECT_COUNT]);
-/*  (A RENAME, for workers, is passed over: PP_EAGAIN, no reject.)         */
 
 /*  RENAME: the worker worker_id that said HELLO as worker (its pid and
     host tell it) must take another id: owner, which said HELLO first,

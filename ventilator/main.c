@@ -480,7 +480,6 @@ s_open_sockets (vent_t *self)
     return 0;
 }
 
-/*  The dispatch of the flow asked, on the tasks socket.                   */
 /*  Credit flow: a HELLO on tasks under an id another worker has makes
     no peer (vent_run_hello_claim).                                       */
 static bool
@@ -490,6 +489,7 @@ s_claim (void *ctx, uint32_t worker_id, const uint8_t *payload, size_t size)
     return vent_run_hello_claim (self->run, worker_id, payload, size);
 }
 
+/*  The dispatch of the flow asked, on the tasks socket.                   */
 static int
 s_open_dispatch (vent_t *self)
 {

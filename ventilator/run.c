@@ -28,18 +28,20 @@ struct _vent_run_t {
     int64_t drain_since_ms; /* the drain began (0: not yet)          */
     bool drain_asked;       /* a signal or request asked for it      */
     pp_idmap_t *workers;    /* id + 1 -> 0 said hello, 1 said BYE too  */
-    vent_ids_t *ids;        /* who has which id: clashes rename         */
-    pp_rename_t renames[S_RENAMES]; /* the last ones published            */
+    uint32_t nhellos;       /* workers in it                            */
+    uint32_t nbyes;         /* ... that said BYE                        */
+    bool unlisted;          /* one could not be listed (out of memory)  */
+    uint64_t subscribed;    /* subscriptions to the state (peers joined)  */
+    bool sink_bye;          /* the sink saw the end and left                 */
+    uint32_t task_peers;    /* push: workers' task connections up        */
+    int64_t hellos_met_ms;  /* --wait-workers hellos all in (0: not yet) */
+    pp_state_t outcome;     /* counts from the sink's COMPLETE          */
+    uint32_t refused;       /* the last worker that refused the run     */
+
+    /*  Who has which id, and the last RENAMEs (two drew one id).         */
+    vent_ids_t *ids;
+    pp_rename_t renames[S_RENAMES];
     size_t nrenames;
-    uint32_t nhellos;      /* workers in it                            */
-    uint32_t nbyes;        /* ... that said BYE                        */
-    bool unlisted;         /* one could not be listed (out of memory)  */
-    uint64_t subscribed;   /* subscriptions to the state (peers joined)  */
-    bool sink_bye;         /* the sink saw the end and left                 */
-    uint32_t task_peers;   /* push: workers' task connections up        */
-    int64_t hellos_met_ms; /* --wait-workers hellos all in (0: not yet) */
-    pp_state_t outcome;    /* counts from the sink's COMPLETE          */
-    uint32_t refused;      /* the last worker that refused the run     */
 };
 
 void
