@@ -121,7 +121,9 @@ $(BUILD)/tests/test_batch: $(BUILD)/ventilator/batch.o \
                            $(BUILD)/ventilator/feed.o \
                            $(BUILD)/ventilator/input.o $(BUILD)/ventilator/pool.o
 $(BUILD)/tests/test_peers: $(BUILD)/ventilator/peers.o
-$(BUILD)/tests/test_run: $(BUILD)/ventilator/run.o $(BUILD)/ventilator/feed.o \
+$(BUILD)/tests/test_ids: $(BUILD)/ventilator/ids.o
+$(BUILD)/tests/test_run: $(BUILD)/ventilator/run.o $(BUILD)/ventilator/ids.o \
+                         $(BUILD)/ventilator/feed.o \
                          $(BUILD)/ventilator/window.o \
                          $(BUILD)/ventilator/input.o $(BUILD)/ventilator/pool.o
 $(BUILD)/tests/test_vjournal: $(BUILD)/ventilator/journal.o

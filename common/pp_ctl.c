@@ -5,6 +5,7 @@
 #include "pp_net.h"
 
 #include <stdio.h>
+#include <string.h>
 
 void
 pp_ctl_publish (zsock_t *pub, uint64_t run_id, pp_run_state_t state,
@@ -39,31 +40,121 @@ s_recv (zsock_t *sub, pp_inmsg_t *in, uint8_t *version,
     return pp_net_take (&msg, false, in, rejects);
 }
 
+/*  The STATE of in into counts and settings: 0, or PP_EPROTO (counted). */
+static int
+s_state (const pp_inmsg_t *in, pp_state_t *counts, pp_settings_t *settings,
+         uint64_t rejects[PP_REJECT_COUNT])
+{
+    if (in->hdr.flags < PP_STATE_WAITING || in->hdr.flags > PP_STATE_ABORTED ||
+        in->size != PP_STATE_PAYLOAD_SIZE + PP_SETTINGS_SIZE ||
+        pp_wire_decode_state (in->payload, PP_STATE_PAYLOAD_SIZE, counts) !=
+            0 ||
+        pp_wire_decode_settings (in->payload + PP_STATE_PAYLOAD_SIZE,
+                                 PP_SETTINGS_SIZE, settings) != 0) {
+        rejects[PP_REJECT_SHORT]++;
+        return PP_EPROTO;
+    }
+    return 0;
+}
+
+/*  A HELLO of the RENAME payload at p (PP_RENAME_HALF bytes, the host
+    NUL-padded) into hello: 0 or PP_EPROTO.                                */
+static int
+s_hello (const uint8_t *p, pp_hello_t *hello)
+{
+    size_t host = strnlen ((const char *) p + PP_HELLO_PAYLOAD_MIN,
+                           PP_RENAME_HALF - PP_HELLO_PAYLOAD_MIN);
+    return pp_wire_decode_hello (p, PP_HELLO_PAYLOAD_MIN + host, hello);
+}
+
+/*  The RENAME of in into rename: 0, or PP_EPROTO (counted).              */
+static int
+s_rename (const pp_inmsg_t *in, pp_rename_t *rename,
+          uint64_t rejects[PP_REJECT_COUNT])
+{
+    if (in->size != PP_RENAME_SIZE ||
+        s_hello (in->payload, &rename->worker) != 0 ||
+        s_hello (in->payload + PP_RENAME_HALF, &rename->owner) != 0) {
+        rejects[PP_REJECT_SHORT]++;
+        return PP_EPROTO;
+    }
+    rename->worker_id = in->hdr.worker_id;
+    return 0;
+}
+
 int
-pp_ctl_recv (zsock_t *sub, pp_header_t *hdr, pp_state_t *counts,
-             pp_settings_t *settings, uint8_t *version,
-             uint64_t rejects[PP_REJECT_COUNT])
+pp_ctl_recv_any (zsock_t *sub, pp_header_t *hdr, pp_state_t *counts,
+                 pp_settings_t *settings, pp_rename_t *rename, uint8_t *version,
+                 uint64_t rejects[PP_REJECT_COUNT])
 {
     pp_inmsg_t in;
     int rc = s_recv (sub, &in, version, rejects);
     if (rc != 0)
         return rc;
-    if (in.hdr.type != PP_MSG_STATE) {
+    if (in.hdr.type == PP_MSG_STATE)
+        rc = s_state (&in, counts, settings, rejects);
+    else if (in.hdr.type == PP_MSG_RENAME)
+        rc = s_rename (&in, rename, rejects);
+    else {
         rejects[PP_REJECT_TYPE]++;
         rc = PP_EPROTO;
-    } else if (in.hdr.flags < PP_STATE_WAITING ||
-               in.hdr.flags > PP_STATE_ABORTED ||
-               in.size != PP_STATE_PAYLOAD_SIZE + PP_SETTINGS_SIZE ||
-               pp_wire_decode_state (in.payload, PP_STATE_PAYLOAD_SIZE,
-                                     counts) != 0 ||
-               pp_wire_decode_settings (in.payload + PP_STATE_PAYLOAD_SIZE,
-                                        PP_SETTINGS_SIZE, settings) != 0) {
-        rejects[PP_REJECT_SHORT]++;
-        rc = PP_EPROTO;
-    } else
+    }
+    if (rc == 0)
         *hdr = in.hdr;
     pp_inmsg_free (&in);
     return rc;
+}
+
+int
+pp_ctl_recv (zsock_t *sub, pp_header_t *hdr, pp_state_t *counts,
+             pp_settings_t *settings, uint8_t *version,
+             uint64_t rejects[PP_REJECT_COUNT])
+{
+    pp_rename_t rename;
+    int rc =
+        pp_ctl_recv_any (sub, hdr, counts, settings, &rename, version, rejects);
+    return rc == 0 && hdr->type == PP_MSG_RENAME ? PP_EAGAIN : rc;
+}
+
+void
+pp_ctl_rename (zsock_t *pub, uint64_t run_id, uint32_t worker_id,
+               const pp_hello_t *worker, const pp_hello_t *owner)
+{
+    uint8_t payload[PP_RENAME_SIZE] = {0};
+    pp_wire_encode_hello (worker, payload);
+    pp_wire_encode_hello (owner, payload + PP_RENAME_HALF);
+    pp_header_t hdr = {
+        .type = PP_MSG_RENAME, .run_id = run_id, .worker_id = worker_id};
+    pp_net_send (pub, NULL, &hdr, payload, sizeof (payload), true);
+}
+
+/*  A host name byte as a decoded HELLO has it (pp_wire_decode_hello).   */
+static char
+s_printable (char c)
+{
+    return c < 0x21 || c > 0x7e ? '?' : c;
+}
+
+bool
+pp_ctl_same_worker (const pp_hello_t *a, const pp_hello_t *b)
+{
+    if (a->pid != b->pid)
+        return false;
+    size_t n = strnlen (a->host, sizeof (a->host) - 1);
+    if (n != strnlen (b->host, sizeof (b->host) - 1))
+        return false;
+    for (size_t i = 0; i < n; i++) /* ours, raw, may meet it decoded   */
+        if (s_printable (a->host[i]) != s_printable (b->host[i]))
+            return false;
+    return true;
+}
+
+bool
+pp_ctl_rename_is_me (const pp_rename_t *rename, uint32_t worker_id,
+                     const pp_hello_t *hello)
+{
+    return rename->worker_id == worker_id &&
+           pp_ctl_same_worker (&rename->worker, hello);
 }
 
 void

@@ -23,10 +23,45 @@ void pp_ctl_publish (zsock_t *pub, uint64_t run_id, pp_run_state_t state,
     when it was malformed (counted in rejects), or PP_EAGAIN. A STATE of
     another wire version is counted under bad_version and sets *version to
     the version it carried (else *version is left alone): a peer of
-    another pushpull release, worth saying so once.                        */
+    another pushpull release, worth saying so once. A RENAME (for those
+    that act on it: pp_ctl_recv_any) is passed over: PP_EAGAIN, no reject. */
 int pp_ctl_recv (zsock_t *sub, pp_header_t *hdr, pp_state_t *counts,
                  pp_settings_t *settings, uint8_t *version,
                  uint64_t rejects[PP_REJECT_COUNT]);
+
+/*  RENAME: the worker worker_id that said HELLO as worker (its pid and
+    host tell it) must take another id: owner, which said HELLO first,
+    has it. Payload: the two HELLO payloads, each in 80 bytes (its host
+    NUL-padded): PP_RENAME_SIZE.                                           */
+typedef struct {
+    uint32_t worker_id;
+    pp_hello_t worker;
+    pp_hello_t owner;
+} pp_rename_t;
+#define PP_RENAME_HALF 80 /* a HELLO payload at its longest            */
+#define PP_RENAME_SIZE (2 * PP_RENAME_HALF)
+
+/*  Publishes a RENAME for run_id: worker_id, which said HELLO as worker,
+    must take another id, since owner has it. Never blocks.                */
+void pp_ctl_rename (zsock_t *pub, uint64_t run_id, uint32_t worker_id,
+                    const pp_hello_t *worker, const pp_hello_t *owner);
+
+/*  As pp_ctl_recv, RENAME too: returns 0 with *hdr, and by hdr->type
+    either (STATE) *counts and *settings or (RENAME) *rename filled.       */
+int pp_ctl_recv_any (zsock_t *sub, pp_header_t *hdr, pp_state_t *counts,
+                     pp_settings_t *settings, pp_rename_t *rename,
+                     uint8_t *version, uint64_t rejects[PP_REJECT_COUNT]);
+
+/*  True when two HELLOs come from the same worker process: the same pid
+    on the same host (a worker says HELLO again when it reconnects, is
+    asked to join again, or serves another run). A host byte outside
+    '!'..'~' is '?' to either side (as a decoded HELLO has it).            */
+bool pp_ctl_same_worker (const pp_hello_t *a, const pp_hello_t *b);
+
+/*  True when rename is for us: our id, pid and host (hello). Only the one
+    worker named obeys; the one that keeps the id hears it too.            */
+bool pp_ctl_rename_is_me (const pp_rename_t *rename, uint32_t worker_id,
+                          const pp_hello_t *hello);
 
 /*  Adopts the run's settings into common: flow and max item size, unless
     given as flags (common->given, PP_GIVEN_*). Returns 0, or PP_EINVAL

@@ -18,6 +18,7 @@
 #define S_REASON 200
 #define S_HOST 260 /* a 64-byte host as text: each byte escaped, at most */
 #define S_HALTED 400
+#define S_RENAMED 16 /* workers that gave up an id, remembered   */
 
 typedef struct {
     uint32_t id;
@@ -53,6 +54,11 @@ struct _pp_stats_t {
     uint64_t st_missing_n[PP_STATS_FAILURES];
     size_t st_nmissing;
     char st_halted[S_HALTED]; /* why --halt stopped the run, or ""    */
+    struct {
+        uint32_t id;
+        pp_hello_t hello;
+    } st_renamed[S_RENAMED]; /* the last workers that gave up an id  */
+    size_t st_nrenamed;
 };
 
 pp_stats_t *
@@ -177,9 +183,40 @@ pp_stats_worker_ids (const pp_stats_t *self, uint32_t *ids, size_t max)
     return self->st_nworkers;
 }
 
+/*  True when the worker of hello gave up worker_id (a RENAME): its HELLO
+    under it, late, does not describe the row.                            */
+static bool
+s_renamed (const pp_stats_t *self, uint32_t worker_id, const pp_hello_t *hello)
+{
+    for (size_t i = 0; i < self->st_nrenamed && i < S_RENAMED; i++)
+        if (self->st_renamed[i].id == worker_id &&
+            self->st_renamed[i].hello.pid == hello->pid &&
+            strcmp (self->st_renamed[i].hello.host, hello->host) == 0)
+            return true;
+    return false;
+}
+
+void
+pp_stats_renamed (pp_stats_t *self, uint32_t worker_id,
+                  const pp_hello_t *worker, const pp_hello_t *owner)
+{
+    size_t at = self->st_nrenamed++ % S_RENAMED;
+    self->st_renamed[at].id = worker_id;
+    self->st_renamed[at].hello = *worker;
+    self->st_renamed[at].hello.host[sizeof (worker->host) - 1] = '\0';
+    uint32_t row;
+    if (self->st_worker_at &&
+        pp_idmap_get (self->st_worker_at, (uint64_t) worker_id + 1, &row) &&
+        self->st_workers[row].said_hello &&
+        s_renamed (self, worker_id, &self->st_workers[row].hello))
+        pp_stats_hello (self, worker_id, owner);
+}
+
 void
 pp_stats_hello (pp_stats_t *self, uint32_t worker_id, const pp_hello_t *hello)
 {
+    if (s_renamed (self, worker_id, hello))
+        return;
     s_worker_t *worker = s_worker (self, worker_id);
     if (worker) {
         worker->hello = *hello;

@@ -50,6 +50,13 @@ void pp_stats_outcome (pp_stats_t *self, uint32_t worker_id,
 void pp_stats_hello (pp_stats_t *self, uint32_t worker_id,
                      const pp_hello_t *hello);
 
+/*  worker_id was two workers' (a RENAME): worker gives it up, owner keeps
+    it. worker's HELLO under it describes the row no more, now or when it
+    comes late (the last S_RENAMED such workers are remembered): the row
+    says owner.                                                            */
+void pp_stats_renamed (pp_stats_t *self, uint32_t worker_id,
+                       const pp_hello_t *worker, const pp_hello_t *owner);
+
 /*  The host worker_id said it runs on, as text (valid UTF-8, control
     bytes escaped), or NULL before its HELLO.                              */
 const char *pp_stats_host (pp_stats_t *self, uint32_t worker_id);

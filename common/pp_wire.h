@@ -34,7 +34,9 @@ typedef enum {
     PP_MSG_REQUEST = 7,  /* anyone -> ventilator: please drain / abort     */
     PP_MSG_CREDIT = 8,   /* worker -> ventilator (credit flow): grant      */
     PP_MSG_BYE = 9,      /* worker -> ventilator: leaving, hands back      */
-    PP_MSG_TYPE_MAX = 9
+    PP_MSG_RENAME = 10,  /* ventilator -> all (control PUB): that worker's
+                            id is another's, it takes a new one       */
+    PP_MSG_TYPE_MAX = 10
 } pp_msg_type_t;
 
 /*  Run states carried by STATE messages (header flags).                   */

@@ -456,19 +456,62 @@ s_other_version (s_worker_t *self, uint8_t version)
     }
 }
 
+/*  A new random id, not 0 and not the one we had.                       */
+static void
+s_draw_id (s_worker_t *self)
+{
+    uint32_t old = self->worker_id;
+    while (self->worker_id == 0 || self->worker_id == old)
+        if (getrandom (&self->worker_id, sizeof (self->worker_id), 0) == -1)
+            self->worker_id = (uint32_t) getpid () ^ (uint32_t) pp_now_ns ();
+}
+
+/*  The ventilator says our id is another worker's, which said HELLO under
+    it first (two drew the same one): only the worker named -- our id,
+    pid and host -- obeys. It takes a new id and starts its run afresh
+    under it: a new pipeline (its results carry the id), a HELLO to the
+    ventilator and the sink. The ventilator has not counted us nor given
+    us credit yet; in push flow, items that reached us already (a late
+    joiner) are sent again after its --ack-timeout (logged).               */
+static int
+s_on_rename (s_worker_t *self, const pp_header_t *hdr,
+             const pp_rename_t *rename)
+{
+    if (self->phase != S_RUNNING || hdr->run_id != self->run_id ||
+        !pp_ctl_rename_is_me (rename, self->worker_id, &self->hello))
+        return 0;
+    uint32_t old = self->worker_id;
+    s_draw_id (self);
+    zsys_notice ("worker id %08x is taken by another worker (pid %u on %s): "
+                 "this one (pid %u on %s) is now %08x",
+                 old, rename->owner.pid, rename->owner.host, self->hello.pid,
+                 self->hello.host, self->worker_id);
+    s_pipeline_stop (self);
+    s_log_withheld (self, "taking a new id", true);
+    pp_wcredit_reset (&self->credit, pp_now_ms ());
+    int rc = s_pipeline_start (self);
+    s_send_hello_to_ventilator (self);
+    if (rc == 0 && s_credit_flow (self))
+        s_credit_hello (self);
+    return rc;
+}
+
 static int
 s_on_control (s_worker_t *self)
 {
     pp_header_t hdr;
     pp_state_t state;
     pp_settings_t settings;
+    pp_rename_t rename;
     uint8_t version = 0;
-    if (pp_ctl_recv (self->control, &hdr, &state, &settings, &version,
-                     self->rejects) != 0) {
+    if (pp_ctl_recv_any (self->control, &hdr, &state, &settings, &rename,
+                         &version, self->rejects) != 0) {
         if (version != 0)
             s_other_version (self, version);
         return 0;
     }
+    if (hdr.type == PP_MSG_RENAME)
+        return s_on_rename (self, &hdr, &rename);
     return s_on_state (self, &hdr, &state, &settings);
 }
 
@@ -480,10 +523,18 @@ s_on_tasks_socket (s_worker_t *self)
         return 0;
     if (in.hdr.type == PP_MSG_BYE && s_credit_flow (self) &&
         self->phase == S_RUNNING && in.hdr.run_id == self->run_id) {
-        zsys_notice ("the ventilator asked us to join again (it had "
-                     "written us off, or lost our connection)");
+        /*  One that names the id we had before a RENAME answers what we
+            said under it: we said HELLO under the new one since, and the
+            ventilator may have sent us items under it -- joining again
+            now would forget the credit they came on.                     */
+        bool ours =
+            in.hdr.worker_id == 0 || in.hdr.worker_id == self->worker_id;
         pp_inmsg_free (&in);
-        s_credit_hello (self);
+        if (ours) {
+            zsys_notice ("the ventilator asked us to join again (it had "
+                         "written us off, or lost our connection)");
+            s_credit_hello (self);
+        }
         return 0;
     }
     if (in.hdr.type != PP_MSG_TASK) {
@@ -747,6 +798,21 @@ s_loop (s_worker_t *self)
     return 0;
 }
 
+/*  A test hook, not an option (so not in --help): PP_TEST_WORKER_ID=hex
+    is the id this worker starts with, so that a test can make two
+    workers draw the same one (t_worker_id_clash). 0 when unset or not
+    8 hex digits at most: a random id.                                     */
+static uint32_t
+s_test_worker_id (void)
+{
+    const char *text = getenv ("PP_TEST_WORKER_ID");
+    char *end;
+    if (!text || !*text || strlen (text) > 8)
+        return 0;
+    unsigned long id = strtoul (text, &end, 16);
+    return *end == '\0' ? (uint32_t) id : 0;
+}
+
 /*  Control and acks; tasks too when --flow is given (else once the
     ventilator's STATE told the flow: s_adopt).                            */
 static int
@@ -765,6 +831,7 @@ s_open (s_worker_t *self)
     if ((self->net->given & PP_GIVEN_FLOW) &&
         s_open_tasks (self, sized ? self->net->max_item : PP_MAX_ITEM_LIMIT))
         return PP_EIO;
+    self->worker_id = s_test_worker_id ();
     while (self->worker_id == 0)
         if (getrandom (&self->worker_id, sizeof (self->worker_id), 0) == -1)
             self->worker_id = (uint32_t) getpid ();

@@ -322,10 +322,18 @@ s_on_control (s_sink_t *self)
     pp_header_t hdr;
     pp_state_t state;
     pp_settings_t settings;
+    pp_rename_t rename;
     uint8_t version = 0;
-    if (pp_ctl_recv (self->control, &hdr, &state, &settings, &version,
-                     self->counts->rejects) != 0)
+    if (pp_ctl_recv_any (self->control, &hdr, &state, &settings, &rename,
+                         &version, self->counts->rejects) != 0)
         return version ? s_other_version (self, version) : 0;
+    if (hdr.type == PP_MSG_RENAME) { /* two workers had one id: like
+                                        HELLOs, heard before the run too */
+        if (self->phase == S_WAITING || hdr.run_id == self->run_id)
+            pp_stats_renamed (self->stats, rename.worker_id, &rename.worker,
+                              &rename.owner);
+        return 0;
+    }
     if (self->phase == S_WAITING) {
         if (pp_ctl_ended (hdr.flags))
             return 0; /* the tail of an earlier run                      */

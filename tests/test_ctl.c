@@ -274,6 +274,84 @@ test_no_settings (void **state)
     s_pair_end (&pair);
 }
 
+/*  Two HELLOs are of one worker process when pid and host are the same:
+    what else it says (threads, flow) may change between them.           */
+static void
+test_same_worker (void **state)
+{
+    (void) state;
+    pp_hello_t a = {.pid = 100, .threads = 4, .host = "node1"};
+    pp_hello_t b = {.pid = 100, .threads = 8, .flow = 1, .host = "node1"};
+    assert_true (pp_ctl_same_worker (&a, &b));
+    b.pid = 101;
+    assert_false (pp_ctl_same_worker (&a, &b));
+    b.pid = 100;
+    snprintf (b.host, sizeof (b.host), "node10");
+    assert_false (pp_ctl_same_worker (&a, &b));
+    /*  A worker's own host, raw, against the one it said, decoded.        */
+    snprintf (a.host, sizeof (a.host), "my host");
+    snprintf (b.host, sizeof (b.host), "my?host");
+    assert_true (pp_ctl_same_worker (&a, &b));
+    snprintf (b.host, sizeof (b.host), "my?hos");
+    assert_false (pp_ctl_same_worker (&a, &b));
+}
+
+static void
+s_publish_rename (zsock_t *pub)
+{
+    pp_hello_t worker = {.pid = 200, .threads = 3, .host = "node2"};
+    pp_hello_t owner = {.pid = 100, .threads = 5, .flow = 1, .host = "node1"};
+    memset (owner.host, 'x', sizeof (owner.host) - 1); /* the longest    */
+    pp_ctl_rename (pub, 0x1234, 0xabcd, &worker, &owner);
+}
+
+/*  A RENAME reaches a worker whole, and only the worker it names (id,
+    pid and host) takes it for itself; pp_ctl_recv (the sink's) passes
+    it over, no reject counted.                                           */
+static void
+test_rename (void **state)
+{
+    (void) state;
+    s_pair_t pair = s_pair ();
+    s_until_heard (&pair, s_publish_rename);
+    pp_header_t hdr;
+    pp_state_t counts;
+    pp_settings_t settings;
+    pp_rename_t rename;
+    uint8_t version = 0;
+    uint64_t rejects[PP_REJECT_COUNT] = {0};
+    assert_int_equal (pp_ctl_recv_any (pair.sub, &hdr, &counts, &settings,
+                                       &rename, &version, rejects),
+                      0);
+    assert_int_equal (hdr.type, PP_MSG_RENAME);
+    assert_true (hdr.run_id == 0x1234);
+    assert_int_equal (rename.worker_id, 0xabcd);
+    assert_int_equal (rename.worker.pid, 200);
+    assert_int_equal (rename.worker.threads, 3);
+    assert_string_equal (rename.worker.host, "node2");
+    assert_int_equal (rename.owner.pid, 100);
+    assert_int_equal (rename.owner.threads, 5);
+    assert_int_equal (rename.owner.flow, 1);
+    assert_int_equal (strlen (rename.owner.host), 63);
+    pp_hello_t me = {.pid = 200, .threads = 2, .host = "node2"};
+    assert_true (pp_ctl_rename_is_me (&rename, 0xabcd, &me));
+    assert_false (pp_ctl_rename_is_me (&rename, 0xabce, &me));
+    me.pid = 100; /* the one that keeps the id, say                      */
+    assert_false (pp_ctl_rename_is_me (&rename, 0xabcd, &me));
+    me.pid = 200;
+    snprintf (me.host, sizeof (me.host), "node3");
+    assert_false (pp_ctl_rename_is_me (&rename, 0xabcd, &me));
+    s_publish_rename (pair.pub);
+    for (int i = 0; i < 200 && !(zsock_events (pair.sub) & ZMQ_POLLIN); i++)
+        zclock_sleep (10);
+    assert_int_equal (
+        pp_ctl_recv (pair.sub, &hdr, &counts, &settings, &version, rejects),
+        PP_EAGAIN);
+    for (int r = 0; r < PP_REJECT_COUNT; r++)
+        assert_true (rejects[r] == 0);
+    s_pair_end (&pair);
+}
+
 int
 main (void)
 {
@@ -286,6 +364,8 @@ main (void)
         cmocka_unit_test (test_publish_recv),
         cmocka_unit_test (test_other_version),
         cmocka_unit_test (test_no_settings),
+        cmocka_unit_test (test_same_worker),
+        cmocka_unit_test (test_rename),
     };
     int failed = cmocka_run_group_tests (tests, NULL, NULL);
     zsys_shutdown ();

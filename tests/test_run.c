@@ -110,6 +110,51 @@ test_waits_for_workers (void **state)
     s_close (fx);
 }
 
+/*  A worker's HELLO as main.c passes it on: counted when it fits.       */
+static bool
+s_hello (fixture_t *fx, uint32_t id, uint32_t pid, const char *host)
+{
+    pp_hello_t hello = {.pid = pid, .threads = 2, .capacity = 4};
+    snprintf (hello.host, sizeof (hello.host), "%s", host);
+    uint8_t payload[96];
+    size_t size = pp_wire_encode_hello (&hello, payload);
+    bool fits = vent_run_hello_fits (fx->run, id, payload, size);
+    if (fits)
+        vent_run_hello (fx->run, id);
+    return fits;
+}
+
+/*  Two workers drew one id: the second (another pid or host) is not
+    counted until it says HELLO under another id (it was told to); the
+    first saying HELLO again (a reconnect) is no clash. --wait-workers 2
+    starts with the two.                                                   */
+static void
+test_id_clash (void **state)
+{
+    (void) state;
+    fixture_t *fx = s_open (5, 2, 0);
+    vent_run_task_peers (fx->run, 2);
+    assert_true (s_hello (fx, 0xabcd, 100, "node1"));
+    assert_false (s_hello (fx, 0xabcd, 101, "node1"));
+    assert_false (s_hello (fx, 0xabcd, 100, "node2"));
+    assert_true (s_hello (fx, 0xabcd, 100, "node1"));
+    vent_run_tick (fx->run, S_T0 + 1);
+    assert_int_equal (vent_run_state (fx->run), VENT_WAITING);
+    /*  Credit flow asks on tasks too: the same answer.                    */
+    pp_hello_t other = {.pid = 101, .host = "node1"};
+    uint8_t payload[96];
+    size_t size = pp_wire_encode_hello (&other, payload);
+    assert_false (vent_run_hello_claim (fx->run, 0xabcd, payload, size));
+    assert_true (vent_run_hello_claim (fx->run, 0x1234, payload, size));
+    /*  A HELLO we cannot read is taken at its word, as before.            */
+    assert_true (vent_run_hello_claim (fx->run, 0xabcd, payload, 3));
+    assert_true (s_hello (fx, 0x1234, 101, "node1")); /* renamed         */
+    vent_run_welcome (fx->run, 1); /* repeats the RENAMEs: no harm    */
+    vent_run_tick (fx->run, S_T0 + 2);
+    assert_int_equal (vent_run_state (fx->run), VENT_RUNNING);
+    s_close (fx);
+}
+
 /*  Push flow: the hellos are in, but one worker's tasks connection is
     not: PUSH would deal the start of the run to the other alone. The run
     starts once both connections are up.                                  */
@@ -417,6 +462,7 @@ main (void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_waits_for_workers),
+        cmocka_unit_test (test_id_clash),
         cmocka_unit_test (test_push_waits_for_task_connections),
         cmocka_unit_test (test_push_task_connections_grace),
         cmocka_unit_test (test_credit_needs_no_task_count),

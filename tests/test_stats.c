@@ -202,12 +202,40 @@ test_worker_ids (void **state)
     assert_int_equal (ids[0], 0);
 }
 
+/*  Two workers said HELLO under one id; the ventilator told one to take
+    another (RENAME): the row says the one that keeps it, whichever HELLO
+    came last, and the other's HELLO under it, even late, is passed over. */
+static void
+test_renamed (void **state)
+{
+    pp_stats_t *stats = *state;
+    pp_hello_t a = {.pid = 10, .threads = 1, .host = "a"};
+    pp_hello_t n = {.pid = 20, .threads = 1, .host = "n"};
+    pp_stats_hello (stats, 7, &a);
+    pp_stats_hello (stats, 7, &n); /* the newcomer's came last          */
+    assert_string_equal (pp_stats_host (stats, 7), "n");
+    pp_stats_renamed (stats, 7, &n, &a);
+    assert_string_equal (pp_stats_host (stats, 7), "a");
+    pp_stats_hello (stats, 7, &n); /* late                              */
+    assert_string_equal (pp_stats_host (stats, 7), "a");
+    pp_stats_hello (stats, 8, &n); /* under its new id: its own row     */
+    assert_string_equal (pp_stats_host (stats, 8), "n");
+    /*  The RENAME first, then the newcomer's HELLO, then the owner's.    */
+    pp_stats_renamed (stats, 9, &n, &a);
+    assert_null (pp_stats_host (stats, 9)); /* no row made for it       */
+    pp_stats_hello (stats, 9, &n);
+    assert_null (pp_stats_host (stats, 9));
+    pp_stats_hello (stats, 9, &a);
+    assert_string_equal (pp_stats_host (stats, 9), "a");
+}
+
 int
 main (void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown (test_empty, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_worker_ids, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_renamed, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_small_values_exact, s_setup,
                                          s_teardown),
         cmocka_unit_test_setup_teardown (test_buckets, s_setup, s_teardown),

@@ -165,7 +165,7 @@ test_header_round_trip_every_type (void **state)
         assert_int_equal (out.worker_id, in.worker_id);
         assert_int_equal (out.count, in.count);
     }
-    assert_int_equal (PP_MSG_BYE, PP_MSG_TYPE_MAX);
+    assert_int_equal (PP_MSG_RENAME, PP_MSG_TYPE_MAX);
 }
 
 /*  The exact bytes of one header, as docs/PROTOCOL.md lays them out.      */

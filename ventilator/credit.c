@@ -92,7 +92,9 @@ s_send_reset (vent_credit_t *self, zframe_t *identity, uint32_t worker_id)
     }
     self->resets[oldest].worker_id = worker_id;
     self->resets[oldest].ms = now;
-    pp_header_t hdr = {.type = PP_MSG_BYE, .run_id = self->config.run_id};
+    pp_header_t hdr = {.type = PP_MSG_BYE,
+                       .run_id = self->config.run_id,
+                       .worker_id = worker_id}; /* the id it answers      */
     pp_net_send (self->tasks, identity, &hdr, "", 0, true);
 }
 
@@ -139,6 +141,16 @@ s_on_credit (vent_credit_t *self, vent_peer_t *peer, const pp_inmsg_t *in)
         vent_peers_set_credit (self->peers, peer, peer->credit + in->hdr.count);
 }
 
+/*  A HELLO whose id is its own (config.claim): else no peer is made or
+    remapped for it.                                                       */
+static bool
+s_claimed (vent_credit_t *self, const pp_inmsg_t *in)
+{
+    return !self->config.claim ||
+           self->config.claim (self->config.claim_ctx, in->hdr.worker_id,
+                               in->payload, in->size);
+}
+
 bool
 vent_credit_on_message (vent_credit_t *self, uint32_t *hello_id)
 {
@@ -149,7 +161,9 @@ vent_credit_on_message (vent_credit_t *self, uint32_t *hello_id)
     vent_peer_t *peer = vent_peers_find (self->peers, in.identity);
     if (in.hdr.run_id != self->config.run_id)
         self->rejects[PP_REJECT_RUN]++;
-    else if (in.hdr.type == PP_MSG_HELLO) {
+    else if (in.hdr.type == PP_MSG_HELLO && !s_claimed (self, &in)) {
+        /* its id is another's: it takes a new one, then says HELLO      */
+    } else if (in.hdr.type == PP_MSG_HELLO) {
         peer = s_on_hello (self, peer, &in);
         *hello_id = in.hdr.worker_id;
         hello = true;

@@ -30,6 +30,12 @@ typedef struct {
     uint32_t batch;       /* --batch: items per TASK at most           */
     int64_t heartbeat_ms; /* --heartbeat: workers beat this often      */
     int liveness;         /* --liveness: beats missed = dead           */
+    /*  Asked of each HELLO (its payload) before anything else: false when
+        its id is another worker's, which it must give up first: no peer
+        is made or remapped for it (vent_run_hello_claim). NULL: none.    */
+    bool (*claim) (void *ctx, uint32_t worker_id, const uint8_t *payload,
+                   size_t size);
+    void *claim_ctx;
 } vent_credit_config_t;
 
 typedef struct _vent_credit_t vent_credit_t;

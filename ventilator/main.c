@@ -480,6 +480,15 @@ s_open_sockets (vent_t *self)
     return 0;
 }
 
+/*  Credit flow: a HELLO on tasks under an id another worker has makes
+    no peer (vent_run_hello_claim).                                       */
+static bool
+s_claim (void *ctx, uint32_t worker_id, const uint8_t *payload, size_t size)
+{
+    vent_t *self = ctx;
+    return vent_run_hello_claim (self->run, worker_id, payload, size);
+}
+
 /*  The dispatch of the flow asked, on the tasks socket.                   */
 static int
 s_open_dispatch (vent_t *self)
@@ -495,7 +504,9 @@ s_open_dispatch (vent_t *self)
     vent_credit_config_t config = {.run_id = self->run_id,
                                    .batch = batch,
                                    .heartbeat_ms = opt->heartbeat_ms,
-                                   .liveness = opt->liveness};
+                                   .liveness = opt->liveness,
+                                   .claim = s_claim,
+                                   .claim_ctx = self};
     self->credit =
         vent_credit_new (self->tasks, self->window, self->feed, &config);
     return self->credit ? 0 : PP_ENOMEM;

@@ -1,6 +1,7 @@
 /*  vent_run: the run's state machine and its STATE announcements.       */
 
 #include "run.h"
+#include "ids.h"
 #include "pp_cli.h"
 #include "pp_ctl.h"
 #include "pp_idmap.h"
@@ -13,6 +14,7 @@
     can come a whole reconnect interval after the others.                 */
 #define S_TASK_PEERS_GRACE_MS (PP_NET_RECONNECT_MAX_MS + 1000)
 #define S_ABORT_LINGER_MS 500 /* keep publishing ABORT this long        */
+#define S_RENAMES 16          /* RENAMEs repeated to each new subscriber   */
 
 struct _vent_run_t {
     const vent_options_t *opt;
@@ -35,6 +37,11 @@ struct _vent_run_t {
     int64_t hellos_met_ms;  /* --wait-workers hellos all in (0: not yet) */
     pp_state_t outcome;     /* counts from the sink's COMPLETE          */
     uint32_t refused;       /* the last worker that refused the run     */
+
+    /*  Who has which id, and the last RENAMEs (two drew one id).         */
+    vent_ids_t *ids;
+    pp_rename_t renames[S_RENAMES];
+    size_t nrenames;
 };
 
 void
@@ -46,6 +53,37 @@ vent_run_settings (const vent_run_t *self, pp_settings_t *settings)
                         .flow = (uint8_t) self->opt->common.flow};
 }
 
+/*  Keeps a RENAME published, once, to repeat to subscribers to come.     */
+static void
+s_remember (vent_run_t *self, uint32_t worker_id, const pp_hello_t *worker,
+            const pp_hello_t *owner)
+{
+    for (size_t i = 0; i < self->nrenames && i < S_RENAMES; i++)
+        if (self->renames[i].worker_id == worker_id &&
+            pp_ctl_same_worker (&self->renames[i].worker, worker))
+            return;
+    self->renames[self->nrenames++ % S_RENAMES] = (pp_rename_t){
+        .worker_id = worker_id, .worker = *worker, .owner = *owner};
+}
+
+bool
+vent_run_hello_claim (vent_run_t *self, uint32_t worker_id,
+                      const uint8_t *payload, size_t size)
+{
+    pp_hello_t hello, owner;
+    if (pp_wire_decode_hello (payload, size, &hello) != 0 ||
+        vent_ids_claim (self->ids, worker_id, &hello, &owner))
+        return true; /* a HELLO we cannot read is counted all the same  */
+    zsys_notice ("worker %08x (pid %u on %s) has the id of worker %08x "
+                 "(pid %u on %s), which said hello first: told to take "
+                 "another id",
+                 worker_id, hello.pid, hello.host, worker_id, owner.pid,
+                 owner.host);
+    pp_ctl_rename (self->control, self->run_id, worker_id, &hello, &owner);
+    s_remember (self, worker_id, &hello, &owner);
+    return false;
+}
+
 bool
 vent_run_hello_fits (vent_run_t *self, uint32_t worker_id,
                      const uint8_t *payload, size_t size)
@@ -54,9 +92,10 @@ vent_run_hello_fits (vent_run_t *self, uint32_t worker_id,
     pp_hello_t hello;
     char why[160];
     vent_run_settings (self, &settings);
-    if (pp_wire_decode_hello (payload, size, &hello) != 0 ||
-        pp_ctl_hello_check (&settings, &hello, why, sizeof (why)) == 0)
+    if (pp_wire_decode_hello (payload, size, &hello) != 0)
         return true; /* a HELLO we cannot read is counted all the same  */
+    if (pp_ctl_hello_check (&settings, &hello, why, sizeof (why)) == 0)
+        return vent_run_hello_claim (self, worker_id, payload, size);
     if (self->refused == worker_id)
         return false;
     zsys_warning ("worker %08x (pid %u on %s) refused this run: %s", worker_id,
@@ -108,8 +147,9 @@ vent_run_new (const vent_options_t *opt, uint64_t run_id, zsock_t *control,
     self->feed = feed;
     (void) now_ms;
     self->workers = pp_idmap_new ();
-    if (!self->workers) {
-        free (self);
+    self->ids = vent_ids_new ();
+    if (!self->workers || !self->ids) {
+        vent_run_destroy (&self);
         return NULL;
     }
     s_set_state (self, VENT_WAITING);
@@ -122,6 +162,7 @@ vent_run_destroy (vent_run_t **self_p)
     if (!self_p || !*self_p)
         return;
     pp_idmap_destroy (&(*self_p)->workers);
+    vent_ids_destroy (&(*self_p)->ids);
     free (*self_p);
     *self_p = NULL;
 }
@@ -317,6 +358,12 @@ vent_run_welcome (vent_run_t *self, uint32_t joined)
 {
     self->subscribed += joined;
     s_publish (self);
+    /*  PUB drops what went before a subscriber was there: a sink that
+        joins late hears which worker gave up an id (its table of workers
+        would show that one's pid and host under the id).                  */
+    for (size_t i = 0; i < self->nrenames && i < S_RENAMES; i++)
+        pp_ctl_rename (self->control, self->run_id, self->renames[i].worker_id,
+                       &self->renames[i].worker, &self->renames[i].owner);
 }
 
 int64_t

@@ -67,10 +67,19 @@ void vent_run_hello (vent_run_t *self, uint32_t worker_id);
 void vent_run_settings (const vent_run_t *self, pp_settings_t *settings);
 
 /*  A worker's HELLO on acks (payload, size bytes): true when it runs the
-    run's settings; else false, logged once per worker (who, and why),
-    and the worker is not counted: it refused the run and leaves.         */
+    run's settings and its id is its own (vent_run_hello_claim); else
+    false, and the worker is not counted: it refused the run and leaves
+    (logged once per worker: who, and why), or it takes another id.      */
 bool vent_run_hello_fits (vent_run_t *self, uint32_t worker_id,
                           const uint8_t *payload, size_t size);
+
+/*  A worker's HELLO (on acks, or on tasks in credit flow): true when its
+    id is its own (vent_ids). Else another worker said HELLO under that
+    id first: this one is told to take another id (a RENAME on control,
+    which it obeys, and says HELLO again under its new id), logged, and
+    false: it is not counted, nor taken for the first one reconnected.  */
+bool vent_run_hello_claim (vent_run_t *self, uint32_t worker_id,
+                           const uint8_t *payload, size_t size);
 
 /*  In push flow, how many workers' task connections are up now: the run
     starts when --wait-workers hellos and as many connections are in.    */
