@@ -196,8 +196,7 @@ typedef struct {
     Returns 1 when it went, 0 when the slice is to be run as any other, or
     the error of handing results on (what could not go stays in held).    */
 static int
-s_echo_in_place (pp_jobthread_t *self, const pp_slice_t *slice,
-                 s_held_t *held)
+s_echo_in_place (pp_jobthread_t *self, const pp_slice_t *slice, s_held_t *held)
 {
     if (!self->echo || slice->size < (size_t) S_IN_PLACE_BYTES * slice->count)
         return 0;

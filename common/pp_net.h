@@ -191,7 +191,7 @@ void pp_batch_free (pp_batch_t *batch);
     once sent. On 0 and on PP_EIO the bytes are taken (the batch is left
     with none); on PP_EAGAIN (dontwait, HWM reached: nothing was sent) the
     batch is as it was.                                                    */
-int pp_net_send_owned (zsock_t *sock, const pp_header_t *hdr,
-                       pp_batch_t *batch, bool dontwait);
+int pp_net_send_owned (zsock_t *sock, const pp_header_t *hdr, pp_batch_t *batch,
+                       bool dontwait);
 
 #endif
