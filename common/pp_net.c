@@ -519,7 +519,11 @@ pp_batch_add (pp_batch_t *batch, const pp_record_t *rec)
         return PP_EINVAL; /* borrowed bytes do not grow                  */
     size_t need = batch->size + pp_wire_record_size (rec);
     if (need > batch->cap) {
+        /*  A new buffer fits its first record (a big one fills a batch by
+            itself), then grows by doubling.                               */
         size_t cap = batch->cap ? batch->cap : 4096;
+        if (batch->size == 0 && need > cap)
+            cap = (need + 4095) & ~(size_t) 4095;
         while (cap < need)
             cap *= 2;
         uint8_t *grown = realloc (batch->data, cap);
