@@ -13,8 +13,11 @@
 #define S_CHEAP_NS 20000  /* jobs under this gather their results       */
 #define S_HOLD_NS 2000000 /* results wait at most this for more         */
 /*  Echoed records this large (on average) go back where they lie, a
-    RESULT of their own: a message costs less than copying them.          */
-#define S_IN_PLACE_BYTES (16 * 1024)
+    RESULT of their own: a RESULT batch would hold two of them at most
+    (PP_BATCH_BYTES), so no message is added, and copying them costs more.
+    Smaller ones are gathered: at 64 KiB, a message each cost the sink
+    more than the copies saved the worker.                                */
+#define S_IN_PLACE_BYTES (PP_BATCH_BYTES / 2)
 
 /*  A job thread's own buffers.                                            */
 typedef struct {
