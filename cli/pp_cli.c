@@ -5,6 +5,7 @@
 
 #include <czmq.h>
 #include <errno.h>
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,9 +65,21 @@ pp_cli_prog (void)
     return s_prog;
 }
 
+/*  Big items' buffers (a TASK or RESULT message, an item, a batch) are
+    malloc'd and freed at a high rate, often by another thread (libzmq's,
+    once sent). glibc would map each one anew (or give the top of its
+    heap back) and take a page fault per 4 KiB of it on first touch: a
+    fault per page of every big message. Kept in the heap up to these
+    bounds, freed memory is used again instead; larger blocks are still
+    mapped and unmapped on their own.                                      */
+#define S_MMAP_THRESHOLD (8 << 20)
+#define S_TRIM_THRESHOLD (64 << 20)
+
 void
 pp_cli_init (pp_common_t *common, const char *prog)
 {
+    mallopt (M_MMAP_THRESHOLD, S_MMAP_THRESHOLD);
+    mallopt (M_TRIM_THRESHOLD, S_TRIM_THRESHOLD);
     pp_config_defaults (common);
     s_prog = prog;
     opterr = 0;                  /* pp_cli_bad_option says it our way   */

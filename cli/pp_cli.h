@@ -47,7 +47,9 @@ void pp_cli_help (const char *head, const char *tail)
 extern int pp_verbosity;
 
 /*  Sets defaults and the program name used in messages; starts logging on
-    stderr under that name (stdout is for results).                        */
+    stderr under that name (stdout is for results); keeps freed memory of
+    up to 8 MiB blocks in the heap for reuse (mallopt: big items' buffers
+    are not mapped anew, page by page, each time).                         */
 void pp_cli_init (pp_common_t *common, const char *prog);
 
 /*  Handles one shared option (opt as getopt_long returned it). Returns

@@ -12,6 +12,12 @@
 #define S_JOB_BATCH 32    /* items per call of a batch handler          */
 #define S_CHEAP_NS 20000  /* jobs under this gather their results       */
 #define S_HOLD_NS 2000000 /* results wait at most this for more         */
+/*  Echoed records this large (on average) go back where they lie, a
+    RESULT of their own: a RESULT batch would hold two of them at most
+    (PP_BATCH_BYTES), so no message is added, and copying them costs more.
+    Smaller ones are gathered: at 64 KiB, a message each cost the sink
+    more than the copies saved the worker.                                */
+#define S_IN_PLACE_BYTES (PP_BATCH_BYTES / 2)
 
 /*  A job thread's own buffers.                                            */
 typedef struct {
@@ -187,6 +193,29 @@ typedef struct {
     int64_t held_since;  /* when the oldest outcome held was made        */
 } s_held_t;
 
+/*  The built-in echo of big records: the slice's records become their
+    outcomes in place and go on at once as a RESULT batch that borrows the
+    TASK message (pp_results_echo_in_place), after the results held.
+    Returns 1 when it went, 0 when the slice is to be run as any other, or
+    the error of handing results on (what could not go stays in held).    */
+static int
+s_echo_in_place (pp_jobthread_t *self, const pp_slice_t *slice, s_held_t *held)
+{
+    if (!self->echo || slice->size < (size_t) S_IN_PLACE_BYTES * slice->count)
+        return 0;
+    int rc = s_flush (self, &held->results);
+    if (rc != 0)
+        return rc;
+    pp_ran_t ran = {.start_us = pp_wall_us ()};
+    pp_batch_t *passed = pp_results_echo_in_place (slice, &ran);
+    if (!passed)
+        return 0;
+    pp_results_free (held->results); /* empty, or none                */
+    held->results = passed;
+    rc = s_flush (self, &held->results);
+    return rc == 0 ? 1 : rc;
+}
+
 /*  Runs slice (and frees it), measures it, and hands the outcomes on when
     the batch is full, when the jobs are slow (each result goes at once)
     or when they are S_HOLD_NS old. Returns 0 or the error that ends the
@@ -199,7 +228,11 @@ s_take (pp_jobthread_t *self, pp_job_ctx_t *ctx, pp_slice_t *slice,
     int64_t start = pp_now_ns ();
     if (!held->results || held->results->count == 0)
         held->held_since = start;
-    int run = s_run_slice (self, ctx, slice, scratch, &held->results);
+    int run = s_echo_in_place (self, slice, held);
+    if (run == 0)
+        run = s_run_slice (self, ctx, slice, scratch, &held->results);
+    else if (run == 1)
+        run = 0;
     int64_t now = pp_now_ns ();
     int64_t each = (now - start) / slice->count;
     held->avg_ns = held->avg_ns ? (held->avg_ns * 7 + each) / 8

@@ -386,21 +386,24 @@ s_free_data (void *data, void *hint)
 }
 
 int
-pp_net_send_owned (zsock_t *sock, const pp_header_t *hdr, void **data_p,
-                   size_t size, bool dontwait)
+pp_net_send_owned (zsock_t *sock, const pp_header_t *hdr, pp_batch_t *batch,
+                   bool dontwait)
 {
     void *handle = zsock_resolve (sock);
     int rc = pp_net_send_head (handle, NULL, hdr, dontwait);
     if (rc != 0)
         return rc;
-    void *data = *data_p;
-    *data_p = NULL;
+    void *data = batch->data;
+    size_t size = batch->size;
+    zmq_free_fn *release = batch->release ? batch->release : s_free_data;
+    void *hint = batch->hint;
+    *batch = (pp_batch_t){.count = batch->count}; /* the bytes are taken */
     zmq_msg_t msg;
-    if (zmq_msg_init_data (&msg, data, size, s_free_data, NULL) != 0) {
+    if (zmq_msg_init_data (&msg, data, size, release, hint) != 0) {
         /*  No memory for libzmq's part: a copy then.                     */
         while (rc == 0 && zmq_send (handle, data, size, 0) == -1)
             rc = zmq_errno () == EINTR ? 0 : PP_EIO;
-        free (data);
+        release (data, hint);
         return rc;
     }
     while (zmq_msg_send (&msg, handle, 0) == -1)
@@ -505,15 +508,22 @@ pp_wall_us (void)
 bool
 pp_batch_full (const pp_batch_t *batch, uint32_t max_count)
 {
-    return batch->count >= max_count || batch->size >= PP_BATCH_BYTES;
+    return batch->count >= max_count || batch->size >= PP_BATCH_BYTES ||
+           batch->release;
 }
 
 int
 pp_batch_add (pp_batch_t *batch, const pp_record_t *rec)
 {
+    if (batch->release)
+        return PP_EINVAL; /* borrowed bytes do not grow                  */
     size_t need = batch->size + pp_wire_record_size (rec);
     if (need > batch->cap) {
+        /*  A new buffer fits its first record (a big one fills a batch by
+            itself), then grows by doubling.                               */
         size_t cap = batch->cap ? batch->cap : 4096;
+        if (batch->size == 0 && need > cap)
+            cap = (need + 4095) & ~(size_t) 4095;
         while (cap < need)
             cap *= 2;
         uint8_t *grown = realloc (batch->data, cap);
@@ -537,7 +547,10 @@ pp_batch_reset (pp_batch_t *batch)
 void
 pp_batch_free (pp_batch_t *batch)
 {
-    free (batch->data);
+    if (batch->release && batch->data)
+        batch->release (batch->data, batch->hint);
+    else
+        free (batch->data);
     memset (batch, 0, sizeof (*batch));
 }
 

@@ -128,13 +128,6 @@ int pp_net_send_head (void *handle, zframe_t *identity, const pp_header_t *hdr,
 int pp_net_send (zsock_t *sock, zframe_t *identity, const pp_header_t *hdr,
                  const void *payload, size_t size, bool dontwait);
 
-/*  As pp_net_send without an identity, but the payload is not copied:
-    libzmq takes the malloc'd bytes at *data_p and frees them once sent.
-    On 0 and on PP_EIO *data_p is taken (set to NULL); on PP_EAGAIN
-    (dontwait, HWM reached: nothing was sent) the caller keeps them.      */
-int pp_net_send_owned (zsock_t *sock, const pp_header_t *hdr, void **data_p,
-                       size_t size, bool dontwait);
-
 /*  One received, header-checked message.                                  */
 typedef struct {
     zmsg_t *msg;        /* owns the frames below                         */
@@ -166,23 +159,39 @@ int64_t pp_now_ms (void);
 int64_t pp_now_ns (void);
 uint64_t pp_wall_us (void);
 
-/*  A TASK or RESULT batch being built: records back to back.              */
+/*  A TASK or RESULT batch being built: records back to back. Its bytes
+    are its own (malloc'd), or borrowed (release set, cap 0): records
+    already encoded where they lie -- a big echo's outcome in its TASK
+    message -- let go by release (data, hint), a zmq_free_fn, once freed
+    or sent. A borrowed batch takes no more records.                       */
 typedef struct {
     uint8_t *data;
     size_t size;
     size_t cap;
     uint32_t count;
+    void (*release) (void *data, void *hint); /* NULL: data is ours     */
+    void *hint;                               /* for release            */
 } pp_batch_t;
 
-/*  True when the batch holds max_count records or PP_BATCH_BYTES bytes:
-    send it before adding more (one more record may pass the byte mark).   */
+/*  True when the batch holds max_count records or PP_BATCH_BYTES bytes,
+    or borrows its bytes: send it before adding more (one more record may
+    pass the byte mark).                                                   */
 bool pp_batch_full (const pp_batch_t *batch, uint32_t max_count);
 
-/*  Appends a record. Returns 0 or PP_ENOMEM.                               */
+/*  Appends a record. Returns 0, PP_ENOMEM, or PP_EINVAL (borrowed).       */
 int pp_batch_add (pp_batch_t *batch, const pp_record_t *rec);
 
-/*  Empties the batch, keeping its memory; pp_batch_free releases it.      */
+/*  Empties the batch, keeping its memory; pp_batch_free releases it (or
+    lets borrowed bytes go).                                               */
 void pp_batch_reset (pp_batch_t *batch);
 void pp_batch_free (pp_batch_t *batch);
+
+/*  As pp_net_send without an identity, the payload the batch, not copied:
+    libzmq takes its bytes and frees them (borrowed ones: releases them)
+    once sent. On 0 and on PP_EIO the bytes are taken (the batch is left
+    with none); on PP_EAGAIN (dontwait, HWM reached: nothing was sent) the
+    batch is as it was.                                                    */
+int pp_net_send_owned (zsock_t *sock, const pp_header_t *hdr, pp_batch_t *batch,
+                       bool dontwait);
 
 #endif

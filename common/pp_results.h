@@ -34,6 +34,17 @@ void pp_results_free (void *results);
 int pp_results_add (pp_batch_t *results, const pp_record_t *task, pp_buf_t *out,
                     uint8_t outcome, const pp_ran_t *ran);
 
+/*  The built-in echo without a copy: every record of slice becomes its ok
+    outcome (its result its item, ran as ran says) where it lies -- the
+    records are rewritten in place, each the same size -- and the batch
+    returned borrows their bytes (a reference to the slice's message, let
+    go once the batch is sent or freed). The slice's records are outcomes
+    now: run them no more. NULL, the slice untouched, when a record is no
+    item to run (the ventilator decided it) or its outcome would not take
+    its place; NULL on OOM.                                                */
+pp_batch_t *pp_results_echo_in_place (const pp_slice_t *slice,
+                                      const pp_ran_t *ran);
+
 /*  --overflow drop: the records of slice as dropped outcomes, naming
     worker_id, each at most max_item bytes. NULL on OOM.                   */
 pp_batch_t *pp_results_dropped (const pp_slice_t *slice, uint32_t worker_id,

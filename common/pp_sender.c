@@ -100,10 +100,9 @@ s_send (pp_sender_t *self, s_link_t *link, pp_batch_t *batch)
                        .worker_id = self->worker_id,
                        .count = batch->count};
     int64_t since = 0;
-    int rc;
-    void *data = batch->data; /* libzmq takes it: no copy of big items */
-    while ((rc = pp_net_send_owned (link->sock, &hdr, &data, batch->size,
-                                    false)) == PP_EAGAIN &&
+    int rc; /* libzmq takes the batch's bytes: no copy of big items   */
+    while ((rc = pp_net_send_owned (link->sock, &hdr, batch, false)) ==
+               PP_EAGAIN &&
            !s_stopping (self)) {
         pp_netmon_check (link->netmon); /* a sink refusing us says so */
         if (!since) {
@@ -114,8 +113,6 @@ s_send (pp_sender_t *self, s_link_t *link, pp_batch_t *batch)
     }
     if (since)
         atomic_store_explicit (&self->stuck_ms, 0, memory_order_relaxed);
-    if (!data) /* taken: the batch no longer holds it                 */
-        *batch = (pp_batch_t){.count = batch->count};
     return rc == 0 ? 0 : batch->count;
 }
 

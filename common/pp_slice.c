@@ -42,6 +42,21 @@ pp_slice_msg_release (pp_slice_msg_t **self_p)
     }
 }
 
+pp_slice_msg_t *
+pp_slice_msg_hold (pp_slice_msg_t *self)
+{
+    atomic_fetch_add_explicit (&self->refs, 1, memory_order_relaxed);
+    return self;
+}
+
+void
+pp_slice_msg_unhold (void *data, void *hint)
+{
+    (void) data;
+    pp_slice_msg_t *self = hint;
+    pp_slice_msg_release (&self);
+}
+
 const uint8_t *
 pp_slice_msg_data (const pp_slice_msg_t *self, size_t *size)
 {

@@ -43,6 +43,15 @@ pp_slice_msg_t *pp_slice_msg_new (zmsg_t **msg_p, const uint8_t *data,
     nulls *self_p.                                                         */
 void pp_slice_msg_release (pp_slice_msg_t **self_p);
 
+/*  One more reference, for whoever keeps the message's bytes past its
+    slices (a RESULT batch that borrows them); returns self.              */
+pp_slice_msg_t *pp_slice_msg_hold (pp_slice_msg_t *self);
+
+/*  Drops the reference taken by pp_slice_msg_hold: a zmq_free_fn (data
+    is unused, hint the message), so libzmq may call it, from any thread,
+    once it has sent the bytes.                                            */
+void pp_slice_msg_unhold (void *data, void *hint);
+
 /*  The batch payload of the message (size bytes of records).             */
 const uint8_t *pp_slice_msg_data (const pp_slice_msg_t *self, size_t *size);
 

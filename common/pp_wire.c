@@ -123,10 +123,10 @@ pp_wire_record_size (const pp_record_t *rec)
     return PP_WIRE_RECORD_SIZE + rec->len + input;
 }
 
-size_t
-pp_wire_encode_record (const pp_record_t *rec, uint8_t *out)
+/*  The record header of rec, same: its input is its data (not sent).    */
+static void
+s_encode_head (const pp_record_t *rec, bool same, uint8_t *out)
 {
-    bool same = s_input_is_data (rec);
     uint32_t input = same ? 0 : rec->input_len;
     pp_put_u64 (out, rec->seq);
     pp_put_u64 (out + 8, rec->t_enq_us);
@@ -140,6 +140,20 @@ pp_wire_encode_record (const pp_record_t *rec, uint8_t *out)
     pp_put_u16 (out + 50, (uint16_t) rec->status);
     out[52] = same ? S_INPUT_IS_DATA : 0;
     memset (out + 53, 0, 3);
+}
+
+void
+pp_wire_encode_record_head (const pp_record_t *rec, uint8_t *out)
+{
+    s_encode_head (rec, s_input_is_data (rec), out);
+}
+
+size_t
+pp_wire_encode_record (const pp_record_t *rec, uint8_t *out)
+{
+    bool same = s_input_is_data (rec);
+    uint32_t input = same ? 0 : rec->input_len;
+    s_encode_head (rec, same, out);
     uint8_t *at = out + PP_WIRE_RECORD_SIZE;
     if (rec->len > 0)
         memcpy (at, rec->data, rec->len);

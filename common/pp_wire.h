@@ -148,6 +148,10 @@ size_t pp_wire_record_size (const pp_record_t *rec);
     written.                                                                */
 size_t pp_wire_encode_record (const pp_record_t *rec, uint8_t *out);
 
+/*  Writes only rec's record header at out (PP_WIRE_RECORD_SIZE bytes):
+    for bytes that lie where pp_wire_encode_record would write them.      */
+void pp_wire_encode_record_head (const pp_record_t *rec, uint8_t *out);
+
 /*  Checks that a batch payload holds exactly count well-formed records,
     no data or input longer than max_item (but a failed or dropped
     record's data, its reason: PP_WIRE_REASON_MAX when that is more).

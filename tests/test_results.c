@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -172,6 +173,35 @@ test_dropped (void **state)
     pp_results_free (results);
 }
 
+/*  A batch's first buffer fits its first record to the page, not to the
+    next power of two: a big item's batch does not take twice its size
+    (every TASK batch of big items gets a new buffer). Then it doubles.   */
+static void
+test_big_first_record_fits (void **state)
+{
+    (void) state;
+    size_t len = 260 * 1024;
+    char *item = calloc (1, len);
+    assert_non_null (item);
+    pp_batch_t batch = {0};
+    pp_record_t rec = {.seq = 1, .len = (uint32_t) len, .data = item};
+    assert_int_equal (pp_batch_add (&batch, &rec), 0);
+    size_t need = PP_WIRE_RECORD_SIZE + len;
+    assert_int_equal (batch.size, need);
+    assert_true (batch.cap >= need && batch.cap < need + 4096);
+    assert_int_equal (pp_batch_add (&batch, &rec), 0); /* then doubles  */
+    assert_int_equal (batch.size, 2 * need);
+    assert_true (batch.cap >= 2 * need);
+    pp_batch_reset (&batch);
+    pp_batch_t small = {0};
+    rec.len = 8;
+    assert_int_equal (pp_batch_add (&small, &rec), 0);
+    assert_int_equal (small.cap, 4096); /* small ones as before          */
+    pp_batch_free (&small);
+    pp_batch_free (&batch);
+    free (item);
+}
+
 int
 main (void)
 {
@@ -182,6 +212,7 @@ main (void)
         cmocka_unit_test (test_decided_has_no_input),
         cmocka_unit_test (test_decided_keeps_its_input),
         cmocka_unit_test (test_dropped),
+        cmocka_unit_test (test_big_first_record_fits),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

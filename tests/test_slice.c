@@ -1,9 +1,13 @@
 /*  test_slice: slices of a shared TASK message (pp_slice.h): the message
     lives while any slice holds it and is freed on the last release (run
     under ASan, a leak or a use after free fails too); cuts by count and
-    bytes; the spill codec's round trip and what it refuses.              */
+    bytes; the spill codec's round trip and what it refuses; a job thread
+    echoing big records sends them back where they lie, small ones copied.  */
 
 #include "pp_error.h"
+#include "pp_job_internal.h"
+#include "pp_jobthread.h"
+#include "pp_results.h"
 #include "pp_slice.h"
 #include "pp_wire.h"
 
@@ -234,6 +238,134 @@ test_spill_refused (void **state)
     pp_slice_msg_release (&msg);
 }
 
+/*  Runs the built-in echo on a job thread over the slices of msg cut max
+    records at a time; fills batches[] with the RESULT batches it hands
+    on (how many it gathers before handing them on is its own timing) and
+    returns how many.                                                     */
+static int
+s_echo_thread (pp_slice_msg_t *msg, uint32_t max, pp_batch_t **batches,
+               int room)
+{
+    pp_jobthread_t jt = {.tasks = pp_chan_new (64, pp_slice_free),
+                         .results = pp_chan_new (64, pp_results_free),
+                         .handler = pp_job_builtin ("echo"),
+                         .max_item = 1 << 20};
+    jt.echo = pp_job_is_echo (jt.handler);
+    assert_true (jt.echo);
+    size_t offset = 0;
+    pp_slice_t *slice;
+    while (pp_slice_cut (msg, &offset, max, 1, &slice) == 0)
+        assert_int_equal (pp_chan_send (jt.tasks, slice, 0), 0);
+    pp_chan_close (jt.tasks);
+    assert_null (pp_jobthread_main (&jt)); /* none given up            */
+    int n = 0;
+    void *got = NULL;
+    while (pp_chan_recv (jt.results, &got, 0) == 0) {
+        assert_true (n < room);
+        batches[n++] = got;
+    }
+    pp_chan_destroy (&jt.tasks);
+    pp_chan_destroy (&jt.results);
+    return n;
+}
+
+/*  The outcomes of a RESULT batch: ok, each its item (seq 100 + first + i
+    holds len bytes of 'a' + first + i), its input the same bytes.        */
+static void
+s_expect_echoed (const pp_batch_t *batch, uint32_t first, size_t len)
+{
+    pp_reject_t reason;
+    assert_int_equal (pp_wire_check_batch (batch->data, batch->size,
+                                           batch->count, len, &reason),
+                      0);
+    size_t offset = 0;
+    pp_record_t rec;
+    char *expect = malloc (len);
+    for (uint32_t i = first; i < first + batch->count; i++) {
+        assert_true (
+            pp_wire_next_record (batch->data, batch->size, &offset, &rec));
+        memset (expect, 'a' + (int) i % 26, len);
+        assert_int_equal (rec.seq, 100 + i);
+        assert_int_equal (rec.outcome, PP_OUTCOME_OK);
+        assert_int_equal (rec.len, len);
+        assert_memory_equal (rec.data, expect, len);
+        assert_ptr_equal (rec.input, rec.data);
+        assert_int_equal (rec.input_len, len);
+        assert_true (rec.start_us > 0);
+    }
+    free (expect);
+}
+
+/*  A big record echoed is not copied: its RESULT batch is the TASK
+    message's bytes, rewritten in place, and holds the message until the
+    batch is freed (as libzmq frees it once sent).                        */
+static void
+test_echo_big_in_place (void **state)
+{
+    (void) state;
+    pp_slice_msg_t *msg = s_slice_msg (1, 300 * 1024, 0);
+    size_t size;
+    const uint8_t *task = pp_slice_msg_data (msg, &size);
+    pp_batch_t *results[1];
+    assert_int_equal (s_echo_thread (msg, 1, results, 1), 1);
+    assert_ptr_equal (results[0]->data, task); /* no copy              */
+    assert_int_equal (results[0]->size, size);
+    assert_int_equal (results[0]->count, 1);
+    s_expect_echoed (results[0], 0, 300 * 1024);
+    assert_int_equal (pp_slice_msg_refs (msg), 2); /* ours, the batch's */
+    pp_results_free (results[0]);
+    assert_int_equal (pp_slice_msg_refs (msg), 1);
+    pp_slice_msg_release (&msg);
+}
+
+/*  Small records are gathered into RESULT batches of their own bytes:
+    one message for many, the TASK message let go at once.                */
+static void
+test_echo_small_copied (void **state)
+{
+    (void) state;
+    pp_slice_msg_t *msg = s_slice_msg (10, 8, 8);
+    size_t size;
+    const uint8_t *task = pp_slice_msg_data (msg, &size);
+    pp_batch_t *results[10];
+    int n = s_echo_thread (msg, 4, results, 10);
+    uint32_t seen = 0;
+    for (int i = 0; i < n; i++) {
+        assert_true (results[i]->data < task ||
+                     results[i]->data >= task + size);
+        s_expect_echoed (results[i], seen, 8);
+        seen += results[i]->count;
+        pp_results_free (results[i]);
+    }
+    assert_int_equal (seen, 10);
+    assert_int_equal (pp_slice_msg_refs (msg), 1);
+    pp_slice_msg_release (&msg);
+}
+
+/*  A record the ventilator decided (failed already) is passed on as it
+    came, not echoed: such a slice is not rewritten in place.            */
+static void
+test_echo_in_place_refuses_decided (void **state)
+{
+    (void) state;
+    uint8_t payload[PP_WIRE_RECORD_SIZE + 6];
+    pp_record_t rec = {
+        .seq = 5, .len = 6, .data = "reason", .outcome = PP_OUTCOME_FAILED};
+    pp_wire_encode_record (&rec, payload);
+    zmsg_t *zmsg = zmsg_new ();
+    zmsg_addmem (zmsg, payload, sizeof (payload));
+    const uint8_t *data = zframe_data (zmsg_first (zmsg));
+    pp_slice_msg_t *msg = pp_slice_msg_new (&zmsg, data, sizeof (payload));
+    size_t offset = 0;
+    pp_slice_t *slice = NULL;
+    assert_int_equal (pp_slice_cut (msg, &offset, 1, 1, &slice), 0);
+    pp_ran_t ran = {.start_us = 1};
+    assert_null (pp_results_echo_in_place (slice, &ran));
+    assert_memory_equal (data, payload, sizeof (payload)); /* untouched */
+    pp_slice_free (slice);
+    pp_slice_msg_release (&msg);
+}
+
 int
 main (void)
 {
@@ -244,6 +376,9 @@ main (void)
         cmocka_unit_test (test_cut_by_bytes),
         cmocka_unit_test (test_spill_round_trip),
         cmocka_unit_test (test_spill_refused),
+        cmocka_unit_test (test_echo_big_in_place),
+        cmocka_unit_test (test_echo_small_copied),
+        cmocka_unit_test (test_echo_in_place_refuses_decided),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -58,10 +58,11 @@ s_send_payload (void *handle, pp_batch_t *batch)
     while ((rc = zmq_msg_send (&msg, handle, 0)) == -1 && zmq_errno () == EINTR)
         ;
     uint8_t *sent = batch->data; /* libzmq's now, or freed at close   */
-    batch->data = malloc (batch->cap);
-    if (!batch->data)
-        batch->cap = 0;
-    if (rc == -1 && batch->data)
+    /*  The next batch gets a buffer of its own size when it is built: one
+        of the last's capacity would be up to twice what it needs.       */
+    batch->data = rc == -1 ? malloc (batch->size) : NULL;
+    batch->cap = batch->data ? batch->size : 0;
+    if (batch->data)
         memcpy (batch->data, sent, batch->size); /* kept: requeued     */
     else
         batch->size = batch->count = 0;

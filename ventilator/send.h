@@ -3,7 +3,7 @@
     zmq_send copies a frame into a message of its own; a batch of big
     items is hundreds of KiB, copied for nothing. So the batch's buffer
     itself is handed to libzmq (zmq_msg_init_data), which frees it once
-    sent, and the batch gets a new one.
+    sent, and the next batch gets a new one, its own size, when built.
 
     What libzmq holds so is counted (vent_send_inflight): a copy of items
     the window holds too, piling up while workers read slower than we
