@@ -15,7 +15,10 @@
     --capacity: items a worker holds (running and waiting), the credit it
     grants in credit flow (default 2 x slots, as pp-worker's least).      
     Prints, when the run is over: "vworkers: W workers, N items, min A,
-    max B per worker". Exits 0 on DONE, 3 on ABORTED, 1 on errors.       */
+    max B per worker", then "vworkers: messages: tasks_in T credits_out C
+    beats_out E results_out R" (TASKs read; CREDITs sent, E of them empty
+    heartbeats; RESULT batches sent). Exits 0 on DONE, 3 on ABORTED, 1 on
+    errors.                                                               */
 
 #include "pp_wire.h"
 
@@ -73,6 +76,9 @@ static size_t s_ring_head, s_ring_len, s_ring_cap;
 /*  Workers with results held, to send at the end of this loop turn.      */
 static int *s_dirty;
 static int s_ndirty;
+/*  Messages to and from the ventilator's tasks socket, and to the sink:
+    what the ventilator pays for grows with them (bench/run.sh many).     */
+static uint64_t s_tasks_in, s_credits_out, s_beats_out, s_results_out;
 
 static int64_t
 s_now_us (void)
@@ -135,6 +141,8 @@ s_credit (int i, uint32_t count)
                        .count = count};
     s_send (s_vw[i].tasks, &hdr, "", 0);
     s_vw[i].beat_us = s_now_us ();
+    s_credits_out++;
+    s_beats_out += count == 0;
 }
 
 static void
@@ -148,6 +156,7 @@ s_flush_results (int i)
                        .worker_id = vw->id,
                        .count = vw->batch_count};
     s_send (s_results, &hdr, vw->batch, vw->batch_size);
+    s_results_out++;
     vw->batch_size = 0;
     vw->batch_count = 0;
     if (s_opt.credit && vw->owed > 0) {
@@ -276,6 +285,7 @@ s_on_tasks (int i, int64_t now)
         size_t cap = (size_t) s_opt.capacity;
         s_credit (i, (uint32_t) (held < cap ? cap - held : 0));
     } else if (hdr.type == PP_MSG_TASK) {
+        s_tasks_in++;
         const uint8_t *data = zmq_msg_data (&body);
         size_t size = zmq_msg_size (&body);
         if (pp_wire_check_batch (data, size, hdr.count, 1 << 30, &reason) ==
@@ -430,6 +440,12 @@ s_report (void)
             "worker\n",
             s_opt.workers, (unsigned long long) total,
             (unsigned long long) lo, (unsigned long long) hi);
+    printf ("vworkers: messages: tasks_in %llu credits_out %llu "
+            "beats_out %llu results_out %llu\n",
+            (unsigned long long) s_tasks_in,
+            (unsigned long long) s_credits_out,
+            (unsigned long long) s_beats_out,
+            (unsigned long long) s_results_out);
     fflush (stdout);
 }
 
