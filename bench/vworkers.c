@@ -5,10 +5,11 @@
     Each virtual worker has its own tasks socket (DEALER in credit flow,
     PULL in push flow) and worker id, and speaks the real protocol: HELLO
     to the ventilator and the sink, CREDIT for its free job slots and as a
-    heartbeat, HELLO again on a BYE, RESULT batches to the sink. Its jobs
-    are echoes that take --job-us each, --slots at a time. The sockets to
-    the sink and to the ventilator's acks are shared: the protocol names
-    the worker in every header, not by its connection.
+    heartbeat, HELLO again on a BYE, RESULT batches to the sink, BYE on
+    the acks when the run is over. Its jobs are echoes that take --job-us
+    each, --slots at a time. The sockets to the sink and to the
+    ventilator's acks are shared: the protocol names the worker in every
+    header, not by its connection.
 
     usage: vworkers --workers W [--slots S] [--capacity C] [--job-us T]
                     [--flow F] --tasks EP --results EP --control EP --acks EP
@@ -427,6 +428,21 @@ s_housekeeping (int64_t now)
     }
 }
 
+/*  The run ended: each worker says BYE on the acks, as pp-worker does,
+    so that the ventilator ends once all did rather than after --linger
+    (which the run's wall time, and so items/s, would include).          */
+static void
+s_bye_all (void)
+{
+    for (int i = 0; i < s_opt.workers; i++) {
+        pp_header_t hdr = {
+            .type = PP_MSG_BYE, .run_id = s_run_id, .worker_id = s_vw[i].id};
+        s_send (s_acks, &hdr, "", 0);
+    }
+    int linger = 2000; /* the BYEs get out before zmq_ctx_term returns */
+    zmq_setsockopt (s_acks, ZMQ_LINGER, &linger, sizeof (linger));
+}
+
 static void
 s_report (void)
 {
@@ -514,6 +530,7 @@ main (int argc, char **argv)
         }
     }
     code = state == PP_STATE_ABORTED ? 3 : 0;
+    s_bye_all ();
     s_report ();
     for (int i = 0; i < s_opt.workers; i++)
         zmq_close (s_vw[i].tasks);
