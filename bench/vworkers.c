@@ -534,6 +534,7 @@ main (int argc, char **argv)
     s_report ();
     for (int i = 0; i < s_opt.workers; i++)
         zmq_close (s_vw[i].tasks);
+    free (items);
     zmq_close (s_control);
     zmq_close (s_results);
     zmq_close (s_acks);
