@@ -4,7 +4,8 @@
 
     Each virtual worker has its own tasks socket (DEALER in credit flow,
     PULL in push flow) and worker id, and speaks the real protocol: HELLO
-    to the ventilator and the sink, CREDIT for its free job slots and as a
+    to the ventilator and the sink, CREDIT for its free job slots (a
+    quarter of its capacity at a time while busy, as pp-worker) and as a
     heartbeat, HELLO again on a BYE, RESULT batches to the sink, BYE on
     the acks when the run is over. Its jobs are echoes that take --job-us
     each, --slots at a time. The sockets to the sink and to the
@@ -160,7 +161,11 @@ s_flush_results (int i)
     s_results_out++;
     vw->batch_size = 0;
     vw->batch_count = 0;
-    if (s_opt.credit && vw->owed > 0) {
+    /*  As pp-worker grants (pp_wcredit_due): a quarter of its capacity
+        at a time while it holds items, all that is free once idle.       */
+    uint32_t least = s_opt.capacity / 4 ? (uint32_t) s_opt.capacity / 4 : 1;
+    bool idle = vw->busy == 0 && vw->q_len == 0;
+    if (s_opt.credit && vw->owed > 0 && (vw->owed >= least || idle)) {
         s_credit (i, vw->owed);
         vw->owed = 0;
     }
