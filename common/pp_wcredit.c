@@ -4,7 +4,7 @@
 #include "pp_wsize.h"
 
 #define S_RATE_EVERY_MS 100 /* completion rate sampling period          */
-#define S_GRANT_PART 4       /* busy: grant target / 4 at a time, or more */
+#define S_GRANT_PART 4      /* busy: grant target / 4 at a time, or more */
 
 void
 pp_wcredit_reset (pp_wcredit_t *self, int64_t now_ms)
