@@ -1073,8 +1073,10 @@ section_whole() {
 # --generate) over W virtual workers (bench/vworkers: one process per 4000
 # workers, each worker a tasks socket of its own, 1 job slot, capacity
 # MANY_CAPACITY, jobs of JOB_US microseconds, 0 by default). Prints
-# "cpu_s wall_s min max" (ventilator CPU from /usr/bin/time; min/max items
-# per worker), or "- - - -" if the run failed.
+# "cpu_s wall_s min max tasks credits beats" (ventilator CPU from
+# /usr/bin/time; min/max items per worker; TASK messages the workers read,
+# CREDIT messages they sent and how many of those were empty heartbeats),
+# or "- - - - - - -" if the run failed.
 many_run() {
     local dir=$1 flow=$2 w=$3 n=$4 job_us=${5:-0}
     mkdir -p "$dir"
@@ -1099,15 +1101,16 @@ many_run() {
     want=$(awk -v n="$n" 'BEGIN { printf "%.0f", n * (n + 1) / 2 }')
     if [ "$rc" != 0 ] || [ "$src" != 0 ] || [ "$(cat "$dir/sum")" != "$want" ]; then
         log "many workers: W=$w $flow failed (vent $rc, sink $src)"
-        echo "- - - -"
+        echo "- - - - - - -"
         return
     fi
     local u sy e
     read -r u sy e <"$dir/time"
     cat "$dir"/vw.[0-9]* | awk -F '[ ,]+' -v u="$u" -v s="$sy" -v e="$e" '
-        { lo = (NR == 1 || $7 + 0 < lo) ? $7 + 0 : lo
-          hi = (NR == 1 || $9 + 0 > hi) ? $9 + 0 : hi }
-        END { printf "%.3f %.3f %d %d\n", u + s, e, lo, hi }'
+        $2 == "messages:" { t += $4; c += $6; b += $8; next }
+        { lo = (k == 0 || $7 + 0 < lo) ? $7 + 0 : lo
+          hi = (k == 0 || $9 + 0 > hi) ? $9 + 0 : hi; k++ }
+        END { printf "%.3f %.3f %d %d %d %d %d\n", u + s, e, lo, hi, t, c, b }'
 }
 
 section_many() {
@@ -1125,14 +1128,18 @@ section_many() {
     emit "got). N = max(100000, 100 W), so a worker's fixed cost (hello,"
     emit "heartbeats, goodbye) is spread over 100 items at least. Push flow"
     emit "deals whole batches round-robin: with many workers and tiny items"
-    emit "most get none (a batch is up to 1024 items)."
+    emit "most get none (a batch is up to 1024 items). Messages: what the"
+    emit "ventilator's tasks socket carried per 100 items, TASKs out + CREDITs in"
+    emit "(of which empty heartbeats), in credit flow. The virtual workers say BYE"
+    emit "when the run is over, as pp-worker does, so the run ends then, not after"
+    emit "the ventilator's --linger."
     emit "Median of $runs. Targets: CPU per item at W = 10000 within 2x of W = 10;"
     emit "items/s at W = 1000 within 0.8x of W = 10; max/min <= 1.2 at W = 1000."
     emit ""
-    emit "| W | flow | items | vent CPU us/item | items/s | min | max | max/min | runs ok |"
-    emit "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+    emit "| W | flow | items | vent CPU us/item | items/s | min | max | max/min | messages /100 items | runs ok |"
+    emit "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
     : >"$out/many.dat"
-    local w flow vals n cpu wall lo hi row r us rate bal
+    local w flow vals n cpu wall lo hi row r us rate bal msgs
     for w in $list; do
         row="$w"
         n=$((w * 100 > 100000 ? w * 100 : 100000))
@@ -1147,12 +1154,24 @@ section_many() {
             [ "$cpu" != - ] && us=$(awk -v c="$cpu" -v n="$n" 'BEGIN { printf "%.2f", c * 1e6 / n }')
             [ "$wall" != - ] && rate=$(awk -v w="$wall" -v n="$n" 'BEGIN { printf "%.0f", n / w }')
             [ "$lo" != - ] && [ "$lo" != 0 ] && bal=$(awk -v a="$lo" -v b="$hi" 'BEGIN { printf "%.2f", b / a }')
-            emit "| $w | $flow | $n | $us | $(human "$rate") | $(fmt "$lo" 0) | $(fmt "$hi" 0) | $bal | $(ok_count "$vals")/$runs |"
+            msgs=$(many_msgs "$vals" "$n" "$flow")
+            emit "| $w | $flow | $n | $us | $(human "$rate") | $(fmt "$lo" 0) | $(fmt "$hi" 0) | $bal | $msgs | $(ok_count "$vals")/$runs |"
             row="$row $us $rate"
         done
         echo "$row" >>"$out/many.dat"
     done
     many_balance
+}
+
+# many_msgs VALUES N FLOW: the median run's messages on the tasks socket
+# per 100 items, "TASK + CREDIT (empty)"; "-" in push flow (no CREDITs,
+# and a PULL does not count what it reads) or when no run worked.
+many_msgs() {
+    local t c b
+    t=$(med "$1" 5); c=$(med "$1" 6); b=$(med "$1" 7)
+    if [ "$3" != credit ] || [ "$t" = - ]; then echo -; return; fi
+    awk -v t="$t" -v c="$c" -v b="$b" -v n="$2" \
+        'BEGIN { printf "%.1f + %.1f (%.1f)", t * 100 / n, c * 100 / n, b * 100 / n }'
 }
 
 # The balance of equal workers that take time: jobs of MANY_JOB_US (10 ms)

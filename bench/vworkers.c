@@ -4,18 +4,23 @@
 
     Each virtual worker has its own tasks socket (DEALER in credit flow,
     PULL in push flow) and worker id, and speaks the real protocol: HELLO
-    to the ventilator and the sink, CREDIT for its free job slots and as a
-    heartbeat, HELLO again on a BYE, RESULT batches to the sink. Its jobs
-    are echoes that take --job-us each, --slots at a time. The sockets to
-    the sink and to the ventilator's acks are shared: the protocol names
-    the worker in every header, not by its connection.
+    to the ventilator and the sink, CREDIT for its free job slots (a
+    quarter of its capacity at a time while busy, as pp-worker) and as a
+    heartbeat, HELLO again on a BYE, RESULT batches to the sink, BYE on
+    the acks when the run is over. Its jobs are echoes that take --job-us
+    each, --slots at a time. The sockets to the sink and to the
+    ventilator's acks are shared: the protocol names the worker in every
+    header, not by its connection.
 
     usage: vworkers --workers W [--slots S] [--capacity C] [--job-us T]
                     [--flow F] --tasks EP --results EP --control EP --acks EP
     --capacity: items a worker holds (running and waiting), the credit it
     grants in credit flow (default 2 x slots, as pp-worker's least).      
     Prints, when the run is over: "vworkers: W workers, N items, min A,
-    max B per worker". Exits 0 on DONE, 3 on ABORTED, 1 on errors.       */
+    max B per worker", then "vworkers: messages: tasks_in T credits_out C
+    beats_out E results_out R" (TASKs read; CREDITs sent, E of them empty
+    heartbeats; RESULT batches sent). Exits 0 on DONE, 3 on ABORTED, 1 on
+    errors.                                                               */
 
 #include "pp_wire.h"
 
@@ -73,6 +78,9 @@ static size_t s_ring_head, s_ring_len, s_ring_cap;
 /*  Workers with results held, to send at the end of this loop turn.      */
 static int *s_dirty;
 static int s_ndirty;
+/*  Messages to and from the ventilator's tasks socket, and to the sink:
+    what the ventilator pays for grows with them (bench/run.sh many).     */
+static uint64_t s_tasks_in, s_credits_out, s_beats_out, s_results_out;
 
 static int64_t
 s_now_us (void)
@@ -135,6 +143,8 @@ s_credit (int i, uint32_t count)
                        .count = count};
     s_send (s_vw[i].tasks, &hdr, "", 0);
     s_vw[i].beat_us = s_now_us ();
+    s_credits_out++;
+    s_beats_out += count == 0;
 }
 
 static void
@@ -148,9 +158,14 @@ s_flush_results (int i)
                        .worker_id = vw->id,
                        .count = vw->batch_count};
     s_send (s_results, &hdr, vw->batch, vw->batch_size);
+    s_results_out++;
     vw->batch_size = 0;
     vw->batch_count = 0;
-    if (s_opt.credit && vw->owed > 0) {
+    /*  As pp-worker grants (pp_wcredit_due): a quarter of its capacity
+        at a time while it holds items, all that is free once idle.       */
+    uint32_t least = s_opt.capacity / 4 ? (uint32_t) s_opt.capacity / 4 : 1;
+    bool idle = vw->busy == 0 && vw->q_len == 0;
+    if (s_opt.credit && vw->owed > 0 && (vw->owed >= least || idle)) {
         s_credit (i, vw->owed);
         vw->owed = 0;
     }
@@ -276,6 +291,7 @@ s_on_tasks (int i, int64_t now)
         size_t cap = (size_t) s_opt.capacity;
         s_credit (i, (uint32_t) (held < cap ? cap - held : 0));
     } else if (hdr.type == PP_MSG_TASK) {
+        s_tasks_in++;
         const uint8_t *data = zmq_msg_data (&body);
         size_t size = zmq_msg_size (&body);
         if (pp_wire_check_batch (data, size, hdr.count, 1 << 30, &reason) ==
@@ -417,6 +433,21 @@ s_housekeeping (int64_t now)
     }
 }
 
+/*  The run ended: each worker says BYE on the acks, as pp-worker does,
+    so that the ventilator ends once all did rather than after --linger
+    (which the run's wall time, and so items/s, would include).          */
+static void
+s_bye_all (void)
+{
+    for (int i = 0; i < s_opt.workers; i++) {
+        pp_header_t hdr = {
+            .type = PP_MSG_BYE, .run_id = s_run_id, .worker_id = s_vw[i].id};
+        s_send (s_acks, &hdr, "", 0);
+    }
+    int linger = 2000; /* the BYEs get out before zmq_ctx_term returns */
+    zmq_setsockopt (s_acks, ZMQ_LINGER, &linger, sizeof (linger));
+}
+
 static void
 s_report (void)
 {
@@ -430,6 +461,12 @@ s_report (void)
             "worker\n",
             s_opt.workers, (unsigned long long) total,
             (unsigned long long) lo, (unsigned long long) hi);
+    printf ("vworkers: messages: tasks_in %llu credits_out %llu "
+            "beats_out %llu results_out %llu\n",
+            (unsigned long long) s_tasks_in,
+            (unsigned long long) s_credits_out,
+            (unsigned long long) s_beats_out,
+            (unsigned long long) s_results_out);
     fflush (stdout);
 }
 
@@ -498,9 +535,11 @@ main (int argc, char **argv)
         }
     }
     code = state == PP_STATE_ABORTED ? 3 : 0;
+    s_bye_all ();
     s_report ();
     for (int i = 0; i < s_opt.workers; i++)
         zmq_close (s_vw[i].tasks);
+    free (items);
     zmq_close (s_control);
     zmq_close (s_results);
     zmq_close (s_acks);

@@ -42,7 +42,9 @@ void pp_wcredit_rejoin (pp_wcredit_t *self);
 
 /*  How many items to grant at now_ms (0: none), the target sized from the
     flags (capacity, threads) and the job threads' measured cost per item
-    (job_ns, 0: not yet). Samples the completion rate when it is due.      */
+    (job_ns, 0: not yet): what is free below the target, once that is a
+    quarter of it or more, or we hold nothing. Samples the completion rate
+    when it is due.                                                        */
 uint64_t pp_wcredit_due (pp_wcredit_t *self, int64_t now_ms, int capacity,
                          int threads, int64_t job_ns);
 

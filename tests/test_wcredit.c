@@ -31,6 +31,35 @@ test_grant_and_complete (void **state)
     assert_int_equal (pp_wcredit_due (&credit, 5080, 10, 2, 0), 9);
 }
 
+/*  While items are held, credit goes out a quarter of the target at a
+    time (8 of 32), not an item at a time (the old code granted 1 here:
+    a CREDIT and a TASK per item); held nothing, all that is free.       */
+static void
+test_grant_in_quarters (void **state)
+{
+    (void) state;
+    pp_wcredit_t credit = {0};
+    pp_wcredit_reset (&credit, 0);
+    assert_int_equal (pp_wcredit_due (&credit, 0, 32, 1, 0), 32);
+    pp_wcredit_granted (&credit, 32, 0);
+    pp_wcredit_received (&credit, 32, 320);
+    pp_wcredit_completed (&credit, 1);
+    assert_int_equal (pp_wcredit_due (&credit, 10, 32, 1, 0), 0);
+    pp_wcredit_completed (&credit, 6);
+    assert_int_equal (pp_wcredit_due (&credit, 20, 32, 1, 0), 0);
+    pp_wcredit_completed (&credit, 1); /* 8 free: a quarter             */
+    assert_int_equal (pp_wcredit_due (&credit, 30, 32, 1, 0), 8);
+    pp_wcredit_granted (&credit, 8, 30);
+    pp_wcredit_completed (&credit, 24); /* nothing held: all free        */
+    assert_int_equal (pp_wcredit_due (&credit, 40, 32, 1, 0), 24);
+    /*  A target under 4 grants each item, as before.                      */
+    pp_wcredit_reset (&credit, 0);
+    pp_wcredit_granted (&credit, 2, 0);
+    pp_wcredit_received (&credit, 2, 20);
+    pp_wcredit_completed (&credit, 1);
+    assert_int_equal (pp_wcredit_due (&credit, 0, 2, 1, 0), 1);
+}
+
 /*  The rate is sampled once 100 ms passed, and halved into the old one. */
 static void
 test_rate (void **state)
@@ -108,6 +137,7 @@ main (void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_grant_and_complete),
+        cmocka_unit_test (test_grant_in_quarters),
         cmocka_unit_test (test_rate),
         cmocka_unit_test (test_item_bytes),
         cmocka_unit_test (test_rejoin),
