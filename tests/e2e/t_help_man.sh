@@ -5,7 +5,7 @@
 # says which flag is missing where. The man pages render without a
 # warning, and have the sections a Unix tool's page has (ENVIRONMENT, EXIT
 # STATUS, FILES, EXAMPLES), ENVIRONMENT naming every PP_* variable the
-# code reads.
+# code reads (but the PP_TEST_* hooks of the tests).
 . "$(dirname "$0")/lib.sh"
 
 # An awk function: prints the options TEXT names, --long and -x (a short
@@ -59,6 +59,7 @@ man_flags() {
 code_env=$(cd "$ROOT" &&
     grep -ohE '"PP_[A-Z_]+"' common/*.c cli/*.c ventilator/*.c worker/*.c \
         sink/*.c | grep -v 'PP_\(SEQ\|RECORD\|RUN\|WORKER\)"' |
+        grep -v '"PP_TEST_' | # hooks for the tests, not for users
         tr -d '"' | sort -u)
 [[ -n $code_env ]] || fail "no PP_* variable found in the code"
 
