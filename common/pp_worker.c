@@ -687,6 +687,14 @@ s_check_silence (s_worker_t *self)
                 (unsigned long long) self->run_id,
                 self->cfg->serve ? " (with --serve it waits already)" : "");
     self->silence_told = false;
+    /*  Credit flow: what we hold unstarted goes back first. Only control
+        may be lost (a worker admitted on tasks but not on control, when
+        the ventilator runs out of descriptors): then it is requeued
+        without counting as a delivery, not lost with us, where a few such
+        losses in a row would give it up (--max-deliver). Else nobody
+        hears it.                                                         */
+    if (s_credit_flow (self) && self->tasks)
+        s_hand_back (self);
     s_pipeline_stop (self);
     s_log_withheld (self, "left the run", true);
     self->ended_run = self->run_id;
