@@ -4,6 +4,7 @@
     percentile is within about 6% of the truth and memory is fixed.        */
 
 #include "pp_stats.h"
+#include "pp_ctl.h"
 #include "pp_text.h"
 #include "pp_error.h"
 #include "pp_idmap.h"
@@ -190,8 +191,7 @@ s_renamed (const pp_stats_t *self, uint32_t worker_id, const pp_hello_t *hello)
 {
     for (size_t i = 0; i < self->st_nrenamed && i < S_RENAMED; i++)
         if (self->st_renamed[i].id == worker_id &&
-            self->st_renamed[i].hello.pid == hello->pid &&
-            strcmp (self->st_renamed[i].hello.host, hello->host) == 0)
+            pp_ctl_same_worker (&self->st_renamed[i].hello, hello))
             return true;
     return false;
 }

@@ -840,9 +840,8 @@ s_open (s_worker_t *self)
         s_open_tasks (self, sized ? self->net->max_item : PP_MAX_ITEM_LIMIT))
         return PP_EIO;
     self->worker_id = s_test_worker_id ();
-    while (self->worker_id == 0)
-        if (getrandom (&self->worker_id, sizeof (self->worker_id), 0) == -1)
-            self->worker_id = (uint32_t) getpid ();
+    if (self->worker_id == 0)
+        s_draw_id (self);
     self->hello = (pp_hello_t){.pid = (uint32_t) getpid (),
                                .threads = (uint32_t) self->cfg->threads,
                                .capacity = (uint32_t) self->cfg->capacity};

@@ -66,22 +66,31 @@ s_remember (vent_run_t *self, uint32_t worker_id, const pp_hello_t *worker,
         .worker_id = worker_id, .worker = *worker, .owner = *owner};
 }
 
+/*  vent_run_hello_claim of a HELLO decoded already.                      */
+static bool
+s_claim (vent_run_t *self, uint32_t worker_id, const pp_hello_t *hello)
+{
+    pp_hello_t owner;
+    if (vent_ids_claim (self->ids, worker_id, hello, &owner))
+        return true;
+    zsys_notice ("worker %08x (pid %u on %s) has the id of worker %08x "
+                 "(pid %u on %s), which said hello first: told to take "
+                 "another id",
+                 worker_id, hello->pid, hello->host, worker_id, owner.pid,
+                 owner.host);
+    pp_ctl_rename (self->control, self->run_id, worker_id, hello, &owner);
+    s_remember (self, worker_id, hello, &owner);
+    return false;
+}
+
 bool
 vent_run_hello_claim (vent_run_t *self, uint32_t worker_id,
                       const uint8_t *payload, size_t size)
 {
-    pp_hello_t hello, owner;
-    if (pp_wire_decode_hello (payload, size, &hello) != 0 ||
-        vent_ids_claim (self->ids, worker_id, &hello, &owner))
+    pp_hello_t hello;
+    if (pp_wire_decode_hello (payload, size, &hello) != 0)
         return true; /* a HELLO we cannot read is counted all the same  */
-    zsys_notice ("worker %08x (pid %u on %s) has the id of worker %08x "
-                 "(pid %u on %s), which said hello first: told to take "
-                 "another id",
-                 worker_id, hello.pid, hello.host, worker_id, owner.pid,
-                 owner.host);
-    pp_ctl_rename (self->control, self->run_id, worker_id, &hello, &owner);
-    s_remember (self, worker_id, &hello, &owner);
-    return false;
+    return s_claim (self, worker_id, &hello);
 }
 
 bool
@@ -95,7 +104,7 @@ vent_run_hello_fits (vent_run_t *self, uint32_t worker_id,
     if (pp_wire_decode_hello (payload, size, &hello) != 0)
         return true; /* a HELLO we cannot read is counted all the same  */
     if (pp_ctl_hello_check (&settings, &hello, why, sizeof (why)) == 0)
-        return vent_run_hello_claim (self, worker_id, payload, size);
+        return s_claim (self, worker_id, &hello);
     if (self->refused == worker_id)
         return false;
     zsys_warning ("worker %08x (pid %u on %s) refused this run: %s", worker_id,
