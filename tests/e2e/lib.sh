@@ -349,6 +349,27 @@ wait_for_bind() {
     done
 }
 
+# expect_usage_error WHAT TEXT BINARY ARGS...: BINARY ARGS is refused at
+# start: exit 2 within 10 s, stderr holds TEXT (a fixed string), stdout
+# empty. Each case runs as USAGE_CASE=case<N>.<binary> (N counts them),
+# so that a test can look further at its output; a failure shows the
+# command and the first lines it said.
+USAGE_CASES=0
+expect_usage_error() {
+    local what=$1 text=$2 bin=$3 before=$PP_FAILURES
+    shift 3
+    USAGE_CASES=$((USAGE_CASES + 1))
+    USAGE_CASE=case$USAGE_CASES.${bin#pp-}
+    pp_start "$USAGE_CASE" "$bin" "$@"
+    expect_exit "$LAST_PID" 10 2
+    assert_contains "$(err_of "$USAGE_CASE")" "$text" "$what"
+    [[ -s $(out_of "$USAGE_CASE") ]] && fail "$what: stdout not empty"
+    if ((PP_FAILURES > before)); then
+        echo "--- $USAGE_CASE: $bin $*" >&2
+        head -n 5 "$(err_of "$USAGE_CASE")" >&2
+    fi
+}
+
 # --- assertions ----------------------------------------------------------------
 
 assert_eq() {

@@ -9,48 +9,30 @@
 . "$(dirname "$0")/lib.sh"
 PP_DUMP_LOGS=0 # many processes: each failure shows its own case
 use_transport ipc
-CASES=0
-
-# usage_error WHAT TEXT BINARY ARGS...: exit 2 within 10 s, stderr holds
-# TEXT (a fixed string), stdout empty.
-usage_error() {
-    local what=$1 text=$2 bin=$3 before=$PP_FAILURES
-    shift 3
-    CASES=$((CASES + 1))
-    local name=case$CASES.${bin#pp-}
-    pp_start "$name" "$bin" "$@"
-    expect_exit "$LAST_PID" 10 2
-    assert_contains "$(err_of "$name")" "$text" "$what"
-    [[ -s $(out_of "$name") ]] && fail "$what: stdout not empty"
-    if ((PP_FAILURES > before)); then
-        echo "--- $name: $bin $*" >&2
-        head -n 5 "$(err_of "$name")" >&2
-    fi
-}
 
 nodir=$TEST_DIR/no/such/dir
 why="its directory $nodir: No such file or directory"
 for flag in --output --stats-json --joblog --failed; do
-    usage_error "pp-sink $flag in a missing directory" \
+    expect_usage_error "pp-sink $flag in a missing directory" \
         "$flag: cannot open $nodir/x: $why" pp-sink --sum "$flag" "$nodir/x"
 done
-usage_error "pp-sink --stats-json a directory" \
+expect_usage_error "pp-sink --stats-json a directory" \
     "--stats-json: cannot open $TEST_DIR: is a directory" \
     pp-sink --sum --stats-json "$TEST_DIR"
-usage_error "pp-ventilator --journal in a missing directory" \
+expect_usage_error "pp-ventilator --journal in a missing directory" \
     "--journal: cannot open $nodir/j: $why" \
     pp-ventilator --generate 3 --journal "$nodir/j"
-usage_error "pp-ventilator --spill-dir missing" \
+expect_usage_error "pp-ventilator --spill-dir missing" \
     "--spill-dir: cannot open $nodir: No such file or directory" \
     pp-ventilator --generate 3 --overflow spill --spill-dir "$nodir"
-usage_error "pp-worker --spill-dir missing" \
+expect_usage_error "pp-worker --spill-dir missing" \
     "--spill-dir: cannot open $nodir: No such file or directory" \
     pp-worker --job echo --overflow spill --spill-dir "$nodir"
 
 # One bad output path leaves the others as they were: nothing created,
 # nothing emptied.
 echo kept >"$TEST_DIR/keep.txt"
-usage_error "pp-sink: a bad --stats-json after good outputs" \
+expect_usage_error "pp-sink: a bad --stats-json after good outputs" \
     "--stats-json: cannot open $nodir/s.json: $why" \
     pp-sink -o "$TEST_DIR/keep.txt" --joblog "$TEST_DIR/jobs.tsv" \
     --failed "$TEST_DIR/failed.txt" --stats-json "$nodir/s.json"
@@ -60,25 +42,25 @@ for made in jobs.tsv failed.txt keep.txt.journal keep.txt.journal.new; do
 done
 
 # A host name that does not resolve (.invalid never does: RFC 6761).
-usage_error "pp-worker --tasks at a host that does not exist" \
+expect_usage_error "pp-worker --tasks at a host that does not exist" \
     "--tasks: 'tcp://no-such-host.invalid:5557': host 'no-such-host.invalid' does not resolve" \
     pp-worker --job echo --tasks tcp://no-such-host.invalid:5557
-PP_CONTROL=tcp://no-such-host.invalid:5559 usage_error \
+PP_CONTROL=tcp://no-such-host.invalid:5559 expect_usage_error \
     "pp-sink PP_CONTROL at a host that does not exist" \
     "--control (from PP_CONTROL): 'tcp://no-such-host.invalid:5559': host 'no-such-host.invalid' does not resolve" \
     pp-sink --sum
-usage_error "pp-ventilator binding a name that is no host or interface" \
+expect_usage_error "pp-ventilator binding a name that is no host or interface" \
     "--acks: 'tcp://no-such-host.invalid:5560': host 'no-such-host.invalid' does not resolve" \
     pp-ventilator --generate 3 --insecure --acks tcp://no-such-host.invalid:5560
 
 # A size of 0 or past the limit is out of range, not "not a size".
-usage_error "pp-ventilator --window-bytes 0" \
+expect_usage_error "pp-ventilator --window-bytes 0" \
     "--window-bytes: 0 is out of range (1 to 4294967295G)" \
     pp-ventilator --generate 3 --window-bytes 0
-usage_error "pp-worker --buffer-bytes too large" \
+expect_usage_error "pp-worker --buffer-bytes too large" \
     "--buffer-bytes: 4294967296G is out of range (1 to 4294967295G)" \
     pp-worker --buffer-bytes 4294967296G
-usage_error "pp-sink --buffer-bytes with a unit it does not know" \
+expect_usage_error "pp-sink --buffer-bytes with a unit it does not know" \
     "--buffer-bytes: '64k' is not a size (write e.g. 4096, 64K, 1M, 2G)" \
     pp-sink --sum --buffer-bytes 64k
 

@@ -7,22 +7,6 @@
 # PP_* variable when the value came from there.
 . "$(dirname "$0")/lib.sh"
 PP_DUMP_LOGS=0 # dozens of processes: each failure shows its own case
-CASES=0
-
-# usage_error WHAT TEXT BINARY ARGS...: exit 2 within 10 s, stderr holds TEXT.
-usage_error() {
-    local what=$1 text=$2 bin=$3 before=$PP_FAILURES
-    shift 3
-    CASES=$((CASES + 1))
-    local name=case$CASES.${bin#pp-}
-    pp_start "$name" "$bin" "$@"
-    expect_exit "$LAST_PID" 10 2
-    assert_contains "$(err_of "$name")" "$text" "$what"
-    if ((PP_FAILURES > before)); then
-        echo "--- $name: $bin $*" >&2
-        head -n 5 "$(err_of "$name")" >&2
-    fi
-}
 
 declare -A job=([pp-ventilator]="--generate 3" [pp-worker]="--job echo"
     [pp-sink]="--sum")
@@ -38,9 +22,9 @@ for bin in pp-ventilator pp-worker pp-sink; do
         for case in "${bad_values[@]}"; do
             value=${case%%|*} reason=${case#*|}
             # shellcheck disable=SC2086  # the job words split on purpose
-            usage_error "$bin $flag $value" "$flag: '$value'" \
+            expect_usage_error "$bin $flag $value" "$flag: '$value'" \
                 "$bin" ${job[$bin]} "$flag" "$value"
-            assert_contains "$(err_of "case$CASES.${bin#pp-}")" "$reason" \
+            assert_contains "$(err_of "$USAGE_CASE")" "$reason" \
                 "$bin $flag $value: the reason"
         done
     done
@@ -49,7 +33,7 @@ for bin in pp-ventilator pp-worker pp-sink; do
         flag=--$(tr 'A-Z' 'a-z' <<<"${var#PP_}")
         export "$var=tcp://127.0.0.1:88888"
         # shellcheck disable=SC2086
-        usage_error "$bin $var=...:88888" \
+        expect_usage_error "$bin $var=...:88888" \
             "$flag (from $var): 'tcp://127.0.0.1:88888': port 88888 is out of range" \
             "$bin" ${job[$bin]}
         use_transport ipc # back to good endpoints
