@@ -158,6 +158,7 @@ deps-test:
 
 # Sanitizer builds live in their own trees so they never mix with build/.
 check-asan:
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 	$(MAKE) BUILD=build/asan OPT="-O1 -g -fno-omit-frame-pointer \
 	  -fsanitize=address,undefined -fno-sanitize-recover=all" \
 	  LDFLAGS="-fsanitize=address,undefined" test
