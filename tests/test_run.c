@@ -149,7 +149,7 @@ test_id_clash (void **state)
     /*  A HELLO we cannot read is taken at its word, as before.            */
     assert_true (vent_run_hello_claim (fx->run, 0xabcd, payload, 3));
     assert_true (s_hello (fx, 0x1234, 101, "node1")); /* renamed         */
-    vent_run_welcome (fx->run, 1); /* repeats the RENAMEs: no harm    */
+    vent_run_welcome (fx->run, 1, pp_now_ms ()); /* repeats RENAMEs */
     vent_run_tick (fx->run, S_T0 + 2);
     assert_int_equal (vent_run_state (fx->run), VENT_RUNNING);
     s_close (fx);
@@ -329,6 +329,44 @@ test_wait_ms (void **state)
     s_close (fx);
 }
 
+/*  A storm of joins is welcomed by a STATE per gap, not one each: under
+    20 subscribers each join is welcomed at once; 4981 more joining in the
+    same millisecond wait for one STATE, 250 ms after the last (the loop
+    is told to wake by then), and the repeats are then a second apart
+    (5000 messages a second). The old code published once a join: W^2 / 2
+    messages for W workers.                                               */
+static void
+test_welcome_storm (void **state)
+{
+    (void) state;
+    fixture_t *fx = s_open (3, 0, 0);
+    vent_run_tick (fx->run, S_T0 + 1);
+    assert_int_equal (vent_run_state (fx->run), VENT_RUNNING);
+    int64_t t = pp_now_ms () + 10000; /* after every real-clock STATE */
+    uint64_t n0 = vent_run_published (fx->run);
+    for (int i = 0; i < 19; i++)
+        vent_run_welcome (fx->run, 1, t);
+    assert_int_equal (vent_run_published (fx->run), n0 + 19);
+    vent_run_welcome (fx->run, 1, t);
+    for (int i = 0; i < 498; i++)
+        vent_run_welcome (fx->run, 10, t);
+    assert_int_equal (vent_run_published (fx->run), n0 + 19);
+    assert_int_equal (vent_run_wait_ms (fx->run, t), 50);
+    assert_int_equal (vent_run_wait_ms (fx->run, t + 220), 30);
+    vent_run_tick (fx->run, t + 249);
+    assert_int_equal (vent_run_published (fx->run), n0 + 19);
+    vent_run_tick (fx->run, t + 250);
+    assert_int_equal (vent_run_published (fx->run), n0 + 20);
+    vent_run_tick (fx->run, t + 251);
+    assert_int_equal (vent_run_published (fx->run), n0 + 20);
+    assert_int_equal (vent_run_wait_ms (fx->run, t + 251), 50);
+    vent_run_tick (fx->run, t + 250 + 999);
+    assert_int_equal (vent_run_published (fx->run), n0 + 20);
+    vent_run_tick (fx->run, t + 250 + 1000);
+    assert_int_equal (vent_run_published (fx->run), n0 + 21);
+    s_close (fx);
+}
+
 /*  Runs fx to DONE: every item dispatched, the sink's COMPLETE.          */
 static void
 s_run_to_done (fixture_t *fx)
@@ -412,11 +450,11 @@ test_end_waits_for_subscriber (void **state)
 {
     (void) state;
     fixture_t *fx = s_open (5, 0, 0);
-    vent_run_welcome (fx->run, 2); /* the sink and worker 11              */
+    vent_run_welcome (fx->run, 2, pp_now_ms ()); /* the sink, worker 11 */
     vent_run_hello (fx->run, 11);
     s_run_to_done (fx);
     vent_run_bye (fx->run, 11, NULL, 0);
-    vent_run_welcome (fx->run, 1); /* one more, not heard of yet          */
+    vent_run_welcome (fx->run, 1, pp_now_ms ()); /* one more, unheard */
     vent_run_bye (fx->run, 0, NULL, 0);
     int64_t now = pp_now_ms ();
     assert_false (vent_run_finished (fx->run, now));
@@ -435,7 +473,7 @@ test_end_without_workers (void **state)
 {
     (void) state;
     fixture_t *fx = s_open (5, 0, 0); /* no worker said hello          */
-    vent_run_welcome (fx->run, 1);    /* the sink                           */
+    vent_run_welcome (fx->run, 1, pp_now_ms ()); /* the sink        */
     s_run_to_done (fx);
     vent_run_bye (fx->run, 0, NULL, 0);
     int64_t now = pp_now_ms ();
@@ -472,6 +510,7 @@ main (void)
         cmocka_unit_test (test_drain_timeout),
         cmocka_unit_test (test_drain_timeout_default),
         cmocka_unit_test (test_wait_ms),
+        cmocka_unit_test (test_welcome_storm),
         cmocka_unit_test (test_end_by_confirmation),
         cmocka_unit_test (test_end_waits_for_hello),
         cmocka_unit_test (test_end_waits_for_sink_workers),

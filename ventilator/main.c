@@ -333,7 +333,7 @@ s_on_control (vent_t *self)
         zframe_destroy (&frame);
     }
     if (joined > 0)
-        vent_run_welcome (self->run, joined);
+        vent_run_welcome (self->run, joined, pp_now_ms ());
 }
 
 /*  Reads what came on the sockets, in bursts.                             */

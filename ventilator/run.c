@@ -9,6 +9,20 @@
 
 #define S_STATE_EVERY_MS 200  /* state while running                    */
 #define S_URGENT_EVERY_MS 100 /* DRAIN, DONE, ABORT repeats             */
+/*  A STATE is one message per subscriber. With thousands, the repeats
+    are spaced so that they cost at most S_REPEAT_MSGS_PER_S messages a
+    second (200 ms stays 200 ms up to 1000 subscribers; 5000 hear it once
+    a second), never rarer than S_EVERY_MAX_MS: a worker or sink says the
+    ventilator is silent after 2 s. At 5000 workers, repeats every 200 ms
+    were 25,000 messages a second, more than the tasks themselves.         */
+#define S_REPEAT_MSGS_PER_S 5000
+#define S_EVERY_MAX_MS 1000
+/*  Welcomes, likewise: a storm of joins is welcomed by one STATE per
+    gap of subscribers / S_WELCOME_MSGS_PER_S seconds, not one each (under
+    20 subscribers the gap is 0: at once, as before; 100 wait 5 ms at
+    most, 5000 a quarter of a second). A welcome a join cost W^2 / 2
+    messages for W workers: 5000 joining, 171 STATEs of up to 5000.       */
+#define S_WELCOME_MSGS_PER_S 20000
 /*  Push: hellos in, task connections not yet. A worker started before us
     retries its connections each on its own backed-off schedule, so one
     can come a whole reconnect interval after the others.                 */
@@ -24,6 +38,8 @@ struct _vent_run_t {
     vent_feed_t *feed;     /* whether the total is final            */
     vent_state_t state;
     int64_t sent_ms;        /* STATE last published                  */
+    bool welcome_due;       /* subscribers joined since               */
+    uint64_t published;     /* STATEs published                       */
     int64_t end_ms;         /* DONE or ABORTED since                 */
     int64_t drain_since_ms; /* the drain began (0: not yet)          */
     bool drain_asked;       /* a signal or request asked for it      */
@@ -115,8 +131,12 @@ vent_run_hello_fits (vent_run_t *self, uint32_t worker_id,
     return false;
 }
 
+static void s_repeat_renames (vent_run_t *self);
+
+/*  Publishes the state at now_ms; a subscriber that joined since the
+    last one is welcomed by it (and hears the last RENAMEs).               */
 static void
-s_publish (vent_run_t *self)
+s_publish (vent_run_t *self, int64_t now_ms)
 {
     pp_state_t state = self->outcome;
     state.sent = vent_window_next (self->window);
@@ -130,7 +150,28 @@ s_publish (vent_run_t *self)
     state.expected = vent_feed_expected (self->feed, &state.expected_exact);
     pp_ctl_publish (self->control, self->run_id, (pp_run_state_t) self->state,
                     &settings, &state);
-    self->sent_ms = pp_now_ms ();
+    self->sent_ms = now_ms;
+    self->published++;
+    if (self->welcome_due)
+        s_repeat_renames (self);
+    self->welcome_due = false;
+}
+
+/*  base_ms between two STATEs, stretched for many subscribers.            */
+static int64_t
+s_every_ms (const vent_run_t *self, int64_t base_ms)
+{
+    int64_t spread = (int64_t) (self->subscribed * 1000 / S_REPEAT_MSGS_PER_S);
+    if (spread > S_EVERY_MAX_MS)
+        spread = S_EVERY_MAX_MS;
+    return spread > base_ms ? spread : base_ms;
+}
+
+/*  How long after a STATE the next may welcome subscribers.              */
+static int64_t
+s_welcome_gap_ms (const vent_run_t *self)
+{
+    return (int64_t) (self->subscribed * 1000 / S_WELCOME_MSGS_PER_S);
 }
 
 static void
@@ -139,7 +180,7 @@ s_set_state (vent_run_t *self, vent_state_t state)
     self->state = state;
     if (state == VENT_DONE || state == VENT_ABORTED)
         self->end_ms = pp_now_ms ();
-    s_publish (self); /* at once; then repeated by vent_run_tick      */
+    s_publish (self, pp_now_ms ()); /* at once; repeated by the tick  */
 }
 
 vent_run_t *
@@ -357,30 +398,49 @@ vent_run_tick (vent_run_t *self, int64_t now_ms)
                                                         : VENT_RUNNING);
     }
     bool urgent = self->state >= VENT_DRAINING;
-    int64_t every = urgent ? S_URGENT_EVERY_MS : S_STATE_EVERY_MS;
-    if (now_ms - self->sent_ms >= every)
-        s_publish (self);
+    int64_t every =
+        s_every_ms (self, urgent ? S_URGENT_EVERY_MS : S_STATE_EVERY_MS);
+    if (now_ms - self->sent_ms >= every ||
+        (self->welcome_due &&
+         now_ms - self->sent_ms >= s_welcome_gap_ms (self)))
+        s_publish (self, now_ms);
 }
 
-void
-vent_run_welcome (vent_run_t *self, uint32_t joined)
+/*  PUB drops what went before a subscriber was there: a sink that joins
+    late hears which worker gave up an id (its table of workers would show
+    that one's pid and host under the id).                                 */
+static void
+s_repeat_renames (vent_run_t *self)
 {
-    self->subscribed += joined;
-    s_publish (self);
-    /*  PUB drops what went before a subscriber was there: a sink that
-        joins late hears which worker gave up an id (its table of workers
-        would show that one's pid and host under the id).                  */
     for (size_t i = 0; i < self->nrenames && i < S_RENAMES; i++)
         pp_ctl_rename (self->control, self->run_id, self->renames[i].worker_id,
                        &self->renames[i].worker, &self->renames[i].owner);
 }
 
+void
+vent_run_welcome (vent_run_t *self, uint32_t joined, int64_t now_ms)
+{
+    self->subscribed += joined;
+    self->welcome_due = true;
+    if (now_ms - self->sent_ms >= s_welcome_gap_ms (self))
+        s_publish (self, now_ms);
+}
+
+uint64_t
+vent_run_published (const vent_run_t *self)
+{
+    return self->published;
+}
+
 int64_t
 vent_run_wait_ms (const vent_run_t *self, int64_t now_ms)
 {
-    (void) self;
-    (void) now_ms;
-    return S_URGENT_EVERY_MS / 2;
+    int64_t wait = S_URGENT_EVERY_MS / 2;
+    if (self->welcome_due) {
+        int64_t left = self->sent_ms + s_welcome_gap_ms (self) - now_ms;
+        wait = left < 0 ? 0 : left < wait ? left : wait;
+    }
+    return wait;
 }
 
 /*  Everyone the run knows of confirmed its end: the sink, and every

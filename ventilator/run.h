@@ -15,7 +15,12 @@
     PUB drops what it publishes before a subscriber is there, and a sink
     that has not heard the run yet must hold every result it gets), then
     again as a heartbeat: every 100 ms once the run drains or ended, every
-    200 ms while it runs.
+    200 ms while it runs. Each is a message per subscriber, so with
+    thousands they are spaced: repeats at most 5000 messages a second (a
+    second apart from 5000 subscribers, never more), and a storm of joins
+    welcomed by one STATE per subscribers / 20,000 seconds (50 ms at
+    1000) rather than one per join, which cost W^2 / 2 messages for W
+    workers.
 
     It reads the window and the feed (what was numbered, whether the total
     is final) and stops the feed on a drain; the loop (main.c) tells it
@@ -112,11 +117,15 @@ void vent_run_dispatched (vent_run_t *self);
     hello, the announcement's cadence.                                     */
 void vent_run_tick (vent_run_t *self, int64_t now_ms);
 
-/*  joined subscribers connected (or reconnected) to control: the state
-    goes out at once, so they need not wait for the next heartbeat. The
+/*  joined subscribers connected (or reconnected) to control at now_ms:
+    the state goes out at once (or, in a storm of joins, within the welcome
+    gap), so they need not wait for the next heartbeat. The
     end also waits (for --linger at most) while more have subscribed than
     the sink and the workers that said hello.                              */
-void vent_run_welcome (vent_run_t *self, uint32_t joined);
+void vent_run_welcome (vent_run_t *self, uint32_t joined, int64_t now_ms);
+
+/*  STATEs published so far (the tests count welcomes with it).           */
+uint64_t vent_run_published (const vent_run_t *self);
 
 /*  The longest the loop may wait at now_ms and still announce on time.  */
 int64_t vent_run_wait_ms (const vent_run_t *self, int64_t now_ms);
