@@ -11,6 +11,8 @@
 #   latency     p50/p99 at --rate 1000
 #   whole       start -> all exited, 1..10^6 items, vs xargs, parallel, raw
 #   many        W = 1..10000 virtual workers (bench/vworkers): CPU per item
+#   split       (not in the default list) section 8's split of the
+#               ventilator's CPU into per item and per worker, alone
 #   plots       gnuplot PNGs of the .dat files the sections wrote
 # Results: bench/results/latest.md (appended row by row as it goes),
 # bench/results/*.dat and *.png.
@@ -24,7 +26,10 @@
 # 1 and 4 alone), WHOLE_N8, WHOLE_N1K (items of the
 # whole-run target rows, default 2000000 and 1000000), GREEDY_SEEDS
 # (workloads the scaling section's greedy bound is also computed for,
-# default 20). scripts/install-deps.sh --bench installs what it uses
+# default 20), MANY_W, MANY_BALANCE_W, MANY_SPLIT_W (the W of section 8's
+# tables), MANY_CAPACITY, MANY_JOB_US, MANY_CONTROL_EACH=1 (each virtual
+# worker its own control subscription, as real workers have).
+# scripts/install-deps.sh --bench installs what it uses
 # (gnuplot-nox, jq, GNU parallel); a missing one skips its part, noted.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -1085,20 +1090,23 @@ section_whole() {
 # --generate) over W virtual workers (bench/vworkers: one process per 4000
 # workers, each worker a tasks socket of its own, 1 job slot, capacity
 # MANY_CAPACITY, jobs of JOB_US microseconds, 0 by default). Prints
-# "cpu_s wall_s min max tasks credits beats" (ventilator CPU from
+# "cpu_s wall_s min max tasks credits beats span" (ventilator CPU from
 # /usr/bin/time; min/max items per worker; TASK messages the workers read,
-# CREDIT messages they sent and how many of those were empty heartbeats),
-# or "- - - - - - -" if the run failed.
+# CREDIT messages they sent and how many of those were empty heartbeats;
+# the sink's items/s from its first result to its last), or
+# "- - - - - - - -" if the run failed.
 many_run() {
     local dir=$1 flow=$2 w=$3 n=$4 job_us=${5:-0}
     mkdir -p "$dir"
     local ep="--tasks ipc://$dir/t --results ipc://$dir/r --control ipc://$dir/c --acks ipc://$dir/a"
     timeout 300 "$build/pp-sink" --results "ipc://$dir/r" --control "ipc://$dir/c" \
-        --acks "ipc://$dir/a" --sum -q >"$dir/sum" 2>"$dir/sink.err" &
+        --acks "ipc://$dir/a" --sum -q --stats-json "$dir/stats.json" \
+        >"$dir/sum" 2>"$dir/sink.err" &
     local sink=$! procs=$(((w + 3999) / 4000)) p vws=()
     for p in $(seq 1 "$procs"); do
         local share=$((w / procs + (p <= w % procs ? 1 : 0)))
-        timeout 300 "$raw/vworkers" --workers "$share" --capacity "${MANY_CAPACITY:-32}" --job-us "$job_us" --flow "$flow" $ep \
+        timeout 300 "$raw/vworkers" --workers "$share" --capacity "${MANY_CAPACITY:-32}" --job-us "$job_us" --flow "$flow" \
+            ${MANY_CONTROL_EACH:+--control-each} $ep \
             >"$dir/vw.$p" 2>"$dir/vw.$p.err" &
         vws+=($!)
     done
@@ -1113,16 +1121,26 @@ many_run() {
     want=$(awk -v n="$n" 'BEGIN { printf "%.0f", n * (n + 1) / 2 }')
     if [ "$rc" != 0 ] || [ "$src" != 0 ] || [ "$(cat "$dir/sum")" != "$want" ]; then
         log "many workers: W=$w $flow failed (vent $rc, sink $src)"
-        echo "- - - - - - -"
+        echo "- - - - - - - -"
         return
     fi
-    local u sy e
+    local u sy e span
     read -r u sy e <"$dir/time"
-    cat "$dir"/vw.[0-9]* | awk -F '[ ,]+' -v u="$u" -v s="$sy" -v e="$e" '
+    span=$(json "$dir" .items_per_s)
+    cat "$dir"/vw.[0-9]* | awk -F '[ ,]+' -v u="$u" -v s="$sy" -v e="$e" -v span="$span" '
         $2 == "messages:" { t += $4; c += $6; b += $8; next }
         { lo = (k == 0 || $7 + 0 < lo) ? $7 + 0 : lo
           hi = (k == 0 || $9 + 0 > hi) ? $9 + 0 : hi; k++ }
-        END { printf "%.3f %.3f %d %d %d %d %d\n", u + s, e, lo, hi, t, c, b }'
+        END { printf "%.3f %.3f %d %d %d %d %d %s\n", u + s, e, lo, hi, t, c, b, span }'
+}
+
+# "split" alone: the cost split of section 8 without the rest of it.
+section_split() {
+    log "8b. many workers, cost split"
+    [ -x "$raw/vworkers" ] || { log "missing $raw/vworkers: run make bench"; return; }
+    emit ""
+    emit "## 8b. Many workers: the ventilator's cost per item and per worker"
+    many_split
 }
 
 section_many() {
@@ -1136,7 +1154,9 @@ section_many() {
     emit "socket and worker id, 1 job slot, capacity ${MANY_CAPACITY:-32} (the credit it"
     emit "grants), jobs of no time: what is measured is the ventilator's cost"
     emit "per item as W grows (CPU from /usr/bin/time, user + system), items/s"
-    emit "of the whole run, and the balance (fewest and most items a worker"
+    emit "of the whole run (the ventilator's start to its exit: W workers connect"
+    emit "first, --wait-workers W) and of the sink's span (its first result to its"
+    emit "last, as section 1 measures), and the balance (fewest and most items a worker"
     emit "got). N = max(100000, 100 W), so a worker's fixed cost (hello,"
     emit "heartbeats, goodbye) is spread over 100 items at least. Push flow"
     emit "deals whole batches round-robin: with many workers and tiny items"
@@ -1144,14 +1164,17 @@ section_many() {
     emit "ventilator's tasks socket carried per 100 items, TASKs out + CREDITs in"
     emit "(of which empty heartbeats), in credit flow. The virtual workers say BYE"
     emit "when the run is over, as pp-worker does, so the run ends then, not after"
-    emit "the ventilator's --linger."
+    emit "the ventilator's --linger. The virtual workers of a process share one"
+    emit "subscription to the ventilator's state unless MANY_CONTROL_EACH=1 (then"
+    emit "each has its own, as real workers do, and the ventilator needs two"
+    emit "descriptors a worker: W = 10000 needs ulimit -n above 20000)."
     emit "Median of $runs. Targets: CPU per item at W = 10000 within 2x of W = 10;"
     emit "items/s at W = 1000 within 0.8x of W = 10; max/min <= 1.2 at W = 1000."
     emit ""
-    emit "| W | flow | items | vent CPU us/item | items/s | min | max | max/min | messages /100 items | runs ok |"
-    emit "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+    emit "| W | flow | items | vent CPU us/item | items/s whole run | items/s span | min | max | max/min | messages /100 items | runs ok |"
+    emit "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
     : >"$out/many.dat"
-    local w flow vals n cpu wall lo hi row r us rate bal msgs
+    local w flow vals n cpu wall lo hi row r us rate bal msgs span
     for w in $list; do
         row="$w"
         n=$((w * 100 > 100000 ? w * 100 : 100000))
@@ -1161,18 +1184,58 @@ section_many() {
                 rm -rf "$tmp/many.$w.$flow.$r"
             done)
             cpu=$(med "$vals" 1); wall=$(med "$vals" 2)
-            lo=$(med "$vals" 3); hi=$(med "$vals" 4)
+            lo=$(med "$vals" 3); hi=$(med "$vals" 4); span=$(med "$vals" 8)
             us=- rate=- bal=-
             [ "$cpu" != - ] && us=$(awk -v c="$cpu" -v n="$n" 'BEGIN { printf "%.2f", c * 1e6 / n }')
             [ "$wall" != - ] && rate=$(awk -v w="$wall" -v n="$n" 'BEGIN { printf "%.0f", n / w }')
             [ "$lo" != - ] && [ "$lo" != 0 ] && bal=$(awk -v a="$lo" -v b="$hi" 'BEGIN { printf "%.2f", b / a }')
             msgs=$(many_msgs "$vals" "$n" "$flow")
-            emit "| $w | $flow | $n | $us | $(human "$rate") | $(fmt "$lo" 0) | $(fmt "$hi" 0) | $bal | $msgs | $(ok_count "$vals")/$runs |"
+            emit "| $w | $flow | $n | $us | $(human "$rate") | $(human "$span") | $(fmt "$lo" 0) | $(fmt "$hi" 0) | $bal | $msgs | $(ok_count "$vals")/$runs |"
             row="$row $us $rate"
         done
         echo "$row" >>"$out/many.dat"
     done
+    many_split
     many_balance
+}
+
+# The ventilator's CPU split into a cost per item and a cost per worker:
+# for each W, runs of N and 3N items (N = max(10^6, 100 W): enough CPU
+# at W = 10 for /usr/bin/time's 10 ms); the slope between them
+# is the CPU per item once the workers are there, the rest of the N run
+# (CPU - N x slope) what W workers cost whatever the items (connecting,
+# handshakes, heartbeats, goodbyes), per 1000 workers. The issue's title
+# asks for a "cost per item that does not grow with" W: the slope.
+many_split() {
+    local list=${MANY_SPLIT_W:-10 10000}
+    emit ""
+    emit "The same runs at N and 3N items, the ventilator's CPU split into a cost"
+    emit "per item (the slope between the two) and a cost per worker (what the N"
+    emit "run spent beyond N times the slope, per 1000 workers: connecting,"
+    emit "handshakes, heartbeats, goodbyes)."
+    emit ""
+    emit "| W | flow | N | CPU at N s | CPU at 3N s | us/item (slope) | fixed ms per 1000 workers | runs ok |"
+    emit "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+    local w flow n v1 v3 c1 c3 slope fixed r
+    for w in $list; do
+        n=$((w * 100 > 1000000 ? w * 100 : 1000000))
+        for flow in credit push; do
+            v1= v3=
+            for r in $(seq 1 "$runs"); do   # interleaved: N, 3N, N, 3N...
+                v1+=$(many_run "$tmp/split.$w.$flow.$r" "$flow" "$w" "$n")$'\n'
+                rm -rf "$tmp/split.$w.$flow.$r"
+                v3+=$(many_run "$tmp/split3.$w.$flow.$r" "$flow" "$w" $((3 * n)))$'\n'
+                rm -rf "$tmp/split3.$w.$flow.$r"
+            done
+            c1=$(med "$v1" 1); c3=$(med "$v3" 1)
+            slope=- fixed=-
+            if [ "$c1" != - ] && [ "$c3" != - ]; then
+                slope=$(awk -v a="$c1" -v b="$c3" -v n="$n" 'BEGIN { printf "%.2f", (b - a) * 1e6 / (2 * n) }')
+                fixed=$(awk -v a="$c1" -v s="$slope" -v n="$n" -v w="$w" 'BEGIN { printf "%.0f", (a - s * n / 1e6) * 1e3 * 1000 / w }')
+            fi
+            emit "| $w | $flow | $n | $(fmt "$c1" 2) | $(fmt "$c3" 2) | $slope | $fixed | $(ok_count "$v1")+$(ok_count "$v3")/$((2 * runs)) |"
+        done
+    done
 }
 
 # many_msgs VALUES N FLOW: the median run's messages on the tasks socket

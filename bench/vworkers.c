@@ -10,16 +10,23 @@
     the acks when the run is over. Its jobs are echoes that take --job-us
     each, --slots at a time. The sockets to the sink and to the
     ventilator's acks are shared: the protocol names the worker in every
-    header, not by its connection.
+    header, not by its connection. So is the subscription to the
+    ventilator's state, unless --control-each gives every virtual worker
+    its own, as real workers have: then the ventilator publishes each
+    STATE once per worker (and welcomes each one joining), and the first
+    worker's subscription is the one read; the others are not (their
+    messages pile up in this process, a few per second each).
 
     usage: vworkers --workers W [--slots S] [--capacity C] [--job-us T]
-                    [--flow F] --tasks EP --results EP --control EP --acks EP
+                    [--flow F] [--control-each]
+                    --tasks EP --results EP --control EP --acks EP
     --capacity: items a worker holds (running and waiting), the credit it
     grants in credit flow (default 2 x slots, as pp-worker's least).      
     Prints, when the run is over: "vworkers: W workers, N items, min A,
     max B per worker", then "vworkers: messages: tasks_in T credits_out C
-    beats_out E results_out R" (TASKs read; CREDITs sent, E of them empty
-    heartbeats; RESULT batches sent). Exits 0 on DONE, 3 on ABORTED, 1 on
+    beats_out E results_out R control_in S" (TASKs read; CREDITs sent, E
+    of them empty heartbeats; RESULT batches sent; messages one control
+    subscription read). Exits 0 on DONE, 3 on ABORTED, 1 on
     errors.                                                               */
 
 #include "pp_wire.h"
@@ -47,6 +54,7 @@ typedef struct {
 
 typedef struct {
     void *tasks;        /* DEALER (credit) or PULL (push)                 */
+    void *control;      /* --control-each: SUB of its own, else NULL      */
     uint32_t id;        /* worker id                                      */
     int busy;           /* jobs in progress                               */
     uint64_t items;     /* results sent                                   */
@@ -63,7 +71,7 @@ typedef struct {
 static struct {
     int workers, slots, capacity;
     int64_t job_us;
-    bool credit;
+    bool credit, control_each;
     const char *tasks, *results, *control, *acks;
 } s_opt = {.workers = 100, .slots = 1};
 
@@ -81,6 +89,9 @@ static int s_ndirty;
 /*  Messages to and from the ventilator's tasks socket, and to the sink:
     what the ventilator pays for grows with them (bench/run.sh many).     */
 static uint64_t s_tasks_in, s_credits_out, s_beats_out, s_results_out;
+/*  Messages read on the control subscription (the first worker's, with
+    --control-each): what each subscriber costs the ventilator.           */
+static uint64_t s_control_in;
 
 static int64_t
 s_now_us (void)
@@ -331,6 +342,7 @@ s_on_control (void)
     int n = zmq_recv (s_control, head, sizeof (head), ZMQ_DONTWAIT);
     if (n < 0)
         return 0;
+    s_control_in++;
     int more = 0;
     size_t len = sizeof (more);
     zmq_getsockopt (s_control, ZMQ_RCVMORE, &more, &len);
@@ -378,7 +390,7 @@ s_usage (void)
 {
     fprintf (stderr,
              "usage: vworkers --workers W [--slots S] [--capacity C] "
-             "[--job-us T] [--flow push|credit]\n"
+             "[--job-us T] [--flow push|credit] [--control-each]\n"
              "                --tasks EP --results EP --control EP "
              "--acks EP\n");
     exit (2);
@@ -397,6 +409,7 @@ s_parse (int argc, char **argv)
         {"results", required_argument, 0, 'r'},
         {"control", required_argument, 0, 'c'},
         {"acks", required_argument, 0, 'a'},
+        {"control-each", no_argument, 0, 'e'},
         {0, 0, 0, 0}};
     int c;
     while ((c = getopt_long (argc, argv, "", longs, NULL)) != -1) {
@@ -410,6 +423,7 @@ s_parse (int argc, char **argv)
             case 'r': s_opt.results = optarg; break;
             case 'c': s_opt.control = optarg; break;
             case 'a': s_opt.acks = optarg; break;
+            case 'e': s_opt.control_each = true; break;
             default: s_usage ();
         }
     }
@@ -462,11 +476,12 @@ s_report (void)
             s_opt.workers, (unsigned long long) total,
             (unsigned long long) lo, (unsigned long long) hi);
     printf ("vworkers: messages: tasks_in %llu credits_out %llu "
-            "beats_out %llu results_out %llu\n",
+            "beats_out %llu results_out %llu control_in %llu\n",
             (unsigned long long) s_tasks_in,
             (unsigned long long) s_credits_out,
             (unsigned long long) s_beats_out,
-            (unsigned long long) s_results_out);
+            (unsigned long long) s_results_out,
+            (unsigned long long) s_control_in);
     fflush (stdout);
 }
 
@@ -475,8 +490,7 @@ main (int argc, char **argv)
 {
     s_parse (argc, argv);
     s_ctx = zmq_ctx_new ();
-    zmq_ctx_set (s_ctx, ZMQ_MAX_SOCKETS, s_opt.workers + 16);
-    s_control = s_socket (ZMQ_SUB, s_opt.control);
+    zmq_ctx_set (s_ctx, ZMQ_MAX_SOCKETS, 2 * s_opt.workers + 16);
     s_results = s_socket (ZMQ_PUSH, s_opt.results);
     s_acks = s_socket (ZMQ_PUSH, s_opt.acks);
     s_vw = calloc ((size_t) s_opt.workers, sizeof (*s_vw));
@@ -490,7 +504,11 @@ main (int argc, char **argv)
         seed = seed * 1664525u + 1013904223u;
         s_vw[i].id = seed; /* distinct: a full-period LCG's outputs     */
         items[i + 1] = (zmq_pollitem_t){s_vw[i].tasks, 0, ZMQ_POLLIN, 0};
+        if (s_opt.control_each) /* unread: its HWM, 10^5, holds a run */
+            s_vw[i].control = s_socket (ZMQ_SUB, s_opt.control);
     }
+    s_control = s_opt.control_each ? s_vw[0].control
+                                   : s_socket (ZMQ_SUB, s_opt.control);
     items[0] = (zmq_pollitem_t){s_control, 0, ZMQ_POLLIN, 0};
     while (s_run_id == 0) { /* the first live run                       */
         zmq_poll (items, 1, 100);
@@ -537,10 +555,14 @@ main (int argc, char **argv)
     code = state == PP_STATE_ABORTED ? 3 : 0;
     s_bye_all ();
     s_report ();
-    for (int i = 0; i < s_opt.workers; i++)
+    for (int i = 0; i < s_opt.workers; i++) {
         zmq_close (s_vw[i].tasks);
+        if (s_vw[i].control)
+            zmq_close (s_vw[i].control);
+    }
     free (items);
-    zmq_close (s_control);
+    if (!s_opt.control_each)
+        zmq_close (s_control);
     zmq_close (s_results);
     zmq_close (s_acks);
     zmq_ctx_term (s_ctx);
