@@ -149,7 +149,7 @@ test_id_clash (void **state)
     /*  A HELLO we cannot read is taken at its word, as before.            */
     assert_true (vent_run_hello_claim (fx->run, 0xabcd, payload, 3));
     assert_true (s_hello (fx, 0x1234, 101, "node1")); /* renamed         */
-    vent_run_welcome (fx->run, 1, pp_now_ms ()); /* repeats RENAMEs */
+    vent_run_welcome (fx->run, 1, pp_now_ms ());      /* repeats RENAMEs */
     vent_run_tick (fx->run, S_T0 + 2);
     assert_int_equal (vent_run_state (fx->run), VENT_RUNNING);
     s_close (fx);
