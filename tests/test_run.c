@@ -364,6 +364,14 @@ test_welcome_storm (void **state)
     assert_int_equal (vent_run_published (fx->run), n0 + 20);
     vent_run_tick (fx->run, t + 250 + 1000);
     assert_int_equal (vent_run_published (fx->run), n0 + 21);
+    /*  However many joined (reconnections count too), a welcome waits a
+        second at most, as the heartbeats do.                              */
+    for (int i = 0; i < 100; i++)
+        vent_run_welcome (fx->run, 1000, t + 1251);
+    assert_int_equal (vent_run_published (fx->run), n0 + 21);
+    assert_int_equal (vent_run_wait_ms (fx->run, t + 1250 + 980), 20);
+    vent_run_tick (fx->run, t + 1250 + 1000);
+    assert_int_equal (vent_run_published (fx->run), n0 + 22);
     s_close (fx);
 }
 

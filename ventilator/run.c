@@ -167,11 +167,15 @@ s_every_ms (const vent_run_t *self, int64_t base_ms)
     return spread > base_ms ? spread : base_ms;
 }
 
-/*  How long after a STATE the next may welcome subscribers.              */
+/*  How long after a STATE the next may welcome subscribers: never more
+    than the heartbeats' longest spacing, which would welcome them anyway
+    (subscriptions are counted as they come, reconnections too, and never
+    go down).                                                             */
 static int64_t
 s_welcome_gap_ms (const vent_run_t *self)
 {
-    return (int64_t) (self->subscribed * 1000 / S_WELCOME_MSGS_PER_S);
+    int64_t gap = (int64_t) (self->subscribed * 1000 / S_WELCOME_MSGS_PER_S);
+    return gap > S_EVERY_MAX_MS ? S_EVERY_MAX_MS : gap;
 }
 
 static void
