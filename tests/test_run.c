@@ -386,6 +386,23 @@ s_run_to_done (fixture_t *fx)
     assert_int_equal (vent_run_state (fx->run), VENT_DONE);
 }
 
+/*  DONE keeps its 100 ms however many listen (heartbeats are spaced to a
+    second at 5000 subscribers): the end is short, and every worker must
+    hear it to say BYE and leave.                                          */
+static void
+test_end_keeps_pace (void **state)
+{
+    (void) state;
+    fixture_t *fx = s_open (5, 0, 0);
+    vent_run_welcome (fx->run, 5000, pp_now_ms ());
+    s_run_to_done (fx);
+    int64_t now = pp_now_ms (); /* DONE was published by now            */
+    uint64_t n = vent_run_published (fx->run);
+    vent_run_tick (fx->run, now + 100);
+    assert_int_equal (vent_run_published (fx->run), n + 1);
+    s_close (fx);
+}
+
 /*  DONE ends the run once the sink and every worker that said hello said
     BYE, long before --linger; a sink's BYE before the end does not count
     (a failed sink may be restarted), a worker's does (it left).          */
@@ -519,6 +536,7 @@ main (void)
         cmocka_unit_test (test_drain_timeout_default),
         cmocka_unit_test (test_wait_ms),
         cmocka_unit_test (test_welcome_storm),
+        cmocka_unit_test (test_end_keeps_pace),
         cmocka_unit_test (test_end_by_confirmation),
         cmocka_unit_test (test_end_waits_for_hello),
         cmocka_unit_test (test_end_waits_for_sink_workers),

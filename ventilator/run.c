@@ -14,7 +14,9 @@
     second (200 ms stays 200 ms up to 1000 subscribers; 5000 hear it once
     a second), never rarer than S_EVERY_MAX_MS: a worker or sink says the
     ventilator is silent after 2 s. At 5000 workers, repeats every 200 ms
-    were 25,000 messages a second, more than the tasks themselves.         */
+    were 25,000 messages a second, more than the tasks themselves. DONE
+    and ABORTED keep their 100 ms: they last --linger (1 s by default) or
+    half a second at most, and every worker must hear them.               */
 #define S_REPEAT_MSGS_PER_S 5000
 #define S_EVERY_MAX_MS 1000
 /*  Welcomes, likewise: a storm of joins is welcomed by one STATE per
@@ -401,9 +403,13 @@ vent_run_tick (vent_run_t *self, int64_t now_ms)
         s_set_state (self, vent_feed_ended (self->feed) ? VENT_DRAINING
                                                         : VENT_RUNNING);
     }
+    /*  The end (DONE, ABORTED) is short and must be heard: its repeats
+        keep their pace however many listen.                               */
+    bool ending = self->state == VENT_DONE || self->state == VENT_ABORTED;
     bool urgent = self->state >= VENT_DRAINING;
-    int64_t every =
-        s_every_ms (self, urgent ? S_URGENT_EVERY_MS : S_STATE_EVERY_MS);
+    int64_t every = ending ? S_URGENT_EVERY_MS
+                           : s_every_ms (self, urgent ? S_URGENT_EVERY_MS
+                                                      : S_STATE_EVERY_MS);
     if (now_ms - self->sent_ms >= every ||
         (self->welcome_due &&
          now_ms - self->sent_ms >= s_welcome_gap_ms (self)))

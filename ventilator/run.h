@@ -17,7 +17,8 @@
     again as a heartbeat: every 100 ms once the run drains or ended, every
     200 ms while it runs. Each is a message per subscriber, so with
     thousands they are spaced: repeats at most 5000 messages a second (a
-    second apart from 5000 subscribers, never more), and a storm of joins
+    second apart from 5000 subscribers, never more; DONE and ABORTED,
+    short and for everyone, keep their pace), and a storm of joins
     welcomed by one STATE per subscribers / 20,000 seconds (50 ms at
     1000) rather than one per join, which cost W^2 / 2 messages for W
     workers.
