@@ -15,10 +15,13 @@
     its own, as real workers have: then the ventilator publishes each
     STATE once per worker (and welcomes each one joining), and the first
     worker's subscription is the one read; the others are not (their
-    messages pile up in this process, a few per second each).
+    messages pile up in this process, a few per second each). --ping
+    makes its connecting sockets that are not PUSH (tasks DEALER, control
+    SUB) send ZMTP PINGs every second, as pp-worker's do (pp_net.c): the
+    ventilator answers each.
 
     usage: vworkers --workers W [--slots S] [--capacity C] [--job-us T]
-                    [--flow F] [--control-each]
+                    [--flow F] [--control-each] [--ping]
                     --tasks EP --results EP --control EP --acks EP
     --capacity: items a worker holds (running and waiting), the credit it
     grants in credit flow (default 2 x slots, as pp-worker's least).      
@@ -71,7 +74,7 @@ typedef struct {
 static struct {
     int workers, slots, capacity;
     int64_t job_us;
-    bool credit, control_each;
+    bool credit, control_each, ping;
     const char *tasks, *results, *control, *acks;
 } s_opt = {.workers = 100, .slots = 1};
 
@@ -378,6 +381,13 @@ s_socket (int type, const char *endpoint)
     zmq_setsockopt (sock, ZMQ_SNDHWM, &hwm, sizeof (hwm));
     zmq_setsockopt (sock, ZMQ_RCVHWM, &hwm, sizeof (hwm));
     zmq_setsockopt (sock, ZMQ_LINGER, &zero, sizeof (zero));
+    if (s_opt.ping && type != ZMQ_PUSH) { /* as pp_net.c's s_socket     */
+        int ivl = 1000, timeout = 3000;
+        zmq_setsockopt (sock, ZMQ_HEARTBEAT_IVL, &ivl, sizeof (ivl));
+        zmq_setsockopt (sock, ZMQ_HEARTBEAT_TIMEOUT, &timeout,
+                        sizeof (timeout));
+        zmq_setsockopt (sock, ZMQ_HEARTBEAT_TTL, &zero, sizeof (zero));
+    }
     if (type == ZMQ_SUB)
         zmq_setsockopt (sock, ZMQ_SUBSCRIBE, "", 0);
     if (zmq_connect (sock, endpoint) != 0)
@@ -390,7 +400,8 @@ s_usage (void)
 {
     fprintf (stderr,
              "usage: vworkers --workers W [--slots S] [--capacity C] "
-             "[--job-us T] [--flow push|credit] [--control-each]\n"
+             "[--job-us T] [--flow push|credit] [--control-each] "
+             "[--ping]\n"
              "                --tasks EP --results EP --control EP "
              "--acks EP\n");
     exit (2);
@@ -410,6 +421,7 @@ s_parse (int argc, char **argv)
         {"control", required_argument, 0, 'c'},
         {"acks", required_argument, 0, 'a'},
         {"control-each", no_argument, 0, 'e'},
+        {"ping", no_argument, 0, 'p'},
         {0, 0, 0, 0}};
     int c;
     while ((c = getopt_long (argc, argv, "", longs, NULL)) != -1) {
@@ -424,6 +436,7 @@ s_parse (int argc, char **argv)
             case 'c': s_opt.control = optarg; break;
             case 'a': s_opt.acks = optarg; break;
             case 'e': s_opt.control_each = true; break;
+            case 'p': s_opt.ping = true; break;
             default: s_usage ();
         }
     }
