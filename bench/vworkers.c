@@ -16,7 +16,7 @@
     STATE once per worker (and welcomes each one joining), and the first
     worker's subscription is the one read; the others are not (their
     messages pile up in this process, a few per second each). --ping
-    makes its connecting sockets that are not PUSH (tasks DEALER, control
+    makes its sockets that are not PUSH (tasks DEALER or PULL, control
     SUB) send ZMTP PINGs every second, as pp-worker's do (pp_net.c): the
     ventilator answers each.
 
