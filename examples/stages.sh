@@ -124,13 +124,19 @@ s_start() {
 # s_abort STAGE: every process of the stage is told (a ventilator that
 # never started a run could not tell its sink). A SIGINT and a SIGTERM
 # together: the first signal would drain, the second aborts, and two
-# signals of one kind sent at once may arrive as one.
+# signals of one kind sent at once may arrive as one. Both are sent while
+# the process is stopped, so that it sees them at once: sent one after
+# the other, a ventilator with nothing in flight could act on the first,
+# drain and complete its run before the second came (t_stages saw a
+# stage whose input was cut complete so, once).
 s_abort() {
     local pid
     for pid in "${pending[@]}"; do
         [ "${stage_of[$pid]}" = "$1" ] || continue
+        kill -STOP "$pid" 2>/dev/null
         kill -INT "$pid" 2>/dev/null
         kill -TERM "$pid" 2>/dev/null
+        kill -CONT "$pid" 2>/dev/null
     done
 }
 
