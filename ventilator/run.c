@@ -133,7 +133,16 @@ vent_run_hello_fits (vent_run_t *self, uint32_t worker_id,
     return false;
 }
 
-static void s_repeat_renames (vent_run_t *self);
+/*  PUB drops what went before a subscriber was there: a sink that joins
+    late hears which worker gave up an id (its table of workers would show
+    that one's pid and host under the id).                                 */
+static void
+s_repeat_renames (vent_run_t *self)
+{
+    for (size_t i = 0; i < self->nrenames && i < S_RENAMES; i++)
+        pp_ctl_rename (self->control, self->run_id, self->renames[i].worker_id,
+                       &self->renames[i].worker, &self->renames[i].owner);
+}
 
 /*  Publishes the state at now_ms; a subscriber that joined since the
     last one is welcomed by it (and hears the last RENAMEs).               */
@@ -159,25 +168,30 @@ s_publish (vent_run_t *self, int64_t now_ms)
     self->welcome_due = false;
 }
 
+/*  The time over which a STATE to every subscriber costs msgs_per_s, and
+    never more than S_EVERY_MAX_MS: the heartbeats' longest spacing, which
+    also bounds a welcome's wait (subscriptions are counted as they come,
+    reconnections too, and taken off only for a worker that refused).     */
+static int64_t
+s_spread_ms (const vent_run_t *self, uint64_t msgs_per_s)
+{
+    int64_t spread = (int64_t) (self->subscribed * 1000 / msgs_per_s);
+    return spread < S_EVERY_MAX_MS ? spread : S_EVERY_MAX_MS;
+}
+
 /*  base_ms between two STATEs, stretched for many subscribers.            */
 static int64_t
 s_every_ms (const vent_run_t *self, int64_t base_ms)
 {
-    int64_t spread = (int64_t) (self->subscribed * 1000 / S_REPEAT_MSGS_PER_S);
-    if (spread > S_EVERY_MAX_MS)
-        spread = S_EVERY_MAX_MS;
+    int64_t spread = s_spread_ms (self, S_REPEAT_MSGS_PER_S);
     return spread > base_ms ? spread : base_ms;
 }
 
-/*  How long after a STATE the next may welcome subscribers: never more
-    than the heartbeats' longest spacing, which would welcome them anyway
-    (subscriptions are counted as they come, reconnections too, and never
-    go down).                                                             */
+/*  How long after a STATE the next may welcome subscribers.              */
 static int64_t
 s_welcome_gap_ms (const vent_run_t *self)
 {
-    int64_t gap = (int64_t) (self->subscribed * 1000 / S_WELCOME_MSGS_PER_S);
-    return gap > S_EVERY_MAX_MS ? S_EVERY_MAX_MS : gap;
+    return s_spread_ms (self, S_WELCOME_MSGS_PER_S);
 }
 
 static void
@@ -414,17 +428,6 @@ vent_run_tick (vent_run_t *self, int64_t now_ms)
         (self->welcome_due &&
          now_ms - self->sent_ms >= s_welcome_gap_ms (self)))
         s_publish (self, now_ms);
-}
-
-/*  PUB drops what went before a subscriber was there: a sink that joins
-    late hears which worker gave up an id (its table of workers would show
-    that one's pid and host under the id).                                 */
-static void
-s_repeat_renames (vent_run_t *self)
-{
-    for (size_t i = 0; i < self->nrenames && i < S_RENAMES; i++)
-        pp_ctl_rename (self->control, self->run_id, self->renames[i].worker_id,
-                       &self->renames[i].worker, &self->renames[i].owner);
 }
 
 void
