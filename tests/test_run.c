@@ -496,6 +496,32 @@ test_end_waits_for_subscriber (void **state)
     s_close (fx);
 }
 
+/*  Subscribers that left (disconnected: a reconnecting worker's old
+    connection, a watcher) are not waited for; one still connected that
+    has not said hello is. More leaving than joined counts as none left.  */
+static void
+test_end_after_left (void **state)
+{
+    (void) state;
+    fixture_t *fx = s_open (5, 0, 0);
+    vent_run_welcome (fx->run, 7, pp_now_ms ()); /* sink, 11, 5 rejoins */
+    vent_run_hello (fx->run, 11);
+    s_run_to_done (fx);
+    vent_run_bye (fx->run, 11, NULL, 0);
+    vent_run_bye (fx->run, 0, NULL, 0);
+    int64_t now = pp_now_ms ();
+    vent_run_left (fx->run, 4);
+    assert_false (vent_run_finished (fx->run, now)); /* one more there */
+    vent_run_left (fx->run, 1);
+    assert_true (vent_run_finished (fx->run, now));
+    vent_run_left (fx->run, 10); /* all gone, and then some           */
+    vent_run_welcome (fx->run, 3, now);
+    assert_false (vent_run_finished (fx->run, now));
+    vent_run_left (fx->run, 1);
+    assert_true (vent_run_finished (fx->run, now));
+    s_close (fx);
+}
+
 /*  A run no worker said hello to (an empty input, say) announces DONE
     for --linger: a worker started beside it may not have connected yet. */
 static void
@@ -541,6 +567,7 @@ main (void)
         cmocka_unit_test (test_drain_timeout_default),
         cmocka_unit_test (test_wait_ms),
         cmocka_unit_test (test_welcome_storm),
+        cmocka_unit_test (test_end_after_left),
         cmocka_unit_test (test_end_keeps_pace),
         cmocka_unit_test (test_end_by_confirmation),
         cmocka_unit_test (test_end_waits_for_hello),

@@ -320,20 +320,27 @@ s_timeout (vent_t *self, bool active)
 }
 
 /*  Subscriptions on control: peers that just connected get the state at
-    once, whatever they subscribed to (they all take everything).         */
+    once, whatever they subscribed to (they all take everything). Each
+    peer's unsubscription (it disconnected) is told too, so the run knows
+    who listens now.                                                       */
 static void
 s_on_control (vent_t *self)
 {
-    uint32_t joined = 0;
+    uint32_t joined = 0, left = 0;
     for (int burst = 0; burst < 256; burst++) {
         zframe_t *frame = zframe_recv_nowait (self->control);
         if (!frame)
             break;
-        joined += zframe_size (frame) > 0 && zframe_data (frame)[0] == 1;
+        if (zframe_size (frame) > 0) {
+            joined += zframe_data (frame)[0] == 1;
+            left += zframe_data (frame)[0] == 0;
+        }
         zframe_destroy (&frame);
     }
-    if (joined > 0)
+    if (joined > 0) /* first: a peer may join and leave in one burst   */
         vent_run_welcome (self->run, joined, pp_now_ms ());
+    if (left > 0)
+        vent_run_left (self->run, left);
 }
 
 /*  Reads what came on the sockets, in bursts.                             */
@@ -467,11 +474,13 @@ s_open_sockets (vent_t *self)
     if (credit && self->tasks)
         zsock_set_router_mandatory (self->tasks, 1);
     /*  XPUB: every subscription that comes in is a peer that just
-        connected, welcomed with the state at once (s_on_control).        */
+        connected, welcomed with the state at once (s_on_control). Verbose
+        both ways: each subscription, and each subscriber's unsubscription
+        when it disconnects (plain verbose tells only the last one's).     */
     self->control = pp_net_socket_watched (ZMQ_XPUB, common, common->control,
                                            true, "--control", self->netmon);
     if (self->control)
-        zsock_set_xpub_verbose (self->control, 1);
+        zsock_set_xpub_verboser (self->control, 1);
     self->acks =
         pp_net_acks_socket_watched (ZMQ_PULL, common, true, self->netmon);
     if (!self->tasks || !self->control || !self->acks)

@@ -49,7 +49,7 @@ struct _vent_run_t {
     uint32_t nhellos;       /* workers in it                            */
     uint32_t nbyes;         /* ... that said BYE                        */
     bool unlisted;          /* one could not be listed (out of memory)  */
-    uint64_t subscribed;    /* subscriptions to the state (peers joined)  */
+    uint64_t subscribed;    /* subscribers to the state connected now     */
     bool sink_bye;          /* the sink saw the end and left                 */
     uint32_t task_peers;    /* push: workers' task connections up        */
     int64_t hellos_met_ms;  /* --wait-workers hellos all in (0: not yet) */
@@ -127,9 +127,7 @@ vent_run_hello_fits (vent_run_t *self, uint32_t worker_id,
         return false;
     zsys_warning ("worker %08x (pid %u on %s) refused this run: %s", worker_id,
                   hello.pid, hello.host, why);
-    self->refused = worker_id;
-    if (self->subscribed > 0) /* it subscribed, and leaves without BYE  */
-        self->subscribed--;
+    self->refused = worker_id; /* it exits: its unsubscription follows  */
     return false;
 }
 
@@ -170,8 +168,7 @@ s_publish (vent_run_t *self, int64_t now_ms)
 
 /*  The time over which a STATE to every subscriber costs msgs_per_s, and
     never more than S_EVERY_MAX_MS: the heartbeats' longest spacing, which
-    also bounds a welcome's wait (subscriptions are counted as they come,
-    reconnections too, and taken off only for a worker that refused).     */
+    also bounds a welcome's wait.                                          */
 static int64_t
 s_spread_ms (const vent_run_t *self, uint64_t msgs_per_s)
 {
@@ -431,6 +428,12 @@ vent_run_tick (vent_run_t *self, int64_t now_ms)
 }
 
 void
+vent_run_left (vent_run_t *self, uint32_t left)
+{
+    self->subscribed -= left < self->subscribed ? left : self->subscribed;
+}
+
+void
 vent_run_welcome (vent_run_t *self, uint32_t joined, int64_t now_ms)
 {
     self->subscribed += joined;
@@ -464,7 +467,10 @@ vent_run_wait_ms (const vent_run_t *self, int64_t now_ms)
     says hello (a reconnect, a tool watching) costs at most --linger. A
     run no worker took part in (an empty input) ends in milliseconds,
     before a worker started beside it has even connected: DONE is then
-    announced for --linger, so that such a worker hears it and leaves.    */
+    announced for --linger, so that such a worker hears it and leaves.
+    Subscribers are those connected now (vent_run_left): a worker whose
+    connection to control dropped and came back, or one that refused the
+    run and exited, holds nothing up.                                      */
 static bool
 s_all_left (const vent_run_t *self)
 {

@@ -121,9 +121,12 @@ void vent_run_tick (vent_run_t *self, int64_t now_ms);
 /*  joined subscribers connected (or reconnected) to control at now_ms:
     the state goes out at once (or, in a storm of joins, within the welcome
     gap), so they need not wait for the next heartbeat. The
-    end also waits (for --linger at most) while more have subscribed than
+    end also waits (for --linger at most) while more are subscribed than
     the sink and the workers that said hello.                              */
 void vent_run_welcome (vent_run_t *self, uint32_t joined, int64_t now_ms);
+
+/*  left subscribers disconnected from control (or unsubscribed).          */
+void vent_run_left (vent_run_t *self, uint32_t left);
 
 /*  STATEs published so far (the tests count welcomes with it).           */
 uint64_t vent_run_published (const vent_run_t *self);

@@ -30,6 +30,12 @@
                                  HELLO on ACKS (worker id 0x6d757465),
                                  prints "hello" and stays connected for
                                  S s without a word more (never a BYE).
+    pp_rogue rejoin CONTROL K    a subscriber whose connection drops and
+                                 comes back: K times connects a SUB to
+                                 CONTROL, waits for a STATE (so the
+                                 ventilator has its subscription) and
+                                 closes it. Prints "rejoined K"; exit 1 if
+                                 a STATE did not come within 5 s.
     pp_rogue old CONTROL S       a ventilator of the last release: binds
                                  CONTROL and announces a running run in
                                  wire version 2 (48 bytes of state, flow
@@ -336,6 +342,26 @@ s_mute (const char *control, const char *acks, const char *seconds)
 }
 
 static int
+s_rejoin (const char *control, const char *times)
+{
+    int k, n = atoi (times);
+    for (k = 0; k < n; k++) {
+        zsock_t *sub = s_connect (ZMQ_SUB, control);
+        zsock_set_subscribe (sub, "");
+        zsock_set_rcvtimeo (sub, 5000);
+        zmsg_t *msg = zmsg_recv (sub);
+        bool heard = msg != NULL;
+        zmsg_destroy (&msg);
+        zsock_set_linger (sub, 0);
+        zsock_destroy (&sub);
+        if (!heard)
+            break;
+    }
+    printf ("rejoined %d\n", k);
+    return k == n ? 0 : 1;
+}
+
+static int
 s_old (const char *control, const char *seconds)
 {
     zsock_t *pub = zsock_new (ZMQ_PUB);
@@ -393,13 +419,16 @@ main (int argc, char **argv)
         rc = s_mute (argv[2], argv[3], argv[4]);
     else if (argc >= 4 && strcmp (argv[1], "old") == 0)
         rc = s_old (argv[2], argv[3]);
+    else if (argc >= 4 && strcmp (argv[1], "rejoin") == 0)
+        rc = s_rejoin (argv[2], argv[3]);
     else
         fprintf (stderr, "usage: pp_rogue junk EP [--control EP] | "
                          "forge EP RUN | "
                          "swallow EP SECONDS | "
                          "deaf CONTROL ACKS RESULTS N SECONDS | "
                          "mute CONTROL ACKS SECONDS | "
-                         "old CONTROL SECONDS "
+                         "old CONTROL SECONDS | "
+                         "rejoin CONTROL K "
                          "[--curve-secret F "
                          "--curve-server F]\n");
     zcert_destroy (&s_cert);
