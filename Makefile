@@ -192,7 +192,7 @@ demo: deps
 
 FORMAT_SRC = common/*.[ch] cli/*.[ch] ventilator/*.[ch] worker/*.[ch] \
              sink/*.[ch] \
-             tests/*.c tests/tools/*.c tests/fuzz/*.c examples/*.c
+             tests/*.c tests/tools/*.c tests/fuzz/*.c examples/*.c bench/*.c
 
 format:
 	clang-format -i $(FORMAT_SRC)

@@ -24,7 +24,7 @@
                     [--flow F] [--control-each] [--ping]
                     --tasks EP --results EP --control EP --acks EP
     --capacity: items a worker holds (running and waiting), the credit it
-    grants in credit flow (default 2 x slots, as pp-worker's least).      
+    grants in credit flow (default 2 x slots, as pp-worker's least).
     Prints, when the run is over: "vworkers: W workers, N items, min A,
     max B per worker", then "vworkers: messages: tasks_in T credits_out C
     beats_out E results_out R control_in S" (TASKs read; CREDITs sent, E
@@ -42,6 +42,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/epoll.h>
 #include <unistd.h>
 #include <zmq.h>
 
@@ -52,23 +53,25 @@
 typedef struct {
     int64_t end_us;
     int worker;
-    pp_record_t task; /* data points at own copy (freed when done)   */
+    pp_record_t task; /* data: own copy if owned, else the message's */
+    bool owned;
 } s_job_t;
 
 typedef struct {
-    void *tasks;        /* DEALER (credit) or PULL (push)                 */
-    void *control;      /* --control-each: SUB of its own, else NULL      */
-    uint32_t id;        /* worker id                                      */
-    int busy;           /* jobs in progress                               */
-    uint64_t items;     /* results sent                                   */
-    int64_t beat_us;    /* last CREDIT sent                               */
-    uint32_t owed;      /* credit to grant at the next flush              */
-    s_job_t *queue;     /* push flow: tasks waiting for a slot (FIFO)     */
+    void *tasks;     /* DEALER (credit) or PULL (push)                 */
+    void *control;   /* --control-each: SUB of its own, else NULL      */
+    uint32_t id;     /* worker id                                      */
+    int busy;        /* jobs in progress                               */
+    uint64_t items;  /* results sent                                   */
+    int64_t beat_us; /* last CREDIT sent                               */
+    uint32_t owed;   /* credit to grant at the next flush              */
+    s_job_t *queue;  /* push flow: tasks waiting for a slot (FIFO)     */
     size_t q_head, q_len, q_cap;
-    uint8_t *batch;     /* RESULT records not yet sent                    */
+    uint8_t *batch; /* RESULT records not yet sent                    */
     size_t batch_size, batch_cap;
     uint32_t batch_count;
     bool listed; /* in s_dirty                                       */
+    bool ready;  /* in s_ready                                       */
 } s_vw_t;
 
 static struct {
@@ -89,6 +92,12 @@ static size_t s_ring_head, s_ring_len, s_ring_cap;
 /*  Workers with results held, to send at the end of this loop turn.      */
 static int *s_dirty;
 static int s_ndirty;
+/*  Workers whose tasks socket may hold messages. The loop waits in epoll
+    on each socket's ZMQ_FD and reads only these, not zmq_poll over all W
+    sockets each turn: that cost grew with W and, at W = 1000, made this
+    process rather than the ventilator the limit of what was measured.   */
+static int *s_ready;
+static int s_nready;
 /*  Messages to and from the ventilator's tasks socket, and to the sink:
     what the ventilator pays for grows with them (bench/run.sh many).     */
 static uint64_t s_tasks_in, s_credits_out, s_beats_out, s_results_out;
@@ -129,6 +138,28 @@ s_send (void *sock, const pp_header_t *hdr, const void *payload, size_t size)
         s_die ("send");
 }
 
+/*  Worker i's tasks socket is to be read: an event on its ZMQ_FD said
+    so, or this process sent on it (a send may take in the socket's
+    pending commands, so its ZMQ_FD would not say so again).              */
+static void
+s_mark (int i)
+{
+    if (!s_vw[i].ready) {
+        s_vw[i].ready = true;
+        s_ready[s_nready++] = i;
+    }
+}
+
+static short
+s_events (void *sock)
+{
+    int events = 0;
+    size_t len = sizeof (events);
+    if (zmq_getsockopt (sock, ZMQ_EVENTS, &events, &len) != 0)
+        s_die ("ZMQ_EVENTS");
+    return (short) events;
+}
+
 static void
 s_hello (int i)
 {
@@ -144,8 +175,10 @@ s_hello (int i)
         .type = PP_MSG_HELLO, .run_id = s_run_id, .worker_id = vw->id};
     s_send (s_acks, &hdr, payload, size);
     s_send (s_results, &hdr, payload, size);
-    if (s_opt.credit)
+    if (s_opt.credit) {
         s_send (vw->tasks, &hdr, payload, size);
+        s_mark (i);
+    }
 }
 
 static void
@@ -156,6 +189,7 @@ s_credit (int i, uint32_t count)
                        .worker_id = s_vw[i].id,
                        .count = count};
     s_send (s_vw[i].tasks, &hdr, "", 0);
+    s_mark (i);
     s_vw[i].beat_us = s_now_us ();
     s_credits_out++;
     s_beats_out += count == 0;
@@ -213,7 +247,8 @@ s_finish (s_job_t *job, int64_t start_us)
     vw->items++;
     vw->busy--;
     vw->owed++;
-    free ((void *) job->task.data);
+    if (job->owned)
+        free ((void *) job->task.data);
 }
 
 static void
@@ -275,14 +310,15 @@ s_drain_queue (int i, int64_t now)
     }
 }
 
-/*  Reads one message from worker i's tasks socket.                       */
-static void
+/*  Reads one message from worker i's tasks socket; false if none was
+    there.                                                                */
+static bool
 s_on_tasks (int i, int64_t now)
 {
     uint8_t head[64];
     int n = zmq_recv (s_vw[i].tasks, head, sizeof (head), ZMQ_DONTWAIT);
     if (n < 0)
-        return;
+        return false;
     zmq_msg_t body;
     zmq_msg_init (&body);
     int more = 0;
@@ -290,14 +326,14 @@ s_on_tasks (int i, int64_t now)
     zmq_getsockopt (s_vw[i].tasks, ZMQ_RCVMORE, &more, &len);
     if (!more || zmq_msg_recv (&body, s_vw[i].tasks, 0) < 0) {
         zmq_msg_close (&body);
-        return;
+        return true;
     }
     pp_header_t hdr;
     pp_reject_t reason;
     if (pp_wire_decode_header (head, (size_t) n, &hdr, &reason) != 0 ||
         hdr.run_id != s_run_id) {
         zmq_msg_close (&body);
-        return;
+        return true;
     }
     if (hdr.type == PP_MSG_BYE) { /* written off: join again           */
         s_hello (i);
@@ -313,15 +349,49 @@ s_on_tasks (int i, int64_t now)
             size_t offset = 0;
             s_job_t job = {0};
             while (pp_wire_next_record (data, size, &offset, &job.task)) {
+                s_vw_t *vw = &s_vw[i];
+                if (s_opt.job_us == 0 && vw->q_len == 0 &&
+                    vw->busy < s_opt.slots) {
+                    /*  Done at once: no copy, no queue. Queueing a whole
+                        batch made each of W workers touch fresh memory,
+                        a cost of this process that grew with W.         */
+                    job.worker = i;
+                    job.owned = false;
+                    vw->busy++;
+                    s_finish (&job, (int64_t) s_wall_us ());
+                    continue;
+                }
                 char *copy = malloc (job.task.len + 1);
                 memcpy (copy, job.task.data, job.task.len);
                 job.task.data = copy;
+                job.owned = true;
                 s_queue_push (&s_vw[i], &job);
             }
             s_drain_queue (i, now);
         }
     }
     zmq_msg_close (&body);
+    return true;
+}
+
+/*  Reads what the ready workers' sockets hold, up to 64 messages each a
+    turn; a worker stays ready while its socket may hold more.            */
+static void
+s_read_ready (int64_t now)
+{
+    int n = s_nready, keep = 0;
+    for (int k = 0; k < n; k++) {
+        int i = s_ready[k], got = 0;
+        while (got < 64 && s_on_tasks (i, now))
+            got++;
+        if (got == 64 || (s_events (s_vw[i].tasks) & ZMQ_POLLIN))
+            s_ready[keep++] = i;
+        else
+            s_vw[i].ready = false;
+    }
+    for (int k = n; k < s_nready; k++) /* marked while reading         */
+        s_ready[keep++] = s_ready[k];
+    s_nready = keep;
 }
 
 /*  Ends the jobs due by now, starting what waits behind them.            */
@@ -356,8 +426,8 @@ s_on_control (void)
     if (pp_wire_decode_header (head, (size_t) n, &hdr, &reason) != 0 ||
         hdr.type != PP_MSG_STATE ||
         size != PP_STATE_PAYLOAD_SIZE + PP_SETTINGS_SIZE ||
-        pp_wire_decode_settings (body + PP_STATE_PAYLOAD_SIZE,
-                                 PP_SETTINGS_SIZE, &run) != 0)
+        pp_wire_decode_settings (body + PP_STATE_PAYLOAD_SIZE, PP_SETTINGS_SIZE,
+                                 &run) != 0)
         return 0;
     if (s_run_id == 0 && hdr.flags <= PP_STATE_DRAINING) {
         s_run_id = hdr.run_id;
@@ -398,12 +468,11 @@ s_socket (int type, const char *endpoint)
 static void
 s_usage (void)
 {
-    fprintf (stderr,
-             "usage: vworkers --workers W [--slots S] [--capacity C] "
-             "[--job-us T] [--flow push|credit] [--control-each] "
-             "[--ping]\n"
-             "                --tasks EP --results EP --control EP "
-             "--acks EP\n");
+    fprintf (stderr, "usage: vworkers --workers W [--slots S] [--capacity C] "
+                     "[--job-us T] [--flow push|credit] [--control-each] "
+                     "[--ping]\n"
+                     "                --tasks EP --results EP --control EP "
+                     "--acks EP\n");
     exit (2);
 }
 
@@ -443,8 +512,8 @@ s_parse (int argc, char **argv)
     if (s_opt.capacity == 0)
         s_opt.capacity = 2 * s_opt.slots;
     if (s_opt.workers < 1 || s_opt.slots < 1 || s_opt.job_us < 0 ||
-        s_opt.capacity < s_opt.slots ||
-        !s_opt.tasks || !s_opt.results || !s_opt.control || !s_opt.acks)
+        s_opt.capacity < s_opt.slots || !s_opt.tasks || !s_opt.results ||
+        !s_opt.control || !s_opt.acks)
         s_usage ();
 }
 
@@ -486,12 +555,11 @@ s_report (void)
     }
     printf ("vworkers: %d workers, %llu items, min %llu, max %llu per "
             "worker\n",
-            s_opt.workers, (unsigned long long) total,
-            (unsigned long long) lo, (unsigned long long) hi);
+            s_opt.workers, (unsigned long long) total, (unsigned long long) lo,
+            (unsigned long long) hi);
     printf ("vworkers: messages: tasks_in %llu credits_out %llu "
             "beats_out %llu results_out %llu control_in %llu\n",
-            (unsigned long long) s_tasks_in,
-            (unsigned long long) s_credits_out,
+            (unsigned long long) s_tasks_in, (unsigned long long) s_credits_out,
             (unsigned long long) s_beats_out,
             (unsigned long long) s_results_out,
             (unsigned long long) s_control_in);
@@ -508,25 +576,42 @@ main (int argc, char **argv)
     s_acks = s_socket (ZMQ_PUSH, s_opt.acks);
     s_vw = calloc ((size_t) s_opt.workers, sizeof (*s_vw));
     s_dirty = calloc ((size_t) s_opt.workers, sizeof (*s_dirty));
-    zmq_pollitem_t *items =
-        calloc ((size_t) s_opt.workers + 1, sizeof (*items));
+    s_ready = calloc ((size_t) s_opt.workers, sizeof (*s_ready));
+    int ep = epoll_create1 (0);
+    if (ep < 0)
+        s_die ("epoll_create1");
     uint32_t seed = (uint32_t) getpid () * 2654435761u ^ (uint32_t) s_now_us ();
     for (int i = 0; i < s_opt.workers; i++) {
-        s_vw[i].tasks = s_socket (s_opt.credit ? ZMQ_DEALER : ZMQ_PULL,
-                                  s_opt.tasks);
+        s_vw[i].tasks =
+            s_socket (s_opt.credit ? ZMQ_DEALER : ZMQ_PULL, s_opt.tasks);
         seed = seed * 1664525u + 1013904223u;
         s_vw[i].id = seed; /* distinct: a full-period LCG's outputs     */
-        items[i + 1] = (zmq_pollitem_t){s_vw[i].tasks, 0, ZMQ_POLLIN, 0};
+        /*  Level-triggered: its ZMQ_FD stays readable until ZMQ_EVENTS
+            or a send or receive has taken in the socket's commands.      */
+        int fd;
+        size_t len = sizeof (fd);
+        struct epoll_event ev = {.events = EPOLLIN, .data.u32 = (uint32_t) i};
+        if (zmq_getsockopt (s_vw[i].tasks, ZMQ_FD, &fd, &len) != 0 ||
+            epoll_ctl (ep, EPOLL_CTL_ADD, fd, &ev) != 0)
+            s_die ("epoll_ctl");
         if (s_opt.control_each) /* unread: its HWM, 10^5, holds a run */
             s_vw[i].control = s_socket (ZMQ_SUB, s_opt.control);
     }
     s_control = s_opt.control_each ? s_vw[0].control
                                    : s_socket (ZMQ_SUB, s_opt.control);
-    items[0] = (zmq_pollitem_t){s_control, 0, ZMQ_POLLIN, 0};
+    zmq_pollitem_t control = {s_control, 0, ZMQ_POLLIN, 0};
     while (s_run_id == 0) { /* the first live run                       */
-        zmq_poll (items, 1, 100);
+        zmq_poll (&control, 1, 100);
         s_on_control ();
     }
+    int control_fd;
+    size_t fd_len = sizeof (control_fd);
+    struct epoll_event control_ev = {.events = EPOLLIN,
+                                     .data.u32 = (uint32_t) s_opt.workers};
+    if (zmq_getsockopt (s_control, ZMQ_FD, &control_fd, &fd_len) != 0 ||
+        epoll_ctl (ep, EPOLL_CTL_ADD, control_fd, &control_ev) != 0)
+        s_die ("epoll_ctl");
+    struct epoll_event events[256];
     for (int i = 0; i < s_opt.workers; i++) {
         s_hello (i);
         if (s_opt.credit)
@@ -539,21 +624,27 @@ main (int argc, char **argv)
         int64_t wake = next_chores;
         if (s_ring_len > 0 && s_ring[s_ring_head].end_us < wake)
             wake = s_ring[s_ring_head].end_us;
-        long timeout = wake > now ? (long) ((wake - now + 999) / 1000) : 0;
-        if (zmq_poll (items, s_opt.workers + 1, timeout) < 0 && errno != EINTR)
-            s_die ("zmq_poll");
+        int timeout = wake > now ? (int) ((wake - now + 999) / 1000) : 0;
+        int n = epoll_wait (ep, events, 256, s_nready > 0 ? 0 : timeout);
+        if (n < 0 && errno != EINTR)
+            s_die ("epoll_wait");
+        for (int k = 0; k < n; k++) {
+            uint32_t i = events[k].data.u32;
+            if (i < (uint32_t) s_opt.workers &&
+                (s_events (s_vw[i].tasks) & ZMQ_POLLIN))
+                s_mark ((int) i);
+        }
         now = s_now_us ();
-        if (items[0].revents & ZMQ_POLLIN) {
+        /*  The control socket is one: asked every turn, which also takes
+            in its commands so that its ZMQ_FD's event does not repeat.   */
+        for (int k = 0; k < 64 && (s_events (s_control) & ZMQ_POLLIN); k++) {
             int got = s_on_control ();
             if (got == PP_STATE_WAITING || got == PP_STATE_RUNNING ||
                 got == PP_STATE_DRAINING || got == PP_STATE_DONE ||
                 got == PP_STATE_ABORTED)
                 state = got;
         }
-        for (int i = 0; i < s_opt.workers; i++)
-            if (items[i + 1].revents & ZMQ_POLLIN)
-                for (int k = 0; k < 64; k++)
-                    s_on_tasks (i, now);
+        s_read_ready (now);
         s_tick_jobs (s_now_us ());
         for (int k = 0; k < s_ndirty; k++) {
             s_flush_results (s_dirty[k]);
@@ -573,7 +664,8 @@ main (int argc, char **argv)
         if (s_vw[i].control)
             zmq_close (s_vw[i].control);
     }
-    free (items);
+    close (ep);
+    free (s_ready);
     if (!s_opt.control_each)
         zmq_close (s_control);
     zmq_close (s_results);
