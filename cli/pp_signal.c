@@ -24,6 +24,11 @@ pp_signal_install (void)
     sigemptyset (&action.sa_mask);
     sigaction (SIGINT, &action, NULL);
     sigaction (SIGTERM, &action, NULL);
+    /*  A closed terminal or a dropped ssh -t session: a stop like the
+        others, not sudden death -- unless started under nohup.          */
+    struct sigaction hup;
+    if (sigaction (SIGHUP, NULL, &hup) == 0 && hup.sa_handler != SIG_IGN)
+        sigaction (SIGHUP, &action, NULL);
     signal (SIGPIPE, SIG_IGN);
 }
 

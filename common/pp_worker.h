@@ -105,7 +105,8 @@ int pp_worker_run (const pp_worker_config_t *config, pp_handler_fn *handler,
 void pp_worker_stop (void);
 
 /*  Installs handlers so that SIGINT and SIGTERM call pp_worker_stop (no
-    SA_RESTART: blocking calls return EINTR), turns czmq's own handling
+    SA_RESTART: blocking calls return EINTR), and SIGHUP (a closed
+    terminal) too unless it is ignored (nohup), turns czmq's own handling
     off, and ignores SIGPIPE (a write to a closed pipe fails with EPIPE
     instead of killing the process). Call once, from the main thread,
     before pp_worker_run.                                                  */

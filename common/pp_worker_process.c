@@ -52,6 +52,9 @@ pp_worker_handle_signals (void)
     sigemptyset (&action.sa_mask);
     sigaction (SIGINT, &action, NULL);
     sigaction (SIGTERM, &action, NULL);
+    struct sigaction hup; /* a closed terminal: leave, as on SIGTERM    */
+    if (sigaction (SIGHUP, NULL, &hup) == 0 && hup.sa_handler != SIG_IGN)
+        sigaction (SIGHUP, &action, NULL);
     signal (SIGPIPE, SIG_IGN);
 }
 

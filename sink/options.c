@@ -81,7 +81,8 @@ static const char *s_help_head =
 static const char *s_help_tail =
     "\n"
     "Signals: the first SIGINT/SIGTERM asks the ventilator to drain (before\n"
-    "any run: ends at once, exit 3), the second aborts the run. Exit: 0 all\n"
+    "any run: ends at once, exit 3), the second aborts the run; SIGHUP (a\n"
+    "closed terminal) counts as one unless ignored (nohup). Exit: 0 all\n"
     "ok, 1 error (a write error, a lost ventilator: the run is incomplete),\n"
     "2 usage (an output FILE that cannot be written is found at start,\n"
     "before any is created), 3 aborted, 4 some items failed or were\n"
