@@ -496,29 +496,45 @@ test_end_waits_for_subscriber (void **state)
     s_close (fx);
 }
 
-/*  Subscribers that left (disconnected: a reconnecting worker's old
-    connection, a watcher) are not waited for; one still connected that
-    has not said hello is. More leaving than joined counts as none left.  */
+/*  Subscribers that left before the end (a reconnecting worker's old
+    connection, a watcher) are not waited for; more leaving than joined
+    counts as none left. After DONE, those that leave are the workers
+    that confirmed: one that subscribed and is not heard of yet is still
+    waited for.                                                            */
 static void
 test_end_after_left (void **state)
 {
     (void) state;
     fixture_t *fx = s_open (5, 0, 0);
+    vent_run_tick (fx->run, S_T0 + 1);
+    assert_int_equal (vent_run_state (fx->run), VENT_RUNNING);
+    vent_run_left (fx->run, 3); /* none there yet                      */
     vent_run_welcome (fx->run, 7, pp_now_ms ()); /* sink, 11, 5 rejoins */
     vent_run_hello (fx->run, 11);
+    vent_run_left (fx->run, 4);
     s_run_to_done (fx);
     vent_run_bye (fx->run, 11, NULL, 0);
     vent_run_bye (fx->run, 0, NULL, 0);
     int64_t now = pp_now_ms ();
-    vent_run_left (fx->run, 4);
     assert_false (vent_run_finished (fx->run, now)); /* one more there */
-    vent_run_left (fx->run, 1);
-    assert_true (vent_run_finished (fx->run, now));
-    vent_run_left (fx->run, 10); /* all gone, and then some           */
-    vent_run_welcome (fx->run, 3, now);
+    vent_run_left (fx->run, 1); /* after DONE: not counted off         */
     assert_false (vent_run_finished (fx->run, now));
-    vent_run_left (fx->run, 1);
+    assert_true (vent_run_finished (fx->run, now + 1000 + 100));
+    s_close (fx);
+
+    fx = s_open (5, 0, 0);
+    vent_run_tick (fx->run, S_T0 + 1);
+    vent_run_welcome (fx->run, 7, pp_now_ms ());
+    vent_run_hello (fx->run, 11);
+    vent_run_left (fx->run, 5);
+    s_run_to_done (fx);
+    vent_run_bye (fx->run, 11, NULL, 0);
+    vent_run_bye (fx->run, 0, NULL, 0);
+    now = pp_now_ms ();
     assert_true (vent_run_finished (fx->run, now));
+    vent_run_left (fx->run, 2); /* the sink and worker 11 go           */
+    vent_run_welcome (fx->run, 1, now); /* one not heard of           */
+    assert_false (vent_run_finished (fx->run, now));
     s_close (fx);
 }
 

@@ -49,7 +49,7 @@ struct _vent_run_t {
     uint32_t nhellos;       /* workers in it                            */
     uint32_t nbyes;         /* ... that said BYE                        */
     bool unlisted;          /* one could not be listed (out of memory)  */
-    uint64_t subscribed;    /* subscribers to the state connected now     */
+    uint64_t subscribed;    /* subscribers to the state (vent_run_left)   */
     bool sink_bye;          /* the sink saw the end and left                 */
     uint32_t task_peers;    /* push: workers' task connections up        */
     int64_t hellos_met_ms;  /* --wait-workers hellos all in (0: not yet) */
@@ -427,9 +427,15 @@ vent_run_tick (vent_run_t *self, int64_t now_ms)
         s_publish (self, now_ms);
 }
 
+/*  Only before the end: then a subscriber that left is a reconnection
+    (it comes back, and is counted again) or a watcher gone. After DONE,
+    the workers that confirmed leave: taken off, they would hide one not
+    yet heard of (s_all_left), so the count stays as it was.               */
 void
 vent_run_left (vent_run_t *self, uint32_t left)
 {
+    if (self->state == VENT_DONE || self->state == VENT_ABORTED)
+        return;
     self->subscribed -= left < self->subscribed ? left : self->subscribed;
 }
 
@@ -468,9 +474,9 @@ vent_run_wait_ms (const vent_run_t *self, int64_t now_ms)
     run no worker took part in (an empty input) ends in milliseconds,
     before a worker started beside it has even connected: DONE is then
     announced for --linger, so that such a worker hears it and leaves.
-    Subscribers are those connected now (vent_run_left): a worker whose
-    connection to control dropped and came back, or one that refused the
-    run and exited, holds nothing up.                                      */
+    A subscriber that left before the end is not counted (vent_run_left):
+    a worker whose connection to control dropped and came back, or one
+    that refused the run and exited, holds nothing up.                     */
 static bool
 s_all_left (const vent_run_t *self)
 {

@@ -125,7 +125,8 @@ void vent_run_tick (vent_run_t *self, int64_t now_ms);
     the sink and the workers that said hello.                              */
 void vent_run_welcome (vent_run_t *self, uint32_t joined, int64_t now_ms);
 
-/*  left subscribers disconnected from control (or unsubscribed).          */
+/*  left subscribers disconnected from control (or unsubscribed): counted
+    off before the run's end (DONE, ABORTED), not after.                   */
 void vent_run_left (vent_run_t *self, uint32_t left);
 
 /*  STATEs published so far (the tests count welcomes with it).           */
