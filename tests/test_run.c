@@ -536,6 +536,26 @@ test_end_after_left (void **state)
     vent_run_welcome (fx->run, 1, now); /* one not heard of           */
     assert_false (vent_run_finished (fx->run, now));
     s_close (fx);
+
+    /*  A worker that left during the run (BYE, then its disconnection)
+        does not hide a late subscriber.                                  */
+    fx = s_open (5, 0, 0);
+    vent_run_tick (fx->run, S_T0 + 1);
+    vent_run_welcome (fx->run, 3, pp_now_ms ()); /* sink, 11, 12       */
+    vent_run_hello (fx->run, 11);
+    vent_run_hello (fx->run, 12);
+    vent_run_bye (fx->run, 11, NULL, 0);
+    vent_run_left (fx->run, 1);
+    vent_run_welcome (fx->run, 1, pp_now_ms ()); /* 13, not heard of   */
+    s_run_to_done (fx);
+    vent_run_bye (fx->run, 12, NULL, 0);
+    vent_run_bye (fx->run, 0, NULL, 0);
+    now = pp_now_ms ();
+    assert_false (vent_run_finished (fx->run, now));
+    vent_run_hello (fx->run, 13);
+    vent_run_bye (fx->run, 13, NULL, 0);
+    assert_true (vent_run_finished (fx->run, now));
+    s_close (fx);
 }
 
 /*  A run no worker said hello to (an empty input, say) announces DONE

@@ -48,6 +48,7 @@ struct _vent_run_t {
     pp_idmap_t *workers;    /* id + 1 -> 0 said hello, 1 said BYE too  */
     uint32_t nhellos;       /* workers in it                            */
     uint32_t nbyes;         /* ... that said BYE                        */
+    uint32_t nbyes_early;   /* ... before the end (they disconnect)     */
     bool unlisted;          /* one could not be listed (out of memory)  */
     uint64_t subscribed;    /* subscribers to the state (vent_run_left)   */
     bool sink_bye;          /* the sink saw the end and left                 */
@@ -267,8 +268,11 @@ s_list (vent_run_t *self, uint32_t worker_id, uint32_t bye, bool *added)
         *added = true;
         self->nhellos++;
     }
-    if (bye)
+    if (bye) {
         self->nbyes++;
+        self->nbyes_early +=
+            self->state != VENT_DONE && self->state != VENT_ABORTED;
+    }
     return known ? (int) was : -1;
 }
 
@@ -476,13 +480,15 @@ vent_run_wait_ms (const vent_run_t *self, int64_t now_ms)
     announced for --linger, so that such a worker hears it and leaves.
     A subscriber that left before the end is not counted (vent_run_left):
     a worker whose connection to control dropped and came back, or one
-    that refused the run and exited, holds nothing up.                     */
+    that refused the run and exited, holds nothing up. A worker that said
+    BYE before the end disconnected too: it is added back, or it would
+    hide one not yet heard of.                                             */
 static bool
 s_all_left (const vent_run_t *self)
 {
     return self->sink_bye && !self->unlisted && self->nhellos > 0 &&
            self->nbyes == self->nhellos &&
-           self->subscribed <= (uint64_t) self->nhellos + 1;
+           self->subscribed + self->nbyes_early <= (uint64_t) self->nhellos + 1;
 }
 
 bool
