@@ -6,11 +6,19 @@
 #include <string.h>
 
 static volatile sig_atomic_t s_count = 0;
+static volatile sig_atomic_t s_hung_up = 0;
 
+/*  A closed terminal may send SIGHUP twice (the shell to its jobs, then
+    the kernel to the foreground group as the session leader exits): it
+    is one stop, not a drain and then an abort.                            */
 static void
 s_handler (int signum)
 {
-    (void) signum;
+    if (signum == SIGHUP) {
+        if (s_hung_up)
+            return;
+        s_hung_up = 1;
+    }
     if (s_count < 100)
         s_count++;
 }

@@ -35,10 +35,18 @@ pp_worker_stop (void)
     atomic_fetch_add (&s_requests, 1);
 }
 
+static volatile sig_atomic_t s_hung_up = 0;
+
+/*  SIGHUP counts once: a closed terminal may send it twice (the shell,
+    then the kernel), and two stops would be "exit at once".              */
 static void
 s_on_signal (int signum)
 {
-    (void) signum;
+    if (signum == SIGHUP) {
+        if (s_hung_up)
+            return;
+        s_hung_up = 1;
+    }
     pp_worker_stop ();
 }
 
