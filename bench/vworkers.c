@@ -618,6 +618,7 @@ main (int argc, char **argv)
             s_credit (i, (uint32_t) s_opt.capacity);
     }
     int state = 0, code = 0;
+    bool control_more = false; /* 64 read, more may wait               */
     int64_t next_chores = s_now_us () + 50000;
     while (state != PP_STATE_DONE && state != PP_STATE_ABORTED) {
         int64_t now = s_now_us ();
@@ -625,7 +626,8 @@ main (int argc, char **argv)
         if (s_ring_len > 0 && s_ring[s_ring_head].end_us < wake)
             wake = s_ring[s_ring_head].end_us;
         int timeout = wake > now ? (int) ((wake - now + 999) / 1000) : 0;
-        int n = epoll_wait (ep, events, 256, s_nready > 0 ? 0 : timeout);
+        int n = epoll_wait (ep, events, 256,
+                            s_nready > 0 || control_more ? 0 : timeout);
         if (n < 0 && errno != EINTR)
             s_die ("epoll_wait");
         for (int k = 0; k < n; k++) {
@@ -637,13 +639,15 @@ main (int argc, char **argv)
         now = s_now_us ();
         /*  The control socket is one: asked every turn, which also takes
             in its commands so that its ZMQ_FD's event does not repeat.   */
-        for (int k = 0; k < 64 && (s_events (s_control) & ZMQ_POLLIN); k++) {
+        int read = 0;
+        for (; read < 64 && (s_events (s_control) & ZMQ_POLLIN); read++) {
             int got = s_on_control ();
             if (got == PP_STATE_WAITING || got == PP_STATE_RUNNING ||
                 got == PP_STATE_DRAINING || got == PP_STATE_DONE ||
                 got == PP_STATE_ABORTED)
                 state = got;
         }
+        control_more = read == 64;
         s_read_ready (now);
         s_tick_jobs (s_now_us ());
         for (int k = 0; k < s_ndirty; k++) {
