@@ -27,7 +27,8 @@
 # whole-run target rows, default 2000000 and 1000000), GREEDY_SEEDS
 # (workloads the scaling section's greedy bound is also computed for,
 # default 20), MANY_W, MANY_BALANCE_W, MANY_SPLIT_W (the W of section 8's
-# tables), MANY_CAPACITY, MANY_JOB_US, MANY_CONTROL_EACH=1 (each virtual
+# tables), MANY_N (least items of its first table, default 10^6),
+# MANY_CAPACITY, MANY_JOB_US, MANY_CONTROL_EACH=1 (each virtual
 # worker its own control subscription, as real workers have).
 # scripts/install-deps.sh --bench installs what it uses
 # (gnuplot-nox, jq, GNU parallel); a missing one skips its part, noted.
@@ -1157,8 +1158,10 @@ section_many() {
     emit "of the whole run (the ventilator's start to its exit: W workers connect"
     emit "first, --wait-workers W) and of the sink's span (its first result to its"
     emit "last, as section 1 measures), and the balance (fewest and most items a worker"
-    emit "got). N = max(100000, 100 W), so a worker's fixed cost (hello,"
-    emit "heartbeats, goodbye) is spread over 100 items at least. Push flow"
+    emit "got). N = max(MANY_N, 100 W), MANY_N = ${MANY_N:-1000000}: 10^6 items make"
+    emit "items/s the pipeline's rate, not that of W workers connecting (about"
+    emit "0.2 s for 1000 here, in the whole run's figure; the next table splits"
+    emit "the ventilator's CPU into per item and per worker). Push flow"
     emit "deals whole batches round-robin: with many workers and tiny items"
     emit "most get none (a batch is up to 1024 items). Messages: what the"
     emit "ventilator's tasks socket carried per 100 items, TASKs out + CREDITs in"
@@ -1177,7 +1180,8 @@ section_many() {
     local w flow vals n cpu wall lo hi row r us rate bal msgs span
     for w in $list; do
         row="$w"
-        n=$((w * 100 > 100000 ? w * 100 : 100000))
+        local least=${MANY_N:-1000000}
+        n=$((w * 100 > least ? w * 100 : least))
         for flow in push credit; do
             vals=$(for r in $(seq 1 "$runs"); do
                 many_run "$tmp/many.$w.$flow.$r" "$flow" "$w" "$n"
