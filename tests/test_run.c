@@ -558,6 +558,35 @@ test_end_after_left (void **state)
     s_close (fx);
 }
 
+/*  A worker that refused the run exits: its departure is counted off
+    even when it comes after DONE (it held the end for --linger). Only as
+    many departures as refusals are, after DONE.                          */
+static void
+test_end_after_refusal (void **state)
+{
+    (void) state;
+    fixture_t *fx = s_open (5, 0, 0);
+    vent_run_tick (fx->run, S_T0 + 1);
+    vent_run_welcome (fx->run, 3, pp_now_ms ()); /* sink, 11, 12       */
+    assert_true (s_hello (fx, 11, 100, "a"));
+    pp_hello_t hello = {.pid = 101, .threads = 1, .flow = PP_FLOW_CREDIT};
+    uint8_t payload[96];
+    size_t size = pp_wire_encode_hello (&hello, payload);
+    assert_false (vent_run_hello_fits (fx->run, 12, payload, size));
+    assert_false (vent_run_hello_fits (fx->run, 12, payload, size));
+    s_run_to_done (fx);
+    vent_run_bye (fx->run, 11, NULL, 0);
+    vent_run_bye (fx->run, 0, NULL, 0);
+    int64_t now = pp_now_ms ();
+    assert_false (vent_run_finished (fx->run, now)); /* 12 still there */
+    vent_run_left (fx->run, 1); /* 12 went (or 11: then 12 is counted) */
+    assert_true (vent_run_finished (fx->run, now));
+    vent_run_welcome (fx->run, 1, now); /* one not heard of            */
+    vent_run_left (fx->run, 2); /* 11 and the sink: not counted off    */
+    assert_false (vent_run_finished (fx->run, now));
+    s_close (fx);
+}
+
 /*  A run no worker said hello to (an empty input, say) announces DONE
     for --linger: a worker started beside it may not have connected yet. */
 static void
@@ -604,6 +633,7 @@ main (void)
         cmocka_unit_test (test_wait_ms),
         cmocka_unit_test (test_welcome_storm),
         cmocka_unit_test (test_end_after_left),
+        cmocka_unit_test (test_end_after_refusal),
         cmocka_unit_test (test_end_keeps_pace),
         cmocka_unit_test (test_end_by_confirmation),
         cmocka_unit_test (test_end_waits_for_hello),

@@ -56,6 +56,7 @@ struct _vent_run_t {
     int64_t hellos_met_ms;  /* --wait-workers hellos all in (0: not yet) */
     pp_state_t outcome;     /* counts from the sink's COMPLETE          */
     uint32_t refused;       /* the last worker that refused the run     */
+    uint32_t refused_left;  /* refusals whose departure may be to come  */
 
     /*  Who has which id, and the last RENAMEs (two drew one id).         */
     vent_ids_t *ids;
@@ -129,6 +130,7 @@ vent_run_hello_fits (vent_run_t *self, uint32_t worker_id,
     zsys_warning ("worker %08x (pid %u on %s) refused this run: %s", worker_id,
                   hello.pid, hello.host, why);
     self->refused = worker_id; /* it exits: its unsubscription follows  */
+    self->refused_left++;
     return false;
 }
 
@@ -431,16 +433,21 @@ vent_run_tick (vent_run_t *self, int64_t now_ms)
         s_publish (self, now_ms);
 }
 
-/*  Only before the end: then a subscriber that left is a reconnection
-    (it comes back, and is counted again) or a watcher gone. After DONE,
-    the workers that confirmed leave: taken off, they would hide one not
-    yet heard of (s_all_left), so the count stays as it was.               */
+/*  Before the end, a subscriber that left is a reconnection (it comes
+    back, and is counted again), a watcher gone or a worker that refused
+    the run. After DONE, the workers that confirmed leave: taken off, they
+    would hide one not yet heard of (s_all_left), so only as many are
+    taken off as refusals whose departure was not seen yet. Such a one
+    taken off for a refused worker still there only cancels that worker's
+    own subscription, which no HELLO accounts for.                         */
 void
 vent_run_left (vent_run_t *self, uint32_t left)
 {
-    if (self->state == VENT_DONE || self->state == VENT_ABORTED)
-        return;
-    self->subscribed -= left < self->subscribed ? left : self->subscribed;
+    bool ended = self->state == VENT_DONE || self->state == VENT_ABORTED;
+    uint32_t refusals = left < self->refused_left ? left : self->refused_left;
+    self->refused_left -= refusals;
+    uint64_t off = ended ? refusals : left;
+    self->subscribed -= off < self->subscribed ? off : self->subscribed;
 }
 
 void
