@@ -35,10 +35,12 @@ pp_worker_stop (void)
     atomic_fetch_add (&s_requests, 1);
 }
 
+static void (*s_on_stop) (void);
 static volatile sig_atomic_t s_hung_up = 0;
 
-/*  SIGHUP counts once: a closed terminal may send it twice (the shell,
-    then the kernel), and two stops would be "exit at once".              */
+/*  SIGHUP counts once: a closed terminal may send it twice (the shell to
+    its jobs, then the kernel to the foreground group as the session
+    leader exits), and two stops would be an abort, or "exit at once".    */
 static void
 s_on_signal (int signum)
 {
@@ -47,23 +49,32 @@ s_on_signal (int signum)
             return;
         s_hung_up = 1;
     }
-    pp_worker_stop ();
+    s_on_stop ();
 }
 
 void
-pp_worker_handle_signals (void)
+pp_stop_signals_install (void (*on_stop) (void))
 {
-    zsys_handler_set (NULL); /* czmq's would replace ours when first used */
+    s_on_stop = on_stop;
     struct sigaction action;
     memset (&action, 0, sizeof (action));
     action.sa_handler = s_on_signal;
     sigemptyset (&action.sa_mask);
     sigaction (SIGINT, &action, NULL);
     sigaction (SIGTERM, &action, NULL);
-    struct sigaction hup; /* a closed terminal: leave, as on SIGTERM    */
+    /*  A closed terminal or a dropped ssh -t session: a stop like the
+        others, not sudden death -- unless started under nohup.          */
+    struct sigaction hup;
     if (sigaction (SIGHUP, NULL, &hup) == 0 && hup.sa_handler != SIG_IGN)
         sigaction (SIGHUP, &action, NULL);
     signal (SIGPIPE, SIG_IGN);
+}
+
+void
+pp_worker_handle_signals (void)
+{
+    zsys_handler_set (NULL); /* czmq's would replace ours when first used */
+    pp_stop_signals_install (pp_worker_stop);
 }
 
 void

@@ -16,4 +16,10 @@ int pp_worker_stops (int mark);
 /*  A run ended: every request so far was its.                             */
 void pp_worker_stops_end (void);
 
+/*  The stop signals of all three binaries: on_stop (async-signal-safe)
+    is called for each SIGINT and SIGTERM, and for the first SIGHUP
+    unless SIGHUP is ignored (nohup); no SA_RESTART, so blocking calls
+    return EINTR. SIGPIPE is ignored.                                      */
+void pp_stop_signals_install (void (*on_stop) (void));
+
 #endif
