@@ -150,6 +150,20 @@ s_mark (int i)
     }
 }
 
+/*  Adds sock's ZMQ_FD to epoll set ep, its events tagged with tag.
+    Level-triggered: the fd stays readable until ZMQ_EVENTS or a send or
+    receive has taken in the socket's commands.                            */
+static void
+s_watch (int ep, void *sock, uint32_t tag)
+{
+    int fd;
+    size_t len = sizeof (fd);
+    struct epoll_event ev = {.events = EPOLLIN, .data.u32 = tag};
+    if (zmq_getsockopt (sock, ZMQ_FD, &fd, &len) != 0 ||
+        epoll_ctl (ep, EPOLL_CTL_ADD, fd, &ev) != 0)
+        s_die ("epoll_ctl");
+}
+
 static short
 s_events (void *sock)
 {
@@ -349,16 +363,13 @@ s_on_tasks (int i, int64_t now)
             size_t offset = 0;
             s_job_t job = {0};
             while (pp_wire_next_record (data, size, &offset, &job.task)) {
-                s_vw_t *vw = &s_vw[i];
-                if (s_opt.job_us == 0 && vw->q_len == 0 &&
-                    vw->busy < s_opt.slots) {
+                if (s_opt.job_us == 0 && s_vw[i].q_len == 0 &&
+                    s_vw[i].busy < s_opt.slots) {
                     /*  Done at once: no copy, no queue. Queueing a whole
                         batch made each of W workers touch fresh memory,
                         a cost of this process that grew with W.         */
-                    job.worker = i;
                     job.owned = false;
-                    vw->busy++;
-                    s_finish (&job, (int64_t) s_wall_us ());
+                    s_start (i, &job, now);
                     continue;
                 }
                 char *copy = malloc (job.task.len + 1);
@@ -586,14 +597,7 @@ main (int argc, char **argv)
             s_socket (s_opt.credit ? ZMQ_DEALER : ZMQ_PULL, s_opt.tasks);
         seed = seed * 1664525u + 1013904223u;
         s_vw[i].id = seed; /* distinct: a full-period LCG's outputs     */
-        /*  Level-triggered: its ZMQ_FD stays readable until ZMQ_EVENTS
-            or a send or receive has taken in the socket's commands.      */
-        int fd;
-        size_t len = sizeof (fd);
-        struct epoll_event ev = {.events = EPOLLIN, .data.u32 = (uint32_t) i};
-        if (zmq_getsockopt (s_vw[i].tasks, ZMQ_FD, &fd, &len) != 0 ||
-            epoll_ctl (ep, EPOLL_CTL_ADD, fd, &ev) != 0)
-            s_die ("epoll_ctl");
+        s_watch (ep, s_vw[i].tasks, (uint32_t) i);
         if (s_opt.control_each) /* unread: its HWM, 10^5, holds a run */
             s_vw[i].control = s_socket (ZMQ_SUB, s_opt.control);
     }
@@ -604,13 +608,7 @@ main (int argc, char **argv)
         zmq_poll (&control, 1, 100);
         s_on_control ();
     }
-    int control_fd;
-    size_t fd_len = sizeof (control_fd);
-    struct epoll_event control_ev = {.events = EPOLLIN,
-                                     .data.u32 = (uint32_t) s_opt.workers};
-    if (zmq_getsockopt (s_control, ZMQ_FD, &control_fd, &fd_len) != 0 ||
-        epoll_ctl (ep, EPOLL_CTL_ADD, control_fd, &control_ev) != 0)
-        s_die ("epoll_ctl");
+    s_watch (ep, s_control, (uint32_t) s_opt.workers);
     struct epoll_event events[256];
     for (int i = 0; i < s_opt.workers; i++) {
         s_hello (i);
