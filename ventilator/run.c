@@ -348,8 +348,15 @@ vent_run_request (vent_run_t *self, uint16_t what, uint64_t sends,
 void
 vent_run_dispatched (vent_run_t *self)
 {
-    if (self->state == VENT_RUNNING && vent_feed_ended (self->feed))
-        s_set_state (self, VENT_DRAINING);
+    if (self->state != VENT_RUNNING || !vent_feed_ended (self->feed))
+        return;
+    s_set_state (self, VENT_DRAINING);
+    if (pp_verbosity > 1) {
+        bool exact;
+        uint64_t total = vent_feed_expected (self->feed, &exact);
+        zsys_info ("the input is all sent (%llu items): draining",
+                   (unsigned long long) total);
+    }
 }
 
 /*  --drain-timeout: a drain not complete in time becomes an abort. The
